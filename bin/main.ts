@@ -1,0 +1,88 @@
+/**
+ * Entry of the `xueliang` CLI. Commands live one per file in bin/commands/ (a file may hold a
+ * command with subcommands, e.g. `models build`); each default-exports a Command, or a
+ * `{ name, summary, subcommands }` group. They are found at run time, so adding a command
+ * is adding a file.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Command, helpText, runCommand } from './cli.js';
+
+export interface CommandGroup {
+  name: string;
+  summary: string;
+  subcommands: Command[];
+}
+
+type Entry = Command | CommandGroup;
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+async function loadAll(): Promise<Entry[]> {
+  const dir = join(here, 'commands');
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.includes('.test.') && !f.endsWith('.d.ts'));
+  const mods = await Promise.all(files.map((f) => import(pathToFileURL(join(dir, f)).href)));
+  return mods.map((m) => m.default as Entry).filter(Boolean).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function isGroup(e: Entry): e is CommandGroup {
+  return 'subcommands' in e;
+}
+
+function topHelp(entries: Entry[]): string {
+  const lines = ['Usage: xueliang <command> [options]', '', 'Xueliang (雪亮): city video analytics — edge detection, no-loss ingest, analytics, grid tasks.', '', 'Commands:'];
+  const rows: [string, string][] = [];
+  for (const e of entries) {
+    if (isGroup(e)) for (const s of e.subcommands) rows.push([s.name, s.summary]);
+    else rows.push([e.name, e.summary]);
+  }
+  const w = Math.max(...rows.map(([n]) => n.length)) + 2;
+  for (const [n, s] of rows) lines.push(`  ${n.padEnd(w)}${s}`);
+  lines.push('', "Run 'xueliang <command> --help' for a command's options.");
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const entries = await loadAll();
+  const [first, second, ...rest] = argv;
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(topHelp(entries));
+    return first ? 0 : 2;
+  }
+  if (first === '--version') {
+    process.stdout.write('0.1.0\n');
+    return 0;
+  }
+  const entry = entries.find((e) => e.name === first);
+  if (!entry) {
+    process.stderr.write(`CLI_USAGE: unknown command '${first}'\n\n${topHelp(entries)}`);
+    return 2;
+  }
+  if (!isGroup(entry)) return runCommand(entry, argv.slice(1));
+  const sub = entry.subcommands.find((s) => s.name === `${first} ${second}`);
+  if (!sub) {
+    const list = entry.subcommands.map((s) => `  ${s.name.padEnd(28)}${s.summary}`).join('\n');
+    const msg = `Usage: xueliang ${first} <subcommand> [options]\n\n${entry.summary}\n\nSubcommands:\n${list}\n`;
+    if (!second || second === '--help' || second === '-h') {
+      process.stdout.write(msg);
+      return second ? 0 : 2;
+    }
+    process.stderr.write(`CLI_USAGE: unknown subcommand '${first} ${second}'\n\n${msg}`);
+    return 2;
+  }
+  return runCommand(sub, rest);
+}
+
+export { helpText };
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`XL_INTERNAL: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
