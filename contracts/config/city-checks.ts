@@ -1,0 +1,40 @@
+/** Cross-references in city.yaml that the schema alone cannot check. */
+import type { ConfigProblem } from './load.js';
+import type { CityConfig } from './city.js';
+import type { OrgNode } from './org.js';
+
+export function* walkOrgs(nodes: readonly OrgNode[], parents: OrgNode[] = []): Generator<{ node: OrgNode; parents: OrgNode[] }> {
+  for (const node of nodes) {
+    yield { node, parents };
+    yield* walkOrgs(node.children, [...parents, node]);
+  }
+}
+
+export function checkCity(c: CityConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const orgs = new Map<string, OrgNode>();
+  for (const { node } of walkOrgs(c.orgs)) {
+    if (orgs.has(node.id)) problems.push({ path: '/orgs', message: `org id '${node.id}' appears twice` });
+    orgs.set(node.id, node);
+  }
+  const gateways = new Set<string>();
+  c.gateways.forEach((g, k) => {
+    if (gateways.has(g.id)) problems.push({ path: `/gateways/${k}/id`, message: `gateway id '${g.id}' appears twice` });
+    gateways.add(g.id);
+  });
+  const cams = new Set<string>();
+  c.cameras.forEach((cam, k) => {
+    if (cams.has(cam.id)) problems.push({ path: `/cameras/${k}/id`, message: `camera id '${cam.id}' appears twice` });
+    cams.add(cam.id);
+    const grid = orgs.get(cam.grid);
+    if (!grid) problems.push({ path: `/cameras/${k}/grid`, message: `no org '${cam.grid}' in /orgs` });
+    else if (grid.children.length > 0 && grid.kind !== 'grid') {
+      problems.push({ path: `/cameras/${k}/grid`, message: `org '${cam.grid}' is a ${grid.kind} with children, not a grid` });
+    }
+    if (!gateways.has(cam.gateway)) problems.push({ path: `/cameras/${k}/gateway`, message: `no gateway '${cam.gateway}' in /gateways` });
+  });
+  c.api.keys.forEach((key, k) => {
+    if (!orgs.has(key.org)) problems.push({ path: `/api/keys/${k}/org`, message: `no org '${key.org}' in /orgs` });
+  });
+  return problems;
+}

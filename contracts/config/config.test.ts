@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../testdata.js';
+import { ConfigError, loadCityConfig, loadGatewayConfig } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'xl-config-'));
+function yamlFile(text: string): string {
+  const f = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(f, text);
+  return f;
+}
+function problemsOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('city config', () => {
+  it('loads the sample with defaults, frozen', () => {
+    const c = loadCityConfig(join(projectRoot, 'deploy/city.yaml'));
+    expect(c.cameras.length).toBeGreaterThan(5);
+    expect(c.retention.hitsDays).toBe(30);
+    expect(c.ingest.bundleMaxHits).toBe(10_000);
+    expect(Object.isFrozen(c.cameras[0])).toBe(true);
+  });
+
+  it('defaults everything for an empty file', () => {
+    const c = loadCityConfig(yamlFile(''));
+    expect(c.http.port).toBe(8080);
+    expect(c.store.clickhouse).toMatch(/^chdb:/);
+  });
+
+  it('names the path and line of a bad value', () => {
+    const f = yamlFile('orgs:\n  - { id: c, name: C, kind: city, children: [ { id: g, name: G, kind: grid } ] }\ngateways: [ { id: gw } ]\ncameras:\n  - { id: cam-1, grid: g, gateway: gw, lat: 95, lon: 120 }\n');
+    const p = problemsOf(() => loadCityConfig(f));
+    expect(p[0]?.path).toBe('/cameras/0/lat');
+    expect(p[0]?.line).toBe(5);
+    expect(p[0]?.message).toMatch(/90/);
+  });
+
+  it('rejects unknown keys', () => {
+    const p = problemsOf(() => loadCityConfig(yamlFile('http:\n  prot: 80\n')));
+    expect(p.some((x) => x.path.startsWith('/http'))).toBe(true);
+  });
+
+  it('checks references between sections', () => {
+    const f = yamlFile('orgs: [ { id: c, name: C, kind: city } ]\ncameras:\n  - { id: cam-1, grid: nowhere, gateway: gw-x, lat: 1, lon: 1 }\n');
+    const p = problemsOf(() => loadCityConfig(f));
+    expect(p.map((x) => x.path)).toEqual(['/cameras/0/grid', '/cameras/0/gateway']);
+  });
+
+  it('reports YAML syntax errors with a line', () => {
+    const p = problemsOf(() => loadCityConfig(yamlFile('http:\n  port: [1,\n')));
+    expect(p[0]?.line).toBeGreaterThan(0);
+  });
+
+  it('applies environment overrides, validated like the file', () => {
+    const c = loadCityConfig(yamlFile(''), { REDIS_URL: 'redis://10.0.0.1:6380', XUELIANG_HTTP_PORT: '9000' });
+    expect(c.redis.url).toBe('redis://10.0.0.1:6380');
+    expect(c.http.port).toBe(9000);
+    const p = problemsOf(() => loadCityConfig(yamlFile(''), { XUELIANG_HTTP_PORT: '99999' }));
+    expect(p[0]?.path).toBe('/http/port');
+  });
+
+  it('says which file cannot be read', () => {
+    expect(() => loadCityConfig('/nonexistent/city.yaml')).toThrow(/CONFIG|cannot read/);
+  });
+});
+
+describe('gateway config', () => {
+  it('loads the sample', () => {
+    const g = loadGatewayConfig(join(projectRoot, 'deploy/gateway.yaml'));
+    expect(g.gateway.id).toBe('gw-xihu-01');
+    expect(g.cameras[0]?.fps).toBe(5);
+  });
+  it('requires the gateway id', () => {
+    const p = problemsOf(() => loadGatewayConfig(yamlFile('cameras: []\n')));
+    expect(p[0]?.path).toBe('/gateway');
+  });
+});

@@ -1,0 +1,27 @@
+/** Loading the two config kinds. The composition roots (bin/) pass `process.env` in. */
+import { CITY_ENV, CityConfig } from './city.js';
+import { checkCity } from './city-checks.js';
+import { GATEWAY_ENV, GatewayConfig } from './gateway.js';
+import { loadConfigFile, loadConfigValue } from './load.js';
+
+export type { CityConfig } from './city.js';
+export type { GatewayConfig } from './gateway.js';
+export { ConfigError, type ConfigProblem } from './load.js';
+import type { ConfigProblem } from './load.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadCityConfig(file: string | undefined, env: Env = {}, raw?: unknown): Readonly<CityConfig> {
+  const opts = { env, envMap: CITY_ENV, semantic: checkCity as (v: never) => ConfigProblem[] };
+  if (file) return loadConfigFile(CityConfig, file, opts);
+  return loadConfigValue(CityConfig, raw ?? {}, '<built-in>', opts);
+}
+
+export function loadGatewayConfig(file: string, env: Env = {}): Readonly<GatewayConfig> {
+  return loadConfigFile(GatewayConfig, file, { env, envMap: GATEWAY_ENV });
+}
+
+/** Detects which kind a YAML file is by its top-level keys. */
+export function configKind(raw: unknown): 'city' | 'gateway' {
+  return raw && typeof raw === 'object' && 'gateway' in raw && !('orgs' in raw) ? 'gateway' : 'city';
+}

@@ -1,0 +1,62 @@
+/** Where the central tier's services are and how they behave. Part of city.yaml. */
+import { type Static, Type as T } from '@sinclair/typebox';
+
+export const StoreSection = T.Object(
+  {
+    clickhouse: T.String({
+      default: 'chdb://./data/clickhouse',
+      pattern: '^(chdb://|https?://)',
+      description: 'ClickHouse: `chdb://PATH` for the embedded engine (a folder), or `http(s)://user:pass@host:8123` for a server',
+    }),
+    database: T.String({ default: 'xueliang', pattern: '^[a-z_][a-z0-9_]*$', description: 'Database name' }),
+  },
+  { additionalProperties: false, default: {}, description: 'The analytics store' },
+);
+
+export const RedisSection = T.Object(
+  {
+    url: T.String({ default: '', description: 'Redis URL (redis://host:6379). Empty: `xueliang up` starts a redis-server child' }),
+    prefix: T.String({ default: 'xl', pattern: '^[A-Za-z0-9_:-]+$', description: 'Key prefix for queues' }),
+  },
+  { additionalProperties: false, default: {}, description: 'Redis for BullMQ queues' },
+);
+
+export const MqttSection = T.Object(
+  {
+    url: T.String({ default: '', description: 'An existing broker (mqtt://host:1883). Empty: the embedded MQTT endpoint' }),
+    port: T.Integer({ minimum: 0, maximum: 65535, default: 1884, description: 'Port of the embedded MQTT endpoint (0: any free port)' }),
+    host: T.String({ default: '127.0.0.1', description: 'Address the embedded MQTT endpoint listens on' }),
+    username: T.String({ default: '', description: 'Username for an existing broker' }),
+    password: T.String({ default: '', description: 'Password for an existing broker' }),
+  },
+  { additionalProperties: false, default: {}, description: 'MQTT: the gateways talk to this' },
+);
+
+export const HttpSection = T.Object(
+  {
+    port: T.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of the API and dashboard (0: any free port)' }),
+    host: T.String({ default: '127.0.0.1', description: 'Address the API listens on' }),
+  },
+  { additionalProperties: false, default: {}, description: 'The HTTP API' },
+);
+
+export const RetentionSection = T.Object(
+  {
+    hitsDays: T.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'Days hits are kept (TTL)' }),
+    snapshotsDays: T.Integer({ minimum: 1, maximum: 3650, default: 7, description: 'Days snapshots are kept (TTL)' }),
+    quarantineDays: T.Integer({ minimum: 1, maximum: 3650, default: 14, description: 'Days quarantined messages are kept (TTL)' }),
+  },
+  { additionalProperties: false, default: {}, description: 'Retention, enforced by TTL' },
+);
+
+export const LogSection = T.Object(
+  {
+    level: T.Union(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => T.Literal(l)), {
+      default: 'info',
+      description: 'Log level',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Logging' },
+);
+
+export type StoreSection = Static<typeof StoreSection>;
