@@ -1,0 +1,109 @@
+/**
+ * The store's contract suite: every connection (embedded chDB, a ClickHouse server) must
+ * pass it. Called from store.int.test.ts once per engine.
+ */
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { makeHit } from '../contracts/fixtures.js';
+import { HIT_COLUMNS, hitToRow, rowToHit } from './hit-rows.js';
+import { migrate } from './migrate.js';
+import type { Store } from './store.js';
+
+export const MIGRATION_VARS = { hitsDays: 30, snapshotsDays: 7, quarantineDays: 14 };
+
+const HOSTILE = [
+  "'",
+  "\\'",
+  "'; DROP TABLE hits; --",
+  'a\u0000b',
+  '\\',
+  '%_%',
+  '{x:String}',
+  `浙${'A'.repeat(3)}${'藏'.repeat(400)}`,
+  '\u202eevil\u202c',
+];
+
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    it('applies migrations once (idempotent DDL)', async () => {
+      store = await open();
+      const first = await migrate(store, MIGRATION_VARS);
+      const again = await migrate(store, MIGRATION_VARS);
+      expect(again).toEqual([]);
+      const tables = await store.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase()');
+      expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['hits', 'quarantine', 'schema_migrations']));
+      expect(first.length + again.length).toBeGreaterThanOrEqual(0);
+    });
+
+    it('inserts hits and reads them back in the contract shape', async () => {
+      const camera = `cam-${ulid()}`;
+      const hits = [makeHit({ camera, tsMs: 1764385200123 }), makeHit({ camera, tsMs: 1764385200456, attrs: { upperColor: 'red' }, kind: 'sighting', type: 'person', label: 'person' })];
+      await store.insert('hits', hits.map((h) => hitToRow(h, { grid: 'g1', orgPath: ['city', 'g1'] })));
+      const rows = await store.query<Parameters<typeof rowToHit>[0]>(
+        `SELECT ${HIT_COLUMNS} FROM hits WHERE camera = {camera:String} ORDER BY ts`,
+        { camera },
+      );
+      expect(rows.map(rowToHit)).toEqual(hits);
+    });
+
+    it('stores one copy of an insert repeated with the same dedup token', async () => {
+      const camera = `cam-${ulid()}`;
+      const rows = [makeHit({ camera }), makeHit({ camera })].map((h) => hitToRow(h, undefined));
+      const token = `job-${ulid()}`;
+      await store.insert('hits', rows, { dedupToken: token });
+      await store.insert('hits', rows, { dedupToken: token });
+      await store.insert('hits', rows.slice(0, 1), { dedupToken: `${token}-other` });
+      const [r] = await store.query<{ n: string }>('SELECT count() AS n FROM hits WHERE camera = {camera:String}', { camera });
+      expect(Number(r?.n)).toBe(3);
+    });
+
+    it('does not carry a dedup token over to the next insert', async () => {
+      const camera = `cam-${ulid()}`;
+      await store.insert('hits', [hitToRow(makeHit({ camera }), undefined)], { dedupToken: `t-${ulid()}` });
+      await store.insert('hits', [hitToRow(makeHit({ camera }), undefined)]);
+      await store.query('SELECT 1', {}, { settings: { max_threads: 1 } });
+      await store.insert('hits', [hitToRow(makeHit({ camera }), undefined)]);
+      const [r] = await store.query<{ n: string; t: string }>(
+        "SELECT count() AS n, getSetting('max_threads') AS t FROM hits WHERE camera = {camera:String}",
+        { camera },
+      );
+      expect(Number(r?.n)).toBe(3);
+    });
+
+    it('passes hostile parameter values as data, never as SQL', async () => {
+      const camera = `cam-${ulid()}`;
+      const rows = HOSTILE.map((plate) => hitToRow(makeHit({ camera, attrs: { plate: plate.slice(0, 16) } }), undefined));
+      await store.insert('hits', rows);
+      for (const plate of HOSTILE) {
+        const want = rows.filter((r) => r.plate === plate.slice(0, 16)).length;
+        const got = await store.query<{ plate: string }>(
+          'SELECT plate FROM hits WHERE camera = {camera:String} AND plate = {plate:String}',
+          { camera, plate: plate.slice(0, 16) },
+        );
+        expect(got.length, JSON.stringify(plate)).toBe(want);
+        expect(got.every((g) => g.plate === plate.slice(0, 16))).toBe(true);
+        const none = await store.query('SELECT 1 FROM hits WHERE camera = {camera:String} AND plate = {plate:String}', { camera, plate });
+        if (plate.length > 16) expect(none).toHaveLength(0);
+      }
+      const [t] = await store.query<{ n: string }>("SELECT count() AS n FROM system.tables WHERE name = 'hits' AND database = currentDatabase()");
+      expect(Number(t?.n)).toBe(1);
+    });
+
+    it('keeps milliseconds of epoch-ms parameters', async () => {
+      const camera = `cam-${ulid()}`;
+      await store.insert('hits', [hitToRow(makeHit({ camera, tsMs: 1764385200999 }), undefined)]);
+      const got = await store.query('SELECT id FROM hits WHERE camera = {camera:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, \'UTC\')', {
+        camera,
+        from: 1764385200999,
+      });
+      expect(got).toHaveLength(1);
+      const none = await store.query('SELECT id FROM hits WHERE camera = {camera:String} AND ts > fromUnixTimestamp64Milli({from:Int64}, \'UTC\')', {
+        camera,
+        from: 1764385200999,
+      });
+      expect(none).toHaveLength(0);
+      await store.close();
+    });
+  });
+}

@@ -1,0 +1,142 @@
+/**
+ * The store (DESIGN §7): `@clickhouse/client` over one of two connections — HTTP to a
+ * ClickHouse server, or chDB in-process (`chdb://PATH`). One code path, one dialect.
+ * This module is the only one that imports `@clickhouse/client` and `chdb`.
+ *
+ * Notes measured here: chDB ignores the client's `database` option (queries run in
+ * `default`), so with chDB the one data folder *is* the database; a JS Date parameter
+ * loses its milliseconds, so times travel as epoch milliseconds.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import { XlError } from '../contracts/errors.js';
+
+export type { ClickHouseClient };
+
+export interface StoreOptions {
+  /** `chdb://PATH` or `http(s)://…`. */
+  url: string;
+  /** Database on a server (ignored by chDB). */
+  database?: string;
+  /** Resolve a relative chdb path against this folder (default: cwd). */
+  baseDir?: string;
+}
+
+export interface QueryOptions {
+  settings?: ClickHouseSettings;
+  signal?: AbortSignal;
+}
+
+/** The thin port the domain uses: typed queries, inserts with dedup tokens, DDL. */
+export interface Store {
+  readonly client: ClickHouseClient;
+  readonly engine: 'chdb' | 'server';
+  readonly database: string;
+  /** Runs a SELECT with `{name:Type}` parameters; rows as objects. */
+  query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>, opts?: QueryOptions): Promise<T[]>;
+  /** Runs a statement that returns no rows (DDL, ALTER, INSERT … SELECT). */
+  command(sql: string, params?: Record<string, unknown>, opts?: QueryOptions): Promise<void>;
+  /** Inserts rows as JSONEachRow; a repeated `dedupToken` stores one copy. */
+  insert(table: string, rows: readonly object[], opts?: { dedupToken?: string; settings?: ClickHouseSettings }): Promise<void>;
+  close(): Promise<void>;
+}
+
+const TABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const { url } = opts;
+  let client: ClickHouseClient;
+  let engine: Store['engine'];
+  let database = opts.database ?? 'default';
+  if (url.startsWith('chdb://')) {
+    const path = resolve(opts.baseDir ?? process.cwd(), url.slice('chdb://'.length) || './data/clickhouse');
+    mkdirSync(path, { recursive: true });
+    // chdb is an optional native addon: load it only when the embedded engine is asked for.
+    const { createChdbConnection } = (await import('chdb/connection')) as typeof import('chdb/connection');
+    // chdb bundles its own copy of @clickhouse/client-common types; the runtime shapes agree.
+    type Conn = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+    client = createClient({ connection: createChdbConnection({ path }) as unknown as Conn });
+    engine = 'chdb';
+    database = 'default';
+  } else if (/^https?:\/\//.test(url)) {
+    const boot = createClient({ url });
+    try {
+      await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${assertIdent(database)}` });
+    } catch (e) {
+      await boot.close();
+      throw new XlError('STORE_UNREACHABLE', `cannot reach ClickHouse at ${redact(url)}: ${(e as Error).message}`);
+    }
+    await boot.close();
+    client = createClient({ url, database });
+    engine = 'server';
+  } else {
+    throw new XlError('STORE_BAD_URL', `store URL must start with chdb:// or http(s)://, got '${redact(url)}'`);
+  }
+
+  // Measured here (chdb 3.4): settings passed with one query stay set in the chDB session for
+  // the next ones — an insert after a deduplicated insert silently reused its token and was
+  // dropped. So on chDB every call re-sends each setting ever used, at its default unless the
+  // call sets it.
+  const sticky = new Map<string, unknown>();
+  async function withSticky(settings: ClickHouseSettings | undefined): Promise<ClickHouseSettings | undefined> {
+    if (engine !== 'chdb') return settings;
+    const fresh = Object.keys(settings ?? {}).filter((k) => !sticky.has(k));
+    if (fresh.length) {
+      const rs = await client.query({
+        query: 'SELECT name, default FROM system.settings WHERE name IN {names:Array(String)}',
+        query_params: { names: fresh },
+        format: 'JSONEachRow',
+        clickhouse_settings: Object.fromEntries(sticky) as ClickHouseSettings,
+      });
+      for (const r of (await rs.json()) as Array<{ name: string; default: string }>) sticky.set(r.name, r.default);
+    }
+    if (sticky.size === 0) return settings;
+    return { ...(Object.fromEntries(sticky) as ClickHouseSettings), ...(settings ?? {}) };
+  }
+
+  return {
+    client,
+    engine,
+    database,
+    async query<T>(sql: string, params: Record<string, unknown> = {}, q: QueryOptions = {}): Promise<T[]> {
+      const settings = await withSticky(q.settings);
+      const rs = await client.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        ...(settings ? { clickhouse_settings: settings } : {}),
+        ...(q.signal ? { abort_signal: q.signal } : {}),
+      });
+      return (await rs.json()) as T[];
+    },
+    async command(sql: string, params: Record<string, unknown> = {}, q: QueryOptions = {}): Promise<void> {
+      const settings = await withSticky(q.settings);
+      await client.command({
+        query: sql,
+        query_params: params,
+        ...(settings ? { clickhouse_settings: settings } : {}),
+        ...(q.signal ? { abort_signal: q.signal } : {}),
+      });
+    },
+    async insert(table, rows, o = {}) {
+      if (rows.length === 0) return;
+      const own: ClickHouseSettings = { ...(o.settings ?? {}), insert_deduplication_token: o.dedupToken ?? '' };
+      const settings = (await withSticky(own)) ?? own;
+      await client.insert({ table: assertIdent(table), values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings });
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+function assertIdent(name: string): string {
+  if (!TABLE.test(name)) throw new XlError('STORE_BAD_IDENTIFIER', `not a plain identifier: '${name.slice(0, 40)}'`);
+  return name;
+}
+
+/** A URL without its password, for messages and logs. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}
