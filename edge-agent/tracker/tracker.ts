@@ -1,0 +1,323 @@
+/**
+ * ByteTrack-style multi-object tracker (Zhang et al., "ByteTrack: Multi-Object Tracking by
+ * Associating Every Detection Box", ECCV 2022; reference `yolox/tracker/byte_tracker.py`).
+ *
+ * Pure: `update(detections, nowMs)` → tracked detections plus lifecycle events. No clock and
+ * no I/O; time comes only from `nowMs`, so replayed files and tests behave like cameras.
+ *
+ * Per frame:
+ * 1. predict every track to `nowMs` (Kalman, real `dt`);
+ * 2. match confirmed and lost tracks to high-score detections (IoU × score, Hungarian);
+ * 3. match the still-unmatched *tracked* tracks to low-score detections (plain IoU) —
+ *    the "BYTE" step that recovers occluded, low-confidence boxes;
+ * 4. match tentative tracks to the remaining high-score detections; unmatched tentative
+ *    tracks die; a tentative track with `minHits` matches is confirmed and gets its id;
+ * 5. start tentative tracks from remaining detections scoring ≥ `newTrackScore`;
+ * 6. tracks lost for more than `lostTrackMs` end and are evicted.
+ *
+ * Eviction rules (every per-track structure): the one `tracks` map loses a tentative track
+ * on its first miss, a lost track after `lostTrackMs` without a match, and the oldest lost
+ * tracks first when more than `maxTracks` exist; `flush()` ends everything.
+ */
+import { Detections } from '../../models/detections.js';
+import { iouMatrix } from '../geometry.js';
+import { type Assignment, assign, assignGreedy } from './assignment.js';
+import { Track } from './track.js';
+
+/** Tracker tuning. Defaults follow ByteTrack's (track_thresh 0.5, match_thresh 0.8, …). */
+export interface TrackerOptions {
+  /** Detections scoring at least this take part in the first association. */
+  highScore: number;
+  /** Detections between this and `highScore` take part in the second (low-score) association. */
+  lowScore: number;
+  /** A detection must score at least this to start a track (ByteTrack: track_thresh + 0.1). */
+  newTrackScore: number;
+  /** Minimum IoU × score for a first-stage match (ByteTrack match_thresh 0.8 as a distance). */
+  firstMatchIou: number;
+  /** Minimum IoU for the low-score stage (ByteTrack 0.5). */
+  secondMatchIou: number;
+  /** Minimum IoU × score for matching tentative tracks (ByteTrack 0.3). */
+  tentativeMatchIou: number;
+  /** Matches needed before a track is confirmed, gets an id and is reported. */
+  minHits: number;
+  /** A lost track ends (and is forgotten) after this long without a match. */
+  lostTrackMs: number;
+  /** Never match a detection to a track of an incompatible class. */
+  classConsistent: boolean;
+  /** Classes that may match each other (e.g. COCO car, bus, truck: `[[2, 5, 7]]`). */
+  classGroups: ReadonlyArray<ReadonlyArray<number>>;
+  /** Assignment solver; Hungarian is optimal, greedy is cheaper on huge matrices. */
+  solver: 'hungarian' | 'greedy';
+  /** Hard cap on remembered tracks; the oldest lost tracks end first beyond it. */
+  maxTracks: number;
+}
+
+/** Defaults (ByteTrack's, with a 3-hit confirmation and a 2 s lost buffer). */
+export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
+  highScore: 0.5,
+  lowScore: 0.1,
+  newTrackScore: 0.6,
+  firstMatchIou: 0.2,
+  secondMatchIou: 0.5,
+  tentativeMatchIou: 0.3,
+  minHits: 3,
+  lostTrackMs: 2000,
+  classConsistent: true,
+  classGroups: [],
+  solver: 'hungarian',
+  maxTracks: 1000,
+});
+
+/** Fields every lifecycle event carries. */
+interface TrackEventBase {
+  trackId: number;
+  classId: number;
+  tsMs: number;
+}
+
+/**
+ * Track lifecycle. `started` and `updated` name the row of the frame's output detections
+ * (`row`); `lost` fires once when a confirmed track first misses; `ended` fires once when it
+ * is evicted (or flushed) — the moment to emit its sighting.
+ */
+export type TrackEvent =
+  | (TrackEventBase & { kind: 'started'; row: number; firstSeenMs: number })
+  | (TrackEventBase & { kind: 'updated'; row: number; recovered: boolean })
+  | (TrackEventBase & { kind: 'lost'; lastSeenMs: number })
+  | (TrackEventBase & { kind: 'ended'; firstSeenMs: number; lastSeenMs: number; hits: number });
+
+/** Output of one {@link ByteTracker.update}. */
+export interface TrackerOutput {
+  /** Rows of confirmed tracks matched this frame, in input order, with `trackId` and the track's voted class. */
+  detections: Detections;
+  events: TrackEvent[];
+}
+
+/** A read-only view of one track (debugging, tests, overlays). */
+export interface TrackInfo {
+  trackId: number;
+  state: 'tentative' | 'tracked' | 'lost';
+  classId: number;
+  box: [number, number, number, number];
+  firstSeenMs: number;
+  lastSeenMs: number;
+  hits: number;
+}
+
+const MAX_TRACK_ID = 2 ** 31 - 1;
+
+/** ByteTrack-style tracker for one camera. See the module comment for the algorithm. */
+export class ByteTracker {
+  readonly options: Readonly<TrackerOptions>;
+  private readonly tracks = new Map<number, Track>();
+  private readonly groupOf = new Map<number, number>();
+  private nextKey = 1;
+  private nextId = 1;
+  private lastMs = Number.NEGATIVE_INFINITY;
+
+  constructor(options: Partial<TrackerOptions> = {}) {
+    this.options = Object.freeze({ ...DEFAULT_TRACKER_OPTIONS, ...options });
+    this.options.classGroups.forEach((g, gi) => {
+      for (const c of g) this.groupOf.set(c, gi);
+    });
+  }
+
+  /** Number of tracks held in memory (tentative, tracked and lost); 0 after everything ended. */
+  get size(): number {
+    return this.tracks.size;
+  }
+
+  /**
+   * Advances to `nowMs` with this frame's detections (any box space, used consistently).
+   * A `nowMs` earlier than the previous frame's is treated as the same instant.
+   */
+  update(dets: Detections, nowMs: number): TrackerOutput {
+    const now = Math.max(nowMs, this.lastMs);
+    this.lastMs = now;
+    const o = this.options;
+    for (const t of this.tracks.values()) t.predict(now);
+
+    const high: number[] = [];
+    const low: number[] = [];
+    for (let i = 0; i < dets.length; i++) {
+      const s = dets.score[i]!;
+      if (s >= o.highScore) high.push(i);
+      else if (s >= o.lowScore) low.push(i);
+    }
+    const all = [...this.tracks.values()];
+    const pool = all.filter((t) => t.state !== 'tentative');
+    const tentative = all.filter((t) => t.state === 'tentative');
+    const matched = new Map<number, { track: Track; recovered: boolean }>(); // det row → track
+    const events: TrackEvent[] = [];
+
+    // 1. confirmed + lost tracks × high-score detections.
+    const a1 = this.associate(pool, dets, high, o.firstMatchIou, true);
+    for (const [ti, di] of a1.matches) this.bind(pool[ti]!, dets, high[di]!, now, matched);
+    const remainingHigh = a1.unmatchedCols.map((k) => high[k]!);
+
+    // 2. still-unmatched tracked tracks × low-score detections.
+    const pool2 = a1.unmatchedRows.map((k) => pool[k]!).filter((t) => t.state === 'tracked');
+    const a2 = this.associate(pool2, dets, low, o.secondMatchIou, false);
+    for (const [ti, di] of a2.matches) this.bind(pool2[ti]!, dets, low[di]!, now, matched);
+    for (const k of a2.unmatchedRows) {
+      const t = pool2[k]!;
+      t.state = 'lost';
+      events.push({ kind: 'lost', trackId: t.id, classId: t.classId, tsMs: now, lastSeenMs: t.lastSeenMs });
+    }
+
+    // 3. tentative tracks × remaining high-score detections; misses die silently.
+    const a3 = this.associate(tentative, dets, remainingHigh, o.tentativeMatchIou, true);
+    for (const [ti, di] of a3.matches) this.bind(tentative[ti]!, dets, remainingHigh[di]!, now, matched);
+    for (const k of a3.unmatchedRows) this.tracks.delete(tentative[k]!.key);
+
+    // 4. births.
+    for (const k of a3.unmatchedCols) {
+      const di = remainingHigh[k]!;
+      if (dets.score[di]! < o.newTrackScore) continue;
+      const t = new Track(this.nextKey++, dets.box(di), dets.classId[di]!, dets.score[di]!, now);
+      this.tracks.set(t.key, t);
+      if (o.minHits <= 1) this.confirm(t);
+      if (t.state === 'tracked') matched.set(di, { track: t, recovered: false });
+    }
+
+    const out = this.emit(dets, matched, now, events);
+    this.evict(now, out.events);
+    return out;
+  }
+
+  /** Ends every confirmed track (end of stream, camera removed) and forgets all state. */
+  flush(nowMs: number): TrackEvent[] {
+    const events: TrackEvent[] = [];
+    for (const t of this.tracks.values()) if (t.state !== 'tentative') events.push(endedEvent(t, nowMs));
+    this.tracks.clear();
+    return events;
+  }
+
+  /** Snapshot of every track held (ids are 0 for tentative tracks). */
+  tracksInfo(): TrackInfo[] {
+    return [...this.tracks.values()].map((t) => ({
+      trackId: t.id,
+      state: t.state,
+      classId: t.classId,
+      box: t.box(),
+      firstSeenMs: t.firstSeenMs,
+      lastSeenMs: t.lastSeenMs,
+      hits: t.hits,
+    }));
+  }
+
+  private associate(
+    tracks: Track[],
+    dets: Detections,
+    rows: number[],
+    minSim: number,
+    fuseScore: boolean,
+  ): Assignment {
+    const nt = tracks.length;
+    const nd = rows.length;
+    const tb = new Float32Array(nt * 4);
+    tracks.forEach((t, k) => {
+      tb.set(t.box(), k * 4);
+    });
+    const db = new Float32Array(nd * 4);
+    rows.forEach((r, k) => {
+      db.set(dets.xyxy.subarray(r * 4, r * 4 + 4), k * 4);
+    });
+    const sim = iouMatrix(tb, db);
+    const cost = new Float64Array(nt * nd);
+    for (let i = 0; i < nt; i++) {
+      for (let j = 0; j < nd; j++) {
+        const r = rows[j]!;
+        const compatible = this.compatible(tracks[i]!.classId, dets.classId[r]!);
+        const s = sim[i * nd + j]! * (fuseScore ? dets.score[r]! : 1);
+        cost[i * nd + j] = compatible ? 1 - s : Number.POSITIVE_INFINITY;
+      }
+    }
+    const solve = this.options.solver === 'greedy' ? assignGreedy : assign;
+    return solve(cost, nt, nd, 1 - minSim);
+  }
+
+  private compatible(a: number, b: number): boolean {
+    if (!this.options.classConsistent || a === b) return true;
+    const ga = this.groupOf.get(a);
+    return ga !== undefined && ga === this.groupOf.get(b);
+  }
+
+  private bind(
+    t: Track,
+    dets: Detections,
+    row: number,
+    nowMs: number,
+    matched: Map<number, { track: Track; recovered: boolean }>,
+  ): void {
+    const recovered = t.state === 'lost';
+    t.update(dets.box(row), dets.classId[row]!, dets.score[row]!, nowMs);
+    if (t.state === 'lost') t.state = 'tracked';
+    if (t.state === 'tentative' && t.hits >= this.options.minHits) this.confirm(t);
+    if (t.state === 'tracked') matched.set(row, { track: t, recovered });
+  }
+
+  private confirm(t: Track): void {
+    t.state = 'tracked';
+    t.pendingStart = true;
+    t.id = this.nextId;
+    this.nextId = this.nextId >= MAX_TRACK_ID ? 1 : this.nextId + 1;
+  }
+
+  private emit(
+    dets: Detections,
+    matched: Map<number, { track: Track; recovered: boolean }>,
+    nowMs: number,
+    events: TrackEvent[],
+  ): TrackerOutput {
+    const rows = [...matched.keys()].sort((x, y) => x - y);
+    const picked = dets.select(rows);
+    const trackId = new Int32Array(rows.length);
+    const classId = new Int32Array(rows.length);
+    rows.forEach((r, k) => {
+      const { track: t, recovered } = matched.get(r)!;
+      trackId[k] = t.id;
+      classId[k] = t.classId;
+      const base = { trackId: t.id, classId: t.classId, tsMs: nowMs, row: k };
+      const justConfirmed = t.pendingStart;
+      t.pendingStart = false;
+      events.push(
+        justConfirmed
+          ? { ...base, kind: 'started', firstSeenMs: t.firstSeenMs }
+          : { ...base, kind: 'updated', recovered },
+      );
+    });
+    const detections = new Detections({ xyxy: picked.xyxy, score: picked.score, classId, trackId });
+    return { detections, events };
+  }
+
+  private evict(nowMs: number, events: TrackEvent[]): void {
+    for (const t of this.tracks.values()) {
+      if (t.state === 'lost' && nowMs - t.lastSeenMs > this.options.lostTrackMs) {
+        events.push(endedEvent(t, nowMs));
+        this.tracks.delete(t.key);
+      }
+    }
+    if (this.tracks.size <= this.options.maxTracks) return;
+    const lost = [...this.tracks.values()]
+      .filter((t) => t.state !== 'tracked')
+      .sort((x, y) => x.lastSeenMs - y.lastSeenMs);
+    for (const t of lost) {
+      if (this.tracks.size <= this.options.maxTracks) break;
+      if (t.state === 'lost') events.push(endedEvent(t, nowMs));
+      this.tracks.delete(t.key);
+    }
+  }
+}
+
+function endedEvent(t: Track, nowMs: number): TrackEvent {
+  return {
+    kind: 'ended',
+    trackId: t.id,
+    classId: t.classId,
+    tsMs: nowMs,
+    firstSeenMs: t.firstSeenMs,
+    lastSeenMs: t.lastSeenMs,
+    hits: t.hits,
+  };
+}
