@@ -69,11 +69,11 @@ export function hitToRow(h: Hit, place: Placement | undefined): HitRow {
   };
 }
 
-/** The columns a query selects to rebuild hits (ts as epoch ms). */
-export const HIT_COLUMNS = `id, toUnixTimestamp64Milli(ts) AS ts, gateway, camera, kind, type, label, score, box, track, zone, rule,
+/** The columns a query selects to rebuild hits (ts as epoch ms in `ts_ms`: an alias `ts` would shadow the column in WHERE). */
+export const HIT_COLUMNS = `id, toUnixTimestamp64Milli(ts) AS ts_ms, gateway, camera, kind, type, label, score, box, track, zone, rule,
   duration_ms, color, upper_color, lower_color, vehicle_type, plate, plate_score, direction, appearance, snapshot, model`;
 
-type StoredRow = Omit<HitRow, 'ts' | 'grid' | 'org_path'> & { ts: number | string };
+export type StoredRow = Omit<HitRow, 'ts' | 'grid' | 'org_path'> & { ts_ms: number | string };
 
 /** Rebuilds a contract hit from a stored row: empty columns become absent fields. */
 export function rowToHit(r: StoredRow): Hit {
@@ -90,7 +90,7 @@ export function rowToHit(r: StoredRow): Hit {
   const hit: Record<string, unknown> = {
     v: 1,
     id: r.id,
-    tsMs: Number(r.ts),
+    tsMs: Number(r.ts_ms),
     gateway: r.gateway,
     camera: r.camera,
     kind: r.kind,

@@ -38,7 +38,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
 
     it('inserts hits and reads them back in the contract shape', async () => {
       const camera = `cam-${ulid()}`;
-      const hits = [makeHit({ camera, tsMs: 1764385200123 }), makeHit({ camera, tsMs: 1764385200456, attrs: { upperColor: 'red' }, kind: 'sighting', type: 'person', label: 'person' })];
+      const t = Date.now() - 3_600_000;
+      const hits = [makeHit({ camera, tsMs: t + 123 }), makeHit({ camera, tsMs: t + 456, attrs: { upperColor: 'red' }, kind: 'sighting', type: 'person', label: 'person' })];
       await store.insert('hits', hits.map((h) => hitToRow(h, { grid: 'g1', orgPath: ['city', 'g1'] })));
       const rows = await store.query<Parameters<typeof rowToHit>[0]>(
         `SELECT ${HIT_COLUMNS} FROM hits WHERE camera = {camera:String} ORDER BY ts`,
@@ -92,15 +93,16 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
 
     it('keeps milliseconds of epoch-ms parameters', async () => {
       const camera = `cam-${ulid()}`;
-      await store.insert('hits', [hitToRow(makeHit({ camera, tsMs: 1764385200999 }), undefined)]);
+      const t = Date.now() - (Date.now() % 1000) - 1;
+      await store.insert('hits', [hitToRow(makeHit({ camera, tsMs: t }), undefined)]);
       const got = await store.query('SELECT id FROM hits WHERE camera = {camera:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, \'UTC\')', {
         camera,
-        from: 1764385200999,
+        from: t,
       });
       expect(got).toHaveLength(1);
       const none = await store.query('SELECT id FROM hits WHERE camera = {camera:String} AND ts > fromUnixTimestamp64Milli({from:Int64}, \'UTC\')', {
         camera,
-        from: 1764385200999,
+        from: t,
       });
       expect(none).toHaveLength(0);
       await store.close();

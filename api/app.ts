@@ -1,0 +1,34 @@
+/**
+ * `buildApp(deps)`: the fastify app without a listening server (tests use `inject()`).
+ * One plugin per resource under api/routes/. `server.ts` listens.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { CityConfig } from '../contracts/config/index.js';
+import type { Logger } from '../contracts/log.js';
+import type { Store } from '../analytics/store.js';
+import { installErrorHandler } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { hitsRoutes } from './routes/hits.js';
+
+export interface AppDeps {
+  config: Readonly<CityConfig>;
+  store: Store;
+  registry: Registry;
+  log: Logger;
+  /** Readiness probes of the other parts of the process (ingest, redis), by name. */
+  health?: () => Promise<Record<string, boolean>>;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 2 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+  }) as unknown as FastifyInstance;
+  installErrorHandler(app);
+  await app.register(healthRoutes, { deps });
+  await app.register(hitsRoutes, { deps, prefix: '/api/v1' });
+  return app;
+}
