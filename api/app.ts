@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
 import type { Store } from '../analytics/store.js';
+import { Authenticator, type KeyRecord } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { hitsRoutes } from './routes/hits.js';
@@ -18,6 +19,13 @@ export interface AppDeps {
   log: Logger;
   /** Readiness probes of the other parts of the process (ingest, redis), by name. */
   health?: () => Promise<Record<string, boolean>>;
+  /** Extra keys besides city.yaml's (the admin key `xueliang up` makes). */
+  extraKeys?: readonly KeyRecord[];
+}
+
+export function keysOf(deps: AppDeps): KeyRecord[] {
+  const fromConfig = deps.config.api.keys.map((k) => ({ keyId: k.id, hash: k.hash, role: k.role, org: k.org }));
+  return [...fromConfig, ...(deps.extraKeys ?? [])];
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -29,6 +37,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   await app.register(healthRoutes, { deps });
-  await app.register(hitsRoutes, { deps, prefix: '/api/v1' });
+  const auth = new Authenticator(keysOf(deps));
+  // Everything under /api/v1 needs a principal; /healthz and /metrics do not.
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', auth.hook);
+      await v1.register(hitsRoutes, { deps });
+    },
+    { prefix: '/api/v1' },
+  );
   return app;
 }

@@ -11,6 +11,9 @@ import { migrate } from '../../analytics/migrate.js';
 import { openStore, type Store } from '../../analytics/store.js';
 import { MIGRATION_VARS } from '../../analytics/store.contract.js';
 import { buildApp } from '../app.js';
+import { hashSecret } from '../secrets.js';
+
+const KEY = 'xl_test_admin_key_0123456789';
 
 let store: Store;
 let app: Awaited<ReturnType<typeof buildApp>>;
@@ -23,14 +26,20 @@ beforeAll(async () => {
   store = await openStore({ url: `chdb://${mkdtempSync(join(tmpdir(), 'xl-api-'))}` });
   await migrate(store, MIGRATION_VARS);
   await store.insert('hits', hits.map((h) => hitToRow(h, undefined)));
-  app = await buildApp({ config: loadCityConfig(undefined), store, registry: new Registry(), log: silentLogger() });
+  app = await buildApp({
+    config: loadCityConfig(undefined),
+    store,
+    registry: new Registry(),
+    log: silentLogger(),
+    extraKeys: [{ keyId: 'admin', hash: hashSecret(KEY), role: 'admin', org: 'city' }],
+  });
 });
 afterAll(async () => {
   await app.close();
   await store.close();
 });
 
-const get = (url: string) => app.inject({ method: 'GET', url });
+const get = (url: string, key = KEY) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
 
 describe('GET /api/v1/hits', () => {
   it('returns hits in the contract shape, newest first, paged by cursor', async () => {
@@ -71,6 +80,12 @@ describe('GET /api/v1/hits', () => {
     const r = await get(url);
     expect(r.statusCode).toBe(400);
     expect(r.json()).toMatchObject({ code });
+  });
+
+  it('needs a known API key', async () => {
+    const url = `/api/v1/hits?from=${t0}&to=${t0 + 1}`;
+    expect((await app.inject({ method: 'GET', url })).json()).toMatchObject({ code: 'API_UNAUTHORIZED' });
+    expect((await get(url, 'xl_wrong_key_000000')).statusCode).toBe(401);
   });
 
   it('serves health and metrics', async () => {

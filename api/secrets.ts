@@ -1,0 +1,26 @@
+/**
+ * Hashing of API keys and gateway passwords: scrypt with a random salt, stored as
+ * `scrypt$N$salt$hash` (base64url). Keys are never stored in clear.
+ */
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+
+const N = 16384;
+
+export function hashSecret(secret: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(secret, salt, 32, { N });
+  return `scrypt$${N}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+export function verifySecret(secret: string, stored: string): boolean {
+  const [alg, n, salt, hash] = stored.split('$');
+  if (alg !== 'scrypt' || !n || !salt || !hash) return false;
+  const want = Buffer.from(hash, 'base64url');
+  const got = scryptSync(secret, Buffer.from(salt, 'base64url'), want.length, { N: Number(n) });
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** A new random API key: `xl_` + 32 bytes base64url. */
+export function newApiKey(): string {
+  return `xl_${randomBytes(32).toString('base64url')}`;
+}
