@@ -25,3 +25,22 @@ export function loadGatewayConfig(file: string, env: Env = {}): Readonly<Gateway
 export function configKind(raw: unknown): 'city' | 'gateway' {
   return raw && typeof raw === 'object' && 'gateway' in raw && !('orgs' in raw) ? 'gateway' : 'city';
 }
+
+/**
+ * The same config with some paths replaced (command-line flags), validated again like the
+ * file: a bad flag value is reported with its config path.
+ */
+export function withOverrides(config: Readonly<CityConfig>, overrides: Readonly<Record<string, unknown>>, source = '<flags>'): Readonly<CityConfig> {
+  const raw = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const [path, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const keys = path.split('/').filter(Boolean);
+    let o = raw;
+    for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    o[keys[keys.length - 1]!] = value;
+  }
+  return loadConfigValue(CityConfig, raw, source, { semantic: checkCity as (v: never) => ConfigProblem[] });
+}
+
+export { CityConfig as CityConfigSchema } from './city.js';
+export { GatewayConfig as GatewayConfigSchema } from './gateway.js';

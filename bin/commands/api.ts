@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { loadCityConfig, withOverrides } from '../../contracts/config/index.js';
+import { rootLogger, setLogLevel } from '../../contracts/log.js';
+import { ensureAdminKey } from '../../api/admin-key.js';
+import { buildApp } from '../../api/app.js';
+import { defineCommand, int, str, UsageError } from '../cli.js';
+import { embeddedStoreUrl, newRegistry, onShutdown, openMigratedStore } from '../stack.js';
+
+export default defineCommand({
+  name: 'api',
+  summary: 'Run the HTTP API (and dashboard) alone, against the configured store',
+  options: {
+    config: { type: 'string', arg: 'FILE', description: 'city.yaml (required)' },
+    port: { type: 'string', arg: 'PORT', description: 'HTTP port (default: http.port from the config, 8080)' },
+    host: { type: 'string', arg: 'ADDR', description: 'Listen address (default: http.host from the config)' },
+    'redis-url': { type: 'string', arg: 'URL', description: 'Redis for tasks and live streams (also REDIS_URL)' },
+    clickhouse: { type: 'string', arg: 'URL', description: 'ClickHouse server URL or chdb://PATH (also CLICKHOUSE_URL)' },
+    data: { type: 'string', arg: 'DIR', description: 'Folder holding admin-api-key', default: './data' },
+    'log-level': { type: 'string', arg: 'LEVEL', description: 'trace, debug, info, warn, error' },
+  },
+  details:
+    'The embedded engine (chdb://) allows one process per data folder: when ingest runs in another\nprocess, point both at a ClickHouse server (--clickhouse http://…), or use `xueliang up`.',
+  async run({ values }) {
+    const file = str(values, 'config');
+    if (!file) throw new UsageError('--config FILE is required (see deploy/city.yaml)');
+    const log = rootLogger();
+    const dataDir = resolve(str(values, 'data') ?? './data');
+    let config = loadCityConfig(file, process.env);
+    config = withOverrides(config, {
+      '/http/port': int(values, 'port', 0, 65535),
+      '/http/host': str(values, 'host'),
+      '/redis/url': str(values, 'redis-url'),
+      '/store/clickhouse': str(values, 'clickhouse') ?? (config.store.clickhouse.startsWith('chdb://') ? embeddedStoreUrl(dataDir) : undefined),
+      '/log/level': str(values, 'log-level'),
+    });
+    setLogLevel(config.log.level);
+    const store = await openMigratedStore(config, log, dataDir);
+    const admin = ensureAdminKey(dataDir, config.orgs[0]?.id ?? config.city.id);
+    const app = await buildApp({ config, store, registry: newRegistry(), log, extraKeys: [admin.record] });
+    await app.listen({ port: config.http.port, host: config.http.host });
+    const addr = app.server.address();
+    process.stdout.write(`API: http://${config.http.host}:${typeof addr === 'object' && addr ? addr.port : config.http.port}\n`);
+    onShutdown(log, async () => {
+      await app.close();
+      await store.close();
+    });
+    await new Promise(() => {});
+    return 0;
+  },
+});

@@ -1,0 +1,60 @@
+/**
+ * Composition of the central tier in one process (`xueliang up`, `demo`, `api`, `ingest`):
+ * config → store (migrated) → Redis → ingest → API. Each part closes in reverse order.
+ */
+import { join, resolve } from 'node:path';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { CityConfig } from '../contracts/config/index.js';
+import type { Logger } from '../contracts/log.js';
+import { migrate } from '../analytics/migrate.js';
+import { openStore, type Store } from '../analytics/store.js';
+
+export function migrationVars(c: Readonly<CityConfig>) {
+  return { hitsDays: c.retention.hitsDays, snapshotsDays: c.retention.snapshotsDays, quarantineDays: c.retention.quarantineDays };
+}
+
+/** Opens the configured store and applies pending migrations. */
+export async function openMigratedStore(c: Readonly<CityConfig>, log: Logger, baseDir = process.cwd()): Promise<Store> {
+  const store = await openStore({ url: c.store.clickhouse, database: c.store.database, baseDir });
+  try {
+    const applied = await migrate(store, migrationVars(c));
+    if (applied.length) log.info({ component: 'store', applied }, 'migrations applied');
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return store;
+}
+
+/** The embedded store URL for a data folder. */
+export function embeddedStoreUrl(dataDir: string): string {
+  return `chdb://${join(resolve(dataDir), 'clickhouse')}`;
+}
+
+export function newRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'xueliang_process_' });
+  return registry;
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (sig: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ sig }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    log.info({ sig }, 'stopping');
+    stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error({ err: e }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

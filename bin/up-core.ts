@@ -1,0 +1,114 @@
+/**
+ * `xueliang up`: the whole central tier in one process group on embedded defaults — MQTT
+ * endpoint (aedes) or an existing broker, Redis from a URL or a redis-server child, chDB in
+ * the data folder, ingest, API. `xueliang demo` reuses this and adds edge agents.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadCityConfig, withOverrides, type CityConfig } from '../contracts/config/index.js';
+import { projectRoot } from '../contracts/testdata.js';
+import { rootLogger, setLogLevel } from '../contracts/log.js';
+import type { Store } from '../analytics/store.js';
+import { ensureAdminKey } from '../api/admin-key.js';
+import { buildApp } from '../api/app.js';
+import { startIngest, type IngestService } from '../ingest/service.js';
+import { int, type OptionSpec, type OptionValues, str } from './cli.js';
+import { startRedisChild, type RedisChild } from './redis-child.js';
+import { embeddedStoreUrl, newRegistry, openMigratedStore } from './stack.js';
+
+export const UP_OPTIONS: Record<string, OptionSpec> = {
+  config: { type: 'string', arg: 'FILE', description: 'city.yaml (default: the sample city in deploy/city.yaml)' },
+  port: { type: 'string', arg: 'PORT', description: 'HTTP port of the API and dashboard', default: '8080' },
+  host: { type: 'string', arg: 'ADDR', description: 'Address the HTTP API and MQTT endpoint listen on', default: '127.0.0.1' },
+  'mqtt-port': { type: 'string', arg: 'PORT', description: 'Port of the embedded MQTT endpoint', default: '1884' },
+  'mqtt-url': { type: 'string', arg: 'URL', description: 'Use an existing MQTT broker instead of the embedded endpoint (also MQTT_URL)' },
+  'redis-url': { type: 'string', arg: 'URL', description: 'Use this Redis (also REDIS_URL); default: a redis-server child in <data>/redis' },
+  data: { type: 'string', arg: 'DIR', description: 'Data folder (embedded ClickHouse, Redis AOF, admin key)', default: './data' },
+  clickhouse: { type: 'string', arg: 'URL', description: 'A ClickHouse server (http://…) instead of the embedded engine (also CLICKHOUSE_URL)' },
+  open: { type: 'boolean', description: 'Accept hits from any gateway and camera (development only; warns)' },
+  'log-level': { type: 'string', arg: 'LEVEL', description: 'trace, debug, info, warn, error' },
+};
+
+export interface UpStack {
+  config: Readonly<CityConfig>;
+  store: Store;
+  ingest: IngestService;
+  apiUrl: string;
+  mqttUrl: string;
+  adminKey: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Promise<UpStack> {
+  const log = rootLogger();
+  const dataDir = resolve(str(values, 'data') ?? './data');
+  mkdirSync(dataDir, { recursive: true });
+  const file = str(values, 'config') ?? join(projectRoot, 'deploy', 'city.yaml');
+  let config = loadCityConfig(file, env);
+  const clickhouse = str(values, 'clickhouse') ?? (config.store.clickhouse.startsWith('chdb://') ? embeddedStoreUrl(dataDir) : undefined);
+  config = withOverrides(config, {
+    '/http/port': int(values, 'port', 0, 65535),
+    '/http/host': str(values, 'host'),
+    '/mqtt/port': int(values, 'mqtt-port', 0, 65535),
+    '/mqtt/host': str(values, 'host'),
+    '/mqtt/url': str(values, 'mqtt-url'),
+    '/redis/url': str(values, 'redis-url'),
+    '/store/clickhouse': clickhouse,
+    '/ingest/open': values.open ? true : undefined,
+    '/log/level': str(values, 'log-level'),
+  });
+  setLogLevel(config.log.level);
+  if (config.ingest.open) log.warn('--open: accepting hits from ANY gateway and camera, unauthenticated. Development only.');
+
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((e: unknown) => log.error({ err: e }, 'stop failed'));
+  };
+  try {
+    const store = await openMigratedStore(config, log, dataDir);
+    stops.push(() => store.close());
+    let redis: RedisChild | undefined;
+    if (!config.redis.url) {
+      redis = await startRedisChild(join(dataDir, 'redis'));
+      stops.push(() => redis!.stop());
+    }
+    const redisUrl = config.redis.url || redis!.url;
+    const registry = newRegistry();
+    const ingest = await startIngest({
+      config,
+      store,
+      redisUrl,
+      log,
+      registry,
+      mqtt: config.mqtt.url
+        ? { mode: 'broker', url: config.mqtt.url, ...(config.mqtt.username ? { username: config.mqtt.username, password: config.mqtt.password } : {}) }
+        : { mode: 'embedded', host: config.mqtt.host, port: config.mqtt.port },
+      open: config.ingest.open,
+    });
+    stops.push(() => ingest.close());
+    const rootOrg = config.orgs[0]?.id ?? config.city.id;
+    const admin = ensureAdminKey(dataDir, rootOrg);
+    const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest });
+    await app.listen({ port: config.http.port, host: config.http.host });
+    stops.push(() => app.close());
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+    const apiUrl = `http://${config.http.host}:${port}`;
+    const out = [
+      `Xueliang is up.`,
+      `  MQTT: ${ingest.mqttUrl}${config.mqtt.url ? ' (existing broker)' : ' (embedded endpoint)'}`,
+      `  API:  ${apiUrl}  (dashboard ${apiUrl}/, health ${apiUrl}/healthz)`,
+      `  Data: ${dataDir}`,
+      admin.created
+        ? `  Admin API key (shown once; also in ${join(dataDir, 'admin-api-key')}):\n    ${admin.key}`
+        : `  Admin API key: in ${join(dataDir, 'admin-api-key')}`,
+      `Ctrl-C stops everything.`,
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+    return { config, store, ingest, apiUrl, mqttUrl: ingest.mqttUrl, adminKey: admin.key, dataDir, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
