@@ -1,5 +1,5 @@
 /**
- * Coded errors. Every code is `DOMAIN_WHAT` (e.g. `EDGE_RTSP_STALLED`, `INGEST_BAD_HIT`,
+ * Coded errors. Every code is DOMAIN_WHAT (e.g. EDGE_RTSP_STALLED, INGEST_BAD_HIT,
  * API_CASE_REQUIRED) and is listed in docs/errors.md — a test greps the source for
  * `new XlError('…'` and fails when a code is missing there. Callers branch on `code`,
  * never on `message`.
