@@ -4,7 +4,7 @@
  * static types. All geometry is normalised to 0..1 of the frame, image coordinates
  * (x to the right, y down); objects are placed by their bottom-centre anchor.
  */
-import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
+import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import type { ConfigProblem } from './load.js';
 
 const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
@@ -13,7 +13,10 @@ const Name = (description: string, def: string) =>
 
 const Unit = (description: string) => T.Number({ minimum: 0, maximum: 1, description });
 const PointNorm = (description: string, def: [number, number]) =>
-  T.Tuple([Unit('x, 0..1 of the frame width'), Unit('y, 0..1 of the frame height')], { description, default: def });
+  T.Tuple([Unit('x, 0..1 of the frame width'), Unit('y, 0..1 of the frame height')], {
+    description,
+    default: def,
+  });
 
 /** A named polygon on the image. */
 export const Zone = T.Object(
@@ -22,7 +25,8 @@ export const Zone = T.Object(
     polygon: T.Array(PointNorm('Vertex [x, y]', [0, 0]), {
       minItems: 3,
       maxItems: 64,
-      description: 'Polygon vertices in order, normalised 0..1; an object is inside when its bottom-centre is',
+      description:
+        'Polygon vertices in order, normalised 0..1; an object is inside when its bottom-centre is',
       default: [
         [0, 0],
         [1, 0],
@@ -33,7 +37,8 @@ export const Zone = T.Object(
     direction: T.Union(
       [T.Tuple([T.Number({ minimum: -1, maximum: 1 }), T.Number({ minimum: -1, maximum: 1 })]), T.Null()],
       {
-        description: 'Legal direction of travel [dx, dy] in image coordinates ([0, -1] = up the image); wrong_way needs it',
+        description:
+          'Legal direction of travel [dx, dy] in image coordinates ([0, -1] = up the image); wrong_way needs it',
         default: null,
       },
     ),
@@ -76,19 +81,26 @@ function common<K extends string>(type: K, defaults: { classes: string[]; cooldo
     cooldownMs: T.Integer({
       minimum: 0,
       maximum: 86_400_000,
-      description: 'After a track fires, it may fire again only on a fresh episode at least this much later, ms',
+      description:
+        'After a track fires, it may fire again only on a fresh episode at least this much later, ms',
       default: defaults.cooldownMs,
     }),
     inertiaFrames: T.Integer({
       minimum: 1,
       maximum: 100,
-      description: 'Consecutive frames a condition must hold (or stop holding) before it changes; absorbs jitter',
+      description:
+        'Consecutive frames a condition must hold (or stop holding) before it changes; absorbs jitter',
       default: 3,
     }),
   };
 }
 
-const zoneRef = T.String({ minLength: 1, maxLength: 64, description: 'Zone id this rule watches', default: 'zone-1' });
+const zoneRef = T.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'Zone id this rule watches',
+  default: 'zone-1',
+});
 const minDuration = (def: number, what: string) =>
   T.Integer({ minimum: 0, maximum: 7 * 86_400_000, description: `${what}, ms`, default: def });
 const maxMove = (def: number) =>
@@ -123,7 +135,12 @@ export const IllegalParkingRule = object(
 export const LineCrossingRule = object(
   {
     ...common('line_crossing', { classes: ['person', ...VEHICLES, 'bicycle'], cooldownMs: 10_000 }),
-    line: T.String({ minLength: 1, maxLength: 64, description: 'Line id this rule watches', default: 'line-1' }),
+    line: T.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'Line id this rule watches',
+      default: 'line-1',
+    }),
     direction: T.Union([T.Literal('in'), T.Literal('out'), T.Literal('both')], {
       description: 'Which crossings fire (all are counted)',
       default: 'both',
@@ -162,7 +179,12 @@ export const CrowdingRule = object(
   {
     ...common('crowding', { classes: ['person'], cooldownMs: 300_000 }),
     zone: zoneRef,
-    minCount: T.Integer({ minimum: 1, maximum: 10_000, description: 'Objects inside the zone at once', default: 10 }),
+    minCount: T.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      description: 'Objects inside the zone at once',
+      default: 10,
+    }),
     minDurationMs: minDuration(10_000, 'Time the count stays at or above minCount'),
   },
   'Fires when many objects are in the zone for a while (a zone-level event, no track)',
@@ -189,7 +211,8 @@ export const AbandonedObjectRule = object(
     ownerRadius: T.Number({
       minimum: 0,
       maximum: 2,
-      description: 'An attendant closer than this (anchor to anchor, normalised frame units) keeps the object attended',
+      description:
+        'An attendant closer than this (anchor to anchor, normalised frame units) keeps the object attended',
       default: 0.1,
     }),
     maxMoveBoxHeights: maxMove(0.25),
@@ -200,7 +223,15 @@ export const AbandonedObjectRule = object(
 
 /** Any rule, discriminated by `type`. */
 export const Rule = T.Union(
-  [ZoneIntrusionRule, IllegalParkingRule, LineCrossingRule, WrongWayRule, CrowdingRule, LoiteringRule, AbandonedObjectRule],
+  [
+    ZoneIntrusionRule,
+    IllegalParkingRule,
+    LineCrossingRule,
+    WrongWayRule,
+    CrowdingRule,
+    LoiteringRule,
+    AbandonedObjectRule,
+  ],
   { description: 'A behaviour rule' },
 );
 export type Rule = Static<typeof Rule>;
@@ -240,9 +271,18 @@ export function checkCameraRules(c: CameraRules, labels?: readonly string[]): Co
       seen.add(id);
     });
   };
-  dup(c.zones.map((z) => z.id), 'zones');
-  dup(c.lines.map((l) => l.id), 'lines');
-  dup(c.rules.map((r) => r.id), 'rules');
+  dup(
+    c.zones.map((z) => z.id),
+    'zones',
+  );
+  dup(
+    c.lines.map((l) => l.id),
+    'lines',
+  );
+  dup(
+    c.rules.map((r) => r.id),
+    'rules',
+  );
   const known = labels ? new Set(labels) : undefined;
   c.rules.forEach((r, k) => {
     const at = `/rules/${k}`;
@@ -251,13 +291,20 @@ export function checkCameraRules(c: CameraRules, labels?: readonly string[]): Co
     } else {
       const z = zones.get(r.zone);
       if (!z) problems.push({ path: `${at}/zone`, message: `no zone '${r.zone}' in /zones` });
-      else if (r.type === 'wrong_way' && (z.direction === null || Math.hypot(z.direction[0], z.direction[1]) === 0)) {
-        problems.push({ path: `${at}/zone`, message: `wrong_way needs a non-zero direction on zone '${r.zone}'` });
+      else if (
+        r.type === 'wrong_way' &&
+        (z.direction === null || Math.hypot(z.direction[0], z.direction[1]) === 0)
+      ) {
+        problems.push({
+          path: `${at}/zone`,
+          message: `wrong_way needs a non-zero direction on zone '${r.zone}'`,
+        });
       }
     }
     const names = r.type === 'abandoned_object' ? [...r.classes, ...r.ownerClasses] : r.classes;
     for (const name of names) {
-      if (known && !known.has(name)) problems.push({ path: `${at}/classes`, message: `'${name}' is not a detector label` });
+      if (known && !known.has(name))
+        problems.push({ path: `${at}/classes`, message: `'${name}' is not a detector label` });
     }
   });
   return problems;
