@@ -36,7 +36,10 @@ export function withOverrides(config: Readonly<CityConfig>, overrides: Readonly<
     if (value === undefined) continue;
     const keys = path.split('/').filter(Boolean);
     let o = raw;
-    for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) {
+      if (!o[k] || typeof o[k] !== 'object') o[k] = {};
+      o = o[k] as Record<string, unknown>;
+    }
     o[keys[keys.length - 1]!] = value;
   }
   return loadConfigValue(CityConfig, raw, source, { semantic: checkCity as (v: never) => ConfigProblem[] });
