@@ -1,0 +1,145 @@
+/**
+ * Bundles received messages into queue jobs (DESIGN §6 step 4): up to `bundleMaxHits` hits,
+ * `bundleMaxBytes` bytes or `bundleMaxMs` of waiting, whichever comes first — one hit per
+ * job would cost ~10× more Redis memory and throughput. A flush claims the messages' replay
+ * keys, adds one job, and only then settles each message's promise: the receiver acks on
+ * `fresh` or `duplicate` (both are held durably) and leaves `pending` unacked.
+ */
+import type { Queue } from 'bullmq';
+import { ulid } from 'ulid';
+import type { HitRow } from '../analytics/hit-rows.js';
+import type { Logger } from '../contracts/log.js';
+import { type ClaimVerdict, claim, type DedupOptions, release } from './dedup.js';
+import type { BundleJob, QuarantineRow, SnapshotRow } from './jobs.js';
+import type { IngestMetrics } from './metrics.js';
+
+/** What one MQTT message contributes to a bundle. */
+export interface Part {
+  /** Replay-window key (`m:gw:msgId`, `s:gw:snapId`, `q:gw:sha1`). */
+  key: string;
+  hits: HitRow[];
+  snapshots: SnapshotRow[];
+  quarantine: QuarantineRow[];
+  /** Approximate JSON size, bytes. */
+  bytes: number;
+}
+
+interface Waiting {
+  part: Part;
+  resolve: (v: ClaimVerdict) => void;
+  reject: (e: Error) => void;
+}
+
+export interface BundlerOptions {
+  queue: Queue<BundleJob>;
+  dedup: DedupOptions;
+  maxHits: number;
+  maxMs: number;
+  maxBytes: number;
+  maxQueuedJobs: number;
+  attempts: number;
+  backoffMs: number;
+  metrics: IngestMetrics;
+  log: Logger;
+}
+
+export class Bundler {
+  private open: Waiting[] = [];
+  private openHits = 0;
+  private openBytes = 0;
+  private openSinceMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly o: BundlerOptions) {}
+
+  /** Adds a message; settles when its bundle reached Redis (or was found a duplicate). */
+  add(part: Part): Promise<ClaimVerdict> {
+    if (this.closed) return Promise.reject(new Error('ingest is closing'));
+    return new Promise<ClaimVerdict>((resolve, reject) => {
+      const n = part.hits.length + part.snapshots.length;
+      if (this.open.length > 0 && (this.openHits + n > this.o.maxHits || this.openBytes + part.bytes > this.o.maxBytes)) this.cut();
+      if (this.open.length === 0) {
+        this.openSinceMs = Date.now();
+        this.timer = setTimeout(() => this.cut(), this.o.maxMs);
+      }
+      this.open.push({ part, resolve, reject });
+      this.openHits += n;
+      this.openBytes += part.bytes;
+      if (this.openHits >= this.o.maxHits || this.openBytes >= this.o.maxBytes) this.cut();
+    });
+  }
+
+  /** Hits waiting in the open bundle. */
+  get pendingHits(): number {
+    return this.openHits;
+  }
+
+  /** Flushes what is open and waits for every flush; refuses new messages. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cut();
+    await this.chain;
+  }
+
+  private cut(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.open.length === 0) return;
+    const batch = this.open;
+    const firstMs = this.openSinceMs;
+    this.open = [];
+    this.openHits = 0;
+    this.openBytes = 0;
+    // Flushes run one at a time: while one talks to Redis the next bundle fills.
+    this.chain = this.chain.then(() => this.flush(batch, firstMs));
+  }
+
+  private async flush(batch: Waiting[], firstMs: number): Promise<void> {
+    const jobId = ulid();
+    let claimed: string[] = [];
+    try {
+      await this.waitForRoom();
+      const keys = batch.map((w) => w.part.key);
+      const verdicts = await claim(this.o.dedup, keys, jobId, Date.now());
+      const data: BundleJob = { v: 1, hits: [], snapshots: [], quarantine: [], keys: [], firstMs };
+      batch.forEach((w, i) => {
+        if (verdicts[i] !== 'fresh') return;
+        claimed.push(w.part.key);
+        data.keys.push(w.part.key);
+        for (const h of w.part.hits) data.hits.push(h);
+        for (const s of w.part.snapshots) data.snapshots.push(s);
+        for (const q of w.part.quarantine) data.quarantine.push(q);
+      });
+      if (data.keys.length > 0) {
+        await this.o.queue.add('bundle', data, {
+          jobId,
+          attempts: this.o.attempts,
+          backoff: { type: 'exponential', delay: this.o.backoffMs },
+          removeOnComplete: true,
+          removeOnFail: false,
+        });
+      }
+      claimed = [];
+      this.o.metrics.queued(data.hits.length + data.snapshots.length);
+      const dups = verdicts.filter((v) => v === 'duplicate').length;
+      if (dups) this.o.metrics.duplicate(dups);
+      batch.forEach((w, i) => w.resolve(verdicts[i] ?? 'pending'));
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      this.o.log.warn({ err: err.message, messages: batch.length }, 'bundle not queued; messages stay unacked');
+      await release(this.o.dedup, claimed, jobId).catch(() => undefined);
+      for (const w of batch) w.reject(err);
+    }
+  }
+
+  private async waitForRoom(): Promise<void> {
+    for (let waited = 0; ; waited += 100) {
+      const n = await this.o.queue.getWaitingCount();
+      if (n < this.o.maxQueuedJobs) return;
+      if (waited % 10_000 === 0) this.o.log.warn({ waiting: n }, 'queue full: holding bundles (backpressure)');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The embedded MQTT endpoint (DESIGN §6 step 2, the default): aedes on a TCP port, inside
+ * the ingest process. `authenticate` checks the gateway's password against city.yaml;
+ * `authorizePublish` runs the whole intake and calls back only once the message is held
+ * in Redis — aedes writes a QoS 1 PUBACK only after authorizePublish (aedes 1.2
+ * lib/handlers/publish.js: authorizePublish → enqueuePublish → PubAck), so the PUBACK
+ * itself means "durably queued". A client's packets read in one socket chunk are handled
+ * concurrently and the next chunk waits for them: a natural per-gateway batch.
+ * aedes 1.x speaks MQTT 3.1.1 only (protocolVersion 5 is refused at CONNECT).
+ */
+import { createServer, type Server } from 'node:net';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import type { Logger } from '../contracts/log.js';
+import { checkSubscribe } from './gate.js';
+import type { Directory } from './gate.js';
+import type { Credentials } from './credentials.js';
+
+/** Handles one published message; resolves when it may be PUBACKed, rejects to refuse it. */
+export type HandleFn = (client: string | undefined, topic: string, payload: Buffer) => Promise<void>;
+
+export interface EndpointOptions {
+  host: string;
+  port: number;
+  dir: Directory;
+  credentials: Credentials;
+  log: Logger;
+  handle: HandleFn;
+}
+
+export interface Endpoint {
+  url: string;
+  port: number;
+  publish(topic: string, payload: Buffer): Promise<void>;
+  clients(): number;
+  close(): Promise<void>;
+}
+
+const GATEWAY = Symbol('xueliang.gateway');
+type Tagged = Client & { [GATEWAY]?: string };
+
+function authError(code: 4 | 5, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
+}
+
+export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
+  const { dir, log } = o;
+  const broker = await Aedes.createBroker({
+    // Pending packets before CONNACK: a gateway reconnecting with a full spool sends at once.
+    queueLimit: 10_000,
+    authenticate(client, username, password, done) {
+      const c = client as Tagged;
+      // --open: any client, any gateway prefix (no GATEWAY tag).
+      if (dir.open) return done(null, true);
+      const gw = username ? dir.gateways.get(username) : undefined;
+      if (!username || !gw || !gw.passwordHash || !password) {
+        log.warn({ gateway: username?.slice(0, 64), clientId: client.id?.slice(0, 64) }, 'refused: unknown gateway or no password');
+        return done(authError(4, 'bad user name or password'), false);
+      }
+      o.credentials.verify(password.toString('utf8'), gw.passwordHash).then((ok) => {
+        if (!ok) {
+          log.warn({ gateway: username }, 'refused: wrong password');
+          return done(authError(4, 'bad user name or password'), false);
+        }
+        c[GATEWAY] = username;
+        done(null, true);
+      }, (e: unknown) => done(authError(5, String(e)), false));
+    },
+    authorizePublish(client, packet, done) {
+      if (!client) return done(null); // the broker's own publishes (acks)
+      const gw = (client as Tagged)[GATEWAY];
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      o.handle(gw, packet.topic, payload).then(() => done(null), (e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
+    },
+    authorizeSubscribe(client, sub, done) {
+      const gw = (client as Tagged)[GATEWAY];
+      if (checkSubscribe(sub.topic, gw, dir.open)) return done(null, sub);
+      log.warn({ gateway: gw, topic: sub.topic.slice(0, 120) }, 'subscription refused');
+      done(null, null);
+    },
+  });
+  broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  const server: Server = createServer(broker.handle as (s: import('node:net').Socket) => void);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const url = `mqtt://${o.host}:${port}`;
+  log.info({ url }, 'MQTT endpoint listening');
+  return {
+    url,
+    port,
+    publish(topic, payload) {
+      const packet: PublishPacket = { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false };
+      return new Promise((resolve, reject) => broker.publish(packet, (e) => (e ? reject(e) : resolve())));
+    },
+    clients: () => broker.connectedClients,
+    async close() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Sockets still open (half-closed clients) would keep close() waiting.
+        setTimeout(resolve, 2_000).unref();
+      });
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * From one MQTT message to one bundle part (DESIGN §6 step 3): validate the envelope and
+ * every hit, place each valid hit on the org tree, turn everything refused into quarantine
+ * rows with the reason and the raw bytes (truncated). Never throws on input. Pure apart
+ * from the --open camera registry in the directory.
+ */
+import { createHash } from 'node:crypto';
+import { hitToRow, type HitRow } from '../analytics/hit-rows.js';
+import { LIMITS } from '../contracts/hit.js';
+import { parseHitsMessage } from '../contracts/validate.js';
+import type { Directory } from './gate.js';
+import type { Part } from './bundler.js';
+import type { QuarantineRow } from './jobs.js';
+import type { IngestReason } from './reasons.js';
+
+export interface Intake {
+  part: Part;
+  /** Id to ack on the gateway's ack topic once the part is held (envelope msgId, snapshot id). */
+  ackId: string | undefined;
+  hitsReceived: number;
+  rejected: IngestReason[];
+}
+
+/** Raw bytes for the quarantine table: UTF-8 text when it is, else `base64:…`; cut to `max`. */
+export function rawColumn(payload: Uint8Array, max: number): string {
+  const buf = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.byteLength, max));
+  const text = buf.toString('utf8');
+  // A cut may split a multi-byte character; allow a replacement char at the very end only.
+  const clean = !text.slice(0, -1).includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f]/.test(text);
+  return clean ? text : `base64:${buf.toString('base64')}`;
+}
+
+function digest(topic: string, payload: Uint8Array): string {
+  return createHash('sha1').update(topic).update(payload).digest('base64url');
+}
+
+function qrow(gateway: string, topic: string, reason: IngestReason, detail: string, raw: Uint8Array, rawMax: number, nowMs: number): QuarantineRow {
+  return { ts: nowMs, gateway, topic, reason, detail: detail.slice(0, 500), raw: rawColumn(raw, rawMax), raw_bytes: raw.byteLength };
+}
+
+export function intakeHits(dir: Directory, gateway: string, topic: string, payload: Uint8Array, rawMax: number, nowMs: number): Intake {
+  const parsed = parseHitsMessage(payload, gateway);
+  const hits: HitRow[] = [];
+  const quarantine: QuarantineRow[] = [];
+  const rejected: IngestReason[] = [];
+  for (const r of parsed.rejected) {
+    const raw = r.item === undefined ? payload : Buffer.from(JSON.stringify(r.item) ?? '');
+    quarantine.push(qrow(gateway, topic, r.reason, r.detail, raw, rawMax, nowMs));
+    rejected.push(r.reason);
+  }
+  for (const h of parsed.hits) {
+    const cam = dir.camera(h.camera, gateway);
+    if (typeof cam === 'string') {
+      quarantine.push(qrow(gateway, topic, cam, `camera ${h.camera} is not assigned to ${gateway}`, Buffer.from(JSON.stringify(h)), rawMax, nowMs));
+      rejected.push(cam);
+    } else hits.push(hitToRow(h, cam.placement));
+  }
+  const env = parsed.envelope;
+  const bytes = Math.min(payload.byteLength, LIMITS.envelopeBytes) + hits.length * 64 + quarantine.reduce((n, q) => n + q.raw.length + 200, 0);
+  return {
+    part: { key: env ? `m:${gateway}:${env.msgId}` : `q:${gateway}:${digest(topic, payload)}`, hits, snapshots: [], quarantine, bytes },
+    ackId: env?.msgId,
+    hitsReceived: env ? parsed.hits.length + parsed.rejected.filter((r) => r.item !== undefined).length : 0,
+    rejected,
+  };
+}
+
+export function intakeSnapshot(gateway: string, snapshotId: string, topic: string, payload: Uint8Array, rawMax: number, nowMs: number): Intake {
+  const key = `s:${gateway}:${snapshotId}`;
+  let reason: IngestReason | undefined;
+  let detail = '';
+  if (payload.byteLength > LIMITS.snapshotBytes) {
+    reason = 'INGEST_OVERSIZE';
+    detail = `${payload.byteLength} bytes > ${LIMITS.snapshotBytes}`;
+  } else if (payload.byteLength < 4 || payload[0] !== 0xff || payload[1] !== 0xd8 || payload[2] !== 0xff) {
+    reason = 'INGEST_BAD_SNAPSHOT';
+    detail = 'not a JPEG (no FF D8 FF start of image)';
+  }
+  if (reason) {
+    const q = qrow(gateway, topic, reason, detail, payload, rawMax, nowMs);
+    return { part: { key, hits: [], snapshots: [], quarantine: [q], bytes: q.raw.length + 200 }, ackId: snapshotId, hitsReceived: 0, rejected: [reason] };
+  }
+  const jpeg = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+  return {
+    part: { key, hits: [], snapshots: [{ id: snapshotId, gateway, ts: nowMs, bytes: payload.byteLength, jpeg_base64: jpeg }], quarantine: [], bytes: jpeg.length + 100 },
+    ackId: snapshotId,
+    hitsReceived: 0,
+    rejected: [],
+  };
+}
+
+/** A message refused for where it was published (topic, prefix, gateway): quarantined as a whole. */
+export function intakeRefused(gateway: string, topic: string, payload: Uint8Array, reason: IngestReason, detail: string, rawMax: number, nowMs: number): Intake {
+  const q = qrow(gateway, topic, reason, detail, payload, rawMax, nowMs);
+  return {
+    part: { key: `q:${gateway}:${digest(topic, payload)}`, hits: [], snapshots: [], quarantine: [q], bytes: q.raw.length + 200 },
+    ackId: undefined,
+    hitsReceived: 0,
+    rejected: [reason],
+  };
+}

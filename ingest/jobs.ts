@@ -1,0 +1,153 @@
+/**
+ * The queue between receivers and writers (DESIGN §6 steps 4–6): one BullMQ job per bundle,
+ * holding rows ready for the store. A worker writes one job as one INSERT per table with
+ * `insert_deduplication_token = jobId`, so a retried or re-run job cannot duplicate rows;
+ * then it marks the job done for the replay window (see dedup.ts). Failed jobs retry with
+ * exponential backoff; exhausted ones stay in the failed set: the dead letters.
+ */
+import { type Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { HitRow } from '../analytics/hit-rows.js';
+import type { Store } from '../analytics/store.js';
+import type { Logger } from '../contracts/log.js';
+
+export const QUEUE_NAME = 'hits';
+
+/** A row of the `quarantine` table. */
+export interface QuarantineRow {
+  ts: number;
+  gateway: string;
+  topic: string;
+  reason: string;
+  detail: string;
+  raw: string;
+  raw_bytes: number;
+}
+
+/** A row of the `snapshots` table (the JPEG as base64: JSONEachRow strings are not byte-safe). */
+export interface SnapshotRow {
+  id: string;
+  gateway: string;
+  ts: number;
+  bytes: number;
+  jpeg_base64: string;
+}
+
+export interface BundleJob {
+  v: 1;
+  hits: HitRow[];
+  snapshots: SnapshotRow[];
+  quarantine: QuarantineRow[];
+  /** Replay-window keys of the messages in this job (for the record; acks are already sent). */
+  keys: string[];
+  /** When the oldest message of the bundle arrived, epoch ms. */
+  firstMs: number;
+}
+
+export function queueOptions(prefix: string) {
+  return { prefix };
+}
+
+export function doneKey(prefix: string, jobId: string): string {
+  return `${prefix}:ingest:done:${jobId}`;
+}
+
+export interface WorkerOptions {
+  connection: Redis;
+  prefix: string;
+  store: Store;
+  concurrency: number;
+  /** How long the done marker lives: the replay window, ms. */
+  doneTtlMs: number;
+  log: Logger;
+  onStored?: (job: BundleJob, jobId: string) => void;
+  onFailed?: (jobId: string, exhausted: boolean, err: Error) => void;
+}
+
+/** Writes one job: one INSERT per non-empty table, each with the job id as dedup token. */
+export async function writeJob(store: Store, job: BundleJob, jobId: string): Promise<void> {
+  await store.insert('hits', job.hits, { dedupToken: jobId });
+  await store.insert('snapshots', job.snapshots, { dedupToken: jobId });
+  await store.insert('quarantine', job.quarantine, { dedupToken: jobId });
+}
+
+export function startWorker(o: WorkerOptions): Worker<BundleJob> {
+  const w = new Worker<BundleJob>(
+    QUEUE_NAME,
+    async (job: Job<BundleJob>) => {
+      const id = job.id as string;
+      await writeJob(o.store, job.data, id);
+      // Before the job completes (and is removed): a resend of its messages must still find
+      // it, as the job or as this marker, or it would be queued again under another token.
+      await o.connection.set(doneKey(o.prefix, id), '1', 'PX', o.doneTtlMs);
+      o.onStored?.(job.data, id);
+    },
+    {
+      connection: o.connection,
+      prefix: o.prefix,
+      concurrency: o.concurrency,
+      // A crashed worker's job is taken over after this; the dedup token makes the re-run safe.
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+      maxStalledCount: 1_000,
+      autorun: true,
+    },
+  );
+  w.on('failed', (job, err) => {
+    if (!job) return;
+    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
+    o.onFailed?.(job.id as string, exhausted, err);
+    if (exhausted) o.log.error({ jobId: job.id, err: err.message }, 'job exhausted its attempts: dead letter');
+    else o.log.warn({ jobId: job.id, attempt: job.attemptsMade, err: err.message }, 'job failed; will retry');
+  });
+  w.on('error', (err) => o.log.warn({ err: err.message }, 'worker error'));
+  return w;
+}
+
+export function openQueue(connection: Redis, prefix: string): Queue<BundleJob> {
+  return new Queue<BundleJob>(QUEUE_NAME, { connection, prefix });
+}
+
+export interface DeadLetter {
+  jobId: string;
+  failedReason: string;
+  attemptsMade: number;
+  hits: number;
+  snapshots: number;
+  quarantine: number;
+  firstMs: number;
+  finishedOn: number | undefined;
+}
+
+/** Dead letters, newest first. */
+export async function listDeadLetters(queue: Queue<BundleJob>, offset = 0, limit = 100): Promise<{ total: number; items: DeadLetter[] }> {
+  const total = await queue.getFailedCount();
+  const jobs = await queue.getFailed(offset, offset + limit - 1);
+  return {
+    total,
+    items: jobs.filter(Boolean).map((j) => ({
+      jobId: j.id as string,
+      failedReason: j.failedReason ?? '',
+      attemptsMade: j.attemptsMade,
+      hits: j.data.hits.length,
+      snapshots: j.data.snapshots.length,
+      quarantine: j.data.quarantine.length,
+      firstMs: j.data.firstMs,
+      finishedOn: j.finishedOn,
+    })),
+  };
+}
+
+/** Moves every dead letter back to waiting (same job id, so the same dedup token). */
+export async function redrive(queue: Queue<BundleJob>): Promise<string[]> {
+  const ids: string[] = [];
+  for (;;) {
+    const jobs = await queue.getFailed(0, 499);
+    if (jobs.length === 0) return ids;
+    for (const j of jobs) {
+      if (!j) continue;
+      await j.retry('failed', { resetAttemptsMade: true });
+      ids.push(j.id as string);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Quarantine reason codes of the ingest tier: the contract's (contracts/validate.ts) plus
+ * the ones only the tier can tell (who published, where, what size). Listed in docs/errors.md.
+ */
+import type { RejectReason } from '../contracts/validate.js';
+
+export type IngestReason =
+  | RejectReason
+  /** The client's username is not a gateway in city.yaml (broker mode; embedded refuses the connection). */
+  | 'INGEST_UNKNOWN_GATEWAY'
+  /** A gateway published under another gateway's prefix. */
+  | 'INGEST_OUTSIDE_PREFIX'
+  /** A snapshot that is empty or not a JPEG. */
+  | 'INGEST_BAD_SNAPSHOT';

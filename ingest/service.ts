@@ -1,0 +1,223 @@
+/**
+ * The ingest tier (DESIGN §6): an MQTT endpoint (embedded aedes) or a broker subscriber
+ * receives; intake validates and quarantines; the bundler claims replay keys and queues
+ * jobs; acks go back to the gateways once Redis holds a message; workers write jobs to the
+ * store. `role` splits receivers and workers across processes.
+ */
+import type { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Store } from '../analytics/store.js';
+import type { CityConfig } from '../contracts/config/index.js';
+import { XlError } from '../contracts/errors.js';
+import type { Logger } from '../contracts/log.js';
+import { AckBatcher } from './acks.js';
+import { Bundler } from './bundler.js';
+import { Credentials } from './credentials.js';
+import type { DedupOptions } from './dedup.js';
+import { type Endpoint, type HandleFn, startEndpoint } from './endpoint.js';
+import { checkPublish, Directory } from './gate.js';
+import { intakeHits, intakeRefused, intakeSnapshot, type Intake } from './intake.js';
+import { type BundleJob, type DeadLetter, listDeadLetters, openQueue, QUEUE_NAME, redrive, startWorker } from './jobs.js';
+import { IngestMetrics, type IngestStats } from './metrics.js';
+import { startSubscriber, type Subscriber } from './subscriber.js';
+
+export type { IngestStats } from './metrics.js';
+export type { DeadLetter } from './jobs.js';
+
+export interface IngestOptions {
+  config: Readonly<CityConfig>;
+  /** The store, already migrated by the caller (not needed by a receiver-only process). */
+  store: Store;
+  redisUrl: string;
+  log: Logger;
+  registry: Registry;
+  mqtt: { mode: 'embedded'; host: string; port: number } | { mode: 'broker'; url: string; username?: string; password?: string };
+  /** --open: any gateway and camera; unknown cameras registered on first sight. */
+  open: boolean;
+  /** Default 'all': receiver and workers in one process. */
+  role?: 'all' | 'receiver' | 'worker';
+  /** Called after a worker stored a job (benchmarks measure publish-to-queryable with it). */
+  onStored?: (job: BundleJob, jobId: string) => void;
+}
+
+export interface IngestService {
+  /** Where gateways connect (embedded: mqtt://host:actualPort; broker: its URL; worker role: ''). */
+  mqttUrl: string;
+  health(): Promise<Record<string, boolean>>;
+  stats(): IngestStats;
+  /** Dead letters (failed jobs), newest first. */
+  deadLetters(offset?: number, limit?: number): Promise<{ total: number; items: DeadLetter[] }>;
+  /** Re-queues every dead letter under its own job id; returns the ids. */
+  redrive(): Promise<string[]>;
+  /** Drains bundles, closes workers, queues and the MQTT side; idempotent. */
+  close(): Promise<void>;
+}
+
+function redisConn(url: string, forWorker: boolean, log: Logger): Redis {
+  const r = new Redis(url, {
+    // BullMQ workers need null (they block); the producer side fails fast so a message
+    // stays unacked (and is resent) instead of waiting forever while Redis is down.
+    maxRetriesPerRequest: forWorker ? null : 3,
+    enableReadyCheck: true,
+    retryStrategy: (n) => Math.min(100 * n, 2_000),
+    lazyConnect: false,
+  });
+  r.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
+  return r;
+}
+
+export async function startIngest(o: IngestOptions): Promise<IngestService> {
+  const role = o.role ?? 'all';
+  const cfg = o.config.ingest;
+  const prefix = o.config.redis.prefix;
+  const log = o.log.child({ component: 'ingest', role });
+  const metrics = new IngestMetrics(o.registry);
+  const dir = new Directory(o.config, o.open);
+  if (o.open) log.warn('--open: accepting ANY gateway and camera, unauthenticated; unknown cameras are registered. Development only.');
+
+  const producer = redisConn(o.redisUrl, false, log);
+  try {
+    await producer.ping();
+  } catch (e) {
+    producer.disconnect();
+    throw new XlError('INGEST_REDIS_UNREACHABLE', `cannot reach Redis at ${o.redisUrl.replace(/\/\/[^@/]*@/, '//***@')}: ${String(e)}`);
+  }
+  const queue: Queue<BundleJob> = openQueue(producer, prefix);
+  const closers: Array<() => Promise<void>> = [];
+  let workerConn: Redis | undefined;
+  let worker: Worker<BundleJob> | undefined;
+  let endpoint: Endpoint | undefined;
+  let subscriber: Subscriber | undefined;
+  let bundler: Bundler | undefined;
+  let acks: AckBatcher | undefined;
+
+  if (role !== 'receiver') {
+    workerConn = redisConn(o.redisUrl, true, log);
+    worker = startWorker({
+      connection: workerConn,
+      prefix,
+      store: o.store,
+      concurrency: cfg.workerConcurrency,
+      doneTtlMs: cfg.replayWindowMs,
+      log,
+      onStored: (job, id) => {
+        metrics.stored(job.hits.length, job.snapshots.length);
+        o.onStored?.(job, id);
+      },
+      onFailed: (_id, exhausted) => (exhausted ? metrics.dead() : metrics.retry()),
+    });
+    closers.push(async () => {
+      await worker!.close();
+      workerConn!.disconnect();
+    });
+  }
+
+  if (role !== 'worker') {
+    const dedup: DedupOptions = {
+      redis: producer,
+      prefix,
+      queueKey: `${prefix}:${QUEUE_NAME}`,
+      windowMs: cfg.replayWindowMs,
+      claimGraceMs: cfg.claimGraceMs,
+    };
+    const b = new Bundler({
+      queue, dedup, maxHits: cfg.bundleMaxHits, maxMs: cfg.bundleMaxMs, maxBytes: cfg.bundleMaxBytes,
+      maxQueuedJobs: cfg.maxQueuedJobs, attempts: cfg.attempts, backoffMs: cfg.backoffMs, metrics, log,
+    });
+    bundler = b;
+    let publish: (topic: string, payload: Buffer) => Promise<void> = async () => undefined;
+    const a = new AckBatcher((t, p) => publish(t, p), (e) => log.warn({ err: String(e) }, 'ack publish failed'));
+    acks = a;
+    const rawMax = cfg.quarantineRawBytes;
+
+    const hold = async (gateway: string, intake: Intake): Promise<void> => {
+      for (const r of intake.rejected) metrics.rejected(r);
+      const verdict = await b.add(intake.part);
+      if (verdict !== 'pending' && intake.ackId) a.add(gateway, intake.ackId);
+    };
+
+    const handle: HandleFn = async (client, topic, payload) => {
+      const now = Date.now();
+      const v = checkPublish(topic, client);
+      if (!v.ok) {
+        metrics.message('other');
+        const gw = client ?? topic.split('/')[3]?.slice(0, 64) ?? '';
+        await hold(gw, intakeRefused(gw, topic.slice(0, 256), payload, v.reason, v.detail, rawMax, now));
+        // Refuse it: aedes closes the connection, so a misbehaving client cannot inject acks.
+        throw new XlError('INGEST_REFUSED', `${v.reason}: ${v.detail}`);
+      }
+      const t = v.topic;
+      if (t.kind === 'status') {
+        log.info({ gateway: t.gateway, status: payload.toString('utf8', 0, Math.min(payload.length, 64)) }, 'gateway status');
+        return;
+      }
+      if (!dir.knowsGateway(t.gateway)) {
+        metrics.message('other');
+        await hold(t.gateway, intakeRefused(t.gateway, topic, payload, 'INGEST_UNKNOWN_GATEWAY', `no gateway ${t.gateway} in city.yaml`, rawMax, now));
+        return;
+      }
+      if (t.kind === 'hits') {
+        metrics.message('hits');
+        const before = dir.registered;
+        const intake = intakeHits(dir, t.gateway, topic, payload, rawMax, now);
+        metrics.received(intake.hitsReceived);
+        if (dir.registered > before) {
+          metrics.s.camerasRegistered = dir.registered;
+          log.warn({ gateway: t.gateway, registered: dir.registered }, '--open: registered an unknown camera');
+        }
+        await hold(t.gateway, intake);
+      } else {
+        metrics.message('snapshot');
+        await hold(t.gateway, intakeSnapshot(t.gateway, t.snapshotId, topic, payload, rawMax, now));
+      }
+    };
+
+    if (o.mqtt.mode === 'embedded') {
+      const e = await startEndpoint({ host: o.mqtt.host, port: o.mqtt.port, dir, credentials: new Credentials(), log, handle });
+      endpoint = e;
+      publish = (t, p) => e.publish(t, p);
+    } else {
+      const s = await startSubscriber({
+        url: o.mqtt.url, log, handle,
+        ...(o.mqtt.username !== undefined ? { username: o.mqtt.username } : {}),
+        ...(o.mqtt.password !== undefined ? { password: o.mqtt.password } : {}),
+      });
+      subscriber = s;
+      publish = (t, p) => s.publish(t, p);
+    }
+    // Receivers first: stop taking messages, flush the open bundle, send its acks.
+    closers.unshift(async () => {
+      await b.close();
+      await a.drain();
+      if (endpoint) await endpoint.close();
+      if (subscriber) await subscriber.close();
+    });
+  }
+
+  log.info({ mqtt: endpoint?.url ?? subscriber?.url ?? '', open: o.open }, 'ingest started');
+  let closing: Promise<void> | undefined;
+  return {
+    mqttUrl: endpoint?.url ?? subscriber?.url ?? '',
+    async health() {
+      const h: Record<string, boolean> = {};
+      h.redis = await producer.ping().then((r) => r === 'PONG', () => false);
+      if (endpoint) h.mqtt = true;
+      if (subscriber) h.mqtt = subscriber.connected();
+      if (worker) h.workers = worker.isRunning();
+      return h;
+    },
+    stats: () => metrics.snapshot(),
+    deadLetters: (offset = 0, limit = 100) => listDeadLetters(queue, offset, limit),
+    redrive: () => redrive(queue),
+    close() {
+      closing ??= (async () => {
+        for (const c of closers) await c().catch((e: unknown) => log.warn({ err: String(e) }, 'close step failed'));
+        await queue.close().catch(() => undefined);
+        producer.disconnect();
+        log.info(metrics.snapshot(), 'ingest stopped');
+      })();
+      return closing;
+    },
+  };
+}

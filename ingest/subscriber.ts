@@ -1,0 +1,74 @@
+/**
+ * Broker mode (DESIGN §6 step 2): ingest subscribes to an existing broker (Mosquitto, EMQX)
+ * with a persistent session and a shared subscription (`$share/ingest/…`), so several
+ * ingest nodes split the load and a restarted node gets what the broker held for it. The
+ * broker's PUBACK is not durability (Mosquitto drops past 1,000 queued messages per client
+ * and saves state every 30 minutes); the end-to-end ack on `…/ack` is, so messages are
+ * handled without holding up the MQTT flow — mqtt.js manual acks awaited one at a time
+ * managed only ~2,700 messages/s (DESIGN §6).
+ */
+import { hostname } from 'node:os';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../contracts/log.js';
+import { topics } from '../contracts/topics.js';
+import type { HandleFn } from './endpoint.js';
+
+export interface SubscriberOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Stable per node so the broker keeps its session across restarts. */
+  clientId?: string;
+  /** `$share/ingest/` prefix (default true; Mosquitto ≥ 2 and EMQX support it). */
+  shared?: boolean;
+  log: Logger;
+  handle: HandleFn;
+}
+
+export interface Subscriber {
+  url: string;
+  connected(): boolean;
+  publish(topic: string, payload: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSubscriber(o: SubscriberOptions): Promise<Subscriber> {
+  const share = o.shared === false ? '' : '$share/ingest/';
+  const client: MqttClient = await mqtt.connectAsync(o.url, {
+    clientId: o.clientId ?? `xl-ingest-${hostname()}`.slice(0, 64),
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 500,
+    connectTimeout: 10_000,
+    ...(o.username ? { username: o.username } : {}),
+    ...(o.password ? { password: o.password } : {}),
+  });
+  const subscribe = () =>
+    client.subscribeAsync({ [`${share}${topics.allHits}`]: { qos: 1 }, [`${share}${topics.allSnapshots}`]: { qos: 1 } }).catch((e: unknown) =>
+      o.log.error({ err: String(e) }, 'subscribe failed'),
+    );
+  await subscribe();
+  client.on('connect', (ack) => {
+    o.log.info({ url: o.url, sessionPresent: ack.sessionPresent }, 'broker connected');
+    if (!ack.sessionPresent) void subscribe();
+  });
+  client.on('offline', () => o.log.warn({ url: o.url }, 'broker offline; reconnecting'));
+  client.on('error', (e) => o.log.warn({ err: e.message }, 'broker connection error'));
+  client.on('message', (topic, payload) => {
+    o.handle(undefined, topic, payload).catch((e: unknown) =>
+      // Not acked end to end: the gateway resends after its timeout.
+      o.log.warn({ topic: topic.slice(0, 120), err: String(e) }, 'message not queued'),
+    );
+  });
+  o.log.info({ url: o.url, shared: share !== '' }, 'subscribed to the broker');
+  return {
+    url: o.url,
+    connected: () => client.connected,
+    publish: async (topic, payload) => {
+      await client.publishAsync(topic, payload, { qos: 1 });
+    },
+    close: async () => {
+      await client.endAsync();
+    },
+  };
+}
