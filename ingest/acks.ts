@@ -12,12 +12,15 @@ export class AckBatcher {
   private scheduled = false;
   private inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly publish: PublishFn, private readonly onError: (e: unknown) => void) {}
+  constructor(
+    private readonly publish: PublishFn,
+    private readonly onError: (e: unknown) => void,
+  ) {}
 
   add(gateway: string, id: string): void {
-    let ids = this.pending.get(gateway);
-    if (!ids) this.pending.set(gateway, (ids = []));
-    ids.push(id);
+    const ids = this.pending.get(gateway);
+    if (ids) ids.push(id);
+    else this.pending.set(gateway, [id]);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());

@@ -59,7 +59,11 @@ export class Bundler {
     if (this.closed) return Promise.reject(new Error('ingest is closing'));
     return new Promise<ClaimVerdict>((resolve, reject) => {
       const n = part.hits.length + part.snapshots.length;
-      if (this.open.length > 0 && (this.openHits + n > this.o.maxHits || this.openBytes + part.bytes > this.o.maxBytes)) this.cut();
+      if (
+        this.open.length > 0 &&
+        (this.openHits + n > this.o.maxHits || this.openBytes + part.bytes > this.o.maxBytes)
+      )
+        this.cut();
       if (this.open.length === 0) {
         this.openSinceMs = Date.now();
         this.timer = setTimeout(() => this.cut(), this.o.maxMs);
@@ -125,10 +129,15 @@ export class Bundler {
       this.o.metrics.queued(data.hits.length + data.snapshots.length);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);
-      batch.forEach((w, i) => w.resolve(verdicts[i] ?? 'pending'));
+      batch.forEach((w, i) => {
+        w.resolve(verdicts[i] ?? 'pending');
+      });
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
-      this.o.log.warn({ err: err.message, messages: batch.length }, 'bundle not queued; messages stay unacked');
+      this.o.log.warn(
+        { err: err.message, messages: batch.length },
+        'bundle not queued; messages stay unacked',
+      );
       await release(this.o.dedup, claimed, jobId).catch(() => undefined);
       for (const w of batch) w.reject(err);
     }
@@ -138,7 +147,8 @@ export class Bundler {
     for (let waited = 0; ; waited += 100) {
       const n = await this.o.queue.getWaitingCount();
       if (n < this.o.maxQueuedJobs) return;
-      if (waited % 10_000 === 0) this.o.log.warn({ waiting: n }, 'queue full: holding bundles (backpressure)');
+      if (waited % 10_000 === 0)
+        this.o.log.warn({ waiting: n }, 'queue full: holding bundles (backpressure)');
       await new Promise((r) => setTimeout(r, 100));
     }
   }

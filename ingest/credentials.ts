@@ -19,7 +19,9 @@ export class Credentials {
     const want = Buffer.from(hash, 'base64url');
     const N = Number(n);
     const got = await new Promise<Buffer>((resolve, reject) =>
-      scrypt(password, Buffer.from(salt, 'base64url'), want.length, { N, maxmem: 256 * N * 8 }, (e, k) => (e ? reject(e) : resolve(k))),
+      scrypt(password, Buffer.from(salt, 'base64url'), want.length, { N, maxmem: 256 * N * 8 }, (e, k) =>
+        e ? reject(e) : resolve(k),
+      ),
     ).catch(() => Buffer.alloc(0));
     const good = got.length === want.length && timingSafeEqual(got, want);
     if (good) {

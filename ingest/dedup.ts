@@ -46,7 +46,12 @@ export function seenKey(prefix: string, key: string): string {
 }
 
 /** Claims `keys` for `jobId`; one verdict per key, in order. */
-export async function claim(o: DedupOptions, keys: readonly string[], jobId: string, nowMs: number): Promise<ClaimVerdict[]> {
+export async function claim(
+  o: DedupOptions,
+  keys: readonly string[],
+  jobId: string,
+  nowMs: number,
+): Promise<ClaimVerdict[]> {
   if (keys.length === 0) return [];
   const value = `${jobId}:${nowMs}`;
   const p = o.redis.pipeline();
@@ -69,7 +74,8 @@ export async function claim(o: DedupOptions, keys: readonly string[], jobId: str
   const retaken: number[] = [];
   taken.forEach((i, k) => {
     const { job, claimMs } = parsed[k]!;
-    if (job === jobId) verdicts[i] = 'duplicate'; // the same key twice in one bundle
+    if (job === jobId)
+      verdicts[i] = 'duplicate'; // the same key twice in one bundle
     else if ((exists[k] ?? 0) > 0) verdicts[i] = 'duplicate';
     else if (!owners[k] || nowMs - claimMs > o.claimGraceMs) {
       // Compare-and-set: of two nodes retaking the same orphan claim, one wins.

@@ -11,9 +11,9 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from '../contracts/log.js';
-import { checkSubscribe } from './gate.js';
-import type { Directory } from './gate.js';
 import type { Credentials } from './credentials.js';
+import type { Directory } from './gate.js';
+import { checkSubscribe } from './gate.js';
 
 /** Handles one published message; resolves when it may be PUBACKed, rejects to refuse it. */
 export type HandleFn = (client: string | undefined, topic: string, payload: Buffer) => Promise<void>;
@@ -52,24 +52,33 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       // --open: any client, any gateway prefix (no GATEWAY tag).
       if (dir.open) return done(null, true);
       const gw = username ? dir.gateways.get(username) : undefined;
-      if (!username || !gw || !gw.passwordHash || !password) {
-        log.warn({ gateway: username?.slice(0, 64), clientId: client.id?.slice(0, 64) }, 'refused: unknown gateway or no password');
+      if (!username || !gw?.passwordHash || !password) {
+        log.warn(
+          { gateway: username?.slice(0, 64), clientId: client.id?.slice(0, 64) },
+          'refused: unknown gateway or no password',
+        );
         return done(authError(4, 'bad user name or password'), false);
       }
-      o.credentials.verify(password.toString('utf8'), gw.passwordHash).then((ok) => {
-        if (!ok) {
-          log.warn({ gateway: username }, 'refused: wrong password');
-          return done(authError(4, 'bad user name or password'), false);
-        }
-        c[GATEWAY] = username;
-        done(null, true);
-      }, (e: unknown) => done(authError(5, String(e)), false));
+      o.credentials.verify(password.toString('utf8'), gw.passwordHash).then(
+        (ok) => {
+          if (!ok) {
+            log.warn({ gateway: username }, 'refused: wrong password');
+            return done(authError(4, 'bad user name or password'), false);
+          }
+          c[GATEWAY] = username;
+          done(null, true);
+        },
+        (e: unknown) => done(authError(5, String(e)), false),
+      );
     },
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the broker's own publishes (acks)
       const gw = (client as Tagged)[GATEWAY];
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      o.handle(gw, packet.topic, payload).then(() => done(null), (e: unknown) => done(e instanceof Error ? e : new Error(String(e))));
+      o.handle(gw, packet.topic, payload).then(
+        () => done(null),
+        (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),
+      );
     },
     authorizeSubscribe(client, sub, done) {
       const gw = (client as Tagged)[GATEWAY];
@@ -78,7 +87,9 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       done(null, null);
     },
   });
-  broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  broker.on('clientError', (client, err) =>
+    log.debug({ clientId: client.id, err: err.message }, 'client error'),
+  );
   const server: Server = createServer(broker.handle as (s: import('node:net').Socket) => void);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

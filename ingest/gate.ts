@@ -3,10 +3,11 @@
  * directory built from city.yaml, topic checks, camera → grid/org path. Pure apart from the
  * bounded registry of cameras first seen under `--open`.
  */
-import type { CityConfig } from '../contracts/config/index.js';
-import { walkOrgs } from '../contracts/config/city-checks.js';
-import { parseTopic, type ParsedTopic } from '../contracts/topics.js';
+
 import type { Placement } from '../analytics/hit-rows.js';
+import { walkOrgs } from '../contracts/config/city-checks.js';
+import type { CityConfig } from '../contracts/config/index.js';
+import { type ParsedTopic, parseTopic } from '../contracts/topics.js';
 import type { IngestReason } from './reasons.js';
 
 export interface CameraEntry {
@@ -24,12 +25,19 @@ export class Directory {
   /** Cameras registered under --open (a per-key map: bounded, oldest evicted). */
   registered = 0;
 
-  constructor(config: Readonly<CityConfig>, readonly open: boolean) {
+  constructor(
+    config: Readonly<CityConfig>,
+    readonly open: boolean,
+  ) {
     const paths = new Map<string, string[]>();
-    for (const { node, parents } of walkOrgs(config.orgs)) paths.set(node.id, [...parents.map((p) => p.id), node.id]);
+    for (const { node, parents } of walkOrgs(config.orgs))
+      paths.set(node.id, [...parents.map((p) => p.id), node.id]);
     this.gateways = new Map(config.gateways.map((g) => [g.id, { passwordHash: g.passwordHash }]));
     for (const c of config.cameras) {
-      this.cameras.set(c.id, { gateway: c.gateway, placement: { grid: c.grid, orgPath: paths.get(c.grid) ?? [c.grid] } });
+      this.cameras.set(c.id, {
+        gateway: c.gateway,
+        placement: { grid: c.grid, orgPath: paths.get(c.grid) ?? [c.grid] },
+      });
     }
     this.configured = this.cameras.size;
   }
@@ -71,12 +79,17 @@ export type PublishVerdict =
  */
 export function checkPublish(topic: string, client: string | undefined): PublishVerdict {
   const t = parseTopic(topic);
-  if (!t) return { ok: false, reason: 'INGEST_BAD_TOPIC', detail: `not a contract topic: ${topic.slice(0, 120)}` };
+  if (!t)
+    return { ok: false, reason: 'INGEST_BAD_TOPIC', detail: `not a contract topic: ${topic.slice(0, 120)}` };
   if (t.kind !== 'hits' && t.kind !== 'snapshot' && t.kind !== 'status') {
     return { ok: false, reason: 'INGEST_BAD_TOPIC', detail: `gateways may not publish ${t.kind} topics` };
   }
   if (client !== undefined && t.gateway !== client) {
-    return { ok: false, reason: 'INGEST_OUTSIDE_PREFIX', detail: `gateway ${client} published under ${t.gateway}` };
+    return {
+      ok: false,
+      reason: 'INGEST_OUTSIDE_PREFIX',
+      detail: `gateway ${client} published under ${t.gateway}`,
+    };
   }
   return { ok: true, topic: t };
 }

@@ -5,11 +5,11 @@
  * from the --open camera registry in the directory.
  */
 import { createHash } from 'node:crypto';
-import { hitToRow, type HitRow } from '../analytics/hit-rows.js';
+import { type HitRow, hitToRow } from '../analytics/hit-rows.js';
 import { LIMITS } from '../contracts/hit.js';
 import { parseHitsMessage } from '../contracts/validate.js';
-import type { Directory } from './gate.js';
 import type { Part } from './bundler.js';
+import type { Directory } from './gate.js';
 import type { QuarantineRow } from './jobs.js';
 import type { IngestReason } from './reasons.js';
 
@@ -34,11 +34,34 @@ function digest(topic: string, payload: Uint8Array): string {
   return createHash('sha1').update(topic).update(payload).digest('base64url');
 }
 
-function qrow(gateway: string, topic: string, reason: IngestReason, detail: string, raw: Uint8Array, rawMax: number, nowMs: number): QuarantineRow {
-  return { ts: nowMs, gateway, topic, reason, detail: detail.slice(0, 500), raw: rawColumn(raw, rawMax), raw_bytes: raw.byteLength };
+function qrow(
+  gateway: string,
+  topic: string,
+  reason: IngestReason,
+  detail: string,
+  raw: Uint8Array,
+  rawMax: number,
+  nowMs: number,
+): QuarantineRow {
+  return {
+    ts: nowMs,
+    gateway,
+    topic,
+    reason,
+    detail: detail.slice(0, 500),
+    raw: rawColumn(raw, rawMax),
+    raw_bytes: raw.byteLength,
+  };
 }
 
-export function intakeHits(dir: Directory, gateway: string, topic: string, payload: Uint8Array, rawMax: number, nowMs: number): Intake {
+export function intakeHits(
+  dir: Directory,
+  gateway: string,
+  topic: string,
+  payload: Uint8Array,
+  rawMax: number,
+  nowMs: number,
+): Intake {
   const parsed = parseHitsMessage(payload, gateway);
   const hits: HitRow[] = [];
   const quarantine: QuarantineRow[] = [];
@@ -51,21 +74,47 @@ export function intakeHits(dir: Directory, gateway: string, topic: string, paylo
   for (const h of parsed.hits) {
     const cam = dir.camera(h.camera, gateway);
     if (typeof cam === 'string') {
-      quarantine.push(qrow(gateway, topic, cam, `camera ${h.camera} is not assigned to ${gateway}`, Buffer.from(JSON.stringify(h)), rawMax, nowMs));
+      quarantine.push(
+        qrow(
+          gateway,
+          topic,
+          cam,
+          `camera ${h.camera} is not assigned to ${gateway}`,
+          Buffer.from(JSON.stringify(h)),
+          rawMax,
+          nowMs,
+        ),
+      );
       rejected.push(cam);
     } else hits.push(hitToRow(h, cam.placement));
   }
   const env = parsed.envelope;
-  const bytes = Math.min(payload.byteLength, LIMITS.envelopeBytes) + hits.length * 64 + quarantine.reduce((n, q) => n + q.raw.length + 200, 0);
+  const bytes =
+    Math.min(payload.byteLength, LIMITS.envelopeBytes) +
+    hits.length * 64 +
+    quarantine.reduce((n, q) => n + q.raw.length + 200, 0);
   return {
-    part: { key: env ? `m:${gateway}:${env.msgId}` : `q:${gateway}:${digest(topic, payload)}`, hits, snapshots: [], quarantine, bytes },
+    part: {
+      key: env ? `m:${gateway}:${env.msgId}` : `q:${gateway}:${digest(topic, payload)}`,
+      hits,
+      snapshots: [],
+      quarantine,
+      bytes,
+    },
     ackId: env?.msgId,
     hitsReceived: env ? parsed.hits.length + parsed.rejected.filter((r) => r.item !== undefined).length : 0,
     rejected,
   };
 }
 
-export function intakeSnapshot(gateway: string, snapshotId: string, topic: string, payload: Uint8Array, rawMax: number, nowMs: number): Intake {
+export function intakeSnapshot(
+  gateway: string,
+  snapshotId: string,
+  topic: string,
+  payload: Uint8Array,
+  rawMax: number,
+  nowMs: number,
+): Intake {
   const key = `s:${gateway}:${snapshotId}`;
   let reason: IngestReason | undefined;
   let detail = '';
@@ -78,11 +127,22 @@ export function intakeSnapshot(gateway: string, snapshotId: string, topic: strin
   }
   if (reason) {
     const q = qrow(gateway, topic, reason, detail, payload, rawMax, nowMs);
-    return { part: { key, hits: [], snapshots: [], quarantine: [q], bytes: q.raw.length + 200 }, ackId: snapshotId, hitsReceived: 0, rejected: [reason] };
+    return {
+      part: { key, hits: [], snapshots: [], quarantine: [q], bytes: q.raw.length + 200 },
+      ackId: snapshotId,
+      hitsReceived: 0,
+      rejected: [reason],
+    };
   }
   const jpeg = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
   return {
-    part: { key, hits: [], snapshots: [{ id: snapshotId, gateway, ts: nowMs, bytes: payload.byteLength, jpeg_base64: jpeg }], quarantine: [], bytes: jpeg.length + 100 },
+    part: {
+      key,
+      hits: [],
+      snapshots: [{ id: snapshotId, gateway, ts: nowMs, bytes: payload.byteLength, jpeg_base64: jpeg }],
+      quarantine: [],
+      bytes: jpeg.length + 100,
+    },
     ackId: snapshotId,
     hitsReceived: 0,
     rejected: [],
@@ -90,10 +150,24 @@ export function intakeSnapshot(gateway: string, snapshotId: string, topic: strin
 }
 
 /** A message refused for where it was published (topic, prefix, gateway): quarantined as a whole. */
-export function intakeRefused(gateway: string, topic: string, payload: Uint8Array, reason: IngestReason, detail: string, rawMax: number, nowMs: number): Intake {
+export function intakeRefused(
+  gateway: string,
+  topic: string,
+  payload: Uint8Array,
+  reason: IngestReason,
+  detail: string,
+  rawMax: number,
+  nowMs: number,
+): Intake {
   const q = qrow(gateway, topic, reason, detail, payload, rawMax, nowMs);
   return {
-    part: { key: `q:${gateway}:${digest(topic, payload)}`, hits: [], snapshots: [], quarantine: [q], bytes: q.raw.length + 200 },
+    part: {
+      key: `q:${gateway}:${digest(topic, payload)}`,
+      hits: [],
+      snapshots: [],
+      quarantine: [q],
+      bytes: q.raw.length + 200,
+    },
     ackId: undefined,
     hitsReceived: 0,
     rejected: [reason],

@@ -97,7 +97,8 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     if (!job) return;
     const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
     o.onFailed?.(job.id as string, exhausted, err);
-    if (exhausted) o.log.error({ jobId: job.id, err: err.message }, 'job exhausted its attempts: dead letter');
+    if (exhausted)
+      o.log.error({ jobId: job.id, err: err.message }, 'job exhausted its attempts: dead letter');
     else o.log.warn({ jobId: job.id, attempt: job.attemptsMade, err: err.message }, 'job failed; will retry');
   });
   w.on('error', (err) => o.log.warn({ err: err.message }, 'worker error'));
@@ -120,7 +121,11 @@ export interface DeadLetter {
 }
 
 /** Dead letters, newest first. */
-export async function listDeadLetters(queue: Queue<BundleJob>, offset = 0, limit = 100): Promise<{ total: number; items: DeadLetter[] }> {
+export async function listDeadLetters(
+  queue: Queue<BundleJob>,
+  offset = 0,
+  limit = 100,
+): Promise<{ total: number; items: DeadLetter[] }> {
   const total = await queue.getFailedCount();
   const jobs = await queue.getFailed(offset, offset + limit - 1);
   return {

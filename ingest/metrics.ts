@@ -26,15 +26,26 @@ export interface IngestStats {
 
 export class IngestMetrics {
   readonly s: IngestStats = {
-    messages: 0, received: 0, queued: 0, stored: 0, snapshotsStored: 0, rejected: {},
-    duplicatesDropped: 0, deadLetters: 0, retries: 0, camerasRegistered: 0,
+    messages: 0,
+    received: 0,
+    queued: 0,
+    stored: 0,
+    snapshotsStored: 0,
+    rejected: {},
+    duplicatesDropped: 0,
+    deadLetters: 0,
+    retries: 0,
+    camerasRegistered: 0,
   };
   private readonly c;
 
   constructor(registry: Registry) {
     const counter = (name: string, help: string, labelNames: string[] = []) => {
       const existing = registry.getSingleMetric(name);
-      return (existing as Counter<string> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+      return (
+        (existing as Counter<string> | undefined) ??
+        new Counter({ name, help, labelNames, registers: [registry] })
+      );
     };
     this.c = {
       messages: counter('xueliang_ingest_messages_total', 'MQTT messages received by kind', ['kind']),
@@ -42,8 +53,13 @@ export class IngestMetrics {
       queued: counter('xueliang_ingest_hits_queued_total', 'Hits in jobs accepted by Redis'),
       stored: counter('xueliang_ingest_hits_stored_total', 'Hits inserted into the store'),
       snaps: counter('xueliang_ingest_snapshots_stored_total', 'Snapshots inserted into the store'),
-      rejected: counter('xueliang_ingest_rejected_total', 'Hits and messages quarantined, by reason', ['reason']),
-      dups: counter('xueliang_ingest_duplicates_dropped_total', 'Messages dropped as replays within the window'),
+      rejected: counter('xueliang_ingest_rejected_total', 'Hits and messages quarantined, by reason', [
+        'reason',
+      ]),
+      dups: counter(
+        'xueliang_ingest_duplicates_dropped_total',
+        'Messages dropped as replays within the window',
+      ),
       dead: counter('xueliang_ingest_dead_letters_total', 'Jobs that exhausted their attempts'),
       retries: counter('xueliang_ingest_job_retries_total', 'Failed job attempts (retried with backoff)'),
     };

@@ -17,13 +17,21 @@ import { Credentials } from './credentials.js';
 import type { DedupOptions } from './dedup.js';
 import { type Endpoint, type HandleFn, startEndpoint } from './endpoint.js';
 import { checkPublish, Directory } from './gate.js';
-import { intakeHits, intakeRefused, intakeSnapshot, type Intake } from './intake.js';
-import { type BundleJob, type DeadLetter, listDeadLetters, openQueue, QUEUE_NAME, redrive, startWorker } from './jobs.js';
+import { type Intake, intakeHits, intakeRefused, intakeSnapshot } from './intake.js';
+import {
+  type BundleJob,
+  type DeadLetter,
+  listDeadLetters,
+  openQueue,
+  QUEUE_NAME,
+  redrive,
+  startWorker,
+} from './jobs.js';
 import { IngestMetrics, type IngestStats } from './metrics.js';
-import { startSubscriber, type Subscriber } from './subscriber.js';
+import { type Subscriber, startSubscriber } from './subscriber.js';
 
-export type { IngestStats } from './metrics.js';
 export type { DeadLetter } from './jobs.js';
+export type { IngestStats } from './metrics.js';
 
 export interface IngestOptions {
   config: Readonly<CityConfig>;
@@ -32,7 +40,9 @@ export interface IngestOptions {
   redisUrl: string;
   log: Logger;
   registry: Registry;
-  mqtt: { mode: 'embedded'; host: string; port: number } | { mode: 'broker'; url: string; username?: string; password?: string };
+  mqtt:
+    | { mode: 'embedded'; host: string; port: number }
+    | { mode: 'broker'; url: string; username?: string; password?: string };
   /** --open: any gateway and camera; unknown cameras registered on first sight. */
   open: boolean;
   /** Default 'all': receiver and workers in one process. */
@@ -74,14 +84,20 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   const log = o.log.child({ component: 'ingest', role });
   const metrics = new IngestMetrics(o.registry);
   const dir = new Directory(o.config, o.open);
-  if (o.open) log.warn('--open: accepting ANY gateway and camera, unauthenticated; unknown cameras are registered. Development only.');
+  if (o.open)
+    log.warn(
+      '--open: accepting ANY gateway and camera, unauthenticated; unknown cameras are registered. Development only.',
+    );
 
   const producer = redisConn(o.redisUrl, false, log);
   try {
     await producer.ping();
   } catch (e) {
     producer.disconnect();
-    throw new XlError('INGEST_REDIS_UNREACHABLE', `cannot reach Redis at ${o.redisUrl.replace(/\/\/[^@/]*@/, '//***@')}: ${String(e)}`);
+    throw new XlError(
+      'INGEST_REDIS_UNREACHABLE',
+      `cannot reach Redis at ${o.redisUrl.replace(/\/\/[^@/]*@/, '//***@')}: ${String(e)}`,
+    );
   }
   const queue: Queue<BundleJob> = openQueue(producer, prefix);
   const closers: Array<() => Promise<void>> = [];
@@ -89,8 +105,6 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   let worker: Worker<BundleJob> | undefined;
   let endpoint: Endpoint | undefined;
   let subscriber: Subscriber | undefined;
-  let bundler: Bundler | undefined;
-  let acks: AckBatcher | undefined;
 
   if (role !== 'receiver') {
     workerConn = redisConn(o.redisUrl, true, log);
@@ -122,13 +136,22 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       claimGraceMs: cfg.claimGraceMs,
     };
     const b = new Bundler({
-      queue, dedup, maxHits: cfg.bundleMaxHits, maxMs: cfg.bundleMaxMs, maxBytes: cfg.bundleMaxBytes,
-      maxQueuedJobs: cfg.maxQueuedJobs, attempts: cfg.attempts, backoffMs: cfg.backoffMs, metrics, log,
+      queue,
+      dedup,
+      maxHits: cfg.bundleMaxHits,
+      maxMs: cfg.bundleMaxMs,
+      maxBytes: cfg.bundleMaxBytes,
+      maxQueuedJobs: cfg.maxQueuedJobs,
+      attempts: cfg.attempts,
+      backoffMs: cfg.backoffMs,
+      metrics,
+      log,
     });
-    bundler = b;
     let publish: (topic: string, payload: Buffer) => Promise<void> = async () => undefined;
-    const a = new AckBatcher((t, p) => publish(t, p), (e) => log.warn({ err: String(e) }, 'ack publish failed'));
-    acks = a;
+    const a = new AckBatcher(
+      (t, p) => publish(t, p),
+      (e) => log.warn({ err: String(e) }, 'ack publish failed'),
+    );
     const rawMax = cfg.quarantineRawBytes;
 
     const hold = async (gateway: string, intake: Intake): Promise<void> => {
@@ -149,12 +172,26 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       }
       const t = v.topic;
       if (t.kind === 'status') {
-        log.info({ gateway: t.gateway, status: payload.toString('utf8', 0, Math.min(payload.length, 64)) }, 'gateway status');
+        log.info(
+          { gateway: t.gateway, status: payload.toString('utf8', 0, Math.min(payload.length, 64)) },
+          'gateway status',
+        );
         return;
       }
       if (!dir.knowsGateway(t.gateway)) {
         metrics.message('other');
-        await hold(t.gateway, intakeRefused(t.gateway, topic, payload, 'INGEST_UNKNOWN_GATEWAY', `no gateway ${t.gateway} in city.yaml`, rawMax, now));
+        await hold(
+          t.gateway,
+          intakeRefused(
+            t.gateway,
+            topic,
+            payload,
+            'INGEST_UNKNOWN_GATEWAY',
+            `no gateway ${t.gateway} in city.yaml`,
+            rawMax,
+            now,
+          ),
+        );
         return;
       }
       if (t.kind === 'hits') {
@@ -164,7 +201,10 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
         metrics.received(intake.hitsReceived);
         if (dir.registered > before) {
           metrics.s.camerasRegistered = dir.registered;
-          log.warn({ gateway: t.gateway, registered: dir.registered }, '--open: registered an unknown camera');
+          log.warn(
+            { gateway: t.gateway, registered: dir.registered },
+            '--open: registered an unknown camera',
+          );
         }
         await hold(t.gateway, intake);
       } else {
@@ -174,12 +214,21 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     };
 
     if (o.mqtt.mode === 'embedded') {
-      const e = await startEndpoint({ host: o.mqtt.host, port: o.mqtt.port, dir, credentials: new Credentials(), log, handle });
+      const e = await startEndpoint({
+        host: o.mqtt.host,
+        port: o.mqtt.port,
+        dir,
+        credentials: new Credentials(),
+        log,
+        handle,
+      });
       endpoint = e;
       publish = (t, p) => e.publish(t, p);
     } else {
       const s = await startSubscriber({
-        url: o.mqtt.url, log, handle,
+        url: o.mqtt.url,
+        log,
+        handle,
         ...(o.mqtt.username !== undefined ? { username: o.mqtt.username } : {}),
         ...(o.mqtt.password !== undefined ? { password: o.mqtt.password } : {}),
       });
@@ -201,7 +250,10 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     mqttUrl: endpoint?.url ?? subscriber?.url ?? '',
     async health() {
       const h: Record<string, boolean> = {};
-      h.redis = await producer.ping().then((r) => r === 'PONG', () => false);
+      h.redis = await producer.ping().then(
+        (r) => r === 'PONG',
+        () => false,
+      );
       if (endpoint) h.mqtt = true;
       if (subscriber) h.mqtt = subscriber.connected();
       if (worker) h.workers = worker.isRunning();
@@ -212,7 +264,8 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     redrive: () => redrive(queue),
     close() {
       closing ??= (async () => {
-        for (const c of closers) await c().catch((e: unknown) => log.warn({ err: String(e) }, 'close step failed'));
+        for (const c of closers)
+          await c().catch((e: unknown) => log.warn({ err: String(e) }, 'close step failed'));
         await queue.close().catch(() => undefined);
         producer.disconnect();
         log.info(metrics.snapshot(), 'ingest stopped');

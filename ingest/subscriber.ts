@@ -44,9 +44,12 @@ export async function startSubscriber(o: SubscriberOptions): Promise<Subscriber>
     ...(o.password ? { password: o.password } : {}),
   });
   const subscribe = () =>
-    client.subscribeAsync({ [`${share}${topics.allHits}`]: { qos: 1 }, [`${share}${topics.allSnapshots}`]: { qos: 1 } }).catch((e: unknown) =>
-      o.log.error({ err: String(e) }, 'subscribe failed'),
-    );
+    client
+      .subscribeAsync({
+        [`${share}${topics.allHits}`]: { qos: 1 },
+        [`${share}${topics.allSnapshots}`]: { qos: 1 },
+      })
+      .catch((e: unknown) => o.log.error({ err: String(e) }, 'subscribe failed'));
   await subscribe();
   client.on('connect', (ack) => {
     o.log.info({ url: o.url, sessionPresent: ack.sessionPresent }, 'broker connected');

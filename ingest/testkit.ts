@@ -42,12 +42,32 @@ export function cameraId(g: number, c: number): string {
 
 /** A city: one city org, one grid per gateway, `camerasPerGateway` cameras each. Hashing is scrypt: ~50 ms a gateway. */
 export function testCityRaw(spec: CitySpec): Record<string, unknown> {
-  const grids = Array.from({ length: spec.gateways }, (_, g) => ({ id: `grid-${g}`, name: `Grid ${g}`, kind: 'grid' }));
+  const grids = Array.from({ length: spec.gateways }, (_, g) => ({
+    id: `grid-${g}`,
+    name: `Grid ${g}`,
+    kind: 'grid',
+  }));
   return {
-    orgs: [{ id: 'city', name: 'City', kind: 'city', children: [{ id: 'county', name: 'County', kind: 'county', children: grids }] }],
-    gateways: Array.from({ length: spec.gateways }, (_, g) => ({ id: gatewayId(g), passwordHash: hashSecret(gatewayPassword(gatewayId(g))) })),
+    orgs: [
+      {
+        id: 'city',
+        name: 'City',
+        kind: 'city',
+        children: [{ id: 'county', name: 'County', kind: 'county', children: grids }],
+      },
+    ],
+    gateways: Array.from({ length: spec.gateways }, (_, g) => ({
+      id: gatewayId(g),
+      passwordHash: hashSecret(gatewayPassword(gatewayId(g))),
+    })),
     cameras: Array.from({ length: spec.gateways }, (_, g) =>
-      Array.from({ length: spec.camerasPerGateway }, (_, c) => ({ id: cameraId(g, c), grid: `grid-${g}`, gateway: gatewayId(g), lat: 30, lon: 120 })),
+      Array.from({ length: spec.camerasPerGateway }, (_, c) => ({
+        id: cameraId(g, c),
+        grid: `grid-${g}`,
+        gateway: gatewayId(g),
+        lat: 30,
+        lon: 120,
+      })),
     ).flat(),
     redis: { url: TEST_REDIS_URL, prefix: spec.prefix ?? `xltest-${ulid().toLowerCase()}` },
     ingest: spec.ingest ?? {},
@@ -58,7 +78,9 @@ export function testCity(spec: CitySpec): Readonly<CityConfig> {
   return loadCityConfig(undefined, {}, testCityRaw(spec));
 }
 
-export async function openTestStore(dir = mkdtempSync(join(tmpdir(), 'xl-ingest-'))): Promise<{ store: Store; dir: string }> {
+export async function openTestStore(
+  dir = mkdtempSync(join(tmpdir(), 'xl-ingest-')),
+): Promise<{ store: Store; dir: string }> {
   const store = await openStore({ url: `chdb://${dir}` });
   await migrate(store, { hitsDays: 30, snapshotsDays: 7, quarantineDays: 14 });
   return { store, dir };
@@ -89,17 +111,31 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** City + store + embedded ingest on a free port. */
-export async function startHarness(spec: CitySpec, over: Partial<IngestOptions> = {}, log: Logger = silentLogger()): Promise<Harness> {
+/** City + store + embedded ingest on a free port. `wrapStore` decorates the store the workers see. */
+export async function startHarness(
+  spec: CitySpec,
+  over: Partial<IngestOptions> & { wrapStore?: (s: Store) => Store } = {},
+  log: Logger = silentLogger(),
+): Promise<Harness> {
   const config = testCity(spec);
   const { store, dir } = await openTestStore();
   const registry = new Registry();
+  const { wrapStore, ...rest } = over;
   const ingest = await startIngest({
-    config, store, redisUrl: TEST_REDIS_URL, log, registry,
-    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 }, open: false, ...over,
+    config,
+    store: wrapStore ? wrapStore(store) : store,
+    redisUrl: TEST_REDIS_URL,
+    log,
+    registry,
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+    open: false,
+    ...rest,
   });
   return {
-    config, store, ingest, registry,
+    config,
+    store,
+    ingest,
+    registry,
     async close() {
       await ingest.close();
       await store.close();
@@ -110,15 +146,28 @@ export async function startHarness(spec: CitySpec, over: Partial<IngestOptions> 
 }
 
 /** An MQTT 3.1.1 client logged in as a gateway (no auto-reconnect unless asked). */
-export async function connectGateway(url: string, gw: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
+export async function connectGateway(
+  url: string,
+  gw: string,
+  opts: mqtt.IClientOptions = {},
+): Promise<MqttClient> {
   return mqtt.connectAsync(url, {
-    clientId: `${gw}-${ulid().slice(-6)}`, username: gw, password: gatewayPassword(gw), protocolVersion: 4,
-    reconnectPeriod: 0, clean: true, ...opts,
+    clientId: `${gw}-${ulid().slice(-6)}`,
+    username: gw,
+    password: gatewayPassword(gw),
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    clean: true,
+    ...opts,
   });
 }
 
 /** Polls `fn` until it returns true or `timeoutMs` passes. */
-export async function until(fn: () => Promise<boolean> | boolean, timeoutMs = 10_000, stepMs = 50): Promise<boolean> {
+export async function until(
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await fn()) return true;
@@ -127,7 +176,11 @@ export async function until(fn: () => Promise<boolean> | boolean, timeoutMs = 10
   return fn();
 }
 
-export async function count(store: Store, sql: string, params: Record<string, unknown> = {}): Promise<number> {
+export async function count(
+  store: Store,
+  sql: string,
+  params: Record<string, unknown> = {},
+): Promise<number> {
   const rows = await store.query<{ n: string | number }>(sql, params);
   return Number(rows[0]?.n ?? 0);
 }

@@ -1,0 +1,135 @@
+/**
+ * End-to-end acks and the replay window (DESIGN §6 steps 4–6), retries and dead letters,
+ * against real aedes, Redis and chDB.
+ */
+import { Redis } from 'ioredis';
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../analytics/store.js';
+import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
+import { topics } from '../contracts/topics.js';
+import { parseAck } from './ack.js';
+import { seenKey } from './dedup.js';
+import {
+  cameraId,
+  connectGateway,
+  count,
+  gatewayId,
+  type Harness,
+  startHarness,
+  TEST_REDIS_URL,
+  until,
+} from './testkit.js';
+
+const GW = gatewayId(0);
+let h: Harness;
+let gw: MqttClient;
+let redis: Redis;
+const acked: string[] = [];
+/** Store inserts fail while this is above zero (counted down per failed call). */
+let failInserts = 0;
+
+beforeAll(async () => {
+  h = await startHarness(
+    {
+      gateways: 1,
+      camerasPerGateway: 1,
+      ingest: { bundleMaxMs: 20, attempts: 3, backoffMs: 50, claimGraceMs: 500 },
+    },
+    {
+      // A store that fails on demand, as a wrapper: the worker sees real rejections.
+      wrapStore: (store): Store => ({
+        ...store,
+        async insert(table, rows, o) {
+          if (failInserts > 0) {
+            failInserts--;
+            throw new Error('injected store failure');
+          }
+          return store.insert(table, rows, o);
+        },
+      }),
+    },
+  );
+  redis = new Redis(TEST_REDIS_URL);
+  gw = await connectGateway(h.ingest.mqttUrl, GW);
+  await gw.subscribeAsync(topics.ack(GW), { qos: 1 });
+  gw.on('message', (_t, p) => acked.push(...(parseAck(p) ?? [])));
+});
+afterAll(async () => {
+  await gw?.endAsync();
+  redis?.disconnect();
+  await h?.close();
+});
+
+const envelope = (n: number) =>
+  makeEnvelope(Array.from({ length: n }, () => makeHit({ gateway: GW, camera: cameraId(0, 0) })));
+const hitsOf = (msgIds: string[]) =>
+  count(h.store, 'SELECT count() AS n FROM hits WHERE id IN {ids:Array(String)}', { ids: msgIds });
+
+describe('acks and replays', () => {
+  it('acks a message after Redis holds it; a resend is acked again and not stored twice', async () => {
+    const e = envelope(5);
+    const payload = Buffer.from(JSON.stringify(e));
+    await gw.publishAsync(topics.hits(GW), payload, { qos: 1 });
+    expect(await until(() => acked.includes(e.msgId), 5_000)).toBe(true);
+    const dupsBefore = h.ingest.stats().duplicatesDropped;
+    await gw.publishAsync(topics.hits(GW), payload, { qos: 1 });
+    expect(await until(() => acked.filter((x) => x === e.msgId).length === 2, 5_000)).toBe(true);
+    expect(h.ingest.stats().duplicatesDropped).toBe(dupsBefore + 1);
+    const ids = e.hits.map((x) => x.id);
+    expect(await until(async () => (await hitsOf(ids)) === 5)).toBe(true);
+    // After the job completed and left the queue, its done marker still identifies replays.
+    await gw.publishAsync(topics.hits(GW), payload, { qos: 1 });
+    expect(await until(() => acked.filter((x) => x === e.msgId).length === 3, 5_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await hitsOf(ids)).toBe(5);
+  });
+
+  it('a claim left by a node that died before queueing blocks only for the grace period', async () => {
+    const e = envelope(3);
+    // What a node leaves when it dies between claiming the key and adding the job.
+    await redis.set(
+      seenKey(h.config.redis.prefix, `m:${GW}:${e.msgId}`),
+      `01DEADNODEJOB:${Date.now()}`,
+      'PX',
+      60_000,
+    );
+    const payload = Buffer.from(JSON.stringify(e));
+    await gw.publishAsync(topics.hits(GW), payload, { qos: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(acked).not.toContain(e.msgId); // young claim: left unacked, the gateway resends
+    await new Promise((r) => setTimeout(r, 500));
+    await gw.publishAsync(topics.hits(GW), payload, { qos: 1 });
+    expect(await until(() => acked.includes(e.msgId), 5_000)).toBe(true);
+    expect(await until(async () => (await hitsOf(e.hits.map((x) => x.id))) === 3)).toBe(true);
+  });
+
+  it('retries failed inserts with backoff and stores once', async () => {
+    const e = envelope(4);
+    const retries = h.ingest.stats().retries;
+    failInserts = 2;
+    await gw.publishAsync(topics.hits(GW), Buffer.from(JSON.stringify(e)), { qos: 1 });
+    expect(await until(async () => (await hitsOf(e.hits.map((x) => x.id))) === 4, 10_000)).toBe(true);
+    expect(h.ingest.stats().retries).toBe(retries + 2);
+  });
+
+  it('exhausted jobs become dead letters, listed and re-drivable without duplicates', async () => {
+    const e = envelope(6);
+    failInserts = 3; // = attempts
+    await gw.publishAsync(topics.hits(GW), Buffer.from(JSON.stringify(e)), { qos: 1 });
+    expect(await until(async () => (await h.ingest.deadLetters()).total === 1, 10_000)).toBe(true);
+    const dl = await h.ingest.deadLetters();
+    expect(dl.items[0]).toMatchObject({ hits: 6, attemptsMade: 3, failedReason: 'injected store failure' });
+    expect(h.ingest.stats().deadLetters).toBe(1);
+    expect(await hitsOf(e.hits.map((x) => x.id))).toBe(0);
+    // The gateway resending it is a duplicate: the dead letter holds it.
+    await gw.publishAsync(topics.hits(GW), Buffer.from(JSON.stringify(e)), { qos: 1 });
+    expect(await until(() => acked.filter((x) => x === e.msgId).length === 2, 5_000)).toBe(true);
+    expect(await h.ingest.redrive()).toEqual([dl.items[0]?.jobId]);
+    expect(await until(async () => (await hitsOf(e.hits.map((x) => x.id))) === 6, 10_000)).toBe(true);
+    expect((await h.ingest.deadLetters()).total).toBe(0);
+    // Running the same job id again (a redrive after a partial success) is deduplicated by the store.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await hitsOf(e.hits.map((x) => x.id))).toBe(6);
+  });
+});
