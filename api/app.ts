@@ -37,6 +37,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   await app.register(healthRoutes, { deps });
+  await app.register((await import('./routes/web.js')).webRoutes); // the dashboard at / (api/web): static, no key
   const auth = new Authenticator(keysOf(deps));
   // Everything under /api/v1 needs a principal; /healthz and /metrics do not.
   await app.register(

@@ -1,0 +1,101 @@
+/**
+ * The dashboard (api/web/, issue 8) as static files: `/` is the page, `/assets/*` its
+ * bundle. Built by `npm run build:web` into api/web/dist; gzip copies are served to clients
+ * that accept them. Nothing here needs a key: the page signs in against /api/v1 itself.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {} from '@fastify/swagger'; // `schema.hide`: keep these routes out of the OpenAPI document
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { projectRoot } from '../../contracts/testdata.js';
+
+export const DEFAULT_WEB_DIST = join(projectRoot, 'api', 'web', 'dist');
+
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  ico: 'image/x-icon',
+  map: 'application/json',
+};
+
+/** Same-origin only: the page talks to this API and loads nothing from anywhere else. */
+const CSP = [
+  "default-src 'self'",
+  "img-src 'self' blob: data:",
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Xueliang: dashboard not built</title>
+<h1>The dashboard is not built</h1>
+<p>Run <code>npm run build:web</code> (or <code>npm run build</code>) in the Xueliang checkout, then reload.
+The HTTP API works without it: <a href="/docs">/docs</a>, <a href="/healthz">/healthz</a>.</p>`;
+
+async function sendFile(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  path: string,
+  type: string,
+  cache: string,
+): Promise<FastifyReply | null> {
+  const st = await stat(path).catch(() => null);
+  if (!st?.isFile()) return null;
+  const etag = `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
+  reply
+    .header('content-type', type)
+    .header('cache-control', cache)
+    .header('etag', etag)
+    .header('x-content-type-options', 'nosniff')
+    .header('vary', 'accept-encoding');
+  if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+  const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const gz = accepts ? await readFile(`${path}.gz`).catch(() => null) : null;
+  if (gz) return reply.header('content-encoding', 'gzip').send(gz);
+  return reply.send(await readFile(path));
+}
+
+export const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, opts) => {
+  const dist = opts.distDir ?? DEFAULT_WEB_DIST;
+
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer');
+    const sent = await sendFile(req, reply, join(dist, 'index.html'), TYPES.html!, 'no-cache');
+    if (sent) return sent;
+    return reply
+      .status(503)
+      .header('content-type', TYPES.html!)
+      .header('cache-control', 'no-store')
+      .send(NOT_BUILT);
+  });
+
+  app.get<{ Params: { file: string } }>(
+    '/assets/:file',
+    {
+      schema: {
+        hide: true,
+        params: {
+          type: 'object',
+          properties: { file: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$' } },
+          required: ['file'],
+        },
+      },
+    },
+    async (req, reply) => {
+      const { file } = req.params;
+      const ext = file.slice(file.lastIndexOf('.') + 1);
+      const type = TYPES[ext];
+      const sent =
+        type && !file.includes('..')
+          ? await sendFile(req, reply, join(dist, 'assets', file), type, 'no-cache')
+          : null;
+      if (sent) return sent;
+      return reply.status(404).send({ code: 'API_NOT_FOUND', message: `no asset ${file}` });
+    },
+  );
+};

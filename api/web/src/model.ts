@@ -1,0 +1,138 @@
+/**
+ * The shapes the dashboard reads from the API. Hits, orgs and cameras are the contract and
+ * config types themselves (type-only imports, nothing bundled). For the newer endpoints
+ * (tasks, cases, stats, route) the readers below accept the documented shape and say
+ * clearly when an answer does not fit, rather than guessing.
+ */
+
+import type { Camera, OrgNode } from '../../../contracts/config/org.js';
+import type { Hit } from '../../../contracts/hit.js';
+
+export type { Camera, Hit, OrgNode };
+
+export const COLOURS = [
+  'black',
+  'white',
+  'grey',
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'blue',
+  'purple',
+  'pink',
+  'brown',
+  'unknown',
+] as const;
+export const SIGHTING_TYPES = ['person', 'vehicle', 'non_motor', 'object'] as const;
+export const EVENT_TYPES = [
+  'illegal_parking',
+  'zone_intrusion',
+  'line_crossing',
+  'wrong_way',
+  'crowding',
+  'loitering',
+  'abandoned_object',
+] as const;
+export const TASK_STATES = ['open', 'accepted', 'escalated', 'resolved'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/** Colour swatches for the palette (display only). */
+export const SWATCH: Record<string, string> = {
+  black: '#111',
+  white: '#f5f5f5',
+  grey: '#8a8a8a',
+  red: '#d33',
+  orange: '#f80',
+  yellow: '#fd0',
+  green: '#2a2',
+  blue: '#36f',
+  purple: '#93c',
+  pink: '#f7a',
+  brown: '#853',
+  unknown: 'transparent',
+};
+
+export interface Principal {
+  keyId?: string;
+  role?: string;
+  org?: string;
+}
+
+export interface Task {
+  id: string;
+  state: string;
+  grid?: string;
+  org?: string;
+  camera?: string;
+  rule?: string | null;
+  caseId?: string | null;
+  type?: string;
+  hitIds?: string[];
+  snapshot?: string | null;
+  createdMs?: number;
+  updatedMs?: number;
+  slaDeadlineMs?: number;
+  deadlineMs?: number;
+  priority?: string | number;
+  note?: string | null;
+  [k: string]: unknown;
+}
+
+export interface Case {
+  id: string;
+  title?: string;
+  name?: string;
+  state?: string;
+  status?: string;
+  org?: string;
+  createdMs?: number;
+  [k: string]: unknown;
+}
+
+export interface RouteStop {
+  tsMs: number;
+  camera: string;
+  lat: number;
+  lon: number;
+  hitId?: string;
+  id?: string;
+  snapshot?: string;
+  gapMs?: number;
+  [k: string]: unknown;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The array in an answer: the answer itself, or its first array-valued field among `keys`. */
+export function listOf<T>(answer: unknown, ...keys: string[]): T[] {
+  if (Array.isArray(answer)) return answer as T[];
+  if (isObj(answer)) {
+    for (const k of keys) if (Array.isArray(answer[k])) return answer[k] as T[];
+  }
+  throw new Error(`unexpected answer shape: expected an array or one of ${keys.join(', ')}`);
+}
+
+/** Flattens an org tree: id → { node, parent, depth }. */
+export interface OrgInfo {
+  node: OrgNode;
+  parent: string | undefined;
+  depth: number;
+}
+export function indexOrgs(roots: readonly OrgNode[]): Map<string, OrgInfo> {
+  const m = new Map<string, OrgInfo>();
+  const walk = (n: OrgNode, parent: string | undefined, depth: number) => {
+    m.set(n.id, { node: n, parent, depth });
+    for (const c of n.children ?? []) walk(c, n.id, depth + 1);
+  };
+  for (const r of roots) walk(r, undefined, 0);
+  return m;
+}
+
+/** The ancestors of an org, nearest first, itself included. */
+export function ancestors(orgs: Map<string, OrgInfo>, id: string): string[] {
+  const out: string[] = [];
+  for (let cur: string | undefined = id; cur && out.length < 16; cur = orgs.get(cur)?.parent) out.push(cur);
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * Snapshot thumbnails with the hit's box drawn on a canvas. The image needs the bearer
+ * key, so it is fetched (not an <img src>) and decoded once into an ImageBitmap kept in a
+ * small LRU. Canvases have a fixed size, so cards never move when an image arrives.
+ */
+import type { Api } from './api.js';
+import { boxInImage } from './geo.js';
+import type { Hit } from './model.js';
+
+const CACHE_MAX = 150;
+const cache = new Map<string, Promise<ImageBitmap | null>>();
+
+function bitmap(api: Api, id: string): Promise<ImageBitmap | null> {
+  const got = cache.get(id);
+  if (got) {
+    cache.delete(id);
+    cache.set(id, got);
+    return got;
+  }
+  const p = api
+    .blob(`/api/v1/snapshots/${encodeURIComponent(id)}`)
+    .then((b) => createImageBitmap(b))
+    .catch(() => null);
+  cache.set(id, p);
+  if (cache.size > CACHE_MAX) {
+    const oldest = cache.keys().next().value as string;
+    void cache.get(oldest)?.then((bm) => bm?.close());
+    cache.delete(oldest);
+  }
+  return p;
+}
+
+export function boxColour(type: string): string {
+  if (type === 'person') return '#4cc9f0';
+  if (type === 'vehicle') return '#ffd166';
+  if (type === 'non_motor' || type === 'object') return '#b8f2a0';
+  return '#ff5d73';
+}
+
+/** A canvas of `w × h` CSS pixels showing the hit's snapshot (or a placeholder) and its box. */
+export function hitCanvas(api: Api, hit: Hit, w: number, h: number, label: string): HTMLCanvasElement {
+  const c = document.createElement('canvas');
+  const dpr = Math.min(window.devicePixelRatio || 1, 2);
+  c.width = Math.round(w * dpr);
+  c.height = Math.round(h * dpr);
+  c.className = 'snap';
+  c.setAttribute('role', 'img');
+  c.setAttribute('aria-label', label);
+  const g = c.getContext('2d');
+  if (!g) return c;
+  g.scale(dpr, dpr);
+  const draw = (img: ImageBitmap | null) => {
+    g.fillStyle = '#14202e';
+    g.fillRect(0, 0, w, h);
+    let box = boxInImage(hit.box);
+    let ox = 0;
+    let oy = 0;
+    let dw = w;
+    let dh = h;
+    if (img) {
+      // Contain: the whole snapshot visible, letterboxed.
+      const k = Math.min(w / img.width, h / img.height);
+      dw = img.width * k;
+      dh = img.height * k;
+      ox = (w - dw) / 2;
+      oy = (h - dh) / 2;
+      g.drawImage(img, ox, oy, dw, dh);
+    } else {
+      // No snapshot: the box in the frame, on a frame-shaped placeholder.
+      g.strokeStyle = '#2b3d52';
+      g.strokeRect(0.5, 0.5, w - 1, h - 1);
+      box = boxInImage(hit.box);
+    }
+    const [x1, y1, x2, y2] = box;
+    g.lineWidth = 2;
+    g.strokeStyle = boxColour(hit.type);
+    g.strokeRect(ox + x1 * dw, oy + y1 * dh, (x2 - x1) * dw, (y2 - y1) * dh);
+  };
+  draw(null);
+  if (hit.snapshot) void bitmap(api, hit.snapshot).then((img) => img && draw(img));
+  return c;
+}

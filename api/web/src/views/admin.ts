@@ -1,0 +1,157 @@
+/**
+ * Cases and audit (admin): open and close cases, read the audit log, and see what ingest
+ * set aside — quarantined messages and dead-lettered jobs. Rows are shown with the
+ * columns the API returns, so a new field appears without a dashboard change.
+ */
+import type { Ctx, View } from '../ctx.js';
+import { field, fill, h } from '../dom.js';
+import { fmtTime } from '../format.js';
+import { t } from '../i18n.js';
+import { type Case, listOf } from '../model.js';
+import { errorBox, withStates } from '../ui.js';
+
+type Tab = 'cases' | 'audit' | 'quarantine' | 'deadLetters';
+const TABS: Tab[] = ['cases', 'audit', 'quarantine', 'deadLetters'];
+const MAX_COLS = 9;
+
+function cellText(key: string, v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number' && /Ms$|^ts$|time/i.test(key) && v > 946684800000) return fmtTime(v);
+  if (typeof v === 'object') return JSON.stringify(v);
+  const s = String(v);
+  return s.length > 160 ? `${s.slice(0, 157)}…` : s;
+}
+
+/** A table of arbitrary rows; `extra` adds a cell per row (actions). */
+export function rowsTable(
+  rows: Record<string, unknown>[],
+  extra?: (r: Record<string, unknown>) => Node | null,
+): HTMLElement | null {
+  if (!rows.length) return null;
+  const cols: string[] = [];
+  for (const r of rows.slice(0, 50))
+    for (const k of Object.keys(r)) if (!cols.includes(k) && cols.length < MAX_COLS) cols.push(k);
+  return h(
+    'div',
+    { className: 'table-wrap', attrs: { tabindex: 0, role: 'region', 'aria-label': 'table' } },
+    h(
+      'table',
+      { className: 'table' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ...cols.map((c) => h('th', { scope: 'col' }, c)),
+          extra ? h('th', { scope: 'col' }, '') : null,
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        ...rows.map((r) =>
+          h(
+            'tr',
+            null,
+            ...cols.map((c) => h('td', { title: cellText(c, r[c]) }, cellText(c, r[c]))),
+            extra ? h('td', null, extra(r)) : null,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function casesPanel(ctx: Ctx, el: HTMLElement): void {
+  const list = h('div');
+  const msg = h('div', { attrs: { role: 'status', 'aria-live': 'polite' } });
+  const title = h('input', { type: 'text', required: true, maxLength: 120 });
+  const load = () =>
+    withStates(
+      list,
+      async () => listOf<Case>(await ctx.api.get('/api/v1/cases', { limit: 200 }), 'cases', 'items'),
+      (cases) =>
+        rowsTable(cases as unknown as Record<string, unknown>[], (r) => {
+          const state = String(r.state ?? r.status ?? 'open');
+          if (state !== 'open') return null;
+          return h(
+            'button',
+            {
+              type: 'button',
+              onclick: async () => {
+                try {
+                  await ctx.api.post(`/api/v1/cases/${encodeURIComponent(String(r.id))}/close`, {});
+                  void load();
+                } catch (e) {
+                  fill(msg, errorBox(e));
+                }
+              },
+            },
+            t('closeCase'),
+          );
+        }),
+    );
+  const form = h(
+    'form',
+    { className: 'search-form' },
+    field(t('caseTitle'), title),
+    h('button', { type: 'submit', className: 'primary' }, t('openCase')),
+  );
+  form.onsubmit = async (ev) => {
+    ev.preventDefault();
+    try {
+      await ctx.api.post('/api/v1/cases', { title: title.value.trim() });
+      title.value = '';
+      void load();
+    } catch (e) {
+      fill(msg, errorBox(e));
+    }
+  };
+  fill(el, form, msg, list);
+  void load();
+}
+
+function listPanel(ctx: Ctx, el: HTMLElement, path: string, keys: string[]): void {
+  void withStates(
+    el,
+    async () => listOf<Record<string, unknown>>(await ctx.api.get(path, { limit: 200 }), ...keys),
+    (rows) => rowsTable(rows),
+  );
+}
+
+export const adminView: View = (root, ctx) => {
+  const tab = (TABS as string[]).includes(ctx.params.get('tab') ?? '')
+    ? (ctx.params.get('tab') as Tab)
+    : 'cases';
+  const body = h('div', { className: 'admin-body' });
+  fill(
+    root,
+    h(
+      'div',
+      { className: 'tabs', attrs: { role: 'tablist' } },
+      ...TABS.map((x) =>
+        h(
+          'a',
+          {
+            href: `#/admin?tab=${x}`,
+            className: 'tab',
+            attrs: {
+              role: 'tab',
+              'aria-selected': String(x === tab),
+              'aria-current': x === tab ? 'page' : undefined,
+            },
+          },
+          t(x),
+        ),
+      ),
+    ),
+    body,
+  );
+  if (tab === 'cases') casesPanel(ctx, body);
+  else if (tab === 'audit') listPanel(ctx, body, '/api/v1/audit', ['entries', 'rows', 'audit', 'items']);
+  else if (tab === 'quarantine')
+    listPanel(ctx, body, '/api/v1/quarantine', ['items', 'rows', 'quarantine', 'messages']);
+  else listPanel(ctx, body, '/api/v1/deadletters', ['items', 'jobs', 'deadletters', 'rows']);
+  return undefined;
+};

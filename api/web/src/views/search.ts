@@ -1,0 +1,294 @@
+/**
+ * Search: hits (time, camera, type, colours); vehicles (plate exact / wildcard / fuzzy,
+ * colour, type) and persons (clothing colours, similar-to-this), the last two bound to a
+ * case as the API requires. Results are a grid of snapshot cards; a click opens details.
+ */
+import type { Query } from '../api.js';
+import { type Ctx, cameraName, type View } from '../ctx.js';
+import { field, fill, h, select } from '../dom.js';
+import { fmtCount, fromLocalInput, toLocalInput } from '../format.js';
+import { t, tv } from '../i18n.js';
+import { COLOURS, EVENT_TYPES, type Hit, listOf, SIGHTING_TYPES } from '../model.js';
+import { caseBar, empty, errorBox, hitCard, loading, showHitDialog } from '../ui.js';
+
+type Tab = 'hits' | 'vehicles' | 'persons';
+const TABS: Tab[] = ['hits', 'vehicles', 'persons'];
+const HOUR = 3_600_000;
+
+const colourSel = (v = '') => select([['', t('anyColor')], ...COLOURS.map((c) => [c, c] as const)], v);
+
+function rangeFields(hours: number): { from: HTMLInputElement; to: HTMLInputElement; els: HTMLElement[] } {
+  const now = Date.now();
+  const from = h('input', {
+    type: 'datetime-local',
+    required: true,
+    value: toLocalInput(now - hours * HOUR),
+  });
+  const to = h('input', { type: 'datetime-local', required: true, value: toLocalInput(now + 5 * 60_000) });
+  return { from, to, els: [field(t('from'), from), field(t('to'), to)] };
+}
+
+/** Runs a paged search into `out`; `fetchPage(cursor)` returns hits and the next cursor. */
+function pagedResults(
+  ctx: Ctx,
+  out: HTMLElement,
+  fetchPage: (cursor?: string) => Promise<{ hits: Hit[]; next?: string }>,
+  actions: (hit: Hit) => HTMLElement[],
+): void {
+  const grid = h('div', { className: 'grid' });
+  const count = h('p', { className: 'count', attrs: { role: 'status' } });
+  const more = h('button', { type: 'button', className: 'more' }, t('more'));
+  let total = 0;
+  const open = (hit: Hit) => showHitDialog(ctx, hit, actions(hit));
+  const page = async (cursor?: string) => {
+    more.disabled = true;
+    if (!cursor) fill(out, loading());
+    try {
+      const r = await fetchPage(cursor);
+      if (!cursor) fill(out, count, grid);
+      total += r.hits.length;
+      for (const x of r.hits) grid.appendChild(hitCard(ctx, x, open));
+      fill(count, `${fmtCount(total)} ${t('results')}`);
+      if (!total) fill(out, empty());
+      if (r.next) {
+        const next = r.next;
+        more.onclick = () => void page(next);
+        more.disabled = false;
+        out.appendChild(more);
+      } else more.remove();
+    } catch (e) {
+      fill(
+        out,
+        errorBox(e, () => void page(cursor)),
+      );
+    }
+  };
+  void page();
+}
+
+function hitsForm(ctx: Ctx, out: HTMLElement): HTMLElement {
+  const r = rangeFields(24);
+  const cam = select([
+    ['', t('anyCamera')],
+    ...ctx.cameras.map((c) => [c.id, cameraName(ctx, c.id)] as const),
+  ]);
+  const type = select([
+    ['', t('all')],
+    ...[...SIGHTING_TYPES, ...EVENT_TYPES].map((x) => [x, tv(x)] as const),
+  ]);
+  const color = colourSel();
+  const upper = colourSel();
+  const lower = colourSel();
+  const form = h(
+    'form',
+    { className: 'search-form', attrs: { 'aria-label': t('hits') } },
+    ...r.els,
+    field(t('camera'), cam),
+    field(t('filterType'), type),
+    field(t('color'), color),
+    field(t('upperColor'), upper),
+    field(t('lowerColor'), lower),
+    h('button', { type: 'submit', className: 'primary' }, t('find')),
+  );
+  form.onsubmit = (ev) => {
+    ev.preventDefault();
+    const q: Query = {
+      from: fromLocalInput(r.from.value),
+      to: fromLocalInput(r.to.value),
+      camera: cam.value,
+      type: type.value,
+      color: color.value,
+      upper: upper.value,
+      lower: lower.value,
+      limit: 48,
+    };
+    pagedResults(
+      ctx,
+      out,
+      (cursor) => ctx.api.get('/api/v1/hits', { ...q, cursor }),
+      (hit) => routeAction(ctx, hit),
+    );
+  };
+  return form;
+}
+
+function routeAction(ctx: Ctx, hit: Hit): HTMLElement[] {
+  const plate = hit.attrs?.plate;
+  return plate
+    ? [
+        h(
+          'button',
+          { type: 'button', onclick: () => closeThenGo(ctx, `#/route?plate=${encodeURIComponent(plate)}`) },
+          t('showRoute'),
+        ),
+      ]
+    : [];
+}
+
+function closeThenGo(ctx: Ctx, hash: string): void {
+  document.querySelector<HTMLDialogElement>('dialog[open]')?.close();
+  ctx.go(hash);
+}
+
+/** Vehicle answers may be hits or `{ hit }`-wrapped matches ranked by closeness; show the hits. */
+function vehicleHits(answer: unknown): { hits: Hit[]; next?: string } {
+  const rows = listOf<Record<string, unknown>>(answer, 'vehicles', 'hits', 'matches', 'results');
+  const hits = rows.map((r) =>
+    'hit' in r && r.hit && typeof r.hit === 'object' ? (r.hit as Hit) : (r as unknown as Hit),
+  );
+  const next = (answer as { next?: unknown }).next;
+  return typeof next === 'string' ? { hits, next } : { hits };
+}
+
+function vehiclesForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElement {
+  const r = rangeFields(24 * 7);
+  const plate = h('input', {
+    type: 'text',
+    required: true,
+    maxLength: 16,
+    autocomplete: 'off',
+    spellcheck: false,
+    placeholder: '浙A*12?4',
+    name: 'plate',
+  });
+  const mode = select(
+    [
+      ['exact', t('exact')],
+      ['wildcard', t('wildcard')],
+      ['fuzzy', t('fuzzy')],
+    ],
+    'exact',
+  );
+  plate.oninput = () => {
+    if (/[*?]/.test(plate.value)) mode.value = 'wildcard';
+  };
+  const color = colourSel();
+  const vtype = select([
+    ['', t('all')],
+    ...['car', 'suv', 'van', 'bus', 'truck', 'motorcycle'].map((x) => [x, x] as const),
+  ]);
+  const form = h(
+    'form',
+    { className: 'search-form', attrs: { 'aria-label': t('vehicles') } },
+    field(t('plate'), plate, t('plateHint')),
+    field(t('match'), mode),
+    field(t('color'), color),
+    field(t('vehicleType'), vtype),
+    ...r.els,
+    h('button', { type: 'submit', className: 'primary' }, t('find')),
+  );
+  form.onsubmit = (ev) => {
+    ev.preventDefault();
+    const q: Query = {
+      plate: plate.value.trim(),
+      mode: mode.value,
+      color: color.value,
+      vehicleType: vtype.value,
+      from: fromLocalInput(r.from.value),
+      to: fromLocalInput(r.to.value),
+      case: caseId(),
+      limit: 48,
+    };
+    pagedResults(
+      ctx,
+      out,
+      async (cursor) => vehicleHits(await ctx.api.get('/api/v1/vehicles', { ...q, cursor })),
+      (hit) => routeAction(ctx, hit),
+    );
+  };
+  return form;
+}
+
+function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElement {
+  const r = rangeFields(24);
+  const upper = colourSel();
+  const lower = colourSel();
+  const form = h(
+    'form',
+    { className: 'search-form', attrs: { 'aria-label': t('persons') } },
+    field(t('upperColor'), upper),
+    field(t('lowerColor'), lower),
+    ...r.els,
+    h('button', { type: 'submit', className: 'primary' }, t('find')),
+  );
+  const similar = (hit: Hit): HTMLElement[] => [
+    h(
+      'button',
+      {
+        type: 'button',
+        onclick: () => {
+          document.querySelector<HTMLDialogElement>('dialog[open]')?.close();
+          const body = {
+            hitId: hit.id,
+            case: caseId(),
+            from: fromLocalInput(r.from.value),
+            to: fromLocalInput(r.to.value),
+            limit: 48,
+          };
+          pagedResults(
+            ctx,
+            out,
+            async () => vehicleHits(await ctx.api.post('/api/v1/persons/similar', body)),
+            similar,
+          );
+        },
+      },
+      t('similar'),
+    ),
+  ];
+  form.onsubmit = (ev) => {
+    ev.preventDefault();
+    const q: Query = {
+      upper: upper.value,
+      lower: lower.value,
+      from: fromLocalInput(r.from.value),
+      to: fromLocalInput(r.to.value),
+      case: caseId(),
+      limit: 48,
+    };
+    pagedResults(
+      ctx,
+      out,
+      async (cursor) => vehicleHits(await ctx.api.get('/api/v1/persons', { ...q, cursor })),
+      similar,
+    );
+  };
+  return form;
+}
+
+export const searchView: View = (root, ctx) => {
+  const tab = (TABS as string[]).includes(ctx.params.get('tab') ?? '')
+    ? (ctx.params.get('tab') as Tab)
+    : 'hits';
+  const out = h('div', { className: 'results', attrs: { 'aria-live': 'polite' } });
+  fill(out, empty());
+  const tabs = h(
+    'div',
+    { className: 'tabs', attrs: { role: 'tablist', 'aria-label': t('search') } },
+    ...TABS.map((x) =>
+      h(
+        'a',
+        {
+          href: `#/search?tab=${x}`,
+          className: 'tab',
+          attrs: {
+            role: 'tab',
+            'aria-selected': String(x === tab),
+            'aria-current': x === tab ? 'page' : undefined,
+          },
+        },
+        t(x),
+      ),
+    ),
+  );
+  let form: HTMLElement;
+  let bar: HTMLElement | null = null;
+  if (tab === 'hits') form = hitsForm(ctx, out);
+  else {
+    const cb = caseBar(ctx, () => undefined);
+    bar = cb.el;
+    form = tab === 'vehicles' ? vehiclesForm(ctx, out, cb.value) : personsForm(ctx, out, cb.value);
+  }
+  fill(root, tabs, bar, form, out);
+  return undefined;
+};

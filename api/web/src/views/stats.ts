@@ -1,0 +1,266 @@
+/**
+ * Statistics: hits per hour or day by type (uPlot), hits by org with a county → town →
+ * village drill-down, top cameras, and camera health. Org totals are summed here from the
+ * per-camera counts through each camera's grid, so one stats query serves every level.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { type Ctx, cameraName, type View } from '../ctx.js';
+import { field, fill, h, select } from '../dom.js';
+import { fmtCount, fmtTime } from '../format.js';
+import { t, tv } from '../i18n.js';
+import { ancestors, listOf } from '../model.js';
+import { boxColour } from '../snapshot.js';
+import { empty, errorBox, loading } from '../ui.js';
+
+export interface StatRow {
+  tMs?: number;
+  key: string;
+  count: number;
+}
+
+const num = (v: unknown): number | undefined => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+};
+
+/** Rows of a stats answer: a count, an optional bucket time and the grouping key. */
+export function statRows(answer: unknown, key: string): StatRow[] {
+  const rows = listOf<Record<string, unknown>>(answer, 'rows', 'stats', 'buckets', 'counts');
+  return rows.map((r) => {
+    const tMs = num(r.tMs ?? r.bucketMs ?? r.tsMs ?? r.hourMs ?? r.dayMs ?? r.bucket ?? r.t);
+    const row: StatRow = { key: String(r[key] ?? r.key ?? ''), count: num(r.count ?? r.hits ?? r.n) ?? 0 };
+    if (tMs !== undefined) row.tMs = tMs;
+    return row;
+  });
+}
+
+function typeChart(el: HTMLElement, rows: StatRow[]): () => void {
+  const times = [...new Set(rows.map((r) => r.tMs ?? 0))].sort((a, b) => a - b);
+  const types = [...new Set(rows.map((r) => r.key))].sort();
+  if (!times.length) {
+    fill(el, empty());
+    return () => undefined;
+  }
+  const idx = new Map(times.map((x, i) => [x, i]));
+  const series = types.map(() => times.map(() => 0));
+  for (const r of rows) series[types.indexOf(r.key)]![idx.get(r.tMs ?? 0)!]! += r.count;
+  const width = () => Math.max(280, el.clientWidth);
+  const opts: uPlot.Options = {
+    width: width(),
+    height: 260,
+    series: [
+      { label: t('time'), value: (_u, v) => (v == null ? '' : fmtTime(v * 1000)) },
+      ...types.map((x) => ({
+        label: tv(x),
+        stroke: boxColour(x),
+        width: 2,
+        points: { show: times.length < 60 },
+      })),
+    ],
+    axes: [
+      { stroke: '#c9d4e0', grid: { stroke: '#24364a' }, ticks: { stroke: '#24364a' } },
+      { stroke: '#c9d4e0', grid: { stroke: '#24364a' }, ticks: { stroke: '#24364a' }, size: 56 },
+    ],
+    scales: { x: { time: true } },
+  };
+  fill(el);
+  const plot = new uPlot(opts, [times.map((x) => x / 1000), ...series], el);
+  const ro = new ResizeObserver(() => plot.setSize({ width: width(), height: 260 }));
+  ro.observe(el);
+  return () => {
+    ro.disconnect();
+    plot.destroy();
+  };
+}
+
+function bars(items: { key: string; label: string; count: number; onClick?: () => void }[]): HTMLElement {
+  const max = Math.max(1, ...items.map((i) => i.count));
+  return h(
+    'ul',
+    { className: 'bars' },
+    ...items.map((i) =>
+      h(
+        'li',
+        { dataset: { key: i.key } },
+        i.onClick
+          ? h('button', { type: 'button', className: 'link', onclick: i.onClick }, i.label)
+          : h('span', null, i.label),
+        h(
+          'span',
+          { className: 'bar', attrs: { 'aria-hidden': 'true' } },
+          h('span', { style: { width: `${(100 * i.count) / max}%` } }),
+        ),
+        h('span', { className: 'num' }, fmtCount(i.count)),
+      ),
+    ),
+  );
+}
+
+/** Org drill-down from per-camera counts. */
+function orgPanel(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
+  const byOrg = new Map<string, number>();
+  for (const r of camRows) {
+    const cam = ctx.camById.get(r.key);
+    if (!cam) continue;
+    for (const o of ancestors(ctx.orgIndex, cam.grid)) byOrg.set(o, (byOrg.get(o) ?? 0) + r.count);
+  }
+  const show = (parent: string | undefined) => {
+    const children = parent ? (ctx.orgIndex.get(parent)?.node.children ?? []) : ctx.orgs;
+    const items = children.map((c) => ({
+      key: c.id,
+      label: c.name,
+      count: byOrg.get(c.id) ?? 0,
+      ...(c.children?.length ? { onClick: () => show(c.id) } : {}),
+    }));
+    const crumbs = parent ? ancestors(ctx.orgIndex, parent).reverse() : [];
+    fill(
+      el,
+      h(
+        'nav',
+        { className: 'crumbs', attrs: { 'aria-label': t('byOrg') } },
+        h('button', { type: 'button', className: 'link', onclick: () => show(undefined) }, '⌂'),
+        ...crumbs.map((id) => [
+          ' › ',
+          h(
+            'button',
+            {
+              type: 'button',
+              className: 'link',
+              onclick: () => show(id),
+              attrs: { 'aria-current': id === parent ? 'true' : undefined },
+            },
+            ctx.orgIndex.get(id)?.node.name ?? id,
+          ),
+        ]),
+      ),
+      items.length ? bars(items) : empty(),
+    );
+  };
+  // Start at the principal's org when it has children, else at the top.
+  const start =
+    ctx.principal.org && ctx.orgIndex.get(ctx.principal.org)?.node.children?.length
+      ? ctx.principal.org
+      : undefined;
+  show(start);
+}
+
+function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
+  const counts = new Map(camRows.map((r) => [r.key, r.count]));
+  const cell = (v: unknown, f?: (n: number) => string) =>
+    typeof v === 'number' ? (f ? f(v) : fmtCount(v)) : '—';
+  fill(
+    el,
+    h(
+      'table',
+      { className: 'table' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ...[t('camera'), t('hits'), t('fps'), t('drops'), t('reconnects'), t('lastSeen')].map((x) =>
+            h('th', { scope: 'col' }, x),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        ...ctx.cameras.map((c) => {
+          const x = c as unknown as Record<string, unknown>;
+          const hl = (typeof x.health === 'object' && x.health ? x.health : x) as Record<string, unknown>;
+          return h(
+            'tr',
+            null,
+            h('th', { scope: 'row' }, cameraName(ctx, c.id)),
+            h('td', { className: 'num' }, fmtCount(counts.get(c.id) ?? 0)),
+            h(
+              'td',
+              { className: 'num' },
+              cell(hl.fps ?? hl.fpsIn, (n) => n.toFixed(1)),
+            ),
+            h('td', { className: 'num' }, cell(hl.framesDropped ?? hl.drops)),
+            h('td', { className: 'num' }, cell(hl.reconnects)),
+            h('td', null, cell(hl.lastSeenMs, fmtTime)),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+export const statsView: View = (root, ctx) => {
+  const range = select(
+    [
+      ['1', t('last24h')],
+      ['7', t('last7d')],
+      ['30', t('last30d')],
+    ],
+    ctx.params.get('days') ?? '1',
+  );
+  const bucket = select(
+    [
+      ['hour', t('perHour')],
+      ['day', t('perDay')],
+    ],
+    ctx.params.get('bucket') ?? 'hour',
+  );
+  const chart = h('div', { className: 'chart', attrs: { 'aria-label': t('byType'), role: 'img' } });
+  const org = h('div', { className: 'org-panel' });
+  const top = h('div', { className: 'top-cams' });
+  const health = h('div', { className: 'health' });
+  let cleanup: () => void = () => undefined;
+  const load = async () => {
+    cleanup();
+    for (const el of [chart, org, top, health]) fill(el, loading());
+    const toMs = Date.now();
+    const fromMs = toMs - Number(range.value) * 86_400_000;
+    try {
+      const [byType, byCam] = await Promise.all([
+        ctx.api.get('/api/v1/stats', { from: fromMs, to: toMs, bucket: bucket.value, by: 'type' }),
+        ctx.api.get('/api/v1/stats', { from: fromMs, to: toMs, by: 'camera' }),
+      ]);
+      const camRows = statRows(byCam, 'camera');
+      cleanup = typeChart(chart, statRows(byType, 'type'));
+      orgPanel(ctx, org, camRows);
+      const ranked = [...camRows].sort((a, b) => b.count - a.count).slice(0, 10);
+      fill(
+        top,
+        ranked.length
+          ? bars(ranked.map((r) => ({ key: r.key, label: cameraName(ctx, r.key), count: r.count })))
+          : empty(),
+      );
+      healthTable(ctx, health, camRows);
+    } catch (e) {
+      for (const el of [chart, org, top, health])
+        fill(
+          el,
+          errorBox(e, () => void load()),
+        );
+    }
+  };
+  range.onchange = () => void load();
+  bucket.onchange = () => void load();
+  const panel = (title: string, body: HTMLElement, wide = false) =>
+    h('section', { className: `panel${wide ? ' wide' : ''}` }, h('h2', null, title), body);
+  fill(
+    root,
+    h('div', { className: 'toolbar' }, field(t('range'), range), field(t('bucket'), bucket)),
+    h(
+      'div',
+      { className: 'panels' },
+      panel(t('byType'), chart, true),
+      panel(t('byOrg'), org),
+      panel(t('topCameras'), top),
+      panel(t('cameraHealth'), health, true),
+    ),
+  );
+  void load();
+  return () => cleanup();
+};

@@ -1,0 +1,208 @@
+/**
+ * Tasks board: open, accepted, escalated and resolved columns for the grid member's grid
+ * (or an org admin's subtree — the API decides); accept, resolve and escalate with a note;
+ * changes from other people and other tabs arrive over the live stream.
+ */
+import { ApiError } from '../api.js';
+import { type Ctx, cameraName, orgName, type View } from '../ctx.js';
+import { field, fill, h, select } from '../dom.js';
+import { fmtDuration, fmtTime } from '../format.js';
+import { type Key, t, tv } from '../i18n.js';
+import { listOf, TASK_STATES, type Task, type TaskState } from '../model.js';
+import { empty, errorBox, loading } from '../ui.js';
+
+type Action = 'accept' | 'resolve' | 'escalate';
+
+/** The board column of a task state (false positives and duplicates are resolved too). */
+export function columnOf(state: string): TaskState {
+  if ((TASK_STATES as readonly string[]).includes(state)) return state as TaskState;
+  return state.startsWith('closed') || state === 'duplicate' ? 'resolved' : 'open';
+}
+
+function actionsFor(state: TaskState): Action[] {
+  if (state === 'open' || state === 'escalated') return ['accept', 'escalate'];
+  if (state === 'accepted') return ['resolve', 'escalate'];
+  return [];
+}
+
+function taskTitle(task: Task): string {
+  const title = typeof task.title === 'string' ? task.title : '';
+  return (
+    title ||
+    [task.type ? tv(task.type) : '', task.rule ?? '', task.caseId ? `${t('case')} ${task.caseId}` : '']
+      .filter(Boolean)
+      .join(' · ') ||
+    task.id
+  );
+}
+
+function askNote(action: Action): Promise<{ note: string; disposition?: string } | null> {
+  return new Promise((resolve) => {
+    const note = h('textarea', { rows: 3, maxLength: 1000, placeholder: t('notePlaceholder') });
+    const disp = select([
+      ['resolved', t('resolved')],
+      ['false_positive', 'false positive / 误报'],
+      ['duplicate', 'duplicate / 重复'],
+    ]);
+    const form = h(
+      'form',
+      { method: 'dialog' },
+      h('h2', null, t(action as Key)),
+      field(t('note'), note),
+      action === 'resolve' ? field(t('state'), disp) : null,
+      h(
+        'div',
+        { className: 'actions' },
+        h('button', { type: 'submit', className: 'primary', value: 'ok' }, t('confirm')),
+        h('button', { type: 'submit', value: 'cancel', formNoValidate: true }, t('cancel')),
+      ),
+    );
+    const dlg = h('dialog', { className: 'note-dialog', attrs: { 'aria-label': t(action as Key) } }, form);
+    dlg.addEventListener('close', () => {
+      const ok = dlg.returnValue === 'ok';
+      dlg.remove();
+      resolve(
+        ok ? { note: note.value.trim(), ...(action === 'resolve' ? { disposition: disp.value } : {}) } : null,
+      );
+    });
+    document.body.appendChild(dlg);
+    dlg.showModal();
+    note.focus();
+  });
+}
+
+function taskCard(ctx: Ctx, task: Task, act: (task: Task, a: Action) => void): HTMLElement {
+  const col = columnOf(task.state);
+  const deadline = task.slaDeadlineMs ?? task.deadlineMs;
+  const overdue = typeof deadline === 'number' && col !== 'resolved' && deadline < Date.now();
+  return h(
+    'article',
+    { className: `task s-${col}`, dataset: { task: task.id, state: task.state } },
+    h('h3', null, taskTitle(task)),
+    h(
+      'dl',
+      { className: 'attrs' },
+      task.camera ? [h('dt', null, t('camera')), h('dd', null, cameraName(ctx, task.camera))] : null,
+      task.grid || task.org
+        ? [
+            h('dt', null, t('grid')),
+            h('dd', null, orgName(ctx, (task.org as string | undefined) ?? task.grid)),
+          ]
+        : null,
+      task.createdMs ? [h('dt', null, t('time')), h('dd', null, fmtTime(task.createdMs))] : null,
+      typeof deadline === 'number' && col !== 'resolved'
+        ? [
+            h('dt', null, t('sla')),
+            h(
+              'dd',
+              { className: overdue ? 'overdue' : '' },
+              overdue
+                ? `${t('overdue')} ${fmtDuration(Date.now() - deadline)}`
+                : fmtDuration(deadline - Date.now()),
+            ),
+          ]
+        : null,
+      task.note ? [h('dt', null, t('note')), h('dd', null, String(task.note))] : null,
+    ),
+    h(
+      'div',
+      { className: 'actions' },
+      ...actionsFor(col).map((a) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            className: a === 'escalate' ? '' : 'primary',
+            dataset: { action: a },
+            onclick: () => act(task, a),
+          },
+          t(a),
+        ),
+      ),
+    ),
+  );
+}
+
+export const tasksView: View = (root, ctx) => {
+  const tasks = new Map<string, Task>();
+  const cols = new Map<TaskState, HTMLElement>();
+  const counts = new Map<TaskState, HTMLElement>();
+  const msg = h('div', { className: 'task-msg', attrs: { role: 'status', 'aria-live': 'polite' } });
+  const board = h(
+    'div',
+    { className: 'board' },
+    ...TASK_STATES.map((st) => {
+      const list = h('div', { className: 'col-list' });
+      const count = h('span', { className: 'badge' }, '0');
+      cols.set(st, list);
+      counts.set(st, count);
+      return h(
+        'section',
+        { className: `col col-${st}`, dataset: { col: st }, attrs: { 'aria-label': t(st) } },
+        h('h2', null, t(st), ' ', count),
+        list,
+      );
+    }),
+  );
+  const act = async (task: Task, a: Action) => {
+    const input = await askNote(a);
+    if (!input) return;
+    try {
+      const r = await ctx.api.post<{ task?: Task; id?: unknown; state?: unknown }>(
+        `/api/v1/tasks/${encodeURIComponent(task.id)}/${a}`,
+        input,
+      );
+      const next = (r.task ?? r) as Partial<Task>;
+      if (typeof next.id === 'string' && typeof next.state === 'string') upsert(next as Task);
+      else await load();
+      ctx.announce(`${taskTitle(task)}: ${t(a)}`);
+    } catch (e) {
+      fill(msg, errorBox(e));
+    }
+  };
+  const render = () => {
+    for (const st of TASK_STATES) {
+      const list = [...tasks.values()]
+        .filter((x) => columnOf(x.state) === st)
+        .sort((a, b) => (b.updatedMs ?? b.createdMs ?? 0) - (a.updatedMs ?? a.createdMs ?? 0));
+      fill(
+        cols.get(st)!,
+        ...(list.length ? list.map((x) => taskCard(ctx, x, (tk, a) => void act(tk, a))) : [empty()]),
+      );
+      fill(counts.get(st)!, String(list.length));
+    }
+  };
+  const upsert = (task: Task) => {
+    const prev = tasks.get(task.id);
+    tasks.set(task.id, prev ? { ...prev, ...task } : task);
+    render();
+  };
+  const load = async () => {
+    try {
+      const answer = await ctx.api.get('/api/v1/tasks', { limit: 500 });
+      tasks.clear();
+      for (const x of listOf<Task>(answer, 'tasks', 'items')) tasks.set(x.id, x);
+      fill(msg);
+      render();
+    } catch (e) {
+      if (e instanceof ApiError && e.missing) fill(board, errorBox(e));
+      else
+        fill(
+          msg,
+          errorBox(e, () => void load()),
+        );
+    }
+  };
+  for (const st of TASK_STATES) fill(cols.get(st)!, loading());
+  fill(root, msg, board);
+  void load();
+  const off = ctx.bus.onTask(upsert);
+  // Without the stream, refresh every few seconds so other people's changes still show.
+  const poll = setInterval(() => {
+    if (ctx.bus.status !== 'connected') void load();
+  }, 3000);
+  return () => {
+    off();
+    clearInterval(poll);
+  };
+};
