@@ -3,6 +3,7 @@
  * ingest, API, retention). Each section lives in its own file.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { AlertsSection } from './alerts.js';
 import { ApiSection } from './api.js';
 import { IngestSection } from './ingest.js';
 import { Camera, Gateway, OrgNode } from './org.js';
@@ -27,6 +28,7 @@ export const CityConfig = T.Object(
     http: HttpSection,
     ingest: IngestSection,
     api: ApiSection,
+    alerts: AlertsSection,
     retention: RetentionSection,
     log: LogSection,
   },
