@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import type { Colour } from '../../contracts/hit.js';
+import { colourOfRegion, isMonochromeFrame, nameOfPixel, rgbToHsv } from './colour.js';
+import { paint, solidImage } from './fixtures.js';
+
+describe('rgbToHsv', () => {
+  it.each<[[number, number, number], [number, number, number]]>([
+    [
+      [255, 0, 0],
+      [0, 1, 1],
+    ],
+    [
+      [0, 255, 0],
+      [120, 1, 1],
+    ],
+    [
+      [0, 0, 255],
+      [240, 1, 1],
+    ],
+    [
+      [255, 255, 0],
+      [60, 1, 1],
+    ],
+    [
+      [255, 0, 255],
+      [300, 1, 1],
+    ],
+    [
+      [0, 0, 0],
+      [0, 0, 0],
+    ],
+    [
+      [128, 128, 128],
+      [0, 0, 128 / 255],
+    ],
+    [
+      [255, 128, 0],
+      [30.1, 1, 1],
+    ],
+  ])('%j → %j', (rgb, [h, s, v]) => {
+    const got = rgbToHsv(...rgb);
+    expect(got[0]).toBeCloseTo(h, 0);
+    expect(got[1]).toBeCloseTo(s, 3);
+    expect(got[2]).toBeCloseTo(v, 3);
+  });
+});
+
+describe('nameOfPixel', () => {
+  it.each<[string, [number, number, number], Colour]>([
+    ['pure red', [220, 20, 20], 'red'],
+    ['dark red (maroon) stays red', [110, 15, 20], 'red'],
+    ['bus red in shade', [140, 30, 35], 'red'],
+    ['orange', [250, 140, 20], 'orange'],
+    ['brown', [120, 70, 30], 'brown'],
+    ['yellow', [240, 220, 40], 'yellow'],
+    ['olive-ish yellow is brown when dark', [100, 90, 20], 'brown'],
+    ['green', [40, 160, 60], 'green'],
+    ['teal counts as green', [0, 150, 120], 'green'],
+    ['sky blue', [80, 150, 230], 'blue'],
+    ['navy', [20, 30, 110], 'blue'],
+    ['purple', [110, 40, 170], 'purple'],
+    ['magenta / pink', [230, 60, 180], 'pink'],
+    ['light pink', [250, 170, 180], 'pink'],
+    ['black', [15, 15, 20], 'black'],
+    ['very dark blue is black', [10, 10, 40], 'black'],
+    ['charcoal', [60, 60, 65], 'black'],
+    ['grey', [128, 128, 128], 'grey'],
+    ['bluish grey (desaturated) is grey', [120, 128, 140], 'grey'],
+    ['white', [240, 240, 240], 'white'],
+    ['off-white', [225, 220, 210], 'white'],
+  ])('%s', (_n, rgb, want) => {
+    expect(nameOfPixel(...rgbToHsv(...rgb))).toBe(want);
+  });
+});
+
+describe('colourOfRegion', () => {
+  it('names a solid region with full confidence', () => {
+    const r = colourOfRegion(solidImage(40, 40, [200, 30, 30]), [0, 0, 40, 40]);
+    expect(r.colour).toBe('red');
+    expect(r.confidence).toBeCloseTo(1, 5);
+  });
+
+  it('weights the centre: a blue box on a wide white border reads blue', () => {
+    // Blue covers the central 50 % × 50 % (25 % of the pixels); the tent weights it up.
+    const img = paint(solidImage(40, 40, [245, 245, 245]), [10, 10, 30, 30], [30, 60, 200]);
+    expect(colourOfRegion(img, [0, 0, 40, 40]).colour).toBe('white');
+    expect(colourOfRegion(img, [5, 5, 35, 35]).colour).toBe('blue');
+  });
+
+  it.each<[string, [number, number, number], boolean, Colour]>([
+    ['too dark to judge', [8, 8, 10], false, 'unknown'],
+    ['monochrome frame', [200, 30, 30], true, 'unknown'],
+    ['bright enough', [200, 30, 30], false, 'red'],
+  ])('%s → %s', (_n, rgb, monochrome, want) => {
+    expect(colourOfRegion(solidImage(20, 20, rgb), [0, 0, 20, 20], { monochrome }).colour).toBe(want);
+  });
+
+  it('is unknown when no colour has a clear share', () => {
+    // Four equal quadrants of different colours: 25 % each < minShare 0.3.
+    const img = solidImage(40, 40, [200, 30, 30]);
+    paint(img, [20, 0, 40, 20], [40, 160, 60]);
+    paint(img, [0, 20, 20, 40], [30, 60, 200]);
+    paint(img, [20, 20, 40, 40], [240, 220, 40]);
+    const r = colourOfRegion(img, [0, 0, 40, 40]);
+    expect(r.colour).toBe('unknown');
+    expect(r.confidence).toBeGreaterThan(0.2);
+  });
+
+  it('clamps regions to the image and handles empty ones', () => {
+    const img = solidImage(10, 10, [30, 60, 200]);
+    expect(colourOfRegion(img, [-5, -5, 50, 50]).colour).toBe('blue');
+    expect(colourOfRegion(img, [20, 20, 30, 30])).toMatchObject({ colour: 'unknown', confidence: 0 });
+  });
+});
+
+describe('isMonochromeFrame', () => {
+  it.each<[string, () => ReturnType<typeof solidImage>, boolean]>([
+    ['grey frame', () => solidImage(64, 48, [90, 90, 90]), true],
+    [
+      'IR-like frame with noise of ±1',
+      () => paint(solidImage(64, 48, [120, 121, 120]), [0, 0, 32, 48], [60, 60, 61]),
+      true,
+    ],
+    ['colour frame', () => paint(solidImage(64, 48, [90, 90, 90]), [0, 0, 32, 48], [200, 30, 30]), false],
+  ])('%s', (_n, make, want) => {
+    expect(isMonochromeFrame(make())).toBe(want);
+  });
+});

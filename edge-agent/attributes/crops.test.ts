@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { Colour } from '../../contracts/hit.js';
+import { PERSON_UPPER, personColours, subBox, vehicleColour } from './crops.js';
+import { paint, paintPerson, solidImage } from './fixtures.js';
+
+type Rgb = [number, number, number];
+const RED: Rgb = [200, 30, 30];
+const BLUE: Rgb = [30, 60, 200];
+// Black fabric or paint in daylight, not a void (V ≈ 0.13).
+const BLACK: Rgb = [32, 32, 34];
+const WHITE: Rgb = [240, 240, 240];
+const GREEN: Rgb = [40, 160, 60];
+const YELLOW: Rgb = [240, 220, 40];
+
+describe('subBox', () => {
+  it('maps fractions of the box', () => {
+    expect(subBox([100, 200, 200, 400], PERSON_UPPER)).toEqual([120, 230, 180, 300]);
+  });
+});
+
+describe('personColours', () => {
+  it.each<[string, Rgb, Rgb, Rgb, Colour, Colour]>([
+    ['red top, blue jeans on grey pavement', RED, BLUE, [128, 128, 128], 'red', 'blue'],
+    ['white shirt, black trousers on green grass', WHITE, BLACK, GREEN, 'white', 'black'],
+    ['yellow jacket, black trousers on white snow', YELLOW, BLACK, WHITE, 'yellow', 'black'],
+  ])('%s', (_n, upper, lower, background, wantUpper, wantLower) => {
+    const img = paintPerson(solidImage(200, 300, background), [60, 20, 140, 280], upper, lower);
+    const r = personColours(img, [60, 20, 140, 280]);
+    expect(r.upper.colour).toBe(wantUpper);
+    expect(r.lower.colour).toBe(wantLower);
+  });
+
+  it('ignores the head: a skin-coloured head does not colour the top', () => {
+    const img = paintPerson(
+      solidImage(100, 300, [128, 128, 128]),
+      [20, 0, 80, 300],
+      BLUE,
+      BLACK,
+      [230, 150, 120],
+    );
+    expect(personColours(img, [20, 0, 80, 300]).upper.colour).toBe('blue');
+  });
+});
+
+describe('vehicleColour', () => {
+  it.each<[string, Rgb, number, Colour]>([
+    // A car body with a dark window band and tyres (black) over 40 % of the body region.
+    ['red car with dark windows', RED, 0.4, 'red'],
+    ['blue car with dark windows', BLUE, 0.4, 'blue'],
+    ['white car with dark windows', WHITE, 0.4, 'white'],
+    ['black car', BLACK, 0.4, 'black'],
+  ])('%s', (_n, body, darkFraction, want) => {
+    const img = solidImage(200, 100, body);
+    paint(img, [0, 0, 200, 100 * darkFraction], BLACK);
+    expect(vehicleColour(img, [0, 0, 200, 100]).colour).toBe(want);
+  });
+
+  it('stays unknown in the dark', () => {
+    expect(vehicleColour(solidImage(50, 50, [5, 5, 8]), [0, 0, 50, 50]).colour).toBe('unknown');
+  });
+});

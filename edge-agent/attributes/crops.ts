@@ -1,0 +1,78 @@
+/**
+ * Which part of a detection box to look at for each attribute, and the colour attributes of
+ * persons (upper and lower clothing) and vehicles (body), from one frame.
+ *
+ * Person regions follow the usual pedestrian-attribute crops: the head is roughly the top
+ * 1/7 of a standing person's box, the torso to about half the height, the legs below; the
+ * sides are trimmed because boxes include background beside the arms and legs.
+ */
+import type { Colour } from '../../contracts/hit.js';
+import type { Box } from '../geometry.js';
+import {
+  type ColourOptions,
+  type ColourResult,
+  colourOfRegion,
+  PIXEL_COLOURS,
+  type RgbImage,
+} from './colour.js';
+
+/** A sub-box as fractions of the box: `[x1, y1, x2, y2]` in 0..1 of its width and height. */
+export type BoxFraction = readonly [number, number, number, number];
+
+/** Upper body: below the head, shoulders to waist, trimmed at the sides. */
+export const PERSON_UPPER: BoxFraction = [0.2, 0.15, 0.8, 0.5];
+/** Lower body: waist to above the feet (shoes and ground shadow excluded). */
+export const PERSON_LOWER: BoxFraction = [0.25, 0.5, 0.75, 0.88];
+/** Vehicle body: trims roof and windscreen at the top, wheels and road at the bottom. */
+export const VEHICLE_BODY: BoxFraction = [0.12, 0.3, 0.88, 0.85];
+
+/** The sub-box `frac` of `box` (both in the same space, e.g. pixels). */
+export function subBox(box: Box, frac: BoxFraction): [number, number, number, number] {
+  const w = box[2] - box[0];
+  const h = box[3] - box[1];
+  return [box[0] + frac[0] * w, box[1] + frac[1] * h, box[0] + frac[2] * w, box[1] + frac[3] * h];
+}
+
+/** Upper and lower clothing colours of a person box (pixels) in one frame. */
+export interface PersonColours {
+  upper: ColourResult;
+  lower: ColourResult;
+}
+
+/** Clothing colours of a person in `boxPx`. */
+export function personColours(img: RgbImage, boxPx: Box, options: ColourOptions = {}): PersonColours {
+  return {
+    upper: colourOfRegion(img, subBox(boxPx, PERSON_UPPER), options),
+    lower: colourOfRegion(img, subBox(boxPx, PERSON_LOWER), options),
+  };
+}
+
+const ACHROMATIC: ReadonlySet<Colour> = new Set(['black', 'white', 'grey']);
+
+/**
+ * Body colour of a vehicle in `boxPx`. Windows, tyres and shadows add black and grey to
+ * every vehicle, so a chromatic colour wins when it holds at least `chromaticMinShare` of
+ * the region and at least half the share of the top achromatic colour (the red bus:
+ * red 0.38 against black 0.33 over its whole box).
+ */
+export function vehicleColour(
+  img: RgbImage,
+  boxPx: Box,
+  options: ColourOptions & { chromaticMinShare?: number } = {},
+): ColourResult {
+  const r = colourOfRegion(img, subBox(boxPx, VEHICLE_BODY), options);
+  if (r.confidence === 0 && r.colour === 'unknown') return r;
+  const minShare = options.chromaticMinShare ?? 0.25;
+  let bestChromatic = -1;
+  let bestAchromatic = 0;
+  PIXEL_COLOURS.forEach((c, k) => {
+    const share = r.histogram[k]!;
+    if (ACHROMATIC.has(c)) bestAchromatic = Math.max(bestAchromatic, share);
+    else if (bestChromatic < 0 || share > r.histogram[bestChromatic]!) bestChromatic = k;
+  });
+  const share = bestChromatic >= 0 ? r.histogram[bestChromatic]! : 0;
+  if (share >= minShare && share >= bestAchromatic / 2) {
+    return { colour: PIXEL_COLOURS[bestChromatic]!, confidence: share, histogram: r.histogram };
+  }
+  return r;
+}
