@@ -1,0 +1,286 @@
+/**
+ * The gateway's publisher (DESIGN §4, §6 steps 1 and 5): hits are gathered into envelopes
+ * every `flushMs` (or at `maxHitsPerEnvelope`), each envelope and snapshot is written to
+ * the spool, then published with QoS 1 on a persistent session. A message leaves the spool
+ * only when the ingest tier names it on `xueliang/v1/gw/{gw}/ack`; one not acked within
+ * `ackTimeoutMs` is sent again, and after a reconnect or restart everything unacked is sent
+ * again, oldest first. MQTT 3.1.1 by default: the embedded endpoint (aedes 1.x) refuses 5.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import { ulid } from 'ulid';
+import type { Hit } from '../../contracts/hit.js';
+import type { Logger } from '../../contracts/log.js';
+import { topics } from '../../contracts/topics.js';
+import { parseAck } from '../../ingest/ack.js';
+import type { Spool } from './spool.js';
+
+export interface PublisherOptions {
+  gateway: string;
+  url: string;
+  password?: string;
+  spool: Spool;
+  /** Hits are sent in envelopes at this interval, ms (gateway.yaml mqtt.flushMs). */
+  flushMs: number;
+  /** Resend a message not acked within this, ms (gateway.yaml mqtt.ackTimeoutMs). */
+  ackTimeoutMs: number;
+  maxHitsPerEnvelope?: number;
+  /** Messages published and not yet acked at once (default 256). */
+  maxInflight?: number;
+  log: Logger;
+  registry?: Registry;
+  /** Extra mqtt.js options (tests: reconnectPeriod). */
+  mqtt?: IClientOptions;
+}
+
+export interface PublisherStats {
+  /** Messages in the spool (unacked). */
+  spooled: number;
+  spoolBytes: number;
+  /** Hits waiting for the next envelope (in memory, not yet spooled). */
+  buffered: number;
+  inflight: number;
+  published: number;
+  resent: number;
+  acked: number;
+  droppedHits: number;
+  droppedSnaps: number;
+  connected: boolean;
+}
+
+export class SpoolPublisher {
+  private readonly client: MqttClient;
+  private buffer: Hit[] = [];
+  private readonly inflight = new Map<string, number>();
+  private readonly st = { published: 0, resent: 0, acked: 0 };
+  private readonly everSent = new Set<string>();
+  private flushTimer: NodeJS.Timeout;
+  private resendTimer: NodeJS.Timeout;
+  private pumping = false;
+  private pumpAgain = false;
+  private closed = false;
+  private readonly maxInflight: number;
+  private readonly maxHits: number;
+  private readonly m;
+
+  private constructor(
+    private readonly o: PublisherOptions,
+    client: MqttClient,
+  ) {
+    this.client = client;
+    this.maxInflight = o.maxInflight ?? 256;
+    this.maxHits = o.maxHitsPerEnvelope ?? 1_000;
+    this.m = o.registry ? metrics(o.registry) : undefined;
+    this.flushTimer = setInterval(
+      () => void this.flush().catch((e: unknown) => o.log.error({ err: String(e) }, 'flush failed')),
+      o.flushMs,
+    );
+    this.resendTimer = setInterval(() => this.expire(), Math.max(50, Math.min(1_000, o.ackTimeoutMs / 4)));
+    client.on('connect', () => {
+      o.log.info({ url: o.url }, 'connected to ingest');
+      // Whatever was in flight may be lost with the old connection: send it all again, in order.
+      this.inflight.clear();
+      client.subscribe(topics.ack(o.gateway), { qos: 1 }, (err) => {
+        if (err) o.log.warn({ err: err.message }, 'ack subscription failed');
+      });
+      this.pump();
+    });
+    client.on('offline', () => o.log.warn({ url: o.url }, 'ingest unreachable; spooling'));
+    client.on('error', (e) => o.log.warn({ err: e.message }, 'mqtt error'));
+    client.on('message', (topic, payload) => {
+      if (topic !== topics.ack(o.gateway)) return;
+      const ids = parseAck(payload);
+      if (ids) void this.onAck(ids);
+    });
+  }
+
+  /** Connects (in the background: a gateway starts spooling even when ingest is down). */
+  static start(o: PublisherOptions): SpoolPublisher {
+    const client = mqtt.connect(o.url, {
+      clientId: o.gateway,
+      username: o.gateway,
+      ...(o.password ? { password: o.password } : {}),
+      protocolVersion: 4,
+      clean: false,
+      reconnectPeriod: 1_000,
+      connectTimeout: 10_000,
+      keepalive: 30,
+      will: { topic: topics.status(o.gateway), payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...o.mqtt,
+    });
+    return new SpoolPublisher(o, client);
+  }
+
+  /** Queues a hit for the next envelope. */
+  addHit(hit: Hit): void {
+    if (this.closed) throw new Error('publisher closed');
+    this.buffer.push(hit);
+    if (this.buffer.length >= this.maxHits) void this.flush();
+  }
+
+  /** Spools a snapshot (raw JPEG) and sends it. */
+  async addSnapshot(id: string, jpeg: Buffer): Promise<void> {
+    await this.spool({ id, kind: 'snap', topic: topics.snapshot(this.o.gateway, id), payload: jpeg });
+  }
+
+  /** Writes the buffered hits as one envelope to the spool now. */
+  async flush(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const hits = this.buffer.splice(0, this.maxHits);
+      const msgId = ulid();
+      const payload = Buffer.from(
+        JSON.stringify({ v: 1, msgId, gateway: this.o.gateway, sentMs: Date.now(), hits }),
+      );
+      await this.spool({ id: msgId, kind: 'hits', topic: topics.hits(this.o.gateway), payload });
+    }
+  }
+
+  stats(): PublisherStats {
+    const s = this.o.spool.stats();
+    return {
+      spooled: s.messages,
+      spoolBytes: s.bytes,
+      buffered: this.buffer.length,
+      inflight: this.inflight.size,
+      ...this.st,
+      droppedHits: s.droppedHits,
+      droppedSnaps: s.droppedSnaps,
+      connected: this.client.connected,
+    };
+  }
+
+  /** True when every hit handed over has been acked. */
+  drained(): boolean {
+    return this.buffer.length === 0 && this.o.spool.stats().messages === 0;
+  }
+
+  /** Spools what is buffered and disconnects; unacked messages stay in the spool for the next start. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    clearInterval(this.flushTimer);
+    clearInterval(this.resendTimer);
+    await this.client.endAsync();
+  }
+
+  /** Drops the connection without a clean close (tests and fault runs: a crash). */
+  kill(): void {
+    this.closed = true;
+    clearInterval(this.flushTimer);
+    clearInterval(this.resendTimer);
+    this.client.end(true);
+  }
+
+  private async spool(m: Parameters<Spool['append']>[0]): Promise<void> {
+    const dropped = await this.o.spool.append(m);
+    for (const d of dropped) {
+      this.inflight.delete(d.id);
+      this.m?.dropped.inc({ kind: d.kind });
+      this.o.log.warn({ id: d.id, kind: d.kind }, 'spool full: dropped the oldest message');
+    }
+    this.pump();
+  }
+
+  private async onAck(ids: string[]): Promise<void> {
+    for (const id of ids) this.inflight.delete(id);
+    const n = await this.o.spool.remove(ids);
+    this.st.acked += n;
+    this.m?.acked.inc(n);
+    this.pump();
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    let any = false;
+    for (const [id, at] of this.inflight) {
+      if (now - at >= this.o.ackTimeoutMs) {
+        this.inflight.delete(id);
+        any = true;
+      }
+    }
+    if (any) this.pump();
+    this.m?.depth.set(this.o.spool.stats().messages);
+  }
+
+  /** Sends spooled messages not in flight, oldest first, up to `maxInflight`. */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          for (const e of this.o.spool.entries()) {
+            if (this.closed || !this.client.connected || this.inflight.size >= this.maxInflight) break;
+            if (this.inflight.has(e.id)) continue;
+            const m = await this.o.spool.read(e.id);
+            if (!m) continue;
+            this.inflight.set(e.id, Date.now());
+            if (this.everSent.has(e.id)) this.st.resent++;
+            else this.everSent.add(e.id);
+            this.st.published++;
+            this.m?.published.inc();
+            this.client.publish(m.topic, m.payload, { qos: 1 }, (err) => {
+              if (err) this.inflight.delete(e.id);
+            });
+          }
+        } while (this.pumpAgain && !this.closed);
+      } finally {
+        this.pumping = false;
+      }
+    })();
+    // everSent only needs ids still spooled.
+    if (this.everSent.size > 4 * (this.o.spool.stats().messages + 1024)) {
+      for (const id of this.everSent) if (!this.o.spool.has(id)) this.everSent.delete(id);
+    }
+  }
+}
+
+function metrics(registry: Registry) {
+  const get = <T>(name: string, make: () => T): T =>
+    (registry.getSingleMetric(name) as T | undefined) ?? make();
+  return {
+    depth: get(
+      'xueliang_edge_spool_messages',
+      () =>
+        new Gauge({
+          name: 'xueliang_edge_spool_messages',
+          help: 'Messages in the spool (unacked)',
+          registers: [registry],
+        }),
+    ),
+    published: get(
+      'xueliang_edge_published_total',
+      () =>
+        new Counter({
+          name: 'xueliang_edge_published_total',
+          help: 'Messages published (incl. resends)',
+          registers: [registry],
+        }),
+    ),
+    acked: get(
+      'xueliang_edge_acked_total',
+      () =>
+        new Counter({
+          name: 'xueliang_edge_acked_total',
+          help: 'Messages acked by ingest and deleted from the spool',
+          registers: [registry],
+        }),
+    ),
+    dropped: get(
+      'xueliang_edge_spool_dropped_total',
+      () =>
+        new Counter({
+          name: 'xueliang_edge_spool_dropped_total',
+          help: 'Messages dropped from a full spool, by kind',
+          labelNames: ['kind'],
+          registers: [registry],
+        }),
+    ),
+  };
+}
