@@ -2,7 +2,7 @@
  * `buildApp(deps)`: the fastify app without a listening server (tests use `inject()`).
  * One plugin per resource under api/routes/. `server.ts` listens.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
@@ -31,7 +31,7 @@ export function keysOf(deps: AppDeps): KeyRecord[] {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 2 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   }) as unknown as FastifyInstance;

@@ -54,6 +54,7 @@ export async function startRedisChild(dir: string): Promise<RedisChild> {
   for (;;) {
     if (exited) throw new XlError('UP_REDIS_FAILED', `redis-server exited at start; see ${dir}/redis.log`);
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => {}); // refused while redis-server is still starting: retried below
     try {
       await r.connect();
       await r.ping();
