@@ -13,6 +13,8 @@ export interface CommandGroup {
   name: string;
   summary: string;
   subcommands: Command[];
+  /** Subcommand run when none is named (`xueliang ingest --config …` runs `ingest run`). */
+  default?: string;
 }
 
 type Entry = Command | CommandGroup;
@@ -61,10 +63,15 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (!isGroup(entry)) return runCommand(entry, argv.slice(1));
+  const fallback = entry.default ? entry.subcommands.find((s) => s.name === entry.default) : undefined;
+  if (fallback && (second === undefined || (second.startsWith('-') && second !== '--help' && second !== '-h'))) {
+    return runCommand(fallback, argv.slice(1));
+  }
   const sub = entry.subcommands.find((s) => s.name === `${first} ${second}`);
   if (!sub) {
     const list = entry.subcommands.map((s) => `  ${s.name.padEnd(28)}${s.summary}`).join('\n');
-    const msg = `Usage: xueliang ${first} <subcommand> [options]\n\n${entry.summary}\n\nSubcommands:\n${list}\n`;
+    const usage = fallback ? `Usage: xueliang ${first} [<subcommand>] [options]   (no subcommand: ${fallback.name})` : `Usage: xueliang ${first} <subcommand> [options]`;
+    const msg = `${usage}\n\n${entry.summary}\n\nSubcommands:\n${list}\n${fallback ? `\n${helpText(fallback)}` : ''}`;
     if (!second || second === '--help' || second === '-h') {
       process.stdout.write(msg);
       return second ? 0 : 2;

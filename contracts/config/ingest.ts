@@ -5,24 +5,52 @@ export const IngestSection = T.Object(
   {
     open: T.Boolean({
       default: false,
-      description: 'Development only: accept any gateway and camera (unknown cameras are registered on first sight)',
+      description:
+        'Development only: accept any gateway and camera (unknown cameras are registered on first sight)',
     }),
-    bundleMaxHits: T.Integer({ minimum: 1, maximum: 100_000, default: 10_000, description: 'Most hits bundled into one queue job' }),
-    bundleMaxMs: T.Integer({ minimum: 1, maximum: 10_000, default: 200, description: 'Longest a hit waits for its bundle to fill, ms' }),
+    bundleMaxHits: T.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 10_000,
+      description: 'Most hits bundled into one queue job',
+    }),
+    bundleMaxMs: T.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 200,
+      description: 'Longest a hit waits for its bundle to fill, ms',
+    }),
     bundleMaxBytes: T.Integer({
       minimum: 64 * 1024,
       maximum: 256 * 1024 * 1024,
       default: 16 * 1024 * 1024,
-      description: 'Largest queue job (hits, snapshots and quarantine rows as JSON), bytes; a bundle is flushed when it would grow past this',
+      description:
+        'Largest queue job (hits, snapshots and quarantine rows as JSON), bytes; a bundle is flushed when it would grow past this',
     }),
-    workerConcurrency: T.Integer({ minimum: 1, maximum: 64, default: 1, description: 'Jobs a worker inserts at once' }),
-    attempts: T.Integer({ minimum: 1, maximum: 100, default: 8, description: 'Insert attempts per job before it becomes a dead letter' }),
-    backoffMs: T.Integer({ minimum: 10, maximum: 600_000, default: 500, description: 'First retry delay; doubles per attempt' }),
+    workerConcurrency: T.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      description: 'Jobs a worker inserts at once',
+    }),
+    attempts: T.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 8,
+      description: 'Insert attempts per job before it becomes a dead letter',
+    }),
+    backoffMs: T.Integer({
+      minimum: 10,
+      maximum: 600_000,
+      default: 500,
+      description: 'First retry delay; doubles per attempt',
+    }),
     replayWindowMs: T.Integer({
       minimum: 1_000,
       maximum: 7 * 86_400_000,
       default: 6 * 3_600_000,
-      description: 'A message id seen again within this window is dropped (and acked again), ms; longer than a gateway is expected to hold unacked messages',
+      description:
+        'A message id seen again within this window is dropped (and acked again), ms; longer than a gateway is expected to hold unacked messages',
     }),
     claimGraceMs: T.Integer({
       minimum: 100,
@@ -35,13 +63,15 @@ export const IngestSection = T.Object(
       minimum: 1,
       maximum: 1_000_000,
       default: 2_000,
-      description: 'Backpressure: while this many jobs wait, new bundles wait too (gateways keep the hits in their spools)',
+      description:
+        'Backpressure: while this many jobs wait, new bundles wait too (gateways keep the hits in their spools)',
     }),
     quarantineRawBytes: T.Integer({
       minimum: 0,
       maximum: 1024 * 1024,
       default: 4096,
-      description: 'Raw bytes of a refused message kept in the quarantine table (the rest is cut off; raw_bytes keeps the size)',
+      description:
+        'Raw bytes of a refused message kept in the quarantine table (the rest is cut off; raw_bytes keeps the size)',
     }),
   },
   { additionalProperties: false, default: {}, description: 'Ingest: queueing and writing hits' },

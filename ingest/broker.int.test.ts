@@ -1,0 +1,152 @@
+/**
+ * Broker mode end to end through a real Mosquitto configured by `xueliang deploy
+ * mosquitto-acl`: gateways log in with their passwords and may publish only under their
+ * own prefix; ingest subscribes with a shared subscription and acks end to end; the spool
+ * publisher's hits are stored once.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadCityConfig } from '../contracts/config/index.js';
+import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
+import { silentLogger } from '../contracts/log.js';
+import { projectRoot } from '../contracts/testdata.js';
+import { topics } from '../contracts/topics.js';
+import { openDiskSpool } from '../edge-agent/publisher/disk-spool.js';
+import { SpoolPublisher } from '../edge-agent/publisher/publisher.js';
+import {
+  cameraId,
+  count,
+  gatewayId,
+  gatewayPassword,
+  type Harness,
+  startHarness,
+  testCityRaw,
+  until,
+} from './testkit.js';
+
+const hasMosquitto = spawnSync('sh', ['-c', 'command -v mosquitto']).status === 0;
+const dir = mkdtempSync(join(tmpdir(), 'xl-mosq-'));
+let broker: ChildProcess | undefined;
+let url = '';
+let h: Harness | undefined;
+const raw = {
+  ...testCityRaw({ gateways: 2, camerasPerGateway: 1, ingest: { bundleMaxMs: 20 } }),
+  mqtt: { username: 'ingest', password: 'ingest-secret-pw' },
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+describe.skipIf(!hasMosquitto)('broker mode through Mosquitto with generated ACLs', () => {
+  beforeAll(async () => {
+    const cityFile = join(dir, 'city.yaml');
+    writeFileSync(cityFile, stringify(raw));
+    writeFileSync(
+      join(dir, 'gateways.secret'),
+      `# test\n${gatewayId(0)}:${gatewayPassword(gatewayId(0))}\n${gatewayId(1)}:${gatewayPassword(gatewayId(1))}\n`,
+    );
+    const r = spawnSync(
+      'npx',
+      [
+        'tsx',
+        'bin/xueliang.js',
+        'deploy',
+        'mosquitto-acl',
+        '--config',
+        cityFile,
+        '--passwords',
+        join(dir, 'gateways.secret'),
+        '--out',
+        dir,
+      ],
+      {
+        cwd: projectRoot,
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'mosquitto.conf'),
+      `${process.getuid?.() === 0 ? 'user root\n' : ''}listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${join(dir, 'passwd')}\nacl_file ${join(dir, 'acl')}\npersistence false\n`,
+    );
+    broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+    url = `mqtt://127.0.0.1:${port}`;
+    await until(async () => {
+      const c = await mqtt
+        .connectAsync(url, { username: 'ingest', password: 'ingest-secret-pw', reconnectPeriod: 0 })
+        .catch(() => undefined);
+      await c?.endAsync();
+      return c !== undefined;
+    }, 10_000);
+    const config = loadCityConfig(undefined, {}, raw);
+    h = await startHarness(
+      { gateways: 2, camerasPerGateway: 1, prefix: config.redis.prefix, ingest: { bundleMaxMs: 20 } },
+      { mqtt: { mode: 'broker', url, username: 'ingest', password: 'ingest-secret-pw' } },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    broker?.kill('SIGTERM');
+  });
+
+  it('writes password lines in Mosquitto format and never the clear passwords', () => {
+    const passwd = readFileSync(join(dir, 'passwd'), 'utf8');
+    expect(passwd).toMatch(/^gw-000:\$7\$101\$/m);
+    expect(passwd).not.toContain(gatewayPassword(gatewayId(0)));
+  });
+
+  it('refuses a wrong password; a gateway cannot publish under another prefix; valid hits are stored once', async () => {
+    await expect(
+      mqtt.connectAsync(url, { username: gatewayId(0), password: 'nope', reconnectPeriod: 0 }),
+    ).rejects.toThrow();
+    const GW = gatewayId(0);
+    // Another gateway's prefix: Mosquitto drops it silently (ACL), nothing reaches ingest.
+    const rogue = await mqtt.connectAsync(url, {
+      username: GW,
+      password: gatewayPassword(GW),
+      reconnectPeriod: 0,
+    });
+    const forged = makeEnvelope([makeHit({ gateway: gatewayId(1), camera: cameraId(1, 0) })]);
+    await rogue.publishAsync(topics.hits(gatewayId(1)), JSON.stringify(forged), { qos: 1 });
+    await rogue.endAsync();
+
+    const spool = await openDiskSpool({ dir: mkdtempSync(join(tmpdir(), 'xl-pub-')), maxBytes: 1 << 24 });
+    const p = SpoolPublisher.start({
+      gateway: GW,
+      url,
+      password: gatewayPassword(GW),
+      spool,
+      flushMs: 50,
+      ackTimeoutMs: 3_000,
+      log: silentLogger(),
+    });
+    const hits = Array.from({ length: 500 }, () => makeHit({ gateway: GW, camera: cameraId(0, 0) }));
+    for (const x of hits) p.addHit(x);
+    expect(await until(() => p.drained(), 15_000)).toBe(true);
+    const q = 'SELECT count() AS n FROM hits WHERE id IN {ids:Array(String)}';
+    expect(
+      await until(async () => (await count(h!.store, q, { ids: hits.map((x) => x.id) })) === 500, 10_000),
+    ).toBe(true);
+    await p.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await count(h!.store, 'SELECT count() AS n FROM hits')).toBe(500);
+    expect(
+      await count(h!.store, 'SELECT count() AS n FROM hits WHERE id = {id:String}', {
+        id: forged.hits[0]!.id,
+      }),
+    ).toBe(0);
+  }, 40_000);
+});
