@@ -115,6 +115,10 @@ export class WatchIndex {
     return this.byId.has(id);
   }
 
+  get(id: string): Watch | undefined {
+    return this.byId.get(id)?.w;
+  }
+
   ids(): IterableIterator<string> {
     return this.byId.keys();
   }
