@@ -257,6 +257,37 @@ const zh: Record<Key, string> = {
   org: '辖区',
 };
 
+/** Enumerated values shown in the page: colours, vehicle types, directions. */
+const valuesZh: Record<string, string> = {
+  black: '黑',
+  white: '白',
+  grey: '灰',
+  red: '红',
+  orange: '橙',
+  yellow: '黄',
+  green: '绿',
+  blue: '蓝',
+  purple: '紫',
+  pink: '粉',
+  brown: '棕',
+  unknown: '未知',
+  car: '轿车',
+  suv: 'SUV',
+  van: '面包车',
+  bus: '客车',
+  truck: '货车',
+  motorcycle: '摩托车',
+  bicycle: '自行车',
+  tricycle: '三轮车',
+  northbound: '北向',
+  southbound: '南向',
+  eastbound: '东向',
+  westbound: '西向',
+  stationary: '静止',
+  false_positive: '误报',
+  duplicate: '重复',
+};
+
 export type Lang = 'zh' | 'en';
 const dicts: Record<Lang, Record<Key, string>> = { en, zh };
 
@@ -278,7 +309,8 @@ export function t(key: Key): string {
 
 /** A label for a hit type, task state or other enumerated value; the value itself when unknown. */
 export function tv(value: string): string {
-  return value in en ? t(value as Key) : value;
+  if (value in en) return t(value as Key);
+  return lang === 'zh' ? (valuesZh[value] ?? value) : value.replace(/_/g, ' ');
 }
 
 export function getLang(): Lang {

@@ -10,6 +10,24 @@ import type { Hit } from './model.js';
 const CACHE_MAX = 150;
 const cache = new Map<string, Promise<ImageBitmap | null>>();
 
+/**
+ * At most a few snapshot requests in flight: a wall or a result grid asks for dozens at
+ * once, and the API rate-limits per key (a token bucket with a burst of about 60).
+ */
+const MAX_IN_FLIGHT = 4;
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+async function limited<T>(f: () => Promise<T>): Promise<T> {
+  if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => waiting.push(r));
+  inFlight++;
+  try {
+    return await f();
+  } finally {
+    inFlight--;
+    waiting.shift()?.();
+  }
+}
+
 function bitmap(api: Api, id: string): Promise<ImageBitmap | null> {
   const got = cache.get(id);
   if (got) {
@@ -17,8 +35,7 @@ function bitmap(api: Api, id: string): Promise<ImageBitmap | null> {
     cache.set(id, got);
     return got;
   }
-  const p = api
-    .blob(`/api/v1/snapshots/${encodeURIComponent(id)}`)
+  const p = limited(() => api.blob(`/api/v1/snapshots/${encodeURIComponent(id)}`))
     .then((b) => createImageBitmap(b))
     .catch(() => null);
   cache.set(id, p);

@@ -76,11 +76,11 @@ export function attrList(hit: Hit): HTMLElement {
   const a = hit.attrs ?? {};
   const rows: [string, Node | string][] = [];
   if (a.plate) rows.push([t('plate'), h('span', { className: 'plate' }, a.plate)]);
-  if (a.color) rows.push([t('color'), h('span', null, swatch(a.color), a.color)]);
-  if (a.upperColor) rows.push([t('upperColor'), h('span', null, swatch(a.upperColor), a.upperColor)]);
-  if (a.lowerColor) rows.push([t('lowerColor'), h('span', null, swatch(a.lowerColor), a.lowerColor)]);
-  if (a.vehicleType) rows.push([t('vehicleType'), a.vehicleType]);
-  if (a.direction) rows.push([t('direction'), a.direction]);
+  if (a.color) rows.push([t('color'), h('span', null, swatch(a.color), tv(a.color))]);
+  if (a.upperColor) rows.push([t('upperColor'), h('span', null, swatch(a.upperColor), tv(a.upperColor))]);
+  if (a.lowerColor) rows.push([t('lowerColor'), h('span', null, swatch(a.lowerColor), tv(a.lowerColor))]);
+  if (a.vehicleType) rows.push([t('vehicleType'), tv(a.vehicleType)]);
+  if (a.direction) rows.push([t('direction'), tv(a.direction)]);
   if (hit.zone) rows.push(['zone', hit.zone]);
   return h('dl', { className: 'attrs' }, ...rows.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
 }

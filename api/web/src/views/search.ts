@@ -15,7 +15,7 @@ type Tab = 'hits' | 'vehicles' | 'persons';
 const TABS: Tab[] = ['hits', 'vehicles', 'persons'];
 const HOUR = 3_600_000;
 
-const colourSel = (v = '') => select([['', t('anyColor')], ...COLOURS.map((c) => [c, c] as const)], v);
+const colourSel = (v = '') => select([['', t('anyColor')], ...COLOURS.map((c) => [c, tv(c)] as const)], v);
 
 function rangeFields(hours: number): { from: HTMLInputElement; to: HTMLInputElement; els: HTMLElement[] } {
   const now = Date.now();
@@ -165,7 +165,7 @@ function vehiclesForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLEle
   const color = colourSel();
   const vtype = select([
     ['', t('all')],
-    ...['car', 'suv', 'van', 'bus', 'truck', 'motorcycle'].map((x) => [x, x] as const),
+    ...['car', 'suv', 'van', 'bus', 'truck', 'motorcycle'].map((x) => [x, tv(x)] as const),
   ]);
   const form = h(
     'form',
