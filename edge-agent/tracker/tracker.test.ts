@@ -280,3 +280,61 @@ describe('ByteTracker: time', () => {
     expect(t.tracksInfo()).toMatchObject([{ trackId: 1, state: 'lost' }]);
   });
 });
+
+describe('ByteTracker: options', () => {
+  it.each<[string, number, number]>([
+    // One vehicle as car (0.6) and truck (0.5) at almost the same box.
+    ['duplicates of compatible classes make one track', 0.7, 1],
+    ['with de-duplication off they make two', 1, 2],
+  ])('%s', (_n, duplicateIou, want) => {
+    const t = new ByteTracker({ classGroups: [[2, 7]], duplicateIou, minHits: 1 });
+    let out = t.update(Detections.empty(), 0);
+    for (let f = 0; f < 5; f++) {
+      out = t.update(
+        frame([
+          { box: [10 + f, 10, 50 + f, 40], score: 0.6, classId: 2 },
+          { box: [11 + f, 10, 50 + f, 41], score: 0.5, classId: 7 },
+        ]),
+        f * FRAME_MS,
+      );
+    }
+    expect(out.detections.length).toBe(want);
+    expect(t.size).toBe(want);
+  });
+
+  it('does not merge overlapping boxes of incompatible classes (a person by a car)', () => {
+    const t = new ByteTracker({ minHits: 1 });
+    const out = t.update(
+      frame([
+        { box: [10, 10, 50, 40], score: 0.6, classId: 2 },
+        { box: [11, 10, 50, 41], score: 0.5, classId: 0 },
+      ]),
+      0,
+    );
+    expect(out.detections.length).toBe(2);
+  });
+
+  it.each<[boolean, number]>([
+    // IoU 0.33 with a 0.5-score box: fused 0.17 < 0.2 misses the track (the box starts track 2),
+    // plain IoU keeps it.
+    [false, 1],
+    [true, 2],
+  ])('fuseScore %s: a weak detection after a jump', (fuseScore, want) => {
+    const t = new ByteTracker({ fuseScore, minHits: 1 });
+    t.update(frame([{ box: [0, 0, 40, 80], score: 0.9 }]), 0);
+    const out = t.update(frame([{ box: [20, 0, 60, 80], score: 0.5 }]), 1);
+    expect(out.detections.trackId?.[0]).toBe(want);
+  });
+});
+
+describe('ByteTracker: ids', () => {
+  it.each<[number, number[]]>([
+    [1, [1, 2]],
+    [1_764_385_200, [1_764_385_200, 1_764_385_201]],
+    [2 ** 31 - 1, [2 ** 31 - 1, 1]],
+  ])('firstTrackId %i', (firstTrackId, want) => {
+    const t = new ByteTracker({ firstTrackId, minHits: 1 });
+    const out = t.update(frame([{ box: [0, 0, 10, 10] }, { box: [100, 100, 110, 110] }]), 0);
+    expect(Array.from(out.detections.trackId!)).toEqual(want);
+  });
+});
