@@ -1,0 +1,81 @@
+/**
+ * `GET /api/v1/stream`: Server-Sent Events of new hits (`event: hit`) and task changes
+ * (`event: task`) in the caller's jurisdiction, fed by the alert engine's in-process emitter.
+ * A comment line every `heartbeatMs` keeps proxies from closing the connection. A slow client
+ * does not hold memory: past `maxBufferedBytes` unsent, events are dropped for it and the
+ * count is sent as `event: dropped`.
+ */
+import { Type as T } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { PlacedHit, TaskChange } from '../../analytics/tasks/service.js';
+import { apiError } from '../errors.js';
+import { auditFn, type TasksRouteOptions, taskVisible } from './tasks.js';
+
+export interface StreamRouteOptions extends TasksRouteOptions {
+  heartbeatMs?: number;
+  maxBufferedBytes?: number;
+}
+
+const StreamQuery = T.Object(
+  {
+    hits: T.Optional(T.Boolean({ default: true, description: 'Send new hits' })),
+    tasks: T.Optional(T.Boolean({ default: true, description: 'Send task changes' })),
+  },
+  { additionalProperties: false },
+);
+
+export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, o) => {
+  const heartbeatMs = o.heartbeatMs ?? 15_000;
+  const maxBuffered = o.maxBufferedBytes ?? 1024 * 1024;
+  const audit = auditFn(o);
+  // Open streams end when the app closes (a hijacked reply would keep the server open).
+  const open = new Set<() => void>();
+  app.addHook('onClose', async () => {
+    for (const end of [...open]) end();
+  });
+
+  app.get('/stream', { schema: { summary: 'SSE of new hits and task changes in your jurisdiction', querystring: StreamQuery } }, async (req, reply) => {
+    const p = req.principal;
+    if (!p) throw apiError('API_UNAUTHORIZED', 'not signed in');
+    const q = req.query as { hits?: boolean; tasks?: boolean };
+    await audit(req, { endpoint: 'GET /stream', filters: { ...q }, resultCount: 0 });
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(': connected\n\n');
+    let dropped = 0;
+    const send = (event: string, data: unknown) => {
+      if (res.writableLength > maxBuffered) {
+        dropped++;
+        return;
+      }
+      if (dropped) {
+        res.write(`event: dropped\ndata: ${dropped}\n\n`);
+        dropped = 0;
+      }
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const onHits = (batch: PlacedHit[]) => {
+      for (const h of batch) if (h.orgPath.includes(p.org)) send('hit', h.hit);
+    };
+    const onTask = (c: TaskChange) => {
+      if (taskVisible(o.alerts, c.task, p)) send('task', { event: c.event.type, by: c.event.by, tsMs: c.event.tsMs, task: c.task });
+    };
+    if (q.hits !== false) o.alerts.events.on('hits', onHits);
+    if (q.tasks !== false) o.alerts.events.on('task', onTask);
+    const beat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
+    const stop = () => {
+      clearInterval(beat);
+      o.alerts.events.off('hits', onHits);
+      o.alerts.events.off('task', onTask);
+      open.delete(end);
+    };
+    const end = () => {
+      stop();
+      res.end();
+    };
+    open.add(end);
+    req.raw.on('close', stop);
+    res.on('close', stop);
+  });
+};
