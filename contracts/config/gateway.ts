@@ -1,26 +1,73 @@
 /**
- * gateway.yaml: one edge agent's config (cameras, model, MQTT, spool, metrics).
+ * gateway.yaml: one edge agent's config (cameras with their zones and rules, model, tracker,
+ * attributes, snapshots, MQTT, spool, metrics). Zones, lines and rules use the schemas of
+ * `rules.ts`; their cross-references are checked when the agent builds each camera's rule
+ * engine (EDGE_RULES_CONFIG).
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { CameraRules } from './rules.js';
+
+const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
 
 export const CameraSource = T.Object(
   {
-    id: T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'Camera id (as in city.yaml)' }),
+    id: T.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: ID_PATTERN,
+      description: 'Camera id (as in city.yaml)',
+    }),
     url: T.String({ minLength: 1, description: 'rtsp://… URL, or a video file path (played in real time)' }),
-    fps: T.Number({ exclusiveMinimum: 0, maximum: 60, default: 5, description: 'Frames per second to analyse' }),
-    width: T.Integer({ minimum: 32, maximum: 7680, default: 640, description: 'Decode width, px' }),
+    enabled: T.Boolean({ default: true, description: 'Whether the agent runs this camera' }),
+    fps: T.Number({
+      exclusiveMinimum: 0,
+      maximum: 60,
+      default: 5,
+      description: 'Frames per second to analyse (ffmpeg fps filter)',
+    }),
+    width: T.Integer({
+      minimum: 32,
+      maximum: 7680,
+      default: 640,
+      description: 'Decode width, px (ffmpeg scale filter; the picture is stretched to width × height)',
+    }),
     height: T.Integer({ minimum: 32, maximum: 4320, default: 360, description: 'Decode height, px' }),
-    loop: T.Boolean({ default: false, description: 'Loop a file source (a replayed file behaves like a camera)' }),
-    rules: T.Array(T.Unknown(), { default: [], description: 'Zones and behaviour rules (see the rules reference)' }),
+    loop: T.Boolean({
+      default: false,
+      description: 'Loop a file source (a replayed file behaves like a camera)',
+    }),
+    speed: T.Number({
+      minimum: 0,
+      maximum: 100,
+      default: 1,
+      description:
+        'File sources: playback speed (1 = real time, 4 = four times faster); 0 = as fast as the detector takes frames, none dropped (tests and benchmarks)',
+    }),
+    headingDeg: T.Number({
+      minimum: 0,
+      maximum: 360,
+      default: 0,
+      description:
+        'Compass bearing of image-up, degrees, for the direction attribute (0: up the image is north)',
+    }),
+    zones: CameraRules.properties.zones,
+    lines: CameraRules.properties.lines,
+    rules: CameraRules.properties.rules,
   },
   { additionalProperties: false },
 );
+export type CameraSource = Static<typeof CameraSource>;
 
 export const GatewayConfig = T.Object(
   {
     gateway: T.Object(
       {
-        id: T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description: 'Gateway id (MQTT username)' }),
+        id: T.String({
+          minLength: 1,
+          maxLength: 64,
+          pattern: ID_PATTERN,
+          description: 'Gateway id (MQTT username)',
+        }),
         password: T.String({ default: '', description: 'MQTT password for this gateway' }),
       },
       { additionalProperties: false, description: 'Who this gateway is' },
@@ -28,28 +75,203 @@ export const GatewayConfig = T.Object(
     mqtt: T.Object(
       {
         url: T.String({ default: 'mqtt://127.0.0.1:1884', description: 'The ingest tier’s MQTT endpoint' }),
-        ackTimeoutMs: T.Integer({ minimum: 100, maximum: 600_000, default: 10_000, description: 'Resend a message not acked within this, ms' }),
-        flushMs: T.Integer({ minimum: 10, maximum: 5_000, default: 200, description: 'Hits are sent in envelopes at this interval, ms' }),
+        ackTimeoutMs: T.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 10_000,
+          description: 'Resend a message not acked within this, ms',
+        }),
+        flushMs: T.Integer({
+          minimum: 10,
+          maximum: 5_000,
+          default: 200,
+          description: 'Hits are sent in envelopes at this interval, ms',
+        }),
+        keepaliveS: T.Integer({
+          minimum: 5,
+          maximum: 3600,
+          default: 30,
+          description:
+            'MQTT keepalive; the broker publishes the last will (status offline) after 1.5× this without traffic, s',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'Connection to the ingest tier' },
     ),
     model: T.Object(
       {
         name: T.String({ default: 'nanodet-g-416', description: 'Detector from the model manifest' }),
-        dir: T.String({ default: '', description: 'Models directory (empty: the user cache)' }),
-        threads: T.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Inference threads (intraOpNumThreads)' }),
-        minScore: T.Number({ minimum: 0, maximum: 1, default: 0.35, description: 'Detections below this are ignored' }),
+        dir: T.String({
+          default: '',
+          description: 'Models directory (empty: the user cache, ~/.cache/xueliang/models)',
+        }),
+        threads: T.Integer({
+          minimum: 1,
+          maximum: 64,
+          default: 2,
+          description: 'Inference threads (intraOpNumThreads)',
+        }),
+        minScore: T.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.3,
+          description:
+            'Detections below this are ignored (the tracker uses those below tracker.highScore only to extend tracks)',
+        }),
       },
-      { additionalProperties: false, default: {}, description: 'Detector' },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'Detector (one session shared by all cameras)',
+      },
+    ),
+    sources: T.Object(
+      {
+        stallMs: T.Integer({
+          minimum: 500,
+          maximum: 600_000,
+          default: 10_000,
+          description: 'No frame for this long → ffmpeg is killed and restarted, ms',
+        }),
+        reconnectInitialMs: T.Integer({
+          minimum: 10,
+          maximum: 60_000,
+          default: 500,
+          description: 'First reconnect delay after a failure, ms (doubles per attempt)',
+        }),
+        reconnectMaxMs: T.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 30_000,
+          description: 'Largest reconnect delay, ms',
+        }),
+        ffmpegPath: T.String({ default: 'ffmpeg', description: 'The ffmpeg binary' }),
+      },
+      { additionalProperties: false, default: {}, description: 'Camera decoding (ffmpeg)' },
+    ),
+    tracker: T.Object(
+      {
+        lostTrackMs: T.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 2_000,
+          description: 'A track unmatched this long ends (its sighting is emitted), ms',
+        }),
+        maxTrackMs: T.Integer({
+          minimum: 1_000,
+          maximum: 86_400_000,
+          default: 300_000,
+          description: 'A track living this long gets its sighting now rather than at its end, ms',
+        }),
+        highScore: T.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.45,
+          description:
+            'Detections scoring at least this take part in the first association; lower ones (down to model.minScore) only extend existing tracks (ByteTrack)',
+        }),
+        newTrackScore: T.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.5,
+          description: 'A detection must score at least this to start a track',
+        }),
+        minHits: T.Integer({
+          minimum: 1,
+          maximum: 100,
+          default: 3,
+          description: 'Matched frames before a track is confirmed and reported',
+        }),
+        classes: T.Array(T.String({ minLength: 1, maxLength: 64 }), {
+          minItems: 1,
+          maxItems: 80,
+          default: [
+            'person',
+            'bicycle',
+            'car',
+            'motorcycle',
+            'bus',
+            'truck',
+            'backpack',
+            'handbag',
+            'suitcase',
+          ],
+          description: 'Detector labels that are tracked (and get sightings); other detections are ignored',
+        }),
+        minSightingFrames: T.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 3,
+          description: 'Tracks seen in fewer frames emit no sighting (flicker)',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Tracking (ByteTrack-style)' },
+    ),
+    attributes: T.Object(
+      {
+        everyFrames: T.Integer({
+          minimum: 1,
+          maximum: 100,
+          default: 1,
+          description: 'Measure colours and appearance of each track every N-th frame (CPU bound)',
+        }),
+        plates: T.Boolean({
+          default: true,
+          description: 'Read licence plates (PP-OCRv4) on the best vehicle crops',
+        }),
+        plateMinHeightPx: T.Integer({
+          minimum: 8,
+          maximum: 4000,
+          default: 64,
+          description: 'Vehicle boxes smaller than this (decode pixels) are not read for plates',
+        }),
+        plateReadsPerTrack: T.Integer({
+          minimum: 1,
+          maximum: 50,
+          default: 3,
+          description: 'Plate reads per vehicle track (its best crops)',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Attribute extraction' },
+    ),
+    snapshots: T.Object(
+      {
+        enabled: T.Boolean({ default: true, description: 'Publish a JPEG crop of each hit’s best frame' }),
+        quality: T.Integer({ minimum: 10, maximum: 100, default: 80, description: 'JPEG quality' }),
+        margin: T.Number({
+          minimum: 0,
+          maximum: 2,
+          default: 0.25,
+          description: 'Margin around the box, fraction of its size',
+        }),
+        maxSidePx: T.Integer({
+          minimum: 32,
+          maximum: 4096,
+          default: 480,
+          description: 'Longest side of a snapshot, px (larger crops are scaled down)',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Snapshots (JPEG via sharp)' },
     ),
     spool: T.Object(
       {
-        dir: T.String({ default: './spool', description: 'Disk spool folder (messages wait here until acked)' }),
-        maxBytes: T.Integer({ minimum: 1024 * 1024, default: 512 * 1024 * 1024, description: 'Spool size bound, bytes' }),
+        dir: T.String({
+          default: './spool',
+          description: 'Disk spool folder (messages wait here until acked)',
+        }),
+        maxBytes: T.Integer({
+          minimum: 1024 * 1024,
+          default: 512 * 1024 * 1024,
+          description: 'Spool size bound, bytes',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'Store-and-forward spool' },
     ),
-    metricsPort: T.Integer({ minimum: 0, maximum: 65535, default: 9464, description: 'Prometheus metrics port (0: off)' }),
+    metricsPort: T.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 9464,
+      description: 'Prometheus metrics port (0: off)',
+    }),
     cameras: T.Array(CameraSource, { default: [], description: 'Cameras this gateway analyses' }),
     log: T.Object(
       { level: T.String({ default: 'info', description: 'Log level' }) },

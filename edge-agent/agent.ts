@@ -1,0 +1,502 @@
+/**
+ * The edge agent (DESIGN §4): cameras → newest-frame slots → one shared detector fed
+ * round-robin → per camera tracker, rules, attributes and hits → snapshot JPEGs → the
+ * spool publisher → MQTT. Per-camera status is published retained on
+ * `xueliang/v1/gw/{gw}/status` (last will `offline`) and exposed with the metrics.
+ *
+ * The detector loop only detects; everything after it runs on a per-camera promise chain,
+ * so tracking, attributes and JPEG encoding of one frame overlap the next inference (the
+ * detector runs on onnxruntime's threads). A chain more than two frames behind holds the
+ * detector back rather than queueing without bound.
+ */
+import { resolve } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { monotonicFactory } from 'ulid';
+import type { GatewayConfig } from '../contracts/config/gateway.js';
+import { XlError } from '../contracts/errors.js';
+import type { Logger } from '../contracts/log.js';
+import { topics } from '../contracts/topics.js';
+import type { Detections } from '../models/detections.js';
+import { type Detector, OnnxDetector } from '../models/detector.js';
+import { defaultModelsDir, loadModel } from '../models/manifest.js';
+import { SessionCache } from '../models/onnx-session.js';
+import { PlateReader } from '../models/plates/reader.js';
+import { type CameraOutput, CameraPipeline, type PlateReaderPort } from './agent-camera.js';
+import { EdgeMetrics, type Stage, serveMetrics } from './metrics.js';
+import { openDiskSpool } from './publisher/disk-spool.js';
+import { type PublisherStats, SpoolPublisher } from './publisher/publisher.js';
+import type { Spool } from './publisher/spool.js';
+import { Scheduler } from './scheduler.js';
+import { type CameraFrame, CameraSource, isStreamUrl, type SourceStatus } from './source/camera-source.js';
+
+export interface EdgeAgentOptions {
+  config: Readonly<GatewayConfig>;
+  log: Logger;
+  /** Address of the metrics server (default 127.0.0.1). */
+  metricsHost?: string;
+  /** Extra mqtt.js options for the publisher and status connections (tests: reconnectPeriod). */
+  mqtt?: IClientOptions;
+  /** A detector to use instead of loading `config.model` (benchmarks). */
+  detector?: Detector;
+  /** Plate reader instead of loading PP-OCR (tests); `null` disables plates. */
+  plates?: PlateReaderPort | null;
+}
+
+/** One camera's counters and state. */
+export interface CameraStats {
+  id: string;
+  status: SourceStatus;
+  framesIn: number;
+  framesProcessed: number;
+  framesDropped: number;
+  sightings: number;
+  events: number;
+  tracks: number;
+}
+
+interface CameraRuntime {
+  id: string;
+  source: CameraSource;
+  pipeline: CameraPipeline;
+  status: SourceStatus;
+  chain: Promise<void>;
+  backlog: number;
+  /** A frame of this camera is in the detector. */
+  detecting: boolean;
+  processed: number;
+  sightings: number;
+  events: number;
+  flushed: boolean;
+}
+
+/** Bounded samples for medians and percentiles (the benchmark reads them). */
+class Samples {
+  private readonly v: number[] = [];
+  constructor(private readonly cap = 5000) {}
+  add(x: number): void {
+    this.v.push(x);
+    if (this.v.length > this.cap) this.v.splice(0, this.v.length - this.cap);
+  }
+  quantile(q: number): number {
+    if (this.v.length === 0) return Number.NaN;
+    const s = [...this.v].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  }
+  get count(): number {
+    return this.v.length;
+  }
+  clear(): void {
+    this.v.length = 0;
+  }
+}
+
+const MAX_BACKLOG = 2;
+
+export class EdgeAgent {
+  readonly metrics = new EdgeMetrics();
+  private readonly cameras = new Map<string, CameraRuntime>();
+  private readonly scheduler: Scheduler<CameraFrame>;
+  private readonly stage = new Map<Stage | 'latency', Samples>();
+  private publisher!: SpoolPublisher;
+  private spool!: Spool;
+  private statusClient: MqttClient | undefined;
+  private metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  private detector!: Detector;
+  private sessions = new SessionCache();
+  private stopped = false;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private readonly newId = monotonicFactory();
+  private readonly log: Logger;
+
+  private constructor(private readonly o: EdgeAgentOptions) {
+    this.log = o.log.child({ component: 'edge', gateway: o.config.gateway.id });
+    this.scheduler = new Scheduler<CameraFrame>({
+      run: (cam, f) => this.detect(cam, f),
+      onError: (cam, e) => this.log.error({ camera: cam, err: e }, 'frame failed'),
+    });
+  }
+
+  /** Loads the model, opens the spool, connects, starts every enabled camera. */
+  static async start(o: EdgeAgentOptions): Promise<EdgeAgent> {
+    const a = new EdgeAgent(o);
+    try {
+      await a.init();
+    } catch (e) {
+      await a.stop().catch(() => {});
+      throw e;
+    }
+    return a;
+  }
+
+  private async init(): Promise<void> {
+    const c = this.o.config;
+    const modelsDir = c.model.dir ? resolve(c.model.dir) : defaultModelsDir();
+    if (this.o.detector) this.detector = this.o.detector;
+    else {
+      const { entry, path } = await loadModel(modelsDir, c.model.name);
+      this.detector = new OnnxDetector(entry, await this.sessions.get(path, { threads: c.model.threads }));
+    }
+    let plates: PlateReaderPort | undefined;
+    if (this.o.plates !== undefined) plates = this.o.plates ?? undefined;
+    else if (c.attributes.plates) {
+      try {
+        plates = await PlateReader.open({ modelsDir, threads: 1, sessions: this.sessions });
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'plate reader unavailable; plates off');
+      }
+    }
+    for (const k of [
+      'decode',
+      'preprocess',
+      'inference',
+      'tracking',
+      'attributes',
+      'publish',
+      'latency',
+    ] as const)
+      this.stage.set(k, new Samples());
+
+    this.spool = await openDiskSpool({ dir: resolve(c.spool.dir), maxBytes: c.spool.maxBytes });
+    this.publisher = SpoolPublisher.start({
+      gateway: c.gateway.id,
+      url: c.mqtt.url,
+      ...(c.gateway.password ? { password: c.gateway.password } : {}),
+      spool: this.spool,
+      flushMs: c.mqtt.flushMs,
+      ackTimeoutMs: c.mqtt.ackTimeoutMs,
+      log: this.log.child({ component: 'publisher' }),
+      registry: this.metrics.registry,
+      mqtt: { keepalive: c.mqtt.keepaliveS, ...this.o.mqtt },
+    });
+    this.connectStatus();
+    if (c.metricsPort > 0) {
+      this.metricsServer = await serveMetrics(
+        this.metrics,
+        c.metricsPort,
+        this.o.metricsHost ?? '127.0.0.1',
+        () => this.health(),
+      );
+      this.log.info({ url: this.metricsUrl }, 'metrics listening');
+    }
+    this.statusTimer = setInterval(
+      () => this.metrics.spoolDepth.set({ kind: 'all' }, this.publisher.stats().spooled),
+      1000,
+    );
+    this.statusTimer.unref();
+
+    const enabled = c.cameras.filter((cam) => cam.enabled);
+    if (enabled.length === 0) this.log.warn('no enabled cameras in the config');
+    for (const cam of enabled) this.addCamera(cam, plates);
+    this.scheduler.start();
+    for (const rt of this.cameras.values()) rt.source.start();
+  }
+
+  private addCamera(cam: GatewayConfig['cameras'][number], plates: PlateReaderPort | undefined): void {
+    const c = this.o.config;
+    if (this.cameras.has(cam.id))
+      throw new XlError('EDGE_CONFIG', `camera ${cam.id} appears twice in the config`, { camera: cam.id });
+    const log = this.log.child({ camera: cam.id });
+    const pipeline = new CameraPipeline({
+      gateway: c.gateway.id,
+      camera: cam,
+      config: c,
+      labels: this.detector.labels,
+      model: this.detector.name,
+      newId: () => this.newId(),
+      log,
+      plates,
+    });
+    const source = new CameraSource({
+      id: cam.id,
+      url: cam.url,
+      fps: cam.fps,
+      width: cam.width,
+      height: cam.height,
+      loop: cam.loop,
+      speed: cam.speed,
+      stallMs: c.sources.stallMs,
+      backoff: {
+        initialMs: c.sources.reconnectInitialMs,
+        maxMs: c.sources.reconnectMaxMs,
+        factor: 2,
+        jitter: 0.2,
+      },
+      ffmpegPath: c.sources.ffmpegPath,
+      log,
+    });
+    const rt: CameraRuntime = {
+      id: cam.id,
+      source,
+      pipeline,
+      status: source.status(),
+      chain: Promise.resolve(),
+      backlog: 0,
+      detecting: false,
+      processed: 0,
+      sightings: 0,
+      events: 0,
+      flushed: false,
+    };
+    this.cameras.set(cam.id, rt);
+    const lossless = cam.speed === 0 && !isStreamUrl(cam.url);
+    this.scheduler.addCamera(cam.id, {
+      lossless,
+      pause: () => source.pause(),
+      resume: () => source.resume(),
+      onDrop: () => this.metrics.framesDropped.inc({ camera: cam.id }),
+    });
+    source.on('frame', (f) => {
+      this.metrics.framesIn.inc({ camera: cam.id });
+      this.scheduler.offer(cam.id, f);
+    });
+    source.on('status', (s) => this.onStatus(rt, s));
+  }
+
+  private onStatus(rt: CameraRuntime, s: SourceStatus): void {
+    if (s.state === 'reconnecting' && s.reconnects > rt.status.reconnects)
+      this.metrics.reconnects.inc({ camera: rt.id });
+    rt.status = s;
+    this.metrics.cameraUp.set({ camera: rt.id }, s.state === 'streaming' ? 1 : 0);
+    this.publishStatus();
+    if (s.state === 'ended') {
+      // A finished file: once its last frame is through, end its tracks (their sightings).
+      void this.whenSlotEmpty(rt.id).then(() => this.flushCamera(rt));
+    }
+  }
+
+  private async whenSlotEmpty(id: string): Promise<void> {
+    const rt = this.cameras.get(id);
+    while ((this.scheduler.slot(id)?.full || rt?.detecting) && !this.stopped)
+      await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private flushCamera(rt: CameraRuntime): Promise<void> {
+    if (rt.flushed) return rt.chain;
+    rt.flushed = true;
+    rt.chain = rt.chain.then(async () => this.deliver(rt, await rt.pipeline.flush(), undefined));
+    return rt.chain;
+  }
+
+  /** The detector stage (scheduler loop): detect, then hand over to the camera's chain. */
+  private async detect(id: string, f: CameraFrame): Promise<void> {
+    const rt = this.cameras.get(id);
+    if (!rt || rt.flushed) return;
+    rt.detecting = true;
+    let dets: Detections;
+    try {
+      while (rt.backlog >= MAX_BACKLOG) await rt.chain;
+      dets = await this.detector.detect(f.frame, { minScore: this.o.config.model.minScore });
+    } finally {
+      rt.detecting = false;
+    }
+    const t = this.detector.lastTimings;
+    this.sample('preprocess', id, t.preprocessMs);
+    this.sample('inference', id, t.runMs + t.decodeMs);
+    this.metrics.inferenceMs.observe({ model: this.detector.name }, t.runMs);
+    this.metrics.framesProcessed.inc({ camera: id });
+    rt.processed++;
+    rt.backlog++;
+    rt.chain = rt.chain
+      .then(() => this.post(rt, f, dets))
+      .catch((e: unknown) => this.log.error({ camera: id, err: e }, 'post-processing failed'))
+      .finally(() => {
+        rt.backlog--;
+      });
+  }
+
+  private async post(rt: CameraRuntime, f: CameraFrame, dets: Detections): Promise<void> {
+    const out = await rt.pipeline.process(f, dets);
+    this.sample('tracking', rt.id, out.trackingMs);
+    this.sample('attributes', rt.id, out.attributesMs);
+    await this.deliver(rt, out, f);
+    this.metrics.tracksActive.set({ camera: rt.id }, rt.pipeline.tracks);
+  }
+
+  /** Snapshots into the spool first, then the hits that name them. */
+  private async deliver(rt: CameraRuntime, out: CameraOutput, f: CameraFrame | undefined): Promise<void> {
+    const t0 = performance.now();
+    for (const s of out.snapshots) {
+      await this.publisher.addSnapshot(s.id, s.jpeg);
+      this.metrics.snapshotsPublished.inc({ camera: rt.id });
+    }
+    for (const h of out.hits) {
+      this.publisher.addHit(h);
+      this.metrics.hitsPublished.inc({ camera: rt.id, kind: h.kind });
+      if (h.kind === 'sighting') rt.sightings++;
+      else rt.events++;
+    }
+    if (f) {
+      this.sample('publish', rt.id, out.publishMs + (performance.now() - t0));
+      const latency = Date.now() - f.receivedMs;
+      this.stage.get('latency')!.add(latency);
+      this.metrics.latencyMs.observe({ camera: rt.id }, latency);
+    }
+  }
+
+  private sample(stage: Stage, camera: string, ms: number): void {
+    this.stage.get(stage)!.add(ms);
+    this.metrics.stageMs.observe({ camera, stage }, ms);
+  }
+
+  // ── status ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A second MQTT connection for the retained status: the publisher's connection carries the
+   * spool traffic; this one carries the status and the same last will, so the broker marks
+   * the gateway offline when the process dies.
+   */
+  private connectStatus(): void {
+    const c = this.o.config;
+    const will = {
+      topic: topics.status(c.gateway.id),
+      payload: Buffer.from('offline'),
+      qos: 1 as const,
+      retain: true,
+    };
+    this.statusClient = mqtt.connect(c.mqtt.url, {
+      clientId: `${c.gateway.id}-status`,
+      username: c.gateway.id,
+      ...(c.gateway.password ? { password: c.gateway.password } : {}),
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 1000,
+      keepalive: c.mqtt.keepaliveS,
+      will,
+      ...this.o.mqtt,
+    });
+    this.statusClient.on('connect', () => this.publishStatus());
+    this.statusClient.on('error', (e) => this.log.debug({ err: e.message }, 'status connection error'));
+  }
+
+  /** The retained status document. */
+  statusDocument(state: 'online' | 'stopped' = 'online') {
+    const cameras: Record<string, Omit<SourceStatus, 'camera'>> = {};
+    for (const rt of this.cameras.values()) {
+      const { camera: _c, ...rest } = rt.status;
+      cameras[rt.id] = rest;
+    }
+    return { v: 1, gateway: this.o.config.gateway.id, state, tsMs: Date.now(), cameras };
+  }
+
+  private publishStatus(state: 'online' | 'stopped' = 'online'): Promise<void> {
+    const cl = this.statusClient;
+    if (!cl?.connected) return Promise.resolve();
+    const payload = JSON.stringify(this.statusDocument(state));
+    return new Promise((r) =>
+      cl.publish(topics.status(this.o.config.gateway.id), payload, { qos: 1, retain: true }, () => r()),
+    );
+  }
+
+  // ── introspection ─────────────────────────────────────────────────────────────────────
+
+  get metricsUrl(): string | undefined {
+    return this.metricsServer
+      ? `http://${this.o.metricsHost ?? '127.0.0.1'}:${this.metricsServer.port}/metrics`
+      : undefined;
+  }
+
+  get detectorName(): string {
+    return this.detector.name;
+  }
+
+  cameraStats(): CameraStats[] {
+    return [...this.cameras.values()].map((rt) => {
+      const slot = this.scheduler.slot(rt.id);
+      return {
+        id: rt.id,
+        status: rt.status,
+        framesIn: rt.status.framesIn,
+        framesProcessed: rt.processed,
+        framesDropped: slot?.dropped ?? 0,
+        sightings: rt.sightings,
+        events: rt.events,
+        tracks: rt.pipeline.tracks,
+      };
+    });
+  }
+
+  /** Rule firings per rule id of a camera. */
+  firings(camera: string): ReadonlyMap<string, number> {
+    return this.cameras.get(camera)?.pipeline.firings ?? new Map();
+  }
+
+  publisherStats(): PublisherStats {
+    return this.publisher.stats();
+  }
+
+  /** Median (and p95) of each stage's samples, ms. */
+  stageStats(): Record<Stage | 'latency', { p50: number; p95: number; n: number }> {
+    const out = {} as Record<Stage | 'latency', { p50: number; p95: number; n: number }>;
+    for (const [k, s] of this.stage) out[k] = { p50: s.quantile(0.5), p95: s.quantile(0.95), n: s.count };
+    return out;
+  }
+
+  /** Forgets the stage samples (benchmarks: after warm-up). */
+  resetStageStats(): void {
+    for (const s of this.stage.values()) s.clear();
+  }
+
+  health() {
+    return { ...this.statusDocument(), publisher: this.publisher?.stats() };
+  }
+
+  /**
+   * Resolves once every camera is a file that has ended and all its frames and sightings are
+   * through the pipeline and in the publisher (tests, benchmarks). Never for live cameras.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      const all = [...this.cameras.values()];
+      if (all.every((rt) => rt.status.state === 'ended' && rt.flushed)) {
+        await Promise.all(all.map((rt) => rt.chain));
+        await this.publisher.flush();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Waits until the spool is empty (everything acked), up to `timeoutMs`; true when drained. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const t0 = Date.now();
+    while (Date.now() - t0 < timeoutMs) {
+      await this.publisher.flush();
+      if (this.publisher.drained()) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return this.publisher.drained();
+  }
+
+  /**
+   * Stops cameras, ends every track (their sightings go to the spool), closes the publisher
+   * (unacked messages stay in the spool for the next start) and the status connection.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.statusTimer);
+    await Promise.all([...this.cameras.values()].map((rt) => rt.source.stop()));
+    await this.scheduler.stop();
+    for (const rt of this.cameras.values()) await this.flushCamera(rt).catch(() => {});
+    await this.publishStatus('stopped').catch(() => {});
+    await this.statusClient?.endAsync().catch(() => {});
+    if (this.publisher)
+      await this.publisher.close().catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
+    if (this.spool) await this.spool.close();
+    await this.metricsServer?.close();
+    await this.sessions.closeAll().catch(() => {});
+    this.log.info('edge agent stopped');
+  }
+
+  /** Simulates a crash (tests): connections dropped without a clean close, nothing flushed. */
+  async kill(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.statusTimer);
+    await Promise.all([...this.cameras.values()].map((rt) => rt.source.stop()));
+    await this.scheduler.stop();
+    this.statusClient?.end(true);
+    this.publisher?.kill();
+    if (this.spool) await this.spool.close();
+    await this.metricsServer?.close();
+  }
+}

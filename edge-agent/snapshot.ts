@@ -1,0 +1,68 @@
+/**
+ * Snapshots (DESIGN §4): the best frame of a track, cropped around its box with a margin,
+ * scaled down to a bounded size and encoded as JPEG by sharp (libvips, off the event loop).
+ */
+import sharp from 'sharp';
+import type { RgbFrame } from '../models/frame.js';
+import { type Box, cropRectPx } from './geometry.js';
+
+export interface SnapshotOptions {
+  /** Margin around the box, fraction of its width/height on each side. */
+  margin: number;
+  /** JPEG quality 1..100. */
+  quality: number;
+  /** Longest side of the result, px. */
+  maxSidePx: number;
+}
+
+/** Crops `boxNorm` (0..1) of an RGB24 frame with margin and encodes it as JPEG. */
+export async function encodeSnapshot(frame: RgbFrame, boxNorm: Box, o: SnapshotOptions): Promise<Buffer> {
+  const { width: w, height: h } = frame;
+  const [left, top, width, height] = cropRectPx(
+    [boxNorm[0] * w, boxNorm[1] * h, boxNorm[2] * w, boxNorm[3] * h],
+    w,
+    h,
+    o.margin,
+  );
+  let img = sharp(frame.data, { raw: { width: w, height: h, channels: 3 } }).extract({
+    left,
+    top,
+    width,
+    height,
+  });
+  if (Math.max(width, height) > o.maxSidePx)
+    img = img.resize({ width: o.maxSidePx, height: o.maxSidePx, fit: 'inside' });
+  return img.jpeg({ quality: o.quality, mozjpeg: false }).toBuffer();
+}
+
+/** A crop of a frame kept for a later snapshot (a copy: frames are not retained whole). */
+export interface HeldCrop {
+  frame: RgbFrame;
+  /** The box in 0..1 of the held crop. */
+  boxNorm: [number, number, number, number];
+}
+
+/**
+ * Copies the margin-grown region around `boxNorm` out of a frame so the frame itself can be
+ * released; the box is re-expressed in the crop's coordinates. Pure.
+ */
+export function holdCrop(frame: RgbFrame, boxNorm: Box, margin: number): HeldCrop {
+  const { width: w, height: h } = frame;
+  const [x, y, cw, ch] = cropRectPx(
+    [boxNorm[0] * w, boxNorm[1] * h, boxNorm[2] * w, boxNorm[3] * h],
+    w,
+    h,
+    margin,
+  );
+  const data = new Uint8Array(cw * ch * 3);
+  for (let r = 0; r < ch; r++) {
+    const so = ((y + r) * w + x) * 3;
+    data.set(frame.data.subarray(so, so + cw * 3), r * cw * 3);
+  }
+  const nx = (v: number) => Math.min(1, Math.max(0, (v * w - x) / cw));
+  const ny = (v: number) => Math.min(1, Math.max(0, (v * h - y) / ch));
+  return {
+    frame: { data, width: cw, height: ch },
+    boxNorm: [nx(boxNorm[0]), ny(boxNorm[1]), nx(boxNorm[2]), ny(boxNorm[3])],
+  };
+}
