@@ -151,6 +151,7 @@ export async function pullModel(opts: PullOptions): Promise<ModelEntry> {
   }
   const got = await sha256File(tmp);
   if (got !== item.sha256) {
+    rmSync(tmp, { force: true });
     throw new XlError(
       'MODEL_SHA_MISMATCH',
       `${basename(opts.from ?? item.url)} has sha256 ${got}, catalogue says ${item.sha256}`,

@@ -201,7 +201,12 @@ export class PlateReader {
     const boxes: TextBox[] = await detectText(this.det.session, this.det.entry, f);
     this.lastTimings.detectMs += performance.now() - t0;
     const reads = new Map<TextBox, RecResult>();
-    for (const b of boxes) reads.set(b, await this.recog(lineImage(f, b)));
+    for (const b of boxes) {
+      // A plate (or one of its halves or rows) is a short line: skip long text and specks.
+      const { width, height } = quadSize(b.quad);
+      if (height < 8 || width / height > 10) continue;
+      reads.set(b, await this.recog(lineImage(f, b)));
+    }
     const out: PlateRead[] = [];
     const consider = (text: string, score: number, box: Box, rows: 1 | 2): void => {
       const plate = normalisePlate(text);
