@@ -108,7 +108,7 @@ export interface ColourResult {
   histogram: Float32Array;
 }
 
-const DEFAULTS = { minShare: 0.3, maxSamplesPerSide: 48, minBrightness: 0.1 };
+const DEFAULTS = { minShare: 0.3, maxSamplesPerSide: 32, minBrightness: 0.1 };
 
 /**
  * The colour of a pixel region `[x1, y1, x2, y2]` (pixels, clamped to the image), weighted
@@ -117,18 +117,22 @@ const DEFAULTS = { minShare: 0.3, maxSamplesPerSide: 48, minBrightness: 0.1 };
 export function colourOfRegion(img: RgbImage, regionPx: Box, options: ColourOptions = {}): ColourResult {
   const o = { ...DEFAULTS, ...options };
   const histogram = new Float32Array(PIXEL_COLOURS.length);
-  const values: number[] = [];
+  // Brightness (max channel) histogram for the 90th percentile: no per-pixel allocation or sort.
+  const brightness = new Uint32Array(256);
+  let samples = 0;
   let total = 0;
   forEachSample(img, regionPx, o.maxSamplesPerSide, (r, g, b, weight) => {
     const [h, s, v] = rgbToHsv(r, g, b);
     histogram[INDEX[nameOfPixel(h, s, v)]]! += weight;
-    values.push(v);
+    brightness[Math.max(r, g, b)]!++;
+    samples++;
     total += weight;
   });
   if (total === 0) return { colour: 'unknown', confidence: 0, histogram };
   for (let k = 0; k < histogram.length; k++) histogram[k] = histogram[k]! / total;
-  if (o.monochrome || percentile(values, 0.9) < o.minBrightness)
+  if (o.monochrome || percentile255(brightness, samples, 0.9) < o.minBrightness) {
     return { colour: 'unknown', confidence: 0, histogram };
+  }
   let best = 0;
   for (let k = 1; k < histogram.length; k++) if (histogram[k]! > histogram[best]!) best = k;
   const share = histogram[best]!;
@@ -168,10 +172,15 @@ export function forEachSample(
   }
 }
 
-function percentile(xs: number[], q: number): number {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+/** The q-quantile (0..1 of 255) of a 256-bin count histogram holding `n` samples. */
+function percentile255(counts: Uint32Array, n: number, q: number): number {
+  const rank = Math.min(n - 1, Math.floor(q * n));
+  let seen = 0;
+  for (let v = 0; v < 256; v++) {
+    seen += counts[v]!;
+    if (seen > rank) return v / 255;
+  }
+  return 1;
 }
 
 /**

@@ -96,6 +96,21 @@ describe('assign (Hungarian with cost limit)', () => {
     }
   });
 
+  it('solves independent groups separately and optimally (two greedy traps, 40 × 40 crowd)', () => {
+    const n = 40;
+    const cost = new Array<number>(n * n).fill(Number.POSITIVE_INFINITY);
+    // Pairs of rows/cols (2k, 2k+1) form 2×2 greedy traps; everything else is infeasible.
+    for (let k = 0; k < n; k += 2) {
+      cost[k * n + k] = 0.1;
+      cost[k * n + k + 1] = 0.2;
+      cost[(k + 1) * n + k] = 0.2;
+      cost[(k + 1) * n + k + 1] = 0.7;
+    }
+    const r = assign(cost, n, n, 0.8);
+    expect(r.matches).toHaveLength(n);
+    expect(totalCost(cost, n, r.matches)).toBeCloseTo(0.4 * (n / 2), 9);
+  });
+
   it('rejects a cost array of the wrong size', () => {
     expect(() => assign([0.1, 0.2], 2, 2, 0.8)).toThrow(RangeError);
   });

@@ -21,23 +21,97 @@ const FORBIDDEN = 1e9;
 /**
  * Minimum-cost assignment of `rows × cols` costs (row-major) where no chosen pair costs more
  * than `costLimit`. Costs that are `NaN`, infinite or above the limit are treated as forbidden.
+ *
+ * The matrix is first split into the connected components of its feasible pairs (a track
+ * can only ever take a detection it overlaps), and each component is solved on its own: the
+ * same optimum, but a crowd of 150 people costs 150 tiny problems instead of one 300³ one.
  */
 export function assign(cost: ArrayLike<number>, rows: number, cols: number, costLimit: number): Assignment {
   if (cost.length !== rows * cols)
     throw new RangeError(`assign: cost has ${cost.length} cells, want ${rows}x${cols}`);
-  if (rows === 0 || cols === 0) {
-    return { matches: [], unmatchedRows: range(rows), unmatchedCols: range(cols) };
+  const feasible = (i: number, j: number): boolean => {
+    const v = cost[i * cols + j]!;
+    return Number.isFinite(v) && v <= costLimit;
+  };
+  const matches: Array<[number, number]> = [];
+  for (const comp of components(rows, cols, feasible)) {
+    if (comp.rows.length === 1 && comp.cols.length === 1) {
+      matches.push([comp.rows[0]!, comp.cols[0]!]);
+      continue;
+    }
+    for (const [r, c] of solveExtended(cost, cols, comp.rows, comp.cols, costLimit)) matches.push([r, c]);
   }
-  const size = rows + cols;
+  const rowMatched = new Uint8Array(rows);
+  const colMatched = new Uint8Array(cols);
+  for (const [i, j] of matches) {
+    rowMatched[i] = 1;
+    colMatched[j] = 1;
+  }
+  return {
+    matches,
+    unmatchedRows: range(rows).filter((i) => !rowMatched[i]),
+    unmatchedCols: range(cols).filter((j) => !colMatched[j]),
+  };
+}
+
+/** Connected components (with at least one row and one column) of the feasible-pair graph. */
+function components(
+  rows: number,
+  cols: number,
+  feasible: (i: number, j: number) => boolean,
+): Array<{ rows: number[]; cols: number[] }> {
+  const parent = Int32Array.from({ length: rows + cols }, (_, k) => k);
+  const find = (k: number): number => {
+    while (parent[k] !== k) {
+      parent[k] = parent[parent[k]!]!;
+      k = parent[k]!;
+    }
+    return k;
+  };
+  const linked = new Uint8Array(rows + cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      if (!feasible(i, j)) continue;
+      linked[i] = 1;
+      linked[rows + j] = 1;
+      parent[find(i)] = find(rows + j);
+    }
+  }
+  const byRoot = new Map<number, { rows: number[]; cols: number[] }>();
+  for (let k = 0; k < rows + cols; k++) {
+    if (!linked[k]) continue;
+    const root = find(k);
+    let c = byRoot.get(root);
+    if (!c) {
+      c = { rows: [], cols: [] };
+      byRoot.set(root, c);
+    }
+    if (k < rows) c.rows.push(k);
+    else c.cols.push(k - rows);
+  }
+  return [...byRoot.values()];
+}
+
+/** Solves one component with the extended (n+m)² matrix; returns global `[row, col]` pairs. */
+function solveExtended(
+  cost: ArrayLike<number>,
+  cols: number,
+  rowIds: number[],
+  colIds: number[],
+  costLimit: number,
+): Array<[number, number]> {
+  const n = rowIds.length;
+  const m = colIds.length;
+  const size = n + m;
   const ext = new Float64Array(size * size);
   const half = costLimit / 2;
   for (let i = 0; i < size; i++) {
     for (let j = 0; j < size; j++) {
       let c: number;
-      if (i < rows && j < cols) {
-        const v = cost[i * cols + j]!;
+      if (i < n && j < m) {
+        const v = cost[rowIds[i]! * cols + colIds[j]!]!;
         c = Number.isFinite(v) && v <= costLimit ? v : FORBIDDEN;
-      } else if (i < rows || j < cols) {
+      } else if (i < n || j < m) {
         c = half;
       } else {
         c = 0;
@@ -46,22 +120,12 @@ export function assign(cost: ArrayLike<number>, rows: number, cols: number, cost
     }
   }
   const colOfRow = hungarianSquare(ext, size);
-  const matches: Array<[number, number]> = [];
-  const rowMatched = new Uint8Array(rows);
-  const colMatched = new Uint8Array(cols);
-  for (let i = 0; i < rows; i++) {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) {
     const j = colOfRow[i]!;
-    if (j < cols && ext[i * size + j]! <= costLimit) {
-      matches.push([i, j]);
-      rowMatched[i] = 1;
-      colMatched[j] = 1;
-    }
+    if (j < m && ext[i * size + j]! <= costLimit) out.push([rowIds[i]!, colIds[j]!]);
   }
-  return {
-    matches,
-    unmatchedRows: range(rows).filter((i) => !rowMatched[i]),
-    unmatchedCols: range(cols).filter((j) => !colMatched[j]),
-  };
+  return out;
 }
 
 /**
