@@ -51,7 +51,7 @@ describe.skipIf(!data)(`detectors on the shared media${data ? '' : ` (${NO_TEST_
     const labels = Array.from(d.classId, (c) => label(nanodet, c));
     expect(labels).toContain('bicycle');
     expect(labels).toContain('truck');
-  });
+  }, 120_000);
 
   it('nanodet-g-416: ≥ 2 people per campus frame, ≥ 3 vehicles per highway frame', async () => {
     expect(campus.length).toBe(10);
@@ -63,7 +63,7 @@ describe.skipIf(!data)(`detectors on the shared media${data ? '' : ` (${NO_TEST_
     );
     expect(people).toBeGreaterThanOrEqual(2);
     expect(vehicles).toBeGreaterThanOrEqual(3);
-  });
+  }, 120_000);
 
   it('NanoDet preprocessing: BGR mean/std detects more of the labelled objects than RGB/255', async () => {
     const { entry, path } = await loadModel(dir, 'nanodet-g-416');
@@ -87,14 +87,14 @@ describe.skipIf(!data)(`detectors on the shared media${data ? '' : ` (${NO_TEST_
     );
     expect(bgr.found).toBeGreaterThanOrEqual(rgb.found);
     expect(bgr.vehicles).toBeGreaterThan(rgb.vehicles);
-  });
+  }, 120_000);
 
   it('centernet-mbv3-512 finds the bicycle and people on campus', async () => {
     const cn = await openDetector({ modelsDir: dir, name: 'centernet-mbv3-512', sessions, build: false });
     const d = await cn.detect(await readImage(join(data!, 'images/bicycle_truck.jpg')));
     expect(Array.from(d.classId, (c) => label(cn, c))).toContain('bicycle');
     expect(await perFrame(cn, campus.slice(0, 3), [0])).toBeGreaterThanOrEqual(2);
-  });
+  }, 120_000);
 
   it('GFL decoder on PicoDet-XS 320 (4 levels, reg_max 7) finds the bicycle and the dog', async () => {
     const path = join(data!, 'models/picodet_xs_320.onnx');
@@ -115,5 +115,5 @@ describe.skipIf(!data)(`detectors on the shared media${data ? '' : ` (${NO_TEST_
       Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
     const iou = inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter);
     expect(iou).toBeGreaterThan(0.7);
-  });
+  }, 120_000);
 });

@@ -74,7 +74,7 @@ describe.skipIf(!data)(`models CLI${data ? '' : ` (${NO_TEST_DATA})`}`, () => {
     expect(bad.err).toMatch(/^MODEL_SHA_MISMATCH:/m);
     const unknown = await run(sub('models pull'), ['nope', '--models-dir', tmp]);
     expect(unknown.err).toMatch(/^MODEL_UNKNOWN:/m);
-  });
+  }, 120_000);
 
   it('detect --json finds the bicycle and the truck, boxes in pixels', async () => {
     const r = await run(detect, [
@@ -91,7 +91,7 @@ describe.skipIf(!data)(`models CLI${data ? '' : ` (${NO_TEST_DATA})`}`, () => {
     // bicycle_truck.jpg is 768x576; the bicycle spans most of the left half.
     expect(bike.box[2]! - bike.box[0]!).toBeGreaterThan(300);
     expect(Math.max(...rows.flatMap((x) => x.box))).toBeLessThanOrEqual(768);
-  });
+  }, 120_000);
 
   it('plates --json with --plate-model reads the green new-energy plate', async () => {
     const r = await run(plates, [
@@ -105,7 +105,7 @@ describe.skipIf(!data)(`models CLI${data ? '' : ` (${NO_TEST_DATA})`}`, () => {
     ]);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as Array<{ text: string }>).map((p) => p.text)).toContain('苏ED51712');
-  });
+  }, 120_000);
 
   it('clear coded errors for a missing image, an unreadable image and a missing manifest', async () => {
     const missing = await run(detect, ['--image', '/nonexistent/x.jpg', '--models-dir', dir]);
@@ -118,5 +118,5 @@ describe.skipIf(!data)(`models CLI${data ? '' : ` (${NO_TEST_DATA})`}`, () => {
     expect(notBuilt.out).toMatch(/not built/);
     const usage = await run(detect, []);
     expect(usage.code).toBe(2);
-  });
+  }, 120_000);
 });
