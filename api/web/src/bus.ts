@@ -78,7 +78,11 @@ export class LiveBus {
               return;
             }
             if (e.event === 'hit') this.emitHit(v as Hit);
-            else for (const f of this.taskL) f(v as Task);
+            else {
+              // `{ event, by, tsMs, task }` (api/routes/stream.ts); a bare task is accepted too.
+              const task = (v as { task?: Task }).task ?? (v as Task);
+              for (const f of this.taskL) f(task);
+            }
           },
           signal,
           () => {

@@ -14,6 +14,10 @@ export function fmtTime(ms: number): string {
   });
 }
 
+export function fmtDay(ms: number): string {
+  return new Date(ms).toLocaleDateString(loc(), { month: '2-digit', day: '2-digit' });
+}
+
 export function fmtClock(ms: number): string {
   return new Date(ms).toLocaleTimeString(loc(), {
     hour: '2-digit',

@@ -73,6 +73,7 @@ const en = {
   chooseCase: 'Choose an open case',
   newCase: 'Open a new case',
   caseTitle: 'Case title',
+  kind: 'Kind',
   openCase: 'Open case',
   closeCase: 'Close case',
   similar: 'Similar to this',
@@ -201,6 +202,7 @@ const zh: Record<Key, string> = {
   chooseCase: '选择未结案件',
   newCase: '新建案件',
   caseTitle: '案件名称',
+  kind: '类别',
   openCase: '立案',
   closeCase: '结案',
   similar: '以此查相似',
@@ -286,6 +288,11 @@ const valuesZh: Record<string, string> = {
   stationary: '静止',
   false_positive: '误报',
   duplicate: '重复',
+  hit_and_run: '肇事逃逸',
+  missing_person: '走失人员',
+  theft: '盗窃',
+  other: '其他',
+  closed_false_positive: '误报关闭',
 };
 
 export type Lang = 'zh' | 'en';

@@ -8,7 +8,15 @@ import { LiveBus } from './bus.js';
 import type { Ctx, View } from './ctx.js';
 import { field, fill, h, select } from './dom.js';
 import { getLang, type Key, type Lang, setLang, t } from './i18n.js';
-import { type Camera, indexOrgs, listOf, type OrgNode, type Principal } from './model.js';
+import {
+  type Camera,
+  indexOrgs,
+  listOf,
+  type OrgNode,
+  type OrgRow,
+  orgTree,
+  type Principal,
+} from './model.js';
 import { errorText } from './ui.js';
 import { adminView } from './views/admin.js';
 import { liveView } from './views/live.js';
@@ -67,10 +75,13 @@ async function optionalList<T>(path: string, ...keys: string[]): Promise<T[]> {
 
 async function startSession(): Promise<void> {
   const principal = await whoAmI();
-  const [cameras, orgs] = await Promise.all([
+  const [cameras, orgRows] = await Promise.all([
     optionalList<Camera>('/api/v1/cameras', 'cameras', 'items'),
-    optionalList<OrgNode>('/api/v1/orgs', 'orgs', 'tree', 'items'),
+    optionalList<OrgRow | OrgNode>('/api/v1/orgs', 'orgs', 'tree', 'items'),
   ]);
+  const orgs = orgTree(orgRows);
+  // Without /me, the top of the org list the API returns is the principal's own org.
+  if (!principal.org && orgs.length === 1) principal.org = orgs[0]!.id;
   const bus = new LiveBus(api);
   bus.start();
   ctx = {

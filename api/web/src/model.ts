@@ -10,6 +10,9 @@ import type { Hit } from '../../../contracts/hit.js';
 
 export type { Camera, Hit, OrgNode };
 
+/** A hit as some answers carry it: vehicle sightings and similarity results have no box. */
+export type HitLike = Omit<Hit, 'box'> & { box?: Hit['box'] };
+
 export const COLOURS = [
   'black',
   'white',
@@ -59,9 +62,16 @@ export interface Principal {
   org?: string;
 }
 
+/** A task (analytics/tasks/model.ts); `status` drives the board. */
 export interface Task {
   id: string;
-  state: string;
+  status: string;
+  version?: number;
+  title?: string;
+  level?: string;
+  openedMs?: number;
+  acceptedBy?: string | null;
+  disposition?: string | null;
   grid?: string;
   org?: string;
   camera?: string;
@@ -70,10 +80,8 @@ export interface Task {
   type?: string;
   hitIds?: string[];
   snapshot?: string | null;
-  createdMs?: number;
   updatedMs?: number;
-  slaDeadlineMs?: number;
-  deadlineMs?: number;
+  deadlineMs?: number | null;
   priority?: string | number;
   note?: string | null;
   [k: string]: unknown;
@@ -82,8 +90,7 @@ export interface Task {
 export interface Case {
   id: string;
   title?: string;
-  name?: string;
-  state?: string;
+  kind?: string;
   status?: string;
   org?: string;
   createdMs?: number;
@@ -114,6 +121,29 @@ export function listOf<T>(answer: unknown, ...keys: string[]): T[] {
   throw new Error(`unexpected answer shape: expected an array or one of ${keys.join(', ')}`);
 }
 
+/** An org as `GET /api/v1/orgs` lists it: flat, with its path from the root. */
+export interface OrgRow {
+  id: string;
+  name: string;
+  kind: OrgNode['kind'];
+  path: string[];
+}
+
+/** Builds the tree from the flat list (parents before children is not required). */
+export function orgTree(rows: readonly (OrgRow | OrgNode)[]): OrgNode[] {
+  if (rows.every((r) => 'children' in r && !('path' in r))) return rows as OrgNode[];
+  const nodes = new Map<string, OrgNode>();
+  for (const r of rows) nodes.set(r.id, { id: r.id, name: r.name, kind: r.kind, children: [] });
+  const roots: OrgNode[] = [];
+  for (const r of rows) {
+    const path = 'path' in r ? r.path : [r.id];
+    const parent = path.length > 1 ? nodes.get(path[path.length - 2]!) : undefined;
+    if (parent) parent.children.push(nodes.get(r.id)!);
+    else roots.push(nodes.get(r.id)!);
+  }
+  return roots;
+}
+
 /** Flattens an org tree: id → { node, parent, depth }. */
 export interface OrgInfo {
   node: OrgNode;
@@ -135,4 +165,13 @@ export function ancestors(orgs: Map<string, OrgInfo>, id: string): string[] {
   const out: string[] = [];
   for (let cur: string | undefined = id; cur && out.length < 16; cur = orgs.get(cur)?.parent) out.push(cur);
   return out;
+}
+
+/** Sums rows by key (stats answers come per bucket). */
+export function sumByKey<R extends { key: string; count: number }>(
+  rows: readonly R[],
+): { key: string; count: number }[] {
+  const m = new Map<string, number>();
+  for (const r of rows) m.set(r.key, (m.get(r.key) ?? 0) + r.count);
+  return [...m].map(([key, count]) => ({ key, count }));
 }

@@ -5,7 +5,7 @@
  */
 import type { Api } from './api.js';
 import { boxInImage } from './geo.js';
-import type { Hit } from './model.js';
+import type { HitLike } from './model.js';
 
 const CACHE_MAX = 150;
 const cache = new Map<string, Promise<ImageBitmap | null>>();
@@ -55,7 +55,7 @@ export function boxColour(type: string): string {
 }
 
 /** A canvas of `w × h` CSS pixels showing the hit's snapshot (or a placeholder) and its box. */
-export function hitCanvas(api: Api, hit: Hit, w: number, h: number, label: string): HTMLCanvasElement {
+export function hitCanvas(api: Api, hit: HitLike, w: number, h: number, label: string): HTMLCanvasElement {
   const c = document.createElement('canvas');
   const dpr = Math.min(window.devicePixelRatio || 1, 2);
   c.width = Math.round(w * dpr);
@@ -69,7 +69,6 @@ export function hitCanvas(api: Api, hit: Hit, w: number, h: number, label: strin
   const draw = (img: ImageBitmap | null) => {
     g.fillStyle = '#14202e';
     g.fillRect(0, 0, w, h);
-    let box = boxInImage(hit.box);
     let ox = 0;
     let oy = 0;
     let dw = w;
@@ -83,12 +82,12 @@ export function hitCanvas(api: Api, hit: Hit, w: number, h: number, label: strin
       oy = (h - dh) / 2;
       g.drawImage(img, ox, oy, dw, dh);
     } else {
-      // No snapshot: the box in the frame, on a frame-shaped placeholder.
+      // No snapshot (yet): a frame-shaped placeholder, the box shows where in the frame.
       g.strokeStyle = '#2b3d52';
       g.strokeRect(0.5, 0.5, w - 1, h - 1);
-      box = boxInImage(hit.box);
     }
-    const [x1, y1, x2, y2] = box;
+    if (!hit.box) return;
+    const [x1, y1, x2, y2] = boxInImage(hit.box);
     g.lineWidth = 2;
     g.strokeStyle = boxColour(hit.type);
     g.strokeRect(ox + x1 * dw, oy + y1 * dh, (x2 - x1) * dw, (y2 - y1) * dh);

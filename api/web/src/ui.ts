@@ -4,7 +4,7 @@ import { type Ctx, cameraName } from './ctx.js';
 import { field, fill, h, select } from './dom.js';
 import { fmtTime } from './format.js';
 import { t, tv } from './i18n.js';
-import { type Case, type Hit, listOf, SWATCH } from './model.js';
+import { type Case, type HitLike, listOf, SWATCH } from './model.js';
 import { hitCanvas } from './snapshot.js';
 
 export function loading(): HTMLElement {
@@ -72,7 +72,7 @@ function swatch(c: string): HTMLElement {
 }
 
 /** The attributes of a hit as a definition list. */
-export function attrList(hit: Hit): HTMLElement {
+export function attrList(hit: HitLike): HTMLElement {
   const a = hit.attrs ?? {};
   const rows: [string, Node | string][] = [];
   if (a.plate) rows.push([t('plate'), h('span', { className: 'plate' }, a.plate)]);
@@ -86,7 +86,7 @@ export function attrList(hit: Hit): HTMLElement {
 }
 
 /** A fixed-size card: snapshot with box, type, camera, time, attributes. */
-export function hitCard(ctx: Ctx, hit: Hit, onOpen?: (hit: Hit) => void): HTMLElement {
+export function hitCard(ctx: Ctx, hit: HitLike, onOpen?: (hit: HitLike) => void): HTMLElement {
   const title = `${tv(hit.type)} · ${cameraName(ctx, hit.camera)} · ${fmtTime(hit.tsMs)}`;
   const card = h(
     'article',
@@ -118,7 +118,7 @@ export function hitCard(ctx: Ctx, hit: Hit, onOpen?: (hit: Hit) => void): HTMLEl
 }
 
 /** A modal with the large snapshot and every field; `extra` adds actions (route, similar). */
-export function showHitDialog(ctx: Ctx, hit: Hit, extra: HTMLElement[] = []): void {
+export function showHitDialog(ctx: Ctx, hit: HitLike, extra: HTMLElement[] = []): void {
   const dlg = h(
     'dialog',
     { className: 'details', attrs: { 'aria-label': t('details') } },
@@ -130,7 +130,7 @@ export function showHitDialog(ctx: Ctx, hit: Hit, extra: HTMLElement[] = []): vo
       h('dt', null, t('camera')),
       h('dd', null, cameraName(ctx, hit.camera)),
       h('dt', null, t('score')),
-      h('dd', null, hit.score.toFixed(2)),
+      h('dd', null, Number.isFinite(hit.score) ? hit.score.toFixed(2) : '—'),
       h('dt', null, 'id'),
       h('dd', { className: 'mono' }, hit.id),
     ),
@@ -153,6 +153,7 @@ export function showHitDialog(ctx: Ctx, hit: Hit, extra: HTMLElement[] = []): vo
  */
 export function caseBar(
   ctx: Ctx,
+  kind: 'hit_and_run' | 'missing_person' | 'other',
   onChange: (caseId: string) => void,
 ): { el: HTMLElement; value: () => string } {
   const sel = select([['', t('chooseCase')]]);
@@ -162,12 +163,12 @@ export function caseBar(
   const remembered = sessionStorage.getItem('xl.case') ?? '';
   const load = async () => {
     try {
-      const cases = listOf<Case>(await ctx.api.get('/api/v1/cases', { state: 'open' }), 'cases', 'items');
-      const open = cases.filter((c) => (c.state ?? c.status ?? 'open') === 'open');
+      const cases = listOf<Case>(await ctx.api.get('/api/v1/cases', { status: 'open' }), 'cases', 'items');
+      const open = cases.filter((c) => (c.status ?? 'open') === 'open');
       fill(
         sel,
         h('option', { value: '' }, t('chooseCase')),
-        ...open.map((c) => h('option', { value: c.id }, `${c.title ?? c.name ?? c.id} (${c.id})`)),
+        ...open.map((c) => h('option', { value: c.id }, `${c.title ?? c.id} (${c.id})`)),
       );
       if (open.some((c) => c.id === remembered)) sel.value = remembered;
       fill(status, '');
@@ -194,7 +195,7 @@ export function caseBar(
       return;
     }
     try {
-      const c = await ctx.api.post<Case>('/api/v1/cases', { title });
+      const c = await ctx.api.post<Case>('/api/v1/cases', { title, kind });
       sessionStorage.setItem('xl.case', c.id);
       titleIn.value = '';
       await load();

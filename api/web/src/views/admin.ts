@@ -3,12 +3,15 @@
  * set aside — quarantined messages and dead-lettered jobs. Rows are shown with the
  * columns the API returns, so a new field appears without a dashboard change.
  */
+import type { Query } from '../api.js';
 import type { Ctx, View } from '../ctx.js';
-import { field, fill, h } from '../dom.js';
+import { field, fill, h, select } from '../dom.js';
 import { fmtTime } from '../format.js';
-import { t } from '../i18n.js';
+import { t, tv } from '../i18n.js';
 import { type Case, listOf } from '../model.js';
 import { errorBox, withStates } from '../ui.js';
+
+const CASE_KINDS = ['hit_and_run', 'missing_person', 'theft', 'other'] as const;
 
 type Tab = 'cases' | 'audit' | 'quarantine' | 'deadLetters';
 const TABS: Tab[] = ['cases', 'audit', 'quarantine', 'deadLetters'];
@@ -66,15 +69,18 @@ export function rowsTable(
 function casesPanel(ctx: Ctx, el: HTMLElement): void {
   const list = h('div');
   const msg = h('div', { attrs: { role: 'status', 'aria-live': 'polite' } });
-  const title = h('input', { type: 'text', required: true, maxLength: 120 });
+  const title = h('input', { type: 'text', required: true, maxLength: 200 });
+  const kind = select(
+    CASE_KINDS.map((k) => [k, tv(k)] as const),
+    'hit_and_run',
+  );
   const load = () =>
     withStates(
       list,
       async () => listOf<Case>(await ctx.api.get('/api/v1/cases', { limit: 200 }), 'cases', 'items'),
       (cases) =>
         rowsTable(cases as unknown as Record<string, unknown>[], (r) => {
-          const state = String(r.state ?? r.status ?? 'open');
-          if (state !== 'open') return null;
+          if (String(r.status ?? 'open') !== 'open') return null;
           return h(
             'button',
             {
@@ -96,12 +102,13 @@ function casesPanel(ctx: Ctx, el: HTMLElement): void {
     'form',
     { className: 'search-form' },
     field(t('caseTitle'), title),
+    field(t('kind'), kind),
     h('button', { type: 'submit', className: 'primary' }, t('openCase')),
   );
   form.onsubmit = async (ev) => {
     ev.preventDefault();
     try {
-      await ctx.api.post('/api/v1/cases', { title: title.value.trim() });
+      await ctx.api.post('/api/v1/cases', { title: title.value.trim(), kind: kind.value });
       title.value = '';
       void load();
     } catch (e) {
@@ -112,10 +119,16 @@ function casesPanel(ctx: Ctx, el: HTMLElement): void {
   void load();
 }
 
-function listPanel(ctx: Ctx, el: HTMLElement, path: string, keys: string[]): void {
+function listPanel(
+  ctx: Ctx,
+  el: HTMLElement,
+  path: string,
+  keys: string[],
+  query: Query = { limit: 200 },
+): void {
   void withStates(
     el,
-    async () => listOf<Record<string, unknown>>(await ctx.api.get(path, { limit: 200 }), ...keys),
+    async () => listOf<Record<string, unknown>>(await ctx.api.get(path, query), ...keys),
     (rows) => rowsTable(rows),
   );
 }
@@ -149,7 +162,12 @@ export const adminView: View = (root, ctx) => {
     body,
   );
   if (tab === 'cases') casesPanel(ctx, body);
-  else if (tab === 'audit') listPanel(ctx, body, '/api/v1/audit', ['entries', 'rows', 'audit', 'items']);
+  else if (tab === 'audit')
+    listPanel(ctx, body, '/api/v1/audit', ['rows', 'entries'], {
+      from: Date.now() - 86_400_000,
+      to: Date.now() + 60_000,
+      limit: 200,
+    });
   else if (tab === 'quarantine')
     listPanel(ctx, body, '/api/v1/quarantine', ['items', 'rows', 'quarantine', 'messages']);
   else listPanel(ctx, body, '/api/v1/deadletters', ['items', 'jobs', 'deadletters', 'rows']);

@@ -2,7 +2,7 @@
 import type { View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
 import { t, tv } from '../i18n.js';
-import { EVENT_TYPES, type Hit, SIGHTING_TYPES } from '../model.js';
+import { EVENT_TYPES, type Hit, type HitLike, SIGHTING_TYPES } from '../model.js';
 import { empty, hitCard, showHitDialog } from '../ui.js';
 
 const WALL_MAX = 48;
@@ -33,7 +33,7 @@ export const liveView: View = (root, ctx) => {
     const f = typeSel.value;
     return !f || hit.type === f || (f === 'event' && hit.kind === 'event');
   };
-  const open = (hit: Hit) =>
+  const open = (hit: HitLike) =>
     showHitDialog(
       ctx,
       hit,

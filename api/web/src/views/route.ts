@@ -49,7 +49,9 @@ function orgRegions(ctx: Ctx, proj: (p: { lat: number; lon: number }) => Pt): SV
     if (!info || (info.node.kind !== 'county' && info.node.kind !== 'town')) continue;
     const county = info.node.kind === 'county';
     const colour = ORG_FILLS[i++ % ORG_FILLS.length]!;
+    // County names above their region, street (town) names below theirs, so the two never collide.
     const top = pts.reduce((a, b) => (b.y < a.y ? b : a));
+    const bottom = pts.reduce((a, b) => (b.y > a.y ? b : a));
     els.push(
       s(
         'g',
@@ -65,8 +67,8 @@ function orgRegions(ctx: Ctx, proj: (p: { lat: number; lon: number }) => Pt): SV
         s(
           'text',
           {
-            x: top.x,
-            y: top.y - (county ? 40 : 22),
+            x: county ? top.x : bottom.x,
+            y: county ? top.y - 40 : bottom.y + 34,
             'text-anchor': 'middle',
             class: 'org-label',
             fill: colour,
@@ -137,7 +139,8 @@ function mapSvg(ctx: Ctx, hops: Hop<RouteStop>[]): SVGElement {
       }),
     );
     const gap = hops[i]!.gapMs;
-    if (gap !== undefined) {
+    // Legs too short for a label keep their time in the hop list below.
+    if (gap !== undefined && len > 60) {
       svg.appendChild(
         s(
           'text',
@@ -246,7 +249,7 @@ export const routeView: View = (root, ctx) => {
         plate: plate.value.trim(),
         from: fromLocalInput(from.value),
         to: fromLocalInput(to.value),
-        case: cb.value(),
+        caseId: cb.value(),
       });
       const hops = hopsOf(stopsOf(answer, ctx.camById));
       if (!hops.length) {
@@ -273,7 +276,7 @@ export const routeView: View = (root, ctx) => {
       );
     }
   };
-  const cb = caseBar(ctx, (caseId) => {
+  const cb = caseBar(ctx, 'hit_and_run', (caseId) => {
     if (!ran && caseId && plate.value) {
       ran = true;
       void run();

@@ -6,9 +6,9 @@
 import type { Query } from '../api.js';
 import { type Ctx, cameraName, type View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
-import { fmtCount, fromLocalInput, toLocalInput } from '../format.js';
+import { fmtCount, fmtTime, fromLocalInput, toLocalInput } from '../format.js';
 import { t, tv } from '../i18n.js';
-import { COLOURS, EVENT_TYPES, type Hit, listOf, SIGHTING_TYPES } from '../model.js';
+import { COLOURS, EVENT_TYPES, type Hit, type HitLike, SIGHTING_TYPES } from '../model.js';
 import { caseBar, empty, errorBox, hitCard, loading, showHitDialog } from '../ui.js';
 
 type Tab = 'hits' | 'vehicles' | 'persons';
@@ -32,20 +32,20 @@ function rangeFields(hours: number): { from: HTMLInputElement; to: HTMLInputElem
 function pagedResults(
   ctx: Ctx,
   out: HTMLElement,
-  fetchPage: (cursor?: string) => Promise<{ hits: Hit[]; next?: string }>,
-  actions: (hit: Hit) => HTMLElement[],
+  fetchPage: (cursor?: string) => Promise<{ hits: HitLike[]; next?: string; head?: HTMLElement }>,
+  actions: (hit: HitLike) => HTMLElement[],
 ): void {
   const grid = h('div', { className: 'grid' });
   const count = h('p', { className: 'count', attrs: { role: 'status' } });
   const more = h('button', { type: 'button', className: 'more' }, t('more'));
   let total = 0;
-  const open = (hit: Hit) => showHitDialog(ctx, hit, actions(hit));
+  const open = (hit: HitLike) => showHitDialog(ctx, hit, actions(hit));
   const page = async (cursor?: string) => {
     more.disabled = true;
     if (!cursor) fill(out, loading());
     try {
       const r = await fetchPage(cursor);
-      if (!cursor) fill(out, count, grid);
+      if (!cursor) fill(out, r.head ?? null, count, grid);
       total += r.hits.length;
       for (const x of r.hits) grid.appendChild(hitCard(ctx, x, open));
       fill(count, `${fmtCount(total)} ${t('results')}`);
@@ -112,7 +112,7 @@ function hitsForm(ctx: Ctx, out: HTMLElement): HTMLElement {
   return form;
 }
 
-function routeAction(ctx: Ctx, hit: Hit): HTMLElement[] {
+function routeAction(ctx: Ctx, hit: HitLike): HTMLElement[] {
   const plate = hit.attrs?.plate;
   return plate
     ? [
@@ -130,14 +130,84 @@ function closeThenGo(ctx: Ctx, hash: string): void {
   ctx.go(hash);
 }
 
-/** Vehicle answers may be hits or `{ hit }`-wrapped matches ranked by closeness; show the hits. */
-function vehicleHits(answer: unknown): { hits: Hit[]; next?: string } {
-  const rows = listOf<Record<string, unknown>>(answer, 'vehicles', 'hits', 'matches', 'results');
-  const hits = rows.map((r) =>
-    'hit' in r && r.hit && typeof r.hit === 'object' ? (r.hit as Hit) : (r as unknown as Hit),
+interface PlateMatch {
+  plate: string;
+  distance: number;
+  n: number;
+  firstMs: number;
+  lastMs: number;
+  cameras: number;
+}
+
+interface Sighting {
+  id: string;
+  tsMs: number;
+  plate: string;
+  camera: string;
+  color: string;
+  vehicleType: string;
+  plateScore: number;
+  direction: string;
+  snapshot: string;
+}
+
+/** A vehicle sighting as a card (sightings carry no box). */
+function sightingHit(s: Sighting): HitLike {
+  const attrs: NonNullable<HitLike['attrs']> = { plate: s.plate };
+  if (s.color) attrs.color = s.color as 'white';
+  if (s.vehicleType) attrs.vehicleType = s.vehicleType;
+  if (s.direction) attrs.direction = s.direction;
+  const hit: HitLike = {
+    v: 1,
+    id: s.id,
+    tsMs: s.tsMs,
+    gateway: '',
+    camera: s.camera,
+    kind: 'sighting',
+    type: 'vehicle',
+    label: s.vehicleType || 'vehicle',
+    score: s.plateScore,
+    attrs,
+  };
+  if (s.snapshot) hit.snapshot = s.snapshot;
+  return hit;
+}
+
+/** The plates that matched, closest first: a fuzzy search ranks OCR-confusable reads. */
+function platesTable(plates: PlateMatch[]): HTMLElement {
+  return h(
+    'table',
+    { className: 'table plates' },
+    h('caption', { className: 'sr-only' }, t('plate')),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ...[t('plate'), t('match'), t('count'), t('camera'), t('from'), t('to'), ''].map((x) =>
+          h('th', { scope: 'col' }, x),
+        ),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      ...plates.map((p) =>
+        h(
+          'tr',
+          { dataset: { plate: p.plate } },
+          h('th', { scope: 'row' }, h('span', { className: 'plate' }, p.plate)),
+          h('td', { className: 'num' }, p.distance === 0 ? t('exact') : p.distance.toFixed(1)),
+          h('td', { className: 'num' }, fmtCount(p.n)),
+          h('td', { className: 'num' }, fmtCount(p.cameras)),
+          h('td', null, fmtTime(p.firstMs)),
+          h('td', null, fmtTime(p.lastMs)),
+          h('td', null, h('a', { href: `#/route?plate=${encodeURIComponent(p.plate)}` }, t('showRoute'))),
+        ),
+      ),
+    ),
   );
-  const next = (answer as { next?: unknown }).next;
-  return typeof next === 'string' ? { hits, next } : { hits };
 }
 
 function vehiclesForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElement {
@@ -145,7 +215,7 @@ function vehiclesForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLEle
   const plate = h('input', {
     type: 'text',
     required: true,
-    maxLength: 16,
+    maxLength: 24,
     autocomplete: 'off',
     spellcheck: false,
     placeholder: '浙A*12?4',
@@ -183,20 +253,31 @@ function vehiclesForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLEle
       plate: plate.value.trim(),
       mode: mode.value,
       color: color.value,
-      vehicleType: vtype.value,
+      type: vtype.value,
       from: fromLocalInput(r.from.value),
       to: fromLocalInput(r.to.value),
-      case: caseId(),
-      limit: 48,
+      caseId: caseId(),
+      limit: 200,
     };
     pagedResults(
       ctx,
       out,
-      async (cursor) => vehicleHits(await ctx.api.get('/api/v1/vehicles', { ...q, cursor })),
+      async () => {
+        const a = await ctx.api.get<{ plates: PlateMatch[]; sightings: Sighting[] }>('/api/v1/vehicles', q);
+        return {
+          hits: a.sightings.map(sightingHit),
+          ...(a.plates.length ? { head: platesTable(a.plates) } : {}),
+        };
+      },
       (hit) => routeAction(ctx, hit),
     );
   };
   return form;
+}
+
+interface SimilarRow {
+  id: string;
+  distance: number;
 }
 
 function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElement {
@@ -211,7 +292,7 @@ function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElem
     ...r.els,
     h('button', { type: 'submit', className: 'primary' }, t('find')),
   );
-  const similar = (hit: Hit): HTMLElement[] => [
+  const similar = (hit: HitLike): HTMLElement[] => [
     h(
       'button',
       {
@@ -220,15 +301,24 @@ function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElem
           document.querySelector<HTMLDialogElement>('dialog[open]')?.close();
           const body = {
             hitId: hit.id,
-            case: caseId(),
+            caseId: caseId(),
             from: fromLocalInput(r.from.value),
             to: fromLocalInput(r.to.value),
-            limit: 48,
+            limit: 24,
           };
           pagedResults(
             ctx,
             out,
-            async () => vehicleHits(await ctx.api.post('/api/v1/persons/similar', body)),
+            async () => {
+              // Results are ids and distances, nearest first; the cards need the hits themselves.
+              const a = await ctx.api.post<{ results: SimilarRow[] }>('/api/v1/persons/similar', body);
+              const hits = await Promise.all(
+                a.results.map((x) =>
+                  ctx.api.get<Hit>(`/api/v1/hits/${encodeURIComponent(x.id)}`).catch(() => null),
+                ),
+              );
+              return { hits: hits.filter((x): x is Hit => x !== null) };
+            },
             similar,
           );
         },
@@ -243,15 +333,10 @@ function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElem
       lower: lower.value,
       from: fromLocalInput(r.from.value),
       to: fromLocalInput(r.to.value),
-      case: caseId(),
-      limit: 48,
+      caseId: caseId(),
+      limit: 200,
     };
-    pagedResults(
-      ctx,
-      out,
-      async (cursor) => vehicleHits(await ctx.api.get('/api/v1/persons', { ...q, cursor })),
-      similar,
-    );
+    pagedResults(ctx, out, async () => ctx.api.get<{ hits: Hit[] }>('/api/v1/persons', q), similar);
   };
   return form;
 }
@@ -285,7 +370,7 @@ export const searchView: View = (root, ctx) => {
   let bar: HTMLElement | null = null;
   if (tab === 'hits') form = hitsForm(ctx, out);
   else {
-    const cb = caseBar(ctx, () => undefined);
+    const cb = caseBar(ctx, tab === 'vehicles' ? 'hit_and_run' : 'missing_person', () => undefined);
     bar = cb.el;
     form = tab === 'vehicles' ? vehiclesForm(ctx, out, cb.value) : personsForm(ctx, out, cb.value);
   }

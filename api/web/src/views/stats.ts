@@ -7,9 +7,9 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { type Ctx, cameraName, type View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
-import { fmtCount, fmtTime } from '../format.js';
+import { fmtClock, fmtCount, fmtDay, fmtTime } from '../format.js';
 import { t, tv } from '../i18n.js';
-import { ancestors, listOf } from '../model.js';
+import { ancestors, listOf, sumByKey } from '../model.js';
 import { boxColour } from '../snapshot.js';
 import { empty, errorBox, loading } from '../ui.js';
 
@@ -39,8 +39,19 @@ export function statRows(answer: unknown, key: string): StatRow[] {
   });
 }
 
-function typeChart(el: HTMLElement, rows: StatRow[]): () => void {
-  const times = [...new Set(rows.map((r) => r.tMs ?? 0))].sort((a, b) => a - b);
+/** Bucket starts from the first to the last observed one, empty buckets included (they count 0). */
+export function bucketTimes(observed: readonly number[], stepMs: number): number[] {
+  if (!observed.length) return [];
+  const lo = Math.min(...observed);
+  const hi = Math.max(...observed);
+  const out = new Set(observed);
+  for (let x = lo; x <= hi && out.size < 10_000; x += stepMs) out.add(x);
+  return [...out].sort((a, b) => a - b);
+}
+
+function typeChart(el: HTMLElement, rows: StatRow[], bucket: string): () => void {
+  const stepMs = bucket === 'day' ? 86_400_000 : 3_600_000;
+  const times = bucketTimes([...new Set(rows.map((r) => r.tMs ?? 0))], stepMs);
   const types = [...new Set(rows.map((r) => r.key))].sort();
   if (!times.length) {
     fill(el, empty());
@@ -63,7 +74,14 @@ function typeChart(el: HTMLElement, rows: StatRow[]): () => void {
       })),
     ],
     axes: [
-      { stroke: '#c9d4e0', grid: { stroke: '#24364a' }, ticks: { stroke: '#24364a' } },
+      {
+        stroke: '#c9d4e0',
+        grid: { stroke: '#24364a' },
+        ticks: { stroke: '#24364a' },
+        // Local 24-hour clock (or the date for day buckets), in the chosen language's format.
+        values: (_u, splits) =>
+          splits.map((v) => (bucket === 'day' ? fmtDay(v * 1000) : fmtClock(v * 1000).slice(0, 5))),
+      },
       { stroke: '#c9d4e0', grid: { stroke: '#24364a' }, ticks: { stroke: '#24364a' }, size: 56 },
     ],
     scales: { x: { time: true } },
@@ -193,6 +211,16 @@ function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
       ),
     ),
   );
+  // Six columns do not fit a phone: the table scrolls inside its panel, not the page.
+  const table = el.firstElementChild;
+  if (table)
+    el.replaceChildren(
+      h(
+        'div',
+        { className: 'table-wrap', attrs: { tabindex: 0, role: 'region', 'aria-label': t('cameraHealth') } },
+        table,
+      ),
+    );
 }
 
 export const statsView: View = (root, ctx) => {
@@ -224,10 +252,10 @@ export const statsView: View = (root, ctx) => {
     try {
       const [byType, byCam] = await Promise.all([
         ctx.api.get('/api/v1/stats', { from: fromMs, to: toMs, bucket: bucket.value, by: 'type' }),
-        ctx.api.get('/api/v1/stats', { from: fromMs, to: toMs, by: 'camera' }),
+        ctx.api.get('/api/v1/stats', { from: fromMs, to: toMs, bucket: 'day', by: 'camera' }),
       ]);
-      const camRows = statRows(byCam, 'camera');
-      cleanup = typeChart(chart, statRows(byType, 'type'));
+      const camRows = sumByKey(statRows(byCam, 'camera'));
+      cleanup = typeChart(chart, statRows(byType, 'type'), bucket.value);
       orgPanel(ctx, org, camRows);
       const ranked = [...camRows].sort((a, b) => b.count - a.count).slice(0, 10);
       fill(

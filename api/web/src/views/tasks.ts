@@ -13,7 +13,7 @@ import { empty, errorBox, loading } from '../ui.js';
 
 type Action = 'accept' | 'resolve' | 'escalate';
 
-/** The board column of a task state (false positives and duplicates are resolved too). */
+/** The board column of a task status (closed as a false positive counts as resolved). */
 export function columnOf(state: string): TaskState {
   if ((TASK_STATES as readonly string[]).includes(state)) return state as TaskState;
   return state.startsWith('closed') || state === 'duplicate' ? 'resolved' : 'open';
@@ -72,24 +72,22 @@ function askNote(action: Action): Promise<{ note: string; disposition?: string }
 }
 
 function taskCard(ctx: Ctx, task: Task, act: (task: Task, a: Action) => void): HTMLElement {
-  const col = columnOf(task.state);
-  const deadline = task.slaDeadlineMs ?? task.deadlineMs;
+  const col = columnOf(task.status);
+  const deadline = task.deadlineMs;
   const overdue = typeof deadline === 'number' && col !== 'resolved' && deadline < Date.now();
   return h(
     'article',
-    { className: `task s-${col}`, dataset: { task: task.id, state: task.state } },
+    { className: `task s-${col}`, dataset: { task: task.id, status: task.status } },
     h('h3', null, taskTitle(task)),
     h(
       'dl',
       { className: 'attrs' },
       task.camera ? [h('dt', null, t('camera')), h('dd', null, cameraName(ctx, task.camera))] : null,
       task.grid || task.org
-        ? [
-            h('dt', null, t('grid')),
-            h('dd', null, orgName(ctx, (task.org as string | undefined) ?? task.grid)),
-          ]
+        ? [h('dt', null, t('grid')), h('dd', null, orgName(ctx, task.org ?? task.grid))]
         : null,
-      task.createdMs ? [h('dt', null, t('time')), h('dd', null, fmtTime(task.createdMs))] : null,
+      task.openedMs ? [h('dt', null, t('time')), h('dd', null, fmtTime(task.openedMs))] : null,
+      task.acceptedBy ? [h('dt', null, t('accepted')), h('dd', null, task.acceptedBy)] : null,
       typeof deadline === 'number' && col !== 'resolved'
         ? [
             h('dt', null, t('sla')),
@@ -148,12 +146,11 @@ export const tasksView: View = (root, ctx) => {
     const input = await askNote(a);
     if (!input) return;
     try {
-      const r = await ctx.api.post<{ task?: Task; id?: unknown; state?: unknown }>(
+      const r = await ctx.api.post<{ task?: Task }>(
         `/api/v1/tasks/${encodeURIComponent(task.id)}/${a}`,
         input,
       );
-      const next = (r.task ?? r) as Partial<Task>;
-      if (typeof next.id === 'string' && typeof next.state === 'string') upsert(next as Task);
+      if (r.task && typeof r.task.id === 'string') upsert(r.task);
       else await load();
       ctx.announce(`${taskTitle(task)}: ${t(a)}`);
     } catch (e) {
@@ -163,8 +160,8 @@ export const tasksView: View = (root, ctx) => {
   const render = () => {
     for (const st of TASK_STATES) {
       const list = [...tasks.values()]
-        .filter((x) => columnOf(x.state) === st)
-        .sort((a, b) => (b.updatedMs ?? b.createdMs ?? 0) - (a.updatedMs ?? a.createdMs ?? 0));
+        .filter((x) => columnOf(x.status) === st)
+        .sort((a, b) => (b.updatedMs ?? b.openedMs ?? 0) - (a.updatedMs ?? a.openedMs ?? 0));
       fill(
         cols.get(st)!,
         ...(list.length ? list.map((x) => taskCard(ctx, x, (tk, a) => void act(tk, a))) : [empty()]),
@@ -174,7 +171,15 @@ export const tasksView: View = (root, ctx) => {
   };
   const upsert = (task: Task) => {
     const prev = tasks.get(task.id);
-    tasks.set(task.id, prev ? { ...prev, ...task } : task);
+    // Changes may cross (the action's answer and the stream): keep the newest version.
+    if (
+      prev &&
+      typeof prev.version === 'number' &&
+      typeof task.version === 'number' &&
+      prev.version > task.version
+    )
+      return;
+    tasks.set(task.id, task);
     render();
   };
   const load = async () => {
