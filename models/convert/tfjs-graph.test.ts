@@ -48,7 +48,9 @@ describe('parseTfjsGraph', () => {
   const v = new DataView(bin.buffer);
   v.setUint16(0, 0x3c00, true);
   v.setUint16(2, 0xc000, true);
-  [7, -1, 42].forEach((n, i) => v.setInt32(4 + i * 4, n, true));
+  [7, -1, 42].forEach((n, i) => {
+    v.setInt32(4 + i * 4, n, true);
+  });
 
   it('dequantises float16 weights, reads int32, drops control inputs', () => {
     const g = parseTfjsGraph(json, bin);

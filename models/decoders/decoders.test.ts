@@ -64,7 +64,9 @@ describe('decodeGfl', () => {
     expect(c.classId[0]).toBe(1);
     const cx = 1.5 * 8;
     const want = [cx - 8, cx - 8, cx + 16, cx + 16];
-    c.xyxy.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 3));
+    c.xyxy.forEach((v, i) => {
+      expect(v).toBeCloseTo(want[i]!, 3);
+    });
   });
   it('rejects a level whose size does not match the grid', () => {
     expect(() =>
@@ -89,13 +91,17 @@ describe('decodeYolo', () => {
       t[row * n + col] = v;
     };
     // anchor 0: box centre (50, 40) 20x10, class 1 score 0.8
-    [50, 40, 20, 10].forEach((v, r) => set(r, 0, v));
+    [50, 40, 20, 10].forEach((v, r) => {
+      set(r, 0, v);
+    });
     set(4, 0, 0.1);
     set(5, 0, 0.8);
     // anchor 1: below threshold
     set(4, 1, 0.2);
     // anchor 2: class 0 0.6
-    [10, 10, 4, 4].forEach((v, r) => set(r, 2, v));
+    [10, 10, 4, 4].forEach((v, r) => {
+      set(r, 2, v);
+    });
     set(4, 2, 0.6);
     const c = decodeYolo(t, n, { numClasses: C, scoreThreshold: 0.25 });
     expect(c.classId).toEqual([1, 0]);

@@ -8,7 +8,7 @@
  * corners, double-row plates split and joined side by side, then recognised; the text path
  * still runs for regions where the detector reads nothing.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XlError } from '../../contracts/errors.js';
 import { TEXT_DET_MODEL, TEXT_REC_MODEL } from '../build.js';
@@ -105,7 +105,6 @@ export class PlateReader {
       let path: string;
       if (opts.plateModel.endsWith('.onnx')) {
         path = opts.plateModel;
-        const { existsSync } = await import('node:fs');
         if (!existsSync(path))
           throw new XlError('MODEL_FILE_MISSING', `plate model ${path} does not exist`, { path });
         entry = { ...catalogueEntry(PLATE_DETECTOR, path), sha256: await sha256File(path) };
