@@ -7,10 +7,25 @@ import type { Registry } from 'prom-client';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
 import type { Store } from '../analytics/store.js';
+import type { AlertEngine } from '../analytics/tasks/service.js';
+import { hostname } from 'node:os';
+import swagger from '@fastify/swagger';
+import { AuditLog } from '../analytics/audit.js';
+import { OrgIndex } from '../analytics/org-index.js';
 import { Authenticator, type KeyRecord } from './auth.js';
+import type { ApiContext } from './context.js';
 import { installErrorHandler } from './errors.js';
+import { auditRoutes } from './routes/audit.js';
+import { casesRoutes } from './routes/cases.js';
+import { cityRoutes } from './routes/city.js';
 import { healthRoutes } from './routes/health.js';
 import { hitsRoutes } from './routes/hits.js';
+import { personsRoutes } from './routes/persons.js';
+import { snapshotsRoutes } from './routes/snapshots.js';
+import { streamRoutes } from './routes/stream.js';
+import { tasksRoutes } from './routes/tasks.js';
+import { statsRoutes } from './routes/stats.js';
+import { vehiclesRoutes } from './routes/vehicles.js';
 
 export interface AppDeps {
   config: Readonly<CityConfig>;
@@ -21,6 +36,12 @@ export interface AppDeps {
   health?: () => Promise<Record<string, boolean>>;
   /** Extra keys besides city.yaml's (the admin key `xueliang up` makes). */
   extraKeys?: readonly KeyRecord[];
+  /** The alert engine (analytics/tasks/service.ts): tasks, watches and the SSE stream need it. */
+  alerts?: AlertEngine;
+  /** Name of this process's audit hash chain (default `api-<hostname>`); one writer per chain. */
+  auditChain?: string;
+  /** The clock (tests pass a fixed one). */
+  now?: () => number;
 }
 
 export function keysOf(deps: AppDeps): KeyRecord[] {
@@ -36,14 +57,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Xueliang API', version: '1', description: 'City data brain: search, plates, routes, persons, statistics, cases, audit (docs/api.md)' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key or HS256 JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes, { deps });
   await app.register((await import('./routes/web.js')).webRoutes); // the dashboard at / (api/web): static, no key
-  const auth = new Authenticator(keysOf(deps));
+  const orgs = new OrgIndex(deps.config);
+  const now = deps.now ?? Date.now;
+  const auth = new Authenticator({ keys: keysOf(deps), orgs, jwt: deps.config.api.jwt, rateLimit: deps.config.api.rateLimit, now });
+  const ctx: ApiContext = { config: deps.config, store: deps.store, orgs, audit: new AuditLog(deps.store, deps.auditChain ?? `api-${hostname()}`), now };
   // Everything under /api/v1 needs a principal; /healthz and /metrics do not.
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', auth.hook);
-      await v1.register(hitsRoutes, { deps });
+      for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, auditRoutes, cityRoutes]) {
+        await v1.register(routes, { ctx });
+      }
+      if (deps.alerts) for (const r of [tasksRoutes, streamRoutes]) await v1.register(r, { alerts: deps.alerts, store: deps.store, auditLog: ctx.audit, now });
     },
     { prefix: '/api/v1' },
   );

@@ -1,38 +1,22 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCityConfig } from '../../contracts/config/index.js';
 import { makeHit } from '../../contracts/fixtures.js';
-import { silentLogger } from '../../contracts/log.js';
 import { hitToRow } from '../../analytics/hit-rows.js';
-import { migrate } from '../../analytics/migrate.js';
-import { openStore, type Store } from '../../analytics/store.js';
-import { MIGRATION_VARS } from '../../analytics/store.contract.js';
-import { buildApp } from '../app.js';
-import { hashSecret } from '../secrets.js';
+import type { Store } from '../../analytics/store.js';
+import { KEYS, openTestStore, testApp } from '../test/harness.js';
 
-const KEY = 'xl_test_admin_key_0123456789';
+const KEY: string = KEYS.admin;
 
 let store: Store;
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: Awaited<ReturnType<typeof testApp>>;
 const t0 = Date.UTC(2026, 10, 1, 8);
 const hits = Array.from({ length: 25 }, (_, i) =>
   makeHit({ tsMs: t0 + i * 1000, camera: i % 2 ? 'cam-a' : 'cam-b', type: i % 3 ? 'vehicle' : 'person', label: i % 3 ? 'car' : 'person' }),
 );
 
 beforeAll(async () => {
-  store = await openStore({ url: `chdb://${mkdtempSync(join(tmpdir(), 'xl-api-'))}` });
-  await migrate(store, MIGRATION_VARS);
+  store = await openTestStore('xl-hits-');
   await store.insert('hits', hits.map((h) => hitToRow(h, undefined)));
-  app = await buildApp({
-    config: loadCityConfig(undefined),
-    store,
-    registry: new Registry(),
-    log: silentLogger(),
-    extraKeys: [{ keyId: 'admin', hash: hashSecret(KEY), role: 'admin', org: 'city' }],
-  });
+  app = await testApp(store);
 });
 afterAll(async () => {
   await app.close();

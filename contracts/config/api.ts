@@ -18,6 +18,32 @@ export const ApiSection = T.Object(
     keys: T.Array(ApiKey, { default: [], description: 'API keys, sent as `Authorization: Bearer <key>`' }),
     maxRangeDays: T.Integer({ minimum: 1, maximum: 366, default: 31, description: 'Longest time range one search may span, days' }),
     maxLimit: T.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'Largest page size' }),
+    jwt: T.Object(
+      {
+        secret: T.String({
+          default: '',
+          maxLength: 512,
+          description: 'HS256 secret for bearer JWTs (at least 32 characters); empty: JWTs are refused, only API keys work',
+        }),
+        issuer: T.String({ default: 'xueliang', maxLength: 128, description: 'Required `iss` claim' }),
+        maxTtlSec: T.Integer({ minimum: 60, maximum: 7 * 86_400, default: 43_200, description: 'Longest accepted token life (`exp` − `iat`), seconds' }),
+        clockSkewSec: T.Integer({ minimum: 0, maximum: 600, default: 30, description: 'Tolerance for `exp`/`nbf`, seconds' }),
+      },
+      { additionalProperties: false, default: {}, description: 'JWT bearer tokens (claims: sub, role, org, iat, exp)' },
+    ),
+    rateLimit: T.Object(
+      {
+        perSecond: T.Number({ minimum: 0.1, maximum: 10_000, default: 20, description: 'Sustained requests per second per key or token subject' }),
+        burst: T.Integer({ minimum: 1, maximum: 100_000, default: 60, description: 'Requests a key may make at once before being limited' }),
+      },
+      { additionalProperties: false, default: {}, description: 'Per-principal rate limit (token bucket, per API process)' },
+    ),
+    similarMaxDays: T.Integer({
+      minimum: 1,
+      maximum: 31,
+      default: 7,
+      description: 'Longest time window of an appearance similarity search, days (it scans descriptors)',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'The HTTP API: keys and limits' },
 );
