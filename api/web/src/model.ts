@@ -175,3 +175,45 @@ export function sumByKey<R extends { key: string; count: number }>(
   for (const r of rows) m.set(r.key, (m.get(r.key) ?? 0) + r.count);
   return [...m].map(([key, count]) => ({ key, count }));
 }
+
+export interface StatRow {
+  tMs?: number;
+  key: string;
+  count: number;
+}
+
+const num = (v: unknown): number | undefined => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+};
+
+/** Rows of a stats answer: a count, an optional bucket time and the grouping key. */
+export function statRows(answer: unknown, key: string): StatRow[] {
+  const rows = listOf<Record<string, unknown>>(answer, 'rows', 'stats', 'buckets', 'counts');
+  return rows.map((r) => {
+    const tMs = num(r.tMs ?? r.bucketMs ?? r.tsMs ?? r.hourMs ?? r.dayMs ?? r.bucket ?? r.t);
+    const row: StatRow = { key: String(r[key] ?? r.key ?? ''), count: num(r.count ?? r.hits ?? r.n) ?? 0 };
+    if (tMs !== undefined) row.tMs = tMs;
+    return row;
+  });
+}
+
+/** Bucket starts from the first to the last observed one, empty buckets included (they count 0). */
+export function bucketTimes(observed: readonly number[], stepMs: number): number[] {
+  if (!observed.length) return [];
+  const lo = Math.min(...observed);
+  const hi = Math.max(...observed);
+  const out = new Set(observed);
+  for (let x = lo; x <= hi && out.size < 10_000; x += stepMs) out.add(x);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** The board column of a task status (closed as a false positive counts as resolved). */
+export function columnOf(state: string): TaskState {
+  if ((TASK_STATES as readonly string[]).includes(state)) return state as TaskState;
+  return state.startsWith('closed') || state === 'duplicate' ? 'resolved' : 'open';
+}

@@ -29,9 +29,11 @@ function cellText(key: string, v: unknown): string {
 export function rowsTable(
   rows: Record<string, unknown>[],
   extra?: (r: Record<string, unknown>) => Node | null,
+  preferred: readonly string[] = [],
 ): HTMLElement | null {
   if (!rows.length) return null;
-  const cols: string[] = [];
+  // The preferred columns first (those present), then whatever else fits.
+  const cols: string[] = preferred.filter((k) => rows.some((r) => k in r));
   for (const r of rows.slice(0, 50))
     for (const k of Object.keys(r)) if (!cols.includes(k) && cols.length < MAX_COLS) cols.push(k);
   return h(
@@ -125,11 +127,12 @@ function listPanel(
   path: string,
   keys: string[],
   query: Query = { limit: 200 },
+  preferred: readonly string[] = [],
 ): void {
   void withStates(
     el,
     async () => listOf<Record<string, unknown>>(await ctx.api.get(path, query), ...keys),
-    (rows) => rowsTable(rows),
+    (rows) => rowsTable(rows, undefined, preferred),
   );
 }
 
@@ -163,11 +166,18 @@ export const adminView: View = (root, ctx) => {
   );
   if (tab === 'cases') casesPanel(ctx, body);
   else if (tab === 'audit')
-    listPanel(ctx, body, '/api/v1/audit', ['rows', 'entries'], {
-      from: Date.now() - 86_400_000,
-      to: Date.now() + 60_000,
-      limit: 200,
-    });
+    listPanel(
+      ctx,
+      body,
+      '/api/v1/audit',
+      ['rows', 'entries'],
+      {
+        from: Date.now() - 86_400_000,
+        to: Date.now() + 60_000,
+        limit: 200,
+      },
+      ['tsMs', 'keyId', 'role', 'org', 'endpoint', 'caseId', 'resultCount', 'status', 'filters'],
+    );
   else if (tab === 'quarantine')
     listPanel(ctx, body, '/api/v1/quarantine', ['items', 'rows', 'quarantine', 'messages']);
   else listPanel(ctx, body, '/api/v1/deadletters', ['items', 'jobs', 'deadletters', 'rows']);

@@ -8,16 +8,10 @@ import { type Ctx, cameraName, orgName, type View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
 import { fmtDuration, fmtTime } from '../format.js';
 import { type Key, t, tv } from '../i18n.js';
-import { listOf, TASK_STATES, type Task, type TaskState } from '../model.js';
+import { columnOf, listOf, TASK_STATES, type Task, type TaskState } from '../model.js';
 import { empty, errorBox, loading } from '../ui.js';
 
 type Action = 'accept' | 'resolve' | 'escalate';
-
-/** The board column of a task status (closed as a false positive counts as resolved). */
-export function columnOf(state: string): TaskState {
-  if ((TASK_STATES as readonly string[]).includes(state)) return state as TaskState;
-  return state.startsWith('closed') || state === 'duplicate' ? 'resolved' : 'open';
-}
 
 function actionsFor(state: TaskState): Action[] {
   if (state === 'open' || state === 'escalated') return ['accept', 'escalate'];
