@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NO_TEST_DATA, testDataDir } from '../../contracts/testdata.js';
-import { readImage } from '../frame.js';
+import { cropFrame, type RgbFrame, readImage } from '../frame.js';
 import { SessionCache } from '../onnx-session.js';
 import { openDetector } from '../runtime.js';
 import { BUILD_TIMEOUT_MS, builtModelsDir } from '../test-support.js';
@@ -78,5 +78,31 @@ describe.skipIf(!data)(`plate reader on ../shared/data/plates${data ? '' : ` (${
         (v) => p.box[0] >= v[0] - 1 && p.box[2] <= v[2] + 1 && p.box[1] >= v[1] - 1 && p.box[3] <= v[3] + 1,
       ),
     ).toBe(true);
+  }, 60_000);
+
+  it('reads a double-row plate (rows composed from a real plate: 沪B over S7821)', async () => {
+    // No double-row plate is in the media: cut the real yellow plate of huB_S7821 after "沪B"
+    // and stack the two parts as a double-row plate's upper and lower rows.
+    const full = await readImage(join(data!, 'plates/huB_S7821_yellow_truck.jpg'));
+    const [x1, y1, x2, y2] = [206, 141, 344, 181];
+    const cut = Math.round(x1 + (x2 - x1) * 0.3);
+    const top = cropFrame(full, x1, y1, cut, y2);
+    const bottom = cropFrame(full, cut, y1, x2, y2);
+    const W = bottom.width + 80;
+    const H = top.height + bottom.height + 80;
+    const bg = full.data.subarray(
+      ((y1 + 2) * full.width + x1 + 2) * 3,
+      ((y1 + 2) * full.width + x1 + 2) * 3 + 3,
+    );
+    const img: RgbFrame = { data: new Uint8Array(W * H * 3), width: W, height: H };
+    for (let i = 0; i < W * H; i++) img.data.set(bg, i * 3);
+    const put = (f: RgbFrame, ox: number, oy: number): void => {
+      for (let y = 0; y < f.height; y++)
+        img.data.set(f.data.subarray(y * f.width * 3, (y + 1) * f.width * 3), ((oy + y) * W + ox) * 3);
+    };
+    put(top, Math.round((W - top.width) / 2), 40);
+    put(bottom, 40, 40 + top.height);
+    const plates = await (await PlateReader.open({ modelsDir: dir, sessions })).readPlates(img);
+    expect(plates.map((p) => [p.text, p.rows])).toContainEqual(['沪BS7821', 2]);
   }, 60_000);
 });

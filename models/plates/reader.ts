@@ -213,6 +213,7 @@ export class PlateReader {
     };
     for (const [b, r] of reads) consider(r.text, r.score, b.box, 1);
     // Pairs: left+right on one line (a plate split at its separator), top+bottom (double row).
+    const stacked: Array<[TextBox, TextBox]> = [];
     for (const [a, ra] of reads) {
       for (const [b, rb] of reads) {
         if (a === b) continue;
@@ -236,8 +237,16 @@ export class PlateReader {
             (ra.score * ra.text.length + rb.score * rb.text.length) /
             Math.max(1, ra.text.length + rb.text.length);
           consider(ra.text + rb.text, s, union(a.box, b.box), 2);
+          stacked.push([a, b]);
         }
       }
+    }
+    // Double-row plates: the short upper row (province + letter) alone is often misread, so
+    // the two rows are also joined side by side and recognised as one line, as the plate
+    // detector path does.
+    for (const [a, b] of stacked) {
+      const r = await this.recog(await sideBySide(lineImage(f, a), lineImage(f, b)));
+      consider(r.text, r.score, union(a.box, b.box), 2);
     }
     return out;
   }
