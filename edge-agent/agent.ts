@@ -370,10 +370,13 @@ export class EdgeAgent {
 
   /** The retained status document. */
   statusDocument(state: 'online' | 'stopped' = 'online') {
-    const cameras: Record<string, Omit<SourceStatus, 'camera'>> = {};
-    for (const rt of this.cameras.values()) {
-      const { camera: _c, ...rest } = rt.status;
-      cameras[rt.id] = rest;
+    const cameras: Record<
+      string,
+      Omit<SourceStatus, 'camera'> & { framesProcessed: number; framesDropped: number }
+    > = {};
+    for (const c of this.cameraStats()) {
+      const { camera: _c, ...rest } = c.status;
+      cameras[c.id] = { ...rest, framesProcessed: c.framesProcessed, framesDropped: c.framesDropped };
     }
     return { v: 1, gateway: this.o.config.gateway.id, state, tsMs: Date.now(), cameras };
   }
@@ -402,10 +405,11 @@ export class EdgeAgent {
   cameraStats(): CameraStats[] {
     return [...this.cameras.values()].map((rt) => {
       const slot = this.scheduler.slot(rt.id);
+      const live = rt.source.status();
       return {
         id: rt.id,
-        status: rt.status,
-        framesIn: rt.status.framesIn,
+        status: { ...rt.status, framesIn: live.framesIn, lastFrameMs: live.lastFrameMs },
+        framesIn: live.framesIn,
         framesProcessed: rt.processed,
         framesDropped: slot?.dropped ?? 0,
         sightings: rt.sightings,
