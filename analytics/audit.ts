@@ -105,12 +105,17 @@ export interface AuditVerdict {
   rows: number;
   /** The first row of each broken chain that does not verify. */
   broken: Array<{ chain: string; seq: number; reason: string }>;
+  /**
+   * The last row of each chain. A hash chain cannot show that rows were cut off its end: compare
+   * these with a head recorded elsewhere (the API logs its head at every verification).
+   */
+  heads: Array<{ chain: string; seq: number; hash: string }>;
 }
 
 /** Recomputes every chain (streamed per chain in seq order). */
 export async function verifyAudit(store: Store): Promise<AuditVerdict> {
   const chains = await store.query<{ chain: string }>('SELECT DISTINCT chain FROM audit_log ORDER BY chain');
-  const verdict: AuditVerdict = { ok: true, chains: chains.length, rows: 0, broken: [] };
+  const verdict: AuditVerdict = { ok: true, chains: chains.length, rows: 0, broken: [], heads: [] };
   for (const { chain } of chains) {
     let prev = GENESIS;
     let expectSeq = 1;
@@ -146,6 +151,8 @@ export async function verifyAudit(store: Store): Promise<AuditVerdict> {
       prev = r.hash;
       expectSeq++;
     }
+    const last = rows[rows.length - 1];
+    if (last) verdict.heads.push({ chain, seq: Number(last.seq), hash: String(last.hash) });
   }
   return verdict;
 }

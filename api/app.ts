@@ -2,12 +2,13 @@
  * `buildApp(deps)`: the fastify app without a listening server (tests use `inject()`).
  * One plugin per resource under api/routes/. `server.ts` listens.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
 import type { Store } from '../analytics/store.js';
 import type { AlertEngine } from '../analytics/tasks/service.js';
+import type { IngestService } from '../ingest/service.js';
 import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
 import { AuditLog } from '../analytics/audit.js';
@@ -20,6 +21,7 @@ import { casesRoutes } from './routes/cases.js';
 import { cityRoutes } from './routes/city.js';
 import { healthRoutes } from './routes/health.js';
 import { hitsRoutes } from './routes/hits.js';
+import { ingestAdminRoutes } from './routes/ingest-admin.js';
 import { personsRoutes } from './routes/persons.js';
 import { snapshotsRoutes } from './routes/snapshots.js';
 import { streamRoutes } from './routes/stream.js';
@@ -42,6 +44,8 @@ export interface AppDeps {
   auditChain?: string;
   /** The clock (tests pass a fixed one). */
   now?: () => number;
+  /** The ingest tier when it runs in this process: dead letters (GET /api/v1/deadletters). */
+  ingest?: IngestService;
 }
 
 export function keysOf(deps: AppDeps): KeyRecord[] {
@@ -55,6 +59,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 2 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    // Router-level refusals (a path parameter past maxParamLength, a malformed URL) answer like
+    // every other bad input: 400 with a code, not fastify's own error shape.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as unknown as FastifyReply).status(400).send({ code: 'API_BAD_REQUEST', message: err.message });
+    },
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   await app.register(swagger, {
@@ -79,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, auditRoutes, cityRoutes]) {
         await v1.register(routes, { ctx });
       }
+      await v1.register(ingestAdminRoutes, { ctx, ...(deps.ingest ? { ingest: deps.ingest } : {}) });
       if (deps.alerts) for (const r of [tasksRoutes, streamRoutes]) await v1.register(r, { alerts: deps.alerts, store: deps.store, auditLog: ctx.audit, now });
     },
     { prefix: '/api/v1' },

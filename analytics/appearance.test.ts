@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { appearanceDescriptor, COLOUR_BIN, DESCRIPTOR_BYTES, decodeDescriptor, descriptorOfColours, encodeDescriptor, pixelBin } from './appearance.js';
+
+function crop(top: [number, number, number], bottom: [number, number, number], w = 20, h = 40): Uint8Array {
+  const d = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) d.set(y < h / 2 ? top : bottom, (y * w + x) * 3);
+  return d;
+}
+
+describe('pixelBin', () => {
+  it.each([
+    [[220, 20, 20], 'red'],
+    [[240, 140, 20], 'orange'],
+    [[230, 220, 30], 'yellow'],
+    [[30, 180, 40], 'green'],
+    [[30, 60, 220], 'blue'],
+    [[150, 40, 170], 'purple'],
+    [[10, 10, 10], 'black'],
+    [[250, 250, 250], 'white'],
+    [[90, 90, 92], 'grey'],
+  ] as const)('%j is %s', (rgb, colour) => expect(pixelBin(rgb[0], rgb[1], rgb[2])).toBe(COLOUR_BIN[colour]));
+});
+
+describe('appearanceDescriptor', () => {
+  it('puts the upper and lower clothing colours in their regions, each summing to 255', () => {
+    const d = appearanceDescriptor(crop([220, 20, 20], [30, 60, 220]), 20, 40);
+    expect(d.length).toBe(DESCRIPTOR_BYTES);
+    expect(d[COLOUR_BIN.red]).toBe(255);
+    expect(d[16 + COLOUR_BIN.blue]).toBe(255);
+    expect(d).toEqual(descriptorOfColours('red', 'blue'));
+  });
+  it('round-trips through base64 and rejects other lengths', () => {
+    const d = descriptorOfColours('white', 'black');
+    expect(decodeDescriptor(encodeDescriptor(d))).toEqual(d);
+    expect(encodeDescriptor(d)).toHaveLength(44);
+    expect(decodeDescriptor('AAAA')).toBeUndefined();
+  });
+  it('refuses a buffer smaller than the size it claims', () => {
+    expect(() => appearanceDescriptor(new Uint8Array(10), 20, 40)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The schema's promises, on real chDB: retried inserts (same dedup token) count once in every
+ * materialized view; the audit chain detects edits, deletions and reordering; the cluster
+ * rendering of the same migrations parses.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeHit } from '../contracts/fixtures.js';
+import { AuditLog, verifyAudit } from './audit.js';
+import { renderCluster } from './cluster.js';
+import { hitToRow } from './hit-rows.js';
+import { migrate, readMigrations } from './migrate.js';
+import { openStore, type Store } from './store.js';
+
+const VARS = { hitsDays: 30, snapshotsDays: 7, quarantineDays: 14 };
+let store: Store;
+
+beforeAll(async () => {
+  store = await openStore({ url: `chdb://${mkdtempSync(join(tmpdir(), 'xl-schema-'))}` });
+  await migrate(store, VARS);
+});
+afterAll(async () => store?.close());
+
+const count = async (q: string) => Number((await store.query<{ n: string }>(q))[0]?.n ?? 0);
+
+describe('materialized views', () => {
+  it('count a retried insert (same dedup token) once in every view', async () => {
+    const t = Date.now() - 7_200_000;
+    const place = { grid: 'grid-xh-01', orgPath: ['hz', 'xihu', 'xihu-lingyin', 'xihu-lingyin-maojiabu', 'grid-xh-01'] };
+    const hits = [
+      makeHit({ camera: 'cam-dedup', tsMs: t, type: 'vehicle', label: 'car', attrs: { plate: '浙A0DUP1', color: 'red' } }),
+      makeHit({ camera: 'cam-dedup', tsMs: t + 1, type: 'person', label: 'person', attrs: { upperColor: 'red', lowerColor: 'blue' }, appearance: Buffer.alloc(32, 7).toString('base64') }),
+    ];
+    const rows = hits.map((h) => hitToRow(h, place));
+    for (let i = 0; i < 3; i++) await store.insert('hits', rows, { dedupToken: 'job-42' });
+    await store.insert('hits', rows.slice(0, 1), { dedupToken: 'job-43' }); // a different job: counts
+    expect(await count("SELECT count() AS n FROM hits WHERE camera = 'cam-dedup'")).toBe(3);
+    expect(await count("SELECT sum(n) AS n FROM stats_hourly WHERE camera = 'cam-dedup'")).toBe(3);
+    expect(await count("SELECT count() AS n FROM plate_sightings WHERE plate = '浙A0DUP1'")).toBe(2);
+    expect(await count("SELECT sum(n) AS n FROM plates WHERE plate = '浙A0DUP1'")).toBe(2);
+    expect(await count("SELECT count() AS n FROM appearances WHERE camera = 'cam-dedup'")).toBe(1);
+    const [a] = await store.query<{ vec: number[]; district: string }>("SELECT vec, district FROM appearances WHERE camera = 'cam-dedup'");
+    expect(a).toEqual({ vec: Array(32).fill(7), district: 'xihu' });
+  });
+});
+
+describe('audit chain', () => {
+  it('verifies an intact chain and finds edited, deleted and forged rows', async () => {
+    const log = new AuditLog(store, 'unit');
+    for (let i = 0; i < 6; i++) {
+      await log.append({ tsMs: 1_700_000_000_000 + i, keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /vehicles', filters: { plate: `浙A${i}` }, caseId: 'C1', resultCount: i, status: 200 });
+    }
+    // A second writer of the same chain (a restart) continues it.
+    await new AuditLog(store, 'unit').append({ tsMs: 1_700_000_000_010, keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /hits', filters: {}, caseId: '', resultCount: 0, status: 200 });
+    expect(await verifyAudit(store)).toMatchObject({ ok: true, rows: 7, broken: [] });
+    const mutate = (q: string) => store.command(`${q} SETTINGS mutations_sync = 1`);
+    await mutate("ALTER TABLE audit_log UPDATE filters = '{\"plate\":\"浙B9\"}' WHERE chain = 'unit' AND seq = 3");
+    expect((await verifyAudit(store)).broken).toEqual([{ chain: 'unit', seq: 3, reason: expect.stringContaining('edited') }]);
+    await mutate("ALTER TABLE audit_log DELETE WHERE chain = 'unit' AND seq = 3");
+    expect((await verifyAudit(store)).broken[0]).toMatchObject({ seq: 4, reason: expect.stringContaining('missing') });
+    // Cutting the tail leaves a valid prefix: only the reported head shows it (compare with a head kept elsewhere).
+    await mutate("ALTER TABLE audit_log DELETE WHERE chain = 'unit' AND seq >= 4");
+    const v = await verifyAudit(store);
+    expect(v).toMatchObject({ ok: true, heads: [{ chain: 'unit', seq: 2 }] });
+  });
+});
+
+describe('cluster rendering', () => {
+  it('turns every table into Replicated *_local + Distributed, views onto locals, and parses', async () => {
+    const text = renderCluster(readMigrations(undefined, VARS), { cluster: 'xl', database: 'xueliang', vars: VARS });
+    for (const t of ['hits', 'plate_sightings', 'plates', 'stats_hourly', 'appearances', 'cases', 'audit_log']) {
+      expect(text).toMatch(new RegExp(`CREATE TABLE IF NOT EXISTS xueliang\\.${t}_local ON CLUSTER 'xl'[^;]*ENGINE = Replicated\\w*MergeTree\\('/clickhouse/tables/\\{shard\\}/xueliang/${t}_local', '\\{replica\\}'`));
+      expect(text).toContain(`CREATE TABLE IF NOT EXISTS xueliang.${t} ON CLUSTER 'xl' AS xueliang.${t}_local ENGINE = Distributed('xl', 'xueliang', '${t}_local'`);
+    }
+    expect(text).toMatch(/MATERIALIZED VIEW IF NOT EXISTS xueliang\.stats_hourly_mv ON CLUSTER 'xl' TO xueliang\.stats_hourly_local AS SELECT[^;]*FROM xueliang\.hits_local/);
+    expect(text).not.toContain('non_replicated_deduplication_window');
+    const statements = text.split(/;\n/).map((s) => s.replace(/^--.*$/gm, '').trim()).filter(Boolean);
+    expect(statements.length).toBeGreaterThan(20);
+    for (const s of statements) await expect(store.query(`EXPLAIN AST ${s}`), s.slice(0, 120)).resolves.toBeDefined();
+  });
+});
