@@ -190,7 +190,17 @@ export class PlateReader {
       const r = await this.recog(img);
       const plate = normalisePlate(r.text);
       if (plate && r.score >= this.minScore)
-        out.push({ text: plate.text, score: r.score, box: p.box, rows: p.rows });
+        out.push({
+          text: plate.text,
+          score: r.score,
+          box: [
+            Math.max(0, p.box[0]),
+            Math.max(0, p.box[1]),
+            Math.min(f.width, p.box[2]),
+            Math.min(f.height, p.box[3]),
+          ],
+          rows: p.rows,
+        });
     }
     return out;
   }
