@@ -66,7 +66,12 @@ export interface WorkerOptions {
 
 /** Writes one job: one INSERT per non-empty table, each with the job id as dedup token. */
 export async function writeJob(store: Store, job: BundleJob, jobId: string): Promise<void> {
-  await store.insert('hits', job.hits, { dedupToken: jobId });
+  // The views fed by `hits` (plates, stats, appearances) must drop a retried block too, or a
+  // retry double-counts (DESIGN §6 step 6; analytics/migrations/004_stats.sql).
+  await store.insert('hits', job.hits, {
+    dedupToken: jobId,
+    settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
+  });
   await store.insert('snapshots', job.snapshots, { dedupToken: jobId });
   await store.insert('quarantine', job.quarantine, { dedupToken: jobId });
 }
@@ -87,8 +92,8 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       prefix: o.prefix,
       concurrency: o.concurrency,
       // A crashed worker's job is taken over after this; the dedup token makes the re-run safe.
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
       maxStalledCount: 1_000,
       autorun: true,
     },

@@ -81,10 +81,12 @@ export class SpoolPublisher {
       o.log.info({ url: o.url }, 'connected to ingest');
       // Whatever was in flight may be lost with the old connection: send it all again, in order.
       this.inflight.clear();
+      // Send only once the ack subscription holds: an ack published before it would be lost
+      // (and the message resent after the timeout).
       client.subscribe(topics.ack(o.gateway), { qos: 1 }, (err) => {
         if (err) o.log.warn({ err: err.message }, 'ack subscription failed');
+        this.pump();
       });
-      this.pump();
     });
     client.on('offline', () => o.log.warn({ url: o.url }, 'ingest unreachable; spooling'));
     client.on('error', (e) => o.log.warn({ err: e.message }, 'mqtt error'));
@@ -104,6 +106,9 @@ export class SpoolPublisher {
       protocolVersion: 4,
       clean: false,
       reconnectPeriod: 1_000,
+      // A refused CONNACK (e.g. the endpoint restarting, or a password being rotated) must not
+      // end the gateway's retries: its spool is waiting.
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
       keepalive: 30,
       will: { topic: topics.status(o.gateway), payload: Buffer.from('offline'), qos: 1, retain: true },

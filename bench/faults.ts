@@ -1,0 +1,319 @@
+/**
+ * bench:faults (issue 5): while simulated gateways (real spool publishers on disk) publish
+ * at a steady rate, inject one fault per run and check afterwards, in the store, that every
+ * hit handed over was stored exactly once.
+ *
+ *   npm run bench:faults [-- --rate 2000 --seconds 12 --gateways 10 --json]
+ *
+ * (a) kill -9 the ingest worker process and start a new one; (b) kill -9 the ingest
+ * (receiver) process and restart it; (c) kill -9 Redis (AOF, appendfsync always) and
+ * restart it; (d) kill -9 the broker (Mosquitto, broker mode) and restart it; (e) the store
+ * fails every insert for a while (a worker in this process over a failing store wrapper).
+ * Ingest runs as `xueliang ingest --role receiver|worker` child processes on one Redis and
+ * one chDB folder. recoveredMs: from the fault until the gateways' unacked backlog and the
+ * queue backlog are back to their level before the fault. The last line is one JSON object.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { stringify } from 'yaml';
+import { migrate } from '../analytics/migrate.js';
+import { openStore, type Store } from '../analytics/store.js';
+import { loadCityConfig } from '../contracts/config/index.js';
+import { silentLogger } from '../contracts/log.js';
+import { projectRoot } from '../contracts/testdata.js';
+import { openQueue } from '../ingest/jobs.js';
+import { startIngest } from '../ingest/service.js';
+import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';
+import {
+  freePort,
+  type GatewayProgress,
+  mosquittoProc,
+  type Proc,
+  redisProc,
+  runGateways,
+  waitFor,
+} from './ingest-kit.js';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '12' },
+    gateways: { type: 'string', default: '10' },
+    only: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const G = Number(values.gateways);
+const say = (s: string) => process.stderr.write(`${s}\n`);
+
+const dir = mkdtempSync(join(tmpdir(), 'xl-faults-'));
+const chPath = join(dir, 'ch');
+const cityFile = join(dir, 'city.yaml');
+const PREFIX = 'faults';
+
+/** A `xueliang ingest` child process that can be killed and started again. */
+function ingestProc(args: string[]): Proc {
+  let child: ChildProcess | undefined;
+  return {
+    url: '',
+    port: 0,
+    async start() {
+      const c = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(projectRoot, 'bin/xueliang.js'),
+          'ingest',
+          ...args,
+          '--config',
+          cityFile,
+          '--data',
+          dir,
+          '--log-level',
+          'warn',
+        ],
+        {
+          cwd: projectRoot,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      child = c;
+      let out = '';
+      c.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      if (!(await waitFor(() => out.includes('is up'), 60_000)))
+        throw new Error(`ingest ${args.join(' ')} did not start`);
+    },
+    async stop(signal: NodeJS.Signals = 'SIGKILL') {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill(signal);
+      });
+    },
+  };
+}
+
+interface FaultResult {
+  fault: string;
+  recoveredMs: number;
+  published: number;
+  stored: number;
+  lost: number;
+  duplicated: number;
+  resent: number;
+}
+
+async function main(): Promise<void> {
+  const redis = await redisProc(join(dir, 'redis'));
+  await redis.start();
+  const raw = testCityRaw({
+    gateways: G,
+    camerasPerGateway: 1,
+    prefix: PREFIX,
+    ingest: { backoffMs: 200, attempts: 20 },
+  });
+  writeFileSync(cityFile, stringify({ ...raw, redis: { url: redis.url, prefix: PREFIX } }));
+  const config = loadCityConfig(cityFile);
+  // The schema first, from this process; then the folder belongs to one worker at a time.
+  const boot = await openStore({ url: `chdb://${chPath}` });
+  await migrate(boot, { hitsDays: 3650, snapshotsDays: 7, quarantineDays: 14 });
+  await boot.close();
+
+  const qConn = new Redis(redis.url, { maxRetriesPerRequest: null });
+  qConn.on('error', () => {});
+  const queue = openQueue(qConn, PREFIX);
+  const backlog = async () => {
+    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    return Object.values(c).reduce((a, b) => a + b, 0);
+  };
+  const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
+  const handed: Record<string, { published: number; resent: number; recoveredMs: number }> = {};
+
+  /** One run: steady publishing, the fault at 1/3 of the run, wait until all acked and stored. */
+  async function run(fault: string, mqttUrl: string, inject: () => Promise<void>): Promise<void> {
+    say(`fault ${fault}: ${RATE} hits/s for ${SECONDS} s`);
+    let latest: GatewayProgress | undefined;
+    const sim = runGateways(
+      {
+        url: mqttUrl,
+        gateways: gws,
+        passwords: gws.map(gatewayPassword),
+        cameras: gws.map((_, i) => cameraId(i, 0)),
+        hits: RATE * SECONDS,
+        ratePerSec: RATE,
+        flushMs: 200,
+        ackTimeoutMs: 5_000,
+        tag: `fault-${fault}`,
+        spoolDir: join(dir, 'spools', fault),
+        progressMs: 100,
+        logLevel: 'warn',
+      },
+      (p) => {
+        latest = p;
+      },
+    );
+    await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
+    const before = { spooled: latest?.spooled ?? 0, queue: await backlog() };
+    const t0 = Date.now();
+    await inject();
+    // Caught up: the gateways' unacked backlog and the queue are back to their earlier level.
+    await waitFor(
+      async () =>
+        Date.now() - t0 > 300 &&
+        (latest?.spooled ?? 1e9) <= before.spooled + G &&
+        (await backlog()) <= before.queue + 1,
+      180_000,
+      50,
+    );
+    const recoveredMs = Date.now() - t0;
+    const r = await sim.done;
+    await sim.stop();
+    await waitFor(async () => (await backlog()) === 0, 180_000);
+    handed[fault] = { published: r.handedOver, resent: r.resent, recoveredMs };
+    say(`  recovered in ${recoveredMs} ms; ${r.handedOver} hits handed over, ${r.resent} messages resent`);
+  }
+
+  const mqttPort = await freePort();
+  const embeddedUrl = `mqtt://127.0.0.1:${mqttPort}`;
+  const worker = ingestProc([
+    '--role',
+    'worker',
+    '--redis-url',
+    redis.url,
+    '--clickhouse',
+    `chdb://${chPath}`,
+  ]);
+  const receiver = ingestProc([
+    '--role',
+    'receiver',
+    '--redis-url',
+    redis.url,
+    '--mqtt-port',
+    String(mqttPort),
+  ]);
+  const want = (f: string) => !values.only || values.only.split(',').includes(f);
+  await worker.start();
+  await receiver.start();
+
+  if (want('a'))
+    await run('a', embeddedUrl, async () => {
+      await worker.stop('SIGKILL');
+      await worker.start();
+    });
+  if (want('b'))
+    await run('b', embeddedUrl, async () => {
+      await receiver.stop('SIGKILL');
+      await receiver.start();
+    });
+  if (want('c'))
+    await run('c', embeddedUrl, async () => {
+      await redis.stop('SIGKILL');
+      await redis.start();
+    });
+  await receiver.stop('SIGTERM');
+
+  if (want('d')) {
+    const mosq: Proc = await mosquittoProc(join(dir, 'mosquitto'));
+    await mosq.start();
+    const brokerReceiver = ingestProc([
+      '--role',
+      'receiver',
+      '--redis-url',
+      redis.url,
+      '--mqtt-url',
+      mosq.url,
+    ]);
+    await brokerReceiver.start();
+    await run('d', mosq.url, async () => {
+      await mosq.stop('SIGKILL');
+      await mosq.start();
+    });
+    await brokerReceiver.stop('SIGTERM');
+    await mosq.stop('SIGTERM');
+  }
+  await worker.stop('SIGTERM');
+
+  if (want('e')) {
+    // The worker in this process, over a store whose inserts fail during the fault window.
+    const real = await openStore({ url: `chdb://${chPath}` });
+    let failing = false;
+    const flaky: Store = {
+      ...real,
+      async insert(table, rows, o) {
+        if (failing) throw new Error('injected: store unavailable');
+        return real.insert(table, rows, o);
+      },
+    };
+    const w = await startIngest({
+      config,
+      store: flaky,
+      redisUrl: redis.url,
+      log: silentLogger(),
+      registry: new Registry(),
+      open: false,
+      role: 'worker',
+      mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+    });
+    await receiver.start();
+    await run('e', embeddedUrl, async () => {
+      failing = true;
+      await new Promise((r) => setTimeout(r, 3_000));
+      failing = false;
+    });
+    await receiver.stop('SIGTERM');
+    await w.close();
+    await real.close();
+  }
+
+  await queue.close();
+  qConn.disconnect();
+  const store = await openStore({ url: `chdb://${chPath}` });
+  const results: FaultResult[] = [];
+  for (const [fault, h] of Object.entries(handed)) {
+    const [r] = await store.query<{ n: number; u: number }>(
+      'SELECT count() AS n, uniqExact(id) AS u FROM hits WHERE model = {tag:String}',
+      { tag: `fault-${fault}` },
+    );
+    const n = Number(r?.n ?? 0);
+    const u = Number(r?.u ?? 0);
+    results.push({
+      fault,
+      recoveredMs: h.recoveredMs,
+      published: h.published,
+      stored: u,
+      lost: h.published - u,
+      duplicated: n - u,
+      resent: h.resent,
+    });
+  }
+  const quarantined = await store.query<{ n: number }>('SELECT count() AS n FROM quarantine');
+  await store.close();
+  await redis.stop('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+  const out = {
+    rateHitsPerSec: RATE,
+    seconds: SECONDS,
+    gateways: G,
+    faults: results,
+    quarantined: Number(quarantined[0]?.n ?? 0),
+  };
+  if (!values.json) say(JSON.stringify(out, null, 2));
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+  process.exit(results.every((r) => r.lost === 0 && r.duplicated === 0) ? 0 : 1);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

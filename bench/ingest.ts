@@ -1,0 +1,191 @@
+/**
+ * bench:ingest (issue 5): simulated gateways (real spool publishers, in a worker thread)
+ * publish hits in envelopes through the real path — the embedded aedes endpoint, or a
+ * running Mosquitto with --mode broker — into Redis (AOF, appendfsync always) and chDB.
+ *
+ *   npm run bench:ingest -- --hits 1000000 --gateways 200 [--mode embedded|broker] [--json]
+ *
+ * Phase 1 publishes --hits as fast as acks allow: hitsPerSec = hits / (first hand-over →
+ * last hit stored). Phase 2 publishes at --latency-rate hits/s for --latency-seconds:
+ * publishToQueryableMs = time from a hit's hand-over to the publisher until the INSERT
+ * holding it returned (it is queryable then). Then the same kind of rows are inserted
+ * straight into the same table (with the views it feeds) in INSERTs of the same size: rawStoreHitsPerSec, and ratio =
+ * hitsPerSec / rawStoreHitsPerSec. lost and duplicated are counted in the store by hit id.
+ * The last line is one JSON object.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Registry } from 'prom-client';
+import { hitToRow } from '../analytics/hit-rows.js';
+import { migrate } from '../analytics/migrate.js';
+import { openStore } from '../analytics/store.js';
+import { loadCityConfig } from '../contracts/config/index.js';
+import { makeHit } from '../contracts/fixtures.js';
+import { rootLogger, setLogLevel } from '../contracts/log.js';
+import { startIngest } from '../ingest/service.js';
+import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';
+import { redisProc, runGateways, waitFor } from './ingest-kit.js';
+
+const { values } = parseArgs({
+  options: {
+    hits: { type: 'string', default: '100000' },
+    gateways: { type: 'string', default: '50' },
+    mode: { type: 'string', default: 'embedded' },
+    'broker-url': { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+    'latency-rate': { type: 'string', default: '5000' },
+    'latency-seconds': { type: 'string', default: '20' },
+    'raw-rows': { type: 'string', default: '500000' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.hits);
+const G = Number(values.gateways);
+const mode = values.mode === 'broker' ? 'broker' : 'embedded';
+const latRate = Number(values['latency-rate']);
+const latSeconds = Number(values['latency-seconds']);
+const say = (s: string) => process.stderr.write(`${s}\n`);
+
+function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'xl-bench-ingest-'));
+  const redis = await redisProc(join(dir, 'redis'));
+  await redis.start();
+  setLogLevel('warn');
+  const log = rootLogger();
+  say(`hashing ${G} gateway passwords (scrypt)…`);
+  const raw = testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' });
+  const config = loadCityConfig(undefined, {}, { ...raw, redis: { url: redis.url, prefix: 'bench' } });
+  const store = await openStore({ url: `chdb://${join(dir, 'ch')}` });
+  await migrate(store, { hitsDays: 3650, snapshotsDays: 7, quarantineDays: 14 });
+  const counts: Record<string, number> = {};
+  let lastStoredMs = 0;
+  const latencies: number[] = [];
+  const ingest = await startIngest({
+    config,
+    store,
+    redisUrl: redis.url,
+    log,
+    registry: new Registry(),
+    open: false,
+    mqtt:
+      mode === 'embedded'
+        ? { mode: 'embedded', host: '127.0.0.1', port: 0 }
+        : { mode: 'broker', url: values['broker-url'] as string },
+    onStored: (job) => {
+      const now = Date.now();
+      for (const h of job.hits) {
+        counts[h.model] = (counts[h.model] ?? 0) + 1;
+        if (h.model === 'bench-lat') latencies.push(now - h.ts);
+      }
+      lastStoredMs = now;
+    },
+  });
+  const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
+  const sim = {
+    url: ingest.mqttUrl,
+    gateways: gws,
+    passwords: gws.map(gatewayPassword),
+    cameras: gws.map((_, i) => cameraId(i, 0)),
+    flushMs: 200,
+    ackTimeoutMs: 15_000,
+  };
+
+  say(`phase 1: ${N} hits from ${G} gateways, ${mode}, as fast as acks allow`);
+  let last = 0;
+  const p1 = runGateways({ ...sim, hits: N, ratePerSec: 0, tag: 'bench-tp' }, (p) => {
+    say(
+      `  handed ${p.handedOver}, acked msgs ${p.acked}, stored ${counts['bench-tp'] ?? 0} (+${(counts['bench-tp'] ?? 0) - last}/s)`,
+    );
+    last = counts['bench-tp'] ?? 0;
+  });
+  const r1 = await p1.done;
+  await p1.stop();
+  await waitFor(() => (counts['bench-tp'] ?? 0) >= N, 120_000);
+  const tpEnd = lastStoredMs;
+  const hitsPerSec = N / ((tpEnd - r1.firstMs) / 1000);
+  say(`  ${Math.round(hitsPerSec)} hits/s (published ${r1.published} messages, resent ${r1.resent})`);
+
+  const latN = latRate * latSeconds;
+  say(`phase 2: ${latRate} hits/s for ${latSeconds} s`);
+  const p2 = runGateways({ ...sim, hits: latN, ratePerSec: latRate, tag: 'bench-lat' });
+  const r2 = await p2.done;
+  await p2.stop();
+  await waitFor(() => (counts['bench-lat'] ?? 0) >= latN, 60_000);
+  const achievedRate = latN / ((r2.lastHandedMs - r2.firstMs) / 1000);
+
+  const stats = ingest.stats();
+  await ingest.close();
+  const verify = async (tag: string) => {
+    const [r] = await store.query<{ n: number; u: number }>(
+      'SELECT count() AS n, uniqExact(id) AS u FROM hits WHERE model = {tag:String}',
+      { tag },
+    );
+    return { rows: Number(r?.n ?? 0), unique: Number(r?.u ?? 0) };
+  };
+  const v1 = await verify('bench-tp');
+  const v2 = await verify('bench-lat');
+
+  const rawRows = Math.min(N, Number(values['raw-rows']));
+  say(
+    `raw store: ${rawRows} rows straight into hits (with its views), ${config.ingest.bundleMaxHits} per INSERT`,
+  );
+  const batch = config.ingest.bundleMaxHits;
+  let rawMs = 0;
+  for (let done = 0, k = 0; done < rawRows; done += batch, k++) {
+    const rows = Array.from({ length: Math.min(batch, rawRows - done) }, (_, j) =>
+      hitToRow(makeHit({ gateway: gws[j % G]!, camera: cameraId(j % G, 0), model: 'bench-raw' }), {
+        grid: `grid-${j % G}`,
+        orgPath: ['city', 'county', `grid-${j % G}`],
+      }),
+    );
+    const t = performance.now();
+    await store.insert('hits', rows, {
+      dedupToken: `raw-${k}`,
+      settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
+    });
+    rawMs += performance.now() - t;
+  }
+  const rawStoreHitsPerSec = rawRows / (rawMs / 1000);
+  await store.close();
+  await redis.stop('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+
+  const published = r1.handedOver + r2.handedOver;
+  const unique = v1.unique + v2.unique;
+  const result = {
+    mode,
+    gateways: G,
+    hits: N,
+    hitsPerSec: Math.round(hitsPerSec),
+    publishToQueryableMs: {
+      p50: pct(latencies, 50),
+      p99: pct(latencies, 99),
+      rateHitsPerSec: Math.round(achievedRate),
+      samples: latencies.length,
+    },
+    published,
+    stored: unique,
+    lost: published - unique,
+    duplicated: v1.rows + v2.rows - unique,
+    rawStoreHitsPerSec: Math.round(rawStoreHitsPerSec),
+    ratio: Math.round((hitsPerSec / rawStoreHitsPerSec) * 1000) / 1000,
+    messagesResent: r1.resent + r2.resent,
+    duplicatesDropped: stats.duplicatesDropped,
+    rejected: stats.rejected,
+  };
+  if (!values.json) say(JSON.stringify(result, null, 2));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
