@@ -162,9 +162,12 @@ export class CameraPipeline {
       if (p) profiles.push(p);
     }
     profiles.push(...this.profiles.due(f.tsMs));
-    profiles.push(...this.profiles.evictStale(f.tsMs, this.o.config.tracker.lostTrackMs * STALE_MS_FACTOR));
+    const stale = this.profiles.evictStale(f.tsMs, this.o.config.tracker.lostTrackMs * STALE_MS_FACTOR);
+    profiles.push(...stale);
     for (const p of profiles) await this.sightingHit(p, out);
     for (const id of ended) this.forget(id);
+    // A profile gone stale without an `ended` event (a safety net): its crops go with it.
+    for (const p of stale) this.forget(p.trackId);
     out.publishMs = performance.now() - t2;
     return out;
   }
