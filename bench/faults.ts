@@ -10,8 +10,9 @@
  * restart it; (d) kill -9 the broker (Mosquitto, broker mode) and restart it; (e) the store
  * fails every insert for a while (a worker in this process over a failing store wrapper).
  * Ingest runs as `xueliang ingest --role receiver|worker` child processes on one Redis and
- * one chDB folder. recoveredMs: from the fault until the gateways' unacked backlog and the
- * queue backlog are back to their level before the fault. The last line is one JSON object.
+ * one chDB folder. recoveredMs: from the fault until every gateway's oldest unacked message is
+ * younger than 1.5 s again and the queue backlog is back to its level before the fault. The
+ * last line is one JSON object.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +58,8 @@ const dir = mkdtempSync(join(tmpdir(), 'xl-faults-'));
 const chPath = join(dir, 'ch');
 const cityFile = join(dir, 'city.yaml');
 const PREFIX = 'faults';
+/** Oldest unacked message age below which a run counts as caught up, ms. */
+const RECOVERED_AGE_MS = 1_500;
 
 /** A `xueliang ingest` child process that can be killed and started again. */
 function ingestProc(args: string[]): Proc {
@@ -164,18 +167,22 @@ async function main(): Promise<void> {
       },
     );
     await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
-    const before = { spooled: latest?.spooled ?? 0, queue: await backlog() };
+    const before = { queue: await backlog() };
     const t0 = Date.now();
     await inject();
-    // Caught up: the gateways' unacked backlog and the queue are back to their earlier level.
+    const injectedMs = Date.now() - t0;
+    // Caught up: every gateway's oldest unacked message is younger than RECOVERED_AGE_MS again
+    // (normally flushMs plus the ack round trip), and the queue is back to its earlier level.
     await waitFor(
       async () =>
         Date.now() - t0 > 300 &&
-        (latest?.spooled ?? 1e9) <= before.spooled + G &&
+        (latest?.atMs ?? 0) > t0 &&
+        (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS &&
         (await backlog()) <= before.queue + 1,
-      180_000,
+      300_000,
       50,
     );
+    say(`  fault injected and restarted in ${injectedMs} ms`);
     const recoveredMs = Date.now() - t0;
     const r = await sim.done;
     await sim.stop();

@@ -71,7 +71,15 @@ async function main(): Promise<void> {
     const st = pubs.map((p) => p.stats());
     const acked = st.reduce((n, x) => n + x.acked, 0);
     const spooled = st.reduce((n, x) => n + x.spooled, 0);
-    parentPort?.postMessage({ type: 'progress', handedOver: handed, acked, spooled, atMs: Date.now() });
+    const oldestUnackedMs = Math.max(0, ...st.map((x) => x.oldestUnackedMs));
+    parentPort?.postMessage({
+      type: 'progress',
+      handedOver: handed,
+      acked,
+      spooled,
+      oldestUnackedMs,
+      atMs: Date.now(),
+    });
   }, o.progressMs ?? 1_000);
   while (handed < o.hits) {
     const due =

@@ -152,6 +152,8 @@ export interface GatewayProgress {
   acked: number;
   /** Unacked messages in all spools. */
   spooled: number;
+  /** Age of the oldest unacked message over all gateways, ms. */
+  oldestUnackedMs: number;
   atMs: number;
 }
 

@@ -47,6 +47,8 @@ export interface PublisherStats {
   droppedHits: number;
   droppedSnaps: number;
   connected: boolean;
+  /** Age of the oldest unacked message, ms (0 when none): how far behind the acks are. */
+  oldestUnackedMs: number;
 }
 
 export class SpoolPublisher {
@@ -55,6 +57,8 @@ export class SpoolPublisher {
   private readonly inflight = new Map<string, number>();
   private readonly st = { published: 0, resent: 0, acked: 0 };
   private readonly everSent = new Set<string>();
+  /** When each unacked message entered the spool (insertion order: oldest first); evicted on ack or drop. */
+  private readonly since = new Map<string, number>();
   private flushTimer: NodeJS.Timeout;
   private resendTimer: NodeJS.Timeout;
   private pumping = false;
@@ -72,6 +76,8 @@ export class SpoolPublisher {
     this.maxInflight = o.maxInflight ?? 256;
     this.maxHits = o.maxHitsPerEnvelope ?? 1_000;
     this.m = o.registry ? metrics(o.registry) : undefined;
+    const started = Date.now();
+    for (const e of o.spool.entries()) this.since.set(e.id, started);
     this.flushTimer = setInterval(
       () => void this.flush().catch((e: unknown) => o.log.error({ err: String(e) }, 'flush failed')),
       o.flushMs,
@@ -152,7 +158,16 @@ export class SpoolPublisher {
       droppedHits: s.droppedHits,
       droppedSnaps: s.droppedSnaps,
       connected: this.client.connected,
+      oldestUnackedMs: this.oldestUnackedMs(),
     };
+  }
+
+  private oldestUnackedMs(): number {
+    for (const [id, at] of this.since) {
+      if (this.o.spool.has(id)) return Date.now() - at;
+      this.since.delete(id);
+    }
+    return 0;
   }
 
   /** True when every hit handed over has been acked. */
@@ -180,8 +195,10 @@ export class SpoolPublisher {
 
   private async spool(m: Parameters<Spool['append']>[0]): Promise<void> {
     const dropped = await this.o.spool.append(m);
+    if (!this.since.has(m.id)) this.since.set(m.id, Date.now());
     for (const d of dropped) {
       this.inflight.delete(d.id);
+      this.since.delete(d.id);
       this.m?.dropped.inc({ kind: d.kind });
       this.o.log.warn({ id: d.id, kind: d.kind }, 'spool full: dropped the oldest message');
     }
@@ -189,7 +206,10 @@ export class SpoolPublisher {
   }
 
   private async onAck(ids: string[]): Promise<void> {
-    for (const id of ids) this.inflight.delete(id);
+    for (const id of ids) {
+      this.inflight.delete(id);
+      this.since.delete(id);
+    }
     const n = await this.o.spool.remove(ids);
     this.st.acked += n;
     this.m?.acked.inc(n);
