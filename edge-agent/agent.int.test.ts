@@ -94,7 +94,7 @@ describe.skipIf(!data || !!noBroker)('edge agent on real footage', () => {
         await freePort(),
       );
       hits = run.tap.list();
-    }, 300_000);
+    }, 600_000);
 
     it('decodes every frame and drops none (lossless file source)', () => {
       expect(run.stats.framesIn).toBeGreaterThanOrEqual(395);
@@ -187,7 +187,7 @@ describe.skipIf(!data || !!noBroker)('edge agent on real footage', () => {
         ],
       });
       hits = run.tap.list();
-    }, 300_000);
+    }, 600_000);
 
     it('yields vehicle sightings with vehicle types and colours', () => {
       const vehicles = hits.filter((h) => h.kind === 'sighting' && h.type === 'vehicle');
