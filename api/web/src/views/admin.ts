@@ -179,7 +179,24 @@ export const adminView: View = (root, ctx) => {
       ['tsMs', 'keyId', 'role', 'org', 'endpoint', 'caseId', 'resultCount', 'status', 'filters'],
     );
   else if (tab === 'quarantine')
-    listPanel(ctx, body, '/api/v1/quarantine', ['items', 'rows', 'quarantine', 'messages']);
-  else listPanel(ctx, body, '/api/v1/deadletters', ['items', 'jobs', 'deadletters', 'rows']);
+    listPanel(
+      ctx,
+      body,
+      '/api/v1/quarantine',
+      ['items'],
+      { from: Date.now() - 86_400_000, to: Date.now() + 60_000, limit: 200 },
+      ['tsMs', 'gateway', 'topic', 'reason', 'detail', 'rawBytes', 'raw'],
+    );
+  else
+    listPanel(ctx, body, '/api/v1/deadletters', ['items'], { limit: 200 }, [
+      'jobId',
+      'failedReason',
+      'attemptsMade',
+      'hits',
+      'snapshots',
+      'quarantine',
+      'firstMs',
+      'finishedOn',
+    ]);
   return undefined;
 };

@@ -8,7 +8,8 @@ import { type Ctx, cameraName, orgName, type View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
 import { fmtDuration, fmtTime } from '../format.js';
 import { type Key, t, tv } from '../i18n.js';
-import { columnOf, listOf, TASK_STATES, type Task, type TaskState } from '../model.js';
+import { columnOf, type HitLike, listOf, TASK_STATES, type Task, type TaskState } from '../model.js';
+import { hitCanvas } from '../snapshot.js';
 import { empty, errorBox, loading } from '../ui.js';
 
 type Action = 'accept' | 'resolve' | 'escalate';
@@ -69,16 +70,38 @@ function taskCard(ctx: Ctx, task: Task, act: (task: Task, a: Action) => void): H
   const col = columnOf(task.status);
   const deadline = task.deadlineMs;
   const overdue = typeof deadline === 'number' && col !== 'resolved' && deadline < Date.now();
+  // The newest snapshot of the task (tasks keep hit ids and snapshots, not boxes).
+  const thumb = task.snapshot
+    ? hitCanvas(
+        ctx.api,
+        {
+          v: 1,
+          id: task.id,
+          tsMs: task.updatedMs ?? 0,
+          gateway: '',
+          camera: task.camera ?? '',
+          kind: 'event',
+          type: (task.type ?? 'zone_intrusion') as HitLike['type'],
+          label: 'event',
+          score: 1,
+          snapshot: task.snapshot,
+        },
+        160,
+        120,
+        taskTitle(task),
+      )
+    : null;
   return h(
     'article',
     { className: `task s-${col}`, dataset: { task: task.id, status: task.status } },
     h('h3', null, taskTitle(task)),
+    thumb,
     h(
       'dl',
       { className: 'attrs' },
       task.camera ? [h('dt', null, t('camera')), h('dd', null, cameraName(ctx, task.camera))] : null,
       task.grid || task.org
-        ? [h('dt', null, t('grid')), h('dd', null, orgName(ctx, task.org ?? task.grid))]
+        ? [h('dt', null, t('org')), h('dd', null, orgName(ctx, task.org ?? task.grid))]
         : null,
       task.openedMs ? [h('dt', null, t('time')), h('dd', null, fmtTime(task.openedMs))] : null,
       task.acceptedBy ? [h('dt', null, t('accepted')), h('dd', null, task.acceptedBy)] : null,
