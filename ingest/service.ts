@@ -140,6 +140,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       dedup,
       maxHits: cfg.bundleMaxHits,
       maxMs: cfg.bundleMaxMs,
+      holdMs: cfg.bundleHoldMs,
       maxBytes: cfg.bundleMaxBytes,
       maxQueuedJobs: cfg.maxQueuedJobs,
       attempts: cfg.attempts,

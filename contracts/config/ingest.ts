@@ -20,6 +20,13 @@ export const IngestSection = T.Object(
       default: 200,
       description: 'Longest a hit waits for its bundle to fill, ms',
     }),
+    bundleHoldMs: T.Integer({
+      minimum: 1,
+      maximum: 60_000,
+      default: 1_000,
+      description:
+        'While jobs wait in the queue (the writers are behind), an open bundle keeps filling for up to this long instead of bundleMaxMs: fewer, larger INSERTs',
+    }),
     bundleMaxBytes: T.Integer({
       minimum: 64 * 1024,
       maximum: 256 * 1024 * 1024,

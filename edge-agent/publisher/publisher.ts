@@ -16,6 +16,9 @@ import { topics } from '../../contracts/topics.js';
 import { parseAck } from '../../ingest/ack.js';
 import type { Spool } from './spool.js';
 
+/** A client with no connection attempt for this long is told to reconnect, ms. */
+const WATCHDOG_MS = 5_000;
+
 export interface PublisherOptions {
   gateway: string;
   url: string;
@@ -61,6 +64,9 @@ export class SpoolPublisher {
   private readonly since = new Map<string, number>();
   private flushTimer: NodeJS.Timeout;
   private resendTimer: NodeJS.Timeout;
+  private watchdog: NodeJS.Timeout;
+  /** Last connection attempt or state change, epoch ms. */
+  private lastAttemptMs = Date.now();
   private pumping = false;
   private pumpAgain = false;
   private closed = false;
@@ -95,6 +101,19 @@ export class SpoolPublisher {
       });
     });
     client.on('offline', () => o.log.warn({ url: o.url }, 'ingest unreachable; spooling'));
+    for (const ev of ['connect', 'reconnect', 'close'] as const) {
+      client.on(ev, () => {
+        this.lastAttemptMs = Date.now();
+      });
+    }
+    // Seen in bench:faults (mqtt.js 5.16): after the endpoint was killed and restarted, a client
+    // sometimes stopped retrying without an error. A gateway must never stop: kick it.
+    this.watchdog = setInterval(() => {
+      if (this.closed || client.connected || Date.now() - this.lastAttemptMs < WATCHDOG_MS) return;
+      o.log.warn({ url: o.url }, 'no connection attempt for a while: reconnecting');
+      this.lastAttemptMs = Date.now();
+      client.reconnect();
+    }, WATCHDOG_MS / 2);
     client.on('error', (e) => o.log.warn({ err: e.message }, 'mqtt error'));
     client.on('message', (topic, payload) => {
       if (topic !== topics.ack(o.gateway)) return;
@@ -182,6 +201,7 @@ export class SpoolPublisher {
     this.closed = true;
     clearInterval(this.flushTimer);
     clearInterval(this.resendTimer);
+    clearInterval(this.watchdog);
     await this.client.endAsync();
   }
 
@@ -190,6 +210,7 @@ export class SpoolPublisher {
     this.closed = true;
     clearInterval(this.flushTimer);
     clearInterval(this.resendTimer);
+    clearInterval(this.watchdog);
     this.client.end(true);
   }
 
