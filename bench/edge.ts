@@ -1,8 +1,9 @@
 /**
- * Edge benchmark (`npm run bench:edge [-- --json] [--threads N] [--model NAME] [--window S]`).
+ * Edge benchmark (`npm run bench:edge [-- --json] [--threads N] [--concurrency N] [--model NAME] [--window S]`).
  *
  * In one process, against a private Mosquitto and a tap that acks like ingest:
- * 1. detector-only throughput: `detect()` back to back on decoded frames of the clip
+ * 1. detector-only throughput: `detect()` back to back (`--concurrency` calls in flight, as
+ *    the agent runs it) on decoded frames of the clip
  *    (measured before and after the pipeline runs; the mean is the reference);
  * 2. pipeline throughput: the whole agent (ffmpeg → slots → detector → tracker, rules,
  *    attributes → snapshots → spool → MQTT) on 4 looped file cameras read losslessly
@@ -33,7 +34,8 @@ import { SessionCache } from '../models/onnx-session.js';
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    threads: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '1' },
     model: { type: 'string', default: DEFAULT_DETECTOR },
     'models-dir': { type: 'string' },
     window: { type: 'string', default: '20' },
@@ -42,6 +44,7 @@ const { values } = parseArgs({
   },
 });
 const threads = Number(values.threads);
+const concurrency = Math.max(1, Number(values.concurrency));
 const windowS = Math.max(5, Number(values.window));
 const W = Number(values.width);
 const H = Number(values.height);
@@ -99,11 +102,15 @@ async function decodeFrames(n: number): Promise<CameraFrame[]> {
   return frames;
 }
 
+/** Frames per second of `detect()` alone, `concurrency` calls in flight (as the agent runs it). */
 async function detectorOnly(det: OnnxDetector, frames: CameraFrame[], seconds: number): Promise<number> {
   for (let i = 0; i < 3; i++) await det.detect(frames[i % frames.length]!.frame);
   const t0 = performance.now();
   let n = 0;
-  while (performance.now() - t0 < seconds * 1000) await det.detect(frames[n++ % frames.length]!.frame);
+  const worker = async () => {
+    while (performance.now() - t0 < seconds * 1000) await det.detect(frames[n++ % frames.length]!.frame);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return (n * 1000) / (performance.now() - t0);
 }
 
@@ -127,7 +134,10 @@ async function withAgent<T>(
       loop: true,
       speed,
     })),
-    extra: { model: { dir: modelsDir, name: values.model, threads }, attributes: { plates: false } },
+    extra: {
+      model: { dir: modelsDir, name: values.model, threads, concurrency },
+      attributes: { plates: false },
+    },
   });
   const agent = await EdgeAgent.start({ config, log: silentLogger() });
   try {
@@ -150,7 +160,7 @@ function totals(a: EdgeAgent) {
 async function main(): Promise<void> {
   await buildModels({ modelsDir, progress: log });
   log(
-    `bench:edge — ${values.model}, ${threads} threads, ${W}x${H} at ${FPS} fps, ${cpus().length} cores, load ${loadavg()
+    `bench:edge — ${values.model}, ${threads} thread(s) × ${concurrency} in flight, ${W}x${H} at ${FPS} fps, ${cpus().length} cores, load ${loadavg()
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );
@@ -236,6 +246,7 @@ async function main(): Promise<void> {
       model: values.model,
       inputPx: entry.input.width,
       threads,
+      concurrency,
       decodePx: `${W}x${H}`,
       cores: cpus().length,
       loadAvg1m: round(loadavg()[0]!, 2),

@@ -111,6 +111,7 @@ export class EdgeAgent {
   private constructor(private readonly o: EdgeAgentOptions) {
     this.log = o.log.child({ component: 'edge', gateway: o.config.gateway.id });
     this.scheduler = new Scheduler<CameraFrame>({
+      concurrency: o.config.model.concurrency,
       run: (cam, f) => this.detect(cam, f),
       onError: (cam, e) => this.log.error({ camera: cam, err: e }, 'frame failed'),
     });

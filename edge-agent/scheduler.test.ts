@@ -110,4 +110,30 @@ describe('Scheduler', () => {
     expect(errors).toEqual(['x: boom']);
     expect(done).toEqual([2]);
   });
+
+  it('with concurrency 2 runs two cameras at once, but never two frames of one camera', async () => {
+    const active = new Set<string>();
+    let maxActive = 0;
+    const log: string[] = [];
+    const s = new Scheduler<number>({
+      concurrency: 2,
+      run: async (cam, item) => {
+        expect(active.has(cam)).toBe(false);
+        active.add(cam);
+        maxActive = Math.max(maxActive, active.size);
+        await new Promise((r) => setTimeout(r, 5));
+        log.push(`${cam}${item}`);
+        active.delete(cam);
+      },
+    });
+    for (const c of ['a', 'b', 'c']) s.addCamera(c, { lossless: true });
+    for (let k = 0; k < 3; k++) for (const c of ['a', 'b', 'c']) s.offer(c, k);
+    s.start();
+    await new Promise((r) => setTimeout(r, 100));
+    await s.stop();
+    expect(maxActive).toBe(2);
+    expect(log).toHaveLength(9);
+    for (const c of ['a', 'b', 'c'])
+      expect(log.filter((x) => x.startsWith(c))).toEqual([`${c}0`, `${c}1`, `${c}2`]);
+  });
 });
