@@ -46,7 +46,10 @@ async function sendFile(
 ): Promise<FastifyReply | null> {
   const st = await stat(path).catch(() => null);
   if (!st?.isFile()) return null;
-  const etag = `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
+  const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const gz = accepts ? await readFile(`${path}.gz`).catch(() => null) : null;
+  // One ETag per representation: the gzip body is a different byte sequence.
+  const etag = `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}${gz ? '-gz' : ''}"`;
   reply
     .header('content-type', type)
     .header('cache-control', cache)
@@ -54,8 +57,6 @@ async function sendFile(
     .header('x-content-type-options', 'nosniff')
     .header('vary', 'accept-encoding');
   if (req.headers['if-none-match'] === etag) return reply.status(304).send();
-  const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const gz = accepts ? await readFile(`${path}.gz`).catch(() => null) : null;
   if (gz) return reply.header('content-encoding', 'gzip').send(gz);
   return reply.send(await readFile(path));
 }

@@ -59,6 +59,7 @@ const RGB: Record<string, [number, number, number]> = {
   blue: [40, 80, 200],
   grey: [130, 130, 130],
   green: [40, 160, 60],
+  pink: [240, 130, 180],
 };
 
 function camerasUnder(org: string): string[] {
@@ -509,6 +510,10 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
     await page.goto(`${stack.baseUrl}/#/live`);
     await page.getByLabel(/语言|Language/).selectOption('en');
     await expect.poll(() => page.locator('header nav a[aria-current="page"]').textContent()).toBe('Live');
+    await expect
+      .poll(() => page.locator('.wall .card time').first().textContent())
+      .toMatch(/\d{2}\/\d{2},? \d{2}:\d{2}:\d{2}/);
+    expect(await page.locator('.wall .card dt').first().textContent()).toMatch(/^[A-Za-z ]+$/);
     await shot(page, '11-live-en');
     await page.getByLabel(/语言|Language/).selectOption('zh');
     await expect.poll(() => page.locator('header nav a[aria-current="page"]').textContent()).toBe('实时');
@@ -518,6 +523,34 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/search');
+    await page.close();
+  });
+
+  it('views load without layout jumps (cumulative layout shift < 0.1)', async () => {
+    const page = await open(stack.adminKey, '#/live');
+    const clsByView: Record<string, number> = {};
+    figures.cls = clsByView;
+    for (const hash of ['#/stats', '#/tasks', '#/admin?tab=cases', '#/search?tab=hits', '#/route']) {
+      await page.goto('about:blank');
+      await page.goto(`${stack.baseUrl}/${hash}`);
+      await page.locator('main.view').waitFor();
+      const cls = await page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            let sum = 0;
+            new PerformanceObserver((list) => {
+              for (const e of list.getEntries() as (PerformanceEntry & {
+                value: number;
+                hadRecentInput: boolean;
+              })[])
+                if (!e.hadRecentInput) sum += e.value;
+            }).observe({ type: 'layout-shift', buffered: true });
+            setTimeout(() => resolve(sum), 1500);
+          }),
+      );
+      clsByView[hash] = Math.round(cls * 1000) / 1000;
+      expect(cls, hash).toBeLessThan(0.1);
+    }
     await page.close();
   });
 

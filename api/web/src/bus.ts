@@ -12,6 +12,7 @@ export type LiveStatus = 'connecting' | 'connected' | 'polling' | 'disconnected'
 type Listener<T> = (v: T) => void;
 
 const SEEN_MAX = 2000;
+const RECENT_MAX = 48;
 
 export class LiveBus {
   status: LiveStatus = 'connecting';
@@ -19,6 +20,8 @@ export class LiveBus {
   private readonly taskL = new Set<Listener<Task>>();
   private readonly statusL = new Set<Listener<LiveStatus>>();
   private readonly seen = new Set<string>();
+  /** The newest hits this tab received, newest first (a view mounted later starts with them). */
+  readonly recent: Hit[] = [];
   private ctrl: AbortController | null = null;
   private stopped = false;
 
@@ -47,6 +50,8 @@ export class LiveBus {
     if (this.seen.has(h.id)) return;
     this.seen.add(h.id);
     if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.values().next().value as string);
+    this.recent.unshift(h);
+    if (this.recent.length > RECENT_MAX) this.recent.length = RECENT_MAX;
     for (const f of this.hitL) f(h);
   }
 

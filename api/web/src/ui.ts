@@ -4,7 +4,7 @@ import { type Ctx, cameraName } from './ctx.js';
 import { field, fill, h, select } from './dom.js';
 import { fmtTime } from './format.js';
 import { t, tv } from './i18n.js';
-import { type Case, type HitLike, listOf, SWATCH } from './model.js';
+import { type Case, type Hit, type HitLike, listOf, SWATCH } from './model.js';
 import { hitCanvas } from './snapshot.js';
 
 export function loading(): HTMLElement {
@@ -75,7 +75,13 @@ function swatch(c: string): HTMLElement {
 export function attrList(hit: HitLike): HTMLElement {
   const a = hit.attrs ?? {};
   const rows: [string, Node | string][] = [];
-  if (a.plate) rows.push([t('plate'), h('span', { className: 'plate' }, a.plate)]);
+  if (a.plate) {
+    const conf = a.plateScore === undefined ? '' : ` ${a.plateScore.toFixed(2)}`;
+    rows.push([
+      t('plate'),
+      h('span', null, h('span', { className: 'plate' }, a.plate), h('small', { className: 'hint' }, conf)),
+    ]);
+  }
   if (a.color) rows.push([t('color'), h('span', null, swatch(a.color), tv(a.color))]);
   if (a.upperColor) rows.push([t('upperColor'), h('span', null, swatch(a.upperColor), tv(a.upperColor))]);
   if (a.lowerColor) rows.push([t('lowerColor'), h('span', null, swatch(a.lowerColor), tv(a.lowerColor))]);
@@ -119,11 +125,21 @@ export function hitCard(ctx: Ctx, hit: HitLike, onOpen?: (hit: HitLike) => void)
 
 /** A modal with the large snapshot and every field; `extra` adds actions (route, similar). */
 export function showHitDialog(ctx: Ctx, hit: HitLike, extra: HTMLElement[] = []): void {
+  const canvas = hitCanvas(ctx.api, hit, 480, 360, `${tv(hit.type)} ${hit.camera}`);
+  // Some answers (vehicle sightings) carry no box: the full hit has it.
+  if (!hit.box) {
+    void ctx.api
+      .get<Hit>(`/api/v1/hits/${encodeURIComponent(hit.id)}`)
+      .then((full) =>
+        canvas.replaceWith(hitCanvas(ctx.api, full, 480, 360, `${tv(full.type)} ${full.camera}`)),
+      )
+      .catch(() => undefined);
+  }
   const dlg = h(
     'dialog',
     { className: 'details', attrs: { 'aria-label': t('details') } },
     h('h2', null, `${tv(hit.type)} · ${fmtTime(hit.tsMs)}`),
-    hitCanvas(ctx.api, hit, 480, 360, `${tv(hit.type)} ${hit.camera}`),
+    canvas,
     h(
       'dl',
       { className: 'attrs' },

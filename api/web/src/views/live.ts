@@ -3,7 +3,7 @@ import type { View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
 import { t, tv } from '../i18n.js';
 import { EVENT_TYPES, type Hit, type HitLike, SIGHTING_TYPES } from '../model.js';
-import { empty, hitCard, showHitDialog } from '../ui.js';
+import { empty, hitCard, loading, showHitDialog } from '../ui.js';
 
 const WALL_MAX = 48;
 
@@ -50,9 +50,11 @@ export const liveView: View = (root, ctx) => {
           ]
         : [],
     );
+  let backfilled = false;
   const render = () => {
     const shown = hits.filter(matches);
-    if (!shown.length)
+    if (!shown.length && !backfilled) fill(wall, loading());
+    else if (!shown.length)
       fill(wall, empty(`${t('empty')} ${ctx.bus.status === 'connecting' ? t('connecting') : ''}`));
     else fill(wall, ...shown.map((x) => hitCard(ctx, x, open)));
   };
@@ -106,6 +108,8 @@ export const liveView: View = (root, ctx) => {
     h('div', { className: 'toolbar' }, field(t('filterType'), typeSel), pauseBtn, pending, status),
     wall,
   );
+  // What this tab already saw (another view, a language switch) shows at once.
+  for (const x of ctx.bus.recent) hits.push(x);
   render();
   // Backfill: the last hour's newest hits, so the wall is not blank until the next one.
   const now = Date.now();
@@ -114,7 +118,11 @@ export const liveView: View = (root, ctx) => {
     .then((r) => {
       for (const x of [...r.hits].reverse()) add(x);
     })
-    .catch(() => undefined);
+    .catch(() => undefined)
+    .finally(() => {
+      backfilled = true;
+      if (!hits.some(matches)) render();
+    });
   return () => {
     offHit();
     offStatus();

@@ -153,7 +153,7 @@ interface Sighting {
 
 /** A vehicle sighting as a card (sightings carry no box). */
 function sightingHit(s: Sighting): HitLike {
-  const attrs: NonNullable<HitLike['attrs']> = { plate: s.plate };
+  const attrs: NonNullable<HitLike['attrs']> = { plate: s.plate, plateScore: s.plateScore };
   if (s.color) attrs.color = s.color as 'white';
   if (s.vehicleType) attrs.vehicleType = s.vehicleType;
   if (s.direction) attrs.direction = s.direction;
@@ -166,7 +166,7 @@ function sightingHit(s: Sighting): HitLike {
     kind: 'sighting',
     type: 'vehicle',
     label: s.vehicleType || 'vehicle',
-    score: s.plateScore,
+    score: Number.NaN,
     attrs,
   };
   if (s.snapshot) hit.snapshot = s.snapshot;

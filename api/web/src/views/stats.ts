@@ -146,8 +146,8 @@ function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
         h(
           'tr',
           null,
-          ...[t('camera'), t('hits'), t('fps'), t('drops'), t('reconnects'), t('lastSeen')].map((x) =>
-            h('th', { scope: 'col' }, x),
+          ...[t('camera'), t('hits'), t('fps'), t('drops'), t('reconnects'), t('lastSeen'), t('state')].map(
+            (x) => h('th', { scope: 'col' }, x),
           ),
         ),
       ),
@@ -156,7 +156,14 @@ function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
         null,
         ...ctx.cameras.map((c) => {
           const x = c as unknown as Record<string, unknown>;
-          const hl = (typeof x.health === 'object' && x.health ? x.health : x) as Record<string, unknown>;
+          // The gateway's retained status per camera (edge-agent statusDocument), when the API passes it on.
+          const hl = (
+            typeof x.status === 'object' && x.status
+              ? x.status
+              : typeof x.health === 'object' && x.health
+                ? x.health
+                : x
+          ) as Record<string, unknown>;
           return h(
             'tr',
             null,
@@ -169,7 +176,8 @@ function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
             ),
             h('td', { className: 'num' }, cell(hl.framesDropped ?? hl.drops)),
             h('td', { className: 'num' }, cell(hl.reconnects)),
-            h('td', null, cell(hl.lastSeenMs, fmtTime)),
+            h('td', null, cell(hl.lastFrameMs ?? hl.lastSeenMs, fmtTime)),
+            h('td', null, typeof hl.state === 'string' ? tv(hl.state) : '—'),
           );
         }),
       ),
