@@ -15,7 +15,11 @@ for (const cls of CONFUSABLE_CLASSES) for (const ch of cls) CANON.set(ch, cls[0]
  * Plate text as stored: upper case, separators and spaces dropped, I→1 and O→0 (plates
  * never contain I or O, DESIGN §8).
  */
+const CLEAN = /^[A-HJ-NP-Z0-9\u4e00-\u9fff]*$/;
+
 export function normalisePlateText(raw: string): string {
+  // Fast path: stored plates are already normalised (upper case, no separators, no I/O).
+  if (CLEAN.test(raw)) return raw;
   let s = '';
   for (const ch of raw.normalize('NFKC').toUpperCase()) {
     if (ch === '·' || ch === '•' || ch === ' ' || ch === '-' || ch === '.' || ch === '\t') continue;
@@ -27,7 +31,10 @@ export function normalisePlateText(raw: string): string {
 /** Each character replaced by its confusable class representative (input normalised). */
 export function canonicalPlate(plate: string): string {
   let s = '';
-  for (const ch of plate) s += CANON.get(ch) ?? ch;
+  for (let i = 0; i < plate.length; i++) {
+    const ch = plate[i]!;
+    s += CANON.get(ch) ?? ch;
+  }
   return s;
 }
 
@@ -38,14 +45,21 @@ export function sameUpToConfusion(a: string, b: string): boolean {
 
 /** All strings made by deleting one character (by code point; a province character counts once). */
 export function deletions(s: string): string[] {
+  if (!SURROGATE.test(s)) {
+    const out = new Array<string>(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.slice(0, i) + s.slice(i + 1);
+    return out;
+  }
   const cs = [...s];
   const out: string[] = [];
   for (let i = 0; i < cs.length; i++) out.push(cs.slice(0, i).join('') + cs.slice(i + 1).join(''));
   return out;
 }
 
-/** `a` with exactly one character deleted equals `b` (code points). */
-function oneDeletion(a: string[], b: string[]): boolean {
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** `a` with exactly one character deleted equals `b` (UTF-16 units; callers pass code-point arrays when needed). */
+function oneDeletion(a: ArrayLike<string>, b: ArrayLike<string>): boolean {
   if (a.length !== b.length + 1) return false;
   let i = 0;
   while (i < b.length && a[i] === b[i]) i++;
@@ -60,6 +74,7 @@ function oneDeletion(a: string[], b: string[]): boolean {
  */
 export function fuzzyCanonMatch(readCanon: string, watchCanon: string): boolean {
   if (readCanon === watchCanon) return true;
+  if (!SURROGATE.test(readCanon) && !SURROGATE.test(watchCanon)) return oneDeletion(readCanon, watchCanon) || oneDeletion(watchCanon, readCanon);
   const a = [...readCanon];
   const b = [...watchCanon];
   return oneDeletion(a, b) || oneDeletion(b, a);
@@ -92,6 +107,11 @@ export function literalRuns(pattern: string): string[] {
 
 /** The bigrams (two consecutive code points) of a string. */
 export function bigrams(s: string): string[] {
+  if (!SURROGATE.test(s)) {
+    const out: string[] = [];
+    for (let i = 0; i + 1 < s.length; i++) out.push(s.slice(i, i + 2));
+    return out;
+  }
   const cs = [...s];
   const out: string[] = [];
   for (let i = 0; i + 1 < cs.length; i++) out.push(cs[i]! + cs[i + 1]!);

@@ -89,6 +89,10 @@ interface Entry {
   re: RegExp | undefined;
 }
 
+const V_ANY = 0;
+const V_FUZZY = 1;
+const V_WILD = 2;
+
 function file(map: Map<string, Entry[]>, key: string, e: Entry): void {
   let b = map.get(key);
   if (!b) map.set(key, (b = []));
@@ -103,7 +107,7 @@ export class WatchIndex {
   private readonly exact = new Map<string, Entry[]>();
   private readonly fuzzy = new Map<string, Entry[]>();
   private readonly wild = new Map<string, Entry[]>();
-  private readonly scan: Entry[] = [];
+  private readonly scanned: Entry[] = [];
   private readonly clothing = new Map<string, Entry[]>();
   private stamp = 0;
 
@@ -144,7 +148,7 @@ export class WatchIndex {
         const head = /^[^*?]{2}/u.test(p) ? bigrams(p)[0] : undefined;
         const key = head ?? (runs[0] ? bigrams(runs[0])[0] : undefined);
         if (key) file(this.wild, key, e);
-        else this.scan.push(e);
+        else this.scanned.push(e);
       }
     }
     this.byId.set(w.id, e);
@@ -160,48 +164,50 @@ export class WatchIndex {
       if (k >= 0) b.splice(k, 1);
       if (b.length === 0) map.delete(key);
     }
-    const s = this.scan.indexOf(e);
-    if (s >= 0) this.scan.splice(s, 1);
+    const s = this.scanned.indexOf(e);
+    if (s >= 0) this.scanned.splice(s, 1);
     this.byId.delete(id);
     return true;
   }
 
   /** Watches this hit matches, appended to `out` (each once). */
   match(hit: Hit, orgPath: readonly string[], out: Watch[] = []): Watch[] {
+    // No closures here: this runs for every stored hit (bench/alerts.ts).
     const stamp = ++this.stamp;
-    const check = (b: Entry[] | undefined, verify: (e: Entry) => boolean) => {
-      if (!b) return;
-      for (const e of b) {
-        if (e.seen === stamp) continue;
-        e.seen = stamp;
-        if (inAreaAndWindow(e.w, hit.tsMs, orgPath) && verify(e)) out.push(e.w);
-      }
-    };
     const a = hit.attrs;
+    const ts = hit.tsMs;
     if (a?.plate) {
       const r = normalisePlateText(a.plate);
-      if (this.exact.size) check(this.exact.get(r), () => true);
+      if (this.exact.size) this.scan(this.exact.get(r), V_ANY, r, ts, orgPath, stamp, out);
       if (this.fuzzy.size) {
         const c = canonicalPlate(r);
-        const verify = (e: Entry) => fuzzyCanonMatch(c, e.canon);
-        check(this.fuzzy.get(c), verify);
-        for (const d of deletions(c)) check(this.fuzzy.get(d), verify);
+        this.scan(this.fuzzy.get(c), V_FUZZY, c, ts, orgPath, stamp, out);
+        for (const d of deletions(c)) this.scan(this.fuzzy.get(d), V_FUZZY, c, ts, orgPath, stamp, out);
       }
-      if (this.wild.size || this.scan.length) {
-        const verify = (e: Entry) => e.re!.test(r);
-        for (const g of bigrams(r)) check(this.wild.get(g), verify);
-        check(this.scan, verify);
+      if (this.wild.size || this.scanned.length) {
+        for (const g of bigrams(r)) this.scan(this.wild.get(g), V_WILD, r, ts, orgPath, stamp, out);
+        this.scan(this.scanned, V_WILD, r, ts, orgPath, stamp, out);
       }
     }
     if (hit.type === 'person' && this.clothing.size && a) {
       const u = a.upperColor ?? '?';
       const l = a.lowerColor ?? '?';
-      const ok = () => true;
-      check(this.clothing.get(`${u}|${l}`), ok);
-      check(this.clothing.get(`${u}|*`), ok);
-      check(this.clothing.get(`*|${l}`), ok);
+      this.scan(this.clothing.get(`${u}|${l}`), V_ANY, '', ts, orgPath, stamp, out);
+      this.scan(this.clothing.get(`${u}|*`), V_ANY, '', ts, orgPath, stamp, out);
+      this.scan(this.clothing.get(`*|${l}`), V_ANY, '', ts, orgPath, stamp, out);
     }
     return out;
+  }
+
+  private scan(b: Entry[] | undefined, verify: number, text: string, tsMs: number, orgPath: readonly string[], stamp: number, out: Watch[]): void {
+    if (!b) return;
+    for (let i = 0; i < b.length; i++) {
+      const e = b[i]!;
+      if (e.seen === stamp) continue;
+      e.seen = stamp;
+      if (!inAreaAndWindow(e.w, tsMs, orgPath)) continue;
+      if (verify === V_FUZZY ? fuzzyCanonMatch(text, e.canon) : verify === V_WILD ? e.re!.test(text) : true) out.push(e.w);
+    }
   }
 
   /** Sizes for metrics and the docs. */
@@ -211,7 +217,7 @@ export class WatchIndex {
       exactKeys: this.exact.size,
       fuzzyKeys: this.fuzzy.size,
       wildcardKeys: this.wild.size,
-      scanned: this.scan.length,
+      scanned: this.scanned.length,
       clothingKeys: this.clothing.size,
     };
   }

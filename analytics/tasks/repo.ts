@@ -3,7 +3,8 @@
  * `{prefix}:alerts:task:{id}` = { v: version, s: Task JSON }, changed only by compare-and-set
  * on the version, so ingest workers, escalation workers and API processes can act on one task
  * without a lock. Every event is appended to ClickHouse (`task_events`) with the state after
- * it (`tasks`, ReplacingMergeTree by version): the durable history and what lists read.
+ * it (`tasks`, ReplacingMergeTree by version, filled by a materialized view): the durable
+ * history and what lists read.
  * Cooldown keys `{prefix}:alerts:cd:{rule|watch}|{camera}|{zone}` point to the open task.
  */
 import { readFileSync } from 'node:fs';
@@ -155,7 +156,10 @@ export class TaskRepo {
     throw new XlError('TASK_CONFLICT', `task ${id} kept changing under us; try again`);
   }
 
-  /** Appends the events and the states after them to the store (two inserts). */
+  /**
+   * Appends the events, each with the state after it, to the store in one insert; the
+   * `tasks` table is filled from them by a materialized view (migration 012).
+   */
   async persist(changes: readonly TaskChange[]): Promise<void> {
     if (changes.length === 0) return;
     await this.store.insert(
@@ -169,28 +173,6 @@ export class TaskRepo {
         org: task.org,
         note: 'note' in event ? event.note : '',
         payload: JSON.stringify(event),
-      })),
-    );
-    await this.store.insert(
-      'tasks',
-      changes.map(({ task }) => ({
-        id: task.id,
-        version: task.version,
-        status: task.status,
-        source_kind: task.source.kind,
-        rule_id: task.source.kind === 'rule' ? task.source.ruleId : '',
-        case_id: task.source.kind === 'watch' ? task.source.caseId : '',
-        priority: task.priority,
-        camera: task.camera,
-        zone: task.zone,
-        grid: task.grid,
-        org_path: task.orgPath,
-        org: task.org,
-        level: task.level,
-        disposition: task.disposition ?? '',
-        hit_count: task.hitCount,
-        opened: task.openedMs,
-        updated: task.updatedMs,
         state: JSON.stringify(task),
       })),
     );

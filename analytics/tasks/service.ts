@@ -9,7 +9,6 @@ import { EventEmitter } from 'node:events';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { ulid } from 'ulid';
 import { checkAlerts, orgIdSet } from '../../contracts/config/alerts.js';
 import type { CityConfig } from '../../contracts/config/index.js';
 import { ConfigError } from '../../contracts/config/load.js';
@@ -34,6 +33,7 @@ import {
   applyTaskEvent,
 } from './model.js';
 import { connectMqttPublisher, type MqttPublisherOptions, type TaskPublisher, type WebhookDeadLetter, Webhooks } from './notify.js';
+import { taskId } from './ids.js';
 import { OrgTree } from './orgs.js';
 import { type TaskChange, TaskRepo } from './repo.js';
 import { loadActiveWatches, saveWatch } from './watch-store.js';
@@ -82,6 +82,8 @@ export interface AlertEngine {
   readonly events: EventEmitter<AlertEvents>;
   readonly orgs: OrgTree;
   readonly matcher: AlertMatcher;
+  /** Batches with alerts processed, and the time spent per stage (ms, summed). */
+  stats(): { batches: number; persistBacklog: number; persistDropped: number; stageMs: Record<'match' | 'tasks' | 'notify' | 'persist', number> };
   close(): Promise<void>;
 }
 
@@ -203,6 +205,18 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     );
   }
 
+  async function scheduleEscalations(ts: readonly Task[]): Promise<void> {
+    const due = ts.filter((t) => t.deadlineMs !== null);
+    if (due.length === 0) return;
+    await escalations.addBulk(
+      due.map((t) => ({
+        name: 'escalate',
+        data: { taskId: t.id, org: t.org, escalations: t.escalations },
+        opts: { jobId: `${t.id}-${t.escalations}`, delay: Math.max(0, t.deadlineMs! - now()), removeOnComplete: 1000, removeOnFail: 1000 },
+      })),
+    );
+  }
+
   async function unscheduleEscalation(t: Pick<Task, 'id' | 'escalations'>): Promise<void> {
     await escalations.remove(`${t.id}-${t.escalations}`).catch(() => 0);
   }
@@ -244,7 +258,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       else groups.set(a.cooldownKey, [a]);
     }
     const keys = [...groups.keys()];
-    const proposals = keys.map(() => ulid());
+    const proposals = keys.map(() => taskId(now()));
     const ids = await repo.cooldowns(keys.map((k, i) => ({ key: k, proposal: proposals[i]!, ttlMs: groups.get(k)![0]!.cooldownMs })));
     const states = await repo.getMany(ids);
     const tsMs = now();
@@ -259,7 +273,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       else if (prev && !CLOSED.has(prev.status)) event = { type: 'hits_added', taskId: prev.id, tsMs, by: 'system', hits: g.map((x) => toTaskHit(x.hit)) };
       else if (prev) {
         // The task under the key was closed: a new one starts its own cooldown.
-        const id = ulid();
+        const id = taskId(now());
         await repo.setCooldown(key, id, g[0]!.cooldownMs);
         event = openEvent(id, g, tsMs);
       } else {
@@ -286,7 +300,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
 
   async function addToTaskSlowly(key: string, g: Alert[]): Promise<TaskChange | null> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const [id] = await repo.cooldowns([{ key, proposal: ulid(), ttlMs: g[0]!.cooldownMs }]);
+      const [id] = await repo.cooldowns([{ key, proposal: taskId(now()), ttlMs: g[0]!.cooldownMs }]);
       const t = await repo.get(id!);
       if (t && !CLOSED.has(t.status)) {
         const change = await repo.transact(t.id, (cur) =>
@@ -298,7 +312,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
     }
     // The key points at a task nobody wrote (its process died): start afresh.
-    const id = ulid();
+    const id = taskId(now());
     await repo.setCooldown(key, id, g[0]!.cooldownMs);
     const event = openEvent(id, g, now());
     const task = applyTaskEvent(undefined, event, cfg.maxHitsPerTask);
@@ -306,19 +320,80 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     return ok ? { task, event } : null;
   }
 
+  // --- write-behind to the store ----------------------------------------------------------
+  // Redis holds the authoritative state; the store gets every event in order, in batches as
+  // large as have piled up, off the hit-to-task path (measured: two chDB inserts per bundle
+  // were a quarter of the engine's time). A list may lag a notification by one flush. While
+  // the store is down the backlog is bounded: past PERSIST_MAX the oldest are dropped, counted.
+  const PERSIST_MAX = 200_000;
+  let backlog: TaskChange[] = [];
+  let persistDropped = 0;
+  let persisting: Promise<void> | undefined;
+  let closing = false;
+  function persistLater(changes: readonly TaskChange[]): void {
+    if (changes.length === 0) return;
+    backlog.push(...changes);
+    if (backlog.length > PERSIST_MAX) {
+      const drop = backlog.length - PERSIST_MAX;
+      backlog = backlog.slice(drop);
+      persistDropped += drop;
+      m.errors.inc({ stage: 'persist_dropped' }, drop);
+    }
+    persisting ??= drainPersist().finally(() => {
+      persisting = undefined;
+    });
+  }
+  async function drainPersist(): Promise<void> {
+    let failures = 0;
+    while (backlog.length) {
+      const batch = backlog.slice(0, 50_000);
+      const t = performance.now();
+      try {
+        await repo.persist(batch);
+        backlog = backlog.slice(batch.length);
+        failures = 0;
+      } catch (e) {
+        m.errors.inc({ stage: 'persist' });
+        if (closing && failures >= 3) {
+          log.error({ err: (e as Error).message, lost: backlog.length }, 'closing: task events not stored (their state is in Redis)');
+          persistDropped += backlog.length;
+          backlog = [];
+          break;
+        }
+        log.warn({ err: (e as Error).message, backlog: backlog.length }, 'storing task events failed; will retry');
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures++, 5000)));
+      }
+      stageMs.persist += performance.now() - t;
+    }
+  }
+  async function flushPersist(): Promise<void> {
+    while (persisting) await persisting;
+  }
+
   let chain: Promise<void> = Promise.resolve();
+  let batches = 0;
+  const stageMs = { match: 0, tasks: 0, notify: 0, persist: 0 };
   async function processBatch(placed: PlacedHit[], alerts: Alert[], startMs: number): Promise<void> {
     if (placed.length && events.listenerCount('hits') > 0) events.emit('hits', placed);
     if (alerts.length === 0) return;
+    let t = performance.now();
+    const lap = (k: keyof typeof stageMs) => {
+      const t2 = performance.now();
+      stageMs[k] += t2 - t;
+      t = t2;
+    };
     const changes = await handleAlerts(alerts);
-    await repo.persist(changes);
-    await Promise.all(changes.filter((c) => c.event.type === 'opened').map((c) => scheduleEscalation(c.task)));
-    await notify(changes);
+    lap('tasks');
+    persistLater(changes);
+    await Promise.all([scheduleEscalations(changes.filter((c) => c.event.type === 'opened').map((c) => c.task)), notify(changes)]);
+    lap('notify');
+    batches++;
     m.batchMs.observe(now() - startMs);
   }
 
   function onHits(hits: readonly Hit[]): Promise<void> {
     const startMs = now();
+    const t0 = performance.now();
     const alerts: Alert[] = [];
     const placed: PlacedHit[] = [];
     if (cfg.enabled) {
@@ -331,6 +406,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     if (events.listenerCount('hits') > 0) {
       for (const h of hits) placed.push({ hit: h, orgPath: orgs.placements.get(h.camera)?.orgPath ?? [] });
     }
+    stageMs.match += performance.now() - t0;
     // Batches are applied in arrival order: a task's updates keep their order.
     const run = chain.then(() => processBatch(placed, alerts, startMs));
     chain = run.catch((e: unknown) => {
@@ -363,7 +439,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
         };
       });
       if (!change) return;
-      await repo.persist([change]);
+      persistLater([change]);
       await scheduleEscalation(change.task);
       await notify([change]);
     },
@@ -384,7 +460,9 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       return { type: 'escalated', taskId: id, tsMs, by: a.by, note: a.note, toOrg: to, toLevel: level, deadlineMs: deadline(level, t.slaMs, t.orgPath, to, tsMs) };
     });
     if (!change) throw new XlError('TASK_NOT_FOUND', `no task ${id}`);
-    await repo.persist([change]);
+    // An answered action is stored: the caller may list or audit it at once.
+    persistLater([change]);
+    await flushPersist();
     // The pending SLA job is moot (it would no-op anyway: it checks org and escalation count).
     if (change.event.type === 'escalated') {
       await unscheduleEscalation({ ...change.task, escalations: change.task.escalations - 1 });
@@ -400,8 +478,15 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     onRows: (rows) => onHits(rows.map((r) => rowToHit({ ...r, ts_ms: r.ts }))),
     act,
     get: (id) => repo.get(id),
-    list: (q) => repo.list(q),
-    history: (id) => repo.events(id),
+    // Reads flush this process's pending writes first (read-your-writes).
+    list: async (q) => {
+      await flushPersist();
+      return repo.list(q);
+    },
+    history: async (id) => {
+      await flushPersist();
+      return repo.events(id);
+    },
     async addWatch(w, by) {
       await saveWatch(store, w, { active: true, by, nowMs: now() });
       matcher.watches.add(w);
@@ -420,9 +505,12 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     events,
     orgs,
     matcher,
+    stats: () => ({ batches, persistBacklog: backlog.length, persistDropped, stageMs: { ...stageMs } }),
     async close() {
       clearInterval(reloadTimer);
+      closing = true;
       await chain;
+      await flushPersist();
       await escalator.close();
       await webhooks.close();
       await escalations.close();
