@@ -445,13 +445,33 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
   it('statistics, cases and audit views render; labels switch language; every control is labelled', async () => {
     const page = await open(stack.adminKey, '#/stats');
     await page.locator('.view-stats .panel').first().waitFor();
-    await page
-      .locator('.view-stats [aria-busy]')
-      .first()
-      .waitFor({ state: 'detached', timeout: 10_000 })
-      .catch(() => undefined);
-    await page.waitForTimeout(500);
+    await page.locator('.chart .uplot').waitFor({ timeout: 10_000 });
+    await page.locator('.org-panel .bars li').first().waitFor();
     await shot(page, '09-stats');
+    // Org drill-down: the city's counties, then 西湖区's towns; a county's count is the sum of its towns'.
+    const bars = async () =>
+      page
+        .locator('.org-panel .bars li')
+        .evaluateAll((els) =>
+          els.map(
+            (e) =>
+              [
+                (e as HTMLElement).dataset.key,
+                Number((e.querySelector('.num')?.textContent ?? '').replace(/\D/g, '')),
+              ] as const,
+          ),
+        );
+    const counties = new Map(await bars());
+    expect([...counties.keys()].sort()).toEqual(['gongshu', 'xihu']);
+    expect(counties.get('xihu')).toBeGreaterThan(0);
+    await page.locator('.org-panel .bars li[data-key="xihu"] button').click();
+    await expect
+      .poll(async () => (await bars()).map(([k]) => k).sort())
+      .toEqual(['xihu-beishan', 'xihu-lingyin']);
+    expect((await bars()).reduce((a, [, n]) => a + n, 0)).toBe(counties.get('xihu'));
+    await page.locator('.org-panel .bars li[data-key="xihu-lingyin"] button').click();
+    await expect.poll(async () => (await bars()).map(([k]) => k)).toEqual(['xihu-lingyin-maojiabu']);
+    await shot(page, '09b-stats-drilldown');
     // Something for the quarantine: a snapshot that is not a JPEG.
     await gws.get('gw-gongshu-01')!.snapshot(ulid(), Buffer.from('this is not a jpeg'));
     const adminTab = async (tab: string, text: RegExp) => {

@@ -13,6 +13,21 @@ import { ancestors, bucketTimes, type StatRow, statRows, sumByKey } from '../mod
 import { boxColour } from '../snapshot.js';
 import { empty, errorBox, loading } from '../ui.js';
 
+/** One colour per hit type in the chart (boxes use one red for every event; a legend cannot). */
+const SERIES_COLOUR: Record<string, string> = {
+  person: '#4cc9f0',
+  vehicle: '#ffd166',
+  non_motor: '#b8f2a0',
+  object: '#3fb950',
+  illegal_parking: '#ff5d73',
+  zone_intrusion: '#f78166',
+  line_crossing: '#d2a8ff',
+  wrong_way: '#ff9bce',
+  crowding: '#ffa657',
+  loitering: '#79c0ff',
+  abandoned_object: '#e3b341',
+};
+
 function typeChart(el: HTMLElement, rows: StatRow[], bucket: string): () => void {
   const stepMs = bucket === 'day' ? 86_400_000 : 3_600_000;
   const times = bucketTimes([...new Set(rows.map((r) => r.tMs ?? 0))], stepMs);
@@ -32,7 +47,7 @@ function typeChart(el: HTMLElement, rows: StatRow[], bucket: string): () => void
       { label: t('time'), value: (_u, v) => (v == null ? '' : fmtTime(v * 1000)) },
       ...types.map((x) => ({
         label: tv(x),
-        stroke: boxColour(x),
+        stroke: SERIES_COLOUR[x] ?? boxColour(x),
         width: 2,
         points: { show: times.length < 60 },
       })),
