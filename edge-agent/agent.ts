@@ -64,6 +64,8 @@ interface CameraRuntime {
   /** A frame of this camera is in the detector. */
   detecting: boolean;
   processed: number;
+  /** ffmpeg CPU ms and frames at the previous decode sample. */
+  decodeBase: { cpuMs: number; frames: number } | undefined;
   sightings: number;
   events: number;
   flushed: boolean;
@@ -179,10 +181,10 @@ export class EdgeAgent {
       );
       this.log.info({ url: this.metricsUrl }, 'metrics listening');
     }
-    this.statusTimer = setInterval(
-      () => this.metrics.spoolDepth.set({ kind: 'all' }, this.publisher.stats().spooled),
-      1000,
-    );
+    this.statusTimer = setInterval(() => {
+      this.metrics.spoolDepth.set({ kind: 'all' }, this.publisher.stats().spooled);
+      this.sampleDecode();
+    }, 1000);
     this.statusTimer.unref();
 
     const enabled = c.cameras.filter((cam) => cam.enabled);
@@ -234,6 +236,7 @@ export class EdgeAgent {
       backlog: 0,
       detecting: false,
       processed: 0,
+      decodeBase: undefined,
       sightings: 0,
       events: 0,
       flushed: false,
@@ -331,6 +334,18 @@ export class EdgeAgent {
       const latency = Date.now() - f.receivedMs;
       this.stage.get('latency')!.add(latency);
       this.metrics.latencyMs.observe({ camera: rt.id }, latency);
+    }
+  }
+
+  /** Decode stage: each ffmpeg's CPU time per frame over the last second. */
+  private sampleDecode(): void {
+    for (const rt of this.cameras.values()) {
+      const cpu = rt.source.ffmpegCpuMs();
+      const frames = rt.source.status().framesIn;
+      const prev = rt.decodeBase;
+      rt.decodeBase = cpu === undefined ? undefined : { cpuMs: cpu, frames };
+      if (cpu === undefined || !prev || cpu < prev.cpuMs || frames <= prev.frames) continue;
+      this.sample('decode', rt.id, (cpu - prev.cpuMs) / (frames - prev.frames));
     }
   }
 
@@ -434,6 +449,11 @@ export class EdgeAgent {
     const out = {} as Record<Stage | 'latency', { p50: number; p95: number; n: number }>;
     for (const [k, s] of this.stage) out[k] = { p50: s.quantile(0.5), p95: s.quantile(0.95), n: s.count };
     return out;
+  }
+
+  /** Holds (or releases) every lossless file camera: no new frames while held (benchmarks). */
+  holdSources(held: boolean): void {
+    for (const rt of this.cameras.values()) rt.source.hold(held);
   }
 
   /** Forgets the stage samples (benchmarks: after warm-up). */

@@ -16,6 +16,7 @@
  * frame assembler and the backoff schedule.
  */
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { XlError } from '../../contracts/errors.js';
@@ -135,6 +136,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
   private state: SourceState = 'stopped';
   private running = false;
   private paused = false;
+  private held = false;
   private attempt = 0;
   private seq = 0;
   /** seq at the (re)start of the current file playback and its start time. */
@@ -173,6 +175,23 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     };
   }
 
+  /**
+   * CPU time (user + system) the current ffmpeg child has used, ms, from /proc (Linux);
+   * undefined elsewhere or between restarts. The agent turns it into decode ms per frame.
+   */
+  ffmpegCpuMs(): number | undefined {
+    const pid = (this.cmd as unknown as { ffmpegProc?: { pid?: number } } | undefined)?.ffmpegProc?.pid;
+    if (pid === undefined) return undefined;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 (utime, stime) in clock ticks; USER_HZ is 100 on Linux.
+      return (Number(f[11]) + Number(f[12])) * 10;
+    } catch {
+      return undefined;
+    }
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -201,8 +220,23 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    if (this.held) return;
     this.lastProgressMs = this.opts.now();
     this.out?.resume();
+  }
+
+  /**
+   * Holds a lossless file source regardless of pause/resume (benchmarks: the detector alone
+   * is measured while every camera is held). Live streams cannot be held.
+   */
+  hold(held: boolean): void {
+    if (!this.isFile || this.opts.speed !== 0) return;
+    this.held = held;
+    if (held) this.out?.pause();
+    else if (!this.paused) {
+      this.lastProgressMs = this.opts.now();
+      this.out?.resume();
+    }
   }
 
   private spawn(): void {
@@ -225,7 +259,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
     const out = cmd.pipe() as unknown as Readable;
     out.on('data', (chunk: Buffer) => this.onData(chunk));
     out.on('error', () => {}); // reported through cmd 'error'
-    if (this.paused) out.pause();
+    if (this.paused || this.held) out.pause();
     this.cmd = cmd;
     this.out = out;
   }
@@ -293,7 +327,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
   }
 
   private checkStall(): void {
-    if (!this.running || this.paused || !this.cmd) return;
+    if (!this.running || this.paused || this.held || !this.cmd) return;
     // Connecting (RTSP setup, probing, the first keyframe) gets at least CONNECT_GRACE_MS.
     const limit = this.gotFrame ? this.opts.stallMs : Math.max(this.opts.stallMs, CONNECT_GRACE_MS);
     if (this.opts.now() - this.lastProgressMs <= limit) return;
