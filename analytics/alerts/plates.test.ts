@@ -63,3 +63,36 @@ describe('plateMatches', () => {
     expect(wildcardRegExp('A(B').test('A(B')).toBe(true);
   });
 });
+
+describe('agreement with the vehicles search (analytics/plates/pattern.ts)', () => {
+  it('fuzzy: canonical + one indel here == finite fuzzyDistance there, on random near plates', async () => {
+    const { fuzzyDistance } = await import('../plates/pattern.js');
+    const { canonicalPlate: canon, fuzzyCanonMatch } = await import('./plates.js');
+    let s = 7;
+    const r = () => {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+    const CH = '0DQ8B172Z5S6G34';
+    const plate = () => `浙${'HAB'[Math.floor(r() * 3)]}${Array.from({ length: 4 + Math.floor(r() * 3) }, () => CH[Math.floor(r() * CH.length)]).join('')}`;
+    let agreeTrue = 0;
+    for (let k = 0; k < 20_000; k++) {
+      const a = plate();
+      // b: a with a few random edits (confusable swaps, other swaps, a deletion or insertion).
+      const cs = [...a];
+      const edits = Math.floor(r() * 3);
+      for (let e = 0; e < edits; e++) {
+        const i = 1 + Math.floor(r() * (cs.length - 1));
+        const x = r();
+        if (x < 0.5) cs[i] = CH[Math.floor(r() * CH.length)]!;
+        else if (x < 0.75) cs.splice(i, 1);
+        else cs.splice(i, 0, CH[Math.floor(r() * CH.length)]!);
+      }
+      const b = cs.join('');
+      const mine = fuzzyCanonMatch(canon(a), canon(b));
+      expect(mine, `${a} vs ${b}`).toBe(Number.isFinite(fuzzyDistance(b, a)));
+      if (mine) agreeTrue++;
+    }
+    expect(agreeTrue).toBeGreaterThan(50);
+  });
+});

@@ -2,11 +2,14 @@
  * Plate pattern logic shared by case watches (and usable by the vehicles search): the OCR
  * confusable classes of DESIGN §8 (0/D/Q, 8/B, 1/7, 2/Z, 5/S, 6/G), exact, wildcard (`*`
  * any run, `?` one character) and fuzzy comparison (confusables plus one missing or extra
- * character). Pure; no I/O.
+ * character), shaped for the watch index: canonical forms, deletions, bigrams. The search side
+ * (SQL patterns, ranking) is analytics/plates/pattern.ts; a test checks both agree. Pure.
  */
 
-/** Each OCR-confusable character → the representative of its class. */
-export const CONFUSABLE_CLASSES: readonly string[] = ['0DQ', '8B', '17', '2Z', '5S', '6G'];
+import { CONFUSABLE_GROUPS } from '../plates/pattern.js';
+
+/** The OCR-confusable classes: the vehicles search's table (analytics/plates/pattern.ts), one source. */
+export const CONFUSABLE_CLASSES: readonly string[] = CONFUSABLE_GROUPS;
 
 const CANON = new Map<string, string>();
 for (const cls of CONFUSABLE_CLASSES) for (const ch of cls) CANON.set(ch, cls[0]!);
@@ -22,7 +25,7 @@ export function normalisePlateText(raw: string): string {
   if (CLEAN.test(raw)) return raw;
   let s = '';
   for (const ch of raw.normalize('NFKC').toUpperCase()) {
-    if (ch === '·' || ch === '•' || ch === ' ' || ch === '-' || ch === '.' || ch === '\t') continue;
+    if (ch === '·' || ch === '•' || ch === ' ' || ch === '-' || ch === '.' || ch === '_' || ch === '\t') continue;
     s += ch === 'I' ? '1' : ch === 'O' ? '0' : ch;
   }
   return s;
