@@ -5,6 +5,9 @@
  * as the detector takes frames, none dropped), so a run is deterministic and quick; media
  * time still drives every duration.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,14 +46,18 @@ afterAll(async () => {
 });
 
 /** Runs one file camera to its end and returns what reached the wire. */
-async function runFile(camera: TestCamera, metricsPort = 0) {
+async function runFile(
+  camera: TestCamera,
+  metricsPort = 0,
+  attributes: Record<string, unknown> = { plates: false },
+) {
   const tap = await Tap.connect(broker.url, GW);
   const config = gatewayConfig({
     gateway: GW,
     mqttUrl: broker.url,
     modelsDir,
     cameras: [{ speed: 0, ...camera }],
-    extra: { metricsPort, attributes: { plates: false } },
+    extra: { metricsPort, attributes },
   });
   const agent = await EdgeAgent.start({ config, log: silentLogger(), mqtt: { reconnectPeriod: 200 } });
   try {
@@ -209,4 +216,41 @@ describe.skipIf(!data || !!noBroker)('edge agent on real footage', () => {
       expect(byRule('towards-out')).toBeLessThanOrEqual(Math.floor(towards / 10));
     });
   });
+  it('reads the plate of a parked car on its best crops (plate detector + PP-OCRv4)', async () => {
+    // A 3 s still "camera" made from the street photo of 苏E·D51712 (plates/ in ../shared/data).
+    const dir = mkdtempSync(join(tmpdir(), 'xl-plate-video-'));
+    const video = join(dir, 'street.mp4');
+    execFileSync('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-y',
+      '-loop',
+      '1',
+      '-i',
+      join(data!, 'plates', 'suE_D51712_green_street.jpg'),
+      '-t',
+      '3',
+      '-r',
+      '5',
+      '-vf',
+      'scale=1280:720',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      video,
+    ]);
+    try {
+      const run = await runFile({ id: 'cam-plate', url: video, fps: 5, width: 1280, height: 720 }, 0, {
+        plates: true,
+        plateModel: join(data!, 'models', 'plate_detect_y5fu_320.onnx'),
+      });
+      const cars = run.tap.list(
+        (h) => h.kind === 'sighting' && h.type === 'vehicle' && h.attrs?.plate !== undefined,
+      );
+      expect(cars.map((h) => h.attrs?.plate)).toContain('苏ED51712');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

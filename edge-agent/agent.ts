@@ -142,9 +142,17 @@ export class EdgeAgent {
     let plates: PlateReaderPort | undefined;
     if (this.o.plates !== undefined) plates = this.o.plates ?? undefined;
     else if (c.attributes.plates) {
+      const plateModel = c.attributes.plateModel;
       try {
-        plates = await PlateReader.open({ modelsDir, threads: 1, sessions: this.sessions });
+        plates = await PlateReader.open({
+          modelsDir,
+          threads: 1,
+          sessions: this.sessions,
+          ...(plateModel ? { plateModel } : {}),
+        });
       } catch (e) {
+        // A plate detector named in the config must load; the default OCR models may be absent.
+        if (plateModel) throw e;
         this.log.warn({ err: (e as Error).message }, 'plate reader unavailable; plates off');
       }
     }

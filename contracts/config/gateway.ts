@@ -237,6 +237,11 @@ export const GatewayConfig = T.Object(
           default: 3,
           description: 'Plate reads per vehicle track (its best crops)',
         }),
+        plateModel: T.String({
+          default: '',
+          description:
+            'Plate detector used before OCR: a catalogue name installed with `xueliang models pull` (plate-detect-y5fu-320) or an .onnx path; empty: PP-OCRv4 text detection only (finds fewer plates)',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'Attribute extraction' },
     ),
