@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCityConfig } from '../../contracts/config/index.js';
@@ -376,6 +377,39 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
     await page.locator('dialog.details button', { hasText: /以此查相似|Similar to this/ }).click();
     await expect.poll(() => page.locator('.results .card').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await page.locator('.results .card').first().getAttribute('data-hit')).toBe(other.id);
+    // Similar to a photo: a crop in pink over green finds both sightings first.
+    const crop = await sharp({
+      create: { width: 48, height: 96, channels: 3, background: { r: 40, g: 160, b: 60 } },
+    })
+      .composite([
+        {
+          input: await sharp({
+            create: { width: 48, height: 48, channels: 3, background: { r: 240, g: 130, b: 180 } },
+          })
+            .png()
+            .toBuffer(),
+          left: 0,
+          top: 0,
+        },
+      ])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    await page
+      .locator('input[name="photo"]')
+      .setInputFiles({ name: 'crop.jpg', mimeType: 'image/jpeg', buffer: crop });
+    await expect
+      .poll(
+        async () =>
+          new Set(
+            (
+              await page
+                .locator('.results .card')
+                .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.hit ?? ''))
+            ).slice(0, 2),
+          ),
+        { timeout: 10_000 },
+      )
+      .toEqual(new Set(twins.map((x) => x.id)));
     await page.close();
   });
 

@@ -8,7 +8,8 @@ import { field, fill, h, s } from '../dom.js';
 import { fmtClock, fmtDuration, fmtTime, fromLocalInput, toLocalInput } from '../format.js';
 import { fitProjection, type Hop, hopsOf, type Pt, paddedHullPath } from '../geo.js';
 import { t } from '../i18n.js';
-import { ancestors, type Camera, listOf, type RouteStop } from '../model.js';
+import { ancestors, type Camera, type HitLike, listOf, type RouteStop } from '../model.js';
+import { hitCanvas } from '../snapshot.js';
 import { caseBar, empty, errorBox, loading } from '../ui.js';
 
 const W = 800;
@@ -176,6 +177,24 @@ function mapSvg(ctx: Ctx, hops: Hop<RouteStop>[]): SVGElement {
   return svg;
 }
 
+/** The stop's snapshot, small (a fixed-size canvas, blank when there is none). */
+function hopThumb(ctx: Ctx, stop: RouteStop): HTMLElement {
+  const snapshot = typeof stop.snapshot === 'string' && stop.snapshot ? stop.snapshot : undefined;
+  const hit: HitLike = {
+    v: 1,
+    id: String(stop.id ?? ''),
+    tsMs: stop.tsMs,
+    gateway: '',
+    camera: stop.camera,
+    kind: 'sighting',
+    type: 'vehicle',
+    label: 'vehicle',
+    score: 1,
+  };
+  if (snapshot) hit.snapshot = snapshot;
+  return hitCanvas(ctx.api, hit, 64, 48, `${stop.camera} ${fmtTime(stop.tsMs)}`);
+}
+
 function timeline(ctx: Ctx, hops: Hop<RouteStop>[]): HTMLElement {
   const t0 = hops[0]!.s.tsMs;
   const t1 = hops[hops.length - 1]!.s.tsMs;
@@ -208,6 +227,7 @@ function timeline(ctx: Ctx, hops: Hop<RouteStop>[]): HTMLElement {
         'li',
         { dataset: { hop: String(hop.n) } },
         h('span', { className: 'hop-n' }, String(hop.n)),
+        hopThumb(ctx, hop.s),
         h('time', { dateTime: new Date(hop.s.tsMs).toISOString() }, fmtTime(hop.s.tsMs)),
         h('span', { className: 'hop-cam' }, cameraName(ctx, hop.s.camera)),
         h('span', { className: 'hop-gap' }, hop.gapMs === undefined ? '' : `+${fmtDuration(hop.gapMs)}`),

@@ -284,6 +284,8 @@ function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElem
   const r = rangeFields(24);
   const upper = colourSel();
   const lower = colourSel();
+  // A photo of the person (a crop, JPEG or PNG): the API compares its clothing-colour descriptor.
+  const photo = h('input', { type: 'file', accept: 'image/jpeg,image/png', name: 'photo' });
   const form = h(
     'form',
     { className: 'search-form', attrs: { 'aria-label': t('persons') } },
@@ -291,41 +293,45 @@ function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElem
     field(t('lowerColor'), lower),
     ...r.els,
     h('button', { type: 'submit', className: 'primary' }, t('find')),
+    field(t('byPhoto'), photo, t('byPhotoHint')),
   );
-  const similar = (hit: HitLike): HTMLElement[] => [
-    h(
-      'button',
-      {
-        type: 'button',
-        onclick: () => {
-          document.querySelector<HTMLDialogElement>('dialog[open]')?.close();
-          const body = {
-            hitId: hit.id,
-            caseId: caseId(),
-            from: fromLocalInput(r.from.value),
-            to: fromLocalInput(r.to.value),
-            limit: 24,
-          };
-          pagedResults(
-            ctx,
-            out,
-            async () => {
-              // Results are ids and distances, nearest first; the cards need the hits themselves.
-              const a = await ctx.api.post<{ results: SimilarRow[] }>('/api/v1/persons/similar', body);
-              const hits = await Promise.all(
-                a.results.map((x) =>
-                  ctx.api.get<Hit>(`/api/v1/hits/${encodeURIComponent(x.id)}`).catch(() => null),
-                ),
-              );
-              return { hits: hits.filter((x): x is Hit => x !== null) };
-            },
-            similar,
-          );
-        },
+  const runSimilar = (by: { hitId: string } | { image: string }) => {
+    document.querySelector<HTMLDialogElement>('dialog[open]')?.close();
+    const body = {
+      ...by,
+      caseId: caseId(),
+      from: fromLocalInput(r.from.value),
+      to: fromLocalInput(r.to.value),
+      limit: 24,
+    };
+    pagedResults(
+      ctx,
+      out,
+      async () => {
+        // Results are ids and distances, nearest first; the cards need the hits themselves.
+        const a = await ctx.api.post<{ results: SimilarRow[] }>('/api/v1/persons/similar', body);
+        const hits = await Promise.all(
+          a.results.map((x) =>
+            ctx.api.get<Hit>(`/api/v1/hits/${encodeURIComponent(x.id)}`).catch(() => null),
+          ),
+        );
+        return { hits: hits.filter((x): x is Hit => x !== null) };
       },
-      t('similar'),
-    ),
+      similar,
+    );
+  };
+  const similar = (hit: HitLike): HTMLElement[] => [
+    h('button', { type: 'button', onclick: () => runSimilar({ hitId: hit.id }) }, t('similar')),
   ];
+  photo.onchange = async () => {
+    const file = photo.files?.[0];
+    if (!file) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let bin = '';
+    for (let k = 0; k < bytes.length; k += 0x8000)
+      bin += String.fromCharCode(...bytes.subarray(k, k + 0x8000));
+    runSimilar({ image: btoa(bin) });
+  };
   form.onsubmit = (ev) => {
     ev.preventDefault();
     const q: Query = {
