@@ -210,4 +210,20 @@ describe('alerts to grid tasks, end to end', () => {
     expect(hookCalls.every((c) => (c.body.task as Task).grid === 'grid-c')).toBe(true);
     expect(await engine.webhookDeadLetters()).toEqual([]);
   });
+
+  it('task changes reach the SSE emitter of an engine in another process (Redis bridge), once', async () => {
+    const other = await createAlertEngine({ config: cfg, store: ts.store, redisUrl: TEST_REDIS_URL, log: silentLogger(), registry: new Registry() });
+    const seen: TaskChange[] = [];
+    other.events.on('task', (c) => seen.push(c));
+    try {
+      await publish([hit({ camera: 'cam-b', kind: 'event', type: 'illegal_parking', zone: 'bridge' })]);
+      const c = await until(() => seen.find((x) => x.task.zone === 'bridge'), 2000);
+      expect(c.event.type).toBe('opened');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen.filter((x) => x.task.zone === 'bridge')).toHaveLength(1);
+      expect(changes.filter((x) => x.task.zone === 'bridge')).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -6,7 +6,6 @@
  * API's SSE subscribes to. API actions (accept, resolve, escalate) go through `act`.
  */
 import { EventEmitter } from 'node:events';
-import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { checkAlerts, orgIdSet } from '../../contracts/config/alerts.js';
@@ -20,22 +19,13 @@ import { type Alert, AlertMatcher } from '../alerts/matcher.js';
 import type { Watch } from '../alerts/watches.js';
 import { type HitRow, rowToHit } from '../hit-rows.js';
 import type { Store } from '../store.js';
-import {
-  AWAITING,
-  audienceOrgs,
-  CLOSED,
-  type Disposition,
-  escalationTarget,
-  slaAt,
-  type Task,
-  type TaskEvent,
-  type TaskHit,
-  applyTaskEvent,
-} from './model.js';
+import { type EscalateJob, Escalations } from './escalation.js';
+import { deadlineAt, TaskIntake } from './intake.js';
+import { AWAITING, audienceOrgs, type Disposition, escalationTarget, type Task, type TaskEvent } from './model.js';
 import { connectMqttPublisher, type MqttPublisherOptions, type TaskPublisher, type WebhookDeadLetter, Webhooks } from './notify.js';
-import { taskId } from './ids.js';
 import { OrgTree } from './orgs.js';
 import { type TaskChange, TaskRepo } from './repo.js';
+import { TaskWriter } from './writer.js';
 import { loadActiveWatches, saveWatch } from './watch-store.js';
 
 export type { TaskChange } from './repo.js';
@@ -87,17 +77,6 @@ export interface AlertEngine {
   close(): Promise<void>;
 }
 
-const ESCALATE_QUEUE = 'alerts-escalate';
-interface EscalateJob {
-  taskId: string;
-  org: string;
-  escalations: number;
-}
-
-function toTaskHit(h: Hit): TaskHit {
-  return { id: h.id, tsMs: h.tsMs, snapshot: h.snapshot ?? '' };
-}
-
 function conn(url: string, worker: boolean, log: Logger): Redis {
   const r = new Redis(url, { maxRetriesPerRequest: worker ? null : 3, retryStrategy: (n) => Math.min(100 * n, 2000) });
   r.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
@@ -116,17 +95,18 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
   const matcher = new AlertMatcher({ alerts: cfg, timezone: config.city.timezone, placements: orgs.placements });
   const events = new EventEmitter<AlertEvents>();
   events.setMaxListeners(10_000);
+  const origin = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 
   const m = {
     alerts: new Counter({ name: 'xueliang_alerts_total', help: 'Alerts raised, by source kind', labelNames: ['source'], registers: [o.registry] }),
     changes: new Counter({ name: 'xueliang_task_changes_total', help: 'Task events applied, by type', labelNames: ['type'], registers: [o.registry] }),
     batchMs: new Histogram({
       name: 'xueliang_alert_batch_ms',
-      help: 'From a stored batch handed over to its task changes stored and sent, ms',
+      help: 'From a stored batch handed over to its task changes applied and sent, ms',
       buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
       registers: [o.registry],
     }),
-    errors: new Counter({ name: 'xueliang_alert_errors_total', help: 'Batches or notifications that failed', labelNames: ['stage'], registers: [o.registry] }),
+    errors: new Counter({ name: 'xueliang_alert_errors_total', help: 'Batches, notifications or store writes that failed', labelNames: ['stage'], registers: [o.registry] }),
     webhooks: new Counter({ name: 'xueliang_webhook_calls_total', help: 'Webhook calls by result (ok, retry, dead)', labelNames: ['result'], registers: [o.registry] }),
   };
 
@@ -135,7 +115,8 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
   const hookWorkerConn = conn(o.redisUrl, true, log);
   const sub = conn(o.redisUrl, false, log);
   const repo = new TaskRepo(redis, store, prefix, cfg.maxHitsPerTask);
-  const escalations = new Queue<EscalateJob>(ESCALATE_QUEUE, { connection: redis, prefix });
+  const intake = new TaskIntake(repo, orgs, cfg, now);
+  const writer = new TaskWriter(repo, log, (stage, n) => m.errors.inc({ stage }, n));
   const webhooks = new Webhooks({
     queueConn: redis,
     workerConn: hookWorkerConn,
@@ -157,27 +138,37 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
   }
   if (!publisher) log.warn('no MQTT publisher: task notifications go to webhooks and SSE only');
 
-  // --- watches -------------------------------------------------------------------------
-  const channel = `${prefix}:alerts:watches`;
+  // --- Redis channels: watch changes, and task changes for SSE in other processes -------------
+  const watchChannel = `${prefix}:alerts:watches`;
+  const taskChannel = `${prefix}:alerts:changes`;
   async function reloadWatches(): Promise<void> {
     const ws = await loadActiveWatches(store);
     const live = new Set(ws.map((w) => w.id));
     for (const id of [...matcher.watches.ids()]) if (!live.has(id)) matcher.watches.remove(id);
     for (const w of ws) matcher.watches.add(w);
   }
+  const reload = () => {
+    reloadWatches().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'watch reload failed'));
+  };
   await reloadWatches();
-  await sub.subscribe(channel);
-  sub.on('message', () => {
-    reloadWatches().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'watch reload failed'));
+  await sub.subscribe(watchChannel, taskChannel);
+  sub.on('message', (channel: string, message: string) => {
+    if (channel === watchChannel) return reload();
+    // Another process's task changes: re-emitted here so this process's SSE clients see them.
+    try {
+      const msg = JSON.parse(message) as { origin: string; changes: TaskChange[] };
+      if (msg.origin !== origin) for (const c of msg.changes) events.emit('task', c);
+    } catch {
+      m.errors.inc({ stage: 'bridge' });
+    }
   });
-  const reloadTimer = setInterval(() => {
-    reloadWatches().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'watch reload failed'));
-  }, cfg.watches.reloadMs);
+  const reloadTimer = setInterval(reload, cfg.watches.reloadMs);
   reloadTimer.unref();
 
   // --- notifications -------------------------------------------------------------------
   async function notify(changes: readonly TaskChange[]): Promise<void> {
-    const sends: Promise<unknown>[] = [];
+    if (changes.length === 0) return;
+    const sends: Promise<unknown>[] = [redis.publish(taskChannel, JSON.stringify({ origin, changes }))];
     for (const c of changes) {
       m.changes.inc({ type: c.event.type });
       events.emit('task', c);
@@ -196,197 +187,45 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     }
   }
 
-  async function scheduleEscalation(t: Task): Promise<void> {
-    if (t.deadlineMs === null) return;
-    await escalations.add(
-      'escalate',
-      { taskId: t.id, org: t.org, escalations: t.escalations },
-      { jobId: `${t.id}-${t.escalations}`, delay: Math.max(0, t.deadlineMs - now()), removeOnComplete: 1000, removeOnFail: 1000 },
-    );
-  }
+  // --- escalation -----------------------------------------------------------------------
+  const escalations = new Escalations({
+    queueConn: redis,
+    workerConn,
+    prefix,
+    log,
+    now,
+    onDue: async ({ taskId, org, escalations: n }: EscalateJob) => {
+      const change = await repo.transact(taskId, (t) => {
+        if (!AWAITING.has(t.status) || t.org !== org || t.escalations !== n) return null;
+        const to = escalationTarget(t);
+        if (!to) return null;
+        const level = orgs.kind(to) ?? 'city';
+        const at = now();
+        const deadlineMs = deadlineAt(level, t.slaMs, t.orgPath, to, at);
+        return { type: 'escalated', taskId, tsMs: at, by: 'system', note: `not accepted at ${org} within its SLA`, toOrg: to, toLevel: level, deadlineMs };
+      });
+      if (!change) return;
+      writer.write([change]);
+      await escalations.schedule([change.task]);
+      await notify([change]);
+    },
+  });
 
-  async function scheduleEscalations(ts: readonly Task[]): Promise<void> {
-    const due = ts.filter((t) => t.deadlineMs !== null);
-    if (due.length === 0) return;
-    await escalations.addBulk(
-      due.map((t) => ({
-        name: 'escalate',
-        data: { taskId: t.id, org: t.org, escalations: t.escalations },
-        opts: { jobId: `${t.id}-${t.escalations}`, delay: Math.max(0, t.deadlineMs! - now()), removeOnComplete: 1000, removeOnFail: 1000 },
-      })),
-    );
-  }
-
-  async function unscheduleEscalation(t: Pick<Task, 'id' | 'escalations'>): Promise<void> {
-    await escalations.remove(`${t.id}-${t.escalations}`).catch(() => 0);
-  }
-
-  function deadline(level: Task['level'], sla: Task['slaMs'], orgPath: readonly string[], org: string, atMs: number): number | null {
-    const ms = slaAt(level, sla);
-    return ms === null || escalationTarget({ org, orgPath }) === undefined ? null : atMs + ms;
-  }
-
-  // --- alerts → tasks ------------------------------------------------------------------
-  function openEvent(id: string, g: Alert[], tsMs: number): TaskEvent {
-    const a = g[0]!;
-    const level = orgs.kind(a.placement.grid) ?? 'grid';
-    return {
-      type: 'opened',
-      taskId: id,
-      tsMs,
-      by: 'system',
-      source: a.source,
-      title: a.title,
-      priority: a.priority,
-      cooldownKey: a.cooldownKey,
-      camera: a.hit.camera,
-      zone: a.hit.zone ?? '',
-      grid: a.placement.grid,
-      orgPath: [...a.placement.orgPath],
-      level,
-      slaMs: a.slaMs,
-      hits: g.map((x) => toTaskHit(x.hit)),
-      deadlineMs: deadline(level, a.slaMs, a.placement.orgPath, a.placement.grid, tsMs),
-    };
-  }
-
-  async function handleAlerts(alerts: readonly Alert[]): Promise<TaskChange[]> {
-    const groups = new Map<string, Alert[]>();
-    for (const a of alerts) {
-      const g = groups.get(a.cooldownKey);
-      if (g) g.push(a);
-      else groups.set(a.cooldownKey, [a]);
-    }
-    const keys = [...groups.keys()];
-    const proposals = keys.map(() => taskId(now()));
-    const ids = await repo.cooldowns(keys.map((k, i) => ({ key: k, proposal: proposals[i]!, ttlMs: groups.get(k)![0]!.cooldownMs })));
-    const states = await repo.getMany(ids);
-    const tsMs = now();
-    const pending: Array<{ prevVersion: number; task: Task; event: TaskEvent; key: string }> = [];
-    const slow: string[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const g = groups.get(key)!;
-      const prev = states[i];
-      let event: TaskEvent;
-      if (ids[i] === proposals[i]) event = openEvent(ids[i]!, g, tsMs);
-      else if (prev && !CLOSED.has(prev.status)) event = { type: 'hits_added', taskId: prev.id, tsMs, by: 'system', hits: g.map((x) => toTaskHit(x.hit)) };
-      else if (prev) {
-        // The task under the key was closed: a new one starts its own cooldown.
-        const id = taskId(now());
-        await repo.setCooldown(key, id, g[0]!.cooldownMs);
-        event = openEvent(id, g, tsMs);
-      } else {
-        slow.push(key);
-        continue;
-      }
-      const task = applyTaskEvent(prev && event.type !== 'opened' ? prev : undefined, event, cfg.maxHitsPerTask);
-      pending.push({ prevVersion: event.type === 'opened' ? 0 : prev!.version, task, event, key });
-    }
-    const won = await repo.casMany(pending);
-    const changes: TaskChange[] = [];
-    pending.forEach((p, k) => {
-      if (won[k]) changes.push({ task: p.task, event: p.event });
-      else slow.push(p.key);
-    });
-    // Lost a race with another process (or its task is not written yet): one at a time.
-    for (const key of slow) {
-      const g = groups.get(key)!;
-      const c = await addToTaskSlowly(key, g);
-      if (c) changes.push(c);
-    }
-    return changes;
-  }
-
-  async function addToTaskSlowly(key: string, g: Alert[]): Promise<TaskChange | null> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const [id] = await repo.cooldowns([{ key, proposal: taskId(now()), ttlMs: g[0]!.cooldownMs }]);
-      const t = await repo.get(id!);
-      if (t && !CLOSED.has(t.status)) {
-        const change = await repo.transact(t.id, (cur) =>
-          CLOSED.has(cur.status) ? null : { type: 'hits_added', taskId: cur.id, tsMs: now(), by: 'system', hits: g.map((x) => toTaskHit(x.hit)) },
-        );
-        if (change) return change;
-      }
-      if (t && CLOSED.has(t.status)) await repo.releaseCooldown(key, t.id);
-      await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
-    }
-    // The key points at a task nobody wrote (its process died): start afresh.
-    const id = taskId(now());
-    await repo.setCooldown(key, id, g[0]!.cooldownMs);
-    const event = openEvent(id, g, now());
-    const task = applyTaskEvent(undefined, event, cfg.maxHitsPerTask);
-    const [ok] = await repo.casMany([{ prevVersion: 0, task }]);
-    return ok ? { task, event } : null;
-  }
-
-  // --- write-behind to the store ----------------------------------------------------------
-  // Redis holds the authoritative state; the store gets every event in order, in batches as
-  // large as have piled up, off the hit-to-task path (measured: two chDB inserts per bundle
-  // were a quarter of the engine's time). A list may lag a notification by one flush. While
-  // the store is down the backlog is bounded: past PERSIST_MAX the oldest are dropped, counted.
-  const PERSIST_MAX = 200_000;
-  let backlog: TaskChange[] = [];
-  let persistDropped = 0;
-  let persisting: Promise<void> | undefined;
-  let closing = false;
-  function persistLater(changes: readonly TaskChange[]): void {
-    if (changes.length === 0) return;
-    backlog.push(...changes);
-    if (backlog.length > PERSIST_MAX) {
-      const drop = backlog.length - PERSIST_MAX;
-      backlog = backlog.slice(drop);
-      persistDropped += drop;
-      m.errors.inc({ stage: 'persist_dropped' }, drop);
-    }
-    persisting ??= drainPersist().finally(() => {
-      persisting = undefined;
-    });
-  }
-  async function drainPersist(): Promise<void> {
-    let failures = 0;
-    while (backlog.length) {
-      const batch = backlog.slice(0, 50_000);
-      const t = performance.now();
-      try {
-        await repo.persist(batch);
-        backlog = backlog.slice(batch.length);
-        failures = 0;
-      } catch (e) {
-        m.errors.inc({ stage: 'persist' });
-        if (closing && failures >= 3) {
-          log.error({ err: (e as Error).message, lost: backlog.length }, 'closing: task events not stored (their state is in Redis)');
-          persistDropped += backlog.length;
-          backlog = [];
-          break;
-        }
-        log.warn({ err: (e as Error).message, backlog: backlog.length }, 'storing task events failed; will retry');
-        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures++, 5000)));
-      }
-      stageMs.persist += performance.now() - t;
-    }
-  }
-  async function flushPersist(): Promise<void> {
-    while (persisting) await persisting;
-  }
-
+  // --- hits → alerts → tasks ------------------------------------------------------------
   let chain: Promise<void> = Promise.resolve();
   let batches = 0;
-  const stageMs = { match: 0, tasks: 0, notify: 0, persist: 0 };
+  const stageMs = { match: 0, tasks: 0, notify: 0 };
   async function processBatch(placed: PlacedHit[], alerts: Alert[], startMs: number): Promise<void> {
     if (placed.length && events.listenerCount('hits') > 0) events.emit('hits', placed);
     if (alerts.length === 0) return;
-    let t = performance.now();
-    const lap = (k: keyof typeof stageMs) => {
-      const t2 = performance.now();
-      stageMs[k] += t2 - t;
-      t = t2;
-    };
-    const changes = await handleAlerts(alerts);
-    lap('tasks');
-    persistLater(changes);
-    await Promise.all([scheduleEscalations(changes.filter((c) => c.event.type === 'opened').map((c) => c.task)), notify(changes)]);
-    lap('notify');
+    const t0 = performance.now();
+    const changes = await intake.apply(alerts);
+    const t1 = performance.now();
+    writer.write(changes);
+    const opened = changes.filter((c) => c.event.type === 'opened').map((c) => c.task);
+    await Promise.all([escalations.schedule(opened), notify(changes)]);
+    stageMs.tasks += t1 - t0;
+    stageMs.notify += performance.now() - t1;
     batches++;
     m.batchMs.observe(now() - startMs);
   }
@@ -397,11 +236,11 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     const alerts: Alert[] = [];
     const placed: PlacedHit[] = [];
     if (cfg.enabled) {
-      for (const h of hits) {
-        const before = alerts.length;
-        matcher.match(h, alerts);
-        for (let k = before; k < alerts.length; k++) m.alerts.inc({ source: alerts[k]!.source.kind });
-      }
+      for (const h of hits) matcher.match(h, alerts);
+      let watched = 0;
+      for (const a of alerts) if (a.source.kind === 'watch') watched++;
+      if (watched) m.alerts.inc({ source: 'watch' }, watched);
+      if (alerts.length > watched) m.alerts.inc({ source: 'rule' }, alerts.length - watched);
     }
     if (events.listenerCount('hits') > 0) {
       for (const h of hits) placed.push({ hit: h, orgPath: orgs.placements.get(h.camera)?.orgPath ?? [] });
@@ -416,38 +255,6 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     return run;
   }
 
-  // --- escalation worker ----------------------------------------------------------------
-  const escalator = new Worker<EscalateJob>(
-    ESCALATE_QUEUE,
-    async (job: Job<EscalateJob>) => {
-      const { taskId, org, escalations: n } = job.data;
-      const change = await repo.transact(taskId, (t) => {
-        if (!AWAITING.has(t.status) || t.org !== org || t.escalations !== n) return null;
-        const to = escalationTarget(t);
-        if (!to) return null;
-        const level = orgs.kind(to) ?? 'city';
-        const at = now();
-        return {
-          type: 'escalated',
-          taskId,
-          tsMs: at,
-          by: 'system',
-          note: `not accepted at ${org} within its SLA`,
-          toOrg: to,
-          toLevel: level,
-          deadlineMs: deadline(level, t.slaMs, t.orgPath, to, at),
-        };
-      });
-      if (!change) return;
-      persistLater([change]);
-      await scheduleEscalation(change.task);
-      await notify([change]);
-    },
-    { connection: workerConn, prefix, concurrency: 4 },
-  );
-  escalator.on('error', (e) => log.warn({ err: e.message }, 'escalation worker error'));
-  escalator.on('failed', (job, e) => log.warn({ task: job?.data.taskId, err: e.message }, 'escalation failed; will retry'));
-
   // --- API actions ----------------------------------------------------------------------
   async function act(id: string, action: TaskAction, a: { by: string; note: string; disposition?: Disposition }): Promise<Task> {
     const change = await repo.transact(id, (t): TaskEvent => {
@@ -457,17 +264,17 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       const to = escalationTarget(t);
       if (!to) throw new XlError('TASK_AT_TOP', `task ${id} is at ${t.org}, the top of its org path`);
       const level = orgs.kind(to) ?? 'city';
-      return { type: 'escalated', taskId: id, tsMs, by: a.by, note: a.note, toOrg: to, toLevel: level, deadlineMs: deadline(level, t.slaMs, t.orgPath, to, tsMs) };
+      return { type: 'escalated', taskId: id, tsMs, by: a.by, note: a.note, toOrg: to, toLevel: level, deadlineMs: deadlineAt(level, t.slaMs, t.orgPath, to, tsMs) };
     });
     if (!change) throw new XlError('TASK_NOT_FOUND', `no task ${id}`);
     // An answered action is stored: the caller may list or audit it at once.
-    persistLater([change]);
-    await flushPersist();
+    writer.write([change]);
+    await writer.flush();
     // The pending SLA job is moot (it would no-op anyway: it checks org and escalation count).
     if (change.event.type === 'escalated') {
-      await unscheduleEscalation({ ...change.task, escalations: change.task.escalations - 1 });
-      await scheduleEscalation(change.task);
-    } else await unscheduleEscalation(change.task);
+      await escalations.unschedule({ id, escalations: change.task.escalations - 1 });
+      await escalations.schedule([change.task]);
+    } else await escalations.unschedule(change.task);
     if (change.event.type === 'resolved') await repo.releaseCooldown(change.task.cooldownKey, id);
     await notify([change]);
     return change.task;
@@ -480,24 +287,24 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     get: (id) => repo.get(id),
     // Reads flush this process's pending writes first (read-your-writes).
     list: async (q) => {
-      await flushPersist();
+      await writer.flush();
       return repo.list(q);
     },
     history: async (id) => {
-      await flushPersist();
+      await writer.flush();
       return repo.events(id);
     },
     async addWatch(w, by) {
       await saveWatch(store, w, { active: true, by, nowMs: now() });
       matcher.watches.add(w);
-      await redis.publish(channel, w.id);
+      await redis.publish(watchChannel, w.id);
     },
     async removeWatch(id, by) {
-      const w = matcher.watches.has(id) ? (await loadActiveWatches(store)).find((x) => x.id === id) : undefined;
+      const w = matcher.watches.get(id);
       if (!w) return false;
       await saveWatch(store, w, { active: false, by, nowMs: now() });
       matcher.watches.remove(id);
-      await redis.publish(channel, id);
+      await redis.publish(watchChannel, id);
       return true;
     },
     watches: () => [...matcher.watches.ids()].flatMap((id) => matcher.watches.get(id) ?? []),
@@ -505,15 +312,13 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     events,
     orgs,
     matcher,
-    stats: () => ({ batches, persistBacklog: backlog.length, persistDropped, stageMs: { ...stageMs } }),
+    stats: () => ({ batches, persistBacklog: writer.pending, persistDropped: writer.dropped, stageMs: { ...stageMs, persist: writer.busyMs } }),
     async close() {
       clearInterval(reloadTimer);
-      closing = true;
       await chain;
-      await flushPersist();
-      await escalator.close();
-      await webhooks.close();
+      await writer.close();
       await escalations.close();
+      await webhooks.close();
       if (ownPublisher && publisher) await publisher.close().catch(() => undefined);
       await sub.quit().catch(() => undefined);
       for (const r of [redis, workerConn, hookWorkerConn]) await r.quit().catch(() => undefined);
