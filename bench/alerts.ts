@@ -16,14 +16,14 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { Registry } from 'prom-client';
-import { AlertsSection } from '../contracts/config/alerts.js';
-import type { Colour, Hit } from '../contracts/hit.js';
-import { silentLogger } from '../contracts/log.js';
 import { AlertMatcher } from '../analytics/alerts/matcher.js';
 import { type Watch, watchMatches } from '../analytics/alerts/watches.js';
 import { hitToRow } from '../analytics/hit-rows.js';
 import { createAlertEngine } from '../analytics/tasks/service.js';
 import { alertCity, dropPrefix, startBroker, TEST_REDIS_URL, tempStore } from '../analytics/tasks/testkit.js';
+import { AlertsSection } from '../contracts/config/alerts.js';
+import type { Colour, Hit } from '../contracts/hit.js';
+import { silentLogger } from '../contracts/log.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,8 +51,33 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const PROV = [...'京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼'];
 const LET = [...'ABCDEFGHJKLMNPQRSTUVWXYZ'];
 const ALNUM = [...'0123456789ABCDEFGHJKLMNPQRSTUVWXYZ'];
-const COLOURS: Colour[] = ['black', 'white', 'grey', 'red', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'brown'];
-const CONFUSE: Record<string, string> = { '0': 'D', D: '0', '8': 'B', B: '8', '1': '7', '7': '1', '2': 'Z', Z: '2', '5': 'S', S: '5', '6': 'G', G: '6' };
+const COLOURS: Colour[] = [
+  'black',
+  'white',
+  'grey',
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'blue',
+  'purple',
+  'pink',
+  'brown',
+];
+const CONFUSE: Record<string, string> = {
+  '0': 'D',
+  D: '0',
+  '8': 'B',
+  B: '8',
+  '1': '7',
+  '7': '1',
+  '2': 'Z',
+  Z: '2',
+  '5': 'S',
+  S: '5',
+  '6': 'G',
+  G: '6',
+};
 const plate = () => pick(PROV) + pick(LET) + Array.from({ length: 5 }, () => pick(ALNUM)).join('');
 // A city of 4 towns × 5 villages × 10 grids, 5 cameras per grid (1,000 cameras).
 const TOWNS = 4;
@@ -77,7 +102,12 @@ const ORGS = [
             id: `t${t}v${v}`,
             name: `t${t}v${v}`,
             kind: 'village',
-            children: Array.from({ length: GRIDS }, (_, g) => ({ id: `t${t}v${v}g${g}`, name: `g${g}`, kind: 'grid', children: [] })),
+            children: Array.from({ length: GRIDS }, (_, g) => ({
+              id: `t${t}v${v}g${g}`,
+              name: `g${g}`,
+              kind: 'grid',
+              children: [],
+            })),
           })),
         })),
       },
@@ -93,7 +123,9 @@ for (let t = 0; t < TOWNS; t++)
       GRID_IDS.push(id);
       PATHS.set(id, ['city', 'county-a', `t${t}`, `t${t}v${v}`, id]);
     }
-const CAMERA_LIST = GRID_IDS.flatMap((g) => Array.from({ length: CAMS }, (_, c) => ({ id: `${g}c${c}`, grid: g, gateway: 'gw-1', lat: 30, lon: 120 })));
+const CAMERA_LIST = GRID_IDS.flatMap((g) =>
+  Array.from({ length: CAMS }, (_, c) => ({ id: `${g}c${c}`, grid: g, gateway: 'gw-1', lat: 30, lon: 120 })),
+);
 const CAMERAS = CAMERA_LIST.map((c) => c.id);
 const PLACEMENTS = new Map(CAMERA_LIST.map((c) => [c.id, { grid: c.grid, orgPath: PATHS.get(c.grid)! }]));
 // Missing-person watches name an area (a village or a grid); plate watches are city-wide or a town.
@@ -112,10 +144,23 @@ function makeWatches(n: number): Watch[] {
     const g = pick(GRID_IDS);
     const common = { id: `w${k}`, caseId: `case-${k % 500}`, caseOrg: 'county-a' };
     if (x >= 97) {
-      out.push({ ...common, kind: 'clothing', upper: pick(COLOURS), lower: pick(COLOURS), area: rnd() < 0.5 ? g : villageOf(g), fromMs: now - 7_200_000, toMs: now + 7_200_000 });
+      out.push({
+        ...common,
+        kind: 'clothing',
+        upper: pick(COLOURS),
+        lower: pick(COLOURS),
+        area: rnd() < 0.5 ? g : villageOf(g),
+        fromMs: now - 7_200_000,
+        toMs: now + 7_200_000,
+      });
       continue;
     }
-    const base = { ...common, area: rnd() < 0.8 ? null : `t${Math.floor(rnd() * TOWNS)}`, fromMs: null, toMs: null };
+    const base = {
+      ...common,
+      area: rnd() < 0.8 ? null : `t${Math.floor(rnd() * TOWNS)}`,
+      fromMs: null,
+      toMs: null,
+    };
     if (x < 70) out.push({ ...base, kind: 'plate', mode: 'fuzzy', pattern: plate() });
     else if (x < 87) out.push({ ...base, kind: 'plate', mode: 'exact', pattern: plate() });
     else {
@@ -144,7 +189,9 @@ const makeHit = (over: Partial<Hit> & Pick<Hit, 'id' | 'camera' | 'tsMs'>): Hit 
   ...over,
 });
 function makeHits(n: number, watches: readonly Watch[], tsMs: (k: number) => number): Hit[] {
-  const plates = watches.filter((w) => w.kind === 'plate' && w.mode === 'fuzzy').map((w) => (w as { pattern: string }).pattern);
+  const plates = watches
+    .filter((w) => w.kind === 'plate' && w.mode === 'fuzzy')
+    .map((w) => (w as { pattern: string }).pattern);
   const hits: Hit[] = [];
   for (let k = 0; k < n; k++) {
     const camera = pick(CAMERAS);
@@ -160,16 +207,38 @@ function makeHits(n: number, watches: readonly Watch[], tsMs: (k: number) => num
       }
       hits.push(makeHit({ ...common, attrs: { plate: p, color: pick(COLOURS) } }));
     } else if (x < 0.99) {
-      hits.push(makeHit({ ...common, type: 'person', label: 'person', attrs: { upperColor: pick(COLOURS), lowerColor: pick(COLOURS) } }));
+      hits.push(
+        makeHit({
+          ...common,
+          type: 'person',
+          label: 'person',
+          attrs: { upperColor: pick(COLOURS), lowerColor: pick(COLOURS) },
+        }),
+      );
     } else {
-      hits.push(makeHit({ ...common, kind: 'event', type: pick(['illegal_parking', 'zone_intrusion', 'crowding', 'loitering'] as const), zone: `z${Math.floor(rnd() * 20)}` }));
+      hits.push(
+        makeHit({
+          ...common,
+          kind: 'event',
+          type: pick(['illegal_parking', 'zone_intrusion', 'crowding', 'loitering'] as const),
+          zone: `z${Math.floor(rnd() * 20)}`,
+        }),
+      );
     }
   }
   return hits;
 }
 
 function rules(n: number) {
-  const types = ['illegal_parking', 'zone_intrusion', 'crowding', 'loitering', 'wrong_way', 'line_crossing', 'abandoned_object'];
+  const types = [
+    'illegal_parking',
+    'zone_intrusion',
+    'crowding',
+    'loitering',
+    'wrong_way',
+    'line_crossing',
+    'abandoned_object',
+  ];
   return Array.from({ length: n }, (_, k) => ({
     id: `rule-${k}`,
     match: { types: [types[k % types.length]], zones: k < 7 ? [] : [`z${k % 20}`], minScore: 0.5 },
@@ -186,7 +255,11 @@ const pct = (xs: number[], p: number) => {
 // --- 1. matcher -----------------------------------------------------------------------------
 const city = alertCity({ rules: rules(50) }, { orgs: ORGS, cameras: CAMERA_LIST });
 const watches = makeWatches(WATCHES);
-const matcher = new AlertMatcher({ alerts: Value.Default(AlertsSection, { rules: rules(50) }) as AlertsSection, timezone: 'Asia/Shanghai', placements: PLACEMENTS });
+const matcher = new AlertMatcher({
+  alerts: Value.Default(AlertsSection, { rules: rules(50) }) as AlertsSection,
+  timezone: 'Asia/Shanghai',
+  placements: PLACEMENTS,
+});
 for (const w of watches) matcher.watches.add(w);
 const sample = makeHits(200_000, watches, () => Date.now());
 const rounds: number[] = [];
@@ -215,17 +288,28 @@ for (const h of sample.slice(0, bruteN)) {
   for (const w of watches) if (watchMatches(w, h, path)) bruteMatches++;
 }
 const bruteHitsPerSec = Math.round(bruteN / ((performance.now() - tb) / 1000));
-say(`matcher: ${watches.length} watches + 50 rules: ${matcherHitsPerSec} hits/s wall, ${matcherHitsPerCpuSec} per CPU-second (medians of 5 × ${sample.length}); ${alertsPerRound} alerts per round; brute force ${bruteHitsPerSec} hits/s (${bruteMatches} matches in ${bruteN})`);
+say(
+  `matcher: ${watches.length} watches + 50 rules: ${matcherHitsPerSec} hits/s wall, ${matcherHitsPerCpuSec} per CPU-second (medians of 5 × ${sample.length}); ${alertsPerRound} alerts per round; brute force ${bruteHitsPerSec} hits/s (${bruteMatches} matches in ${bruteN})`,
+);
 
 if (values['matcher-only']) {
-  process.stdout.write(`${JSON.stringify({ watches: watches.length, matcherHitsPerSec, matcherHitsPerCpuSec, bruteForceHitsPerSec: bruteHitsPerSec })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ watches: watches.length, matcherHitsPerSec, matcherHitsPerCpuSec, bruteForceHitsPerSec: bruteHitsPerSec })}\n`,
+  );
   process.exit(0);
 }
 
 // --- 2. end to end ---------------------------------------------------------------------------
 const ts = await tempStore(city);
 const broker = await startBroker();
-const engine = await createAlertEngine({ config: city, store: ts.store, redisUrl: TEST_REDIS_URL, log: silentLogger(), registry: new Registry(), mqtt: { url: broker.url } });
+const engine = await createAlertEngine({
+  config: city,
+  store: ts.store,
+  redisUrl: TEST_REDIS_URL,
+  log: silentLogger(),
+  registry: new Registry(),
+  mqtt: { url: broker.url },
+});
 for (const w of watches) engine.matcher.watches.add(w);
 const lat: number[] = [];
 let changes = 0;
@@ -234,11 +318,14 @@ engine.events.on('task', (c) => {
   const now = Date.now();
   changes++;
   if (c.event.type === 'opened') opened++;
-  if (c.event.type === 'opened' || c.event.type === 'hits_added') for (const h of c.event.hits) lat.push(now - h.tsMs);
+  if (c.event.type === 'opened' || c.event.type === 'hits_added')
+    for (const h of c.event.hits) lat.push(now - h.tsMs);
 });
 const perBundle = Math.round((RATE * BUNDLE_MS) / 1000);
 const bundles = Math.round((SECONDS * 1000) / BUNDLE_MS);
-say(`end to end: ${RATE} hits/s for ${SECONDS} s in ${BUNDLE_MS} ms bundles of ${perBundle}${values['with-hit-inserts'] ? ' (each inserted into chDB first, in the same process)' : ''} …`);
+say(
+  `end to end: ${RATE} hits/s for ${SECONDS} s in ${BUNDLE_MS} ms bundles of ${perBundle}${values['with-hit-inserts'] ? ' (each inserted into chDB first, in the same process)' : ''} …`,
+);
 const inflight: Promise<void>[] = [];
 let sent = 0;
 const tStart = Date.now();
@@ -255,7 +342,12 @@ for (let b = 0; b < bundles; b++) {
   sent += hits.length;
   const run = (async () => {
     const t1 = performance.now();
-    if (values['with-hit-inserts']) await ts.store.insert('hits', hits.map((h) => hitToRow(h, PLACEMENTS.get(h.camera))), { dedupToken: `b${b}` });
+    if (values['with-hit-inserts'])
+      await ts.store.insert(
+        'hits',
+        hits.map((h) => hitToRow(h, PLACEMENTS.get(h.camera))),
+        { dedupToken: `b${b}` },
+      );
     const t2 = performance.now();
     await engine.onHits(hits);
     insertMs.push(t2 - t1);
@@ -289,9 +381,13 @@ const result = {
   bundleEngineMsP99: Math.round(pct(engineMs, 99)),
   hitInserts: Boolean(values['with-hit-inserts']),
   loadAverage1m: Math.round(loadavg()[0]! * 10) / 10,
-  engineStageMsPerBatch: Object.fromEntries(Object.entries(st.stageMs).map(([k, v]) => [k, Math.round(v / Math.max(1, st.batches))])),
+  engineStageMsPerBatch: Object.fromEntries(
+    Object.entries(st.stageMs).map(([k, v]) => [k, Math.round(v / Math.max(1, st.batches))]),
+  ),
 };
-say(`end to end: ${result.e2eHitsPerSec} hits/s sustained, ${lat.length} alerted hits → ${opened} tasks opened, ${changes} task changes; hit→task p50 ${result.p50HitToTaskMs} ms, p99 ${result.p99HitToTaskMs} ms`);
+say(
+  `end to end: ${result.e2eHitsPerSec} hits/s sustained, ${lat.length} alerted hits → ${opened} tasks opened, ${changes} task changes; hit→task p50 ${result.p50HitToTaskMs} ms, p99 ${result.p99HitToTaskMs} ms`,
+);
 await engine.close();
 await broker.close();
 await ts.close();

@@ -30,7 +30,8 @@ export class LocalClock {
     if (hit !== undefined) return hit;
     const at = hour * HOUR_MS;
     const p: Record<string, number> = {};
-    for (const part of this.fmt.formatToParts(at)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+    for (const part of this.fmt.formatToParts(at))
+      if (part.type !== 'literal') p[part.type] = Number(part.value);
     const local = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!);
     const off = local - at;
     if (this.offsets.size >= CACHE_MAX) this.offsets.clear();

@@ -77,7 +77,10 @@ export class AlertMatcher {
         cooldownMs: w.cooldownMs,
         priority: w.priority,
         slaMs: w.slaMs,
-        title: m.kind === 'plate' ? `case ${m.caseId}: plate ${m.pattern}` : `case ${m.caseId}: ${m.upper ?? 'any'} / ${m.lower ?? 'any'} clothing`,
+        title:
+          m.kind === 'plate'
+            ? `case ${m.caseId}: plate ${m.pattern}`
+            : `case ${m.caseId}: ${m.upper ?? 'any'} / ${m.lower ?? 'any'} clothing`,
       });
     }
     return out;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalPlate, defaultMode, deletions, normalisePlateText, plateMatches, wildcardRegExp } from './plates.js';
+import {
+  canonicalPlate,
+  defaultMode,
+  deletions,
+  normalisePlateText,
+  plateMatches,
+  wildcardRegExp,
+} from './plates.js';
 
 describe('plate text', () => {
   it.each([
@@ -74,7 +81,8 @@ describe('agreement with the vehicles search (analytics/plates/pattern.ts)', () 
       return s / 2 ** 32;
     };
     const CH = '0DQ8B172Z5S6G34';
-    const plate = () => `浙${'HAB'[Math.floor(r() * 3)]}${Array.from({ length: 4 + Math.floor(r() * 3) }, () => CH[Math.floor(r() * CH.length)]).join('')}`;
+    const plate = () =>
+      `浙${'HAB'[Math.floor(r() * 3)]}${Array.from({ length: 4 + Math.floor(r() * 3) }, () => CH[Math.floor(r() * CH.length)]).join('')}`;
     let agreeTrue = 0;
     for (let k = 0; k < 20_000; k++) {
       const a = plate();

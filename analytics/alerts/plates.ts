@@ -25,7 +25,8 @@ export function normalisePlateText(raw: string): string {
   if (CLEAN.test(raw)) return raw;
   let s = '';
   for (const ch of raw.normalize('NFKC').toUpperCase()) {
-    if (ch === '·' || ch === '•' || ch === ' ' || ch === '-' || ch === '.' || ch === '_' || ch === '\t') continue;
+    if (ch === '·' || ch === '•' || ch === ' ' || ch === '-' || ch === '.' || ch === '_' || ch === '\t')
+      continue;
     s += ch === 'I' ? '1' : ch === 'O' ? '0' : ch;
   }
   return s;
@@ -77,7 +78,8 @@ function oneDeletion(a: ArrayLike<string>, b: ArrayLike<string>): boolean {
  */
 export function fuzzyCanonMatch(readCanon: string, watchCanon: string): boolean {
   if (readCanon === watchCanon) return true;
-  if (!SURROGATE.test(readCanon) && !SURROGATE.test(watchCanon)) return oneDeletion(readCanon, watchCanon) || oneDeletion(watchCanon, readCanon);
+  if (!SURROGATE.test(readCanon) && !SURROGATE.test(watchCanon))
+    return oneDeletion(readCanon, watchCanon) || oneDeletion(watchCanon, readCanon);
   const a = [...readCanon];
   const b = [...watchCanon];
   return oneDeletion(a, b) || oneDeletion(b, a);

@@ -6,11 +6,20 @@ import { inDailyWindow, LocalClock, parseHhmm } from './clock.js';
 import { AlertMatcher } from './matcher.js';
 import { RuleSet, ruleMatches } from './rules.js';
 
-const rule = (over: Record<string, unknown>): AlertRule => Value.Default(AlertRule, structuredClone({ id: 'r1', ...over })) as AlertRule;
+const rule = (over: Record<string, unknown>): AlertRule =>
+  Value.Default(AlertRule, structuredClone({ id: 'r1', ...over })) as AlertRule;
 const PATH = ['city', 'county-a', 'town-a', 'village-a', 'grid-a'];
 // 2025-11-29 03:00 UTC = 11:00 in Asia/Shanghai
 const T11 = Date.UTC(2025, 10, 29, 3, 0);
-const parking = makeHit({ kind: 'event', type: 'illegal_parking', label: 'car', zone: 'bus-stop', rule: 'p1', score: 0.7, tsMs: T11 });
+const parking = makeHit({
+  kind: 'event',
+  type: 'illegal_parking',
+  label: 'car',
+  zone: 'bus-stop',
+  rule: 'p1',
+  score: 0.7,
+  tsMs: T11,
+});
 
 describe('rules', () => {
   it.each([
@@ -59,26 +68,48 @@ describe('rules', () => {
     [0, 1320, 360, true],
     [720, 1320, 360, false],
     [720, 0, 1440, true],
-  ])('daily window: minute %i in [%i, %i) → %s', (m, f, t, want) => expect(inDailyWindow(m, f, t)).toBe(want));
+  ])('daily window: minute %i in [%i, %i) → %s', (m, f, t, want) =>
+    expect(inDailyWindow(m, f, t)).toBe(want),
+  );
 });
 
 describe('AlertMatcher', () => {
-  const alerts = Value.Default(AlertsSection, { rules: [{ id: 'park', match: { types: ['illegal_parking'] }, cooldownMs: 60_000 }] }) as AlertsSection;
+  const alerts = Value.Default(AlertsSection, {
+    rules: [{ id: 'park', match: { types: ['illegal_parking'] }, cooldownMs: 60_000 }],
+  }) as AlertsSection;
   const placements = new Map([['cam-0001', { grid: 'grid-a', orgPath: PATH }]]);
 
   it('keys cooldowns by (rule, camera, zone) and skips unplaced cameras', () => {
     const m = new AlertMatcher({ alerts, timezone: 'Asia/Shanghai', placements });
     const [a] = m.match(parking);
-    expect(a).toMatchObject({ cooldownKey: 'rule:park|cam-0001|bus-stop', cooldownMs: 60_000, placement: { grid: 'grid-a' } });
+    expect(a).toMatchObject({
+      cooldownKey: 'rule:park|cam-0001|bus-stop',
+      cooldownMs: 60_000,
+      placement: { grid: 'grid-a' },
+    });
     expect(m.match({ ...parking, camera: 'cam-9999' })).toEqual([]);
     expect(m.unplaced).toBe(1);
   });
 
   it('raises watch alerts bound to the case', () => {
     const m = new AlertMatcher({ alerts, timezone: 'Asia/Shanghai', placements });
-    m.watches.add({ id: 'w1', caseId: 'case-7', caseOrg: 'county-a', kind: 'plate', pattern: '浙H12345', mode: 'fuzzy', area: null, fromMs: null, toMs: null });
+    m.watches.add({
+      id: 'w1',
+      caseId: 'case-7',
+      caseOrg: 'county-a',
+      kind: 'plate',
+      pattern: '浙H12345',
+      mode: 'fuzzy',
+      area: null,
+      fromMs: null,
+      toMs: null,
+    });
     const out = m.match(makeHit({ attrs: { plate: '浙H1Z345' } }));
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ source: { kind: 'watch', caseId: 'case-7' }, cooldownKey: 'watch:w1|cam-0001|', priority: 'high' });
+    expect(out[0]).toMatchObject({
+      source: { kind: 'watch', caseId: 'case-7' },
+      cooldownKey: 'watch:w1|cam-0001|',
+      priority: 'high',
+    });
   });
 });

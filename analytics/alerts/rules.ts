@@ -22,7 +22,12 @@ interface Compiled {
 const setOrNull = (xs: readonly string[]) => (xs.length ? new Set(xs) : null);
 
 /** The reference predicate for one rule (the bucketed set must agree with it). */
-export function ruleMatches(rule: AlertRule, hit: Hit, orgPath: readonly string[], clock: LocalClock): boolean {
+export function ruleMatches(
+  rule: AlertRule,
+  hit: Hit,
+  orgPath: readonly string[],
+  clock: LocalClock,
+): boolean {
   const m = rule.match;
   if (!rule.enabled) return false;
   if (m.kinds.length && !m.kinds.includes(hit.kind)) return false;
@@ -62,8 +67,8 @@ export class RuleSet {
       };
       if (rule.match.types.length === 0) this.anyType.push(c);
       for (const t of rule.match.types) {
-        let b = this.byType.get(t);
-        if (!b) this.byType.set(t, (b = []));
+        const b = this.byType.get(t) ?? [];
+        if (b.length === 0) this.byType.set(t, b);
         b.push(c);
       }
     }

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { Colour, Hit } from '../../contracts/hit.js';
 import { makeHit } from '../../contracts/fixtures.js';
+import type { Colour, Hit } from '../../contracts/hit.js';
 import { type ClothingWatch, type PlateWatch, type Watch, WatchIndex, watchMatches } from './watches.js';
 
 const base = { caseId: 'case-1', caseOrg: 'city', area: null, fromMs: null, toMs: null };
-const plate = (id: string, pattern: string, mode: PlateWatch['mode'], over: Partial<PlateWatch> = {}): PlateWatch => ({
+const plate = (
+  id: string,
+  pattern: string,
+  mode: PlateWatch['mode'],
+  over: Partial<PlateWatch> = {},
+): PlateWatch => ({
   ...base,
   id,
   kind: 'plate',
@@ -12,7 +17,12 @@ const plate = (id: string, pattern: string, mode: PlateWatch['mode'], over: Part
   mode,
   ...over,
 });
-const clothing = (id: string, upper: Colour | null, lower: Colour | null, over: Partial<ClothingWatch> = {}): ClothingWatch => ({
+const clothing = (
+  id: string,
+  upper: Colour | null,
+  lower: Colour | null,
+  over: Partial<ClothingWatch> = {},
+): ClothingWatch => ({
   ...base,
   id,
   kind: 'clothing',
@@ -40,9 +50,19 @@ describe('WatchIndex', () => {
     ['clothing on a vehicle', clothing('w', 'red', null), car('浙H12345'), false],
     ['outside area', clothing('w', 'red', null, { area: 'grid-b' }), person('red', 'blue'), false],
     ['inside area', clothing('w', 'red', null, { area: 'town-a' }), person('red', 'blue'), true],
-    ['before window', clothing('w', 'red', null, { fromMs: 1_764_385_200_001 }), person('red', 'blue'), false],
+    [
+      'before window',
+      clothing('w', 'red', null, { fromMs: 1_764_385_200_001 }),
+      person('red', 'blue'),
+      false,
+    ],
     ['after window', clothing('w', 'red', null, { toMs: 1_764_385_199_999 }), person('red', 'blue'), false],
-    ['inside window', clothing('w', 'red', null, { fromMs: 1_764_385_200_000, toMs: 1_764_385_200_000 }), person('red', 'blue'), true],
+    [
+      'inside window',
+      clothing('w', 'red', null, { fromMs: 1_764_385_200_000, toMs: 1_764_385_200_000 }),
+      person('red', 'blue'),
+      true,
+    ],
   ] as const)('%s', (_name, w, hit, want) => {
     const idx = new WatchIndex();
     idx.add(w);
@@ -78,11 +98,15 @@ function rng(seed: number) {
     return s / 2 ** 32;
   };
 }
-const pick = <T,>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const CHARS = '0DQ8B17Z25S6G34A';
 const COLOURS: Colour[] = ['red', 'blue', 'black', 'white'];
 const AREAS = [null, 'city', 'town-a', 'grid-a', 'grid-b'];
-const PATHS = [PATH, ['city', 'county-a', 'town-a', 'village-a', 'grid-b'], ['city', 'county-b', 'town-c', 'village-c', 'grid-c']];
+const PATHS = [
+  PATH,
+  ['city', 'county-a', 'town-a', 'village-a', 'grid-b'],
+  ['city', 'county-b', 'town-c', 'village-c', 'grid-c'],
+];
 
 function randPlate(r: () => number): string {
   const n = 4 + Math.floor(r() * 4);
@@ -110,7 +134,13 @@ function randWatch(r: () => number, id: string): Watch {
     toMs: r() < 0.3 ? 1_500 + Math.floor(r() * 1000) : null,
   };
   const x = r();
-  if (x < 0.25) return { ...common, kind: 'clothing', upper: r() < 0.2 ? null : pick(r, COLOURS), lower: r() < 0.3 ? null : pick(r, COLOURS) };
+  if (x < 0.25)
+    return {
+      ...common,
+      kind: 'clothing',
+      upper: r() < 0.2 ? null : pick(r, COLOURS),
+      lower: r() < 0.3 ? null : pick(r, COLOURS),
+    };
   if (x < 0.45) return { ...common, kind: 'plate', mode: 'wildcard', pattern: randPattern(r) };
   return { ...common, kind: 'plate', mode: x < 0.6 ? 'exact' : 'fuzzy', pattern: randPlate(r) };
 }
@@ -133,13 +163,23 @@ describe('WatchIndex property: indexed == brute force', () => {
         // Hit times straddle the watch windows (the fixed ts is shifted into the window range).
         hit.tsMs = 946_684_800_000 + Math.floor(r() * 3000);
         const path = pick(r, PATHS);
-        const brute = live.filter((w) => watchMatches(w, hit, path)).map((w) => w.id).sort();
-        const got = idx.match(hit, path).map((w) => w.id).sort();
+        const brute = live
+          .filter((w) => watchMatches(w, hit, path))
+          .map((w) => w.id)
+          .sort();
+        const got = idx
+          .match(hit, path)
+          .map((w) => w.id)
+          .sort();
         expect(got).toEqual(brute);
         matched += brute.length;
       }
     };
-    const shifted = watches.map((w) => ({ ...w, fromMs: w.fromMs === null ? null : w.fromMs + 946_684_800_000, toMs: w.toMs === null ? null : w.toMs + 946_684_800_000 }));
+    const shifted = watches.map((w) => ({
+      ...w,
+      fromMs: w.fromMs === null ? null : w.fromMs + 946_684_800_000,
+      toMs: w.toMs === null ? null : w.toMs + 946_684_800_000,
+    }));
     for (const w of shifted) idx.add(w);
     run(shifted);
     for (const w of shifted.slice(0, 500)) idx.remove(w.id);

@@ -94,8 +94,8 @@ const V_FUZZY = 1;
 const V_WILD = 2;
 
 function file(map: Map<string, Entry[]>, key: string, e: Entry): void {
-  let b = map.get(key);
-  if (!b) map.set(key, (b = []));
+  const b = map.get(key) ?? [];
+  if (b.length === 0) map.set(key, b);
   if (!b.includes(e)) {
     b.push(e);
     e.keys.push([map, key]);
@@ -199,19 +199,35 @@ export class WatchIndex {
     return out;
   }
 
-  private scan(b: Entry[] | undefined, verify: number, text: string, tsMs: number, orgPath: readonly string[], stamp: number, out: Watch[]): void {
+  private scan(
+    b: Entry[] | undefined,
+    verify: number,
+    text: string,
+    tsMs: number,
+    orgPath: readonly string[],
+    stamp: number,
+    out: Watch[],
+  ): void {
     if (!b) return;
     for (let i = 0; i < b.length; i++) {
       const e = b[i]!;
       if (e.seen === stamp) continue;
       e.seen = stamp;
       if (!inAreaAndWindow(e.w, tsMs, orgPath)) continue;
-      if (verify === V_FUZZY ? fuzzyCanonMatch(text, e.canon) : verify === V_WILD ? e.re!.test(text) : true) out.push(e.w);
+      if (verify === V_FUZZY ? fuzzyCanonMatch(text, e.canon) : verify === V_WILD ? e.re!.test(text) : true)
+        out.push(e.w);
     }
   }
 
   /** Sizes for metrics and the docs. */
-  stats(): { watches: number; exactKeys: number; fuzzyKeys: number; wildcardKeys: number; scanned: number; clothingKeys: number } {
+  stats(): {
+    watches: number;
+    exactKeys: number;
+    fuzzyKeys: number;
+    wildcardKeys: number;
+    scanned: number;
+    clothingKeys: number;
+  } {
     return {
       watches: this.byId.size,
       exactKeys: this.exact.size,

@@ -20,7 +20,14 @@ export class Escalations {
   private readonly queue: Queue<EscalateJob>;
   private readonly worker: Worker<EscalateJob>;
 
-  constructor(o: { queueConn: Redis; workerConn: Redis; prefix: string; log: Logger; now: () => number; onDue: (job: EscalateJob) => Promise<void> }) {
+  constructor(o: {
+    queueConn: Redis;
+    workerConn: Redis;
+    prefix: string;
+    log: Logger;
+    now: () => number;
+    onDue: (job: EscalateJob) => Promise<void>;
+  }) {
     this.now = o.now;
     this.queue = new Queue<EscalateJob>(ESCALATE_QUEUE, { connection: o.queueConn, prefix: o.prefix });
     this.worker = new Worker<EscalateJob>(ESCALATE_QUEUE, (job: Job<EscalateJob>) => o.onDue(job.data), {
@@ -29,7 +36,9 @@ export class Escalations {
       concurrency: 4,
     });
     this.worker.on('error', (e) => o.log.warn({ err: e.message }, 'escalation worker error'));
-    this.worker.on('failed', (job, e) => o.log.warn({ task: job?.data.taskId, err: e.message }, 'escalation failed; will retry'));
+    this.worker.on('failed', (job, e) =>
+      o.log.warn({ task: job?.data.taskId, err: e.message }, 'escalation failed; will retry'),
+    );
   }
 
   private readonly now: () => number;
@@ -42,7 +51,14 @@ export class Escalations {
       due.map((t) => ({
         name: 'escalate',
         data: { taskId: t.id, org: t.org, escalations: t.escalations },
-        opts: { jobId: `${t.id}-${t.escalations}`, delay: Math.max(0, t.deadlineMs! - this.now()), attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 1000 },
+        opts: {
+          jobId: `${t.id}-${t.escalations}`,
+          delay: Math.max(0, t.deadlineMs! - this.now()),
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 500 },
+          removeOnComplete: 1000,
+          removeOnFail: 1000,
+        },
       })),
     );
   }

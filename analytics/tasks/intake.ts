@@ -9,7 +9,15 @@ import type { OrgKind } from '../../contracts/config/org.js';
 import type { Hit } from '../../contracts/hit.js';
 import type { Alert } from '../alerts/matcher.js';
 import { taskId } from './ids.js';
-import { applyTaskEvent, CLOSED, escalationTarget, slaAt, type Task, type TaskEvent, type TaskHit } from './model.js';
+import {
+  applyTaskEvent,
+  CLOSED,
+  escalationTarget,
+  slaAt,
+  type Task,
+  type TaskEvent,
+  type TaskHit,
+} from './model.js';
 import type { OrgTree } from './orgs.js';
 import type { TaskChange, TaskRepo } from './repo.js';
 
@@ -18,7 +26,13 @@ export function toTaskHit(h: Hit): TaskHit {
 }
 
 /** The SLA deadline at `org` (of kind `level`), or null when nothing is above it. */
-export function deadlineAt(level: OrgKind, sla: SlaLevels, orgPath: readonly string[], org: string, atMs: number): number | null {
+export function deadlineAt(
+  level: OrgKind,
+  sla: SlaLevels,
+  orgPath: readonly string[],
+  org: string,
+  atMs: number,
+): number | null {
   const ms = slaAt(level, sla);
   return ms === null || escalationTarget({ org, orgPath }) === undefined ? null : atMs + ms;
 }
@@ -64,7 +78,9 @@ export class TaskIntake {
     }
     const keys = [...groups.keys()];
     const proposals = keys.map(() => taskId(this.now()));
-    const ids = await this.repo.cooldowns(keys.map((k, i) => ({ key: k, proposal: proposals[i]!, ttlMs: groups.get(k)![0]!.cooldownMs })));
+    const ids = await this.repo.cooldowns(
+      keys.map((k, i) => ({ key: k, proposal: proposals[i]!, ttlMs: groups.get(k)![0]!.cooldownMs })),
+    );
     const states = await this.repo.getMany(ids);
     const tsMs = this.now();
     const pending: Array<{ prevVersion: number; task: Task; event: TaskEvent; key: string }> = [];
@@ -75,7 +91,14 @@ export class TaskIntake {
       const prev = states[i];
       let event: TaskEvent;
       if (ids[i] === proposals[i]) event = this.openEvent(ids[i]!, g, tsMs);
-      else if (prev && !CLOSED.has(prev.status)) event = { type: 'hits_added', taskId: prev.id, tsMs, by: 'system', hits: g.map((x) => toTaskHit(x.hit)) };
+      else if (prev && !CLOSED.has(prev.status))
+        event = {
+          type: 'hits_added',
+          taskId: prev.id,
+          tsMs,
+          by: 'system',
+          hits: g.map((x) => toTaskHit(x.hit)),
+        };
       else if (prev) {
         // The task under the key was closed: a new one starts its own cooldown.
         const id = taskId(this.now());
@@ -105,11 +128,15 @@ export class TaskIntake {
   private async applySlowly(key: string, g: readonly Alert[]): Promise<TaskChange | null> {
     const hits = g.map((x) => toTaskHit(x.hit));
     for (let attempt = 0; attempt < 5; attempt++) {
-      const [id] = await this.repo.cooldowns([{ key, proposal: taskId(this.now()), ttlMs: g[0]!.cooldownMs }]);
+      const [id] = await this.repo.cooldowns([
+        { key, proposal: taskId(this.now()), ttlMs: g[0]!.cooldownMs },
+      ]);
       const t = await this.repo.get(id!);
       if (t && !CLOSED.has(t.status)) {
         const change = await this.repo.transact(t.id, (cur) =>
-          CLOSED.has(cur.status) ? null : { type: 'hits_added', taskId: cur.id, tsMs: this.now(), by: 'system', hits },
+          CLOSED.has(cur.status)
+            ? null
+            : { type: 'hits_added', taskId: cur.id, tsMs: this.now(), by: 'system', hits },
         );
         if (change) return change;
       }

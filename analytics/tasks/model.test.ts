@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { isXlError } from '../../contracts/errors.js';
-import { applyTaskEvent, audienceOrgs, escalationTarget, replayTask, slaAt, type Task, type TaskEvent } from './model.js';
+import {
+  applyTaskEvent,
+  audienceOrgs,
+  escalationTarget,
+  replayTask,
+  slaAt,
+  type Task,
+  type TaskEvent,
+} from './model.js';
 
 const SLA = { gridMs: 1000, villageMs: 2000, townMs: 3000, countyMs: 4000 };
 const PATH = ['city', 'county', 'town', 'village', 'grid'];
@@ -23,25 +31,96 @@ const opened: TaskEvent = {
   deadlineMs: 1100,
 };
 const ev = (e: Record<string, unknown>) => ({ taskId: 't1', by: 'k1', note: '', ...e }) as TaskEvent;
-const esc = (toOrg: string, toLevel: string, tsMs: number) => ev({ type: 'escalated', by: 'system', toOrg, toLevel, deadlineMs: tsMs + 1, tsMs });
+const esc = (toOrg: string, toLevel: string, tsMs: number) =>
+  ev({ type: 'escalated', by: 'system', toOrg, toLevel, deadlineMs: tsMs + 1, tsMs });
 
 describe('task reducer', () => {
   it('opens at the grid with its first hit and SLA deadline', () => {
     const t = applyTaskEvent(undefined, opened);
-    expect(t).toMatchObject({ status: 'open', org: 'grid', level: 'grid', version: 1, hitCount: 1, snapshot: 's1', deadlineMs: 1100 });
+    expect(t).toMatchObject({
+      status: 'open',
+      org: 'grid',
+      level: 'grid',
+      version: 1,
+      hitCount: 1,
+      snapshot: 's1',
+      deadlineMs: 1100,
+    });
   });
 
   it.each<[string, TaskEvent[], Partial<Task> | string]>([
-    ['accept', [opened, ev({ type: 'accepted', tsMs: 200 })], { status: 'accepted', acceptedBy: 'k1', deadlineMs: null }],
-    ['accept then resolve', [opened, ev({ type: 'accepted', tsMs: 200 }), ev({ type: 'resolved', tsMs: 300, disposition: 'resolved' })], { status: 'resolved', disposition: 'resolved' }],
-    ['false positive', [opened, ev({ type: 'resolved', tsMs: 300, disposition: 'false_positive' })], { status: 'closed_false_positive', disposition: 'false_positive' }],
-    ['duplicate', [opened, ev({ type: 'resolved', tsMs: 300, disposition: 'duplicate' })], { status: 'resolved', disposition: 'duplicate' }],
-    ['escalate twice', [opened, esc('village', 'village', 1100), esc('town', 'town', 3100)], { status: 'escalated', org: 'town', level: 'town', escalations: 2 }],
-    ['accept after escalation', [opened, esc('village', 'village', 1100), ev({ type: 'accepted', tsMs: 1200 })], { status: 'accepted', org: 'village' }],
-    ['hits added, newest snapshot', [opened, ev({ type: 'hits_added', tsMs: 150, hits: [{ id: 'h2', tsMs: 140, snapshot: 's2' }, { id: 'h3', tsMs: 130, snapshot: 's3' }] })], { hitCount: 3, snapshot: 's2', lastHitMs: 140, firstHitMs: 90 }],
-    ['accept twice', [opened, ev({ type: 'accepted', tsMs: 200 }), ev({ type: 'accepted', tsMs: 210 })], 'TASK_BAD_TRANSITION'],
-    ['resolve a resolved task', [opened, ev({ type: 'resolved', tsMs: 200, disposition: 'resolved' }), ev({ type: 'resolved', tsMs: 210, disposition: 'resolved' })], 'TASK_BAD_TRANSITION'],
-    ['hits on a closed task', [opened, ev({ type: 'resolved', tsMs: 200, disposition: 'resolved' }), ev({ type: 'hits_added', tsMs: 300, hits: [] })], 'TASK_BAD_TRANSITION'],
+    [
+      'accept',
+      [opened, ev({ type: 'accepted', tsMs: 200 })],
+      { status: 'accepted', acceptedBy: 'k1', deadlineMs: null },
+    ],
+    [
+      'accept then resolve',
+      [
+        opened,
+        ev({ type: 'accepted', tsMs: 200 }),
+        ev({ type: 'resolved', tsMs: 300, disposition: 'resolved' }),
+      ],
+      { status: 'resolved', disposition: 'resolved' },
+    ],
+    [
+      'false positive',
+      [opened, ev({ type: 'resolved', tsMs: 300, disposition: 'false_positive' })],
+      { status: 'closed_false_positive', disposition: 'false_positive' },
+    ],
+    [
+      'duplicate',
+      [opened, ev({ type: 'resolved', tsMs: 300, disposition: 'duplicate' })],
+      { status: 'resolved', disposition: 'duplicate' },
+    ],
+    [
+      'escalate twice',
+      [opened, esc('village', 'village', 1100), esc('town', 'town', 3100)],
+      { status: 'escalated', org: 'town', level: 'town', escalations: 2 },
+    ],
+    [
+      'accept after escalation',
+      [opened, esc('village', 'village', 1100), ev({ type: 'accepted', tsMs: 1200 })],
+      { status: 'accepted', org: 'village' },
+    ],
+    [
+      'hits added, newest snapshot',
+      [
+        opened,
+        ev({
+          type: 'hits_added',
+          tsMs: 150,
+          hits: [
+            { id: 'h2', tsMs: 140, snapshot: 's2' },
+            { id: 'h3', tsMs: 130, snapshot: 's3' },
+          ],
+        }),
+      ],
+      { hitCount: 3, snapshot: 's2', lastHitMs: 140, firstHitMs: 90 },
+    ],
+    [
+      'accept twice',
+      [opened, ev({ type: 'accepted', tsMs: 200 }), ev({ type: 'accepted', tsMs: 210 })],
+      'TASK_BAD_TRANSITION',
+    ],
+    [
+      'resolve a resolved task',
+      [
+        opened,
+        ev({ type: 'resolved', tsMs: 200, disposition: 'resolved' }),
+        ev({ type: 'resolved', tsMs: 210, disposition: 'resolved' }),
+      ],
+      'TASK_BAD_TRANSITION',
+    ],
+    [
+      'hits on a closed task',
+      [
+        opened,
+        ev({ type: 'resolved', tsMs: 200, disposition: 'resolved' }),
+        ev({ type: 'hits_added', tsMs: 300, hits: [] }),
+      ],
+      'TASK_BAD_TRANSITION',
+    ],
     ['open twice', [opened, opened], 'TASK_BAD_TRANSITION'],
     ['event before opened', [ev({ type: 'accepted', tsMs: 1 })], 'TASK_BAD_TRANSITION'],
   ])('%s', (_n, events, want) => {
@@ -60,7 +139,12 @@ describe('task reducer', () => {
 
   it('keeps only the newest hits but counts all', () => {
     let t = applyTaskEvent(undefined, opened, 3);
-    for (let k = 0; k < 10; k++) t = applyTaskEvent(t, ev({ type: 'hits_added', tsMs: 200 + k, hits: [{ id: `x${k}`, tsMs: 200 + k, snapshot: '' }] }), 3);
+    for (let k = 0; k < 10; k++)
+      t = applyTaskEvent(
+        t,
+        ev({ type: 'hits_added', tsMs: 200 + k, hits: [{ id: `x${k}`, tsMs: 200 + k, snapshot: '' }] }),
+        3,
+      );
     expect(t.hits.map((h) => h.id)).toEqual(['x7', 'x8', 'x9']);
     expect(t.hitCount).toBe(11);
     expect(t.snapshot).toBe('s1');

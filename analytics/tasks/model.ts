@@ -81,7 +81,13 @@ export type TaskEvent =
     })
   | (EventBase & { type: 'hits_added'; hits: TaskHit[] })
   | (EventBase & { type: 'accepted'; note: string })
-  | (EventBase & { type: 'escalated'; note: string; toOrg: string; toLevel: OrgKind; deadlineMs: number | null })
+  | (EventBase & {
+      type: 'escalated';
+      note: string;
+      toOrg: string;
+      toLevel: OrgKind;
+      deadlineMs: number | null;
+    })
   | (EventBase & { type: 'resolved'; note: string; disposition: Disposition });
 
 export type TaskEventType = TaskEvent['type'];
@@ -90,13 +96,21 @@ export const CLOSED: ReadonlySet<TaskStatus> = new Set(['resolved', 'closed_fals
 export const AWAITING: ReadonlySet<TaskStatus> = new Set(['open', 'escalated']);
 
 function bad(t: Task | undefined, e: TaskEvent): never {
-  throw new XlError('TASK_BAD_TRANSITION', `task ${e.taskId} is ${t ? t.status : 'missing'}: cannot apply ${e.type}`, {
-    status: t?.status ?? null,
-    event: e.type,
-  });
+  throw new XlError(
+    'TASK_BAD_TRANSITION',
+    `task ${e.taskId} is ${t ? t.status : 'missing'}: cannot apply ${e.type}`,
+    {
+      status: t?.status ?? null,
+      event: e.type,
+    },
+  );
 }
 
-function addHits(t: Task, hits: readonly TaskHit[], maxHits: number): Pick<Task, 'hits' | 'hitCount' | 'firstHitMs' | 'lastHitMs' | 'snapshot'> {
+function addHits(
+  t: Task,
+  hits: readonly TaskHit[],
+  maxHits: number,
+): Pick<Task, 'hits' | 'hitCount' | 'firstHitMs' | 'lastHitMs' | 'snapshot'> {
   const all = [...t.hits, ...hits];
   let snapshot = t.snapshot;
   let last = t.lastHitMs;
@@ -108,7 +122,13 @@ function addHits(t: Task, hits: readonly TaskHit[], maxHits: number): Pick<Task,
     }
     if (h.tsMs < first) first = h.tsMs;
   }
-  return { hits: all.slice(Math.max(0, all.length - maxHits)), hitCount: t.hitCount + hits.length, firstHitMs: first, lastHitMs: last, snapshot };
+  return {
+    hits: all.slice(Math.max(0, all.length - maxHits)),
+    hitCount: t.hitCount + hits.length,
+    firstHitMs: first,
+    lastHitMs: last,
+    snapshot,
+  };
 }
 
 /** The pure reducer: state after one event. Throws TASK_BAD_TRANSITION on an illegal step. */

@@ -103,7 +103,11 @@ export class Webhooks {
       if (!job) return;
       const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
       o.onResult?.(false, exhausted);
-      (exhausted ? o.log.error : o.log.warn).call(o.log, { hook: job.data.hook, attempt: job.attemptsMade, err: err.message }, exhausted ? 'webhook dead letter' : 'webhook failed; will retry');
+      (exhausted ? o.log.error : o.log.warn).call(
+        o.log,
+        { hook: job.data.hook, attempt: job.attemptsMade, err: err.message },
+        exhausted ? 'webhook dead letter' : 'webhook failed; will retry',
+      );
     });
     this.worker.on('completed', () => o.onResult?.(true, false));
     this.worker.on('error', (e) => o.log.warn({ err: e.message }, 'webhook worker error'));

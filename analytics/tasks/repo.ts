@@ -110,7 +110,13 @@ export class TaskRepo {
     };
     for (const c of changes) {
       const ttl = CLOSED.has(c.task.status) ? CLOSED_TTL_MS : OPEN_TTL_MS;
-      p.xlTaskCas(this.taskKey(c.task.id), String(c.prevVersion), String(c.task.version), JSON.stringify(c.task), String(ttl));
+      p.xlTaskCas(
+        this.taskKey(c.task.id),
+        String(c.prevVersion),
+        String(c.task.version),
+        JSON.stringify(c.task),
+        String(ttl),
+      );
     }
     const res = (await p.exec()) ?? [];
     return res.map(([err, v]) => {
@@ -122,7 +128,9 @@ export class TaskRepo {
   /** For each cooldown key: the task it points to, or the proposed id (now claimed). */
   async cooldowns(items: ReadonlyArray<{ key: string; proposal: string; ttlMs: number }>): Promise<string[]> {
     if (items.length === 0) return [];
-    const p = this.r.pipeline() as ReturnType<Redis['pipeline']> & { xlCooldown(key: string, proposal: string, ttl: string): unknown };
+    const p = this.r.pipeline() as ReturnType<Redis['pipeline']> & {
+      xlCooldown(key: string, proposal: string, ttl: string): unknown;
+    };
     for (const it of items) p.xlCooldown(this.cooldownKey(it.key), it.proposal, String(it.ttlMs));
     const res = (await p.exec()) ?? [];
     return res.map(([err, v]) => {
@@ -178,7 +186,13 @@ export class TaskRepo {
     );
   }
 
-  async list(q: { org: string; grid?: string; statuses?: readonly string[]; sinceMs?: number; limit: number }): Promise<Task[]> {
+  async list(q: {
+    org: string;
+    grid?: string;
+    statuses?: readonly string[];
+    sinceMs?: number;
+    limit: number;
+  }): Promise<Task[]> {
     const rows = await this.store.query<{ state: string }>(taskSql('tasks_list'), {
       org: q.org,
       grid: q.grid ?? '',

@@ -21,12 +21,25 @@ import { type HitRow, rowToHit } from '../hit-rows.js';
 import type { Store } from '../store.js';
 import { type EscalateJob, Escalations } from './escalation.js';
 import { deadlineAt, TaskIntake } from './intake.js';
-import { AWAITING, audienceOrgs, type Disposition, escalationTarget, type Task, type TaskEvent } from './model.js';
-import { connectMqttPublisher, type MqttPublisherOptions, type TaskPublisher, type WebhookDeadLetter, Webhooks } from './notify.js';
+import {
+  AWAITING,
+  audienceOrgs,
+  type Disposition,
+  escalationTarget,
+  type Task,
+  type TaskEvent,
+} from './model.js';
+import {
+  connectMqttPublisher,
+  type MqttPublisherOptions,
+  type TaskPublisher,
+  type WebhookDeadLetter,
+  Webhooks,
+} from './notify.js';
 import { OrgTree } from './orgs.js';
 import { type TaskChange, TaskRepo } from './repo.js';
-import { TaskWriter } from './writer.js';
 import { loadActiveWatches, saveWatch } from './watch-store.js';
+import { TaskWriter } from './writer.js';
 
 export type { TaskChange } from './repo.js';
 
@@ -61,9 +74,19 @@ export interface AlertEngine {
   onHits(hits: readonly Hit[]): Promise<void>;
   /** The same for rows as the ingest worker holds them (grid and org path resolved). */
   onRows(rows: readonly HitRow[]): Promise<void>;
-  act(id: string, action: TaskAction, o: { by: string; note: string; disposition?: Disposition }): Promise<Task>;
+  act(
+    id: string,
+    action: TaskAction,
+    o: { by: string; note: string; disposition?: Disposition },
+  ): Promise<Task>;
   get(id: string): Promise<Task | undefined>;
-  list(q: { org: string; grid?: string; statuses?: readonly string[]; sinceMs?: number; limit: number }): Promise<Task[]>;
+  list(q: {
+    org: string;
+    grid?: string;
+    statuses?: readonly string[];
+    sinceMs?: number;
+    limit: number;
+  }): Promise<Task[]>;
   history(id: string): Promise<TaskEvent[]>;
   addWatch(w: Watch, by: string): Promise<void>;
   removeWatch(id: string, by: string): Promise<boolean>;
@@ -73,12 +96,20 @@ export interface AlertEngine {
   readonly orgs: OrgTree;
   readonly matcher: AlertMatcher;
   /** Batches with alerts processed, and the time spent per stage (ms, summed). */
-  stats(): { batches: number; persistBacklog: number; persistDropped: number; stageMs: Record<'match' | 'tasks' | 'notify' | 'persist', number> };
+  stats(): {
+    batches: number;
+    persistBacklog: number;
+    persistDropped: number;
+    stageMs: Record<'match' | 'tasks' | 'notify' | 'persist', number>;
+  };
   close(): Promise<void>;
 }
 
 function conn(url: string, worker: boolean, log: Logger): Redis {
-  const r = new Redis(url, { maxRetriesPerRequest: worker ? null : 3, retryStrategy: (n) => Math.min(100 * n, 2000) });
+  const r = new Redis(url, {
+    maxRetriesPerRequest: worker ? null : 3,
+    retryStrategy: (n) => Math.min(100 * n, 2000),
+  });
   r.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
   return r;
 }
@@ -92,22 +123,46 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
   if (problems.length) throw new ConfigError('city.yaml', problems);
   const prefix = config.redis.prefix;
   const orgs = new OrgTree(config.orgs, config.cameras);
-  const matcher = new AlertMatcher({ alerts: cfg, timezone: config.city.timezone, placements: orgs.placements });
+  const matcher = new AlertMatcher({
+    alerts: cfg,
+    timezone: config.city.timezone,
+    placements: orgs.placements,
+  });
   const events = new EventEmitter<AlertEvents>();
   events.setMaxListeners(10_000);
   const origin = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 
   const m = {
-    alerts: new Counter({ name: 'xueliang_alerts_total', help: 'Alerts raised, by source kind', labelNames: ['source'], registers: [o.registry] }),
-    changes: new Counter({ name: 'xueliang_task_changes_total', help: 'Task events applied, by type', labelNames: ['type'], registers: [o.registry] }),
+    alerts: new Counter({
+      name: 'xueliang_alerts_total',
+      help: 'Alerts raised, by source kind',
+      labelNames: ['source'],
+      registers: [o.registry],
+    }),
+    changes: new Counter({
+      name: 'xueliang_task_changes_total',
+      help: 'Task events applied, by type',
+      labelNames: ['type'],
+      registers: [o.registry],
+    }),
     batchMs: new Histogram({
       name: 'xueliang_alert_batch_ms',
       help: 'From a stored batch handed over to its task changes applied and sent, ms',
       buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
       registers: [o.registry],
     }),
-    errors: new Counter({ name: 'xueliang_alert_errors_total', help: 'Batches, notifications or store writes that failed', labelNames: ['stage'], registers: [o.registry] }),
-    webhooks: new Counter({ name: 'xueliang_webhook_calls_total', help: 'Webhook calls by result (ok, retry, dead)', labelNames: ['result'], registers: [o.registry] }),
+    errors: new Counter({
+      name: 'xueliang_alert_errors_total',
+      help: 'Batches, notifications or store writes that failed',
+      labelNames: ['stage'],
+      registers: [o.registry],
+    }),
+    webhooks: new Counter({
+      name: 'xueliang_webhook_calls_total',
+      help: 'Webhook calls by result (ok, retry, dead)',
+      labelNames: ['result'],
+      registers: [o.registry],
+    }),
   };
 
   const redis = conn(o.redisUrl, false, log);
@@ -131,7 +186,11 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
 
   let publisher = o.publisher;
   let ownPublisher = false;
-  const mqttOpts = o.mqtt ?? (config.mqtt.url ? { url: config.mqtt.url, username: config.mqtt.username, password: config.mqtt.password } : undefined);
+  const mqttOpts =
+    o.mqtt ??
+    (config.mqtt.url
+      ? { url: config.mqtt.url, username: config.mqtt.username, password: config.mqtt.password }
+      : undefined);
   if (!publisher && mqttOpts) {
     publisher = await connectMqttPublisher(mqttOpts, log);
     ownPublisher = true;
@@ -172,8 +231,15 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     for (const c of changes) {
       m.changes.inc({ type: c.event.type });
       events.emit('task', c);
-      const body = JSON.stringify({ v: 1, event: c.event.type, by: c.event.by, tsMs: c.event.tsMs, task: c.task });
-      if (publisher) for (const org of audienceOrgs(c.task)) sends.push(publisher.publish(topics.gridTasks(org), body));
+      const body = JSON.stringify({
+        v: 1,
+        event: c.event.type,
+        by: c.event.by,
+        tsMs: c.event.tsMs,
+        task: c.task,
+      });
+      if (publisher)
+        for (const org of audienceOrgs(c.task)) sends.push(publisher.publish(topics.gridTasks(org), body));
       const paths: Array<readonly string[]> = [c.task.orgPath];
       if (c.task.source.kind === 'watch') paths.push(orgs.path(c.task.source.caseOrg));
       sends.push(webhooks.enqueue(webhooks.hooksFor(paths), body));
@@ -202,7 +268,16 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
         const level = orgs.kind(to) ?? 'city';
         const at = now();
         const deadlineMs = deadlineAt(level, t.slaMs, t.orgPath, to, at);
-        return { type: 'escalated', taskId, tsMs: at, by: 'system', note: `not accepted at ${org} within its SLA`, toOrg: to, toLevel: level, deadlineMs };
+        return {
+          type: 'escalated',
+          taskId,
+          tsMs: at,
+          by: 'system',
+          note: `not accepted at ${org} within its SLA`,
+          toOrg: to,
+          toLevel: level,
+          deadlineMs,
+        };
       });
       if (!change) return;
       writer.write([change]);
@@ -256,15 +331,36 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
   }
 
   // --- API actions ----------------------------------------------------------------------
-  async function act(id: string, action: TaskAction, a: { by: string; note: string; disposition?: Disposition }): Promise<Task> {
+  async function act(
+    id: string,
+    action: TaskAction,
+    a: { by: string; note: string; disposition?: Disposition },
+  ): Promise<Task> {
     const change = await repo.transact(id, (t): TaskEvent => {
       const tsMs = now();
       if (action === 'accept') return { type: 'accepted', taskId: id, tsMs, by: a.by, note: a.note };
-      if (action === 'resolve') return { type: 'resolved', taskId: id, tsMs, by: a.by, note: a.note, disposition: a.disposition ?? 'resolved' };
+      if (action === 'resolve')
+        return {
+          type: 'resolved',
+          taskId: id,
+          tsMs,
+          by: a.by,
+          note: a.note,
+          disposition: a.disposition ?? 'resolved',
+        };
       const to = escalationTarget(t);
       if (!to) throw new XlError('TASK_AT_TOP', `task ${id} is at ${t.org}, the top of its org path`);
       const level = orgs.kind(to) ?? 'city';
-      return { type: 'escalated', taskId: id, tsMs, by: a.by, note: a.note, toOrg: to, toLevel: level, deadlineMs: deadlineAt(level, t.slaMs, t.orgPath, to, tsMs) };
+      return {
+        type: 'escalated',
+        taskId: id,
+        tsMs,
+        by: a.by,
+        note: a.note,
+        toOrg: to,
+        toLevel: level,
+        deadlineMs: deadlineAt(level, t.slaMs, t.orgPath, to, tsMs),
+      };
     });
     if (!change) throw new XlError('TASK_NOT_FOUND', `no task ${id}`);
     // An answered action is stored: the caller may list or audit it at once.
@@ -312,7 +408,12 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     events,
     orgs,
     matcher,
-    stats: () => ({ batches, persistBacklog: writer.pending, persistDropped: writer.dropped, stageMs: { ...stageMs, persist: writer.busyMs } }),
+    stats: () => ({
+      batches,
+      persistBacklog: writer.pending,
+      persistDropped: writer.dropped,
+      stageMs: { ...stageMs, persist: writer.busyMs },
+    }),
     async close() {
       clearInterval(reloadTimer);
       await chain;

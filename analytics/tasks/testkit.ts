@@ -12,10 +12,10 @@ import { Aedes } from 'aedes';
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
+import { hashSecret } from '../../api/secrets.js';
+import { type CityConfig, loadCityConfig } from '../../contracts/config/index.js';
 import { migrate } from '../migrate.js';
 import { openStore, type Store } from '../store.js';
-import { type CityConfig, loadCityConfig } from '../../contracts/config/index.js';
-import { hashSecret } from '../../api/secrets.js';
 
 export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 export const GATEWAY_PASSWORD = 'pw-gw-1-for-tests';
@@ -38,8 +38,27 @@ export function alertCityRaw(alerts: Record<string, unknown>, prefix: string): R
             name: 'County A',
             kind: 'county',
             children: [
-              { id: 'town-a', name: 'Town A', kind: 'town', children: [{ id: 'village-a', name: 'Village A', kind: 'village', children: [grid('grid-a'), grid('grid-b')] }] },
-              { id: 'town-b', name: 'Town B', kind: 'town', children: [{ id: 'village-c', name: 'Village C', kind: 'village', children: [grid('grid-c')] }] },
+              {
+                id: 'town-a',
+                name: 'Town A',
+                kind: 'town',
+                children: [
+                  {
+                    id: 'village-a',
+                    name: 'Village A',
+                    kind: 'village',
+                    children: [grid('grid-a'), grid('grid-b')],
+                  },
+                ],
+              },
+              {
+                id: 'town-b',
+                name: 'Town B',
+                kind: 'town',
+                children: [
+                  { id: 'village-c', name: 'Village C', kind: 'village', children: [grid('grid-c')] },
+                ],
+              },
             ],
           },
         ],
@@ -56,7 +75,10 @@ export function alertCityRaw(alerts: Record<string, unknown>, prefix: string): R
   };
 }
 
-export function alertCity(alerts: Record<string, unknown>, over: Record<string, unknown> = {}): Readonly<CityConfig> {
+export function alertCity(
+  alerts: Record<string, unknown>,
+  over: Record<string, unknown> = {},
+): Readonly<CityConfig> {
   const prefix = `xlt-alerts-${ulid().toLowerCase()}`;
   return loadCityConfig(undefined, {}, { ...alertCityRaw(alerts, prefix), ...over });
 }
@@ -71,7 +93,11 @@ export async function tempStore(config: Readonly<CityConfig>): Promise<TempStore
   const dir = mkdtempSync(join(tmpdir(), 'xl-alerts-'));
   const store = await openStore({ url: `chdb://${dir}` });
   const r = config.retention;
-  await migrate(store, { hitsDays: r.hitsDays, snapshotsDays: r.snapshotsDays, quarantineDays: r.quarantineDays });
+  await migrate(store, {
+    hitsDays: r.hitsDays,
+    snapshotsDays: r.snapshotsDays,
+    quarantineDays: r.quarantineDays,
+  });
   return {
     store,
     dir,
@@ -103,7 +129,10 @@ export async function startBroker(): Promise<TestBroker> {
 }
 
 /** An MQTT subscriber collecting JSON messages of one topic. */
-export async function collect(url: string, topic: string): Promise<{ messages: Array<Record<string, unknown>>; client: MqttClient }> {
+export async function collect(
+  url: string,
+  topic: string,
+): Promise<{ messages: Array<Record<string, unknown>>; client: MqttClient }> {
   const client = await mqtt.connectAsync(url, { clientId: `t-${ulid()}`, reconnectPeriod: 0 });
   const messages: Array<Record<string, unknown>> = [];
   client.on('message', (_t, p) => messages.push(JSON.parse(p.toString('utf8')) as Record<string, unknown>));
@@ -124,7 +153,11 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
 }
 
 /** Polls until `fn` returns a value (not undefined/false) or the time runs out. */
-export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, stepMs = 20): Promise<T> {
+export async function until<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5000,
+  stepMs = 20,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -36,7 +36,12 @@ function rowToWatch(r: WatchRow): Watch {
     toMs: Number(r.to_ms) === NONE ? null : Number(r.to_ms),
   };
   if (r.kind === 'clothing') {
-    return { ...base, kind: 'clothing', upper: (r.upper || null) as Colour | null, lower: (r.lower || null) as Colour | null };
+    return {
+      ...base,
+      kind: 'clothing',
+      upper: (r.upper || null) as Colour | null,
+      lower: (r.lower || null) as Colour | null,
+    };
   }
   return { ...base, kind: 'plate', pattern: r.pattern, mode: r.mode as PlateMode };
 }
@@ -46,7 +51,11 @@ export async function loadActiveWatches(store: Store): Promise<Watch[]> {
 }
 
 /** Writes a version of a watch (`active` false retires it). Versions are epoch ms. */
-export async function saveWatch(store: Store, w: Watch, o: { active: boolean; by: string; nowMs: number }): Promise<void> {
+export async function saveWatch(
+  store: Store,
+  w: Watch,
+  o: { active: boolean; by: string; nowMs: number },
+): Promise<void> {
   await store.insert('case_watches', [
     {
       id: w.id,

@@ -9,7 +9,9 @@ const change = (k: number) => ({ task: { id: `t${k}` }, event: { type: 'opened' 
 describe('TaskWriter (write-behind)', () => {
   it('stores every change in order, batching what piles up', async () => {
     const stored: string[][] = [];
-    const repo = { persist: async (cs: TaskChange[]) => void stored.push(cs.map((c) => c.task.id)) } as unknown as TaskRepo;
+    const repo = {
+      persist: async (cs: TaskChange[]) => void stored.push(cs.map((c) => c.task.id)),
+    } as unknown as TaskRepo;
     const w = new TaskWriter(repo, silentLogger(), () => undefined);
     for (let k = 0; k < 5; k++) w.write([change(k)]);
     await w.flush();

@@ -63,12 +63,18 @@ export class TaskWriter {
       } catch (e) {
         this.onError('persist', 1);
         if (this.closing && failures >= 3) {
-          this.log.error({ err: (e as Error).message, lost: this.backlog.length }, 'closing: task events not stored (their state is in Redis)');
+          this.log.error(
+            { err: (e as Error).message, lost: this.backlog.length },
+            'closing: task events not stored (their state is in Redis)',
+          );
           this.dropped += this.backlog.length;
           this.backlog = [];
           break;
         }
-        this.log.warn({ err: (e as Error).message, backlog: this.backlog.length }, 'storing task events failed; will retry');
+        this.log.warn(
+          { err: (e as Error).message, backlog: this.backlog.length },
+          'storing task events failed; will retry',
+        );
         await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures++, 5000)));
       }
       this.busyMs += performance.now() - t;

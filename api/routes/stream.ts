@@ -34,48 +34,60 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
     for (const end of [...open]) end();
   });
 
-  app.get('/stream', { schema: { summary: 'SSE of new hits and task changes in your jurisdiction', querystring: StreamQuery } }, async (req, reply) => {
-    const p = req.principal;
-    if (!p) throw apiError('API_UNAUTHORIZED', 'not signed in');
-    const q = req.query as { hits?: boolean; tasks?: boolean };
-    await audit(req, { endpoint: 'GET /stream', filters: { ...q }, resultCount: 0 });
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.write(': connected\n\n');
-    let dropped = 0;
-    const send = (event: string, data: unknown) => {
-      if (res.writableLength > maxBuffered) {
-        dropped++;
-        return;
-      }
-      if (dropped) {
-        res.write(`event: dropped\ndata: ${dropped}\n\n`);
-        dropped = 0;
-      }
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    const onHits = (batch: PlacedHit[]) => {
-      for (const h of batch) if (h.orgPath.includes(p.org)) send('hit', h.hit);
-    };
-    const onTask = (c: TaskChange) => {
-      if (taskVisible(o.alerts, c.task, p)) send('task', { event: c.event.type, by: c.event.by, tsMs: c.event.tsMs, task: c.task });
-    };
-    if (q.hits !== false) o.alerts.events.on('hits', onHits);
-    if (q.tasks !== false) o.alerts.events.on('task', onTask);
-    const beat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
-    const stop = () => {
-      clearInterval(beat);
-      o.alerts.events.off('hits', onHits);
-      o.alerts.events.off('task', onTask);
-      open.delete(end);
-    };
-    const end = () => {
-      stop();
-      res.end();
-    };
-    open.add(end);
-    req.raw.on('close', stop);
-    res.on('close', stop);
-  });
+  app.get(
+    '/stream',
+    {
+      schema: { summary: 'SSE of new hits and task changes in your jurisdiction', querystring: StreamQuery },
+    },
+    async (req, reply) => {
+      const p = req.principal;
+      if (!p) throw apiError('API_UNAUTHORIZED', 'not signed in');
+      const q = req.query as { hits?: boolean; tasks?: boolean };
+      await audit(req, { endpoint: 'GET /stream', filters: { ...q }, resultCount: 0 });
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      let dropped = 0;
+      const send = (event: string, data: unknown) => {
+        if (res.writableLength > maxBuffered) {
+          dropped++;
+          return;
+        }
+        if (dropped) {
+          res.write(`event: dropped\ndata: ${dropped}\n\n`);
+          dropped = 0;
+        }
+        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      const onHits = (batch: PlacedHit[]) => {
+        for (const h of batch) if (h.orgPath.includes(p.org)) send('hit', h.hit);
+      };
+      const onTask = (c: TaskChange) => {
+        if (taskVisible(o.alerts, c.task, p))
+          send('task', { event: c.event.type, by: c.event.by, tsMs: c.event.tsMs, task: c.task });
+      };
+      if (q.hits !== false) o.alerts.events.on('hits', onHits);
+      if (q.tasks !== false) o.alerts.events.on('task', onTask);
+      const beat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
+      const stop = () => {
+        clearInterval(beat);
+        o.alerts.events.off('hits', onHits);
+        o.alerts.events.off('task', onTask);
+        open.delete(end);
+      };
+      const end = () => {
+        stop();
+        res.end();
+      };
+      open.add(end);
+      req.raw.on('close', stop);
+      res.on('close', stop);
+    },
+  );
 };

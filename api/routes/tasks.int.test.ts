@@ -10,7 +10,15 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../analytics/tasks/model.js';
 import { type AlertEngine, createAlertEngine } from '../../analytics/tasks/service.js';
-import { alertCity, dropPrefix, GATEWAY_PASSWORD, type TempStore, TEST_REDIS_URL, tempStore, until } from '../../analytics/tasks/testkit.js';
+import {
+  alertCity,
+  dropPrefix,
+  GATEWAY_PASSWORD,
+  TEST_REDIS_URL,
+  type TempStore,
+  tempStore,
+  until,
+} from '../../analytics/tasks/testkit.js';
 import { makeEnvelope, makeHit } from '../../contracts/fixtures.js';
 import type { Hit } from '../../contracts/hit.js';
 import { silentLogger } from '../../contracts/log.js';
@@ -29,7 +37,9 @@ const KEYS: Record<string, Omit<KeyRecord, 'hash'>> = {
 };
 const keyOf = (id: string) => Object.entries(KEYS).find(([, v]) => v.keyId === id)![0];
 
-const cfg = alertCity({ rules: [{ id: 'parking', match: { types: ['illegal_parking'] }, cooldownMs: 60_000 }] });
+const cfg = alertCity({
+  rules: [{ id: 'parking', match: { types: ['illegal_parking'] }, cooldownMs: 60_000 }],
+});
 let ts: TempStore;
 let engine: AlertEngine;
 let ingest: IngestService;
@@ -44,7 +54,10 @@ interface Sse {
 
 async function sse(key: string): Promise<Sse> {
   const ac = new AbortController();
-  const res = await fetch(`${base}/api/v1/stream`, { headers: { authorization: `Bearer ${key}` }, signal: ac.signal });
+  const res = await fetch(`${base}/api/v1/stream`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: ac.signal,
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const events: Sse['events'] = [];
@@ -75,15 +88,29 @@ async function sse(key: string): Promise<Sse> {
 }
 
 const call = async (key: string, method: string, path: string, body?: unknown) => {
-  const res = await app.inject({ method: method as 'GET', url: `/api/v1${path}`, headers: { authorization: `Bearer ${key}` }, ...(body ? { payload: body as object } : {}) });
+  const res = await app.inject({
+    method: method as 'GET',
+    url: `/api/v1${path}`,
+    headers: { authorization: `Bearer ${key}` },
+    ...(body ? { payload: body as object } : {}),
+  });
   return { status: res.statusCode, body: res.json() as Record<string, unknown> };
 };
-const publish = (hits: Hit[]) => gateway.publishAsync(topics.hits('gw-1'), JSON.stringify(makeEnvelope(hits, { gateway: 'gw-1' })), { qos: 1 });
+const publish = (hits: Hit[]) =>
+  gateway.publishAsync(topics.hits('gw-1'), JSON.stringify(makeEnvelope(hits, { gateway: 'gw-1' })), {
+    qos: 1,
+  });
 
 beforeAll(async () => {
   ts = await tempStore(cfg);
   const log = silentLogger();
-  engine = await createAlertEngine({ config: cfg, store: ts.store, redisUrl: TEST_REDIS_URL, log, registry: new Registry() });
+  engine = await createAlertEngine({
+    config: cfg,
+    store: ts.store,
+    redisUrl: TEST_REDIS_URL,
+    log,
+    registry: new Registry(),
+  });
   ingest = await startIngest({
     config: cfg,
     store: ts.store,
@@ -95,10 +122,22 @@ beforeAll(async () => {
     onStored: (job) => void engine.onRows(job.hits),
   });
   const extraKeys = Object.entries(KEYS).map(([k, v]) => ({ ...v, hash: hashSecret(k) }));
-  app = await buildApp({ config: cfg, store: ts.store, registry: new Registry(), log, extraKeys, alerts: engine });
+  app = await buildApp({
+    config: cfg,
+    store: ts.store,
+    registry: new Registry(),
+    log,
+    extraKeys,
+    alerts: engine,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  gateway = await mqtt.connectAsync(ingest.mqttUrl, { clientId: 'gw-1-api-test', username: 'gw-1', password: GATEWAY_PASSWORD, reconnectPeriod: 0 });
+  gateway = await mqtt.connectAsync(ingest.mqttUrl, {
+    clientId: 'gw-1-api-test',
+    username: 'gw-1',
+    password: GATEWAY_PASSWORD,
+    reconnectPeriod: 0,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -116,7 +155,14 @@ describe('tasks API and stream', () => {
     const b = await sse(keyOf('grid-b-member'));
     try {
       const t0 = Date.now();
-      const h = makeHit({ gateway: 'gw-1', camera: 'cam-a', kind: 'event', type: 'illegal_parking', zone: 'z', tsMs: Date.now() });
+      const h = makeHit({
+        gateway: 'gw-1',
+        camera: 'cam-a',
+        kind: 'event',
+        type: 'illegal_parking',
+        zone: 'z',
+        tsMs: Date.now(),
+      });
       await publish([h]);
       const ev = await until(() => a.events.find((e) => e.event === 'task'), 2000);
       expect(Date.now() - t0).toBeLessThan(2000);
@@ -137,45 +183,111 @@ describe('tasks API and stream', () => {
     expect(tasks).toHaveLength(1);
     const id = tasks[0]!.id;
     expect((await call(keyOf('grid-b-member'), 'GET', '/tasks')).body.tasks).toEqual([]);
-    expect(((await call(keyOf('village-admin'), 'GET', '/tasks?status=open')).body.tasks as Task[]).map((t) => t.id)).toEqual([id]);
+    expect(
+      ((await call(keyOf('village-admin'), 'GET', '/tasks?status=open')).body.tasks as Task[]).map(
+        (t) => t.id,
+      ),
+    ).toEqual([id]);
     expect((await call(keyOf('grid-a-member'), 'GET', '/tasks?org=village-a')).status).toBe(403);
     expect((await call(keyOf('grid-a-member'), 'GET', '/tasks?status=bogus')).status).toBe(400);
 
-    expect((await call(keyOf('grid-b-member'), 'POST', `/tasks/${id}/accept`, { note: 'x' })).status).toBe(404);
+    expect((await call(keyOf('grid-b-member'), 'POST', `/tasks/${id}/accept`, { note: 'x' })).status).toBe(
+      404,
+    );
     expect((await call(keyOf('viewer'), 'POST', `/tasks/${id}/accept`, { note: 'x' })).status).toBe(403);
     const acc = await call(keyOf('grid-a-member'), 'POST', `/tasks/${id}/accept`, { note: 'on my way' });
     expect(acc.status).toBe(200);
-    expect(acc.body.task).toMatchObject({ status: 'accepted', acceptedBy: 'grid-a-member', note: 'on my way' });
+    expect(acc.body.task).toMatchObject({
+      status: 'accepted',
+      acceptedBy: 'grid-a-member',
+      note: 'on my way',
+    });
     const again = await call(keyOf('grid-a-member'), 'POST', `/tasks/${id}/accept`, { note: '' });
     expect(again).toMatchObject({ status: 409, body: { code: 'API_TASK_CONFLICT' } });
     const esc = await call(keyOf('grid-a-member'), 'POST', `/tasks/${id}/escalate`, { note: 'need help' });
     expect(esc.body.task).toMatchObject({ status: 'escalated', org: 'village-a' });
-    const res = await call(keyOf('village-admin'), 'POST', `/tasks/${id}/resolve`, { note: 'towed', disposition: 'resolved' });
+    const res = await call(keyOf('village-admin'), 'POST', `/tasks/${id}/resolve`, {
+      note: 'towed',
+      disposition: 'resolved',
+    });
     expect(res.body.task).toMatchObject({ status: 'resolved', disposition: 'resolved' });
     const one = await call(keyOf('grid-a-member'), 'GET', `/tasks/${id}`);
-    expect((one.body.events as Array<{ type: string }>).map((e) => e.type)).toEqual(['opened', 'accepted', 'escalated', 'resolved']);
+    expect((one.body.events as Array<{ type: string }>).map((e) => e.type)).toEqual([
+      'opened',
+      'accepted',
+      'escalated',
+      'resolved',
+    ]);
 
     const audited = await ts.store.query<{ endpoint: string; status: number }>(
       "SELECT endpoint, status FROM audit_log WHERE endpoint LIKE '%tasks%' ORDER BY seq",
     );
     expect(audited.map((r) => `${r.endpoint} ${r.status}`)).toEqual(
-      expect.arrayContaining(['POST /tasks/:id/accept 200', 'POST /tasks/:id/accept 403', 'POST /tasks/:id/accept 404', 'POST /tasks/:id/accept 409', 'POST /tasks/:id/escalate 200', 'POST /tasks/:id/resolve 200']),
+      expect.arrayContaining([
+        'POST /tasks/:id/accept 200',
+        'POST /tasks/:id/accept 403',
+        'POST /tasks/:id/accept 404',
+        'POST /tasks/:id/accept 409',
+        'POST /tasks/:id/escalate 200',
+        'POST /tasks/:id/resolve 200',
+      ]),
     );
   });
 
   it('adds case watches only under an open case in the jurisdiction', async () => {
-    const row = (id: string, status: string) => ({ id, org: 'county-a', title: 't', kind: 'hit_and_run', status, created_by: 'analyst', created_at: Date.now(), closed_by: '', closed_at: 0, version: 1 });
+    const row = (id: string, status: string) => ({
+      id,
+      org: 'county-a',
+      title: 't',
+      kind: 'hit_and_run',
+      status,
+      created_by: 'analyst',
+      created_at: Date.now(),
+      closed_by: '',
+      closed_at: 0,
+      version: 1,
+    });
     await ts.store.insert('cases', [row('case-open', 'open'), row('case-closed', 'closed')]);
-    const ok = await call(keyOf('analyst'), 'POST', '/watches', { caseId: 'case-open', kind: 'plate', pattern: '浙H12345' });
+    const ok = await call(keyOf('analyst'), 'POST', '/watches', {
+      caseId: 'case-open',
+      kind: 'plate',
+      pattern: '浙H12345',
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.watch).toMatchObject({ mode: 'fuzzy', caseOrg: 'county-a' });
-    expect((await call(keyOf('analyst'), 'POST', '/watches', { caseId: 'case-closed', kind: 'plate', pattern: '浙H1' })).body.code).toBe('API_CASE_REQUIRED');
-    expect((await call(keyOf('grid-a-member'), 'POST', '/watches', { caseId: 'case-open', kind: 'plate', pattern: '浙H1' })).status).toBe(403);
-    expect((await call(keyOf('analyst'), 'POST', '/watches', { caseId: 'case-open', kind: 'clothing' })).status).toBe(400);
+    expect(
+      (
+        await call(keyOf('analyst'), 'POST', '/watches', {
+          caseId: 'case-closed',
+          kind: 'plate',
+          pattern: '浙H1',
+        })
+      ).body.code,
+    ).toBe('API_CASE_REQUIRED');
+    expect(
+      (
+        await call(keyOf('grid-a-member'), 'POST', '/watches', {
+          caseId: 'case-open',
+          kind: 'plate',
+          pattern: '浙H1',
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call(keyOf('analyst'), 'POST', '/watches', { caseId: 'case-open', kind: 'clothing' })).status,
+    ).toBe(400);
     expect(((await call(keyOf('analyst'), 'GET', '/watches')).body.watches as unknown[]).length).toBe(1);
 
-    await publish([makeHit({ gateway: 'gw-1', camera: 'cam-b', tsMs: Date.now(), attrs: { plate: '浙H1Z345' } })]);
-    const t = await until(async () => ((await call(keyOf('analyst'), 'GET', '/tasks')).body.tasks as Task[]).find((x) => x.source.kind === 'watch'), 2000);
+    await publish([
+      makeHit({ gateway: 'gw-1', camera: 'cam-b', tsMs: Date.now(), attrs: { plate: '浙H1Z345' } }),
+    ]);
+    const t = await until(
+      async () =>
+        ((await call(keyOf('analyst'), 'GET', '/tasks')).body.tasks as Task[]).find(
+          (x) => x.source.kind === 'watch',
+        ),
+      2000,
+    );
     expect(t).toMatchObject({ grid: 'grid-b', source: { caseId: 'case-open' } });
   });
 });

@@ -25,8 +25,13 @@ const task = (id: string, grid: string) => ({
 
 describe('tasks watch formatting', () => {
   it('prints one line with status, org, source, place, hits and time left', () => {
-    const line = formatTaskLine({ event: 'opened', tsMs: 1_000_000, task: task('T1', 'grid-a') as never }, 1_000_000);
-    expect(line).toMatch(/opened\s+open\s+normal\s+T1 {2}@grid-a {2}Illegal parking \(rule parking\) {2}cam-a\/bus-stop {2}hits=2 {2}snapshot=snap-1 {2}due in 90s$/);
+    const line = formatTaskLine(
+      { event: 'opened', tsMs: 1_000_000, task: task('T1', 'grid-a') as never },
+      1_000_000,
+    );
+    expect(line).toMatch(
+      /opened\s+open\s+normal\s+T1 {2}@grid-a {2}Illegal parking \(rule parking\) {2}cam-a\/bus-stop {2}hits=2 {2}snapshot=snap-1 {2}due in 90s$/,
+    );
   });
 
   it.each([
@@ -47,9 +52,22 @@ describe('xueliang tasks watch (real broker, real process)', () => {
   afterAll(async () => broker?.close());
 
   it("prints its grid's tasks as they arrive, and not another grid's", async () => {
-    const child = spawn(process.execPath, [join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(projectRoot, 'bin', 'xueliang.js'), 'tasks', 'watch', '--grid', 'grid-a', '--mqtt-url', broker.url], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(projectRoot, 'bin', 'xueliang.js'),
+        'tasks',
+        'watch',
+        '--grid',
+        'grid-a',
+        '--mqtt-url',
+        broker.url,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => {
@@ -61,8 +79,16 @@ describe('xueliang tasks watch (real broker, real process)', () => {
     try {
       await until(() => err.includes('watching'), 20_000, 50);
       const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
-      await pub.publishAsync(topics.gridTasks('grid-b'), JSON.stringify({ event: 'opened', task: task('OTHER', 'grid-b') }), { qos: 1 });
-      await pub.publishAsync(topics.gridTasks('grid-a'), JSON.stringify({ event: 'opened', task: task('MINE', 'grid-a') }), { qos: 1 });
+      await pub.publishAsync(
+        topics.gridTasks('grid-b'),
+        JSON.stringify({ event: 'opened', task: task('OTHER', 'grid-b') }),
+        { qos: 1 },
+      );
+      await pub.publishAsync(
+        topics.gridTasks('grid-a'),
+        JSON.stringify({ event: 'opened', task: task('MINE', 'grid-a') }),
+        { qos: 1 },
+      );
       await until(() => out.includes('MINE'), 5000);
       await pub.endAsync();
       expect(out).not.toContain('OTHER');

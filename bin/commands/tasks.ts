@@ -5,9 +5,9 @@
  * from the API. Prints one line per task change (or the JSON with `--json`).
  */
 import mqtt from 'mqtt';
+import type { Task } from '../../analytics/tasks/model.js';
 import { XlError } from '../../contracts/errors.js';
 import { topics } from '../../contracts/topics.js';
-import type { Task } from '../../analytics/tasks/model.js';
 import { defineCommand, str, UsageError } from '../cli.js';
 
 export interface TaskMessage {
@@ -25,7 +25,12 @@ export function formatTaskLine(m: TaskMessage, nowMs: number): string {
   const at = new Date(m.tsMs ?? t.updatedMs);
   const time = `${pad2(at.getHours())}:${pad2(at.getMinutes())}:${pad2(at.getSeconds())}`;
   const where = `${t.camera}${t.zone ? `/${t.zone}` : ''}`;
-  const due = t.deadlineMs === null ? '' : t.deadlineMs > nowMs ? `  due in ${Math.ceil((t.deadlineMs - nowMs) / 1000)}s` : '  overdue';
+  const due =
+    t.deadlineMs === null
+      ? ''
+      : t.deadlineMs > nowMs
+        ? `  due in ${Math.ceil((t.deadlineMs - nowMs) / 1000)}s`
+        : '  overdue';
   const src = t.source.kind === 'watch' ? `case ${t.source.caseId}` : `rule ${t.source.ruleId}`;
   return `${time}  ${m.event.padEnd(10)} ${t.status.padEnd(12)} ${t.priority.padEnd(6)} ${t.id}  @${t.org}  ${t.title} (${src})  ${where}  hits=${t.hitCount}${t.snapshot ? `  snapshot=${t.snapshot}` : ''}${due}`;
 }
@@ -33,10 +38,15 @@ export function formatTaskLine(m: TaskMessage, nowMs: number): string {
 /** `--since`: epoch ms, ISO-8601, or a duration back from now (`90s`, `15m`, `2h`, `1d`). */
 export function parseSince(s: string, nowMs: number): number {
   const d = /^(\d+)(s|m|h|d)$/.exec(s);
-  if (d) return nowMs - Number(d[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d[2] as 's' | 'm' | 'h' | 'd'];
+  if (d)
+    return (
+      nowMs -
+      Number(d[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d[2] as 's' | 'm' | 'h' | 'd']
+    );
   if (/^\d{1,15}$/.test(s)) return Number(s);
   const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new UsageError(`--since must be epoch ms, ISO-8601 or a duration like 15m, got '${s}'`);
+  if (Number.isNaN(t))
+    throw new UsageError(`--since must be epoch ms, ISO-8601 or a duration like 15m, got '${s}'`);
   return t;
 }
 
@@ -50,27 +60,42 @@ const watch = defineCommand({
     'mqtt-url': { type: 'string', arg: 'URL', description: 'MQTT broker', default: 'mqtt://127.0.0.1:1884' },
     username: { type: 'string', arg: 'NAME', description: 'MQTT username' },
     password: { type: 'string', arg: 'SECRET', description: 'MQTT password' },
-    'client-id': { type: 'string', arg: 'ID', description: 'MQTT client id (default: xl-tasks-<grid>-<username>), keeps the session' },
-    since: { type: 'string', arg: 'WHEN', description: 'First print tasks changed since then (epoch ms, ISO-8601, or 15m/2h/1d); needs --api-url and --api-key' },
+    'client-id': {
+      type: 'string',
+      arg: 'ID',
+      description: 'MQTT client id (default: xl-tasks-<grid>-<username>), keeps the session',
+    },
+    since: {
+      type: 'string',
+      arg: 'WHEN',
+      description:
+        'First print tasks changed since then (epoch ms, ISO-8601, or 15m/2h/1d); needs --api-url and --api-key',
+    },
     'api-url': { type: 'string', arg: 'URL', description: 'API base URL for --since' },
     'api-key': { type: 'string', arg: 'KEY', description: 'API key for --since' },
     json: { type: 'boolean', description: 'Print each message as one JSON line' },
   },
   async run({ values }) {
     const grid = str(values, 'grid');
-    if (!grid || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(grid)) throw new UsageError('--grid ID is required (an org id)');
-    const print = (m: TaskMessage) => process.stdout.write(`${values.json ? JSON.stringify(m) : formatTaskLine(m, Date.now())}\n`);
+    if (!grid || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(grid))
+      throw new UsageError('--grid ID is required (an org id)');
+    const print = (m: TaskMessage) =>
+      process.stdout.write(`${values.json ? JSON.stringify(m) : formatTaskLine(m, Date.now())}\n`);
     const since = str(values, 'since');
     if (since) {
       const api = str(values, 'api-url');
       const key = str(values, 'api-key');
       if (!api || !key) throw new UsageError('--since needs --api-url and --api-key');
       const from = parseSince(since, Date.now());
-      const res = await fetch(`${api.replace(/\/$/, '')}/api/v1/tasks?grid=${encodeURIComponent(grid)}&since=${from}&limit=1000`, {
-        headers: { authorization: `Bearer ${key}` },
-      });
+      const res = await fetch(
+        `${api.replace(/\/$/, '')}/api/v1/tasks?grid=${encodeURIComponent(grid)}&since=${from}&limit=1000`,
+        {
+          headers: { authorization: `Bearer ${key}` },
+        },
+      );
       const body = (await res.json()) as { tasks?: Task[]; code?: string; message?: string };
-      if (!res.ok || !body.tasks) throw new XlError(body.code ?? 'API_UNAVAILABLE', body.message ?? `API answered ${res.status}`);
+      if (!res.ok || !body.tasks)
+        throw new XlError(body.code ?? 'API_UNAVAILABLE', body.message ?? `API answered ${res.status}`);
       for (const t of body.tasks.reverse()) print({ event: 'missed', tsMs: t.updatedMs, task: t });
     }
     const username = str(values, 'username');
@@ -93,7 +118,10 @@ const watch = defineCommand({
     const granted = await client.subscribeAsync(topics.gridTasks(grid), { qos: 1 });
     if (granted.some((g) => g.qos === 128)) {
       await client.endAsync();
-      throw new XlError('ALERT_SUBSCRIBE_REFUSED', `the broker refused a subscription to ${topics.gridTasks(grid)} (credentials or ACL)`);
+      throw new XlError(
+        'ALERT_SUBSCRIBE_REFUSED',
+        `the broker refused a subscription to ${topics.gridTasks(grid)} (credentials or ACL)`,
+      );
     }
     process.stderr.write(`watching ${topics.gridTasks(grid)} (Ctrl-C stops)\n`);
     await new Promise<void>((resolve) => {

@@ -10,12 +10,16 @@ import type { OrgNode } from './org.js';
 const Id = (description: string) =>
   T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description });
 
-const Ms = (def: number, description: string) => T.Integer({ minimum: 100, maximum: 30 * 86_400_000, default: def, description });
+const Ms = (def: number, description: string) =>
+  T.Integer({ minimum: 100, maximum: 30 * 86_400_000, default: def, description });
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 const PriorityT = (def: Priority) =>
-  T.Union(PRIORITIES.map((p) => T.Literal(p)), { default: def, description: 'Task priority: low, normal, high or urgent' });
+  T.Union(
+    PRIORITIES.map((p) => T.Literal(p)),
+    { default: def, description: 'Task priority: low, normal, high or urgent' },
+  );
 
 /** How long a task may wait unaccepted at each level before it climbs to the parent org. */
 export const SlaLevels = T.Object(
@@ -25,7 +29,11 @@ export const SlaLevels = T.Object(
     townMs: Ms(60 * 60_000, 'At the town, ms'),
     countyMs: Ms(120 * 60_000, 'At the county, ms (the city level does not escalate further)'),
   },
-  { additionalProperties: false, default: {}, description: 'SLA per level: time to accept before escalation' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'SLA per level: time to accept before escalation',
+  },
 );
 export type SlaLevels = Static<typeof SlaLevels>;
 
@@ -39,9 +47,21 @@ export const RuleMatch = T.Object(
       maxItems: 2,
       description: 'Hit kinds that match (sighting, event); empty: any',
     }),
-    types: T.Array(T.String({ minLength: 1, maxLength: 64 }), { default: [], maxItems: 64, description: 'Hit types (illegal_parking, person, …); empty: any' }),
-    labels: T.Array(T.String({ minLength: 1, maxLength: 64 }), { default: [], maxItems: 64, description: 'Detector labels (car, truck, …); empty: any' }),
-    zones: T.Array(T.String({ minLength: 1, maxLength: 64 }), { default: [], maxItems: 256, description: 'Zone names; empty: any zone or none' }),
+    types: T.Array(T.String({ minLength: 1, maxLength: 64 }), {
+      default: [],
+      maxItems: 64,
+      description: 'Hit types (illegal_parking, person, …); empty: any',
+    }),
+    labels: T.Array(T.String({ minLength: 1, maxLength: 64 }), {
+      default: [],
+      maxItems: 64,
+      description: 'Detector labels (car, truck, …); empty: any',
+    }),
+    zones: T.Array(T.String({ minLength: 1, maxLength: 64 }), {
+      default: [],
+      maxItems: 256,
+      description: 'Zone names; empty: any zone or none',
+    }),
     orgs: T.Array(T.String({ minLength: 1, maxLength: 64 }), {
       default: [],
       maxItems: 256,
@@ -50,13 +70,25 @@ export const RuleMatch = T.Object(
     hours: T.Object(
       {
         from: HHMM('00:00', 'Start of the daily window, HH:MM local time (city.timezone)'),
-        to: HHMM('24:00', 'End of the daily window, HH:MM local time; before `from`: the window wraps midnight'),
+        to: HHMM(
+          '24:00',
+          'End of the daily window, HH:MM local time; before `from`: the window wraps midnight',
+        ),
       },
       { additionalProperties: false, default: {}, description: 'Time of day the rule applies' },
     ),
-    minScore: T.Number({ minimum: 0, maximum: 1, default: 0, description: 'Lowest detector score that matches' }),
+    minScore: T.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0,
+      description: 'Lowest detector score that matches',
+    }),
   },
-  { additionalProperties: false, default: {}, description: 'What a hit must be to match (all conditions hold)' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'What a hit must be to match (all conditions hold)',
+  },
 );
 
 export const AlertRule = T.Object(
@@ -65,7 +97,10 @@ export const AlertRule = T.Object(
     title: T.String({ maxLength: 128, default: '', description: 'Shown on the task (default: the rule id)' }),
     enabled: T.Boolean({ default: true, description: 'false: the rule is ignored' }),
     match: RuleMatch,
-    cooldownMs: Ms(10 * 60_000, 'Same rule, camera and zone within this long after the last hit: the open task is updated instead of a new one, ms'),
+    cooldownMs: Ms(
+      10 * 60_000,
+      'Same rule, camera and zone within this long after the last hit: the open task is updated instead of a new one, ms',
+    ),
     priority: PriorityT('normal'),
     slaMs: SlaLevels,
   },
@@ -92,21 +127,55 @@ export type Webhook = Static<typeof Webhook>;
 export const AlertsSection = T.Object(
   {
     enabled: T.Boolean({ default: true, description: 'false: hits are stored but never matched' }),
-    rules: T.Array(AlertRule, { default: [], maxItems: 10_000, description: 'Alert rules: which hits open tasks' }),
+    rules: T.Array(AlertRule, {
+      default: [],
+      maxItems: 10_000,
+      description: 'Alert rules: which hits open tasks',
+    }),
     watches: T.Object(
       {
-        cooldownMs: Ms(10 * 60_000, 'Same watch, camera and zone within this long: the open task is updated, ms'),
+        cooldownMs: Ms(
+          10 * 60_000,
+          'Same watch, camera and zone within this long: the open task is updated, ms',
+        ),
         priority: PriorityT('high'),
         slaMs: SlaLevels,
-        reloadMs: Ms(30_000, 'How often the open watches are re-read from the store (changes made in other processes), ms'),
+        reloadMs: Ms(
+          30_000,
+          'How often the open watches are re-read from the store (changes made in other processes), ms',
+        ),
       },
-      { additionalProperties: false, default: {}, description: 'Tasks raised by case watches (plates, clothing colours)' },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'Tasks raised by case watches (plates, clothing colours)',
+      },
     ),
-    maxHitsPerTask: T.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'Hit ids kept on a task (the newest); the count keeps growing' }),
+    maxHitsPerTask: T.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 50,
+      description: 'Hit ids kept on a task (the newest); the count keeps growing',
+    }),
     webhooks: T.Array(Webhook, { default: [], maxItems: 1000, description: 'Webhooks per org' }),
-    webhookAttempts: T.Integer({ minimum: 1, maximum: 50, default: 8, description: 'Delivery attempts before a webhook call becomes a dead letter' }),
-    webhookBackoffMs: T.Integer({ minimum: 10, maximum: 600_000, default: 1000, description: 'First retry delay of a webhook call; doubles per attempt, ms' }),
-    webhookTimeoutMs: T.Integer({ minimum: 100, maximum: 60_000, default: 5000, description: 'Time a receiver has to answer, ms' }),
+    webhookAttempts: T.Integer({
+      minimum: 1,
+      maximum: 50,
+      default: 8,
+      description: 'Delivery attempts before a webhook call becomes a dead letter',
+    }),
+    webhookBackoffMs: T.Integer({
+      minimum: 10,
+      maximum: 600_000,
+      default: 1000,
+      description: 'First retry delay of a webhook call; doubles per attempt, ms',
+    }),
+    webhookTimeoutMs: T.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      default: 5000,
+      description: 'Time a receiver has to answer, ms',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Alerts and grid tasks (DESIGN §9)' },
 );
@@ -117,17 +186,21 @@ export function checkAlerts(alerts: AlertsSection, orgIds: ReadonlySet<string>):
   const problems: ConfigProblem[] = [];
   const rules = new Set<string>();
   alerts.rules.forEach((r, k) => {
-    if (rules.has(r.id)) problems.push({ path: `/alerts/rules/${k}/id`, message: `rule id '${r.id}' appears twice` });
+    if (rules.has(r.id))
+      problems.push({ path: `/alerts/rules/${k}/id`, message: `rule id '${r.id}' appears twice` });
     rules.add(r.id);
     r.match.orgs.forEach((o, j) => {
-      if (!orgIds.has(o)) problems.push({ path: `/alerts/rules/${k}/match/orgs/${j}`, message: `no org '${o}' in /orgs` });
+      if (!orgIds.has(o))
+        problems.push({ path: `/alerts/rules/${k}/match/orgs/${j}`, message: `no org '${o}' in /orgs` });
     });
   });
   const hooks = new Set<string>();
   alerts.webhooks.forEach((w, k) => {
-    if (hooks.has(w.id)) problems.push({ path: `/alerts/webhooks/${k}/id`, message: `webhook id '${w.id}' appears twice` });
+    if (hooks.has(w.id))
+      problems.push({ path: `/alerts/webhooks/${k}/id`, message: `webhook id '${w.id}' appears twice` });
     hooks.add(w.id);
-    if (!orgIds.has(w.org)) problems.push({ path: `/alerts/webhooks/${k}/org`, message: `no org '${w.org}' in /orgs` });
+    if (!orgIds.has(w.org))
+      problems.push({ path: `/alerts/webhooks/${k}/org`, message: `no org '${w.org}' in /orgs` });
   });
   return problems;
 }
