@@ -44,6 +44,8 @@ const GW_OF = (cam: string) => (cam.startsWith('cam-xh') ? 'gw-xihu-01' : 'gw-go
 /** Background volume from `xueliang seed` (days before today; the planted data below is all from the last hours). */
 const SEED_HITS = 20_000;
 const NEEDLE = '浙A7Q2K9';
+/** The needle with one OCR-confusable character changed (Q→0). */
+const DECOY = '浙A702K9';
 /** The needle's route: camera and minutes before now, in time order. */
 const NEEDLE_ROUTE: [string, number][] = [
   ['cam-xh-0001', 50],
@@ -214,7 +216,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
     // The planted vehicle and a decoy one OCR confusion away (Q↔0), which an exact search must not return.
     for (const [cam, minAgo] of NEEDLE_ROUTE)
       planted.push(vehicle(cam, now - minAgo * 60_000, NEEDLE, 'white'));
-    planted.push(vehicle('cam-xh-0002', now - 20 * 60_000, '浙A702K9', 'white'));
+    planted.push(vehicle('cam-xh-0002', now - 20 * 60_000, DECOY, 'white'));
     // Two sightings of one missing person in pink and green (no one else wears that).
     planted.push(
       person('cam-xh-0003', now - 35 * 60_000, 'pink', 'green'),
@@ -327,6 +329,28 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
       .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.hit));
     expect(new Set(shown)).toEqual(new Set(needleIds));
     await shot(page, '03-search-vehicles');
+
+    // Fuzzy: the decoy one OCR confusion away (Q↔0) ranks right after the plate itself.
+    const plates = () =>
+      page
+        .locator('table.plates tbody tr')
+        .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.plate));
+    await page.getByLabel(/匹配方式|Match/).selectOption('fuzzy');
+    await page.locator('form.search-form button[type="submit"]').click();
+    await expect.poll(async () => (await plates()).slice(0, 2), { timeout: 10_000 }).toEqual([NEEDLE, DECOY]);
+    await shot(page, '03b-search-vehicles-fuzzy');
+    // Wildcard: one unknown character matches both.
+    await page.locator('input[name="plate"]').fill('浙A7?2K9');
+    expect(await page.getByLabel(/匹配方式|Match/).inputValue()).toBe('wildcard');
+    await page.locator('form.search-form button[type="submit"]').click();
+    await expect
+      .poll(async () => new Set(await plates()), { timeout: 10_000 })
+      .toEqual(new Set([NEEDLE, DECOY]));
+    // Back to the exact plate for the details and its route.
+    await page.locator('input[name="plate"]').fill(NEEDLE);
+    await page.getByLabel(/匹配方式|Match/).selectOption('exact');
+    await page.locator('form.search-form button[type="submit"]').click();
+    await expect.poll(async () => plates(), { timeout: 10_000 }).toEqual([NEEDLE]);
 
     // Details → route.
     await page.locator('.results .card-open').first().click();
@@ -450,6 +474,9 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
 
   it("an analyst of one county cannot see another county's hits", async () => {
     const page = await open(PRINCIPALS.analystXihu.key, '#/search?tab=hits');
+    // The header says who this is, and offers no admin view to an analyst.
+    expect(await page.locator('header .badge').textContent()).toMatch(/analyst · 西湖区/);
+    expect(await page.locator('header nav a[href="#/admin"]').count()).toBe(0);
     await page.locator('form.search-form button[type="submit"]').click();
     await page.locator('.results .card').first().waitFor({ timeout: 10_000 });
     const cams = await page

@@ -185,7 +185,7 @@ function platesTable(plates: PlateMatch[]): HTMLElement {
       h(
         'tr',
         null,
-        ...[t('plate'), t('match'), t('count'), t('camera'), t('from'), t('to'), ''].map((x) =>
+        ...[t('plate'), t('distance'), t('count'), t('camera'), t('from'), t('to'), ''].map((x) =>
           h('th', { scope: 'col' }, x),
         ),
       ),
