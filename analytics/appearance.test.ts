@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appearanceDescriptor, COLOUR_BIN, DESCRIPTOR_BYTES, decodeDescriptor, descriptorOfColours, encodeDescriptor, pixelBin } from './appearance.js';
+import { appearanceDescriptor, COLOUR_BIN, DESCRIPTOR_BYTES, decodeDescriptor, descriptorOfColours, encodeDescriptor, pixelBin, probeBins } from './appearance.js';
 
 function crop(top: [number, number, number], bottom: [number, number, number], w = 20, h = 40): Uint8Array {
   const d = new Uint8Array(w * h * 3);
@@ -34,6 +34,15 @@ describe('appearanceDescriptor', () => {
     expect(decodeDescriptor(encodeDescriptor(d))).toEqual(d);
     expect(encodeDescriptor(d)).toHaveLength(44);
     expect(decodeDescriptor('AAAA')).toBeUndefined();
+  });
+  it('probes the largest bins of each region', () => {
+    const d = descriptorOfColours('red', 'blue');
+    expect(probeBins(d, 0)).toEqual([COLOUR_BIN.red]);
+    expect(probeBins(d, 1)).toEqual([COLOUR_BIN.blue]);
+    const mixed = new Uint8Array(32);
+    mixed.set([100, 0, 80, 70, 5]);
+    expect(probeBins(mixed, 0)).toEqual([0, 2, 3]);
+    expect(probeBins(mixed, 1)).toEqual([]);
   });
   it('refuses a buffer smaller than the size it claims', () => {
     expect(() => appearanceDescriptor(new Uint8Array(10), 20, 40)).toThrow(RangeError);

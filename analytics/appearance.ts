@@ -95,3 +95,15 @@ export function descriptorOfColours(upper: Colour, lower: Colour): Uint8Array {
   d[DESCRIPTOR_BINS + COLOUR_BIN[lower]] = 255;
   return d;
 }
+
+/**
+ * The bins of one region (0 upper, 1 lower) worth probing for a query descriptor: the `k`
+ * largest non-zero bins, plus any bin holding at least a quarter of the region. The
+ * appearances table keeps each row's dominant bin; a row whose dominant bin is none of these
+ * is at least that far from the query in that region.
+ */
+export function probeBins(d: Uint8Array, region: 0 | 1, k = 2): number[] {
+  const bins = Array.from(d.slice(region * DESCRIPTOR_BINS, (region + 1) * DESCRIPTOR_BINS), (v, b) => ({ v, b }));
+  const ranked = bins.filter((x) => x.v > 0).sort((a, b) => b.v - a.v || a.b - b.b);
+  return [...new Set([...ranked.slice(0, k), ...ranked.filter((x) => x.v >= 64)].map((x) => x.b))].sort((a, b) => a - b);
+}

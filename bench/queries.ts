@@ -13,23 +13,28 @@
  *                 baseline: the hits table filtered by plate
  *   plateWildcard `浙H*12?4`-style pattern: candidates from the plates table, then sightings
  *                 baseline: LIKE over the hits table
- *   plateFuzzy    one OCR-confusable character changed: regex over plates, ranked, then sightings
+ *   plateFuzzy    one OCR-confusable character changed: every plate in reach listed and looked up
+ *                 in plates (regex when the list is too long), ranked, then sightings
  *                 baseline: the regex over the hits table
  *   route         a plate's sightings in time order with positions (plate_sightings)
  *                 baseline: the hits table filtered by plate, ordered by time
  *   persons       upper/lower colours, one day, one district (hits, time-first key)
  *                 baseline: without the hour bound
- *   similar       nearest 20 descriptors to a person's, one day, city-wide (appearances table)
+ *   similar       nearest 20 descriptors to a person's, one day, city-wide (appearances table,
+ *                 distances only in the query's dominant colour cells; extra.similarRecallAt20
+ *                 compares with the exhaustive scan of the same table)
  *                 baseline: descriptors decoded from the hits table
  *   stats         one county, 30 days, per day and camera (stats_hourly view)
  *                 baseline: count() over hits
- * plus plateSubstring (a 4-character substring: text index vs the same with skip indexes off).
+ * plus extra.plateSubstring (a 4-character substring on plates: text index, baseline = skip indexes
+ * off) and extra.plateSubstringNgrambf (the same on a copy with an ngrambf_v1 index instead).
  * Prints one JSON object as the last line.
  */
 import { parseArgs } from 'node:util';
 import { loadCityConfig } from '../contracts/config/index.js';
 import { COLOURS } from '../contracts/hit.js';
 import { projectRoot } from '../contracts/testdata.js';
+import { probeBins } from '../analytics/appearance.js';
 import { migrate } from '../analytics/migrate.js';
 import { OrgIndex } from '../analytics/org-index.js';
 import { CONFUSABLE_GROUPS, fuzzyRegex, wildcardToLike } from '../analytics/plates/pattern.js';
@@ -157,8 +162,13 @@ async function main(): Promise<void> {
   const similarFromHits = similarSql
     .replace('FROM appearances', 'FROM hits')
     .replace(/L2Distance\(vec,/, "L2Distance(CAST(arrayMap(c -> reinterpretAsUInt8(c), splitByString('', base64Decode(appearance))) AS Array(UInt8)),")
-    .replace(/AND length\(vec\) = length\(\{vec:Array\(UInt8\)\}\)/, "AND type = 'person' AND length(appearance) = 44");
+    .replace(/AND length\(vec\) = length\(\{vec:Array\(UInt8\)\}\)/, "AND type = 'person' AND length(appearance) = 44")
+    .replace(/^.*(upper_bin|lower_bin).*$/gm, '');
   const statsSql = sql('stats_counts');
+  const similarArgs = (p: { vec: number[]; ts_ms: string; id: string }) => {
+    const t = Number(p.ts_ms);
+    return { vec: p.vec, from: t - 86_400_000, to: t, scope: [], districts: [], cameras: [], excludeId: p.id, limit: 20 };
+  };
   const params = Array.from({ length: RUNS + 2 }, () => ({
     hour: hourStart(),
     cam: pick(cams),
@@ -224,12 +234,12 @@ async function main(): Promise<void> {
       run: (i) => {
         const p = P(i).person;
         const t = Number(p.ts_ms);
-        return store.query(similarSql, { vec: p.vec, from: t - 86_400_000, to: t, scope: [], districts: [], cameras: [], excludeId: p.id, limit: 20 });
+        return store.query(similarSql, { ...similarArgs(p), upperBins: probeBins(new Uint8Array(p.vec), 0), lowerBins: probeBins(new Uint8Array(p.vec), 1) });
       },
       baseline: (i) => {
         const p = P(i).person;
         const t = Number(p.ts_ms);
-        return store.query(similarFromHits, { vec: p.vec, from: t - 86_400_000, to: t, scope: [], districts: [], cameras: [], excludeId: p.id, limit: 20 });
+        return store.query(similarFromHits, { ...similarArgs(p), upperBins: [], lowerBins: [] });
       },
     },
     {
@@ -264,6 +274,23 @@ async function main(): Promise<void> {
     },
   ];
 
+  // The same substring search on a copy of plates with an ngrambf_v1 index instead (DESIGN §7
+  // compared the two); built here from the plates table, dropped at the end.
+  await store.command('DROP TABLE IF EXISTS bench_plates_ngrambf');
+  await store.command(
+    `CREATE TABLE bench_plates_ngrambf (plate String, n UInt64, INDEX plate_ngram plate TYPE ngrambf_v1(3, 65536, 3, 0) GRANULARITY 1)
+     ENGINE = MergeTree ORDER BY plate SETTINGS index_granularity = 1024`,
+  );
+  await store.command('INSERT INTO bench_plates_ngrambf SELECT plate, sum(n) FROM plates GROUP BY plate');
+  await store.command('OPTIMIZE TABLE bench_plates_ngrambf FINAL');
+  const substr = (i: number) => `%${[...P(i).plate].slice(2, 6).join('')}%`;
+  families.push({
+    name: 'plateSubstringNgrambf',
+    run: (i) => store.query('SELECT plate, n FROM bench_plates_ngrambf WHERE plate LIKE {like:String} ORDER BY n DESC LIMIT 200', { like: substr(i) }),
+    baseline: (i) =>
+      store.query('SELECT plate, n FROM bench_plates_ngrambf WHERE plate LIKE {like:String} ORDER BY n DESC LIMIT 200', { like: substr(i) }, { settings: { use_skip_indexes: 0 } }),
+  });
+
   const queries: Record<string, { p50: number; p95: number; baselineP95: number; baselineP50: number; runs: number }> = {};
   for (const f of families) {
     await f.run(RUNS); // warm-up (parameters outside the measured set)
@@ -276,8 +303,24 @@ async function main(): Promise<void> {
     queries[f.name] = { p50: pct(ms, 50), p95: pct(ms, 95), baselineP50: pct(base, 50), baselineP95: pct(base, 95), runs: RUNS };
     log(`${f.name.padEnd(15)} p50 ${pct(ms, 50)} ms  p95 ${pct(ms, 95)} ms   baseline p50 ${pct(base, 50)} ms  p95 ${pct(base, 95)} ms`);
   }
-  const { plateSubstring, ...core } = queries;
-  const out = { hits: total, engine: 'chdb', db, queries: core, extra: { plateSubstring } };
+  // Recall of the bin prefilter: the share of the exhaustive top 20 (same table, no prefilter)
+  // that the prefiltered query returns, over 20 sample persons.
+  let found = 0;
+  let wanted = 0;
+  for (const p of persons.slice(0, 20)) {
+    const args = similarArgs(p);
+    const exact = await store.query<{ id: string }>(similarSql, { ...args, upperBins: [], lowerBins: [] });
+    const fast = await store.query<{ id: string }>(similarSql, { ...args, upperBins: probeBins(new Uint8Array(p.vec), 0), lowerBins: probeBins(new Uint8Array(p.vec), 1) });
+    const got = new Set(fast.map((r) => r.id));
+    wanted += exact.length;
+    found += exact.filter((r) => got.has(r.id)).length;
+  }
+  const similarRecallAt20 = wanted ? Math.round((found / wanted) * 1000) / 1000 : null;
+  log(`similar recall@20 of the bin prefilter vs exhaustive: ${similarRecallAt20}`);
+  const { plateSubstring, plateSubstringNgrambf, ...core } = queries;
+  const [plateCount] = await store.query<{ n: string }>('SELECT uniqExact(plate) AS n FROM plates');
+  const out = { hits: total, engine: 'chdb', db, queries: core, extra: { plates: Number(plateCount?.n), similarRecallAt20, plateSubstring, plateSubstringNgrambf } };
+  await store.command('DROP TABLE IF EXISTS bench_plates_ngrambf');
   await store.close();
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else process.stdout.write(`${JSON.stringify(out, null, 2)}\n${JSON.stringify(out)}\n`);

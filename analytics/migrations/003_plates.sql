@@ -1,6 +1,8 @@
 -- 003: plate structures, fed by materialized views on hits.
 -- plate_sightings: every plate read, ordered by (plate, ts): exact plate and route lookups
--- read a handful of granules per day partition instead of the whole hits table.
+-- read a granule or two per part instead of the whole hits table. Monthly partitions and
+-- 1024-row granules: measured at 100M hits, daily partitions made one plate lookup touch 30
+-- parts of 8192-row granules (plate exact p95 255 ms); TTL then deletes rows by merge.
 CREATE TABLE IF NOT EXISTS plate_sightings
 (
     plate         String,
@@ -16,10 +18,10 @@ CREATE TABLE IF NOT EXISTS plate_sightings
     snapshot      String CODEC(ZSTD(1))
 )
 ENGINE = MergeTree
-PARTITION BY toYYYYMMDD(ts)
+PARTITION BY toYYYYMM(ts)
 ORDER BY (plate, ts)
 TTL toDateTime(ts) + INTERVAL {{hitsDays}} DAY
-SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 1024
 -- statement
 CREATE MATERIALIZED VIEW IF NOT EXISTS plate_sightings_mv TO plate_sightings AS
 SELECT plate, ts, id, camera, district, org_path, color, vehicle_type, plate_score, direction, snapshot

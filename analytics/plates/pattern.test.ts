@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   cleanPlateQuery,
   exactPlate,
+  fuzzyCandidates,
   fuzzyDistance,
   fuzzyRegex,
   longestLiteral,
@@ -87,6 +88,16 @@ describe('fuzzy', () => {
       expect(Number.isFinite(fuzzyDistance(q, p)), p).toBe(true);
     }
     for (const p of ['浙H12395', '浙H145', '沪H12345', '浙H1234567']) expect(re.test(p), p).toBe(false);
+  });
+
+  it('lists the same plates the regex admits (all within reach, none beyond)', () => {
+    const cands = fuzzyCandidates('浙L5B218')!;
+    const re = new RegExp(fuzzyRegex('浙L5B218'), 'u');
+    expect(cands.every((p) => re.test(p) && Number.isFinite(fuzzyDistance('浙L5B218', p)))).toBe(true);
+    for (const p of ['浙LSB218', '浙L58Z18', '浙L5B28', '浙LS8Z178', '浙L5B2187', '浙L5B218']) expect(cands, p).toContain(p);
+    expect(cands).not.toContain('浙L4B218');
+    expect(new Set(cands).size).toBe(cands.length);
+    expect(fuzzyCandidates('浙L5B218', 100)).toBeUndefined();
   });
 
   it('ranks by distance, then by sightings', () => {

@@ -99,6 +99,33 @@ export function fuzzyRegex(q: string): string {
   return `^(?:${[...alts].join('|')})$`;
 }
 
+/** Characters a plate holds after the province: digits and letters without I and O. */
+export const PLATE_ALNUM = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+/**
+ * Every plate within fuzzy reach of `q`, listed (for `plate IN {…}` lookups on the plates
+ * table's key instead of a regex scan): all confusable substitutions, then each with one
+ * character removed, or one alphanumeric inserted after the province. Returns undefined when
+ * the list would exceed `max` (the caller falls back to the regex).
+ */
+export function fuzzyCandidates(q: string, max = 200_000): string[] | undefined {
+  const chars = [...q];
+  const classes = chars.map((c) => [...(GROUP_OF.get(c) ?? c)]);
+  const subs = classes.reduce((n, c) => n * c.length, 1);
+  const estimate = subs * (1 + chars.length + (chars.length - 1) * PLATE_ALNUM.length);
+  if (estimate > max) return undefined;
+  let variants: string[][] = [[]];
+  for (const cls of classes) variants = variants.flatMap((v) => cls.map((c) => [...v, c]));
+  const out = new Set<string>();
+  for (const v of variants) {
+    out.add(v.join(''));
+    if (v.length > 2) for (let i = 0; i < v.length; i++) out.add([...v.slice(0, i), ...v.slice(i + 1)].join(''));
+    // Insertions after the province character (a missed province is not a plate we can find).
+    for (let i = 1; i <= v.length; i++) for (const x of PLATE_ALNUM) out.add([...v.slice(0, i), x, ...v.slice(i)].join(''));
+  }
+  return [...out];
+}
+
 const CONFUSABLE_COST = 0.5;
 
 /**

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import sharp from 'sharp';
-import { appearanceDescriptor, decodeDescriptor } from '../../analytics/appearance.js';
+import { appearanceDescriptor, decodeDescriptor, probeBins } from '../../analytics/appearance.js';
 import { rowToHit, type StoredRow } from '../../analytics/hit-rows.js';
 import { sql } from '../../analytics/sql.js';
 import { Hit } from '../../contracts/hit.js';
@@ -153,6 +153,8 @@ export const personsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
           scope: scopeOrgs,
           districts,
           cameras: list(b.camera),
+          upperBins: probeBins(vec, 0),
+          lowerBins: probeBins(vec, 1),
           excludeId: b.hitId ?? '',
           limit: b.limit ?? 20,
         },
