@@ -231,11 +231,21 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
   }, 150_000);
 
   afterAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(join(ARTIFACTS, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
-    await closeBrowser?.();
-    for (const g of gws?.values() ?? []) await g.close();
-    await stack?.stop();
+    // Every step runs whatever failed before it: a leaked `up` would hold ports and a data folder.
+    const steps = [
+      async () => {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        writeFileSync(join(ARTIFACTS, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+      },
+      async () => closeBrowser?.(),
+      async () => {
+        for (const g of gws?.values() ?? []) await g.close();
+      },
+      async () => stack?.stop(),
+    ];
+    const errors: unknown[] = [];
+    for (const step of steps) await step().catch((e: unknown) => errors.push(e));
+    if (errors.length) throw errors[0];
   }, 60_000);
 
   it('first view loads in < 1 s from localhost with < 500 KB gzip JavaScript', async () => {

@@ -150,7 +150,11 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     out += b.toString();
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // If the test process goes away without stopping it, take `up` (and so its Redis child) along.
+  const orphanGuard = () => child.kill('SIGTERM');
+  process.once('exit', orphanGuard);
   const stop = async () => {
+    process.off('exit', orphanGuard);
     if (child.exitCode === null) {
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
