@@ -152,7 +152,9 @@ describe.skipIf(!data || !!noBroker)('edge agent: broker outage and agent restar
       const s = await stored();
       expect(s.rows).toBe(total);
       expect(s.ids).toBe(total);
-      console.info(`edge outage: ${total} hits produced, ${spooled} messages spooled at stop, all ${s.rows} stored once`);
+      console.info(
+        `edge outage: ${total} hits produced, ${spooled} messages spooled at stop, all ${s.rows} stored once`,
+      );
     } finally {
       if (!stopped) await a.stop();
     }
