@@ -7,7 +7,7 @@ import type { Query } from '../api.js';
 import type { Ctx, View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
 import { fmtTime } from '../format.js';
-import { t, tv } from '../i18n.js';
+import { getLang, t, tv } from '../i18n.js';
 import { type Case, listOf } from '../model.js';
 import { errorBox, withStates } from '../ui.js';
 
@@ -17,9 +17,55 @@ type Tab = 'cases' | 'audit' | 'quarantine' | 'deadLetters';
 const TABS: Tab[] = ['cases', 'audit', 'quarantine', 'deadLetters'];
 const MAX_COLS = 9;
 
+/** Column names of the admin tables in Chinese (English shows the API's own field names). */
+const COLUMN_ZH: Record<string, string> = {
+  id: '编号',
+  org: '辖区',
+  title: '名称',
+  kind: '类别',
+  status: '状态',
+  createdBy: '创建人',
+  createdMs: '创建时间',
+  closedBy: '结案人',
+  closedMs: '结案时间',
+  tsMs: '时间',
+  keyId: '操作人',
+  role: '角色',
+  method: '方法',
+  endpoint: '接口',
+  caseId: '案件',
+  resultCount: '结果数',
+  filters: '条件',
+  gateway: '网关',
+  topic: '主题',
+  reason: '原因',
+  detail: '详情',
+  rawBytes: '字节数',
+  raw: '原始内容',
+  jobId: '任务',
+  failedReason: '失败原因',
+  attemptsMade: '尝试次数',
+  hits: '记录',
+  snapshots: '快照',
+  quarantine: '隔离',
+  firstMs: '首次',
+  finishedOn: '结束时间',
+  chain: '链',
+  seq: '序号',
+};
+
+const CASE_STATUS_ZH: Record<string, string> = { open: '未结', closed: '已结案' };
+
+function columnLabel(key: string): string {
+  return getLang() === 'zh' ? (COLUMN_ZH[key] ?? key) : key;
+}
+
 function cellText(key: string, v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number' && /Ms$|^ts$|time/i.test(key) && v > 946684800000) return fmtTime(v);
+  if (typeof v === 'number' && /Ms$|^ts$|time|finishedOn/i.test(key))
+    return v > 946684800000 ? fmtTime(v) : '';
+  if (typeof v === 'string' && key === 'status' && getLang() === 'zh') return CASE_STATUS_ZH[v] ?? v;
+  if (typeof v === 'string' && key === 'kind') return tv(v);
   if (typeof v === 'object') return JSON.stringify(v);
   const s = String(v);
   return s.length > 160 ? `${s.slice(0, 157)}…` : s;
@@ -48,7 +94,7 @@ export function rowsTable(
         h(
           'tr',
           null,
-          ...cols.map((c) => h('th', { scope: 'col' }, c)),
+          ...cols.map((c) => h('th', { scope: 'col', title: c }, columnLabel(c))),
           extra ? h('th', { scope: 'col' }, '') : null,
         ),
       ),
