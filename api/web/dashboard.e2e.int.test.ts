@@ -651,7 +651,14 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
   it('fits a phone width without horizontal scrolling', async () => {
     const page = await open(stack.adminKey, '#/live');
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const hash of ['#/live', '#/search?tab=vehicles', '#/tasks', '#/stats']) {
+    for (const hash of [
+      '#/live',
+      '#/search?tab=vehicles',
+      '#/route',
+      '#/tasks',
+      '#/stats',
+      '#/admin?tab=audit',
+    ]) {
       await page.goto(`${stack.baseUrl}/${hash}`);
       await page.locator('main.view').waitFor();
       await page.waitForTimeout(300);

@@ -247,6 +247,10 @@ function route(): void {
   const main = h('main', { id: 'main', className: `view view-${id}`, tabIndex: -1 });
   fill(app, header(id), h('h1', { className: 'sr-only' }, t(def.label)), main);
   document.title = `${t(def.label)} · ${t('appName')}`;
+  // On a phone the navigation scrolls sideways: keep the current view's link in sight.
+  app
+    .querySelector('header nav a[aria-current="page"]')
+    ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   cleanup = def.view(main, ctx) ?? undefined;
   markFirstView();
 }
