@@ -324,7 +324,7 @@ describe('alerts to grid tasks, end to end', () => {
     other.events.on('task', (c) => seen.push(c));
     try {
       await publish([hit({ camera: 'cam-b', kind: 'event', type: 'illegal_parking', zone: 'bridge' })]);
-      const c = await until(() => seen.find((x) => x.task.zone === 'bridge'), 2000);
+      const c = await until(() => seen.find((x) => x.task.zone === 'bridge'), 8000);
       expect(c.event.type).toBe('opened');
       await new Promise((r) => setTimeout(r, 200));
       expect(seen.filter((x) => x.task.zone === 'bridge')).toHaveLength(1);

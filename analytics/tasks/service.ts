@@ -70,7 +70,11 @@ export interface AlertEvents {
 export type TaskAction = 'accept' | 'resolve' | 'escalate';
 
 export interface AlertEngine {
-  /** Hand a batch of stored hits to the engine (the ingest worker calls this after its insert). */
+  /**
+   * Hand a batch of stored hits to the engine (the ingest worker calls this after its insert).
+   * Resolves when the batch's task changes are applied and sent; never rejects (a failed batch
+   * is logged and counted in `xueliang_alert_errors_total{stage="batch"}`).
+   */
   onHits(hits: readonly Hit[]): Promise<void>;
   /** The same for rows as the ingest worker holds them (grid and org path resolved). */
   onRows(rows: readonly HitRow[]): Promise<void>;
@@ -327,7 +331,8 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       m.errors.inc({ stage: 'batch' });
       log.error({ err: (e as Error).message }, 'alert batch failed');
     });
-    return run;
+    // Never rejects: the ingest worker hands batches over fire-and-forget.
+    return chain;
   }
 
   // --- API actions ----------------------------------------------------------------------
