@@ -252,28 +252,47 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
   }, 60_000);
 
   it('first view loads in < 1 s from localhost with < 500 KB gzip JavaScript', async () => {
-    const page = watch(await browser.newPage());
-    await page.goto(stack.baseUrl);
-    await page.locator('form.signin input[name="key"]').waitFor();
-    const perf = await page.evaluate(() => {
-      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-      const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-      const js = res.filter((r) => r.name.endsWith('.js'));
-      const mark = performance.getEntriesByName('xl:first-view')[0];
-      return {
-        loadMs: nav.loadEventEnd,
-        domContentLoadedMs: nav.domContentLoadedEventEnd,
-        // Set by the page when its first view is on screen (main.ts).
-        firstViewMs: mark ? mark.startTime : Number.POSITIVE_INFINITY,
-        jsTransferBytes: js.reduce((a, r) => a + r.encodedBodySize, 0),
-        jsFiles: js.length,
-      };
-    });
+    // Three cold loads (HTTP cache off), the median judged: one load on a box shared with other
+    // test processes can stall for reasons that are not the page's.
+    const loads = [];
+    let page: Page | undefined;
+    for (let k = 0; k < 3; k++) {
+      await page?.close();
+      page = watch(await browser.newPage());
+      const cdp = await browser.newCDPSession(page);
+      await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+      await page.goto(stack.baseUrl);
+      await page.locator('form.signin input[name="key"]').waitFor();
+      loads.push(
+        await page.evaluate(() => {
+          const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+          const res = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+          const js = res.filter((r) => r.name.endsWith('.js'));
+          const mark = performance.getEntriesByName('xl:first-view')[0];
+          return {
+            loadMs: nav.loadEventEnd,
+            // Set by the page in the frame that paints its first view (main.ts).
+            firstViewMs: mark ? mark.startTime : Number.POSITIVE_INFINITY,
+            jsTransferBytes: js.reduce((a, r) => a + r.encodedBodySize, 0),
+            jsFiles: js.length,
+          };
+        }),
+      );
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const perf = {
+      loadMs: median(loads.map((x) => x.loadMs)),
+      firstViewMs: median(loads.map((x) => x.firstViewMs)),
+      firstViewMsEach: loads.map((x) => Math.round(x.firstViewMs)),
+      jsTransferBytes: loads[0]!.jsTransferBytes,
+      jsFiles: loads[0]!.jsFiles,
+    };
     figures.firstView = perf;
     expect(perf.jsFiles).toBeGreaterThan(0);
     expect(perf.loadMs).toBeLessThan(1000);
     expect(perf.firstViewMs).toBeLessThan(1000);
     expect(perf.jsTransferBytes).toBeLessThan(JS_BUDGET_GZIP_BYTES);
+    if (!page) throw new Error('no page was opened');
     await shot(page, '01-sign-in');
     // A wrong key is refused with a clear message, and nothing is stored.
     await page.locator('input[name="key"]').fill('xl_not_a_real_key_000000');
