@@ -517,6 +517,21 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
     expect(cams.length).toBeGreaterThan(0);
     expect(cams.filter((c) => !XIHU_SCOPE.includes(c))).toEqual([]);
     await shot(page, '08-search-hits-xihu-analyst');
+    // Narrowed to one street (灵隐街道): only its cameras.
+    const lingyin = camerasUnder('xihu-lingyin');
+    await page.getByLabel(/^(区域|Area)$/).selectOption('xihu-lingyin');
+    await page.locator('form.search-form button[type="submit"]').click();
+    await expect
+      .poll(
+        async () => {
+          const c = await page
+            .locator('.results .card')
+            .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.camera ?? ''));
+          return c.length > 0 && c.every((x) => lingyin.includes(x));
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     // Live: a Gongshu hit never reaches a Xihu analyst's wall; a Xihu one does.
     await page.goto(`${stack.baseUrl}/#/live`);
     await page

@@ -66,12 +66,20 @@ function pagedResults(
   void page();
 }
 
+/** An org of the jurisdiction to search in, indented by level (city → … → grid). */
+function areaSel(ctx: Ctx): HTMLSelectElement {
+  const rows: (readonly [string, string])[] = [['', t('all')]];
+  for (const [id, info] of ctx.orgIndex) rows.push([id, `${'\u3000'.repeat(info.depth)}${info.node.name}`]);
+  return select(rows);
+}
+
 function hitsForm(ctx: Ctx, out: HTMLElement): HTMLElement {
   const r = rangeFields(24);
   const cam = select([
     ['', t('anyCamera')],
     ...ctx.cameras.map((c) => [c.id, cameraName(ctx, c.id)] as const),
   ]);
+  const area = areaSel(ctx);
   const type = select([
     ['', t('all')],
     ...[...SIGHTING_TYPES, ...EVENT_TYPES].map((x) => [x, tv(x)] as const),
@@ -83,6 +91,7 @@ function hitsForm(ctx: Ctx, out: HTMLElement): HTMLElement {
     'form',
     { className: 'search-form', attrs: { 'aria-label': t('hits') } },
     ...r.els,
+    field(t('area'), area),
     field(t('camera'), cam),
     field(t('filterType'), type),
     field(t('color'), color),
@@ -96,6 +105,7 @@ function hitsForm(ctx: Ctx, out: HTMLElement): HTMLElement {
       from: fromLocalInput(r.from.value),
       to: fromLocalInput(r.to.value),
       camera: cam.value,
+      org: area.value,
       type: type.value,
       color: color.value,
       upper: upper.value,
@@ -284,6 +294,7 @@ function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElem
   const r = rangeFields(24);
   const upper = colourSel();
   const lower = colourSel();
+  const area = areaSel(ctx);
   // A photo of the person (a crop, JPEG or PNG): the API compares its clothing-colour descriptor.
   const photo = h('input', { type: 'file', accept: 'image/jpeg,image/png', name: 'photo' });
   const form = h(
@@ -291,6 +302,7 @@ function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElem
     { className: 'search-form', attrs: { 'aria-label': t('persons') } },
     field(t('upperColor'), upper),
     field(t('lowerColor'), lower),
+    field(t('area'), area),
     ...r.els,
     h('button', { type: 'submit', className: 'primary' }, t('find')),
     field(t('byPhoto'), photo, t('byPhotoHint')),
@@ -299,6 +311,7 @@ function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElem
     document.querySelector<HTMLDialogElement>('dialog[open]')?.close();
     const body = {
       ...by,
+      ...(area.value ? { org: area.value } : {}),
       caseId: caseId(),
       from: fromLocalInput(r.from.value),
       to: fromLocalInput(r.to.value),
@@ -337,6 +350,7 @@ function personsForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElem
     const q: Query = {
       upper: upper.value,
       lower: lower.value,
+      org: area.value,
       from: fromLocalInput(r.from.value),
       to: fromLocalInput(r.to.value),
       caseId: caseId(),
