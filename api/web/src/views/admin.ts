@@ -190,8 +190,8 @@ export const adminView: View = (root, ctx) => {
   fill(
     root,
     h(
-      'div',
-      { className: 'tabs', attrs: { role: 'tablist' } },
+      'nav',
+      { className: 'tabs', attrs: { 'aria-label': t('admin') } },
       ...TABS.map((x) =>
         h(
           'a',
@@ -199,8 +199,6 @@ export const adminView: View = (root, ctx) => {
             href: `#/admin?tab=${x}`,
             className: 'tab',
             attrs: {
-              role: 'tab',
-              'aria-selected': String(x === tab),
               'aria-current': x === tab ? 'page' : undefined,
             },
           },

@@ -368,8 +368,8 @@ export const searchView: View = (root, ctx) => {
   const out = h('div', { className: 'results', attrs: { 'aria-live': 'polite' } });
   fill(out, empty());
   const tabs = h(
-    'div',
-    { className: 'tabs', attrs: { role: 'tablist', 'aria-label': t('search') } },
+    'nav',
+    { className: 'tabs', attrs: { 'aria-label': t('search') } },
     ...TABS.map((x) =>
       h(
         'a',
@@ -377,8 +377,6 @@ export const searchView: View = (root, ctx) => {
           href: `#/search?tab=${x}`,
           className: 'tab',
           attrs: {
-            role: 'tab',
-            'aria-selected': String(x === tab),
             'aria-current': x === tab ? 'page' : undefined,
           },
         },
