@@ -97,9 +97,30 @@ export const liveView: View = (root, ctx) => {
       showPending();
     } else add(hit);
   });
+  // Backfill: the last hour's newest hits, so the wall is not blank until the next one, and
+  // again after a reconnect, for what arrived while the stream was down.
+  const backfill = () => {
+    const now = Date.now();
+    ctx.api
+      .get<{ hits: Hit[] }>('/api/v1/hits', { from: now - 3_600_000, to: now + 60_000, limit: 24 })
+      .then((r) => {
+        for (const x of [...r.hits].reverse()) add(x);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        backfilled = true;
+        if (!hits.some(matches)) render();
+      });
+  };
+  let wasDown = false;
   const offStatus = ctx.bus.onStatus((s) => {
     fill(status, h('span', { className: `dot dot-${s}`, attrs: { 'aria-hidden': 'true' } }), t(s));
     root.dataset.live = s;
+    if (s === 'disconnected') wasDown = true;
+    else if (s === 'connected' && wasDown) {
+      wasDown = false;
+      backfill();
+    }
     if (!hits.length) render();
   });
 
@@ -111,18 +132,7 @@ export const liveView: View = (root, ctx) => {
   // What this tab already saw (another view, a language switch) shows at once.
   for (const x of ctx.bus.recent) hits.push(x);
   render();
-  // Backfill: the last hour's newest hits, so the wall is not blank until the next one.
-  const now = Date.now();
-  ctx.api
-    .get<{ hits: Hit[] }>('/api/v1/hits', { from: now - 3_600_000, to: now + 60_000, limit: 24 })
-    .then((r) => {
-      for (const x of [...r.hits].reverse()) add(x);
-    })
-    .catch(() => undefined)
-    .finally(() => {
-      backfilled = true;
-      if (!hits.some(matches)) render();
-    });
+  backfill();
   return () => {
     offHit();
     offStatus();
