@@ -11,6 +11,7 @@ import { rootLogger, setLogLevel } from '../contracts/log.js';
 import type { Store } from '../analytics/store.js';
 import { ensureAdminKey } from '../api/admin-key.js';
 import { buildApp } from '../api/app.js';
+import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.js';
 import { startIngest, type IngestService } from '../ingest/service.js';
 import { int, type OptionSpec, type OptionValues, str } from './cli.js';
 import { startRedisChild, type RedisChild } from './redis-child.js';
@@ -33,6 +34,7 @@ export interface UpStack {
   config: Readonly<CityConfig>;
   store: Store;
   ingest: IngestService;
+  alerts: AlertEngine;
   apiUrl: string;
   mqttUrl: string;
   adminKey: string;
@@ -75,6 +77,10 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     }
     const redisUrl = config.redis.url || redis!.url;
     const registry = newRegistry();
+    // The alert engine consumes every stored batch; it is made after ingest because its task
+    // notifications go out through ingest's MQTT side (the embedded endpoint refuses clients
+    // that publish on grid topics).
+    let alerts: AlertEngine | undefined;
     const ingest = await startIngest({
       config,
       store,
@@ -85,11 +91,24 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
         ? { mode: 'broker', url: config.mqtt.url, ...(config.mqtt.username ? { username: config.mqtt.username, password: config.mqtt.password } : {}) }
         : { mode: 'embedded', host: config.mqtt.host, port: config.mqtt.port },
       open: config.ingest.open,
+      onStored: (job) => {
+        alerts?.onRows(job.hits).catch((e: unknown) => log.error({ err: e }, 'alert engine failed on a stored batch'));
+      },
     });
     stops.push(() => ingest.close());
+    alerts = await createAlertEngine({
+      config,
+      store,
+      redisUrl,
+      log,
+      registry,
+      publisher: { publish: (topic, payload) => ingest.publish(topic, Buffer.from(payload)), close: async () => undefined },
+    });
+    const engine = alerts;
+    stops.push(() => engine.close());
     const rootOrg = config.orgs[0]?.id ?? config.city.id;
     const admin = ensureAdminKey(dataDir, rootOrg);
-    const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest });
+    const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest, alerts });
     await app.listen({ port: config.http.port, host: config.http.host });
     stops.push(() => app.close());
     const addr = app.server.address();
@@ -106,7 +125,7 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
       `Ctrl-C stops everything.`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
-    return { config, store, ingest, apiUrl, mqttUrl: ingest.mqttUrl, adminKey: admin.key, dataDir, stop };
+    return { config, store, ingest, alerts: engine, apiUrl, mqttUrl: ingest.mqttUrl, adminKey: admin.key, dataDir, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -112,6 +112,23 @@ describe('xueliang up (embedded MQTT endpoint, closed by default)', () => {
       await findHit(up, after, 2000);
       expect(await rejected(up, 'INGEST_BAD_JSON')).toBe(1);
       expect(await rejected(up, 'INGEST_BAD_HIT')).toBe(1);
+
+      // The sample city's `illegal-parking` alert rule turns the event into a task on the
+      // camera's grid (the alert engine is wired into `up`).
+      const parking = { ...freshHit(), kind: 'event' as const, type: 'illegal_parking' as const, rule: 'no-parking', zone: 'gate', durationMs: 120_000 };
+      const p0 = Date.now();
+      await client.publishAsync(topics.hits(GW), JSON.stringify(makeEnvelope([parking], { gateway: GW })), { qos: 1 });
+      await expect
+        .poll(
+          async () => {
+            const r = await fetch(`${up.api}/api/v1/tasks`, { headers: { authorization: `Bearer ${up.key}` } });
+            const body = (await r.json()) as { tasks: Array<{ grid: string; camera: string; hits: Array<{ id: string }> }> };
+            return body.tasks.some((t) => t.grid === 'grid-xh-01' && t.camera === CAM && t.hits.some((h) => h.id === parking.id));
+          },
+          { timeout: 2000, interval: 50 },
+        )
+        .toBe(true);
+      expect(Date.now() - p0).toBeLessThan(2000);
     } finally {
       await client.endAsync();
     }

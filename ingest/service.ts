@@ -60,6 +60,12 @@ export interface IngestService {
   deadLetters(offset?: number, limit?: number): Promise<{ total: number; items: DeadLetter[] }>;
   /** Re-queues every dead letter under its own job id; returns the ids. */
   redrive(): Promise<string[]>;
+  /**
+   * Publishes a message of the central tier (QoS 1) through this tier's MQTT side — the
+   * embedded endpoint or the broker connection (task notifications use it). A worker-only
+   * process has none and rejects.
+   */
+  publish(topic: string, payload: Buffer): Promise<void>;
   /** Drains bundles, closes workers, queues and the MQTT side; idempotent. */
   close(): Promise<void>;
 }
@@ -105,6 +111,8 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   let worker: Worker<BundleJob> | undefined;
   let endpoint: Endpoint | undefined;
   let subscriber: Subscriber | undefined;
+  let publishOut: (topic: string, payload: Buffer) => Promise<void> = () =>
+    Promise.reject(new XlError('INGEST_NO_MQTT', 'this ingest process has no MQTT side (worker role)'));
 
   if (role !== 'receiver') {
     workerConn = redisConn(o.redisUrl, true, log);
@@ -225,6 +233,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       });
       endpoint = e;
       publish = (t, p) => e.publish(t, p);
+      publishOut = publish;
     } else {
       const s = await startSubscriber({
         url: o.mqtt.url,
@@ -235,6 +244,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       });
       subscriber = s;
       publish = (t, p) => s.publish(t, p);
+      publishOut = publish;
     }
     // Receivers first: stop taking messages, flush the open bundle, send its acks.
     closers.unshift(async () => {
@@ -263,6 +273,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     stats: () => metrics.snapshot(),
     deadLetters: (offset = 0, limit = 100) => listDeadLetters(queue, offset, limit),
     redrive: () => redrive(queue),
+    publish: (topic, payload) => publishOut(topic, payload),
     close() {
       closing ??= (async () => {
         for (const c of closers)

@@ -1,4 +1,5 @@
 /** Cross-references in city.yaml that the schema alone cannot check. */
+import { checkAlerts } from './alerts.js';
 import type { ConfigProblem } from './load.js';
 import type { CityConfig } from './city.js';
 import type { OrgNode } from './org.js';
@@ -36,5 +37,6 @@ export function checkCity(c: CityConfig): ConfigProblem[] {
   c.api.keys.forEach((key, k) => {
     if (!orgs.has(key.org)) problems.push({ path: `/api/keys/${k}/org`, message: `no org '${key.org}' in /orgs` });
   });
+  problems.push(...checkAlerts(c.alerts, new Set(orgs.keys())));
   return problems;
 }
