@@ -3,6 +3,7 @@ import { loadCityConfig, withOverrides } from '../../contracts/config/index.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { ensureAdminKey } from '../../api/admin-key.js';
 import { buildApp } from '../../api/app.js';
+import { type AlertEngine, createAlertEngine } from '../../analytics/tasks/service.js';
 import { defineCommand, int, str, UsageError } from '../cli.js';
 import { embeddedStoreUrl, newRegistry, onShutdown, openMigratedStore } from '../stack.js';
 
@@ -36,12 +37,18 @@ export default defineCommand({
     setLogLevel(config.log.level);
     const store = await openMigratedStore(config, log, dataDir);
     const admin = ensureAdminKey(dataDir, config.orgs[0]?.id ?? config.city.id);
-    const app = await buildApp({ config, store, registry: newRegistry(), log, extraKeys: [admin.record] });
+    const registry = newRegistry();
+    // Tasks and the live stream need Redis (task state, escalation timers, cross-process events).
+    let alerts: AlertEngine | undefined;
+    if (config.redis.url) alerts = await createAlertEngine({ config, store, redisUrl: config.redis.url, log, registry });
+    else log.warn('no Redis URL (--redis-url or REDIS_URL): the tasks and stream routes are off');
+    const app = await buildApp({ config, store, registry, log, extraKeys: [admin.record], ...(alerts ? { alerts } : {}) });
     await app.listen({ port: config.http.port, host: config.http.host });
     const addr = app.server.address();
     process.stdout.write(`API: http://${config.http.host}:${typeof addr === 'object' && addr ? addr.port : config.http.port}\n`);
     onShutdown(log, async () => {
       await app.close();
+      await alerts?.close();
       await store.close();
     });
     await new Promise(() => {});
