@@ -84,3 +84,13 @@ describe('gateway config', () => {
     expect(p[0]?.path).toBe('/gateway');
   });
 });
+
+describe('gateway config cross-references', () => {
+  it('names a rule that points at a missing zone', () => {
+    const f = yamlFile(
+      'gateway: { id: gw-1 }\ncameras:\n  - id: cam-1\n    url: rtsp://x/1\n    zones: [ { id: gate, polygon: [[0,0],[1,0],[1,1]] } ]\n    rules: [ { id: r1, type: zone_intrusion, zone: nowhere } ]\n',
+    );
+    const p = problemsOf(() => loadGatewayConfig(f));
+    expect(p.map((x) => x.path)).toContain('/cameras/0/rules/0/zone');
+  });
+});

@@ -2,6 +2,7 @@
 import { CITY_ENV, CityConfig } from './city.js';
 import { checkCity } from './city-checks.js';
 import { GATEWAY_ENV, GatewayConfig } from './gateway.js';
+import { type CameraRules, checkCameraRules } from './rules.js';
 import { loadConfigFile, loadConfigValue } from './load.js';
 
 export type { CityConfig } from './city.js';
@@ -17,8 +18,19 @@ export function loadCityConfig(file: string | undefined, env: Env = {}, raw?: un
   return loadConfigValue(CityConfig, raw ?? {}, '<built-in>', opts);
 }
 
+/** Each camera's zone/line/rule cross-references, with paths from the file's root. */
+function checkGateway(g: GatewayConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  g.cameras.forEach((cam, k) => {
+    for (const p of checkCameraRules({ zones: cam.zones, lines: cam.lines, rules: cam.rules } as CameraRules)) {
+      problems.push({ ...p, path: `/cameras/${k}${p.path}` });
+    }
+  });
+  return problems;
+}
+
 export function loadGatewayConfig(file: string, env: Env = {}): Readonly<GatewayConfig> {
-  return loadConfigFile(GatewayConfig, file, { env, envMap: GATEWAY_ENV });
+  return loadConfigFile(GatewayConfig, file, { env, envMap: GATEWAY_ENV, semantic: checkGateway as (v: never) => ConfigProblem[] });
 }
 
 /** Detects which kind a YAML file is by its top-level keys. */
