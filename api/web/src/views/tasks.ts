@@ -66,10 +66,17 @@ function askNote(action: Action): Promise<{ note: string; disposition?: string }
   });
 }
 
+/** The time left before escalation, or how long overdue; the board refreshes it every second. */
+function slaText(dd: HTMLElement, deadlineMs: number): HTMLElement {
+  const left = deadlineMs - Date.now();
+  dd.className = left < 0 ? 'overdue' : '';
+  dd.textContent = left < 0 ? `${t('overdue')} ${fmtDuration(-left)}` : fmtDuration(left);
+  return dd;
+}
+
 function taskCard(ctx: Ctx, task: Task, act: (task: Task, a: Action) => void): HTMLElement {
   const col = columnOf(task.status);
   const deadline = task.deadlineMs;
-  const overdue = typeof deadline === 'number' && col !== 'resolved' && deadline < Date.now();
   // The newest snapshot of the task (tasks keep hit ids and snapshots, not boxes).
   const thumb = task.snapshot
     ? hitCanvas(
@@ -106,16 +113,7 @@ function taskCard(ctx: Ctx, task: Task, act: (task: Task, a: Action) => void): H
       task.openedMs ? [h('dt', null, t('time')), h('dd', null, fmtTime(task.openedMs))] : null,
       task.acceptedBy ? [h('dt', null, t('accepted')), h('dd', null, task.acceptedBy)] : null,
       typeof deadline === 'number' && col !== 'resolved'
-        ? [
-            h('dt', null, t('sla')),
-            h(
-              'dd',
-              { className: overdue ? 'overdue' : '' },
-              overdue
-                ? `${t('overdue')} ${fmtDuration(Date.now() - deadline)}`
-                : fmtDuration(deadline - Date.now()),
-            ),
-          ]
+        ? [h('dt', null, t('sla')), slaText(h('dd', { dataset: { deadline: String(deadline) } }), deadline)]
         : null,
       task.note ? [h('dt', null, t('note')), h('dd', null, String(task.note))] : null,
     ),
@@ -223,8 +221,14 @@ export const tasksView: View = (root, ctx) => {
   const poll = setInterval(() => {
     if (ctx.bus.status !== 'connected') void load();
   }, 3000);
+  const tick = setInterval(() => {
+    board.querySelectorAll<HTMLElement>('dd[data-deadline]').forEach((dd) => {
+      slaText(dd, Number(dd.dataset.deadline));
+    });
+  }, 1000);
   return () => {
     off();
     clearInterval(poll);
+    clearInterval(tick);
   };
 };
