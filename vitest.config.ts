@@ -11,5 +11,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     fileParallelism: true,
     maxWorkers: 2,
+    // Commands spawned by tests run the sources under test, never a stale dist/ build.
+    env: { XUELIANG_FROM_SOURCE: '1' },
   },
 });
