@@ -88,6 +88,19 @@ export async function requireCase(
   return c;
 }
 
+/**
+ * The districts a search may touch, for the `district` part of the sort keys: those of the named
+ * cameras when all are known (measured at 100M: one camera-hour read 29 granules without it, the
+ * key cannot use `camera` while `district` is open), else the caller's scope's. Jurisdiction is
+ * enforced separately by `{scope}`; this only prunes.
+ */
+export function districtsFor(ctx: ApiContext, scope: Scope, cameras: readonly string[]): string[] {
+  if (cameras.length === 0) return scope.districts;
+  const ds = cameras.map((c) => ctx.orgs.placement(c)?.orgPath[1]);
+  if (ds.some((d) => d === undefined)) return scope.districts;
+  return [...new Set(ds as string[])];
+}
+
 /** ULID → its time part in ms, or undefined (Crockford base32, 10 characters). */
 export function ulidTimeMs(id: string): number | undefined {
   if (!/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id)) return undefined;

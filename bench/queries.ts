@@ -3,7 +3,7 @@
  * varied parameters, and the same question answered without its index or view (the baseline),
  * measured in the same run on the same data.
  *
- *   npm run bench:queries -- --hits 100000000 [--days 30] [--runs 30] [--db DIR] [--json]
+ *   npm run bench:queries -- --hits 100000000 [--days 30] [--runs 30] [--db DIR] [--only a,b] [--json]
  *
  * Seeds `--hits` synthetic hits (xueliang seed's generator) into a chDB folder (default
  * /tmp/xueliang-bench-queries-<hits>) unless it already holds that many, then measures:
@@ -50,6 +50,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '30' },
     'baseline-runs': { type: 'string', default: '5' },
     db: { type: 'string' },
+    only: { type: 'string', description: 'Comma-separated families to run (default: all)' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -186,7 +187,8 @@ async function main(): Promise<void> {
       from: person ? p.hour - 23 * 3_600_000 : p.hour,
       to: p.hour + 3_600_000,
       scope: person ? [p.county] : [],
-      districts: person ? [p.county] : [],
+      // The API passes the named cameras' districts (api/context.ts districtsFor).
+      districts: person ? [p.county] : [idx.placement(p.cam)!.orgPath[1]!],
       org: '',
       cameras: person ? [] : [p.cam],
       kind: person ? 'sighting' : '',
@@ -292,7 +294,9 @@ async function main(): Promise<void> {
   });
 
   const queries: Record<string, { p50: number; p95: number; baselineP95: number; baselineP50: number; runs: number }> = {};
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
   for (const f of families) {
+    if (only && !only.has(f.name)) continue;
     await f.run(RUNS); // warm-up (parameters outside the measured set)
     await f.run(RUNS + 1);
     const ms: number[] = [];

@@ -6,7 +6,7 @@ import { rowToHit, type StoredRow } from '../../analytics/hit-rows.js';
 import { sql } from '../../analytics/sql.js';
 import { Hit } from '../../contracts/hit.js';
 import { who } from '../auth.js';
-import { type ApiContext, audit, checkOrgFilter, range, ulidTimeMs } from '../context.js';
+import { type ApiContext, audit, checkOrgFilter, districtsFor, range, ulidTimeMs } from '../context.js';
 import { apiError } from '../errors.js';
 import { CameraList, ColourParam, ErrorBody, From, Id, Limit, list, To, Word } from '../schemas.js';
 
@@ -63,7 +63,7 @@ export const hitsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
         from: fromMs,
         to: toMs,
         scope: scope.orgs,
-        districts: scope.districts,
+        districts: districtsFor(ctx, scope, list(q.camera)),
         org: checkOrgFilter(ctx, principal, scope, q.org),
         cameras: list(q.camera),
         kind: q.kind ?? '',

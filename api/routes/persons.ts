@@ -12,7 +12,7 @@ import { rowToHit, type StoredRow } from '../../analytics/hit-rows.js';
 import { sql } from '../../analytics/sql.js';
 import { Hit } from '../../contracts/hit.js';
 import { who } from '../auth.js';
-import { type ApiContext, audit, checkOrgFilter, range, requireCase, ulidTimeMs } from '../context.js';
+import { type ApiContext, audit, checkOrgFilter, districtsFor, range, requireCase, ulidTimeMs } from '../context.js';
 import { apiError } from '../errors.js';
 import { CameraList, CaseId, ColourParam, ErrorBody, From, Id, Limit, list, To } from '../schemas.js';
 
@@ -91,7 +91,7 @@ export const personsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
         from: fromMs,
         to: toMs,
         scope: scope.orgs,
-        districts: scope.districts,
+        districts: districtsFor(ctx, scope, list(q.camera)),
         org,
         cameras: list(q.camera),
         kind: 'sighting',
