@@ -3,11 +3,12 @@
  * materialized view; the audit chain detects edits, deletions and reordering; the cluster
  * rendering of the same migrations parses.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHit } from '../contracts/fixtures.js';
+import { projectRoot } from '../contracts/testdata.js';
 import { AuditLog, verifyAudit } from './audit.js';
 import { renderCluster } from './cluster.js';
 import { hitToRow } from './hit-rows.js';
@@ -79,5 +80,10 @@ describe('cluster rendering', () => {
     const statements = text.split(/;\n/).map((s) => s.replace(/^--.*$/gm, '').trim()).filter(Boolean);
     expect(statements.length).toBeGreaterThan(20);
     for (const s of statements) await expect(store.query(`EXPLAIN AST ${s}`), s.slice(0, 120)).resolves.toBeDefined();
+  });
+
+  it('deploy/clickhouse-cluster/schema.sql is the rendering of the current migrations (run `npx tsx analytics/cluster.ts`)', () => {
+    const committed = readFileSync(join(projectRoot, 'deploy', 'clickhouse-cluster', 'schema.sql'), 'utf8');
+    expect(committed).toBe(renderCluster(readMigrations(undefined, VARS), { cluster: 'xueliang', database: 'xueliang', vars: VARS }));
   });
 });
