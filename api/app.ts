@@ -40,7 +40,7 @@ export interface AppDeps {
   extraKeys?: readonly KeyRecord[];
   /** The alert engine (analytics/tasks/service.ts): tasks, watches and the SSE stream need it. */
   alerts?: AlertEngine;
-  /** Name of this process's audit hash chain (default `api-<hostname>`); one writer per chain. */
+  /** Name of this process's audit hash chain (default `api-<hostname>-<pid>`); one writer per chain. */
   auditChain?: string;
   /** The clock (tests pass a fixed one). */
   now?: () => number;
@@ -80,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const orgs = new OrgIndex(deps.config);
   const now = deps.now ?? Date.now;
   const auth = new Authenticator({ keys: keysOf(deps), orgs, jwt: deps.config.api.jwt, rateLimit: deps.config.api.rateLimit, now });
-  const ctx: ApiContext = { config: deps.config, store: deps.store, orgs, audit: new AuditLog(deps.store, deps.auditChain ?? `api-${hostname()}`), now };
+  const ctx: ApiContext = { config: deps.config, store: deps.store, orgs, audit: new AuditLog(deps.store, deps.auditChain ?? `api-${hostname()}-${process.pid}`), now };
   // Everything under /api/v1 needs a principal; /healthz and /metrics do not.
   await app.register(
     async (v1) => {
