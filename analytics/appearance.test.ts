@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { appearanceDescriptor, COLOUR_BIN, DESCRIPTOR_BYTES, decodeDescriptor, descriptorOfColours, encodeDescriptor, pixelBin, probeBins } from './appearance.js';
+import {
+  appearanceDescriptor,
+  appearanceDistance,
+  appearanceSimilarity,
+  COLOUR_BIN,
+  DESCRIPTOR_BYTES,
+  decodeDescriptor,
+  descriptorOfColours,
+  encodeDescriptor,
+  MAX_DISTANCE,
+  pixelBin,
+  probeBins,
+} from './appearance.js';
 
 function crop(top: [number, number, number], bottom: [number, number, number], w = 20, h = 40): Uint8Array {
   const d = new Uint8Array(w * h * 3);
@@ -43,6 +55,15 @@ describe('appearanceDescriptor', () => {
     mixed.set([100, 0, 80, 70, 5]);
     expect(probeBins(mixed, 0)).toEqual([0, 2, 3]);
     expect(probeBins(mixed, 1)).toEqual([]);
+  });
+  it('compares by L2 distance, as the store does (0 identical, 510 for both regions apart)', () => {
+    const d = descriptorOfColours('red', 'blue');
+    expect(appearanceDistance(d, d)).toBe(0);
+    expect(appearanceSimilarity(d, d)).toBe(1);
+    expect(appearanceDistance(d, descriptorOfColours('blue', 'red'))).toBe(MAX_DISTANCE);
+    expect(appearanceSimilarity(d, descriptorOfColours('blue', 'red'))).toBe(0);
+    expect(appearanceDistance(d, descriptorOfColours('green', 'blue'))).toBeCloseTo(255 * Math.SQRT2, 6);
+    expect(appearanceSimilarity(d, new Uint8Array(64))).toBe(0);
   });
   it('refuses a buffer smaller than the size it claims', () => {
     expect(() => appearanceDescriptor(new Uint8Array(10), 20, 40)).toThrow(RangeError);

@@ -1,26 +1,36 @@
 /**
- * The appearance descriptor (DESIGN §3, §11): a colour histogram of a person crop — clothing
- * colours only, no face or body biometrics. Pure: RGB pixels in, bytes out.
+ * The appearance descriptor on the analytics side (DESIGN §3, §11: clothing colours only, no
+ * face or body biometrics). The format itself — 2 regions × 16 colour bins = 32 bytes, the
+ * pixel → bin function, quantisation, base64 and the L2 comparison — is defined once in
+ * `contracts/appearance.ts`, which the edge agent uses too (edge-agent/attributes/appearance.ts),
+ * so the descriptors edge hits carry, uploaded crops and the seed all compare.
  *
- * Layout (32 bytes, base64 in the hit's `appearance`): two regions of the crop, the upper body
- * (rows 15–50 % of the box) and the lower body (rows 50–95 %), central 60 % of the columns;
- * 16 bins per region: 12 hue sectors of 30° centred on red (0°), orange (30°), yellow (60°), …,
- * for pixels with saturation ≥ 0.2 and value ≥ 0.2, then black (value < 0.2), dark grey, light
- * grey and white for the unsaturated ones. Each region's bins sum to 255 (rounded). Compared
- * with L2 distance.
- *
- * The edge agent's attribute extractor (edge-agent/attributes/, in progress when this was
- * written) should call `appearanceDescriptor` so stored descriptors and query crops agree.
+ * Here: the descriptor of a whole person crop (an uploaded image), the seed's descriptors of
+ * named colours, and the bins the similarity query probes (migration 005's prefilter).
  */
+import {
+  BIN_BLACK,
+  BIN_DARK_GREY,
+  BIN_LIGHT_GREY,
+  BIN_WHITE,
+  boxHistogram,
+  DESCRIPTOR_BINS,
+  DESCRIPTOR_BYTES,
+  quantiseAppearance,
+} from '../contracts/appearance.js';
 import type { Colour } from '../contracts/hit.js';
 
-export const DESCRIPTOR_BINS = 16;
-export const DESCRIPTOR_BYTES = 2 * DESCRIPTOR_BINS;
-
-const BLACK = 12;
-const DARK_GREY = 13;
-const LIGHT_GREY = 14;
-const WHITE = 15;
+export {
+  appearanceDistance,
+  appearanceSimilarity,
+  DESCRIPTOR_BINS,
+  DESCRIPTOR_BYTES,
+  DESCRIPTOR_REGIONS,
+  decodeAppearance as decodeDescriptor,
+  encodeAppearance as encodeDescriptor,
+  MAX_DISTANCE,
+  pixelBin,
+} from '../contracts/appearance.js';
 
 /** The bin a named palette colour falls in most (the seed uses it to build descriptors). */
 export const COLOUR_BIN: Readonly<Record<Colour, number>> = Object.freeze({
@@ -32,60 +42,17 @@ export const COLOUR_BIN: Readonly<Record<Colour, number>> = Object.freeze({
   purple: 10,
   pink: 11,
   brown: 1,
-  black: BLACK,
-  grey: DARK_GREY,
-  white: WHITE,
-  unknown: LIGHT_GREY,
+  black: BIN_BLACK,
+  grey: BIN_DARK_GREY,
+  white: BIN_WHITE,
+  unknown: BIN_LIGHT_GREY,
 });
 
-/** The bin of one pixel (r, g, b in 0..255). */
-export function pixelBin(r: number, g: number, b: number): number {
-  const max = Math.max(r, g, b);
-  const min = Math.min(r, g, b);
-  const v = max / 255;
-  if (v < 0.2) return BLACK;
-  const s = max === 0 ? 0 : (max - min) / max;
-  if (s < 0.2) return v < 0.45 ? DARK_GREY : v < 0.75 ? LIGHT_GREY : WHITE;
-  const d = max - min;
-  let h: number;
-  if (max === r) h = 60 * (((g - b) / d + 6) % 6);
-  else if (max === g) h = 60 * ((b - r) / d + 2);
-  else h = 60 * ((r - g) / d + 4);
-  return Math.floor(((h + 15) % 360) / 30);
-}
-
-/** The descriptor of an RGB crop (`data` is `width*height*3` bytes, row-major). */
+/** The descriptor of a whole RGB person crop (`data` is `width*height*3` bytes, row-major). */
 export function appearanceDescriptor(data: Uint8Array, width: number, height: number): Uint8Array {
-  if (data.length < width * height * 3 || width < 1 || height < 2) throw new RangeError('appearanceDescriptor: bad image size');
-  const out = new Uint8Array(DESCRIPTOR_BYTES);
-  const x0 = Math.floor(width * 0.2);
-  const x1 = Math.max(x0 + 1, Math.ceil(width * 0.8));
-  const regions: Array<[number, number]> = [
-    [Math.floor(height * 0.15), Math.max(Math.floor(height * 0.15) + 1, Math.floor(height * 0.5))],
-    [Math.floor(height * 0.5), Math.max(Math.floor(height * 0.5) + 1, Math.ceil(height * 0.95))],
-  ];
-  regions.forEach(([y0, y1], k) => {
-    const counts = new Float64Array(DESCRIPTOR_BINS);
-    let total = 0;
-    for (let y = y0; y < Math.min(y1, height); y++) {
-      for (let x = x0; x < x1; x++) {
-        const p = (y * width + x) * 3;
-        counts[pixelBin(data[p]!, data[p + 1]!, data[p + 2]!)]! += 1;
-        total++;
-      }
-    }
-    for (let b = 0; b < DESCRIPTOR_BINS; b++) out[k * DESCRIPTOR_BINS + b] = total ? Math.round((counts[b]! * 255) / total) : 0;
-  });
-  return out;
-}
-
-export function encodeDescriptor(d: Uint8Array): string {
-  return Buffer.from(d).toString('base64');
-}
-
-export function decodeDescriptor(b64: string): Uint8Array | undefined {
-  const d = new Uint8Array(Buffer.from(b64, 'base64'));
-  return d.length === DESCRIPTOR_BYTES ? d : undefined;
+  if (data.length < width * height * 3 || width < 1 || height < 2)
+    throw new RangeError('appearanceDescriptor: bad image size');
+  return quantiseAppearance(boxHistogram({ data, widthPx: width, heightPx: height }, [0, 0, width, height]));
 }
 
 /** A descriptor for a person wearing `upper` over `lower` (seed needles, tests). */
@@ -103,7 +70,12 @@ export function descriptorOfColours(upper: Colour, lower: Colour): Uint8Array {
  * is at least that far from the query in that region.
  */
 export function probeBins(d: Uint8Array, region: 0 | 1, k = 2): number[] {
-  const bins = Array.from(d.slice(region * DESCRIPTOR_BINS, (region + 1) * DESCRIPTOR_BINS), (v, b) => ({ v, b }));
+  const bins = Array.from(d.slice(region * DESCRIPTOR_BINS, (region + 1) * DESCRIPTOR_BINS), (v, b) => ({
+    v,
+    b,
+  }));
   const ranked = bins.filter((x) => x.v > 0).sort((a, b) => b.v - a.v || a.b - b.b);
-  return [...new Set([...ranked.slice(0, k), ...ranked.filter((x) => x.v >= 64)].map((x) => x.b))].sort((a, b) => a - b);
+  return [...new Set([...ranked.slice(0, k), ...ranked.filter((x) => x.v >= 64)].map((x) => x.b))].sort(
+    (a, b) => a - b,
+  );
 }

@@ -25,7 +25,7 @@ function profile(over: { [K in keyof TrackProfile]?: TrackProfile[K] | undefined
     colour: { value: 'white', confidence: 0.8, count: 50 },
     plate: { text: '浙H12345', score: 0.93, support: 5, total: 6 },
     direction: 'northbound',
-    appearance: new Uint8Array(64).fill(7),
+    appearance: new Uint8Array(32).fill(7),
     partial: false,
     ...over,
   };
@@ -62,7 +62,7 @@ describe('buildSightingHit', () => {
         plateScore: 0.93,
         direction: 'northbound',
       },
-      appearance: Buffer.from(new Uint8Array(64).fill(7)).toString('base64'),
+      appearance: Buffer.from(new Uint8Array(32).fill(7)).toString('base64'),
       snapshot: '01JDSNAP',
       model: 'nanodet-g-416',
     });

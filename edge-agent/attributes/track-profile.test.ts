@@ -35,7 +35,7 @@ describe('TrackProfiles', () => {
           boxNorm: [0.4, 0.2 + 0.05 * f, 0.5 + grow, 0.3 + 0.05 * f + grow],
           colour: { colour: f === 3 ? 'grey' : 'white', confidence: 0.7 },
           ...(f % 3 === 0 ? { plate: { text: f === 3 ? '浙H12845' : '浙H12345', score: 0.9 } } : {}),
-          appearance: new Float32Array(64).fill(1 / 32),
+          appearance: new Float32Array(32).fill(1 / 16),
         }),
       );
       newBest.push(r.newBest);
@@ -56,7 +56,7 @@ describe('TrackProfiles', () => {
     expect(s.colour?.confidence).toBeCloseTo(0.9, 6);
     expect(s.plate).toMatchObject({ text: '浙H12345', support: 4 });
     expect(s.best.tsMs).toBe(1900);
-    expect(s.appearance?.length).toBe(64);
+    expect(s.appearance).toEqual(new Uint8Array(32).fill(16)); // 255 / 16, the 32-byte contract descriptor
     expect(p.size).toBe(0);
     expect(p.end(7)).toBeUndefined();
   });

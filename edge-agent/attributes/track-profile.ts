@@ -33,7 +33,7 @@ export interface TrackObservation {
   upper?: ColourObservation;
   lower?: ColourObservation;
   colour?: ColourObservation;
-  /** Raw 64-float appearance histogram of this frame (see `appearanceHistogram`). */
+  /** Raw 2 × 16-float appearance histogram of this frame (see `appearanceHistogram`, contracts/appearance.ts). */
   appearance?: Float32Array;
   plate?: PlateRead;
 }
@@ -60,6 +60,7 @@ export interface TrackProfile {
   colour?: VoteResult<Colour>;
   direction?: Direction;
   plate?: PlateConsensus;
+  /** The track's averaged 32-byte appearance descriptor (contracts/appearance.ts). */
   appearance?: Uint8Array;
   /** True when emitted because the track reached `maxTrackMs` (it may still be going on). */
   partial: boolean;
