@@ -166,6 +166,11 @@ async function main(): Promise<void> {
         latest = p;
       },
     );
+    // A failure of the gateway thread must end the run, not leave it waiting.
+    let simError: unknown;
+    sim.done.catch((e: unknown) => {
+      simError = e;
+    });
     await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
     const before = { queue: await backlog() };
     const t0 = Date.now();
@@ -174,14 +179,19 @@ async function main(): Promise<void> {
     // Caught up: every gateway's oldest unacked message is younger than RECOVERED_AGE_MS again
     // (normally flushMs plus the ack round trip), and the queue is back to its earlier level.
     await waitFor(
-      async () =>
-        Date.now() - t0 > 300 &&
-        (latest?.atMs ?? 0) > t0 &&
-        (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS &&
-        (await backlog()) <= before.queue + 1,
+      async () => {
+        if (simError) return true; // ends the wait; thrown below
+        return (
+          Date.now() - t0 > 300 &&
+          (latest?.atMs ?? 0) > t0 &&
+          (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS &&
+          (await backlog()) <= before.queue + 1
+        );
+      },
       300_000,
       50,
     );
+    if (simError) throw simError;
     say(`  fault injected and restarted in ${injectedMs} ms`);
     const recoveredMs = Date.now() - t0;
     const r = await sim.done;

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
         flushMs: o.flushMs,
         ackTimeoutMs: o.ackTimeoutMs,
         log,
-        maxHitsPerEnvelope: 2_000,
+        maxHitsPerEnvelope: 500,
         mqtt: { reconnectPeriod: 250 },
       }),
     );

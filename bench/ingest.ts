@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     cameras: gws.map((_, i) => cameraId(i, 0)),
     flushMs: 200,
     ackTimeoutMs: 15_000,
+    logLevel: 'warn',
   };
 
   say(`phase 1: ${N} hits from ${G} gateways, ${mode}, as fast as acks allow`);

@@ -69,9 +69,9 @@ export const IngestSection = T.Object(
     maxQueuedJobs: T.Integer({
       minimum: 1,
       maximum: 1_000_000,
-      default: 2_000,
+      default: 20,
       description:
-        'Backpressure: while this many jobs wait, new bundles wait too (gateways keep the hits in their spools)',
+        'Backpressure: while this many jobs wait, new bundles wait too, and so do the gateways (their spools hold the hits); with 2,000 the receivers of one process starved its writers under overload',
     }),
     quarantineRawBytes: T.Integer({
       minimum: 0,

@@ -18,6 +18,8 @@ import type { Spool } from './spool.js';
 
 /** A client with no connection attempt for this long is told to reconnect, ms. */
 const WATCHDOG_MS = 5_000;
+/** A client not connected for this long is replaced by a new one, ms. */
+const REPLACE_MS = 20_000;
 
 export interface PublisherOptions {
   gateway: string;
@@ -29,7 +31,11 @@ export interface PublisherOptions {
   /** Resend a message not acked within this, ms (gateway.yaml mqtt.ackTimeoutMs). */
   ackTimeoutMs: number;
   maxHitsPerEnvelope?: number;
-  /** Messages published and not yet acked at once (default 256). */
+  /**
+   * Messages published and not yet acked at once (default 32). Bounds what an overloaded
+   * endpoint holds in memory per gateway (it reads what was sent before it can push back):
+   * with 256, bench:ingest (200 gateways and ingest in one process, overloaded) grew to 3 GB RSS.
+   */
   maxInflight?: number;
   log: Logger;
   registry?: Registry;
@@ -55,7 +61,9 @@ export interface PublisherStats {
 }
 
 export class SpoolPublisher {
-  private readonly client: MqttClient;
+  private client: MqttClient;
+  private createdMs = 0;
+  private lastConnectedMs = 0;
   private buffer: Hit[] = [];
   private readonly inflight = new Map<string, number>();
   private readonly st = { published: 0, resent: 0, acked: 0 };
@@ -74,12 +82,8 @@ export class SpoolPublisher {
   private readonly maxHits: number;
   private readonly m;
 
-  private constructor(
-    private readonly o: PublisherOptions,
-    client: MqttClient,
-  ) {
-    this.client = client;
-    this.maxInflight = o.maxInflight ?? 256;
+  private constructor(private readonly o: PublisherOptions) {
+    this.maxInflight = o.maxInflight ?? 32;
     this.maxHits = o.maxHitsPerEnvelope ?? 1_000;
     this.m = o.registry ? metrics(o.registry) : undefined;
     const started = Date.now();
@@ -89,7 +93,49 @@ export class SpoolPublisher {
       o.flushMs,
     );
     this.resendTimer = setInterval(() => this.expire(), Math.max(50, Math.min(1_000, o.ackTimeoutMs / 4)));
+    this.client = this.newClient();
+    // Seen in bench:faults and bench:ingest (mqtt.js 5.16): after the endpoint dropped or
+    // restarted, a client sometimes stopped retrying, without an error. A gateway must never
+    // stop: kick it, and if that does not help, replace the client.
+    this.watchdog = setInterval(() => {
+      const c = this.client;
+      if (this.closed || c.connected) return;
+      const now = Date.now();
+      if (now - this.lastConnectedMs >= REPLACE_MS && now - this.createdMs >= REPLACE_MS) {
+        o.log.warn({ url: o.url }, 'not connected for long: replacing the MQTT client');
+        c.removeAllListeners();
+        c.on('error', () => {});
+        c.end(true);
+        this.client = this.newClient();
+      } else if (now - this.lastAttemptMs >= WATCHDOG_MS) {
+        o.log.warn({ url: o.url }, 'no connection attempt for a while: reconnecting');
+        this.lastAttemptMs = now;
+        c.reconnect();
+      }
+    }, WATCHDOG_MS / 2);
+  }
+
+  private newClient(): MqttClient {
+    const o = this.o;
+    const client = mqtt.connect(o.url, {
+      clientId: o.gateway,
+      username: o.gateway,
+      ...(o.password ? { password: o.password } : {}),
+      protocolVersion: 4,
+      clean: false,
+      reconnectPeriod: 1_000,
+      // A refused CONNACK (e.g. the endpoint restarting, or a password being rotated) must not
+      // end the gateway's retries: its spool is waiting.
+      reconnectOnConnackError: true,
+      connectTimeout: 10_000,
+      keepalive: 30,
+      will: { topic: topics.status(o.gateway), payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...o.mqtt,
+    });
+    this.createdMs = Date.now();
+    this.lastAttemptMs = this.createdMs;
     client.on('connect', () => {
+      this.lastConnectedMs = Date.now();
       o.log.info({ url: o.url }, 'connected to ingest');
       // Whatever was in flight may be lost with the old connection: send it all again, in order.
       this.inflight.clear();
@@ -106,40 +152,22 @@ export class SpoolPublisher {
         this.lastAttemptMs = Date.now();
       });
     }
-    // Seen in bench:faults (mqtt.js 5.16): after the endpoint was killed and restarted, a client
-    // sometimes stopped retrying without an error. A gateway must never stop: kick it.
-    this.watchdog = setInterval(() => {
-      if (this.closed || client.connected || Date.now() - this.lastAttemptMs < WATCHDOG_MS) return;
-      o.log.warn({ url: o.url }, 'no connection attempt for a while: reconnecting');
-      this.lastAttemptMs = Date.now();
-      client.reconnect();
-    }, WATCHDOG_MS / 2);
+    client.on('close', () => {
+      // Still counts as connected until the moment it closed (the replace timer starts here).
+      if (this.lastConnectedMs >= this.createdMs) this.lastConnectedMs = Date.now();
+    });
     client.on('error', (e) => o.log.warn({ err: e.message }, 'mqtt error'));
     client.on('message', (topic, payload) => {
       if (topic !== topics.ack(o.gateway)) return;
       const ids = parseAck(payload);
       if (ids) void this.onAck(ids);
     });
+    return client;
   }
 
   /** Connects (in the background: a gateway starts spooling even when ingest is down). */
   static start(o: PublisherOptions): SpoolPublisher {
-    const client = mqtt.connect(o.url, {
-      clientId: o.gateway,
-      username: o.gateway,
-      ...(o.password ? { password: o.password } : {}),
-      protocolVersion: 4,
-      clean: false,
-      reconnectPeriod: 1_000,
-      // A refused CONNACK (e.g. the endpoint restarting, or a password being rotated) must not
-      // end the gateway's retries: its spool is waiting.
-      reconnectOnConnackError: true,
-      connectTimeout: 10_000,
-      keepalive: 30,
-      will: { topic: topics.status(o.gateway), payload: Buffer.from('offline'), qos: 1, retain: true },
-      ...o.mqtt,
-    });
-    return new SpoolPublisher(o, client);
+    return new SpoolPublisher(o);
   }
 
   /** Queues a hit for the next envelope. */
@@ -202,7 +230,14 @@ export class SpoolPublisher {
     clearInterval(this.flushTimer);
     clearInterval(this.resendTimer);
     clearInterval(this.watchdog);
-    await this.client.endAsync();
+    // A clean end waits for every QoS 1 PUBACK; one that never comes (the endpoint restarted)
+    // must not hang the gateway's shutdown — the spool still holds whatever is unacked.
+    const ended = this.client.endAsync();
+    const late = await Promise.race([
+      ended.then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), 2_000).unref()),
+    ]);
+    if (late) this.client.end(true);
   }
 
   /** Drops the connection without a clean close (tests and fault runs: a crash). */
