@@ -1,8 +1,6 @@
 /** Reading the `quarantine` table (what ingest refused), for the API and tools. */
-import { readFileSync } from 'node:fs';
+import { sql } from '../analytics/sql.js';
 import type { Store } from '../analytics/store.js';
-
-const SQL = readFileSync(new URL('./quarantine_list.sql', import.meta.url), 'utf8');
 
 export interface QuarantineItem {
   tsMs: number;
@@ -18,7 +16,7 @@ export async function listQuarantine(
   store: Store,
   f: { fromMs: number; toMs: number; gateway?: string; reason?: string; limit: number },
 ): Promise<QuarantineItem[]> {
-  const rows = await store.query<Record<string, string | number>>(SQL, {
+  const rows = await store.query<Record<string, string | number>>(sql('quarantine_list'), {
     from: f.fromMs,
     to: f.toMs,
     gateway: f.gateway ?? '',
