@@ -11,4 +11,6 @@ export type IngestReason =
   /** A gateway published under another gateway's prefix. */
   | 'INGEST_OUTSIDE_PREFIX'
   /** A snapshot that is empty or not a JPEG. */
-  | 'INGEST_BAD_SNAPSHOT';
+  | 'INGEST_BAD_SNAPSHOT'
+  /** A snapshot no hit named within the grace period (moved by the orphan sweep, ingest/orphans.ts). */
+  | 'INGEST_ORPHAN_SNAPSHOT';

@@ -28,6 +28,7 @@ import {
   startWorker,
 } from './jobs.js';
 import { IngestMetrics, type IngestStats } from './metrics.js';
+import { sweepOrphanSnapshots } from './orphans.js';
 import { type Subscriber, startSubscriber } from './subscriber.js';
 
 export type { DeadLetter } from './jobs.js';
@@ -129,7 +130,13 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       },
       onFailed: (_id, exhausted) => (exhausted ? metrics.dead() : metrics.retry()),
     });
+    const sweep = { store: o.store, redis: producer, prefix, graceMs: cfg.snapshotGraceMs, sliceMs: cfg.orphanSweepMs };
+    const sweeper = setInterval(() => {
+      sweepOrphanSnapshots(sweep, Date.now()).catch((e: unknown) => log.warn({ err: String(e) }, 'orphan snapshot sweep failed'));
+    }, cfg.orphanSweepMs);
+    sweeper.unref();
     closers.push(async () => {
+      clearInterval(sweeper);
       await worker!.close();
       workerConn!.disconnect();
     });

@@ -80,6 +80,18 @@ export const IngestSection = T.Object(
       description:
         'Raw bytes of a refused message kept in the quarantine table (the rest is cut off; raw_bytes keeps the size)',
     }),
+    snapshotGraceMs: T.Integer({
+      minimum: 1000,
+      maximum: 7 * 86_400_000,
+      default: 600_000,
+      description: 'A snapshot that no hit names this long after it arrived is moved to the quarantine table, ms',
+    }),
+    orphanSweepMs: T.Integer({
+      minimum: 1000,
+      maximum: 86_400_000,
+      default: 60_000,
+      description: 'How often workers sweep for orphan snapshots (one time slice of this length per sweep), ms',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Ingest: queueing and writing hits' },
 );
