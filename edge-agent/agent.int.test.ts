@@ -214,6 +214,9 @@ describe.skipIf(!data || !!noBroker)('edge agent on real footage', () => {
       // Wrong-direction crossings would mean the direction logic or the tracking is broken.
       expect(byRule('away-in')).toBeLessThanOrEqual(Math.floor(away / 10));
       expect(byRule('towards-out')).toBeLessThanOrEqual(Math.floor(towards / 10));
+      // Each crossing event says which way it went.
+      const crossings = hits.filter((h) => h.kind === 'event' && h.type === 'line_crossing');
+      expect(crossings.every((h) => h.attrs?.direction === (h.rule?.endsWith('-out') ? 'out' : 'in'))).toBe(true);
     });
   });
   it('reads the plate of a parked car on its best crops (plate detector + PP-OCRv4)', async () => {

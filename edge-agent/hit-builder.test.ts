@@ -171,6 +171,14 @@ describe('buildEventHit', () => {
     });
   });
 
+  it('a line crossing carries its direction in attrs.direction', () => {
+    const over = { type: 'line_crossing' as const, rule: 'count-north', zone: 'road', details: { direction: 'out', countIn: 3, countOut: 4 } };
+    const hit = valid(buildEventHit(firing(over), { ctx, newId: ids() }));
+    expect(hit.attrs).toEqual({ direction: 'out' });
+    const other = valid(buildEventHit(firing({ details: { direction: 'out' } }), { ctx, newId: ids() }));
+    expect(other.attrs).toBeUndefined();
+  });
+
   it('a zone-level firing (crowding) has no track', () => {
     const hit = valid(
       buildEventHit(
