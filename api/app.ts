@@ -81,6 +81,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
   const auth = new Authenticator({ keys: keysOf(deps), orgs, jwt: deps.config.api.jwt, rateLimit: deps.config.api.rateLimit, now });
   const ctx: ApiContext = { config: deps.config, store: deps.store, orgs, audit: new AuditLog(deps.store, deps.auditChain ?? `api-${hostname()}-${process.pid}`), now };
+  const alerts = deps.alerts;
+  if (alerts) {
+    // A closed case's watches stop matching now, not at the engine's next reload.
+    ctx.onCaseClosed = async (caseId, by) => {
+      for (const w of alerts.watches()) if (w.caseId === caseId) await alerts.removeWatch(w.id, by);
+    };
+  }
   // Everything under /api/v1 needs a principal; /healthz and /metrics do not.
   await app.register(
     async (v1) => {

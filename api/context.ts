@@ -19,6 +19,8 @@ export interface ApiContext {
   orgs: OrgIndex;
   audit: AuditLog;
   now: () => number;
+  /** Called after a case is closed (the alert engine drops the case's watches at once). */
+  onCaseClosed?: (caseId: string, by: string) => Promise<void>;
 }
 
 /** Cameras the caller may see: 'all' for the whole city, else the ids under its org. */

@@ -68,7 +68,10 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
     },
     async (req) => {
       const c = visible(req, await getCase(ctx.store, req.params.id));
-      return closeCase(ctx.store, c, who(req).principal.keyId, ctx.now());
+      const by = who(req).principal.keyId;
+      const closed = await closeCase(ctx.store, c, by, ctx.now());
+      await ctx.onCaseClosed?.(c.id, by);
+      return closed;
     },
   );
 

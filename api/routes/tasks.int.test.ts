@@ -289,5 +289,9 @@ describe('tasks API and stream', () => {
       2000,
     );
     expect(t).toMatchObject({ grid: 'grid-b', source: { caseId: 'case-open' } });
+
+    // Closing the case drops its watches at once.
+    expect((await call(keyOf('analyst'), 'POST', '/cases/case-open/close')).status).toBe(200);
+    expect(((await call(keyOf('analyst'), 'GET', '/watches')).body.watches as unknown[]).length).toBe(0);
   });
 });
