@@ -15,18 +15,14 @@ import {
   newLatch,
   observeLatch,
   passGate,
-  type RuleEvaluator,
   type RuleFiring,
   type RuleFrame,
-  TrackStates,
+  TrackRuleEvaluator,
   unionBox,
 } from './types.js';
 
 /** Evaluates one crowding rule on one zone. */
-export class CrowdingEvaluator implements RuleEvaluator {
-  readonly ruleId: string;
-  private readonly members = new TrackStates<Latch>();
-  private readonly classes: ReadonlySet<string>;
+export class CrowdingEvaluator extends TrackRuleEvaluator<Latch> {
   private readonly crowded = newLatch();
   private readonly gate = newGate();
 
@@ -34,20 +30,7 @@ export class CrowdingEvaluator implements RuleEvaluator {
     private readonly rule: CrowdingRule,
     private readonly zone: Zone,
   ) {
-    this.ruleId = rule.id;
-    this.classes = new Set(rule.classes);
-  }
-
-  get size(): number {
-    return this.members.size;
-  }
-
-  evict(trackId: number): void {
-    this.members.evict(trackId);
-  }
-
-  evictStale(nowMs: number, staleMs: number): void {
-    this.members.evictStale(nowMs, staleMs);
+    super(rule);
   }
 
   update(frame: RuleFrame): RuleFiring[] {
@@ -56,7 +39,7 @@ export class CrowdingEvaluator implements RuleEvaluator {
     let scoreSum = 0;
     for (const t of frame.tracks) {
       if (!this.classes.has(t.label)) continue;
-      const m = this.members.touch(t.trackId, frame.tsMs, newLatch);
+      const m = this.states.touch(t.trackId, frame.tsMs, newLatch);
       observeLatch(m, pointInPolygon(t.anchor[0], t.anchor[1], this.zone.polygon), frame.tsMs, k);
       if (m.on) {
         boxes.push(t.box);

@@ -21,10 +21,9 @@ import {
   newLatch,
   observeLatch,
   passGate,
-  type RuleEvaluator,
   type RuleFiring,
   type RuleFrame,
-  TrackStates,
+  TrackRuleEvaluator,
 } from './types.js';
 
 /** The dwell rules. */
@@ -68,10 +67,7 @@ export function observeStillness(
 }
 
 /** Evaluates one dwell rule on one zone. */
-export class DwellEvaluator implements RuleEvaluator {
-  readonly ruleId: string;
-  private readonly states = new TrackStates<DwellState>();
-  private readonly classes: ReadonlySet<string>;
+export class DwellEvaluator extends TrackRuleEvaluator<DwellState> {
   private readonly owners: ReadonlySet<string>;
   private readonly maxMove: number | null;
 
@@ -79,23 +75,10 @@ export class DwellEvaluator implements RuleEvaluator {
     private readonly rule: DwellRule,
     private readonly zone: Zone,
   ) {
-    this.ruleId = rule.id;
-    this.classes = new Set(rule.classes);
+    super(rule);
     this.owners = new Set(rule.type === 'abandoned_object' ? rule.ownerClasses : []);
     this.maxMove =
       rule.type === 'illegal_parking' || rule.type === 'abandoned_object' ? rule.maxMoveBoxHeights : null;
-  }
-
-  get size(): number {
-    return this.states.size;
-  }
-
-  evict(trackId: number): void {
-    this.states.evict(trackId);
-  }
-
-  evictStale(nowMs: number, staleMs: number): void {
-    this.states.evictStale(nowMs, staleMs);
   }
 
   update(frame: RuleFrame): RuleFiring[] {

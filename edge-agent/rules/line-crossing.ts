@@ -7,8 +7,7 @@
  */
 import type { Line, LineCrossingRule } from '../../contracts/config/rules.js';
 import { type Point, segmentsIntersect, sideOfLine } from '../geometry.js';
-import type { FrameTrack, RuleEvaluator, RuleFiring, RuleFrame } from './types.js';
-import { TrackStates } from './types.js';
+import { type FrameTrack, type RuleFiring, type RuleFrame, TrackRuleEvaluator } from './types.js';
 
 /** Crossing direction: `in` is from the left-hand to the right-hand side of from→to. */
 export type CrossingDirection = 'in' | 'out';
@@ -29,35 +28,19 @@ interface CrossState {
 }
 
 /** Evaluates one line-crossing rule. */
-export class LineCrossingEvaluator implements RuleEvaluator {
-  readonly ruleId: string;
-  private readonly states = new TrackStates<CrossState>();
-  private readonly classes: ReadonlySet<string>;
+export class LineCrossingEvaluator extends TrackRuleEvaluator<CrossState> {
   private readonly totals: LineCounts = { in: 0, out: 0 };
 
   constructor(
     private readonly rule: LineCrossingRule,
     private readonly line: Line,
   ) {
-    this.ruleId = rule.id;
-    this.classes = new Set(rule.classes);
-  }
-
-  get size(): number {
-    return this.states.size;
+    super(rule);
   }
 
   /** Crossings counted so far, in each direction. */
   get counts(): Readonly<LineCounts> {
     return { ...this.totals };
-  }
-
-  evict(trackId: number): void {
-    this.states.evict(trackId);
-  }
-
-  evictStale(nowMs: number, staleMs: number): void {
-    this.states.evictStale(nowMs, staleMs);
   }
 
   update(frame: RuleFrame): RuleFiring[] {

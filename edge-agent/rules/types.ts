@@ -149,6 +149,35 @@ export class TrackStates<T> {
   }
 }
 
+/**
+ * The shared part of every evaluator: its rule id, the classes it watches, and per-track
+ * state with the eviction rules (a track that ended, or was not seen for `staleMs`).
+ */
+export abstract class TrackRuleEvaluator<S> implements RuleEvaluator {
+  readonly ruleId: string;
+  protected readonly classes: ReadonlySet<string>;
+  protected readonly states = new TrackStates<S>();
+
+  constructor(rule: { id: string; classes: readonly string[] }) {
+    this.ruleId = rule.id;
+    this.classes = new Set(rule.classes);
+  }
+
+  abstract update(frame: RuleFrame): RuleFiring[];
+
+  get size(): number {
+    return this.states.size;
+  }
+
+  evict(trackId: number): void {
+    this.states.evict(trackId);
+  }
+
+  evictStale(nowMs: number, staleMs: number): void {
+    this.states.evictStale(nowMs, staleMs);
+  }
+}
+
 /** Union of boxes (for zone-level firings). */
 export function unionBox(boxes: readonly Box[]): [number, number, number, number] {
   if (boxes.length === 0) return [0, 0, 0, 0];

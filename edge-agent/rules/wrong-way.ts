@@ -15,10 +15,9 @@ import {
   newLatch,
   observeLatch,
   passGate,
-  type RuleEvaluator,
   type RuleFiring,
   type RuleFrame,
-  TrackStates,
+  TrackRuleEvaluator,
 } from './types.js';
 
 /** Anchors kept per track for the motion estimate (bounded memory). */
@@ -36,10 +35,7 @@ interface WrongWayState {
 }
 
 /** Evaluates one wrong-way rule on one zone (the zone must have a direction). */
-export class WrongWayEvaluator implements RuleEvaluator {
-  readonly ruleId: string;
-  private readonly states = new TrackStates<WrongWayState>();
-  private readonly classes: ReadonlySet<string>;
+export class WrongWayEvaluator extends TrackRuleEvaluator<WrongWayState> {
   /** Unit vector of the *forbidden* direction (the zone direction reversed). */
   private readonly against: readonly [number, number];
   private readonly cosMax: number;
@@ -48,24 +44,11 @@ export class WrongWayEvaluator implements RuleEvaluator {
     private readonly rule: WrongWayRule,
     private readonly zone: Zone,
   ) {
-    this.ruleId = rule.id;
-    this.classes = new Set(rule.classes);
+    super(rule);
     const d = zone.direction ?? [0, 0];
     const n = Math.hypot(d[0], d[1]) || 1;
     this.against = [-d[0] / n, -d[1] / n];
     this.cosMax = Math.cos((rule.maxAngleDeg * Math.PI) / 180);
-  }
-
-  get size(): number {
-    return this.states.size;
-  }
-
-  evict(trackId: number): void {
-    this.states.evict(trackId);
-  }
-
-  evictStale(nowMs: number, staleMs: number): void {
-    this.states.evictStale(nowMs, staleMs);
   }
 
   update(frame: RuleFrame): RuleFiring[] {
