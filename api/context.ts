@@ -4,7 +4,7 @@
  * snapshot view and export is recorded), and sensitive searches call `requireCase` first.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AuditLog } from '../analytics/audit.js';
+import type { AuditEntry, AuditLog } from '../analytics/audit.js';
 import { type Case, getCase } from '../analytics/cases.js';
 import type { OrgIndex } from '../analytics/org-index.js';
 import type { Store } from '../analytics/store.js';
@@ -38,7 +38,8 @@ export function orgsInScope(ctx: ApiContext, p: Principal, scope: Scope): 'all' 
 export function checkOrgFilter(ctx: ApiContext, p: Principal, scope: Scope, org: string | undefined): string {
   if (!org) return '';
   if (!ctx.orgs.orgs.has(org)) throw apiError('API_NOT_FOUND', `no org '${org}'`);
-  if (scope.orgs.length > 0 && !ctx.orgs.within(org, p.org)) throw apiError('API_FORBIDDEN', `org '${org}' is outside your jurisdiction`);
+  if (scope.orgs.length > 0 && !ctx.orgs.within(org, p.org))
+    throw apiError('API_FORBIDDEN', `org '${org}' is outside your jurisdiction`);
   return org;
 }
 
@@ -47,14 +48,20 @@ export function range(ctx: ApiContext, from: string, to: string, maxDays = ctx.c
 }
 
 /** Records one audited access. */
-export async function audit(
-  ctx: ApiContext,
-  req: FastifyRequest,
-  e: { endpoint: string; filters: Record<string, unknown>; caseId?: string; resultCount: number; status?: number },
-): Promise<void> {
+/** What an audited request records besides who and when. */
+export interface AuditRecord {
+  endpoint: string;
+  filters: Record<string, unknown>;
+  caseId?: string;
+  resultCount: number;
+  status?: number;
+}
+
+/** The audit row of a request: the principal's identity plus what it did. */
+export function auditEntry(req: FastifyRequest, e: AuditRecord, tsMs: number): AuditEntry {
   const p = req.principal;
-  await ctx.audit.append({
-    tsMs: ctx.now(),
+  return {
+    tsMs,
     keyId: p?.keyId ?? '',
     role: p?.role ?? '',
     org: p?.org ?? '',
@@ -64,7 +71,11 @@ export async function audit(
     caseId: e.caseId ?? '',
     resultCount: e.resultCount,
     status: e.status ?? 200,
-  });
+  };
+}
+
+export async function audit(ctx: ApiContext, req: FastifyRequest, e: AuditRecord): Promise<void> {
+  await ctx.audit.append(auditEntry(req, e, ctx.now()));
 }
 
 /**
@@ -85,7 +96,8 @@ export async function requireCase(
   };
   if (!caseId) throw await refuse('this search needs caseId: an open case in your jurisdiction');
   const c = await getCase(ctx.store, caseId);
-  if (!c || !(ctx.orgs.within(c.org, principal.org) || principal.org === c.org)) throw await refuse(`no case '${caseId}' in your jurisdiction`);
+  if (!c || !(ctx.orgs.within(c.org, principal.org) || principal.org === c.org))
+    throw await refuse(`no case '${caseId}' in your jurisdiction`);
   if (c.status !== 'open') throw await refuse(`case ${caseId} is closed`);
   return c;
 }

@@ -14,34 +14,17 @@ import { DISPOSITIONS, TASK_STATUSES, type Task } from '../../analytics/tasks/mo
 import type { AlertEngine } from '../../analytics/tasks/service.js';
 import { isXlError } from '../../contracts/errors.js';
 import { COLOURS } from '../../contracts/hit.js';
+import type { AuditLog } from '../../analytics/audit.js';
 import type { Principal } from '../auth.js';
+import { type AuditRecord, auditEntry } from '../context.js';
 import { apiError, ErrorBody } from '../errors.js';
 
-/** What an audited action records (the shape of the API's audit writer, api/context.ts). */
-export interface AuditRecord {
-  endpoint: string;
-  filters: Record<string, unknown>;
-  caseId?: string;
-  resultCount: number;
-  status?: number;
-}
+export type { AuditRecord } from '../context.js';
+
 export type AuditFn = (req: FastifyRequest, e: AuditRecord) => Promise<void>;
 
-/** The API's hash-chained audit log (analytics/audit.ts `AuditLog`), structurally. */
-export interface AuditSink {
-  append(e: {
-    tsMs: number;
-    keyId: string;
-    role: string;
-    org: string;
-    method: string;
-    endpoint: string;
-    filters: Record<string, unknown>;
-    caseId: string;
-    resultCount: number;
-    status: number;
-  }): Promise<unknown>;
-}
+/** The API's hash-chained audit log (analytics/audit.ts `AuditLog`), or anything that appends like it. */
+export type AuditSink = Pick<AuditLog, 'append'>;
 
 export interface TasksRouteOptions {
   alerts: AlertEngine;
@@ -61,19 +44,7 @@ export function auditFn(o: { auditLog?: AuditSink; now?: () => number }): AuditF
     return async (req, e) =>
       req.log.info({ audit: e, key: req.principal?.keyId }, 'audited action (no audit log configured)');
   return async (req, e) => {
-    const p = req.principal;
-    await sink.append({
-      tsMs: now(),
-      keyId: p?.keyId ?? '',
-      role: p?.role ?? '',
-      org: p?.org ?? '',
-      method: req.method,
-      endpoint: e.endpoint,
-      filters: e.filters,
-      caseId: e.caseId ?? '',
-      resultCount: e.resultCount,
-      status: e.status ?? 200,
-    });
+    await sink.append(auditEntry(req, e, now()));
   };
 }
 
