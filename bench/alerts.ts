@@ -26,6 +26,7 @@ import { hitToRow } from '../analytics/hit-rows.js';
 import { createAlertEngine } from '../analytics/tasks/service.js';
 import { alertCity, dropPrefix, startBroker, TEST_REDIS_URL, tempStore } from '../analytics/tasks/testkit.js';
 import { AlertsSection } from '../contracts/config/alerts.js';
+import { NAMED_COLOURS } from '../contracts/vocabulary.js';
 import type { Colour, Hit } from '../contracts/hit.js';
 import { silentLogger } from '../contracts/log.js';
 
@@ -56,19 +57,7 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const PROV = [...'京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼'];
 const LET = [...'ABCDEFGHJKLMNPQRSTUVWXYZ'];
 const ALNUM = [...'0123456789ABCDEFGHJKLMNPQRSTUVWXYZ'];
-const COLOURS: Colour[] = [
-  'black',
-  'white',
-  'grey',
-  'red',
-  'orange',
-  'yellow',
-  'green',
-  'blue',
-  'purple',
-  'pink',
-  'brown',
-];
+const COLOURS: Colour[] = [...NAMED_COLOURS];
 const CONFUSE: Record<string, string> = {
   '0': 'D',
   D: '0',

@@ -3,6 +3,7 @@
  * Times are UTC epoch milliseconds; boxes are normalised `[x1, y1, x2, y2]` in 0..1.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { COLOURS, type Colour as VocabColour, EVENT_TYPES, HIT_KINDS, SIGHTING_TYPES } from './vocabulary.js';
 
 export const HIT_VERSION = 1 as const;
 
@@ -20,20 +21,13 @@ export const LIMITS = Object.freeze({
   snapshotBytes: 512 * 1024,
 });
 
-/** Colours from one named palette; `unknown` when a crop is dark or washed out. */
-export const COLOURS = [
-  'black', 'white', 'grey', 'red', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'brown', 'unknown',
-] as const;
-export type Colour = (typeof COLOURS)[number];
-export const Colour = T.Union(COLOURS.map((c) => T.Literal(c)), { description: 'A colour from the named palette' });
-
-export const HIT_KINDS = ['sighting', 'event'] as const;
-export const SIGHTING_TYPES = ['person', 'vehicle', 'non_motor', 'object'] as const;
-export const EVENT_TYPES = [
-  'illegal_parking', 'zone_intrusion', 'line_crossing', 'wrong_way', 'crowding', 'loitering', 'abandoned_object',
-] as const;
-export type SightingType = (typeof SIGHTING_TYPES)[number];
-export type EventType = (typeof EVENT_TYPES)[number];
+export { COLOURS, EVENT_TYPES, HIT_KINDS, SIGHTING_TYPES } from './vocabulary.js';
+export type { EventType, SightingType } from './vocabulary.js';
+export type Colour = VocabColour;
+export const Colour = T.Union(
+  COLOURS.map((c) => T.Literal(c)),
+  { description: 'A colour from the named palette' },
+);
 
 /** An identifier: ULID-like or a configured name; printable ASCII without spaces or slashes. */
 const Name = (description: string, maxLength: number = LIMITS.nameChars) =>
@@ -47,14 +41,28 @@ export const HitAttrs = T.Object(
     upperColor: T.Optional(T.Unsafe<Colour>({ ...Colour, description: "Person's upper clothing colour" })),
     lowerColor: T.Optional(T.Unsafe<Colour>({ ...Colour, description: "Person's lower clothing colour" })),
     vehicleType: T.Optional(
-      T.String({ minLength: 1, maxLength: 32, pattern: '^[a-z_]+$', description: 'car, bus, truck, van, motorcycle, bicycle, …' }),
+      T.String({
+        minLength: 1,
+        maxLength: 32,
+        pattern: '^[a-z_]+$',
+        description: 'car, bus, truck, van, motorcycle, bicycle, …',
+      }),
     ),
     plate: T.Optional(
-      T.String({ minLength: 2, maxLength: LIMITS.plateChars, description: 'Normalised plate text, e.g. 浙H12345 (no separator)' }),
+      T.String({
+        minLength: 2,
+        maxLength: LIMITS.plateChars,
+        description: 'Normalised plate text, e.g. 浙H12345 (no separator)',
+      }),
     ),
     plateScore: T.Optional(T.Number({ minimum: 0, maximum: 1, description: 'Confidence of the plate read' })),
     direction: T.Optional(
-      T.String({ minLength: 1, maxLength: 32, pattern: '^[a-z_]+$', description: 'Direction of travel, e.g. northbound' }),
+      T.String({
+        minLength: 1,
+        maxLength: 32,
+        pattern: '^[a-z_]+$',
+        description: 'Direction of travel, e.g. northbound',
+      }),
     ),
   },
   { additionalProperties: false, description: 'Attributes voted over the track; all optional' },
@@ -65,23 +73,48 @@ export const Hit = T.Object(
   {
     v: T.Literal(HIT_VERSION, { description: 'Contract version' }),
     id: Name('Hit id (ULID), unique per gateway', LIMITS.idChars),
-    tsMs: T.Integer({ minimum: 946684800000, maximum: 4102444800000, description: 'When it was seen, UTC epoch ms' }),
+    tsMs: T.Integer({
+      minimum: 946684800000,
+      maximum: 4102444800000,
+      description: 'When it was seen, UTC epoch ms',
+    }),
     gateway: Name('Publishing gateway id'),
     camera: Name('Camera id'),
-    kind: T.Union(HIT_KINDS.map((k) => T.Literal(k)), { description: 'sighting: a tracked object seen; event: a rule fired' }),
-    type: T.Union([...SIGHTING_TYPES, ...EVENT_TYPES].map((k) => T.Literal(k)), {
-      description: 'Sighting type (person, vehicle, …) or event type (illegal_parking, …)',
+    kind: T.Union(
+      HIT_KINDS.map((k) => T.Literal(k)),
+      { description: 'sighting: a tracked object seen; event: a rule fired' },
+    ),
+    type: T.Union(
+      [...SIGHTING_TYPES, ...EVENT_TYPES].map((k) => T.Literal(k)),
+      {
+        description: 'Sighting type (person, vehicle, …) or event type (illegal_parking, …)',
+      },
+    ),
+    label: T.String({
+      minLength: 1,
+      maxLength: LIMITS.labelChars,
+      pattern: '^[a-z][a-z0-9_ ]*$',
+      description: 'Detector class label, e.g. car',
     }),
-    label: T.String({ minLength: 1, maxLength: LIMITS.labelChars, pattern: '^[a-z][a-z0-9_ ]*$', description: 'Detector class label, e.g. car' }),
     score: T.Number({ minimum: 0, maximum: 1, description: 'Detector confidence' }),
     box: T.Tuple([Unit, Unit, Unit, Unit], { description: 'Normalised box [x1, y1, x2, y2] in 0..1' }),
     track: T.Optional(T.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'Track id on the camera' })),
     zone: T.Optional(T.Union([Name('Zone name'), T.Null()], { description: 'Zone the event happened in' })),
     rule: T.Optional(T.Union([Name('Rule name'), T.Null()], { description: 'Rule that fired (events)' })),
-    durationMs: T.Optional(T.Integer({ minimum: 0, maximum: 7 * 86_400_000, description: 'How long the track or condition lasted' })),
+    durationMs: T.Optional(
+      T.Integer({
+        minimum: 0,
+        maximum: 7 * 86_400_000,
+        description: 'How long the track or condition lasted',
+      }),
+    ),
     attrs: T.Optional(HitAttrs),
     appearance: T.Optional(
-      T.String({ maxLength: LIMITS.appearanceChars, pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'Base64 colour descriptor (uint8)' }),
+      T.String({
+        maxLength: LIMITS.appearanceChars,
+        pattern: '^[A-Za-z0-9+/]*={0,2}$',
+        description: 'Base64 colour descriptor (uint8)',
+      }),
     ),
     snapshot: T.Optional(Name('Snapshot id published on the snap topic', LIMITS.idChars)),
     model: T.Optional(Name('Detector model name')),
@@ -97,7 +130,10 @@ export const HitEnvelope = T.Object(
     msgId: Name('Message id (ULID); acked by ingest, deduplicated within the replay window', LIMITS.idChars),
     gateway: Name('Publishing gateway id'),
     sentMs: T.Integer({ minimum: 0, description: 'When the gateway first sent it, epoch ms' }),
-    hits: T.Array(T.Unknown(), { maxItems: LIMITS.hitsPerEnvelope, description: 'Hits; each validated on its own' }),
+    hits: T.Array(T.Unknown(), {
+      maxItems: LIMITS.hitsPerEnvelope,
+      description: 'Hits; each validated on its own',
+    }),
   },
   { additionalProperties: false },
 );

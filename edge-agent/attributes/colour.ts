@@ -10,6 +10,7 @@
  * wins a clear share.
  */
 import type { Colour } from '../../contracts/hit.js';
+import { NAMED_COLOURS, type NamedColour } from '../../contracts/vocabulary.js';
 import type { Box } from '../geometry.js';
 
 /** An RGB image, `heightPx × widthPx × 3` bytes, row-major (ffmpeg `rgb24`). */
@@ -20,20 +21,8 @@ export interface RgbImage {
 }
 
 /** The named colours a pixel can take (everything but `unknown`), in a fixed order. */
-export const PIXEL_COLOURS = [
-  'black',
-  'white',
-  'grey',
-  'red',
-  'orange',
-  'yellow',
-  'green',
-  'blue',
-  'purple',
-  'pink',
-  'brown',
-] as const satisfies readonly Colour[];
-export type PixelColour = (typeof PIXEL_COLOURS)[number];
+export const PIXEL_COLOURS = NAMED_COLOURS;
+export type PixelColour = NamedColour;
 
 /** Index of each pixel colour in {@link PIXEL_COLOURS}. */
 const INDEX: Readonly<Record<PixelColour, number>> = Object.fromEntries(

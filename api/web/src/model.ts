@@ -13,30 +13,7 @@ export type { Camera, Hit, OrgNode };
 /** A hit as some answers carry it: vehicle sightings and similarity results have no box. */
 export type HitLike = Omit<Hit, 'box'> & { box?: Hit['box'] };
 
-export const COLOURS = [
-  'black',
-  'white',
-  'grey',
-  'red',
-  'orange',
-  'yellow',
-  'green',
-  'blue',
-  'purple',
-  'pink',
-  'brown',
-  'unknown',
-] as const;
-export const SIGHTING_TYPES = ['person', 'vehicle', 'non_motor', 'object'] as const;
-export const EVENT_TYPES = [
-  'illegal_parking',
-  'zone_intrusion',
-  'line_crossing',
-  'wrong_way',
-  'crowding',
-  'loitering',
-  'abandoned_object',
-] as const;
+export { COLOURS, EVENT_TYPES, SIGHTING_TYPES } from '../../../contracts/vocabulary.js';
 export const TASK_STATES = ['open', 'accepted', 'escalated', 'resolved'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
