@@ -5,10 +5,9 @@
  * the cameras is what the data supports), and the hops of a route. Pure functions.
  */
 
-export interface LatLon {
-  lat: number;
-  lon: number;
-}
+import { haversineM, type LatLon } from '../../../contracts/geo.js';
+
+export type { LatLon };
 export interface Pt {
   x: number;
   y: number;
@@ -110,15 +109,8 @@ export function hopsOf<S extends Sighting>(sightings: readonly S[]): Hop<S>[] {
   return sorted.map((s, i) => ({ n: i + 1, s, gapMs: i ? s.tsMs - sorted[i - 1]!.tsMs : undefined }));
 }
 
-/** Great-circle distance in metres (haversine). */
-export function distanceM(a: LatLon, b: LatLon): number {
-  const R = 6_371_000;
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLon = (b.lon - a.lon) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
-}
+/** Great-circle distance in metres (contracts/geo.ts). */
+export const distanceM = haversineM;
 
 /**
  * Maps a normalised frame box into a snapshot image's coordinates. Snapshots are crops of

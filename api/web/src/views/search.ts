@@ -3,6 +3,7 @@
  * colour, type) and persons (clothing colours, similar-to-this), the last two bound to a
  * case as the API requires. Results are a grid of snapshot cards; a click opens details.
  */
+import type { PlateSighting } from '../../../../analytics/vehicles.js';
 import type { Query } from '../api.js';
 import { type Ctx, cameraName, type View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
@@ -149,17 +150,7 @@ interface PlateMatch {
   cameras: number;
 }
 
-interface Sighting {
-  id: string;
-  tsMs: number;
-  plate: string;
-  camera: string;
-  color: string;
-  vehicleType: string;
-  plateScore: number;
-  direction: string;
-  snapshot: string;
-}
+type Sighting = PlateSighting;
 
 /** A vehicle sighting as a card (sightings carry no box). */
 function sightingHit(s: Sighting): HitLike {
