@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     `bench:models — ${iterations} frames per figure, media: ${media}, ${cpus().length} cores, load average ${loadBefore}`,
   );
   const detectors: DetectorFigures[] = [];
-  const names = ['nanodet-g-416', 'centernet-mbv3-512'];
+  const names = ['nanodet-g-416', 'nanodet-g-320', 'centernet-mbv3-512'];
   for (const threads of [1, 2]) {
     const sessions = new SessionCache();
     const list: Array<{ det: OnnxDetector; input: string }> = [];

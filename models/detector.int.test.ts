@@ -1,6 +1,7 @@
 /**
- * Detector acceptance on the shared media (issue 3): the default NanoDet finds the bicycle
- * and the truck, ≥ 2 people per campus frame and ≥ 3 vehicles per highway frame on average;
+ * Detector acceptance on the shared media (issue 3): NanoDet at 416 and at 320 (the edge
+ * default, issue 4) finds the bicycle and the truck, ≥ 2 people per campus frame and ≥ 3
+ * vehicles per highway frame on average;
  * the GFL decoder on PicoDet-XS; the NanoDet preprocessing choice re-measured.
  */
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { readImage, type RgbFrame } from './frame.js';
 import { loadModel } from './manifest.js';
 import { openDetector } from './runtime.js';
 import { SessionCache } from './onnx-session.js';
+import { WorkerDetector } from './worker-detector.js';
 import { BUILD_TIMEOUT_MS, builtModelsDir, extractFrames } from './test-support.js';
 
 const data = testDataDir();
@@ -46,24 +48,42 @@ describe.skipIf(!data)(`detectors on the shared media${data ? '' : ` (${NO_TEST_
     );
   }, BUILD_TIMEOUT_MS);
 
-  it('nanodet-g-416 finds the bicycle and the truck in bicycle_truck.jpg', async () => {
-    const d = await nanodet.detect(await readImage(join(data!, 'images/bicycle_truck.jpg')));
-    const labels = Array.from(d.classId, (c) => label(nanodet, c));
-    expect(labels).toContain('bicycle');
-    expect(labels).toContain('truck');
-  }, 120_000);
+  // nanodet-g-320 (the edge default, re-targeted by models/convert/retarget.ts) runs in a
+  // worker thread as the edge agent runs it; nanodet-g-416 in this thread.
+  const nanodets: Array<[string, () => Promise<Detector>]> = [
+    ['nanodet-g-416', async () => nanodet],
+    [
+      'nanodet-g-320',
+      async () => {
+        const { entry, path } = await loadModel(dir, 'nanodet-g-320');
+        return WorkerDetector.open({ entry, path, workers: 1, threads: 1 });
+      },
+    ],
+  ];
+  for (const [name, open] of nanodets) {
+    it(`${name} finds the bicycle and the truck in bicycle_truck.jpg`, async () => {
+      const det = await open();
+      const d = await det.detect(await readImage(join(data!, 'images/bicycle_truck.jpg')));
+      const labels = Array.from(d.classId, (c) => label(det, c));
+      expect(labels).toContain('bicycle');
+      expect(labels).toContain('truck');
+      if (det instanceof WorkerDetector) await det.close();
+    }, 120_000);
 
-  it('nanodet-g-416: ≥ 2 people per campus frame, ≥ 3 vehicles per highway frame', async () => {
-    expect(campus.length).toBe(10);
-    expect(highway.length).toBe(10);
-    const people = await perFrame(nanodet, campus, [0]);
-    const vehicles = await perFrame(nanodet, highway, COCO_VEHICLES);
-    process.stderr.write(
-      `nanodet-g-416: campus ${people.toFixed(2)} people/frame, highway ${vehicles.toFixed(2)} vehicles/frame\n`,
-    );
-    expect(people).toBeGreaterThanOrEqual(2);
-    expect(vehicles).toBeGreaterThanOrEqual(3);
-  }, 120_000);
+    it(`${name}: ≥ 2 people per campus frame, ≥ 3 vehicles per highway frame`, async () => {
+      expect(campus.length).toBe(10);
+      expect(highway.length).toBe(10);
+      const det = await open();
+      const people = await perFrame(det, campus, [0]);
+      const vehicles = await perFrame(det, highway, COCO_VEHICLES);
+      process.stderr.write(
+        `${name}: campus ${people.toFixed(2)} people/frame, highway ${vehicles.toFixed(2)} vehicles/frame\n`,
+      );
+      expect(people).toBeGreaterThanOrEqual(2);
+      expect(vehicles).toBeGreaterThanOrEqual(3);
+      if (det instanceof WorkerDetector) await det.close();
+    }, 120_000);
+  }
 
   it('NanoDet preprocessing: BGR mean/std detects more of the labelled objects than RGB/255', async () => {
     const { entry, path } = await loadModel(dir, 'nanodet-g-416');
