@@ -18,7 +18,7 @@
  * Human-readable lines go to stderr; with --json the last stdout line is one JSON object.
  */
 import { existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sampleVideo } from '../bin/commands/demo.js';
@@ -27,17 +27,17 @@ import { testDataDir } from '../contracts/testdata.js';
 import { EdgeAgent } from '../edge-agent/agent.js';
 import { type Broker, gatewayConfig, startBroker, Tap } from '../edge-agent/agent-testkit.js';
 import { type CameraFrame, CameraSource } from '../edge-agent/source/camera-source.js';
-import { buildModels, DEFAULT_DETECTOR } from '../models/build.js';
-import { OnnxDetector } from '../models/detector.js';
+import { EDGE_DETECTOR } from '../contracts/config/gateway.js';
+import { buildModels } from '../models/build.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
-import { SessionCache } from '../models/onnx-session.js';
+import { WorkerDetector } from '../models/worker-detector.js';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     threads: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '1' },
-    model: { type: 'string', default: DEFAULT_DETECTOR },
+    concurrency: { type: 'string', default: '0' },
+    model: { type: 'string', default: EDGE_DETECTOR },
     'models-dir': { type: 'string' },
     window: { type: 'string', default: '30' },
     width: { type: 'string', default: '640' },
@@ -45,7 +45,8 @@ const { values } = parseArgs({
   },
 });
 const threads = Number(values.threads);
-const concurrency = Math.max(1, Number(values.concurrency));
+// As the agent resolves model.concurrency: 0 → one detector worker per core (at most 8).
+const concurrency = Number(values.concurrency) || Math.min(8, availableParallelism());
 const windowS = Math.max(5, Number(values.window));
 const W = Number(values.width);
 const H = Number(values.height);
@@ -90,7 +91,7 @@ async function decodeFrames(n: number): Promise<CameraFrame[]> {
 }
 
 /** Frames per second of `detect()` alone, `concurrency` calls in flight (as the agent runs it). */
-async function detectorOnly(det: OnnxDetector, frames: CameraFrame[], seconds: number): Promise<number> {
+async function detectorOnly(det: WorkerDetector, frames: CameraFrame[], seconds: number): Promise<number> {
   for (let i = 0; i < 3; i++) await det.detect(frames[i % frames.length]!.frame);
   const t0 = performance.now();
   let n = 0;
@@ -154,8 +155,8 @@ async function main(): Promise<void> {
   log(`footage: ${video}`);
   const frames = await decodeFrames(40);
   const { entry, path } = await loadModel(modelsDir, values.model);
-  const sessions = new SessionCache();
-  const det = new OnnxDetector(entry, await sessions.get(path, { threads }));
+  // The detector-only baseline: the agent's detector (worker threads), in a second instance.
+  const det = await WorkerDetector.open({ entry, path, workers: concurrency, threads });
   const broker = await startBroker();
   try {
     // 1–2. Alternating rounds, so both figures see the same load: the whole pipeline on 4
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await broker.kill();
-    await sessions.closeAll();
+    await det.close();
   }
 }
 

@@ -172,7 +172,7 @@ export function gatewayConfig(o: {
   const raw = {
     gateway: { id: o.gateway },
     mqtt: { url: o.mqttUrl, ackTimeoutMs: 3000, flushMs: 100 },
-    model: { dir: o.modelsDir, threads: 2 },
+    model: { dir: o.modelsDir },
     spool: { dir: o.spoolDir ?? join(dir, 'spool') },
     metricsPort: 0,
     cameras: o.cameras,

@@ -9,6 +9,7 @@
  * detector runs on onnxruntime's threads). A chain more than two frames behind holds the
  * detector back rather than queueing without bound.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { monotonicFactory } from 'ulid';
@@ -17,10 +18,11 @@ import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
 import { topics } from '../contracts/topics.js';
 import type { Detections } from '../models/detections.js';
-import { type Detector, OnnxDetector } from '../models/detector.js';
+import type { Detector } from '../models/detector.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { SessionCache } from '../models/onnx-session.js';
 import { PlateReader } from '../models/plates/reader.js';
+import { WorkerDetector } from '../models/worker-detector.js';
 import { type CameraOutput, CameraPipeline, type PlateReaderPort } from './agent-camera.js';
 import { EdgeMetrics, type Stage, serveMetrics } from './metrics.js';
 import { openDiskSpool } from './publisher/disk-spool.js';
@@ -104,6 +106,10 @@ export class EdgeAgent {
   private statusClient: MqttClient | undefined;
   private metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   private detector!: Detector;
+  /** The detector this agent started (worker threads), closed on stop. */
+  private ownDetector: WorkerDetector | undefined;
+  /** Frames in the detector at once: `model.concurrency`, or one per core when 0. */
+  readonly detectorConcurrency: number;
   private sessions = new SessionCache();
   private stopped = false;
   private statusTimer: NodeJS.Timeout | undefined;
@@ -112,8 +118,9 @@ export class EdgeAgent {
 
   private constructor(private readonly o: EdgeAgentOptions) {
     this.log = o.log.child({ component: 'edge', gateway: o.config.gateway.id });
+    this.detectorConcurrency = o.config.model.concurrency || Math.min(8, availableParallelism());
     this.scheduler = new Scheduler<CameraFrame>({
-      concurrency: o.config.model.concurrency,
+      concurrency: this.detectorConcurrency,
       run: (cam, f) => this.detect(cam, f),
       onError: (cam, e) => this.log.error({ camera: cam, err: e }, 'frame failed'),
     });
@@ -137,7 +144,13 @@ export class EdgeAgent {
     if (this.o.detector) this.detector = this.o.detector;
     else {
       const { entry, path } = await loadModel(modelsDir, c.model.name);
-      this.detector = new OnnxDetector(entry, await this.sessions.get(path, { threads: c.model.threads }));
+      this.ownDetector = await WorkerDetector.open({
+        entry,
+        path,
+        workers: this.detectorConcurrency,
+        threads: c.model.threads,
+      });
+      this.detector = this.ownDetector;
     }
     let plates: PlateReaderPort | undefined;
     if (this.o.plates !== undefined) plates = this.o.plates ?? undefined;
@@ -517,6 +530,7 @@ export class EdgeAgent {
       await this.publisher.close().catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
     if (this.spool) await this.spool.close();
     await this.metricsServer?.close();
+    await this.ownDetector?.close();
     await this.sessions.closeAll().catch(() => {});
     this.log.info('edge agent stopped');
   }
@@ -531,5 +545,6 @@ export class EdgeAgent {
     this.publisher?.kill();
     if (this.spool) await this.spool.close();
     await this.metricsServer?.close();
+    await this.ownDetector?.close();
   }
 }

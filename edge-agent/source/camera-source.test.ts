@@ -8,19 +8,19 @@ describe('ffmpegArgs', () => {
     {
       name: 'RTSP: TCP transport, socket timeout = stallMs, short probe',
       o: { ...base, url: 'rtsp://192.0.2.10:554/stream1' },
-      input: ['-rtsp_transport', 'tcp', '-timeout', '10000000', '-analyzeduration', '1000000'],
+      input: ['-rtsp_transport', 'tcp', '-timeout', '10000000', '-analyzeduration', '1000000', '-threads', '1'],
     },
-    { name: 'file in real time', o: { ...base, url: '/v/a.mp4' }, input: ['-readrate', '1'] },
+    { name: 'file in real time', o: { ...base, url: '/v/a.mp4' }, input: ['-readrate', '1', '-threads', '1'] },
     {
       name: 'file looped at 4×',
       o: { ...base, url: '/v/a.mp4', loop: true, speed: 4 },
-      input: ['-readrate', '4', '-stream_loop', '-1'],
+      input: ['-readrate', '4', '-stream_loop', '-1', '-threads', '1'],
     },
-    { name: 'file unpaced (speed 0)', o: { ...base, url: 'a.avi', speed: 0 }, input: [] },
+    { name: 'file unpaced (speed 0)', o: { ...base, url: 'a.avi', speed: 0 }, input: ['-threads', '1'] },
     {
       name: 'HTTP stream: no pacing or looping',
       o: { ...base, url: 'http://cam/stream.mjpg', loop: true },
-      input: [],
+      input: ['-threads', '1'],
     },
   ])('$name', ({ o, input }) => {
     const a = ffmpegArgs(o);
@@ -29,7 +29,7 @@ describe('ffmpegArgs', () => {
       '-an',
       '-sn',
       '-vf',
-      'fps=5,scale=640:360',
+      'fps=5,scale=640:360:flags=area',
       '-pix_fmt',
       'rgb24',
       '-f',
