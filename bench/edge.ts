@@ -1,5 +1,5 @@
 /**
- * Edge benchmark (`npm run bench:edge [-- --json] [--threads N] [--concurrency N] [--model NAME] [--window S]`).
+ * Edge benchmark (`npm run bench:edge [-- --json] [--threads N] [--concurrency N] [--model NAME] [--round S] [--window S]`).
  *
  * In one process, against a private Mosquitto and a tap that acks like ingest:
  * 1–2. in 5 alternating rounds (the box is shared: both figures must see the same load):
@@ -10,9 +10,11 @@
  *    the agent runs it) on decoded frames of the clip, in a second session of the same model.
  *    efficiency = median over rounds of pipeline fps ÷ detector-only fps. Per-stage medians
  *    come from the pipeline rounds; decode is ffmpeg's CPU time per frame (from /proc);
- * 3. real-time capacity: N looped file cameras at 5 fps paced in real time, N from
- *    pipeline fps ÷ 5 up or down until the largest N with < 5 % dropped frames;
- *    frame-to-publish latency percentiles come from the largest passing N.
+ *    Each round runs `--round` seconds of each (default 10).
+ * 3. real-time capacity: N looped file cameras at 5 fps paced in real time for `--window`
+ *    seconds, N from pipeline fps ÷ 5 up or down until the largest N with < 5 % dropped
+ *    frames; frame-to-publish latency percentiles come from the largest passing N, and the
+ *    process's peak RSS (main thread, detector workers, everything but ffmpeg) from all of them.
  * Footage: campus_pedestrians.mp4 from
  * ../shared/data, else the demo's sample (OpenCV vtest.avi, the same scene).
  * Human-readable lines go to stderr; with --json the last stdout line is one JSON object.
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '0' },
     model: { type: 'string', default: EDGE_DETECTOR },
     'models-dir': { type: 'string' },
+    round: { type: 'string', default: '10' },
     window: { type: 'string', default: '30' },
     width: { type: 'string', default: '640' },
     height: { type: 'string', default: '480' },
@@ -48,6 +51,7 @@ const threads = Number(values.threads);
 // As the agent resolves model.concurrency: 0 → one detector worker per core (at most 8).
 const concurrency = Number(values.concurrency) || Math.min(8, availableParallelism());
 const windowS = Math.max(5, Number(values.window));
+const roundS = Math.max(4, Number(values.round));
 const W = Number(values.width);
 const H = Number(values.height);
 const FPS = 5;
@@ -164,7 +168,6 @@ async function main(): Promise<void> {
     const pipe = await withAgent(broker, 4, 0, async (a) => {
       await sleep(5000);
       a.resetStageStats();
-      const roundS = Math.max(4, windowS / ROUNDS);
       const rounds: Array<{ pipeline: number; detector: number }> = [];
       for (let k = 0; k < ROUNDS; k++) {
         a.holdSources(false);
@@ -191,12 +194,17 @@ async function main(): Promise<void> {
     );
 
     // 3. Real-time capacity at 5 fps per camera.
+    let peakRssMb = 0;
     const tryCameras = async (n: number) =>
       withAgent(broker, n, 1, async (a) => {
         await sleep(6000);
         a.resetStageStats();
         const t0 = totals(a);
+        const rss = setInterval(() => {
+          peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20);
+        }, 500);
         await sleep(windowS * 1000);
+        clearInterval(rss);
         const t1 = totals(a);
         const inN = t1.in - t0.in;
         const dropped = (t1.drop - t0.drop) / Math.max(1, inN);
@@ -237,6 +245,7 @@ async function main(): Promise<void> {
       },
       latencyMs: { p50: best?.latency.p50 ?? null, p95: best?.latency.p95 ?? null },
       efficiency: round(efficiency, 3),
+      peakRssMb: Math.round(peakRssMb),
       pipelineFps: round(pipeFps, 2),
       detectorFps: round(detFps, 2),
       rounds: pipe.rounds.map((r) => ({ pipeline: round(r.pipeline, 2), detector: round(r.detector, 2) })),
@@ -244,6 +253,8 @@ async function main(): Promise<void> {
       inputPx: entry.input.width,
       threads,
       concurrency,
+      roundS,
+      windowS,
       decodePx: `${W}x${H}`,
       cores: cpus().length,
       loadAvg1m: round(loadavg()[0]!, 2),

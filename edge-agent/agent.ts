@@ -20,8 +20,7 @@ import { topics } from '../contracts/topics.js';
 import type { Detections } from '../models/detections.js';
 import type { Detector } from '../models/detector.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
-import { SessionCache } from '../models/onnx-session.js';
-import { PlateReader } from '../models/plates/reader.js';
+import { WorkerPlateReader } from '../models/plates/worker-reader.js';
 import { WorkerDetector } from '../models/worker-detector.js';
 import { type CameraOutput, CameraPipeline, type PlateReaderPort } from './agent-camera.js';
 import { EdgeMetrics, type Stage, serveMetrics } from './metrics.js';
@@ -108,9 +107,9 @@ export class EdgeAgent {
   private detector!: Detector;
   /** The detector this agent started (worker threads), closed on stop. */
   private ownDetector: WorkerDetector | undefined;
+  private plateReader: WorkerPlateReader | undefined;
   /** Frames in the detector at once: `model.concurrency`, or one per core when 0. */
   readonly detectorConcurrency: number;
-  private sessions = new SessionCache();
   private stopped = false;
   private statusTimer: NodeJS.Timeout | undefined;
   private readonly newId = monotonicFactory();
@@ -157,12 +156,13 @@ export class EdgeAgent {
     else if (c.attributes.plates) {
       const plateModel = c.attributes.plateModel;
       try {
-        plates = await PlateReader.open({
+        // In its own worker thread: a read takes 75–170 ms, too long for the main thread.
+        this.plateReader = await WorkerPlateReader.open({
           modelsDir,
           threads: 1,
-          sessions: this.sessions,
           ...(plateModel ? { plateModel } : {}),
         });
+        plates = this.plateReader;
       } catch (e) {
         // A plate detector named in the config must load; the default OCR models may be absent.
         if (plateModel) throw e;
@@ -531,7 +531,7 @@ export class EdgeAgent {
     if (this.spool) await this.spool.close();
     await this.metricsServer?.close();
     await this.ownDetector?.close();
-    await this.sessions.closeAll().catch(() => {});
+    await this.plateReader?.close();
     this.log.info('edge agent stopped');
   }
 
@@ -546,5 +546,6 @@ export class EdgeAgent {
     if (this.spool) await this.spool.close();
     await this.metricsServer?.close();
     await this.ownDetector?.close();
+    await this.plateReader?.close();
   }
 }

@@ -1,0 +1,186 @@
+/**
+ * A pool of worker threads serving one kind of request (models/worker-serve.ts is the
+ * worker side). onnxruntime-node's `run` is synchronous on the calling thread, so the edge
+ * agent runs its models here: on the main thread a 35 ms inference (or a 170 ms plate read)
+ * would freeze ffmpeg's pipes, tracking, attributes and MQTT for as long.
+ *
+ * `size` workers start with the same `workerData`; a call waits for a free worker. A worker
+ * that dies fails its call with MODEL_WORKER_FAILED and is replaced on the next call.
+ * Request payloads are structured-cloned: typed arrays over a SharedArrayBuffer are shared,
+ * not copied.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { XlError } from '../contracts/errors.js';
+import type { WorkerEvent, WorkerReply } from './worker-serve.js';
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+interface Pending {
+  slot: Slot;
+  resolve: (r: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * How to start a worker module given relative to this folder without extension
+ * (`./detector-worker`): the compiled `.js` beside this file, or (running from the
+ * TypeScript sources under tsx or vitest) the `.ts` through tsx's loader, registered inside
+ * the worker because loaders registered by API do not reach new threads.
+ */
+function workerSpec(module: string): { code: string | URL; eval: boolean } {
+  const self = import.meta.url;
+  if (self.endsWith('.js')) return { code: new URL(`${module}.js`, self), eval: false };
+  const target = new URL(`${module}.ts`, self).href;
+  const tsxPkg = createRequire(self).resolve('tsx/package.json');
+  const api = pathToFileURL(join(dirname(tsxPkg), 'dist/esm/api/index.mjs')).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
+  return { code, eval: true };
+}
+
+export interface WorkerPoolOptions {
+  /** The worker module, relative to models/ without extension (`./plates/plate-worker`). */
+  module: string;
+  workerData: unknown;
+  /** Workers (default 1). */
+  size?: number;
+  /** Names the pool in errors ("detector", "plate reader"). */
+  what: string;
+}
+
+export class WorkerPool<Req, Res> {
+  private readonly slots: Slot[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly waiters: Array<() => void> = [];
+  private nextId = 1;
+  private closed = false;
+  private readonly size: number;
+
+  private constructor(private readonly o: WorkerPoolOptions) {
+    this.size = Math.max(1, o.size ?? 1);
+  }
+
+  /** Starts every worker and waits for each to be ready (its init's coded error otherwise). */
+  static async open<Req, Res>(o: WorkerPoolOptions): Promise<WorkerPool<Req, Res>> {
+    const p = new WorkerPool<Req, Res>(o);
+    try {
+      for (let i = 0; i < p.size; i++) p.slots.push(await p.spawn());
+    } catch (e) {
+      await p.close();
+      throw e;
+    }
+    return p;
+  }
+
+  /** Calls served at once (the worker count). */
+  get parallelism(): number {
+    return this.size;
+  }
+
+  private spawn(): Promise<Slot> {
+    const spec = workerSpec(this.o.module);
+    const worker = new Worker(spec.code, { eval: spec.eval, workerData: this.o.workerData });
+    const slot: Slot = { worker, busy: true };
+    return new Promise<Slot>((resolve, reject) => {
+      const onStart = (m: WorkerEvent) => {
+        if ('ready' in m) {
+          worker.off('message', onStart);
+          worker.on('message', (r: WorkerReply<Res>) => this.onReply(r));
+          slot.busy = false;
+          resolve(slot);
+        } else {
+          reject(new XlError(m.fatal.code, m.fatal.message));
+          void worker.terminate();
+        }
+      };
+      worker.on('message', onStart);
+      worker.on('error', (e) => {
+        reject(new XlError('MODEL_WORKER_FAILED', `${this.o.what} worker failed: ${e.message}`, {}, { cause: e }));
+        this.onExit(slot, e.message);
+      });
+      worker.on('exit', (code) => {
+        reject(new XlError('MODEL_WORKER_FAILED', `${this.o.what} worker exited (${code}) while starting`));
+        this.onExit(slot, `exit code ${code}`);
+      });
+    });
+  }
+
+  private onReply(r: WorkerReply<Res>): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    this.release(p.slot);
+    if ('error' in r) p.reject(new XlError(r.error.code, r.error.message));
+    else p.resolve(r.result);
+  }
+
+  /** A worker died: fail its call, drop it; the next call starts a replacement. */
+  private onExit(slot: Slot, why: string): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    for (const [id, p] of this.pending)
+      if (p.slot === slot) {
+        this.pending.delete(id);
+        p.reject(new XlError('MODEL_WORKER_FAILED', `${this.o.what} worker stopped: ${why}`));
+      }
+    this.waiters.shift()?.();
+  }
+
+  private release(slot: Slot): void {
+    slot.busy = false;
+    this.waiters.shift()?.();
+  }
+
+  private async acquire(): Promise<Slot> {
+    for (;;) {
+      if (this.closed) throw new XlError('MODEL_WORKER_FAILED', `${this.o.what} is closed`);
+      const free = this.slots.find((s) => !s.busy);
+      if (free) {
+        free.busy = true;
+        return free;
+      }
+      if (this.slots.length < this.size) {
+        this.slots.push(await this.spawn());
+        continue;
+      }
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  /** Runs one request on a free worker. */
+  async call(req: Req): Promise<Res> {
+    const slot = await this.acquire();
+    const id = this.nextId++;
+    return new Promise<Res>((resolve, reject) => {
+      this.pending.set(id, { slot, resolve: resolve as (r: unknown) => void, reject });
+      slot.worker.postMessage({ id, req });
+    });
+  }
+
+  /** Stops every worker; calls in flight fail with MODEL_WORKER_FAILED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = this.slots.splice(0);
+    for (const w of this.waiters.splice(0)) w();
+    await Promise.all(all.map((s) => s.worker.terminate()));
+    for (const [, p] of this.pending) p.reject(new XlError('MODEL_WORKER_FAILED', `${this.o.what} closed`));
+    this.pending.clear();
+  }
+}
+
+/**
+ * The frame bytes to send to a worker: a view over a SharedArrayBuffer, or one that spans
+ * its whole ArrayBuffer, as it is; any other view copied (postMessage would clone its whole
+ * ArrayBuffer).
+ */
+export function frameBytesForWorker(d: Uint8Array): Uint8Array {
+  const whole =
+    d.buffer instanceof SharedArrayBuffer || (d.byteOffset === 0 && d.byteLength === d.buffer.byteLength);
+  return whole ? d : d.slice();
+}
