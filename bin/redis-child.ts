@@ -2,9 +2,16 @@
  * A `redis-server` child for the embedded stack: a free port on 127.0.0.1, its folder under
  * the data dir, AOF with `appendfsync always` and `noeviction` (DESIGN §6), stopped with
  * the parent. This is an adapter: it spawns a process.
+ *
+ * The child runs in its own process group: Ctrl-C in a terminal (or `timeout`, or a service
+ * manager signalling the group) must not stop Redis before ingest has drained its queue into
+ * ClickHouse — the stack stops it last. It is killed if this process exits any other way,
+ * and a child left behind by a process that was SIGKILLed (its pid in `<dir>/owner.pid`) is
+ * stopped at the next start, so two servers never share one AOF folder.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { XlError } from '../contracts/errors.js';
@@ -39,16 +46,23 @@ export async function startRedisChild(dir: string): Promise<RedisChild> {
     );
   }
   mkdirSync(dir, { recursive: true });
+  const pidFile = join(dir, 'owner.pid');
+  await stopLeftover(pidFile);
   const port = await freePort();
   const child: ChildProcess = spawn(
     bin,
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', 'redis.log'],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', detached: true },
   );
+  if (child.pid) writeFileSync(pidFile, `${child.pid}\n`);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const url = `redis://127.0.0.1:${port}`;
   let exited = false;
   child.once('exit', () => {
     exited = true;
+    process.off('exit', killOnExit);
+    rmSync(pidFile, { force: true });
   });
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -82,4 +96,23 @@ export async function startRedisChild(dir: string): Promise<RedisChild> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Stops a redis-server a killed predecessor left running on this folder (its pid file). */
+async function stopLeftover(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  const isRedis = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server');
+    } catch {
+      return false;
+    }
+  };
+  if (!isRedis()) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && isRedis(); i++) await new Promise((r) => setTimeout(r, 50));
+  if (isRedis()) process.kill(pid, 'SIGKILL');
 }

@@ -17,6 +17,9 @@ import { int, type OptionSpec, type OptionValues, str } from './cli.js';
 import { startRedisChild, type RedisChild } from './redis-child.js';
 import { embeddedStoreUrl, newRegistry, openMigratedStore } from './stack.js';
 
+/** Time each part of the stack gets to close on shutdown. */
+const STOP_STEP_MS = 15_000;
+
 export const UP_OPTIONS: Record<string, OptionSpec> = {
   config: { type: 'string', arg: 'FILE', description: 'city.yaml (default: the sample city in deploy/city.yaml)' },
   port: { type: 'string', arg: 'PORT', description: 'HTTP port of the API and dashboard', default: '8080' },
@@ -63,17 +66,29 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
   setLogLevel(config.log.level);
   if (config.ingest.open) log.warn('--open: accepting hits from ANY gateway and camera, unauthenticated. Development only.');
 
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<{ part: string; close: () => Promise<void> }> = [];
+  // Each part gets STOP_STEP_MS to close: a part stuck on a dependency that went away first
+  // (e.g. Redis killed by a signal to the whole process group) must not hang the shutdown.
   const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((e: unknown) => log.error({ err: e }, 'stop failed'));
+    for (const { part, close } of stops.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log.error({ part, ms: STOP_STEP_MS }, 'stopping timed out; going on');
+          resolve();
+        }, STOP_STEP_MS);
+      });
+      await Promise.race([close().catch((e: unknown) => log.error({ part, err: e }, 'stop failed')), timeout]);
+      clearTimeout(timer);
+    }
   };
   try {
     const store = await openMigratedStore(config, log, dataDir);
-    stops.push(() => store.close());
+    stops.push({ part: 'store', close: () => store.close() });
     let redis: RedisChild | undefined;
     if (!config.redis.url) {
       redis = await startRedisChild(join(dataDir, 'redis'));
-      stops.push(() => redis!.stop());
+      stops.push({ part: 'redis', close: () => redis!.stop() });
     }
     const redisUrl = config.redis.url || redis!.url;
     const registry = newRegistry();
@@ -95,7 +110,7 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
         alerts?.onRows(job.hits).catch((e: unknown) => log.error({ err: e }, 'alert engine failed on a stored batch'));
       },
     });
-    stops.push(() => ingest.close());
+    stops.push({ part: 'ingest', close: () => ingest.close() });
     alerts = await createAlertEngine({
       config,
       store,
@@ -105,12 +120,12 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
       publisher: { publish: (topic, payload) => ingest.publish(topic, Buffer.from(payload)), close: async () => undefined },
     });
     const engine = alerts;
-    stops.push(() => engine.close());
+    stops.push({ part: 'alerts', close: () => engine.close() });
     const rootOrg = config.orgs[0]?.id ?? config.city.id;
     const admin = ensureAdminKey(dataDir, rootOrg);
     const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest, alerts });
     await app.listen({ port: config.http.port, host: config.http.host });
-    stops.push(() => app.close());
+    stops.push({ part: 'api', close: () => app.close() });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const apiUrl = `http://${config.http.host}:${port}`;
