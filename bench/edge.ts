@@ -102,7 +102,7 @@ async function detectorOnly(det: WorkerDetector, frames: CameraFrame[], seconds:
   const worker = async () => {
     while (performance.now() - t0 < seconds * 1000) await det.detect(frames[n++ % frames.length]!.frame);
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: det.capacity }, worker));
   return (n * 1000) / (performance.now() - t0);
 }
 
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const frames = await decodeFrames(40);
   const { entry, path } = await loadModel(modelsDir, values.model);
   // The detector-only baseline: the agent's detector (worker threads), in a second instance.
-  const det = await WorkerDetector.open({ entry, path, workers: concurrency, threads });
+  const det = await WorkerDetector.open({ entry, path, workers: concurrency, threads, depth: 2 });
   const broker = await startBroker();
   try {
     // 1–2. Alternating rounds, so both figures see the same load: the whole pipeline on 4

@@ -94,6 +94,12 @@ class Samples {
 }
 
 const MAX_BACKLOG = 2;
+/**
+ * Frames queued per detector worker: the next frame waits in the worker while it infers, so
+ * no inference waits on a round trip through this thread. On the 2-core box 2 workers at
+ * depth 1 were busy about 72 % of the time with 15 % of the CPU idle (4 lossless cameras).
+ */
+const DETECTOR_DEPTH = 2;
 
 export class EdgeAgent {
   readonly metrics = new EdgeMetrics();
@@ -108,8 +114,8 @@ export class EdgeAgent {
   /** The detector this agent started (worker threads), closed on stop. */
   private ownDetector: WorkerDetector | undefined;
   private plateReader: WorkerPlateReader | undefined;
-  /** Frames in the detector at once: `model.concurrency`, or one per core when 0. */
-  readonly detectorConcurrency: number;
+  /** Detector workers: `model.concurrency`, or one per core when 0. */
+  readonly detectorWorkers: number;
   private stopped = false;
   private statusTimer: NodeJS.Timeout | undefined;
   private readonly newId = monotonicFactory();
@@ -117,9 +123,10 @@ export class EdgeAgent {
 
   private constructor(private readonly o: EdgeAgentOptions) {
     this.log = o.log.child({ component: 'edge', gateway: o.config.gateway.id });
-    this.detectorConcurrency = o.config.model.concurrency || Math.min(8, availableParallelism());
+    this.detectorWorkers = o.config.model.concurrency || Math.min(8, availableParallelism());
     this.scheduler = new Scheduler<CameraFrame>({
-      concurrency: this.detectorConcurrency,
+      // Each worker holds the frame it infers and the next one (DETECTOR_DEPTH).
+      concurrency: this.detectorWorkers * DETECTOR_DEPTH,
       run: (cam, f) => this.detect(cam, f),
       onError: (cam, e) => this.log.error({ camera: cam, err: e }, 'frame failed'),
     });
@@ -146,8 +153,9 @@ export class EdgeAgent {
       this.ownDetector = await WorkerDetector.open({
         entry,
         path,
-        workers: this.detectorConcurrency,
+        workers: this.detectorWorkers,
         threads: c.model.threads,
+        depth: DETECTOR_DEPTH,
       });
       this.detector = this.ownDetector;
     }

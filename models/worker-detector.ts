@@ -21,6 +21,8 @@ export interface WorkerDetectorOptions {
   workers?: number;
   /** Intra-op threads per session (default 1). */
   threads?: number;
+  /** Frames queued in one worker at once (default 1; the edge agent uses 2 — see capacity). */
+  depth?: number;
 }
 
 export class WorkerDetector implements Detector {
@@ -37,6 +39,7 @@ export class WorkerDetector implements Detector {
       module: './detector-worker',
       workerData: { entry: o.entry, path: o.path, threads: o.threads ?? 1 },
       size: o.workers ?? 1,
+      depth: o.depth ?? 1,
       what: 'detector',
     });
     return new WorkerDetector(o.entry, pool);
@@ -53,6 +56,15 @@ export class WorkerDetector implements Detector {
   /** Parallel calls this detector serves (its worker count). */
   get parallelism(): number {
     return this.pool.parallelism;
+  }
+
+  /**
+   * Calls to keep in flight to keep every worker busy: workers × depth. With depth 2 the
+   * next frame already waits in the worker when an inference ends, instead of a round trip
+   * through the caller's event loop.
+   */
+  get capacity(): number {
+    return this.pool.capacity;
   }
 
   async detect(frame: RgbFrame, opts: DetectOptions = {}): Promise<Detections> {

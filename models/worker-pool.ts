@@ -18,7 +18,9 @@ import type { WorkerEvent, WorkerReply } from './worker-serve.js';
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  /** Calls sent to this worker and not answered yet. */
+  outstanding: number;
+  ready: boolean;
 }
 
 interface Pending {
@@ -49,6 +51,8 @@ export interface WorkerPoolOptions {
   workerData: unknown;
   /** Workers (default 1). */
   size?: number;
+  /** Calls queued in one worker at once (default 1). */
+  depth?: number;
   /** Names the pool in errors ("detector", "plate reader"). */
   what: string;
 }
@@ -60,9 +64,11 @@ export class WorkerPool<Req, Res> {
   private nextId = 1;
   private closed = false;
   private readonly size: number;
+  private readonly depth: number;
 
   private constructor(private readonly o: WorkerPoolOptions) {
     this.size = Math.max(1, o.size ?? 1);
+    this.depth = Math.max(1, o.depth ?? 1);
   }
 
   /** Starts every worker and waits for each to be ready (its init's coded error otherwise). */
@@ -82,16 +88,21 @@ export class WorkerPool<Req, Res> {
     return this.size;
   }
 
+  /** Calls that can be outstanding before a call waits (workers × depth). */
+  get capacity(): number {
+    return this.size * this.depth;
+  }
+
   private spawn(): Promise<Slot> {
     const spec = workerSpec(this.o.module);
     const worker = new Worker(spec.code, { eval: spec.eval, workerData: this.o.workerData });
-    const slot: Slot = { worker, busy: true };
+    const slot: Slot = { worker, outstanding: 0, ready: false };
     return new Promise<Slot>((resolve, reject) => {
       const onStart = (m: WorkerEvent) => {
         if ('ready' in m) {
           worker.off('message', onStart);
           worker.on('message', (r: WorkerReply<Res>) => this.onReply(r));
-          slot.busy = false;
+          slot.ready = true;
           resolve(slot);
         } else {
           reject(new XlError(m.fatal.code, m.fatal.message));
@@ -133,16 +144,21 @@ export class WorkerPool<Req, Res> {
   }
 
   private release(slot: Slot): void {
-    slot.busy = false;
+    slot.outstanding--;
     this.waiters.shift()?.();
   }
 
   private async acquire(): Promise<Slot> {
     for (;;) {
       if (this.closed) throw new XlError('MODEL_WORKER_FAILED', `${this.o.what} is closed`);
-      const free = this.slots.find((s) => !s.busy);
+      // The least loaded worker with room: each takes up to `depth` calls, so the next
+      // request is already waiting in it when the current one ends (no round trip through
+      // this thread's event loop between two inferences).
+      let free: Slot | undefined;
+      for (const s of this.slots)
+        if (s.ready && s.outstanding < this.depth && (!free || s.outstanding < free.outstanding)) free = s;
       if (free) {
-        free.busy = true;
+        free.outstanding++;
         return free;
       }
       if (this.slots.length < this.size) {

@@ -29,7 +29,7 @@ describe('ffmpegArgs', () => {
       '-an',
       '-sn',
       '-vf',
-      'fps=5,scale=640:360:flags=area',
+      'fps=5,scale=640:360:flags=area,format=yuv420p',
       '-pix_fmt',
       'rgb24',
       '-f',

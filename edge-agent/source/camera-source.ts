@@ -106,15 +106,17 @@ export function ffmpegArgs(
     if (o.loop) input.push('-stream_loop', '-1');
   }
   // One decoder thread per camera: a gateway runs many ffmpegs, and frame threading only
-  // adds latency and wakeups. The area scaler (a box filter when shrinking) instead of
-  // swscale's bicubic default: campus_pedestrians 768x576 → 640x480 at 5 fps took 9.0 ms of
-  // ffmpeg CPU per frame with the defaults, 6.0 ms with these (docs/edge.md).
+  // adds latency and wakeups. Scaling happens in YUV with the area filter (a box filter when
+  // shrinking), then a separate, unscaled conversion to RGB takes swscale's SIMD path;
+  // scaling straight to rgb24 with the default bicubic cost 9.0 ms of ffmpeg CPU per frame
+  // (campus_pedestrians 768x576 → 640x480 at 5 fps), area straight to rgb24 6.4 ms, this
+  // 4.9 ms (docs/edge.md). The two differ by 1.5 levels per pixel on average (PSNR 42 dB).
   input.push('-threads', '1');
   const output = [
     '-an',
     '-sn',
     '-vf',
-    `fps=${o.fps},scale=${o.width}:${o.height}:flags=area`,
+    `fps=${o.fps},scale=${o.width}:${o.height}:flags=area,format=yuv420p`,
     '-pix_fmt',
     'rgb24',
     '-f',
