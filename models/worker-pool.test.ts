@@ -3,8 +3,8 @@ import { WorkerPool } from './worker-pool.js';
 
 type Req = number | 'throw' | 'exit' | 'thread';
 const pools: WorkerPool<Req, number>[] = [];
-const open = async (size: number, workerData: unknown = {}) => {
-  const p = await WorkerPool.open<Req, number>({ module: './testdata/echo-worker', workerData, size, what: 'echo' });
+const open = async (size: number, workerData: unknown = {}, depth = 1) => {
+  const p = await WorkerPool.open<Req, number>({ module: './testdata/echo-worker', workerData, size, depth, what: 'echo' });
   pools.push(p);
   return p;
 };
@@ -24,6 +24,15 @@ describe('WorkerPool', () => {
     const p = await open(2);
     const threads = await Promise.all(Array.from({ length: 4 }, () => p.call('thread')));
     expect(new Set(threads).size).toBe(2);
+  });
+
+  it('with depth 2 a worker holds two calls: capacity is workers × depth, results stay per call', async () => {
+    const p = await open(2, {}, 2);
+    expect(p.capacity).toBe(4);
+    const threads = await Promise.all(Array.from({ length: 4 }, () => p.call('thread')));
+    expect(new Set(threads).size).toBe(2); // the least loaded worker first: two each
+    const xs = Array.from({ length: 10 }, (_, i) => i);
+    expect(await Promise.all(xs.map((x) => p.call(x)))).toEqual(xs.map((x) => 2 * x));
   });
 
   it('a handler error rejects that call with a coded error; the worker goes on', async () => {
