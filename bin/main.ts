@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Command, helpText, runCommand } from './cli.js';
+import { exitOnSignalUntilReady } from './stack.js';
 
 export interface CommandGroup {
   name: string;
@@ -47,6 +48,7 @@ function topHelp(entries: Entry[]): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  exitOnSignalUntilReady();
   const entries = await loadAll();
   const [first, second, ...rest] = argv;
   if (!first || first === '--help' || first === '-h' || first === 'help') {

@@ -37,8 +37,26 @@ export function newRegistry(): Registry {
   return registry;
 }
 
+let early: ((sig: NodeJS.Signals) => void) | undefined;
+
+/**
+ * Until a command installs {@link onShutdown}: SIGINT/SIGTERM exit at once (code 130) through
+ * `process.exit`, so 'exit' hooks run — a redis-server child started so far is killed rather
+ * than left behind. (A signal's default action would end the process without them.)
+ */
+export function exitOnSignalUntilReady(): void {
+  early = () => process.exit(130);
+  process.on('SIGINT', early);
+  process.on('SIGTERM', early);
+}
+
 /** Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
 export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  if (early) {
+    process.off('SIGINT', early);
+    process.off('SIGTERM', early);
+    early = undefined;
+  }
   let stopping = false;
   const handler = (sig: NodeJS.Signals) => {
     if (stopping) {

@@ -181,10 +181,14 @@ export default defineCommand({
     const stack = await startUp({ ...values, open: true }, process.env);
     const log = rootLogger();
     let agent: EdgeAgent | undefined;
+    let poll: NodeJS.Timeout | undefined;
     const stop = async () => {
+      clearInterval(poll);
       await agent?.stop();
       await stack.stop();
     };
+    // Ctrl-C from here on (the agent may still be starting) stops the stack in order.
+    onShutdown(log, stop);
     try {
       const raw = {
         gateway: { id: DEMO_GATEWAY },
@@ -230,7 +234,7 @@ export default defineCommand({
     // Say when the first hits are queryable, then how many, every 30 s.
     let last = 0;
     let tick = 0;
-    const poll = setInterval(() => {
+    poll = setInterval(() => {
       fetch(`${stack.apiUrl}/api/v1/hits?from=${from}&to=${Date.now() + 60_000}&limit=1000`, {
         headers: { authorization: `Bearer ${stack.adminKey}` },
       })
@@ -247,10 +251,6 @@ export default defineCommand({
         .catch(() => {});
     }, 5_000);
     poll.unref();
-    onShutdown(log, async () => {
-      clearInterval(poll);
-      await stop();
-    });
     await new Promise(() => {});
     return 0;
   },
