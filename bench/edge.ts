@@ -20,13 +20,13 @@
  * Human-readable lines go to stderr; with --json the last stdout line is one JSON object.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sampleVideo } from '../bin/commands/demo.js';
 import { silentLogger } from '../contracts/log.js';
 import { testDataDir } from '../contracts/testdata.js';
-import { EdgeAgent } from '../edge-agent/agent.js';
+import { DETECTOR_DEPTH, detectorWorkerCount, EdgeAgent } from '../edge-agent/agent.js';
 import { type Broker, gatewayConfig, startBroker, Tap } from '../edge-agent/agent-testkit.js';
 import { type CameraFrame, CameraSource } from '../edge-agent/source/camera-source.js';
 import { EDGE_DETECTOR } from '../contracts/config/gateway.js';
@@ -48,8 +48,8 @@ const { values } = parseArgs({
   },
 });
 const threads = Number(values.threads);
-// As the agent resolves model.concurrency: 0 → one detector worker per core (at most 8).
-const concurrency = Number(values.concurrency) || Math.min(8, availableParallelism());
+// As the agent resolves model.concurrency: 0 → one detector worker per core.
+const concurrency = detectorWorkerCount(Number(values.concurrency));
 const windowS = Math.max(5, Number(values.window));
 const roundS = Math.max(4, Number(values.round));
 const W = Number(values.width);
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
   const frames = await decodeFrames(40);
   const { entry, path } = await loadModel(modelsDir, values.model);
   // The detector-only baseline: the agent's detector (worker threads), in a second instance.
-  const det = await WorkerDetector.open({ entry, path, workers: concurrency, threads, depth: 2 });
+  const det = await WorkerDetector.open({ entry, path, workers: concurrency, threads, depth: DETECTOR_DEPTH });
   const broker = await startBroker();
   try {
     // 1–2. Alternating rounds, so both figures see the same load: the whole pipeline on 4

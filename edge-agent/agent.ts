@@ -100,7 +100,12 @@ const MAX_BACKLOG = 2;
  * three alternating runs each: 41.9 fps median at depth 2 against 39.2 at depth 1. It costs
  * up to one inference of latency (bench:edge p50 98–101 ms against 62–83 ms).
  */
-const DETECTOR_DEPTH = 2;
+export const DETECTOR_DEPTH = 2;
+
+/** Detector workers for `model.concurrency`: as configured, or one per core (at most 8) for 0. */
+export function detectorWorkerCount(configured: number): number {
+  return configured || Math.min(8, availableParallelism());
+}
 
 export class EdgeAgent {
   readonly metrics = new EdgeMetrics();
@@ -124,7 +129,7 @@ export class EdgeAgent {
 
   private constructor(private readonly o: EdgeAgentOptions) {
     this.log = o.log.child({ component: 'edge', gateway: o.config.gateway.id });
-    this.detectorWorkers = o.config.model.concurrency || Math.min(8, availableParallelism());
+    this.detectorWorkers = detectorWorkerCount(o.config.model.concurrency);
     this.scheduler = new Scheduler<CameraFrame>({
       // Each worker holds the frame it infers and the next one (DETECTOR_DEPTH).
       concurrency: this.detectorWorkers * DETECTOR_DEPTH,

@@ -76,8 +76,7 @@ export interface SchedulerOptions<T> {
   run: (camera: string, item: T) => Promise<void>;
   /**
    * Frames in the shared stage at once (default 1), never two of the same camera (its frames
-   * stay in order). On the 2-core test box 2 in flight with 1 intra-op thread each gave no
-   * more frames than 1 (bench:edge), so the agent's default is 1.
+   * stay in order). The agent uses detector workers × DETECTOR_DEPTH (edge-agent/agent.ts).
    */
   concurrency?: number;
   /** A `run` failure (the loop goes on). */

@@ -140,7 +140,7 @@ export const GatewayConfig = T.Object(
       {
         additionalProperties: false,
         default: {},
-        description: 'Detector (one session shared by all cameras)',
+        description: 'Detector (worker threads shared by all cameras, one session each)',
       },
     ),
     sources: T.Object(
