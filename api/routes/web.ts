@@ -37,15 +37,21 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Xueliang: dashboa
 <p>Run <code>npm run build:web</code> (or <code>npm run build</code>) in the Xueliang checkout, then reload.
 The HTTP API works without it: <a href="/docs">/docs</a>, <a href="/healthz">/healthz</a>.</p>`;
 
+/**
+ * Sends a file (gzip when accepted and present, 304 on a matching ETag); false when there
+ * is no such file. Returns a boolean, not the reply: a FastifyReply is thenable, so an
+ * async function returning it resolves to what the reply resolves to (undefined), and the
+ * caller would send a second response.
+ */
 async function sendFile(
   req: FastifyRequest,
   reply: FastifyReply,
   path: string,
   type: string,
   cache: string,
-): Promise<FastifyReply | null> {
+): Promise<boolean> {
   const st = await stat(path).catch(() => null);
-  if (!st?.isFile()) return null;
+  if (!st?.isFile()) return false;
   const accepts = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
   const gz = accepts ? await readFile(`${path}.gz`).catch(() => null) : null;
   // One ETag per representation: the gzip body is a different byte sequence.
@@ -56,9 +62,10 @@ async function sendFile(
     .header('etag', etag)
     .header('x-content-type-options', 'nosniff')
     .header('vary', 'accept-encoding');
-  if (req.headers['if-none-match'] === etag) return reply.status(304).send();
-  if (gz) return reply.header('content-encoding', 'gzip').send(gz);
-  return reply.send(await readFile(path));
+  if (req.headers['if-none-match'] === etag) reply.status(304).send();
+  else if (gz) reply.header('content-encoding', 'gzip').send(gz);
+  else reply.send(await readFile(path));
+  return true;
 }
 
 export const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, opts) => {
@@ -66,8 +73,7 @@ export const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, o
 
   app.get('/', { schema: { hide: true } }, async (req, reply) => {
     reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer');
-    const sent = await sendFile(req, reply, join(dist, 'index.html'), TYPES.html!, 'no-cache');
-    if (sent) return sent;
+    if (await sendFile(req, reply, join(dist, 'index.html'), TYPES.html!, 'no-cache')) return reply;
     return reply
       .status(503)
       .header('content-type', TYPES.html!)
@@ -91,11 +97,8 @@ export const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, o
       const { file } = req.params;
       const ext = file.slice(file.lastIndexOf('.') + 1);
       const type = TYPES[ext];
-      const sent =
-        type && !file.includes('..')
-          ? await sendFile(req, reply, join(dist, 'assets', file), type, 'no-cache')
-          : null;
-      if (sent) return sent;
+      if (type && !file.includes('..') && (await sendFile(req, reply, join(dist, 'assets', file), type, 'no-cache')))
+        return reply;
       return reply.status(404).send({ code: 'API_NOT_FOUND', message: `no asset ${file}` });
     },
   );

@@ -6,8 +6,16 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { webRoutes } from '../routes/web.js';
 
+/** Log lines at warn or above: a route that answers twice logs FST_ERR_REP_ALREADY_SENT. */
+const problems: string[] = [];
+
 async function appWith(distDir: string) {
-  const app = Fastify();
+  const app = Fastify({
+    logger: {
+      level: 'warn',
+      stream: { write: (line: string) => void problems.push(line) },
+    },
+  });
   await app.register(webRoutes, { distDir });
   return app;
 }
@@ -51,6 +59,8 @@ describe('web routes', () => {
     });
     expect(again.statusCode).toBe(304);
     await app.close();
+    // Each request answered once (a served file used to fall through to a second reply).
+    expect(problems).toEqual([]);
   });
 
   it.each([
