@@ -156,6 +156,10 @@ export class EdgeAgent {
     if (this.o.detector) this.detector = this.o.detector;
     else {
       const { entry, path } = await loadModel(modelsDir, c.model.name);
+      this.log.info(
+        { model: entry.name, workers: this.detectorWorkers, threads: c.model.threads },
+        'starting detector workers',
+      );
       this.ownDetector = await WorkerDetector.open({
         entry,
         path,

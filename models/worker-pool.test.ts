@@ -47,6 +47,19 @@ describe('WorkerPool', () => {
     expect(await p.call(5)).toBe(10);
   });
 
+  it('close() lets a worker still starting (a replacement) finish before ending it', async () => {
+    const p = await open(1, { initMs: 400 });
+    await expect(p.call('exit')).rejects.toMatchObject({ code: 'MODEL_WORKER_FAILED' });
+    const call = p.call(5); // starts a replacement: 400 ms until it is ready
+    const failed = expect(call).rejects.toMatchObject({ code: 'MODEL_WORKER_FAILED' });
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    await p.close();
+    // Ended mid-start, an onnxruntime worker takes the process down (see worker-pool.ts).
+    expect(performance.now() - t0).toBeGreaterThan(250);
+    await failed;
+  });
+
   it('a refused init fails open with the worker’s coded error', async () => {
     await expect(open(1, { failInit: true })).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: 'init refused' });
   });

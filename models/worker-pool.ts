@@ -6,6 +6,9 @@
  *
  * `size` workers start with the same `workerData`; a call waits for a free worker. A worker
  * that dies fails its call with MODEL_WORKER_FAILED and is replaced on the next call.
+ * A worker is never terminated while it starts: ending a thread inside onnxruntime-node's
+ * `InferenceSession.create` aborts the whole process ("terminate called after throwing an
+ * instance of 'Napi::Error'"; microsoft/onnxruntime#13086), so `close()` waits for it.
  * Request payloads are structured-cloned: typed arrays over a SharedArrayBuffer are shared,
  * not copied.
  */
@@ -57,12 +60,17 @@ export interface WorkerPoolOptions {
   what: string;
 }
 
+/** How long `close()` waits for a starting worker before terminating it anyway. */
+const STARTING_GRACE_MS = 30_000;
+
 export class WorkerPool<Req, Res> {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly waiters: Array<() => void> = [];
   private nextId = 1;
   private closed = false;
+  /** Workers between `new Worker` and their ready (or fatal) message. */
+  private readonly starting = new Set<Promise<unknown>>();
   private readonly size: number;
   private readonly depth: number;
 
@@ -97,7 +105,7 @@ export class WorkerPool<Req, Res> {
     const spec = workerSpec(this.o.module);
     const worker = new Worker(spec.code, { eval: spec.eval, workerData: this.o.workerData });
     const slot: Slot = { worker, outstanding: 0, ready: false };
-    return new Promise<Slot>((resolve, reject) => {
+    const started = new Promise<Slot>((resolve, reject) => {
       const onStart = (m: WorkerEvent) => {
         if ('ready' in m) {
           worker.off('message', onStart);
@@ -119,6 +127,13 @@ export class WorkerPool<Req, Res> {
         this.onExit(slot, `exit code ${code}`);
       });
     });
+    const settled = started.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.starting.add(settled);
+    void settled.then(() => this.starting.delete(settled));
+    return started;
   }
 
   private onReply(r: WorkerReply<Res>): void {
@@ -162,7 +177,9 @@ export class WorkerPool<Req, Res> {
         return free;
       }
       if (this.slots.length < this.size) {
-        this.slots.push(await this.spawn());
+        const slot = await this.spawn();
+        if (this.closed) void slot.worker.terminate(); // ready now: safe to end
+        else this.slots.push(slot);
         continue;
       }
       await new Promise<void>((r) => this.waiters.push(r));
@@ -179,11 +196,24 @@ export class WorkerPool<Req, Res> {
     });
   }
 
-  /** Stops every worker; calls in flight fail with MODEL_WORKER_FAILED. */
+  /**
+   * Stops every worker; calls in flight fail with MODEL_WORKER_FAILED. A worker still
+   * starting (a replacement) is let finish first — up to STARTING_GRACE_MS — see the header.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    const all = this.slots.splice(0);
     for (const w of this.waiters.splice(0)) w();
+    if (this.starting.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(this.starting),
+        new Promise((r) => {
+          timer = setTimeout(r, STARTING_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    const all = this.slots.splice(0);
     await Promise.all(all.map((s) => s.worker.terminate()));
     for (const [, p] of this.pending) p.reject(new XlError('MODEL_WORKER_FAILED', `${this.o.what} closed`));
     this.pending.clear();

@@ -180,15 +180,19 @@ export default defineCommand({
 
     const stack = await startUp({ ...values, open: true }, process.env);
     const log = rootLogger();
-    let agent: EdgeAgent | undefined;
+    let starting: Promise<EdgeAgent> | undefined;
     let poll: NodeJS.Timeout | undefined;
     const stop = async () => {
       clearInterval(poll);
+      // An agent still starting finishes first (its detector workers may be inside
+      // onnxruntime's session create, where ending the process aborts it), then stops.
+      const agent = await starting?.catch(() => undefined);
       await agent?.stop();
       await stack.stop();
     };
-    // Ctrl-C from here on (the agent may still be starting) stops the stack in order.
+    // Ctrl-C from here on (the agent may still be starting) stops everything in order.
     onShutdown(log, stop);
+    let agent: EdgeAgent;
     try {
       const raw = {
         gateway: { id: DEMO_GATEWAY },
@@ -210,7 +214,8 @@ export default defineCommand({
         file,
         `# Written by xueliang demo; run it alone with: xueliang edge --config ${file}\n${stringify(raw)}`,
       );
-      agent = await EdgeAgent.start({ config: loadGatewayConfig(file), log });
+      starting = EdgeAgent.start({ config: loadGatewayConfig(file), log });
+      agent = await starting;
     } catch (e) {
       await stop();
       throw e;

@@ -67,11 +67,15 @@ export default defineCommand({
         progress: (l) => process.stderr.write(`models: ${l}\n`),
       });
     }
-    const agent = await EdgeAgent.start({
+    const starting = EdgeAgent.start({
       config,
       log,
       metricsHost: str(values, 'metrics-host') ?? '127.0.0.1',
     });
+    // Ctrl-C while starting lets the start finish, then stops (detector workers must not be
+    // ended inside onnxruntime's session create: that aborts the process).
+    onShutdown(log, async () => (await starting.catch(() => undefined))?.stop());
+    const agent = await starting;
     process.stdout.write(
       [
         `Edge agent ${config.gateway.id} is running: ${config.cameras.filter((c) => c.enabled).length} camera(s), model ${agent.detectorName}.`,
@@ -81,7 +85,6 @@ export default defineCommand({
         '',
       ].join('\n'),
     );
-    onShutdown(log, () => agent.stop());
     await new Promise(() => {});
     return 0;
   },
