@@ -50,7 +50,16 @@ export function exitOnSignalUntilReady(): void {
   process.on('SIGTERM', early);
 }
 
-/** Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+/**
+ * A signal this soon after the first is the same request delivered twice (GNU `timeout`
+ * signals its child and then the child's process group), not a second Ctrl-C.
+ */
+const REPEAT_MS = 1000;
+
+/**
+ * Runs `stop` once on SIGINT/SIGTERM, then exits; a second signal (after REPEAT_MS) exits at
+ * once.
+ */
 export function onShutdown(log: Logger, stop: () => Promise<void>): void {
   if (early) {
     process.off('SIGINT', early);
@@ -58,12 +67,15 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
     early = undefined;
   }
   let stopping = false;
+  let firstMs = 0;
   const handler = (sig: NodeJS.Signals) => {
     if (stopping) {
+      if (Date.now() - firstMs < REPEAT_MS) return;
       log.warn({ sig }, 'second signal: exiting now');
       process.exit(130);
     }
     stopping = true;
+    firstMs = Date.now();
     log.info({ sig }, 'stopping');
     stop().then(
       () => process.exit(0),

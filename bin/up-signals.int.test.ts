@@ -100,6 +100,19 @@ describe('xueliang up and signals', () => {
     expect(alive(u.redisPid)).toBe(false);
   }, 90_000);
 
+  // GNU timeout signals its child, then its own process group (the child's too): the same
+  // SIGINT twice, a moment apart — one request to stop, not a second Ctrl-C.
+  it('the same signal again within a second (GNU timeout sends two) is not a second Ctrl-C', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'xl-sig-')), 'data');
+    const u = await up(dir, ['up'], { logLevel: 'info' });
+    process.kill(u.child.pid!, 'SIGINT');
+    while (!u.err().includes('"msg":"stopping"')) await new Promise((r) => setTimeout(r, 5));
+    process.kill(-u.child.pid!, 'SIGINT'); // while it stops
+    expect(await exited(u.child), u.err()).toBe(0); // a second Ctrl-C would exit 130 at once
+    expect(u.err()).not.toContain('second signal');
+    expect(alive(u.redisPid)).toBe(false);
+  }, 90_000);
+
   it('a redis-server left behind by a SIGKILLed up is stopped by the next up', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'xl-sig-')), 'data');
     const first = await up(dir);
