@@ -2,7 +2,8 @@
  * Renders the cluster variant of the schema (DESIGN §7): every MergeTree-family table of the
  * numbered migrations becomes `<name>_local` with the Replicated engine (ZooKeeper/Keeper path
  * per shard, `{replica}` macro) plus a Distributed `<name>` over it; materialized views read
- * `hits_local` and write the local target on each shard; every statement runs ON CLUSTER.
+ * `hits_local` and write the local target on each shard; an ALTER TABLE alters the local table
+ * and then the Distributed one; every statement runs ON CLUSTER.
  * Same SQL text as the single-box schema, so the two cannot drift.
  *
  *   npx tsx analytics/cluster.ts [--cluster xueliang] [--database xueliang] [--out deploy/clickhouse-cluster/schema.sql]
@@ -51,6 +52,7 @@ export function renderCluster(migrations: readonly Migration[], o: ClusterOption
     for (const stmt of m.statements) {
       const table = /^CREATE TABLE IF NOT EXISTS (\w+)\s*\(/.exec(stmt);
       const mv = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\s/.exec(stmt);
+      const alter = /^ALTER TABLE (\w+)/.exec(stmt);
       if (table) {
         const name = table[1]!;
         tables.add(name);
@@ -70,6 +72,10 @@ export function renderCluster(migrations: readonly Migration[], o: ClusterOption
         const [, view, target] = mv;
         const select = stmt.slice(mv[0].length).replace(/\bFROM (\w+)/g, (_m, t: string) => `FROM ${db}.${tables.has(t) ? `${t}_local` : t}`);
         out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${view} ${on} TO ${db}.${target}_local AS ${select};`);
+      } else if (alter && tables.has(alter[1]!)) {
+        // A column change goes to the replicated local table, then to the Distributed one over it.
+        const rest = stmt.slice(alter[0].length);
+        out.push(`ALTER TABLE ${db}.${alter[1]}_local ${on}${rest};`, `ALTER TABLE ${db}.${alter[1]} ${on}${rest};`);
       } else out.push(`${stmt.replace(/^(CREATE|ALTER|DROP) (\w+(?: IF (?:NOT )?EXISTS)?) (\w+)/, `$1 $2 ${db}.$3 ${on}`)};`);
     }
   }

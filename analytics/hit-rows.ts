@@ -35,6 +35,7 @@ export interface HitRow {
   direction: string;
   appearance: string;
   snapshot: string;
+  snapshot_crop: readonly number[];
   model: string;
 }
 
@@ -65,13 +66,14 @@ export function hitToRow(h: Hit, place: Placement | undefined): HitRow {
     direction: a.direction ?? '',
     appearance: h.appearance ?? '',
     snapshot: h.snapshot ?? '',
+    snapshot_crop: h.snapshotCrop ?? [],
     model: h.model ?? '',
   };
 }
 
 /** The columns a query selects to rebuild hits (ts as epoch ms in `ts_ms`: an alias `ts` would shadow the column in WHERE). */
 export const HIT_COLUMNS = `id, toUnixTimestamp64Milli(ts) AS ts_ms, gateway, camera, kind, type, label, score, box, track, zone, rule,
-  duration_ms, color, upper_color, lower_color, vehicle_type, plate, plate_score, direction, appearance, snapshot, model`;
+  duration_ms, color, upper_color, lower_color, vehicle_type, plate, plate_score, direction, appearance, snapshot, snapshot_crop, model`;
 
 export type StoredRow = Omit<HitRow, 'ts' | 'grid' | 'org_path'> & { ts_ms: number | string };
 
@@ -106,6 +108,7 @@ export function rowToHit(r: StoredRow): Hit {
   if (Object.keys(attrs).length) hit.attrs = attrs;
   if (r.appearance) hit.appearance = r.appearance;
   if (r.snapshot) hit.snapshot = r.snapshot;
+  if (r.snapshot_crop?.length === 4) hit.snapshotCrop = r.snapshot_crop.map((x) => round(Number(x)));
   if (r.model) hit.model = r.model;
   return hit as Hit;
 }

@@ -77,6 +77,12 @@ describe('cluster rendering', () => {
     }
     expect(text).toMatch(/MATERIALIZED VIEW IF NOT EXISTS xueliang\.stats_hourly_mv ON CLUSTER 'xl' TO xueliang\.stats_hourly_local AS SELECT[^;]*FROM xueliang\.hits_local/);
     expect(text).not.toContain('non_replicated_deduplication_window');
+    for (const t of ['task_events', 'hits']) {
+      // Added columns reach the replicated local table (where rows live) and the Distributed one.
+      const local = text.indexOf(`ALTER TABLE xueliang.${t}_local ON CLUSTER 'xl' ADD COLUMN`);
+      expect(local).toBeGreaterThan(0);
+      expect(text.indexOf(`ALTER TABLE xueliang.${t} ON CLUSTER 'xl' ADD COLUMN`)).toBeGreaterThan(local);
+    }
     const statements = text.split(/;\n/).map((s) => s.replace(/^--.*$/gm, '').trim()).filter(Boolean);
     expect(statements.length).toBeGreaterThan(20);
     for (const s of statements) await expect(store.query(`EXPLAIN AST ${s}`), s.slice(0, 120)).resolves.toBeDefined();

@@ -117,6 +117,12 @@ export const Hit = T.Object(
       }),
     ),
     snapshot: T.Optional(Name('Snapshot id published on the snap topic', LIMITS.idChars)),
+    snapshotCrop: T.Optional(
+      T.Tuple([Unit, Unit, Unit, Unit], {
+        description:
+          'Where the snapshot was cropped from the frame, [x1, y1, x2, y2] in 0..1: `box` maps into the snapshot image through it',
+      }),
+    ),
     model: T.Optional(Name('Detector model name')),
   },
   { additionalProperties: false, description: 'A sighting or an event, contract v1' },

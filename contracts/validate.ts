@@ -36,6 +36,9 @@ export function checkHit(value: unknown): { ok: true; hit: Hit } | { ok: false; 
   if (hitCheck.Check(value)) {
     const box = value.box;
     if (box[2] < box[0] || box[3] < box[1]) return { ok: false, reason: 'INGEST_BAD_HIT', detail: '/box: x2 < x1 or y2 < y1' };
+    const crop = value.snapshotCrop;
+    if (crop && (crop[2] <= crop[0] || crop[3] <= crop[1]))
+      return { ok: false, reason: 'INGEST_BAD_HIT', detail: '/snapshotCrop: x2 <= x1 or y2 <= y1' };
     return { ok: true, hit: value };
   }
   const v = (value as { v?: unknown } | null)?.v;

@@ -22,7 +22,7 @@ import { sightingTypeOf, vehicleTypeOf } from './attributes/labels.js';
 import { PlateReads } from './attributes/plates.js';
 import { type TrackObservation, type TrackProfile, TrackProfiles } from './attributes/track-profile.js';
 import { normaliseBoxes } from './geometry.js';
-import { buildEventHit, buildSightingHit } from './hit-builder.js';
+import { type BuildOptions, buildEventHit, buildSightingHit } from './hit-builder.js';
 import { RuleEngine, type RuleFiring } from './rules/engine.js';
 import { encodeSnapshot, type HeldCrop, holdCrop } from './snapshot.js';
 import type { CameraFrame } from './source/camera-source.js';
@@ -273,40 +273,36 @@ export class CameraPipeline {
     crop: HeldCrop | undefined,
     out: CameraOutput,
     tsMs: number,
-  ): Promise<string | undefined> {
+  ): Promise<BuildOptions['snapshot']> {
     const s = this.o.config.snapshots;
     if (!s.enabled || !crop) return undefined;
-    const jpeg = await encodeSnapshot(crop.frame, crop.boxNorm, {
-      margin: s.margin,
-      quality: s.quality,
-      maxSidePx: s.maxSidePx,
-    });
+    const jpeg = await encodeSnapshot(crop, { quality: s.quality, maxSidePx: s.maxSidePx });
     const id = this.o.newId();
     out.snapshots.push({ id, tsMs, jpeg });
-    return id;
+    return { id, cropNorm: crop.cropNorm };
   }
 
   private async sightingHit(p: TrackProfile, out: CameraOutput): Promise<void> {
     if (p.frames < this.o.config.tracker.minSightingFrames) return;
     const plate = await this.readPlate(p.trackId);
     const profile = plate ? { ...p, plate } : p;
-    const snapshotId = await this.snapshot(this.bestCrops.get(p.trackId), out, p.best.tsMs);
+    const snapshot = await this.snapshot(this.bestCrops.get(p.trackId), out, p.best.tsMs);
     if (p.partial) this.forget(p.trackId);
     const hit = buildSightingHit(profile, {
       ctx: this.ctx(),
       newId: this.o.newId,
-      ...(snapshotId ? { snapshotId } : {}),
+      ...(snapshot ? { snapshot } : {}),
     });
     this.push(hit, out);
   }
 
   private async eventHit(firing: RuleFiring, frame: RgbFrame, out: CameraOutput): Promise<void> {
     const crop = holdCrop(frame, firing.box, this.o.config.snapshots.margin);
-    const snapshotId = await this.snapshot(crop, out, firing.tsMs);
+    const snapshot = await this.snapshot(crop, out, firing.tsMs);
     const hit = buildEventHit(firing, {
       ctx: this.ctx(),
       newId: this.o.newId,
-      ...(snapshotId ? { snapshotId } : {}),
+      ...(snapshot ? { snapshot } : {}),
     });
     this.firings.set(firing.rule, (this.firings.get(firing.rule) ?? 0) + 1);
     this.push(hit, out);

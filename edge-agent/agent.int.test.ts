@@ -140,6 +140,21 @@ describe.skipIf(!data || !!noBroker)('edge agent on real footage', () => {
       expect(meta.format).toBe('jpeg');
     });
 
+    it('says where each snapshot was cropped: around the box, with the image’s shape', async () => {
+      for (const h of hits.filter((x) => x.snapshot)) {
+        const c = h.snapshotCrop!;
+        expect(c, h.id).toBeDefined();
+        expect(c[0]).toBeLessThanOrEqual(h.box[0] + 1e-4);
+        expect(c[1]).toBeLessThanOrEqual(h.box[1] + 1e-4);
+        expect(c[2]).toBeGreaterThanOrEqual(h.box[2] - 1e-4);
+        expect(c[3]).toBeGreaterThanOrEqual(h.box[3] - 1e-4);
+        // The crop's shape in frame pixels (768 × 576) is the snapshot's, whatever it was scaled to.
+        const m = await sharp(run.tap.snapshots.get(h.snapshot!)!).metadata();
+        const cropAspect = ((c[2] - c[0]) * 768) / ((c[3] - c[1]) * 576);
+        expect(Math.abs(m.width! / m.height! - cropAspect) / cropAspect).toBeLessThan(0.05);
+      }
+    });
+
     it('the parked vehicles raise illegal_parking in a zone drawn around them', () => {
       const parking = hits.filter((h) => h.kind === 'event' && h.type === 'illegal_parking');
       process.stderr.write(`edge campus: ${parking.length} illegal_parking events in the kerb zone\n`);

@@ -41,7 +41,11 @@ function valid(hit: Hit): Hit {
 
 describe('buildSightingHit', () => {
   it('builds the DESIGN §3 example as a valid contract hit', () => {
-    const hit = valid(buildSightingHit(profile(), { ctx, newId: ids(), snapshotId: '01JDSNAP' }));
+    const hit = valid(buildSightingHit(profile(), {
+        ctx,
+        newId: ids(),
+        snapshot: { id: '01JDSNAP', cropNorm: [0.35, 0.45, 0.69, 0.870000001] },
+      }),);
     expect(hit).toEqual({
       v: 1,
       id: '01JD0000000000000000000001',
@@ -64,6 +68,7 @@ describe('buildSightingHit', () => {
       },
       appearance: Buffer.from(new Uint8Array(32).fill(7)).toString('base64'),
       snapshot: '01JDSNAP',
+      snapshotCrop: [0.35, 0.45, 0.69, 0.87],
       model: 'nanodet-g-416',
     });
   });
@@ -155,7 +160,12 @@ describe('buildEventHit', () => {
 
   it('builds an event with rule, zone, track and duration', () => {
     const hit = valid(
-      buildEventHit(firing(), { ctx, newId: ids(), snapshotId: '01JDSNAP2', attrs: { color: 'white' } }),
+      buildEventHit(firing(), {
+        ctx,
+        newId: ids(),
+        snapshot: { id: '01JDSNAP2', cropNorm: [0, 0.4, 0.4, 0.8] },
+        attrs: { color: 'white' },
+      }),
     );
     expect(hit).toMatchObject({
       kind: 'event',
@@ -167,6 +177,7 @@ describe('buildEventHit', () => {
       durationMs: 60_000,
       tsMs: T0 + 61_000,
       snapshot: '01JDSNAP2',
+      snapshotCrop: [0, 0.4, 0.4, 0.8],
       attrs: { color: 'white' },
     });
   });

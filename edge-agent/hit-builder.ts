@@ -27,8 +27,8 @@ export interface BuildOptions {
   ctx: HitContext;
   /** Id generator (e.g. `ulid`); called once per hit. */
   newId: () => string;
-  /** Id of the snapshot published for this hit, when there is one. */
-  snapshotId?: string;
+  /** The snapshot published for this hit, when there is one: its id and crop in the frame. */
+  snapshot?: { id: string; cropNorm: readonly number[] };
 }
 
 /** Longest duration the contract accepts (7 days). */
@@ -110,7 +110,10 @@ export function sightingAttrs(p: TrackProfile): HitAttrs {
 }
 
 function finish(hit: Hit, opts: BuildOptions): void {
-  if (opts.snapshotId !== undefined) hit.snapshot = opts.snapshotId;
+  if (opts.snapshot !== undefined) {
+    hit.snapshot = opts.snapshot.id;
+    hit.snapshotCrop = normBox(opts.snapshot.cropNorm);
+  }
   if (opts.ctx.model !== undefined) hit.model = opts.ctx.model;
 }
 

@@ -13,9 +13,8 @@ function frame(): RgbFrame {
 }
 
 describe('snapshots', () => {
-  it('encodes the box with its margin as a JPEG of the right size', async () => {
-    const jpeg = await encodeSnapshot(frame(), [0.4, 0.4, 0.6, 0.6], {
-      margin: 0.5,
+  it('encodes the held crop (box with its margin) as a JPEG of the right size', async () => {
+    const jpeg = await encodeSnapshot(holdCrop(frame(), [0.4, 0.4, 0.6, 0.6], 0.5), {
       quality: 90,
       maxSidePx: 480,
     });
@@ -28,7 +27,7 @@ describe('snapshots', () => {
   });
 
   it('scales large crops down to maxSidePx', async () => {
-    const jpeg = await encodeSnapshot(frame(), [0, 0, 1, 1], { margin: 0, quality: 80, maxSidePx: 50 });
+    const jpeg = await encodeSnapshot(holdCrop(frame(), [0, 0, 1, 1], 0), { quality: 80, maxSidePx: 50 });
     const m = await sharp(jpeg).metadata();
     expect([m.width, m.height]).toEqual([50, 25]);
   });
@@ -39,5 +38,16 @@ describe('snapshots', () => {
     expect(c.boxNorm.map((v) => Math.round(v * 100) / 100)).toEqual([0.25, 0.25, 0.75, 0.75]);
     expect(c.frame.data[(10 * 40 + 20) * 3]).toBe(255);
     expect(c.frame.data[0]).toBe(0);
+    expect(c.cropNorm).toEqual([0.3, 0.3, 0.7, 0.7]); // 40×20 px from (30, 15) of 100×50
+  });
+
+  it('records where a crop clipped at the frame edge is, so the box still maps into it', () => {
+    const c = holdCrop(frame(), [0.9, 0.0, 1.0, 0.2], 0.5); // grows past the right and top edges
+    expect(c.cropNorm).toEqual([0.85, 0, 1, 0.3]);
+    expect([c.frame.width, c.frame.height]).toEqual([15, 15]);
+    // The frame box re-expressed through cropNorm is the held crop's own box.
+    const [x1, y1, x2, y2] = c.cropNorm;
+    const inCrop = [(0.9 - x1) / (x2 - x1), (0 - y1) / (y2 - y1), (1 - x1) / (x2 - x1), (0.2 - y1) / (y2 - y1)];
+    for (const [i, v] of inCrop.entries()) expect(v).toBeCloseTo(c.boxNorm[i]!, 6);
   });
 });

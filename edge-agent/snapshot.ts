@@ -1,35 +1,23 @@
 /**
- * Snapshots (DESIGN §4): the best frame of a track, cropped around its box with a margin,
- * scaled down to a bounded size and encoded as JPEG by sharp (libvips, off the event loop).
+ * Snapshots (DESIGN §4): the best frame of a track, cropped around its box with a margin
+ * (held as a copy until the track ends), scaled down to a bounded size and encoded as JPEG
+ * by sharp (libvips, off the event loop).
  */
 import sharp from 'sharp';
 import type { RgbFrame } from '../models/frame.js';
 import { type Box, cropRectPx } from './geometry.js';
 
 export interface SnapshotOptions {
-  /** Margin around the box, fraction of its width/height on each side. */
-  margin: number;
   /** JPEG quality 1..100. */
   quality: number;
   /** Longest side of the result, px. */
   maxSidePx: number;
 }
 
-/** Crops `boxNorm` (0..1) of an RGB24 frame with margin and encodes it as JPEG. */
-export async function encodeSnapshot(frame: RgbFrame, boxNorm: Box, o: SnapshotOptions): Promise<Buffer> {
-  const { width: w, height: h } = frame;
-  const [left, top, width, height] = cropRectPx(
-    [boxNorm[0] * w, boxNorm[1] * h, boxNorm[2] * w, boxNorm[3] * h],
-    w,
-    h,
-    o.margin,
-  );
-  let img = sharp(frame.data, { raw: { width: w, height: h, channels: 3 } }).extract({
-    left,
-    top,
-    width,
-    height,
-  });
+/** Encodes a held crop whole as JPEG, scaled down to `maxSidePx` on its longest side. */
+export async function encodeSnapshot(crop: HeldCrop, o: SnapshotOptions): Promise<Buffer> {
+  const { data, width, height } = crop.frame;
+  let img = sharp(data, { raw: { width, height, channels: 3 } });
   if (Math.max(width, height) > o.maxSidePx)
     img = img.resize({ width: o.maxSidePx, height: o.maxSidePx, fit: 'inside' });
   return img.jpeg({ quality: o.quality, mozjpeg: false }).toBuffer();
@@ -40,6 +28,11 @@ export interface HeldCrop {
   frame: RgbFrame;
   /** The box in 0..1 of the held crop. */
   boxNorm: [number, number, number, number];
+  /**
+   * Where the crop is in the frame, [x1, y1, x2, y2] in 0..1 (hits carry it as
+   * `snapshotCrop`, so a viewer can place the hit's frame box on the snapshot).
+   */
+  cropNorm: [number, number, number, number];
 }
 
 /**
@@ -64,5 +57,6 @@ export function holdCrop(frame: RgbFrame, boxNorm: Box, margin: number): HeldCro
   return {
     frame: { data, width: cw, height: ch },
     boxNorm: [nx(boxNorm[0]), ny(boxNorm[1]), nx(boxNorm[2]), ny(boxNorm[3])],
+    cropNorm: [x / w, y / h, (x + cw) / w, (y + ch) / h],
   };
 }

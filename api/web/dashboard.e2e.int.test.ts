@@ -99,6 +99,7 @@ async function hasRoute(path: string): Promise<boolean> {
 
 async function snap(hit: Hit): Promise<void> {
   if (!hit.snapshot) return;
+  hit.snapshotCrop ??= [0, 0, 1, 1]; // snapshotJpeg draws the whole frame (call before publishing the hit)
   const colour = hit.attrs?.color ?? hit.attrs?.upperColor ?? 'grey';
   await gws
     .get(hit.gateway)!

@@ -86,8 +86,11 @@ export function hitCanvas(api: Api, hit: HitLike, w: number, h: number, label: s
       g.strokeStyle = '#2b3d52';
       g.strokeRect(0.5, 0.5, w - 1, h - 1);
     }
-    if (!hit.box) return;
-    const [x1, y1, x2, y2] = boxInImage(hit.box);
+    // A snapshot is a crop of the frame around the box (its rectangle in `snapshotCrop`;
+    // hits stored before it was recorded have none: no box is better than a misplaced one).
+    // The placeholder stands for the whole frame.
+    if (!hit.box || (img && !hit.snapshotCrop)) return;
+    const [x1, y1, x2, y2] = boxInImage(hit.box, img ? hit.snapshotCrop : undefined);
     g.lineWidth = 2;
     g.strokeStyle = boxColour(hit.type);
     g.strokeRect(ox + x1 * dw, oy + y1 * dh, (x2 - x1) * dw, (y2 - y1) * dh);
