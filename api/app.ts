@@ -8,6 +8,7 @@ import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
 import type { Store } from '../analytics/store.js';
 import type { AlertEngine } from '../analytics/tasks/service.js';
+import type { KeptStatus } from '../ingest/gateway-status.js';
 import type { IngestService } from '../ingest/service.js';
 import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
@@ -46,6 +47,8 @@ export interface AppDeps {
   now?: () => number;
   /** The ingest tier when it runs in this process: dead letters (GET /api/v1/deadletters). */
   ingest?: IngestService;
+  /** Gateway status for GET /cameras when ingest runs elsewhere (read from its Redis). */
+  gatewayStatus?: () => Promise<Map<string, KeptStatus>>;
 }
 
 export function keysOf(deps: AppDeps): KeyRecord[] {
@@ -81,6 +84,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
   const auth = new Authenticator({ keys: keysOf(deps), orgs, jwt: deps.config.api.jwt, rateLimit: deps.config.api.rateLimit, now });
   const ctx: ApiContext = { config: deps.config, store: deps.store, orgs, audit: new AuditLog(deps.store, deps.auditChain ?? `api-${hostname()}-${process.pid}`), now };
+  const gatewayStatus = deps.gatewayStatus ?? deps.ingest?.gatewayStatus;
+  if (gatewayStatus) ctx.gatewayStatus = gatewayStatus;
   const alerts = deps.alerts;
   if (alerts) {
     // A closed case's watches stop matching now, not at the engine's next reload.

@@ -9,6 +9,7 @@ import { type Case, getCase } from '../analytics/cases.js';
 import type { OrgIndex } from '../analytics/org-index.js';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
+import type { KeptStatus } from '../ingest/gateway-status.js';
 import { type Principal, type Scope, who } from './auth.js';
 import { apiError } from './errors.js';
 import { parseRange } from './time.js';
@@ -21,6 +22,8 @@ export interface ApiContext {
   now: () => number;
   /** Called after a case is closed (the alert engine drops the case's watches at once). */
   onCaseClosed?: (caseId: string, by: string) => Promise<void>;
+  /** Each gateway's newest status (ingest/gateway-status.ts), when this process can read it. */
+  gatewayStatus?: () => Promise<Map<string, KeptStatus>>;
 }
 
 /** Cameras the caller may see: 'all' for the whole city, else the ids under its org. */

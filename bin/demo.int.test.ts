@@ -1,7 +1,8 @@
 /**
  * Issue 4's demo acceptance: `xueliang demo --source campus_pedestrians.mp4` as a child
  * process (the README's command, on free ports) — the edge agent's hits arrive in the API
- * within seconds of the demo starting, including an event of the example rules, and Ctrl-C
+ * within seconds of the demo starting, including an event of the example rules; /cameras
+ * shows the camera streaming (the agent's retained status through ingest); and Ctrl-C
  * (SIGTERM) stops everything with exit code 0.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -89,6 +90,14 @@ describe.skipIf(!data)(`xueliang demo${data ? '' : ` (${NO_TEST_DATA})`}`, () =>
     expect(events.map((h) => h.rule)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^(walkway-intrusion|middle-crossing|crowd|parked)$/)]),
     );
+
+    // The camera's status, from the agent's retained status through ingest, in /cameras.
+    const cams = (await (
+      await fetch(`http://127.0.0.1:${port}/api/v1/cameras`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as { cameras: Array<{ id: string; status?: Record<string, unknown> }> };
+    const st = cams.cameras.find((x) => x.id === 'cam-demo-1')?.status;
+    expect(st, JSON.stringify(cams)).toMatchObject({ state: 'streaming', gateway: 'online', stale: false });
+    expect(st!.lastFrameMs).toBeGreaterThan(started - 10_000);
 
     c.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => c.once('exit', r));

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { parseStatus } from '../contracts/status.js';
 import { NO_TEST_DATA, projectRoot, testDataDir } from '../contracts/testdata.js';
 import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/test-support.js';
 import { type Broker, freePort, mosquittoUnavailable, startBroker, Tap, until } from './agent-testkit.js';
@@ -97,6 +98,9 @@ describe.skipIf(!!skip)('xueliang edge (process)', () => {
         cameras: Record<string, { state: string }>;
       };
       expect(health.cameras['cam-cli']?.state).toBe('streaming');
+      // Every status it published is a valid status document (contracts/status.ts).
+      for (const s of tap.statuses.filter((x) => x !== 'offline'))
+        expect(parseStatus(Buffer.from(s), 'gw-cli'), s).toMatchObject({ ok: true });
 
       child.kill('SIGKILL');
       await until('the last will', () => tap.statuses.at(-1) === 'offline', 20_000);

@@ -16,6 +16,7 @@ import { monotonicFactory } from 'ulid';
 import type { GatewayConfig } from '../contracts/config/gateway.js';
 import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
+import { type GatewayStatus, STATUS_EVERY_MS, STATUS_OFFLINE } from '../contracts/status.js';
 import { topics } from '../contracts/topics.js';
 import type { Detections } from '../models/detections.js';
 import type { Detector } from '../models/detector.js';
@@ -102,6 +103,9 @@ const MAX_BACKLOG = 2;
  */
 export const DETECTOR_DEPTH = 2;
 
+/** The window of a camera's `fps` in the status document. */
+const FPS_WINDOW_MS = 10_000;
+
 /** Detector workers for `model.concurrency`: as configured, or one per core (at most 8) for 0. */
 export function detectorWorkerCount(configured: number): number {
   return configured || Math.min(8, availableParallelism());
@@ -115,6 +119,9 @@ export class EdgeAgent {
   private publisher!: SpoolPublisher;
   private spool!: Spool;
   private statusClient: MqttClient | undefined;
+  private lastStatusMs = 0;
+  /** Per camera, frames processed at each status tick of the last FPS_WINDOW_MS (fps). */
+  private readonly processedHistory = new Map<string, Array<{ ms: number; n: number }>>();
   private metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   private detector!: Detector;
   /** The detector this agent started (worker threads), closed on stop. */
@@ -223,6 +230,8 @@ export class EdgeAgent {
     this.statusTimer = setInterval(() => {
       this.metrics.spoolDepth.set({ kind: 'all' }, this.publisher.stats().spooled);
       this.sampleDecode();
+      this.sampleProcessed();
+      if (Date.now() - this.lastStatusMs >= STATUS_EVERY_MS) void this.publishStatus();
     }, 1000);
     this.statusTimer.unref();
 
@@ -404,7 +413,7 @@ export class EdgeAgent {
     const c = this.o.config;
     const will = {
       topic: topics.status(c.gateway.id),
-      payload: Buffer.from('offline'),
+      payload: Buffer.from(STATUS_OFFLINE),
       qos: 1 as const,
       retain: true,
     };
@@ -424,21 +433,45 @@ export class EdgeAgent {
   }
 
   /** The retained status document. */
-  statusDocument(state: 'online' | 'stopped' = 'online') {
-    const cameras: Record<
-      string,
-      Omit<SourceStatus, 'camera'> & { framesProcessed: number; framesDropped: number }
-    > = {};
+  statusDocument(state: GatewayStatus['state'] = 'online'): GatewayStatus {
+    const cameras: GatewayStatus['cameras'] = {};
     for (const c of this.cameraStats()) {
       const { camera: _c, ...rest } = c.status;
-      cameras[c.id] = { ...rest, framesProcessed: c.framesProcessed, framesDropped: c.framesDropped };
+      const fps = this.processedFps(c.id);
+      cameras[c.id] = {
+        ...rest,
+        framesProcessed: c.framesProcessed,
+        framesDropped: c.framesDropped,
+        ...(fps !== undefined ? { fps } : {}),
+      };
     }
     return { v: 1, gateway: this.o.config.gateway.id, state, tsMs: Date.now(), cameras };
   }
 
-  private publishStatus(state: 'online' | 'stopped' = 'online'): Promise<void> {
+  /** Records each camera's processed-frame count (every second, for {@link processedFps}). */
+  private sampleProcessed(): void {
+    const now = Date.now();
+    for (const rt of this.cameras.values()) {
+      const h = this.processedHistory.get(rt.id) ?? [];
+      h.push({ ms: now, n: rt.processed });
+      while (h.length > 2 && now - h[0]!.ms > FPS_WINDOW_MS) h.shift();
+      this.processedHistory.set(rt.id, h);
+    }
+  }
+
+  /** Frames processed per second over the last FPS_WINDOW_MS; undefined before two samples. */
+  private processedFps(camera: string): number | undefined {
+    const h = this.processedHistory.get(camera);
+    if (!h || h.length < 2) return undefined;
+    const a = h[0]!;
+    const b = h[h.length - 1]!;
+    return Math.round(((b.n - a.n) * 1000 * 100) / (b.ms - a.ms)) / 100;
+  }
+
+  private publishStatus(state: GatewayStatus['state'] = 'online'): Promise<void> {
     const cl = this.statusClient;
     if (!cl?.connected) return Promise.resolve();
+    this.lastStatusMs = Date.now();
     const payload = JSON.stringify(this.statusDocument(state));
     return new Promise((r) =>
       cl.publish(topics.status(this.o.config.gateway.id), payload, { qos: 1, retain: true }, () => r()),

@@ -121,6 +121,15 @@ describe('hostile input', () => {
     reasons.INGEST_BAD_SNAPSHOT = 1;
     reasons.INGEST_OVERSIZE = (reasons.INGEST_OVERSIZE ?? 0) + 1;
     expectedQ += 2;
+    // Status: a valid document is kept for /cameras, a bad one quarantined, the last will kept.
+    const status = { v: 1, gateway: GW, state: 'online', tsMs: Date.now(), cameras: {} };
+    await gw.publishAsync(topics.status(GW), Buffer.from('{"v":1,"gateway":'), { qos: 1, retain: true });
+    await gw.publishAsync(topics.status(GW), Buffer.from(JSON.stringify(status)), { qos: 1, retain: true });
+    reasons.INGEST_BAD_STATUS = 1;
+    expectedQ += 1;
+    expect((await h.ingest.gatewayStatus()).get(GW)).toMatchObject({ ...status, receivedMs: expect.any(Number) });
+    await gw.publishAsync(topics.status(GW), Buffer.from('offline'), { qos: 1, retain: true });
+    expect((await h.ingest.gatewayStatus()).get(GW)).toMatchObject({ state: 'offline' });
 
     // Every PUBACK above came back, so all of it is in Redis; wait for the store.
     const landed = await until(

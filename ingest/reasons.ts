@@ -12,5 +12,7 @@ export type IngestReason =
   | 'INGEST_OUTSIDE_PREFIX'
   /** A snapshot that is empty or not a JPEG. */
   | 'INGEST_BAD_SNAPSHOT'
+  /** A gateway status message that is neither a valid status document nor `offline`. */
+  | 'INGEST_BAD_STATUS'
   /** A snapshot no hit named within the grace period (moved by the orphan sweep, ingest/orphans.ts). */
   | 'INGEST_ORPHAN_SNAPSHOT';

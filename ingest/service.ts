@@ -11,12 +11,14 @@ import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
+import { parseStatus } from '../contracts/status.js';
 import { AckBatcher } from './acks.js';
 import { Bundler } from './bundler.js';
 import { Credentials } from './credentials.js';
 import type { DedupOptions } from './dedup.js';
 import { type Endpoint, type HandleFn, startEndpoint } from './endpoint.js';
 import { checkPublish, Directory } from './gate.js';
+import { gatewayStatusKey, type KeptStatus, readGatewayStatus } from './gateway-status.js';
 import { type Intake, intakeHits, intakeRefused, intakeSnapshot } from './intake.js';
 import {
   type BundleJob,
@@ -67,6 +69,8 @@ export interface IngestService {
    * process has none and rejects.
    */
   publish(topic: string, payload: Buffer): Promise<void>;
+  /** Each gateway's newest status (contracts/status.ts) as the receivers kept it, by id. */
+  gatewayStatus(): Promise<Map<string, KeptStatus>>;
   /** Drains bundles, closes workers, queues and the MQTT side; idempotent. */
   close(): Promise<void>;
 }
@@ -188,10 +192,18 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       }
       const t = v.topic;
       if (t.kind === 'status') {
-        log.info(
-          { gateway: t.gateway, status: payload.toString('utf8', 0, Math.min(payload.length, 64)) },
-          'gateway status',
-        );
+        metrics.message('status');
+        const st = parseStatus(payload, t.gateway);
+        if (!st.ok) {
+          await hold(t.gateway, intakeRefused(t.gateway, topic, payload, st.reason, st.detail, rawMax, now));
+          return;
+        }
+        if (!dir.knowsGateway(t.gateway)) return; // broker mode: not a gateway of this city
+        log.debug({ gateway: t.gateway, state: st.status.state }, 'gateway status');
+        // The newest per gateway, for GET /api/v1/cameras (any process with this Redis).
+        await producer
+          .hset(gatewayStatusKey(prefix), t.gateway, JSON.stringify({ ...st.status, receivedMs: now }))
+          .catch((e: unknown) => log.warn({ err: String(e), gateway: t.gateway }, 'gateway status not kept'));
         return;
       }
       if (!dir.knowsGateway(t.gateway)) {
@@ -281,6 +293,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     deadLetters: (offset = 0, limit = 100) => listDeadLetters(queue, offset, limit),
     redrive: () => redrive(queue),
     publish: (topic, payload) => publishOut(topic, payload),
+    gatewayStatus: () => readGatewayStatus(producer, prefix),
     close() {
       closing ??= (async () => {
         for (const c of closers)

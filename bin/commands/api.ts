@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import { loadCityConfig, withOverrides } from '../../contracts/config/index.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { ensureAdminKey } from '../../api/admin-key.js';
 import { buildApp } from '../../api/app.js';
 import { type AlertEngine, createAlertEngine } from '../../analytics/tasks/service.js';
+import { readGatewayStatus } from '../../ingest/gateway-status.js';
 import { defineCommand, int, str, UsageError } from '../cli.js';
 import { embeddedStoreUrl, newRegistry, onShutdown, openMigratedStore } from '../stack.js';
 
@@ -42,13 +44,29 @@ export default defineCommand({
     let alerts: AlertEngine | undefined;
     if (config.redis.url) alerts = await createAlertEngine({ config, store, redisUrl: config.redis.url, log, registry });
     else log.warn('no Redis URL (--redis-url or REDIS_URL): the tasks and stream routes are off');
-    const app = await buildApp({ config, store, registry, log, extraKeys: [admin.record], ...(alerts ? { alerts } : {}) });
+    // The cameras' status as the ingest tier keeps it (ingest/gateway-status.ts).
+    let statusRedis: Redis | undefined;
+    if (config.redis.url) {
+      statusRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+      statusRedis.on('error', (e) => log.debug({ err: e.message }, 'redis error (gateway status)'));
+    }
+    const redis = statusRedis;
+    const app = await buildApp({
+      config,
+      store,
+      registry,
+      log,
+      extraKeys: [admin.record],
+      ...(alerts ? { alerts } : {}),
+      ...(redis ? { gatewayStatus: () => readGatewayStatus(redis, config.redis.prefix) } : {}),
+    });
     await app.listen({ port: config.http.port, host: config.http.host });
     const addr = app.server.address();
     process.stdout.write(`API: http://${config.http.host}:${typeof addr === 'object' && addr ? addr.port : config.http.port}\n`);
     onShutdown(log, async () => {
       await app.close();
       await alerts?.close();
+      statusRedis?.disconnect();
       await store.close();
     });
     await new Promise(() => {});

@@ -21,6 +21,7 @@ import type { Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { XlError } from '../../contracts/errors.js';
 import type { Logger } from '../../contracts/log.js';
+import type { SourceState } from '../../contracts/status.js';
 import type { RgbFrame } from '../../models/frame.js';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
 import { FrameAssembler } from './frame-assembler.js';
@@ -41,7 +42,7 @@ export interface CameraFrame {
   frame: RgbFrame;
 }
 
-export type SourceState = 'connecting' | 'streaming' | 'stalled' | 'reconnecting' | 'ended' | 'stopped';
+export type { SourceState };
 
 /** A camera's state, emitted on every change. */
 export interface SourceStatus {

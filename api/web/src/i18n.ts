@@ -101,6 +101,7 @@ const en = {
   drops: 'Drops',
   reconnects: 'Reconnects',
   lastSeen: 'Last seen',
+  stale: 'no recent report',
   range: 'Range',
   last24h: 'Last 24 hours',
   last7d: 'Last 7 days',
@@ -234,6 +235,7 @@ const zh: Record<Key, string> = {
   drops: '丢帧',
   reconnects: '重连',
   lastSeen: '最后在线',
+  stale: '近期无上报',
   range: '时间范围',
   last24h: '最近 24 小时',
   last7d: '最近 7 天',
@@ -301,6 +303,14 @@ const valuesZh: Record<string, string> = {
   theft: '盗窃',
   other: '其他',
   closed_false_positive: '误报关闭',
+  // camera states (GET /cameras status)
+  streaming: '在线',
+  connecting: '连接中',
+  reconnecting: '重连中',
+  stalled: '卡顿',
+  ended: '已结束',
+  stopped: '已停止',
+  offline: '离线',
 };
 
 export type Lang = 'zh' | 'en';

@@ -47,6 +47,19 @@ describe('answers', () => {
       { key: 'b', count: 1 },
     ]);
   });
+  it('bucketTimes spans the range asked for, on the observed buckets’ grid', () => {
+    const H = 3_600_000;
+    // One busy hour in a 24-hour range: every hour of the range, not a one-point chart.
+    const t = bucketTimes([100 * H], H, { fromMs: 77 * H + 1234, toMs: 101 * H + 5 });
+    expect(t[0]).toBe(77 * H);
+    expect(t.at(-1)).toBe(101 * H);
+    expect(t).toHaveLength(25);
+    // A grid offset from the span (day buckets at local midnight, UTC+8).
+    const D = 86_400_000;
+    const off = -8 * H;
+    expect(bucketTimes([3 * D + off], D, { fromMs: D, toMs: 4 * D })).toEqual([1, 2, 3, 4].map((k) => k * D + off));
+  });
+
   it('bucketTimes fills empty buckets between observed ones', () => {
     expect(bucketTimes([0, 3 * 3_600_000], 3_600_000)).toEqual([0, 3_600_000, 7_200_000, 10_800_000]);
     expect(bucketTimes([], 1)).toEqual([]);

@@ -179,11 +179,23 @@ export function statRows(answer: unknown, key: string): StatRow[] {
   });
 }
 
-/** Bucket starts from the first to the last observed one, empty buckets included (they count 0). */
-export function bucketTimes(observed: readonly number[], stepMs: number): number[] {
+/**
+ * Bucket starts from the first to the last observed one, empty buckets included (they count
+ * 0); with `span`, from the bucket holding `fromMs` to the one holding `toMs` (on the
+ * observed buckets' grid), so a chart covers the whole range asked for.
+ */
+export function bucketTimes(
+  observed: readonly number[],
+  stepMs: number,
+  span?: { fromMs: number; toMs: number },
+): number[] {
   if (!observed.length) return [];
-  const lo = Math.min(...observed);
-  const hi = Math.max(...observed);
+  let lo = Math.min(...observed);
+  let hi = Math.max(...observed);
+  if (span) {
+    lo = Math.min(lo, lo - Math.ceil((lo - span.fromMs) / stepMs) * stepMs);
+    hi = Math.max(hi, hi + Math.floor((span.toMs - hi) / stepMs) * stepMs);
+  }
   const out = new Set(observed);
   for (let x = lo; x <= hi && out.size < 10_000; x += stepMs) out.add(x);
   return [...out].sort((a, b) => a - b);

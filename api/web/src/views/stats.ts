@@ -28,9 +28,14 @@ const SERIES_COLOUR: Record<string, string> = {
   abandoned_object: '#e3b341',
 };
 
-function typeChart(el: HTMLElement, rows: StatRow[], bucket: string): () => void {
+function typeChart(
+  el: HTMLElement,
+  rows: StatRow[],
+  bucket: string,
+  span: { fromMs: number; toMs: number },
+): () => void {
   const stepMs = bucket === 'day' ? 86_400_000 : 3_600_000;
-  const times = bucketTimes([...new Set(rows.map((r) => r.tMs ?? 0))], stepMs);
+  const times = bucketTimes([...new Set(rows.map((r) => r.tMs ?? 0))], stepMs, span);
   const types = [...new Set(rows.map((r) => r.key))].sort();
   if (!times.length) {
     fill(el, empty());
@@ -146,6 +151,14 @@ function orgPanel(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
   show(start);
 }
 
+/** Problems first: offline and failing cameras, then the rest; never-reported ones last. */
+const STATE_ORDER = ['offline', 'stalled', 'reconnecting', 'connecting', 'unknown', 'stopped', 'ended', 'streaming'];
+function stateRank(c: object): number {
+  const st = (c as { status?: { state?: unknown } }).status?.state;
+  const i = STATE_ORDER.indexOf(String(st));
+  return i < 0 ? STATE_ORDER.length : i;
+}
+
 function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
   const counts = new Map(camRows.map((r) => [r.key, r.count]));
   const cell = (v: unknown, f?: (n: number) => string) =>
@@ -169,16 +182,10 @@ function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
       h(
         'tbody',
         null,
-        ...ctx.cameras.map((c) => {
-          const x = c as unknown as Record<string, unknown>;
-          // The gateway's retained status per camera (edge-agent statusDocument), when the API passes it on.
-          const hl = (
-            typeof x.status === 'object' && x.status
-              ? x.status
-              : typeof x.health === 'object' && x.health
-                ? x.health
-                : x
-          ) as Record<string, unknown>;
+        ...[...ctx.cameras].sort((a, b) => stateRank(a) - stateRank(b)).map((c) => {
+          // What the camera's gateway last reported (GET /cameras `status`; absent: never heard from).
+          const hl = ((c as { status?: unknown }).status ?? {}) as Record<string, unknown>;
+          const state = typeof hl.state === 'string' ? tv(hl.state) + (hl.stale === true ? ` (${t('stale')})` : '') : '—';
           return h(
             'tr',
             null,
@@ -187,12 +194,12 @@ function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
             h(
               'td',
               { className: 'num' },
-              cell(hl.fps ?? hl.fpsIn, (n) => n.toFixed(1)),
+              cell(hl.fps, (n) => n.toFixed(1)),
             ),
-            h('td', { className: 'num' }, cell(hl.framesDropped ?? hl.drops)),
+            h('td', { className: 'num' }, cell(hl.framesDropped)),
             h('td', { className: 'num' }, cell(hl.reconnects)),
-            h('td', null, cell(hl.lastFrameMs ?? hl.lastSeenMs, fmtTime)),
-            h('td', null, typeof hl.state === 'string' ? tv(hl.state) : '—'),
+            h('td', null, cell(hl.lastFrameMs, fmtTime)),
+            h('td', { className: `cam-state cam-${String(hl.state ?? 'none')}` }, state),
           );
         }),
       ),
@@ -242,7 +249,7 @@ export const statsView: View = (root, ctx) => {
         ctx.api.get('/api/v1/stats', { from: fromMs, to: toMs, bucket: 'day', by: 'camera' }),
       ]);
       const camRows = sumByKey(statRows(byCam, 'camera'));
-      cleanup = typeChart(chart, statRows(byType, 'type'), bucket.value);
+      cleanup = typeChart(chart, statRows(byType, 'type'), bucket.value, { fromMs, toMs });
       orgPanel(ctx, org, camRows);
       const ranked = [...camRows].sort((a, b) => b.count - a.count).slice(0, 10);
       fill(
