@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadCityConfig, withOverrides, type CityConfig } from '../contracts/config/index.js';
 import { projectRoot } from '../contracts/testdata.js';
 import { rootLogger, setLogLevel } from '../contracts/log.js';
+import { within } from '../contracts/within.js';
 import type { Store } from '../analytics/store.js';
 import { ensureAdminKey } from '../api/admin-key.js';
 import { buildApp } from '../api/app.js';
@@ -71,15 +72,8 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
   // (e.g. Redis killed by a signal to the whole process group) must not hang the shutdown.
   const stop = async () => {
     for (const { part, close } of stops.reverse()) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          log.error({ part, ms: STOP_STEP_MS }, 'stopping timed out; going on');
-          resolve();
-        }, STOP_STEP_MS);
-      });
-      await Promise.race([close().catch((e: unknown) => log.error({ part, err: e }, 'stop failed')), timeout]);
-      clearTimeout(timer);
+      const closed = close().catch((e: unknown) => log.error({ part, err: e }, 'stop failed'));
+      if (!(await within(closed, STOP_STEP_MS))) log.error({ part, ms: STOP_STEP_MS }, 'stopping timed out; going on');
     }
   };
   try {

@@ -18,6 +18,7 @@ import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
 import { type GatewayStatus, STATUS_EVERY_MS, STATUS_OFFLINE } from '../contracts/status.js';
 import { topics } from '../contracts/topics.js';
+import { within } from '../contracts/within.js';
 import type { Detections } from '../models/detections.js';
 import type { Detector } from '../models/detector.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
@@ -575,8 +576,9 @@ export class EdgeAgent {
     await Promise.all([...this.cameras.values()].map((rt) => rt.source.stop()));
     await this.scheduler.stop();
     for (const rt of this.cameras.values()) await this.flushCamera(rt).catch(() => {});
-    await this.publishStatus('stopped').catch(() => {});
-    await this.statusClient?.endAsync().catch(() => {});
+    // Both wait for a PUBACK; with the broker gone (its loss not noticed yet) none comes.
+    await within(this.publishStatus('stopped'), 2_000);
+    if (this.statusClient && !(await within(this.statusClient.endAsync(), 2_000))) this.statusClient.end(true);
     if (this.publisher)
       await this.publisher.close().catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
     if (this.spool) await this.spool.close();

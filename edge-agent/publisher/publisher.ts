@@ -13,6 +13,7 @@ import { ulid } from 'ulid';
 import type { Hit } from '../../contracts/hit.js';
 import type { Logger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';
+import { within } from '../../contracts/within.js';
 import { parseAck } from '../../ingest/ack.js';
 import type { Spool } from './spool.js';
 
@@ -235,12 +236,7 @@ export class SpoolPublisher {
     clearInterval(this.watchdog);
     // A clean end waits for every QoS 1 PUBACK; one that never comes (the endpoint restarted)
     // must not hang the gateway's shutdown — the spool still holds whatever is unacked.
-    const ended = this.client.endAsync();
-    const late = await Promise.race([
-      ended.then(() => false),
-      new Promise<boolean>((r) => setTimeout(() => r(true), 2_000).unref()),
-    ]);
-    if (late) this.client.end(true);
+    if (!(await within(this.client.endAsync(), 2_000))) this.client.end(true);
   }
 
   /** Drops the connection without a clean close (tests and fault runs: a crash). */

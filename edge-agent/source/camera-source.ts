@@ -22,6 +22,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import { XlError } from '../../contracts/errors.js';
 import type { Logger } from '../../contracts/log.js';
 import type { SourceState } from '../../contracts/status.js';
+import { within } from '../../contracts/within.js';
 import type { RgbFrame } from '../../models/frame.js';
 import { type BackoffOptions, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
 import { FrameAssembler } from './frame-assembler.js';
@@ -360,7 +361,7 @@ export class CameraSource extends EventEmitter<CameraSourceEvents> {
         : Promise.resolve();
     cmd.on('error', () => {});
     cmd.kill('SIGKILL');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    await within(exited, 2000);
   }
 
   private setState(state: SourceState, extra: Pick<SourceStatus, 'error' | 'retryInMs'> = {}): void {

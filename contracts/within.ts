@@ -1,0 +1,24 @@
+/**
+ * Bounded waits for shutdown paths: a close that depends on something already gone (a broker
+ * killed, a child that will not exit) must not hang the process that is stopping.
+ */
+
+/** Waits for `p` at most `ms`: true when it settled in time (a rejection counts as settled). */
+export async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => {
+    timer = setTimeout(() => r(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
