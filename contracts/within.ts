@@ -22,3 +22,14 @@ export async function within(p: Promise<unknown>, ms: number): Promise<boolean> 
     clearTimeout(timer);
   }
 }
+
+/**
+ * Ends an MQTT client cleanly (a clean end waits for every QoS 1 PUBACK) or, when none comes
+ * within `ms` (the broker is gone), by force: unacked messages are the sender's to resend.
+ */
+export async function endMqtt(
+  client: { endAsync(): Promise<void>; end(force: boolean): unknown },
+  ms = 2_000,
+): Promise<void> {
+  if (!(await within(client.endAsync(), ms))) client.end(true);
+}

@@ -18,7 +18,7 @@ import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
 import { type GatewayStatus, STATUS_EVERY_MS, STATUS_OFFLINE } from '../contracts/status.js';
 import { topics } from '../contracts/topics.js';
-import { within } from '../contracts/within.js';
+import { endMqtt, within } from '../contracts/within.js';
 import type { Detections } from '../models/detections.js';
 import type { Detector } from '../models/detector.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
@@ -578,7 +578,7 @@ export class EdgeAgent {
     for (const rt of this.cameras.values()) await this.flushCamera(rt).catch(() => {});
     // Both wait for a PUBACK; with the broker gone (its loss not noticed yet) none comes.
     await within(this.publishStatus('stopped'), 2_000);
-    if (this.statusClient && !(await within(this.statusClient.endAsync(), 2_000))) this.statusClient.end(true);
+    if (this.statusClient) await endMqtt(this.statusClient);
     if (this.publisher)
       await this.publisher.close().catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
     if (this.spool) await this.spool.close();

@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../contracts/log.js';
+import { endMqtt } from '../contracts/within.js';
 import { topics } from '../contracts/topics.js';
 import type { HandleFn } from './endpoint.js';
 
@@ -70,8 +71,6 @@ export async function startSubscriber(o: SubscriberOptions): Promise<Subscriber>
     publish: async (topic, payload) => {
       await client.publishAsync(topic, payload, { qos: 1 });
     },
-    close: async () => {
-      await client.endAsync();
-    },
+    close: () => endMqtt(client),
   };
 }

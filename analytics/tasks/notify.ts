@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import type { Webhook } from '../../contracts/config/alerts.js';
 import { XlError } from '../../contracts/errors.js';
 import type { Logger } from '../../contracts/log.js';
+import { endMqtt } from '../../contracts/within.js';
 
 /** The port the task service publishes through (mqtt.js below, or an embedded broker). */
 export interface TaskPublisher {
@@ -38,9 +39,7 @@ export async function connectMqttPublisher(o: MqttPublisherOptions, log: Logger)
     async publish(topic, payload) {
       await client.publishAsync(topic, payload, { qos: 1 });
     },
-    async close() {
-      await client.endAsync();
-    },
+    close: () => endMqtt(client),
   };
 }
 

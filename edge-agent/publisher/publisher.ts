@@ -13,7 +13,7 @@ import { ulid } from 'ulid';
 import type { Hit } from '../../contracts/hit.js';
 import type { Logger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';
-import { within } from '../../contracts/within.js';
+import { endMqtt } from '../../contracts/within.js';
 import { parseAck } from '../../ingest/ack.js';
 import type { Spool } from './spool.js';
 
@@ -236,7 +236,7 @@ export class SpoolPublisher {
     clearInterval(this.watchdog);
     // A clean end waits for every QoS 1 PUBACK; one that never comes (the endpoint restarted)
     // must not hang the gateway's shutdown — the spool still holds whatever is unacked.
-    if (!(await within(this.client.endAsync(), 2_000))) this.client.end(true);
+    await endMqtt(this.client);
   }
 
   /** Drops the connection without a clean close (tests and fault runs: a crash). */
