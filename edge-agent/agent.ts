@@ -576,9 +576,10 @@ export class EdgeAgent {
     await Promise.all([...this.cameras.values()].map((rt) => rt.source.stop()));
     await this.scheduler.stop();
     for (const rt of this.cameras.values()) await this.flushCamera(rt).catch(() => {});
-    // Both wait for a PUBACK; with the broker gone (its loss not noticed yet) none comes.
-    await within(this.publishStatus('stopped'), 2_000);
-    if (this.statusClient) await endMqtt(this.statusClient);
+    // Both wait for a PUBACK; with the broker gone (its loss not noticed yet) none comes,
+    // and after a status publish that got none, a clean end would not get one either.
+    const said = await within(this.publishStatus('stopped'), 2_000);
+    if (this.statusClient) await (said ? endMqtt(this.statusClient) : this.statusClient.endAsync(true));
     if (this.publisher)
       await this.publisher.close().catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
     if (this.spool) await this.spool.close();
