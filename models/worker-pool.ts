@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { XlError } from '../contracts/errors.js';
+import { within } from '../contracts/within.js';
 import type { WorkerEvent, WorkerReply } from './worker-serve.js';
 
 interface Slot {
@@ -203,16 +204,7 @@ export class WorkerPool<Req, Res> {
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w();
-    if (this.starting.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(this.starting),
-        new Promise((r) => {
-          timer = setTimeout(r, STARTING_GRACE_MS);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.starting.size > 0) await within(Promise.all(this.starting), STARTING_GRACE_MS);
     const all = this.slots.splice(0);
     await Promise.all(all.map((s) => s.worker.terminate()));
     for (const [, p] of this.pending) p.reject(new XlError('MODEL_WORKER_FAILED', `${this.o.what} closed`));
