@@ -1,6 +1,7 @@
 /**
  * The embedded MQTT endpoint (DESIGN §6 step 2, the default): aedes on a TCP port, inside
- * the ingest process. `authenticate` checks the gateway's password against city.yaml;
+ * the ingest process. `authenticate` checks the gateway's password against city.yaml (or an
+ * API key, which may then only read the task topics of grids in its jurisdiction);
  * `authorizePublish` runs the whole intake and calls back only once the message is held
  * in Redis — aedes writes a QoS 1 PUBACK only after authorizePublish (aedes 1.2
  * lib/handlers/publish.js: authorizePublish → enqueuePublish → PubAck), so the PUBACK
@@ -36,7 +37,9 @@ export interface Endpoint {
 }
 
 const GATEWAY = Symbol('xueliang.gateway');
-type Tagged = Client & { [GATEWAY]?: string };
+/** The org of an API key logged in to read grid tasks. */
+const MEMBER = Symbol('xueliang.member');
+type Tagged = Client & { [GATEWAY]?: string; [MEMBER]?: string };
 
 function authError(code: 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
@@ -51,21 +54,25 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       const c = client as Tagged;
       // --open: any client, any gateway prefix (no GATEWAY tag).
       if (dir.open) return done(null, true);
+      // A gateway (its id and password), or an API key (its id and the key: grid tasks only).
       const gw = username ? dir.gateways.get(username) : undefined;
-      if (!username || !gw?.passwordHash || !password) {
+      const member = username && !gw ? dir.members.get(username) : undefined;
+      const hash = gw?.passwordHash || member?.hash;
+      if (!username || !hash || !password) {
         log.warn(
-          { gateway: username?.slice(0, 64), clientId: client.id?.slice(0, 64) },
-          'refused: unknown gateway or no password',
+          { user: username?.slice(0, 64), clientId: client.id?.slice(0, 64) },
+          'refused: unknown gateway or key, or no password',
         );
         return done(authError(4, 'bad user name or password'), false);
       }
-      o.credentials.verify(password.toString('utf8'), gw.passwordHash).then(
+      o.credentials.verify(password.toString('utf8'), hash).then(
         (ok) => {
           if (!ok) {
-            log.warn({ gateway: username }, 'refused: wrong password');
+            log.warn({ user: username }, 'refused: wrong password');
             return done(authError(4, 'bad user name or password'), false);
           }
-          c[GATEWAY] = username;
+          if (gw) c[GATEWAY] = username;
+          else c[MEMBER] = member!.org;
           done(null, true);
         },
         (e: unknown) => done(authError(5, String(e)), false),
@@ -73,6 +80,11 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     },
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the broker's own publishes (acks)
+      if ((client as Tagged)[MEMBER] !== undefined) {
+        // A task reader publishes nothing: refused, and aedes closes its connection.
+        log.warn({ clientId: client.id?.slice(0, 64), topic: packet.topic.slice(0, 120) }, 'refused: a key may not publish');
+        return done(new Error('API keys may only subscribe to grid tasks'));
+      }
       const gw = (client as Tagged)[GATEWAY];
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       o.handle(gw, packet.topic, payload).then(
@@ -81,9 +93,10 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       );
     },
     authorizeSubscribe(client, sub, done) {
-      const gw = (client as Tagged)[GATEWAY];
-      if (checkSubscribe(sub.topic, gw, dir.open)) return done(null, sub);
-      log.warn({ gateway: gw, topic: sub.topic.slice(0, 120) }, 'subscription refused');
+      const c = client as Tagged;
+      const who = { ...(c[GATEWAY] !== undefined ? { gateway: c[GATEWAY] } : {}), ...(c[MEMBER] !== undefined ? { memberOrg: c[MEMBER] } : {}) };
+      if (checkSubscribe(sub.topic, who, dir)) return done(null, sub);
+      log.warn({ ...who, topic: sub.topic.slice(0, 120) }, 'subscription refused');
       done(null, null);
     },
   });

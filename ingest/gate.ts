@@ -20,6 +20,13 @@ export const OPEN_CAMERAS_MAX = 100_000;
 
 export class Directory {
   readonly gateways: ReadonlyMap<string, { passwordHash: string }>;
+  /**
+   * city.yaml's API keys by id: on the embedded endpoint a key id and its key log in to
+   * read the task topics of the grids in the key's jurisdiction (`xueliang tasks watch`).
+   */
+  readonly members: ReadonlyMap<string, { hash: string; org: string }>;
+  /** Org id → ids from the city down to it. */
+  private readonly paths = new Map<string, string[]>();
   private readonly cameras = new Map<string, CameraEntry>();
   private readonly configured: number;
   /** Cameras registered under --open (a per-key map: bounded, oldest evicted). */
@@ -29,10 +36,11 @@ export class Directory {
     config: Readonly<CityConfig>,
     readonly open: boolean,
   ) {
-    const paths = new Map<string, string[]>();
+    const paths = this.paths;
     for (const { node, parents } of walkOrgs(config.orgs))
       paths.set(node.id, [...parents.map((p) => p.id), node.id]);
     this.gateways = new Map(config.gateways.map((g) => [g.id, { passwordHash: g.passwordHash }]));
+    this.members = new Map(config.api.keys.map((k) => [k.id, { hash: k.hash, org: k.org }]));
     for (const c of config.cameras) {
       this.cameras.set(c.id, {
         gateway: c.gateway,
@@ -66,6 +74,11 @@ export class Directory {
   knowsGateway(gateway: string): boolean {
     return this.open || this.gateways.has(gateway);
   }
+
+  /** Whether grid `grid` lies in the subtree of org `org` (the org itself included). */
+  inJurisdiction(grid: string, org: string): boolean {
+    return this.paths.get(grid)?.includes(org) ?? false;
+  }
 }
 
 export type PublishVerdict =
@@ -94,10 +107,23 @@ export function checkPublish(topic: string, client: string | undefined): Publish
   return { ok: true, topic: t };
 }
 
-/** May `client` subscribe to `filter`? Its own ack/status topics; anything under --open. */
-export function checkSubscribe(filter: string, client: string | undefined, open: boolean): boolean {
-  if (open) return true;
-  if (client === undefined) return false;
-  const own = `xueliang/v1/gw/${client}/`;
-  return filter === `${own}ack` || filter === `${own}status`;
+/**
+ * May a client subscribe to `filter`? A gateway: its own ack and status topics. A member
+ * (an API key's org): the task topic of a grid in its jurisdiction. Under --open: anything.
+ */
+export function checkSubscribe(
+  filter: string,
+  client: { gateway?: string; memberOrg?: string },
+  dir: Pick<Directory, 'open' | 'inJurisdiction'>,
+): boolean {
+  if (dir.open) return true;
+  if (client.gateway !== undefined) {
+    const own = `xueliang/v1/gw/${client.gateway}/`;
+    return filter === `${own}ack` || filter === `${own}status`;
+  }
+  if (client.memberOrg !== undefined) {
+    const t = parseTopic(filter);
+    return t?.kind === 'gridTasks' && dir.inJurisdiction(t.gridId, client.memberOrg);
+  }
+  return false;
 }

@@ -25,6 +25,13 @@ export interface CitySpec {
   /** Redis key prefix; default a fresh unique one. */
   prefix?: string;
   ingest?: Partial<CityConfig['ingest']>;
+  /** API keys: id → [role, org]; the key itself is `key-<id>` ({@link apiKeyOf}). */
+  keys?: Record<string, [string, string]>;
+}
+
+/** The key of API key `id` in test cities. */
+export function apiKeyOf(id: string): string {
+  return `key-${id}`;
 }
 
 /** Password of gateway `gw-N` in test cities. */
@@ -71,6 +78,13 @@ export function testCityRaw(spec: CitySpec): Record<string, unknown> {
     ).flat(),
     redis: { url: TEST_REDIS_URL, prefix: spec.prefix ?? `xltest-${ulid().toLowerCase()}` },
     ingest: spec.ingest ?? {},
+    ...(spec.keys
+      ? {
+          api: {
+            keys: Object.entries(spec.keys).map(([id, [role, org]]) => ({ id, hash: hashSecret(apiKeyOf(id)), role, org })),
+          },
+        }
+      : {}),
   };
 }
 

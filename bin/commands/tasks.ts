@@ -54,12 +54,12 @@ const watch = defineCommand({
   name: 'tasks watch',
   summary: "A grid member's terminal client: print the grid's tasks as they arrive",
   details:
-    'Examples:\n  xueliang tasks watch --grid grid-xh-01 --mqtt-url mqtt://127.0.0.1:1884 --username member-7 --password …\n  xueliang tasks watch --grid grid-xh-01 --since 2h --api-url http://127.0.0.1:8080 --api-key "$KEY"\n\nThe session is persistent (QoS 1, clean=false, a stable client id): messages published while\nthe client was away arrive when it reconnects, as far as the broker keeps them.',
+    'Examples:\n  xueliang tasks watch --grid grid-xh-01 --mqtt-url mqtt://127.0.0.1:1884 --username member-7 --password "$KEY"\n  xueliang tasks watch --grid grid-xh-01 --since 2h --api-url http://127.0.0.1:8080 --api-key "$KEY"\n\nOn the embedded endpoint of `xueliang up` the username is an API key id from city.yaml and the\npassword its key; it may read the tasks of the grids in the key\'s jurisdiction.\nThe session is persistent (QoS 1, clean=false, a stable client id): messages published while\nthe client was away arrive when it reconnects, as far as the broker keeps them.',
   options: {
     grid: { type: 'string', arg: 'ID', description: 'Grid (org id) whose tasks to watch (required)' },
     'mqtt-url': { type: 'string', arg: 'URL', description: 'MQTT broker', default: 'mqtt://127.0.0.1:1884' },
-    username: { type: 'string', arg: 'NAME', description: 'MQTT username' },
-    password: { type: 'string', arg: 'SECRET', description: 'MQTT password' },
+    username: { type: 'string', arg: 'NAME', description: 'MQTT username (embedded endpoint: an API key id)' },
+    password: { type: 'string', arg: 'SECRET', description: 'MQTT password (embedded endpoint: that API key)' },
     'client-id': {
       type: 'string',
       arg: 'ID',
