@@ -3,9 +3,12 @@
  * and its key log in, may read the task topics of the grids in the key's jurisdiction and
  * nothing else, and may not publish.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../contracts/testdata.js';
 import { topics } from '../contracts/topics.js';
 import { apiKeyOf, type Harness, startHarness, until } from './testkit.js';
 
@@ -70,4 +73,36 @@ describe('API keys on the embedded endpoint', () => {
     m.publish(topics.hits('gw-000'), Buffer.from('{}'), { qos: 1 });
     await closed;
   });
+
+  it('`xueliang tasks watch` with a key: its grid’s tasks; another grid: a coded refusal', async () => {
+    const watch = (grid: string) => {
+      const child = spawn(
+        process.execPath,
+        [
+          join(projectRoot, 'bin', 'xueliang.js'),
+          ...['tasks', 'watch', '--grid', grid, '--mqtt-url', h.ingest.mqttUrl],
+          ...['--username', 'member-g0', '--password', apiKeyOf('member-g0')],
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const io = { out: '', err: '', code: undefined as number | null | undefined };
+      child.stdout.on('data', (b: Buffer) => (io.out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (io.err += b.toString()));
+      child.on('exit', (c) => (io.code = c));
+      return { child, io };
+    };
+    const other = watch('grid-1');
+    expect(await until(() => other.io.code !== undefined, 30_000)).toBe(true);
+    expect(other.io.code).not.toBe(0);
+    expect(other.io.err).toContain('ALERT_SUBSCRIBE_REFUSED');
+    const mine = watch('grid-0');
+    try {
+      expect(await until(() => mine.io.err.includes('watching'), 30_000)).toBe(true);
+      const task = { id: 'T-MINE', status: 'open', priority: 'normal', org: 'grid-0', grid: 'grid-0', title: 'Parking', source: { kind: 'rule', ruleId: 'p' }, camera: 'cam-000-0', zone: null, hitCount: 1, deadlineMs: null, updatedMs: Date.now() };
+      await h.ingest.publish(topics.gridTasks('grid-0'), Buffer.from(JSON.stringify({ event: 'opened', task })));
+      expect(await until(() => mine.io.out.includes('T-MINE'), 10_000)).toBe(true);
+    } finally {
+      mine.child.kill('SIGTERM');
+    }
+  }, 90_000);
 });

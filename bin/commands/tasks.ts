@@ -115,9 +115,10 @@ const watch = defineCommand({
       }
     });
     client.on('error', (e) => process.stderr.write(`mqtt: ${e.message}\n`));
-    const granted = await client.subscribeAsync(topics.gridTasks(grid), { qos: 1 });
-    if (granted.some((g) => g.qos === 128)) {
-      await client.endAsync();
+    // mqtt.js rejects a refused subscription (SUBACK 128) rather than resolving with it.
+    const granted = await client.subscribeAsync(topics.gridTasks(grid), { qos: 1 }).catch(() => undefined);
+    if (!granted || granted.some((g) => g.qos === 128)) {
+      client.end(true);
       throw new XlError(
         'ALERT_SUBSCRIBE_REFUSED',
         `the broker refused a subscription to ${topics.gridTasks(grid)} (credentials or ACL)`,
