@@ -20,6 +20,7 @@ import { topics } from '../contracts/topics.js';
 import { openDiskSpool } from '../edge-agent/publisher/disk-spool.js';
 import { SpoolPublisher } from '../edge-agent/publisher/publisher.js';
 import {
+  apiKeyOf,
   cameraId,
   count,
   gatewayId,
@@ -36,7 +37,12 @@ let broker: ChildProcess | undefined;
 let url = '';
 let h: Harness | undefined;
 const raw = {
-  ...testCityRaw({ gateways: 2, camerasPerGateway: 1, ingest: { bundleMaxMs: 20 } }),
+  ...testCityRaw({
+    gateways: 2,
+    camerasPerGateway: 1,
+    ingest: { bundleMaxMs: 20 },
+    keys: { 'member-g0': ['grid_member', 'grid-0'] },
+  }),
   mqtt: { username: 'ingest', password: 'ingest-secret-pw' },
 };
 
@@ -55,7 +61,7 @@ describe.skipIf(!hasMosquitto)('broker mode through Mosquitto with generated ACL
     writeFileSync(cityFile, stringify(raw));
     writeFileSync(
       join(dir, 'gateways.secret'),
-      `# test\n${gatewayId(0)}:${gatewayPassword(gatewayId(0))}\n${gatewayId(1)}:${gatewayPassword(gatewayId(1))}\n`,
+      `# test\n${gatewayId(0)}:${gatewayPassword(gatewayId(0))}\n${gatewayId(1)}:${gatewayPassword(gatewayId(1))}\nmember-g0:${apiKeyOf('member-g0')}\n`,
     );
     const r = spawnSync(
       'npx',
@@ -105,7 +111,30 @@ describe.skipIf(!hasMosquitto)('broker mode through Mosquitto with generated ACL
   it('writes password lines in Mosquitto format and never the clear passwords', () => {
     const passwd = readFileSync(join(dir, 'passwd'), 'utf8');
     expect(passwd).toMatch(/^gw-000:\$7\$101\$/m);
+    expect(passwd).toMatch(/^member-g0:\$7\$101\$/m);
     expect(passwd).not.toContain(gatewayPassword(gatewayId(0)));
+    expect(passwd).not.toContain(apiKeyOf('member-g0'));
+  });
+
+  it('an API key reads its grid’s tasks through the broker, not another grid’s', async () => {
+    const m = await mqtt.connectAsync(url, {
+      username: 'member-g0',
+      password: apiKeyOf('member-g0'),
+      reconnectPeriod: 0,
+    });
+    try {
+      const got: string[] = [];
+      m.on('message', (t) => got.push(t));
+      await m.subscribeAsync(topics.gridTasks('grid-0'), { qos: 1 });
+      await m.subscribeAsync(topics.gridTasks('grid-1'), { qos: 1 }).catch(() => undefined); // denied by the ACL
+      await h!.ingest.publish(topics.gridTasks('grid-1'), Buffer.from('{"n":1}'));
+      await h!.ingest.publish(topics.gridTasks('grid-0'), Buffer.from('{"n":2}'));
+      expect(await until(() => got.length > 0, 5_000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(got).toEqual([topics.gridTasks('grid-0')]);
+    } finally {
+      await m.endAsync();
+    }
   });
 
   it('refuses a wrong password; a gateway cannot publish under another prefix; valid hits are stored once', async () => {

@@ -40,14 +40,16 @@ const acl = defineCommand({
       type: 'string',
       arg: 'FILE',
       description:
-        'Clear gateway passwords, `gateway:password` per line; each is checked against its hash in city.yaml',
+        'Clear gateway passwords (`gateway:password` per line) and, for grid members, API keys (`keyId:key`); each is checked against its hash in city.yaml',
     },
   },
   details: [
     'city.yaml keeps only scrypt hashes, which Mosquitto cannot read, so the passwd file needs the',
     'clear passwords once (--passwords, e.g. from your secret store); they are hashed in Mosquitto 2',
     "format and never written in clear. The ingest user and password are city.yaml's mqtt.username",
-    'and mqtt.password. Without --passwords only the ACL file is written.',
+    'and mqtt.password. Without --passwords only the ACL file is written. An API key given as',
+    '`keyId:key` becomes a user that may read the task topics of the grids in its jurisdiction',
+    '(`xueliang tasks watch --username keyId --password key`).',
     '',
     'In mosquitto.conf:  allow_anonymous false / password_file DIR/passwd / acl_file DIR/acl',
     '',
@@ -80,13 +82,24 @@ const acl = defineCommand({
         }
         gateways.set(g.id, pw);
       }
-      const unknown = [...given.keys()].filter((id) => !config.gateways.some((g) => g.id === id));
+      // API keys given too: grid members' `tasks watch` logins (their key is the password).
+      const keys = new Map<string, string>();
+      for (const k of config.api.keys) {
+        const key = given.get(k.id);
+        if (key === undefined || gateways.has(k.id)) continue;
+        if (!verifySecret(key, k.hash))
+          throw new XlError('DEPLOY_PASSWORD_MISMATCH', `the key given for ${k.id} does not match its hash in city.yaml`);
+        keys.set(k.id, key);
+      }
+      const unknown = [...given.keys()].filter((id) => !gateways.has(id) && !keys.has(id));
       if (unknown.length)
-        throw new XlError('DEPLOY_UNKNOWN_GATEWAY', `not gateways in city.yaml: ${unknown.join(', ')}`);
+        throw new XlError('DEPLOY_UNKNOWN_GATEWAY', `not gateways or API keys in city.yaml: ${unknown.join(', ')}`);
       const passwd = join(dir, 'passwd');
-      writeFileSync(passwd, mosquittoPasswd({ ingestUser, ingestPassword: config.mqtt.password, gateways }), {
-        mode: 0o600,
-      });
+      writeFileSync(
+        passwd,
+        mosquittoPasswd({ ingestUser, ingestPassword: config.mqtt.password, gateways, keys }),
+        { mode: 0o600 },
+      );
       chmodSync(passwd, 0o600);
       written.push(passwd);
       const missing = config.gateways.filter((g) => !gateways.has(g.id)).map((g) => g.id);
