@@ -8,6 +8,8 @@ import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
+import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.js';
+import { type IngestOptions, type IngestService, startIngest } from '../ingest/service.js';
 
 export function migrationVars(c: Readonly<CityConfig>) {
   return { hitsDays: c.retention.hitsDays, snapshotsDays: c.retention.snapshotsDays, quarantineDays: c.retention.quarantineDays };
@@ -24,6 +26,50 @@ export async function openMigratedStore(c: Readonly<CityConfig>, log: Logger, ba
     throw e;
   }
   return store;
+}
+
+/** Ingest's MQTT side from the config: an existing broker (`mqtt.url`) or the embedded endpoint. */
+export function ingestMqtt(c: Readonly<CityConfig>): IngestOptions['mqtt'] {
+  return c.mqtt.url
+    ? { mode: 'broker', url: c.mqtt.url, ...(c.mqtt.username ? { username: c.mqtt.username, password: c.mqtt.password } : {}) }
+    : { mode: 'embedded', host: c.mqtt.host, port: c.mqtt.port };
+}
+
+/**
+ * The ingest tier and, unless it only receives, the alert engine its workers feed: a batch is
+ * matched where it was stored (DESIGN §9), in `up` and in a separate `xueliang ingest` alike.
+ * Task notifications go out through ingest's MQTT side when it has one (the embedded endpoint
+ * refuses other clients that publish on grid topics), else through `mqtt.url`. Close the
+ * engine first, then ingest.
+ */
+export async function startIngestWithAlerts(
+  o: Omit<IngestOptions, 'mqtt' | 'onStored'>,
+): Promise<{ ingest: IngestService; alerts: AlertEngine | undefined }> {
+  let alerts: AlertEngine | undefined;
+  const ingest = await startIngest({
+    ...o,
+    mqtt: ingestMqtt(o.config),
+    onStored: (job) => {
+      alerts?.onRows(job.hits).catch((e: unknown) => o.log.error({ err: e }, 'alert engine failed on a stored batch'));
+    },
+  });
+  if (o.role === 'receiver') return { ingest, alerts };
+  try {
+    alerts = await createAlertEngine({
+      config: o.config,
+      store: o.store,
+      redisUrl: o.redisUrl,
+      log: o.log,
+      registry: o.registry,
+      ...(ingest.mqttUrl
+        ? { publisher: { publish: (topic, payload) => ingest.publish(topic, Buffer.from(payload)), close: async () => undefined } }
+        : {}),
+    });
+  } catch (e) {
+    await ingest.close();
+    throw e;
+  }
+  return { ingest, alerts };
 }
 
 /** The embedded store URL for a data folder. */

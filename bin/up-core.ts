@@ -12,11 +12,11 @@ import { within } from '../contracts/within.js';
 import type { Store } from '../analytics/store.js';
 import { ensureAdminKey } from '../api/admin-key.js';
 import { buildApp } from '../api/app.js';
-import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.js';
-import { startIngest, type IngestService } from '../ingest/service.js';
+import type { AlertEngine } from '../analytics/tasks/service.js';
+import type { IngestService } from '../ingest/service.js';
 import { int, type OptionSpec, type OptionValues, str } from './cli.js';
 import { startRedisChild, type RedisChild } from './redis-child.js';
-import { embeddedStoreUrl, newRegistry, openMigratedStore } from './stack.js';
+import { embeddedStoreUrl, newRegistry, openMigratedStore, startIngestWithAlerts } from './stack.js';
 
 /** Time each part of the stack gets to close on shutdown. */
 const STOP_STEP_MS = 15_000;
@@ -86,35 +86,12 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     }
     const redisUrl = config.redis.url || redis!.url;
     const registry = newRegistry();
-    // The alert engine consumes every stored batch; it is made after ingest because its task
-    // notifications go out through ingest's MQTT side (the embedded endpoint refuses clients
-    // that publish on grid topics).
-    let alerts: AlertEngine | undefined;
-    const ingest = await startIngest({
-      config,
-      store,
-      redisUrl,
-      log,
-      registry,
-      mqtt: config.mqtt.url
-        ? { mode: 'broker', url: config.mqtt.url, ...(config.mqtt.username ? { username: config.mqtt.username, password: config.mqtt.password } : {}) }
-        : { mode: 'embedded', host: config.mqtt.host, port: config.mqtt.port },
-      open: config.ingest.open,
-      onStored: (job) => {
-        alerts?.onRows(job.hits).catch((e: unknown) => log.error({ err: e }, 'alert engine failed on a stored batch'));
-      },
-    });
+    // Ingest and the alert engine its workers feed (task notifications through ingest's MQTT side).
+    const started = await startIngestWithAlerts({ config, store, redisUrl, log, registry, open: config.ingest.open });
+    const ingest = started.ingest;
+    const alerts = started.alerts!; // role 'all' (receiver and workers) always has one
     stops.push({ part: 'ingest', close: () => ingest.close() });
-    alerts = await createAlertEngine({
-      config,
-      store,
-      redisUrl,
-      log,
-      registry,
-      publisher: { publish: (topic, payload) => ingest.publish(topic, Buffer.from(payload)), close: async () => undefined },
-    });
-    const engine = alerts;
-    stops.push({ part: 'alerts', close: () => engine.close() });
+    stops.push({ part: 'alerts', close: () => alerts.close() });
     const rootOrg = config.orgs[0]?.id ?? config.city.id;
     const admin = ensureAdminKey(dataDir, rootOrg);
     const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest, alerts });
@@ -134,7 +111,7 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
       `Ctrl-C stops everything.`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
-    return { config, store, ingest, alerts: engine, apiUrl, mqttUrl: ingest.mqttUrl, adminKey: admin.key, dataDir, stop };
+    return { config, store, ingest, alerts, apiUrl, mqttUrl: ingest.mqttUrl, adminKey: admin.key, dataDir, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -9,10 +9,9 @@ import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { projectRoot } from '../../contracts/testdata.js';
 import { listDeadLetters, openQueue, redrive } from '../../ingest/jobs.js';
 import { noStore } from '../../ingest/no-store.js';
-import { startIngest } from '../../ingest/service.js';
 import { defineCommand, int, type OptionValues, str, UsageError } from '../cli.js';
 import type { CommandGroup } from '../main.js';
-import { embeddedStoreUrl, newRegistry, onShutdown, openMigratedStore } from '../stack.js';
+import { embeddedStoreUrl, newRegistry, onShutdown, openMigratedStore, startIngestWithAlerts } from '../stack.js';
 
 const ROLES = ['all', 'receiver', 'worker'] as const;
 
@@ -92,6 +91,10 @@ const run = defineCommand({
     'a hit for a camera not assigned to its gateway is quarantined. With --mqtt-url, generate the',
     "broker's password and ACL files with `xueliang deploy mosquitto-acl`.",
     '',
+    'Workers (roles all and worker) run the alert engine on every batch they store: tasks for',
+    "grid members, notified through this process's MQTT side, else mqtt.url, and to webhooks",
+    "(city.yaml alerts). Run `xueliang api` with the same Redis for the tasks routes and the stream.",
+    '',
     'A receiver never touches the store; a worker needs no MQTT. The embedded engine (chdb://)',
     'allows one process per data folder, so run one worker per folder or use a ClickHouse server.',
     '',
@@ -117,29 +120,24 @@ const run = defineCommand({
     });
     const log = rootLogger();
     const store = role === 'receiver' ? noStore() : await openMigratedStore(storeConfig, log, dataDir);
-    const ingest = await startIngest({
+    // Workers feed the alert engine with what they stored (tasks for grid members, DESIGN §9).
+    const { ingest, alerts } = await startIngestWithAlerts({
       config,
       store,
       redisUrl: config.redis.url,
       log,
       registry: newRegistry(),
-      mqtt: config.mqtt.url
-        ? {
-            mode: 'broker',
-            url: config.mqtt.url,
-            ...(config.mqtt.username
-              ? { username: config.mqtt.username, password: config.mqtt.password }
-              : {}),
-          }
-        : { mode: 'embedded', host: config.mqtt.host, port: config.mqtt.port },
       open: config.ingest.open,
       role: role as (typeof ROLES)[number],
     }).catch(async (e: unknown) => {
       await store.close();
       throw e;
     });
-    process.stdout.write(`Ingest (${role}) is up.${ingest.mqttUrl ? `\n  MQTT: ${ingest.mqttUrl}` : ''}\n`);
+    process.stdout.write(
+      `Ingest (${role}) is up.${ingest.mqttUrl ? `\n  MQTT: ${ingest.mqttUrl}` : ''}${alerts ? '\n  Alerts: evaluated on every stored batch' : ''}\n`,
+    );
     onShutdown(log, async () => {
+      await alerts?.close();
       await ingest.close();
       await store.close();
     });
