@@ -437,10 +437,12 @@ export class EdgeAgent {
   statusDocument(state: GatewayStatus['state'] = 'online'): GatewayStatus {
     const cameras: GatewayStatus['cameras'] = {};
     for (const c of this.cameraStats()) {
-      const { camera: _c, ...rest } = c.status;
+      const { camera: _c, error, ...rest } = c.status;
       const fps = this.processedFps(c.id);
       cameras[c.id] = {
         ...rest,
+        // Within the contract's bounds: ffmpeg's last stderr line can be long (URLs).
+        ...(error ? { error: { code: error.code.slice(0, 64), message: error.message.slice(0, 512) } } : {}),
         framesProcessed: c.framesProcessed,
         framesDropped: c.framesDropped,
         ...(fps !== undefined ? { fps } : {}),

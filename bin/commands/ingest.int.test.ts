@@ -26,8 +26,10 @@ import {
 import { freePort } from '../redis-child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xl-ingest-cmd-'));
+const base = testCityRaw({ gateways: 1, camerasPerGateway: 1, keys: { 'member-g0': ['grid_member', 'grid-0'] } });
+const prefix = (base.redis as { prefix: string }).prefix;
 const raw = {
-  ...testCityRaw({ gateways: 1, camerasPerGateway: 1, keys: { 'member-g0': ['grid_member', 'grid-0'] } }),
+  ...base,
   alerts: { rules: [{ id: 'parking', title: 'Illegal parking', match: { kinds: ['event'], types: ['illegal_parking'] } }] },
 };
 let child: ChildProcess | undefined;
@@ -36,7 +38,7 @@ afterAll(async () => {
     child.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
   }
-  await dropPrefix(TEST_REDIS_URL, (raw.redis as { prefix: string }).prefix);
+  await dropPrefix(TEST_REDIS_URL, prefix);
   rmSync(dir, { recursive: true, force: true });
 });
 
