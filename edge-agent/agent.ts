@@ -146,6 +146,17 @@ export class EdgeAgent {
     });
   }
 
+  /**
+   * {@link start} with a `stop` that may be called at any time, for a command's signal
+   * handler: during the start it waits for the start to settle, then stops the agent. (Ending
+   * the process while detector workers are inside onnxruntime's session create aborts it:
+   * "terminate called after throwing an instance of 'Napi::Error'".)
+   */
+  static launch(o: EdgeAgentOptions): { started: Promise<EdgeAgent>; stop: () => Promise<void> } {
+    const started = EdgeAgent.start(o);
+    return { started, stop: async () => (await started.catch(() => undefined))?.stop() };
+  }
+
   /** Loads the model, opens the spool, connects, starts every enabled camera. */
   static async start(o: EdgeAgentOptions): Promise<EdgeAgent> {
     const a = new EdgeAgent(o);

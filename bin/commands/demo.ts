@@ -180,14 +180,11 @@ export default defineCommand({
 
     const stack = await startUp({ ...values, open: true }, process.env);
     const log = rootLogger();
-    let starting: Promise<EdgeAgent> | undefined;
+    let run: ReturnType<typeof EdgeAgent.launch> | undefined;
     let poll: NodeJS.Timeout | undefined;
     const stop = async () => {
       clearInterval(poll);
-      // An agent still starting finishes first (its detector workers may be inside
-      // onnxruntime's session create, where ending the process aborts it), then stops.
-      const agent = await starting?.catch(() => undefined);
-      await agent?.stop();
+      await run?.stop(); // an agent still starting finishes its start first
       await stack.stop();
     };
     // Ctrl-C from here on (the agent may still be starting) stops everything in order.
@@ -214,8 +211,8 @@ export default defineCommand({
         file,
         `# Written by xueliang demo; run it alone with: xueliang edge --config ${file}\n${stringify(raw)}`,
       );
-      starting = EdgeAgent.start({ config: loadGatewayConfig(file), log });
-      agent = await starting;
+      run = EdgeAgent.launch({ config: loadGatewayConfig(file), log });
+      agent = await run.started;
     } catch (e) {
       await stop();
       throw e;

@@ -67,15 +67,9 @@ export default defineCommand({
         progress: (l) => process.stderr.write(`models: ${l}\n`),
       });
     }
-    const starting = EdgeAgent.start({
-      config,
-      log,
-      metricsHost: str(values, 'metrics-host') ?? '127.0.0.1',
-    });
-    // Ctrl-C while starting lets the start finish, then stops (detector workers must not be
-    // ended inside onnxruntime's session create: that aborts the process).
-    onShutdown(log, async () => (await starting.catch(() => undefined))?.stop());
-    const agent = await starting;
+    const run = EdgeAgent.launch({ config, log, metricsHost: str(values, 'metrics-host') ?? '127.0.0.1' });
+    onShutdown(log, run.stop); // Ctrl-C while starting: the start finishes, then it stops
+    const agent = await run.started;
     process.stdout.write(
       [
         `Edge agent ${config.gateway.id} is running: ${config.cameras.filter((c) => c.enabled).length} camera(s), model ${agent.detectorName}.`,
