@@ -51,10 +51,10 @@ describe('audit chain', () => {
   it('verifies an intact chain and finds edited, deleted and forged rows', async () => {
     const log = new AuditLog(store, 'unit');
     for (let i = 0; i < 6; i++) {
-      await log.append({ tsMs: 1_700_000_000_000 + i, keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /vehicles', filters: { plate: `浙A${i}` }, caseId: 'C1', resultCount: i, status: 200 });
+      await log.append({ tsMs: Date.now() - 60_000 + i, keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /vehicles', filters: { plate: `浙A${i}` }, caseId: 'C1', resultCount: i, status: 200 });
     }
     // A second writer of the same chain (a restart) continues it.
-    await new AuditLog(store, 'unit').append({ tsMs: 1_700_000_000_010, keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /hits', filters: {}, caseId: '', resultCount: 0, status: 200 });
+    await new AuditLog(store, 'unit').append({ tsMs: Date.now(), keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /hits', filters: {}, caseId: '', resultCount: 0, status: 200 });
     expect(await verifyAudit(store)).toMatchObject({ ok: true, rows: 7, broken: [] });
     const mutate = (q: string) => store.command(`${q} SETTINGS mutations_sync = 1`);
     await mutate("ALTER TABLE audit_log UPDATE filters = '{\"plate\":\"浙B9\"}' WHERE chain = 'unit' AND seq = 3");

@@ -56,7 +56,19 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     const { createChdbConnection } = (await import('chdb/connection')) as typeof import('chdb/connection');
     // chdb bundles its own copy of @clickhouse/client-common types; the runtime shapes agree.
     type Conn = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
-    client = createClient({ connection: createChdbConnection({ path }) as unknown as Conn });
+    let connection: ReturnType<typeof createChdbConnection>;
+    try {
+      connection = createChdbConnection({ path });
+    } catch (e) {
+      // chDB takes a lock on <path>/status: a second process on the same folder fails here.
+      throw new XlError(
+        'STORE_LOCKED',
+        `cannot open the embedded ClickHouse in ${path}: the folder is in use by another process (another 'xueliang up', 'demo', 'api', 'ingest' or 'seed' with the same --data), or not writable. Stop that process, or pick another --data`,
+        { path },
+        { cause: e },
+      );
+    }
+    client = createClient({ connection: connection as unknown as Conn });
     engine = 'chdb';
     database = 'default';
   } else if (/^https?:\/\//.test(url)) {

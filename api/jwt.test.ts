@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { signJwt, verifyJwt } from './jwt.js';
 
 const O = { secret: 's'.repeat(32), issuer: 'xueliang', maxTtlSec: 3600, clockSkewSec: 30 };
+// calendar-safe: a pure function of the time it is given (no store, no clock).
 const NOW = 1_800_000_000_000;
 const claims = { sub: 'u1', role: 'analyst' as const, org: 'xihu', iat: NOW / 1000, exp: NOW / 1000 + 600, iss: 'xueliang' };
 

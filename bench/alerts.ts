@@ -17,7 +17,6 @@
  * Last line: `{ watches, matcherHitsPerSec, p99HitToTaskMs, … }`.
  */
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { Registry } from 'prom-client';
 import { AlertMatcher } from '../analytics/alerts/matcher.js';
@@ -29,18 +28,21 @@ import { AlertsSection } from '../contracts/config/alerts.js';
 import { NAMED_COLOURS } from '../contracts/vocabulary.js';
 import type { Colour, Hit } from '../contracts/hit.js';
 import { silentLogger } from '../contracts/log.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    watches: { type: 'string', default: '10000' },
-    rate: { type: 'string', default: '20000' },
-    seconds: { type: 'string', default: '20' },
-    'with-hit-inserts': { type: 'boolean', default: false },
-    'matcher-only': { type: 'boolean', default: false },
-    'mqtt-url': { type: 'string' },
+const values = benchArgs(
+  'alerts',
+  'Alert matcher throughput and hit-to-task latency with many case watches',
+  {
+      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+      watches: { type: 'string', default: '10000', description: 'Active case watches (plate patterns and clothing) to match against' },
+      rate: { type: 'string', default: '20000', description: 'Hits per second offered to the matcher' },
+      seconds: { type: 'string', default: '20', description: 'How long to offer hits' },
+      'with-hit-inserts': { type: 'boolean', default: false, description: 'Also insert the hits into the store while matching' },
+      'matcher-only': { type: 'boolean', default: false, description: 'Measure the pure matcher alone (no Redis, MQTT or store)' },
+      'mqtt-url': { type: 'string', description: 'Send task notifications to this broker (default: an embedded one)' },
   },
-});
+);
 const WATCHES = Number(values.watches);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);

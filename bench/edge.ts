@@ -22,7 +22,6 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { sampleVideo } from '../bin/commands/demo.js';
 import { silentLogger } from '../contracts/log.js';
 import { testDataDir } from '../contracts/testdata.js';
@@ -33,20 +32,23 @@ import { EDGE_DETECTOR } from '../contracts/config/gateway.js';
 import { buildModels } from '../models/build.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { WorkerDetector } from '../models/worker-detector.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    threads: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '0' },
-    model: { type: 'string', default: EDGE_DETECTOR },
-    'models-dir': { type: 'string' },
-    round: { type: 'string', default: '10' },
-    window: { type: 'string', default: '30' },
-    width: { type: 'string', default: '640' },
-    height: { type: 'string', default: '480' },
+const values = benchArgs(
+  'edge',
+  'Edge agent capacity: cameras at 5 fps, stage times and latency on real footage',
+  {
+      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+      threads: { type: 'string', default: '1', description: 'onnxruntime intra-op threads per detector worker' },
+      concurrency: { type: 'string', default: '0', description: 'Detector workers (0: one per core, as the agent does)' },
+      model: { type: 'string', default: EDGE_DETECTOR, description: 'Detector model name from the manifest' },
+      'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
+      round: { type: 'string', default: '10', description: 'Seconds per measured round' },
+      window: { type: 'string', default: '30', description: 'Seconds of the detector-only window' },
+      width: { type: 'string', default: '640', description: 'Frame width the cameras are scaled to' },
+      height: { type: 'string', default: '480', description: 'Frame height the cameras are scaled to' },
   },
-});
+);
 const threads = Number(values.threads);
 // As the agent resolves model.concurrency: 0 → one detector worker per core.
 const concurrency = detectorWorkerCount(Number(values.concurrency));

@@ -18,7 +18,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
@@ -30,6 +29,7 @@ import { projectRoot } from '../contracts/testdata.js';
 import { openQueue } from '../ingest/jobs.js';
 import { startIngest } from '../ingest/service.js';
 import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';
+import { benchArgs } from './args.js';
 import {
   freePort,
   type GatewayProgress,
@@ -40,15 +40,17 @@ import {
   waitFor,
 } from './ingest-kit.js';
 
-const { values } = parseArgs({
-  options: {
-    rate: { type: 'string', default: '2000' },
-    seconds: { type: 'string', default: '12' },
-    gateways: { type: 'string', default: '10' },
-    only: { type: 'string' },
-    json: { type: 'boolean', default: false },
+const values = benchArgs(
+  'faults',
+  'Kill or stop each part of the chain under load; recovery time, lost and duplicated hits',
+  {
+      rate: { type: 'string', default: '2000', description: 'Hits per second offered during each fault' },
+      seconds: { type: 'string', default: '12', description: 'Seconds of load per fault' },
+      gateways: { type: 'string', default: '10', description: 'Simulated gateways' },
+      only: { type: 'string', description: 'Comma-separated faults to run (default: all)' },
+      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
-});
+);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const G = Number(values.gateways);

@@ -16,7 +16,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { hitToRow } from '../analytics/hit-rows.js';
 import { migrate } from '../analytics/migrate.js';
@@ -27,19 +26,22 @@ import { rootLogger, setLogLevel } from '../contracts/log.js';
 import { startIngest } from '../ingest/service.js';
 import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';
 import { redisProc, runGateways, waitFor } from './ingest-kit.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
-    hits: { type: 'string', default: '100000' },
-    gateways: { type: 'string', default: '50' },
-    mode: { type: 'string', default: 'embedded' },
-    'broker-url': { type: 'string', default: 'mqtt://127.0.0.1:1883' },
-    'latency-rate': { type: 'string', default: '5000' },
-    'latency-seconds': { type: 'string', default: '20' },
-    'raw-rows': { type: 'string', default: '500000' },
-    json: { type: 'boolean', default: false },
+const values = benchArgs(
+  'ingest',
+  'Hits through the real MQTT → Redis → ClickHouse chain: throughput, latency, loss, against the raw store rate',
+  {
+      hits: { type: 'string', default: '100000', description: 'Hits to publish in the throughput phase' },
+      gateways: { type: 'string', default: '50', description: 'Simulated gateways (real spool publishers)' },
+      mode: { type: 'string', default: 'embedded', description: 'embedded (aedes endpoint) or broker (a running Mosquitto)' },
+      'broker-url': { type: 'string', default: 'mqtt://127.0.0.1:1883', description: 'The broker for --mode broker' },
+      'latency-rate': { type: 'string', default: '5000', description: 'Hits per second in the latency phase' },
+      'latency-seconds': { type: 'string', default: '20', description: 'Length of the latency phase, seconds' },
+      'raw-rows': { type: 'string', default: '500000', description: 'Rows inserted straight into the store for the raw baseline' },
+      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
-});
+);
 const N = Number(values.hits);
 const G = Number(values.gateways);
 const mode = values.mode === 'broker' ? 'broker' : 'embedded';

@@ -12,7 +12,6 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { testDataDir } from '../contracts/testdata.js';
 import { buildModels } from '../models/build.js';
 import { catalogueEntry } from '../models/catalogue.js';
@@ -23,14 +22,17 @@ import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { SessionCache } from '../models/onnx-session.js';
 import { PlateReader } from '../models/plates/reader.js';
 import { extractFrames } from '../models/test-support.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    'models-dir': { type: 'string' },
-    iterations: { type: 'string', default: '40' },
+const values = benchArgs(
+  'models',
+  'Per-model inference time at 1 and 2 threads, and the plate reader per crop',
+  {
+      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+      'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
+      iterations: { type: 'string', default: '40', description: 'Timed runs per model and thread count' },
   },
-});
+);
 const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
 const iterations = Math.max(5, Number(values.iterations));
 const log = (s: string): void => {

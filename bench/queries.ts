@@ -30,7 +30,6 @@
  * off) and extra.plateSubstringNgrambf (the same on a copy with an ngrambf_v1 index instead).
  * Prints one JSON object as the last line.
  */
-import { parseArgs } from 'node:util';
 import { loadCityConfig } from '../contracts/config/index.js';
 import { COLOURS } from '../contracts/hit.js';
 import { projectRoot } from '../contracts/testdata.js';
@@ -42,18 +41,21 @@ import { seedHits, tzOffsetMinutes } from '../analytics/seed.js';
 import { sql } from '../analytics/sql.js';
 import { openStore, type Store } from '../analytics/store.js';
 import { searchVehicles, vehicleRoute } from '../analytics/vehicles.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
-    hits: { type: 'string', default: '1000000' },
-    days: { type: 'string', default: '30' },
-    runs: { type: 'string', default: '30' },
-    'baseline-runs': { type: 'string', default: '5' },
-    db: { type: 'string' },
-    only: { type: 'string', description: 'Comma-separated families to run (default: all)' },
-    json: { type: 'boolean', default: false },
+const values = benchArgs(
+  'queries',
+  'Analyst queries (search, plates, routes, persons, similar, stats) on seeded data: p50/p95 against baselines',
+  {
+      hits: { type: 'string', default: '1000000', description: 'Hits to seed' },
+      days: { type: 'string', default: '30', description: 'Days to spread them over' },
+      runs: { type: 'string', default: '30', description: 'Timed runs per query' },
+      'baseline-runs': { type: 'string', default: '5', description: 'Runs of each baseline query' },
+      db: { type: 'string', description: 'Reuse this chDB folder (seeded before) instead of a new one' },
+      only: { type: 'string', description: 'Comma-separated families to run (default: all)' },
+      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
-});
+);
 const N = Number(values.hits);
 const DAYS = Number(values.days);
 const RUNS = Number(values.runs);

@@ -69,7 +69,7 @@ export async function runCommand(c: Command, argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (e) {
-    process.stderr.write(`CLI_USAGE: ${errorMessage(e)}\n\n${helpText(c)}`);
+    process.stderr.write(`CLI_USAGE: ${parseArgsMessage(e)}\nSee: xueliang ${c.name} --help\n`);
     return 2;
   }
   if (parsed.values.help) {
@@ -89,6 +89,18 @@ export async function runCommand(c: Command, argv: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/** node:util parseArgs errors in the CLI's words (its own text suggests `--` tricks). */
+export function parseArgsMessage(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const msg = errorMessage(e);
+  const opt = /'(-[^' ]+)/.exec(msg)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${opt}'`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    return /argument missing/.test(msg) ? `option '${opt}' needs a value` : `option '${opt}' takes no value`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${/'([^']*)'/.exec(msg)?.[0] ?? ''}`.trim();
+  return msg;
 }
 
 /** Reads a string option, or undefined. */

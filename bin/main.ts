@@ -4,7 +4,7 @@
  * `{ name, summary, subcommands }` group. They are found at run time, so adding a command
  * is adding a file.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Command, helpText, runCommand } from './cli.js';
@@ -47,17 +47,36 @@ function topHelp(entries: Entry[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The package's version, from package.json beside bin/ (or beside dist/bin/). */
+function version(): string {
+  for (const up of ['..', join('..', '..')]) {
+    try {
+      return (JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
+}
+
+let entriesCache: Entry[] | undefined;
+
 async function main(argv: string[]): Promise<number> {
-  exitOnSignalUntilReady();
-  const entries = await loadAll();
+  entriesCache ??= await loadAll();
+  const entries = entriesCache;
   const [first, second, ...rest] = argv;
+  if (first === 'help' && second) return main([second, ...(rest[0] && !rest[0].startsWith('-') ? [rest[0]] : []), '--help']);
   if (!first || first === '--help' || first === '-h' || first === 'help') {
     process.stdout.write(topHelp(entries));
     return first ? 0 : 2;
   }
-  if (first === '--version') {
-    process.stdout.write('0.1.0\n');
+  if (first === '--version' || first === '-v' || first === 'version') {
+    process.stdout.write(`${version()}\n`);
     return 0;
+  }
+  if (first.startsWith('-')) {
+    process.stderr.write(`CLI_USAGE: unknown option '${first}' (options follow a command)\nSee: xueliang --help\n`);
+    return 2;
   }
   const entry = entries.find((e) => e.name === first);
   if (!entry) {
@@ -86,12 +105,16 @@ async function main(argv: string[]): Promise<number> {
 
 export { helpText };
 
+exitOnSignalUntilReady();
 main(process.argv.slice(2)).then(
   (code) => {
+    // A failed command exits at once: whatever it had started and could not stop (a socket,
+    // a timer of a library) must not keep a failed start hanging.
+    if (code !== 0) process.exit(code);
     process.exitCode = code;
   },
   (e: unknown) => {
     process.stderr.write(`XL_INTERNAL: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

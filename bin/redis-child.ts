@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { freePort } from '../contracts/net.js';
 import { Redis } from 'ioredis';
 import { XlError } from '../contracts/errors.js';
 
@@ -21,16 +21,7 @@ export interface RedisChild {
   stop(): Promise<void>;
 }
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../contracts/net.js';
 
 export function redisServerPath(): string | undefined {
   const r = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });

@@ -4,7 +4,9 @@
  */
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
 import type { CityConfig } from '../contracts/config/index.js';
+import { HTTP_LISTEN, listenError } from '../contracts/net.js';
 import type { Logger } from '../contracts/log.js';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
@@ -70,6 +72,17 @@ export async function startIngestWithAlerts(
     throw e;
   }
   return { ingest, alerts };
+}
+
+/** Starts the HTTP API on `http.host:http.port`; a taken port is `NET_PORT_IN_USE`. Returns its URL. */
+export async function listenHttp(app: FastifyInstance, c: Readonly<CityConfig>): Promise<string> {
+  try {
+    await app.listen({ port: c.http.port, host: c.http.host });
+  } catch (e) {
+    throw listenError(e, c.http.host, c.http.port, HTTP_LISTEN);
+  }
+  const addr = app.server.address();
+  return `http://${c.http.host}:${typeof addr === 'object' && addr ? addr.port : c.http.port}`;
 }
 
 /** The embedded store URL for a data folder. */

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadCityConfig, withOverrides, type CityConfig } from '../contracts/config/index.js';
 import { projectRoot } from '../contracts/testdata.js';
 import { rootLogger, setLogLevel } from '../contracts/log.js';
+import { assertCanListen, HTTP_LISTEN, MQTT_LISTEN } from '../contracts/net.js';
 import { within } from '../contracts/within.js';
 import type { Store } from '../analytics/store.js';
 import { ensureAdminKey } from '../api/admin-key.js';
@@ -16,7 +17,7 @@ import type { AlertEngine } from '../analytics/tasks/service.js';
 import type { IngestService } from '../ingest/service.js';
 import { int, type OptionSpec, type OptionValues, str } from './cli.js';
 import { startRedisChild, type RedisChild } from './redis-child.js';
-import { embeddedStoreUrl, newRegistry, openMigratedStore, startIngestWithAlerts } from './stack.js';
+import { embeddedStoreUrl, listenHttp, newRegistry, openMigratedStore, startIngestWithAlerts } from './stack.js';
 
 /** Time each part of the stack gets to close on shutdown. */
 const STOP_STEP_MS = 15_000;
@@ -77,6 +78,9 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     }
   };
   try {
+    // Ports first: a taken one is reported in a second, before the store and Redis start.
+    await assertCanListen(config.http.port, config.http.host, HTTP_LISTEN);
+    if (!config.mqtt.url) await assertCanListen(config.mqtt.port, config.mqtt.host, MQTT_LISTEN);
     const store = await openMigratedStore(config, log, dataDir);
     stops.push({ part: 'store', close: () => store.close() });
     let redis: RedisChild | undefined;
@@ -95,11 +99,8 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     const rootOrg = config.orgs[0]?.id ?? config.city.id;
     const admin = ensureAdminKey(dataDir, rootOrg);
     const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest, alerts });
-    await app.listen({ port: config.http.port, host: config.http.host });
     stops.push({ part: 'api', close: () => app.close() });
-    const addr = app.server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
-    const apiUrl = `http://${config.http.host}:${port}`;
+    const apiUrl = await listenHttp(app, config);
     const out = [
       `Xueliang is up.`,
       `  MQTT: ${ingest.mqttUrl}${config.mqtt.url ? ' (existing broker)' : ' (embedded endpoint)'}`,

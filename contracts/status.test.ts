@@ -1,25 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { type GatewayStatus, parseStatus, STATUS_MAX_BYTES } from './status.js';
 
+// calendar-safe: a pure function of the time it is given (no store, no clock).
+const T = 1_790_000_000_000;
+
 const doc = (over: Partial<GatewayStatus> = {}): GatewayStatus => ({
   v: 1,
   gateway: 'gw-1',
   state: 'online',
-  tsMs: 1_790_000_000_000,
+  tsMs: T,
   cameras: {
     'cam-1': {
       state: 'streaming',
-      tsMs: 1_790_000_000_000,
+      tsMs: T,
       reconnects: 0,
       framesIn: 120,
-      lastFrameMs: 1_790_000_000_500,
+      lastFrameMs: T + 500,
       framesProcessed: 118,
       framesDropped: 2,
       fps: 4.9,
     },
     'cam-2': {
       state: 'reconnecting',
-      tsMs: 1_790_000_000_000,
+      tsMs: T,
       reconnects: 3,
       framesIn: 0,
       lastFrameMs: null,

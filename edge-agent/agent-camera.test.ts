@@ -13,6 +13,9 @@ import type { RgbFrame } from '../models/frame.js';
 import { CameraPipeline, type PlateReaderPort } from './agent-camera.js';
 import { gatewayConfig } from './agent-testkit.js';
 
+// calendar-safe: a pure function of the time it is given (no store, no clock).
+const T = 1_764_000_000_000;
+
 const W = 320;
 const H = 240;
 const CAR = COCO_LABELS.indexOf('car');
@@ -73,7 +76,7 @@ describe('CameraPipeline', () => {
         {
           camera: 'cam-unit',
           seq: i,
-          tsMs: 1_764_000_000_000 + i * 200,
+          tsMs: T + i * 200,
           receivedMs: 0,
           frame: frameWith(box),
         },
@@ -88,7 +91,7 @@ describe('CameraPipeline', () => {
         {
           camera: 'cam-unit',
           seq: i,
-          tsMs: 1_764_000_000_000 + i * 200,
+          tsMs: T + i * 200,
           receivedMs: 0,
           frame: frameWith([0, 0, 0, 0]),
         },
@@ -126,7 +129,7 @@ describe('CameraPipeline', () => {
         {
           camera: 'cam-unit',
           seq: i,
-          tsMs: 1_764_000_000_000 + i * 200,
+          tsMs: T + i * 200,
           receivedMs: 0,
           frame: frameWith(box),
         },
@@ -147,7 +150,7 @@ describe('CameraPipeline', () => {
         {
           camera: 'cam-unit',
           seq: i,
-          tsMs: 1_764_000_000_000 + i * 200,
+          tsMs: T + i * 200,
           receivedMs: 0,
           frame: frameWith([0, 0, 0, 0]),
         },

@@ -171,6 +171,16 @@ export class EdgeAgent {
 
   private async init(): Promise<void> {
     const c = this.o.config;
+    // First: a taken port fails the start in a second, before models and workers load.
+    if (c.metricsPort > 0) {
+      this.metricsServer = await serveMetrics(
+        this.metrics,
+        c.metricsPort,
+        this.o.metricsHost ?? '127.0.0.1',
+        () => this.health(),
+      );
+      this.log.info({ url: this.metricsUrl }, 'metrics listening');
+    }
     const modelsDir = c.model.dir ? resolve(c.model.dir) : defaultModelsDir();
     if (this.o.detector) this.detector = this.o.detector;
     else {
@@ -230,15 +240,6 @@ export class EdgeAgent {
       mqtt: { keepalive: c.mqtt.keepaliveS, ...this.o.mqtt },
     });
     this.connectStatus();
-    if (c.metricsPort > 0) {
-      this.metricsServer = await serveMetrics(
-        this.metrics,
-        c.metricsPort,
-        this.o.metricsHost ?? '127.0.0.1',
-        () => this.health(),
-      );
-      this.log.info({ url: this.metricsUrl }, 'metrics listening');
-    }
     this.statusTimer = setInterval(() => {
       this.metrics.spoolDepth.set({ kind: 'all' }, this.publisher.stats().spooled);
       this.sampleDecode();

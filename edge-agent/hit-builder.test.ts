@@ -5,6 +5,7 @@ import type { TrackProfile } from './attributes/track-profile.js';
 import { buildEventHit, buildSightingHit, sightingAttrs } from './hit-builder.js';
 import type { RuleFiring } from './rules/types.js';
 
+// calendar-safe: a pure function of the time it is given (no store, no clock).
 const T0 = 1_764_385_200_123;
 const ctx = { gateway: 'gw-kecheng-01', camera: 'cam-0007', model: 'nanodet-g-416' };
 const ids = (): (() => string) => {

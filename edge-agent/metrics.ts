@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { listenOn, METRICS_LISTEN } from '../contracts/net.js';
 
 /** Pipeline stages timed per camera (bench:edge reports the same names). */
 export const STAGES = ['decode', 'preprocess', 'inference', 'tracking', 'attributes', 'publish'] as const;
@@ -173,10 +174,7 @@ export async function serveMetrics(
     res.writeHead(404);
     res.end();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  await listenOn(server, port, host, METRICS_LISTEN);
   const a = server.address();
   return {
     server,

@@ -15,6 +15,7 @@ import type { Logger } from '../contracts/log.js';
 import type { Credentials } from './credentials.js';
 import type { Directory } from './gate.js';
 import { checkSubscribe } from './gate.js';
+import { listenOn, MQTT_LISTEN } from '../contracts/net.js';
 
 /** Handles one published message; resolves when it may be PUBACKed, rejects to refuse it. */
 export type HandleFn = (client: string | undefined, topic: string, payload: Buffer) => Promise<void>;
@@ -104,10 +105,12 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     log.debug({ clientId: client.id, err: err.message }, 'client error'),
   );
   const server: Server = createServer(broker.handle as (s: import('node:net').Socket) => void);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
+  try {
+    await listenOn(server, o.port, o.host, MQTT_LISTEN);
+  } catch (e) {
+    await new Promise<void>((r) => broker.close(() => r()));
+    throw e;
+  }
   const port = (server.address() as { port: number }).port;
   const url = `mqtt://${o.host}:${port}`;
   log.info({ url }, 'MQTT endpoint listening');

@@ -241,29 +241,39 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       }
     };
 
-    if (o.mqtt.mode === 'embedded') {
-      const e = await startEndpoint({
-        host: o.mqtt.host,
-        port: o.mqtt.port,
-        dir,
-        credentials: new Credentials(),
-        log,
-        handle,
-      });
-      endpoint = e;
-      publish = (t, p) => e.publish(t, p);
-      publishOut = publish;
-    } else {
-      const s = await startSubscriber({
-        url: o.mqtt.url,
-        log,
-        handle,
-        ...(o.mqtt.username !== undefined ? { username: o.mqtt.username } : {}),
-        ...(o.mqtt.password !== undefined ? { password: o.mqtt.password } : {}),
-      });
-      subscriber = s;
-      publish = (t, p) => s.publish(t, p);
-      publishOut = publish;
+    try {
+      if (o.mqtt.mode === 'embedded') {
+        const e = await startEndpoint({
+          host: o.mqtt.host,
+          port: o.mqtt.port,
+          dir,
+          credentials: new Credentials(),
+          log,
+          handle,
+        });
+        endpoint = e;
+        publish = (t, p) => e.publish(t, p);
+        publishOut = publish;
+      } else {
+        const s = await startSubscriber({
+          url: o.mqtt.url,
+          log,
+          handle,
+          ...(o.mqtt.username !== undefined ? { username: o.mqtt.username } : {}),
+          ...(o.mqtt.password !== undefined ? { password: o.mqtt.password } : {}),
+        });
+        subscriber = s;
+        publish = (t, p) => s.publish(t, p);
+        publishOut = publish;
+      }
+    } catch (e) {
+      // Nothing started may outlive a failed start: workers left on a Redis that is about to
+      // go away would log connection errors forever.
+      await b.close().catch(() => undefined);
+      for (const c of closers) await c().catch(() => undefined);
+      await queue.close().catch(() => undefined);
+      producer.disconnect();
+      throw e;
     }
     // Receivers first: stop taking messages, flush the open bundle, send its acks.
     closers.unshift(async () => {

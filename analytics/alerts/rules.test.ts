@@ -10,6 +10,7 @@ const rule = (over: Record<string, unknown>): AlertRule =>
   Value.Default(AlertRule, structuredClone({ id: 'r1', ...over })) as AlertRule;
 const PATH = ['city', 'county-a', 'town-a', 'village-a', 'grid-a'];
 // 2025-11-29 03:00 UTC = 11:00 in Asia/Shanghai
+// calendar-safe: pure matching (no store, no clock); a fixed instant pins the local hour.
 const T11 = Date.UTC(2025, 10, 29, 3, 0);
 const parking = makeHit({
   kind: 'event',

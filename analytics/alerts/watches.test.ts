@@ -30,8 +30,10 @@ const clothing = (
   lower,
   ...over,
 });
-const car = (p: string, tsMs = 1_764_385_200_000) => makeHit({ tsMs, attrs: { plate: p } });
-const person = (upperColor: Colour, lowerColor: Colour, tsMs = 1_764_385_200_000) =>
+// calendar-safe: a pure function of the time it is given (no store, no clock).
+const T = 1_764_385_200_000;
+const car = (p: string, tsMs = T) => makeHit({ tsMs, attrs: { plate: p } });
+const person = (upperColor: Colour, lowerColor: Colour, tsMs = T) =>
   makeHit({ tsMs, type: 'person', label: 'person', attrs: { upperColor, lowerColor } });
 const PATH = ['city', 'county-a', 'town-a', 'village-a', 'grid-a'];
 
@@ -52,14 +54,14 @@ describe('WatchIndex', () => {
     ['inside area', clothing('w', 'red', null, { area: 'town-a' }), person('red', 'blue'), true],
     [
       'before window',
-      clothing('w', 'red', null, { fromMs: 1_764_385_200_001 }),
+      clothing('w', 'red', null, { fromMs: T + 1 }),
       person('red', 'blue'),
       false,
     ],
-    ['after window', clothing('w', 'red', null, { toMs: 1_764_385_199_999 }), person('red', 'blue'), false],
+    ['after window', clothing('w', 'red', null, { toMs: T - 1 }), person('red', 'blue'), false],
     [
       'inside window',
-      clothing('w', 'red', null, { fromMs: 1_764_385_200_000, toMs: 1_764_385_200_000 }),
+      clothing('w', 'red', null, { fromMs: T, toMs: T }),
       person('red', 'blue'),
       true,
     ],

@@ -4,6 +4,9 @@ import { taskId } from './ids.js';
 import type { TaskChange, TaskRepo } from './repo.js';
 import { TaskWriter } from './writer.js';
 
+// calendar-safe: a pure function of the time it is given (no store, no clock).
+const T = 1_764_385_200_000;
+
 const change = (k: number) => ({ task: { id: `t${k}` }, event: { type: 'opened' } }) as unknown as TaskChange;
 
 describe('TaskWriter (write-behind)', () => {
@@ -35,8 +38,8 @@ describe('TaskWriter (write-behind)', () => {
 
 describe('taskId', () => {
   it('is a ULID-shaped, time-ordered, unique id', () => {
-    const a = taskId(1_764_385_200_000);
-    const b = taskId(1_764_385_200_001);
+    const a = taskId(T);
+    const b = taskId(T + 1);
     expect(a).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(a.slice(0, 10) < b.slice(0, 10)).toBe(true);
     const many = new Set(Array.from({ length: 10_000 }, () => taskId(1)));

@@ -107,7 +107,7 @@ beforeAll(async () => {
 
 describe.skipIf(!data)('edge descriptor → analytics similarity (real crops)', () => {
   it('ranks the same person in another frame above differently dressed people', () => {
-    const t = Date.UTC(2026, 10, 1, 8);
+    const t = Date.now() - 3_600_000;
     const d = (h: Hit) => decodeDescriptor(h.appearance!)!;
     const man = d(sighting(full, MAN, 'cam-a', 'gw-a', t, 1));
     const man2 = d(sighting(small, moved(MAN, 0.75, 4, 5, -3), 'cam-b', 'gw-b', t, 2));

@@ -3,6 +3,7 @@ import { type GatewayStatus, STATUS_EVERY_MS } from '../../contracts/status.js';
 import type { KeptStatus } from '../../ingest/gateway-status.js';
 import { cameraStatus } from './city.js';
 
+// calendar-safe: a pure function of the time it is given (no store, no clock).
 const NOW = 1_790_000_100_000;
 const online = (receivedMs = NOW - 1000): KeptStatus & GatewayStatus => ({
   v: 1,

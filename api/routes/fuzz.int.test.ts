@@ -26,7 +26,7 @@ const HOSTILE = [
   '1e309',
   'NaN',
   '9999999999999999999999',
-  '2026-13-45T99:99:99Z',
+  '2026-13-45T99:99:99Z', // calendar-safe: an impossible date, sent as garbage input
   '0x10',
   '[]',
   '{}',

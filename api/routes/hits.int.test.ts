@@ -8,7 +8,9 @@ const KEY: string = KEYS.admin;
 
 let store: Store;
 let app: Awaited<ReturnType<typeof testApp>>;
-const t0 = Date.UTC(2026, 10, 1, 8);
+// An hour ago, whole seconds: inside the 30-day retention on any date (an older fixture is
+// removed by ClickHouse's background TTL merge within seconds of the insert).
+const t0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 const hits = Array.from({ length: 25 }, (_, i) =>
   makeHit({ tsMs: t0 + i * 1000, camera: i % 2 ? 'cam-a' : 'cam-b', type: i % 3 ? 'vehicle' : 'person', label: i % 3 ? 'car' : 'person' }),
 );

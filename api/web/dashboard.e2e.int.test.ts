@@ -411,7 +411,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
     await page.locator('form.case-new button[type="submit"]').click();
     await expect.poll(() => page.locator('.case-bar select').inputValue(), { timeout: 5000 }).not.toBe('');
     await page.getByLabel(/上衣颜色|Upper clothing/).selectOption('pink');
-    // The last two hours: the planted sightings, none of `xueliang seed`'s (days before today).
+    // The last two hours: the planted sightings, none of `xueliang seed`'s (all older than 12 h).
     const twoHoursAgo = await page.evaluate(() => {
       const ms = Date.now() - 2 * 3_600_000;
       return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);

@@ -7,7 +7,7 @@ import { buildApp } from '../../api/app.js';
 import { type AlertEngine, createAlertEngine } from '../../analytics/tasks/service.js';
 import { readGatewayStatus } from '../../ingest/gateway-status.js';
 import { defineCommand, int, str, UsageError } from '../cli.js';
-import { embeddedStoreUrl, newRegistry, onShutdown, openMigratedStore } from '../stack.js';
+import { embeddedStoreUrl, listenHttp, newRegistry, onShutdown, openMigratedStore } from '../stack.js';
 
 export default defineCommand({
   name: 'api',
@@ -60,15 +60,21 @@ export default defineCommand({
       ...(alerts ? { alerts } : {}),
       ...(redis ? { gatewayStatus: () => readGatewayStatus(redis, config.redis.prefix) } : {}),
     });
-    await app.listen({ port: config.http.port, host: config.http.host });
-    const addr = app.server.address();
-    process.stdout.write(`API: http://${config.http.host}:${typeof addr === 'object' && addr ? addr.port : config.http.port}\n`);
-    onShutdown(log, async () => {
+    const stop = async () => {
       await app.close();
       await alerts?.close();
       statusRedis?.disconnect();
       await store.close();
-    });
+    };
+    let url: string;
+    try {
+      url = await listenHttp(app, config);
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+    process.stdout.write(`API: ${url}\n`);
+    onShutdown(log, stop);
     await new Promise(() => {});
     return 0;
   },

@@ -31,6 +31,7 @@ import { defaultModelsDir } from '../../models/manifest.js';
 import { defineCommand, int, strings, UsageError } from '../cli.js';
 import { onShutdown } from '../stack.js';
 import { startUp, UP_OPTIONS } from '../up-core.js';
+import { freePort } from '../../contracts/net.js';
 
 const DEMO_GATEWAY = 'gw-demo';
 /** Cameras of gw-demo in deploy/city.yaml. */
@@ -151,8 +152,8 @@ export default defineCommand({
     'metrics-port': {
       type: 'string',
       arg: 'PORT',
-      description: 'Edge agent metrics port (0: off)',
-      default: '9465',
+      description: 'Edge agent metrics port (0: off; auto: a free port, printed at start)',
+      default: 'auto',
     },
   },
   details: [
@@ -168,7 +169,8 @@ export default defineCommand({
     const given = strings(values, 'source');
     if (given.length > DEMO_CAMERAS.length)
       throw new UsageError(`at most ${DEMO_CAMERAS.length} --source (cameras ${DEMO_CAMERAS.join(', ')})`);
-    const metricsPort = int(values, 'metrics-port', 0, 65535) ?? 9465;
+    // A fixed default would make a second demo (or anything else on that port) fail to start.
+    const metricsPort = values['metrics-port'] === 'auto' ? await freePort() : (int(values, 'metrics-port', 0, 65535) ?? 0);
     const sources = given.length > 0 ? given.map((s) => (isStreamUrl(s) ? s : resolve(s))) : [sampleVideo()];
     for (const s of sources)
       if (!isStreamUrl(s) && !existsSync(s)) throw new UsageError(`--source ${s}: no such file`);

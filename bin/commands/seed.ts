@@ -26,6 +26,14 @@ function progressBar(label: string): (done: number, total: number) => void {
   };
 }
 
+/** `--until`: epoch ms or an ISO-8601 time, not in the future. */
+function untilMs(v: string | undefined, nowMs: number): number {
+  if (v === undefined) return nowMs;
+  const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(ms) || ms > nowMs) throw new UsageError(`--until takes epoch ms or an ISO-8601 time, not in the future; got '${v}'`);
+  return ms;
+}
+
 export default defineCommand({
   name: 'seed',
   summary: 'Fill the store with realistic synthetic hits (for demos and benchmarks)',
@@ -34,6 +42,11 @@ export default defineCommand({
     days: { type: 'string', arg: 'D', description: 'Spread them over the last D days (local time)', default: '30' },
     config: { type: 'string', arg: 'FILE', description: 'city.yaml with the cameras and orgs (default: deploy/city.yaml)' },
     clickhouse: { type: 'string', arg: 'URL', description: 'Store URL (chdb://PATH or http://…; default: the config\'s)' },
+    until: {
+      type: 'string',
+      arg: 'TIME',
+      description: 'Fill the D whole UTC days before the day holding TIME (epoch ms or ISO-8601; default: now)',
+    },
     seed: { type: 'string', arg: 'S', description: 'Random seed (the same seed gives the same data)', default: '1' },
     'plant-plate': { type: 'string', arg: 'PLATE', description: 'Plant a known plate seen at every camera in turn, 5 minutes apart, ending now' },
     'plant-person': { type: 'string', arg: 'UPPER/LOWER', description: 'Plant a person (e.g. red/blue) seen at every camera, 5 minutes apart, ending now' },
@@ -57,12 +70,13 @@ export default defineCommand({
     const store = await openStore({ url: str(values, 'clickhouse') ?? config.store.clickhouse, database: config.store.database });
     try {
       const now = Date.now();
+      const until = untilMs(str(values, 'until'), now);
       await migrate(store, { hitsDays: config.retention.hitsDays, snapshotsDays: config.retention.snapshotsDays, quarantineDays: config.retention.quarantineDays });
       const r = await seedHits(store, config, {
         hits,
         days,
-        endMs: now,
-        tzOffsetMin: tzOffsetMinutes(config.city.timezone, now),
+        endMs: until,
+        tzOffsetMin: tzOffsetMinutes(config.city.timezone, until),
         seed: int(values, 'seed', 0, 2 ** 31) ?? 1,
         onProgress: progressBar('seed'),
       });

@@ -38,7 +38,7 @@ describe('tasks watch formatting', () => {
     ['15m', 10_000_000 - 900_000],
     ['2h', 10_000_000 - 7_200_000],
     ['1234', 1234],
-    ['1970-01-01T00:00:01Z', 1000],
+    ['1970-01-01T00:00:01Z', 1000], // calendar-safe: parsing an ISO time, no store
   ])('--since %s', (s, want) => expect(parseSince(s, 10_000_000)).toBe(want));
 
   it('refuses a bad --since', () => expect(() => parseSince('yesterday', 0)).toThrow(/--since/));

@@ -13,6 +13,13 @@ export function* walkOrgs(nodes: readonly OrgNode[], parents: OrgNode[] = []): G
 
 export function checkCity(c: CityConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  // Every principal, camera and task lives in the org tree: without one, even the admin key
+  // that `up` prints is refused on every call.
+  if (c.orgs.length === 0)
+    problems.push({
+      path: '/orgs',
+      message: 'the city has no org tree: give /orgs at least the city node (with its counties, towns and grids below it, as in deploy/city.yaml)',
+    });
   const orgs = new Map<string, OrgNode>();
   for (const { node } of walkOrgs(c.orgs)) {
     if (orgs.has(node.id)) problems.push({ path: '/orgs', message: `org id '${node.id}' appears twice` });

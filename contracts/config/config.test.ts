@@ -21,6 +21,8 @@ function problemsOf(fn: () => unknown) {
   throw new Error('expected a ConfigError');
 }
 
+const ONE_ORG = 'orgs: [ { id: c, name: C, kind: city } ]\n';
+
 describe('city config', () => {
   it('loads the sample with defaults, frozen', () => {
     const c = loadCityConfig(join(projectRoot, 'deploy/city.yaml'));
@@ -30,10 +32,22 @@ describe('city config', () => {
     expect(Object.isFrozen(c.cameras[0])).toBe(true);
   });
 
-  it('defaults everything for an empty file', () => {
-    const c = loadCityConfig(yamlFile(''));
+  it('defaults everything but the org tree', () => {
+    const c = loadCityConfig(yamlFile(ONE_ORG));
     expect(c.http.port).toBe(8080);
     expect(c.store.clickhouse).toMatch(/^chdb:/);
+  });
+
+  it('refuses a city without an org tree, naming the file and path', () => {
+    const f = yamlFile('');
+    expect(() => loadCityConfig(f)).toThrow(f);
+    expect(problemsOf(() => loadCityConfig(f))).toEqual([expect.objectContaining({ path: '/orgs', message: expect.stringMatching(/no org tree/) })]);
+  });
+
+  it('reports cross-reference problems beside schema problems', () => {
+    const f = yamlFile('http:\n  port: 99999\ncameras:\n  - { id: cam-1, grid: nowhere, gateway: gw-x, lat: 1, lon: 1 }\n');
+    const paths = problemsOf(() => loadCityConfig(f)).map((x) => x.path);
+    expect(paths).toEqual(expect.arrayContaining(['/http/port', '/orgs', '/cameras/0/grid']));
   });
 
   it('names the path and line of a bad value', () => {
@@ -61,10 +75,10 @@ describe('city config', () => {
   });
 
   it('applies environment overrides, validated like the file', () => {
-    const c = loadCityConfig(yamlFile(''), { REDIS_URL: 'redis://10.0.0.1:6380', XUELIANG_HTTP_PORT: '9000' });
+    const c = loadCityConfig(yamlFile(ONE_ORG), { REDIS_URL: 'redis://10.0.0.1:6380', XUELIANG_HTTP_PORT: '9000' });
     expect(c.redis.url).toBe('redis://10.0.0.1:6380');
     expect(c.http.port).toBe(9000);
-    const p = problemsOf(() => loadCityConfig(yamlFile(''), { XUELIANG_HTTP_PORT: '99999' }));
+    const p = problemsOf(() => loadCityConfig(yamlFile(ONE_ORG), { XUELIANG_HTTP_PORT: '99999' }));
     expect(p[0]?.path).toBe('/http/port');
   });
 

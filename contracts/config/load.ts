@@ -85,8 +85,17 @@ export function loadConfigValue<S extends TSchema>(schema: S, raw: unknown, sour
     problems.push(p);
     if (problems.length >= 20) break;
   }
-  if (problems.length === 0 && opts.semantic) {
-    for (const p of opts.semantic(value as never)) {
+  if (opts.semantic) {
+    // Cross-reference problems are reported beside the schema's where the value is whole
+    // enough to check; a value too broken to walk gives the schema's problems alone.
+    let semantic: ConfigProblem[] = [];
+    try {
+      semantic = opts.semantic(value as never);
+    } catch {
+      semantic = [];
+    }
+    for (const p of semantic) {
+      if (problems.some((q) => q.path === p.path && q.message === p.message)) continue;
       const line = locate?.(p.path);
       problems.push(line ? { ...p, line } : p);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuleEngine } from './engine.js';
-import { jitter, LABELS, rect, rulesConfig, runFrames, type SynthTrack } from './fixtures.js';
+import { jitter, LABELS, T0_MS, rect, rulesConfig, runFrames, type SynthTrack } from './fixtures.js';
 
 const ZONE = { id: 'plaza', polygon: rect(0.4, 0.4, 0.6, 0.6) };
 
@@ -200,7 +200,7 @@ describe('dwell rules', () => {
       durationMs: 2000,
     });
     expect(f[0]!.box[3]).toBeCloseTo(0.55, 5);
-    expect(f[0]!.tsMs - f[0]!.durationMs).toBe(1_764_385_200_000);
+    expect(f[0]!.tsMs - f[0]!.durationMs).toBe(T0_MS);
   });
 
   it('evicts a track on ended and when stale', () => {
@@ -211,12 +211,12 @@ describe('dwell rules', () => {
     ]);
     expect(engine.size).toBe(2);
     runFrames(engine, 1, () => [{ id: 2, label: 'person', x: 0.5, y: 0.5 }], {
-      t0Ms: 1_764_385_201_000,
+      t0Ms: T0_MS + 1000,
       ended: () => [1],
     });
     expect(engine.size).toBe(1);
     // Nothing seen for more than staleTrackMs (60 s default).
-    runFrames(engine, 1, () => [], { t0Ms: 1_764_385_300_000 });
+    runFrames(engine, 1, () => [], { t0Ms: T0_MS + 100_000 });
     expect(engine.size).toBe(0);
   });
 });

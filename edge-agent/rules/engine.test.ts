@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Detections } from '../../models/detections.js';
 import { RuleEngine } from './engine.js';
-import { LABELS, rect, rulesConfig, runFrames, type SynthTrack } from './fixtures.js';
+import { LABELS, rect, rulesConfig, runFrames, type SynthTrack, T0_MS } from './fixtures.js';
 import { endEpisode, newGate, newLatch, observeLatch, passGate } from './types.js';
 
 const ALL_RULES = {
@@ -94,7 +94,7 @@ describe('RuleEngine', () => {
     const engine = new RuleEngine(rulesConfig(ALL_RULES), { labels: LABELS, staleTrackMs: 1000 });
     runFrames(engine, 5, () => [{ id: 1, label: 'person', x: 0.5, y: 0.5 }]);
     expect(engine.size).toBeGreaterThan(0);
-    runFrames(engine, 1, () => [], { t0Ms: 1_764_385_200_000 + 2000 });
+    runFrames(engine, 1, () => [], { t0Ms: T0_MS + 2000 });
     expect(engine.size).toBe(0);
   });
 });

@@ -7,6 +7,10 @@ import { CameraRules } from '../../contracts/config/rules.js';
 import { Detections } from '../../models/detections.js';
 import type { RuleEngine, RuleFiring } from './engine.js';
 
+// calendar-safe: a pure function of the time it is given (no store, no clock).
+/** The synthetic clip's first frame time. */
+export const T0_MS = 1_764_385_200_000;
+
 /** COCO class names at their usual indices (only those the tests use are named). */
 export const LABELS: readonly string[] = (() => {
   const l = Array.from({ length: 80 }, (_, i) => `class_${i}`);
@@ -72,7 +76,7 @@ export function runFrames(
   opts: { frameMs?: number; t0Ms?: number; ended?: (f: number) => number[] } = {},
 ): FrameFiring[] {
   const frameMs = opts.frameMs ?? 100;
-  const t0 = opts.t0Ms ?? 1_764_385_200_000;
+  const t0 = opts.t0Ms ?? T0_MS;
   const out: FrameFiring[] = [];
   for (let f = 0; f < frames; f++) {
     const firings = engine.update({

@@ -99,7 +99,7 @@ function runCli(args: string[]): Promise<string> {
 }
 
 export interface StackOptions {
-  /** Background hits from `xueliang seed` (over the two local days before today) before `up` starts. */
+  /** Background hits from `xueliang seed` (two whole UTC days, all older than 12 hours) before `up` starts. */
   seedHits?: number;
 }
 
@@ -118,6 +118,11 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
       String(o.seedHits),
       '--days',
       '2',
+      // Seeded days end before the UTC day that held 12 hours ago: no seeded hit falls in the
+      // last 12 hours, where the tests plant their needles (at 00:30 UTC "the two days before
+      // today" would otherwise reach into a two-hour search window).
+      '--until',
+      String(Date.now() - 12 * 3_600_000),
       '--config',
       config,
       '--clickhouse',
