@@ -6,6 +6,7 @@
  * (SIGTERM) stops everything with exit code 0.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,14 +37,19 @@ describe.skipIf(!data)(`xueliang demo${data ? '' : ` (${NO_TEST_DATA})`}`, () =>
       String(port),
       '--mqtt-port',
       String(mqttPort),
-      '--metrics-port',
-      '0',
       '--data',
       join(dir, 'data'),
       '--log-level',
       'warn',
     ];
+    // The old fixed metrics port taken (by us, or already by something else): demo still starts.
+    const squatter = createServer();
+    await new Promise<void>((r) => {
+      squatter.once('error', () => r());
+      squatter.listen(9465, '127.0.0.1', () => r());
+    });
     const c = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    c.once('exit', () => squatter.close());
     child = c;
     let out = '';
     let err = '';
@@ -64,6 +70,11 @@ describe.skipIf(!data)(`xueliang demo${data ? '' : ` (${NO_TEST_DATA})`}`, () =>
     expect(m, out).toBeTruthy();
     const [, key, url] = m!;
     expect(url).toContain(`http://127.0.0.1:${port}/api/v1/hits?`);
+    // The agent's metrics on a free port, printed at start.
+    const metricsUrl = out.match(/Metrics: +(http:\/\/127\.0\.0\.1:\d+\/metrics)/)?.[1];
+    expect(metricsUrl, out).toBeTruthy();
+    expect(metricsUrl).not.toContain(':9465/');
+    expect((await fetch(metricsUrl!)).status).toBe(200);
 
     // Poll the printed query until the first hits arrive (events fire within seconds;
     // sightings when tracks end), then until an event of the demo's rules is among them.

@@ -18,6 +18,7 @@ import { topics } from '../../contracts/topics.js';
 import { type Alert, AlertMatcher } from '../alerts/matcher.js';
 import type { Watch } from '../alerts/watches.js';
 import { type HitRow, rowToHit } from '../hit-rows.js';
+import { subscribeWhenReady } from '../redis-subscriber.js';
 import type { Store } from '../store.js';
 import { type EscalateJob, Escalations } from './escalation.js';
 import { deadlineAt, TaskIntake } from './intake.js';
@@ -214,7 +215,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     reloadWatches().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'watch reload failed'));
   };
   await reloadWatches();
-  await sub.subscribe(watchChannel, taskChannel);
+  await subscribeWhenReady(sub, watchChannel, taskChannel); // not before 'ready': analytics/redis-subscriber.ts
   sub.on('message', (channel: string, message: string) => {
     if (channel === watchChannel) return reload();
     // Another process's task changes: re-emitted here so this process's SSE clients see them.
