@@ -11,12 +11,12 @@ import type { AlertEngine } from '../analytics/tasks/service.js';
 import type { KeptStatus } from '../ingest/gateway-status.js';
 import type { IngestService } from '../ingest/service.js';
 import { hostname } from 'node:os';
-import swagger from '@fastify/swagger';
 import { AuditLog } from '../analytics/audit.js';
 import { OrgIndex } from '../analytics/org-index.js';
 import { Authenticator, type KeyRecord } from './auth.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './errors.js';
+import { registerOpenApi } from './openapi.js';
 import { auditRoutes } from './routes/audit.js';
 import { casesRoutes } from './routes/cases.js';
 import { cityRoutes } from './routes/city.js';
@@ -69,15 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Xueliang API', version: '1', description: 'City data brain: search, plates, routes, persons, statistics, cases, audit (docs/api.md)' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key or HS256 JWT' } } },
-      security: [{ bearer: [] }],
-    },
-  });
-  app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  await registerOpenApi(app, { publicUrl: deps.config.api.publicUrl });
   await app.register(healthRoutes, { deps });
   await app.register((await import('./routes/web.js')).webRoutes); // the dashboard at / (api/web): static, no key
   const orgs = new OrgIndex(deps.config);

@@ -284,8 +284,8 @@ describe('auth', () => {
     expect(codes).toEqual([200, 200, 200, 429, 429]);
     expect(other.statusCode).toBe(200);
   });
-  it('serves the OpenAPI document at /docs', async () => {
-    const doc = (await app.inject({ method: 'GET', url: '/docs' })).json() as { openapi: string; paths: Record<string, unknown> };
+  it('serves the OpenAPI document at /docs/json (the UI at /docs)', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/vehicles', '/api/v1/persons/similar', '/api/v1/stats', '/api/v1/audit']));
   });

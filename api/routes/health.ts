@@ -1,23 +1,65 @@
 /** `/healthz` (liveness plus the store and other parts) and `/metrics` (Prometheus). */
+import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../app.js';
 
-export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
-  app.get('/healthz', async (_req, reply) => {
-    const parts: Record<string, boolean> = {};
-    try {
-      await deps.store.query('SELECT 1');
-      parts.store = true;
-    } catch {
-      parts.store = false;
-    }
-    Object.assign(parts, deps.health ? await deps.health() : {});
-    const ok = Object.values(parts).every(Boolean);
-    return reply.status(ok ? 200 : 503).send({ ok, parts });
-  });
+const HealthBody = T.Object(
+  {
+    ok: T.Boolean({ description: 'Every part is up' }),
+    parts: T.Record(T.String(), T.Boolean(), {
+      description: 'Each part (store, ingest, redis, …): up or not',
+    }),
+  },
+  { description: 'Health of this process' },
+);
 
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', deps.registry.contentType);
-    return deps.registry.metrics();
-  });
+export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary:
+          'Liveness and readiness: the store and the other parts of this process (503 when one is down)',
+        tags: ['ops'],
+        security: [],
+        response: {
+          200: HealthBody,
+          503: { ...HealthBody, description: 'A part is down' },
+        },
+      },
+    },
+    async (_req, reply) => {
+      const parts: Record<string, boolean> = {};
+      try {
+        await deps.store.query('SELECT 1');
+        parts.store = true;
+      } catch {
+        parts.store = false;
+      }
+      Object.assign(parts, deps.health ? await deps.health() : {});
+      const ok = Object.values(parts).every(Boolean);
+      return reply.status(ok ? 200 : 503).send({ ok, parts });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics of this process (text exposition format)',
+        tags: ['ops'],
+        security: [],
+        response: {
+          200: {
+            description: 'Prometheus text exposition format 0.0.4',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    async (_req, reply) => {
+      reply.header('content-type', deps.registry.contentType);
+      return deps.registry.metrics();
+    },
+  );
 };

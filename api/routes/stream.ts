@@ -49,7 +49,16 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
   app.get(
     '/stream',
     {
-      schema: { summary: 'SSE of new hits and task changes in your jurisdiction', querystring: StreamQuery },
+      schema: {
+        summary: 'SSE of new hits and task changes in your jurisdiction',
+        querystring: StreamQuery,
+        response: {
+          200: {
+            description: 'Server-sent events: `hits` (an array of hits) and `task` (a task change), with heartbeats',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+        },
+      },
     },
     async (req, reply) => {
       const p = req.principal;

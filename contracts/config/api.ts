@@ -16,6 +16,13 @@ export const ApiKey = T.Object(
 export const ApiSection = T.Object(
   {
     keys: T.Array(ApiKey, { default: [], description: 'API keys, sent as `Authorization: Bearer <key>`' }),
+    publicUrl: T.String({
+      default: '',
+      maxLength: 512,
+      pattern: '^(https?://[^\\s]+[^/\\s])?$',
+      description:
+        'Base URL people and clients reach the API and dashboard at, without a trailing slash (links in notifications, `servers` of the OpenAPI document); empty: relative links',
+    }),
     maxRangeDays: T.Integer({ minimum: 1, maximum: 366, default: 31, description: 'Longest time range one search may span, days' }),
     maxLimit: T.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'Largest page size' }),
     jwt: T.Object(
