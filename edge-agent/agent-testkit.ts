@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { type GatewayConfig, loadGatewayConfig } from '../contracts/config/index.js';
 import type { Hit, HitEnvelope } from '../contracts/hit.js';
 import { parseTopic, topics } from '../contracts/topics.js';
-import { encodeAck } from '../ingest/ack.js';
+import { encodeAck } from '../contracts/ack.js';
 import { freePort } from './source/testdata/rtsp-server.js';
 
 export { freePort };

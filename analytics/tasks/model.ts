@@ -9,9 +9,10 @@ import type { OrgKind } from '../../contracts/config/org.js';
 import { XlError } from '../../contracts/errors.js';
 import type { AlertSource } from '../alerts/matcher.js';
 
-export const TASK_STATUSES = ['open', 'escalated', 'accepted', 'resolved', 'closed_false_positive'] as const;
+import { DISPOSITIONS, TASK_STATUSES } from '../../contracts/task-notice.js';
+
+export { DISPOSITIONS, TASK_STATUSES };
 export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const DISPOSITIONS = ['resolved', 'false_positive', 'duplicate'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 
 /** A hit as a task keeps it: enough to find the row and the snapshot. */

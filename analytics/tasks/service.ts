@@ -37,6 +37,7 @@ import {
   type WebhookDeadLetter,
   Webhooks,
 } from './notify.js';
+import { taskNotice } from './notice.js';
 import { OrgTree } from './orgs.js';
 import { type TaskChange, TaskRepo } from './repo.js';
 import { loadActiveWatches, saveWatch } from './watch-store.js';
@@ -236,13 +237,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     for (const c of changes) {
       m.changes.inc({ type: c.event.type });
       events.emit('task', c);
-      const body = JSON.stringify({
-        v: 1,
-        event: c.event.type,
-        by: c.event.by,
-        tsMs: c.event.tsMs,
-        task: c.task,
-      });
+      const body = JSON.stringify(taskNotice(c));
       if (publisher)
         for (const org of audienceOrgs(c.task)) sends.push(publisher.publish(topics.gridTasks(org), body));
       const paths: Array<readonly string[]> = [c.task.orgPath];

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHit } from '../../contracts/fixtures.js';
 import { silentLogger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';
-import { encodeAck } from '../../ingest/ack.js';
+import { encodeAck } from '../../contracts/ack.js';
 import {
   cameraId,
   count,

@@ -14,7 +14,7 @@ import type { Hit } from '../../contracts/hit.js';
 import type { Logger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';
 import { endMqtt } from '../../contracts/within.js';
-import { parseAck } from '../../ingest/ack.js';
+import { parseAck } from '../../contracts/ack.js';
 import type { Spool } from './spool.js';
 
 /** A client with no connection attempt for this long is told to reconnect, ms. */
