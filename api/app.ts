@@ -16,6 +16,7 @@ import { OrgIndex } from '../analytics/org-index.js';
 import { Authenticator, type KeyRecord } from './auth.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './errors.js';
+import { installHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { auditRoutes } from './routes/audit.js';
 import { casesRoutes } from './routes/cases.js';
@@ -69,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
+  installHttpMetrics(app, deps.registry);
   await registerOpenApi(app, { publicUrl: deps.config.api.publicUrl });
   await app.register(healthRoutes, { deps });
   await app.register((await import('./routes/web.js')).webRoutes); // the dashboard at / (api/web): static, no key

@@ -11,6 +11,8 @@ import type { Logger } from '../contracts/log.js';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
 import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.js';
+import { ESCALATE_QUEUE } from '../analytics/tasks/escalation.js';
+import { WEBHOOK_QUEUE } from '../analytics/tasks/notify.js';
 import { type IngestOptions, type IngestService, startIngest } from '../ingest/service.js';
 
 export function migrationVars(c: Readonly<CityConfig>) {
@@ -51,6 +53,7 @@ export async function startIngestWithAlerts(
   const ingest = await startIngest({
     ...o,
     mqtt: ingestMqtt(o.config),
+    ...(o.role === 'receiver' ? {} : { metricsQueues: [WEBHOOK_QUEUE, ESCALATE_QUEUE] }),
     onStored: (job) => {
       alerts?.onRows(job.hits).catch((e: unknown) => o.log.error({ err: e }, 'alert engine failed on a stored batch'));
     },
@@ -92,7 +95,12 @@ export function embeddedStoreUrl(dataDir: string): string {
 
 export function newRegistry(): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'xueliang_process_' });
+  const prefix = 'xueliang_process_';
+  collectDefaultMetrics({ register: registry, prefix });
+  // prom-client's `nodejs_active_*_total` are gauges ("_total" is for counters, promtool says);
+  // the same numbers by type stay as `nodejs_active_handles` etc.
+  for (const what of ['handles', 'requests', 'resources'])
+    registry.removeSingleMetric(`${prefix}nodejs_active_${what}_total`);
   return registry;
 }
 

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
 import type { Hit } from '../contracts/hit.js';
+import { promtoolCheck } from '../contracts/promtool.js';
 import { projectRoot } from '../contracts/testdata.js';
 import { topics } from '../contracts/topics.js';
 import { hashSecret } from '../api/secrets.js';
@@ -137,6 +138,15 @@ describe('xueliang up (embedded MQTT endpoint, closed by default)', () => {
       .then((c) => c.endAsync().then(() => 'connected'))
       .catch(() => 'refused');
     expect(stranger).toBe('refused');
+
+    // One /metrics for the whole process (API, ingest, alerts) that promtool finds clean: HTTP
+    // requests by route template, the queues' depth and age, base units.
+    const text = await (await fetch(`${up.api}/metrics`)).text();
+    expect(text).toMatch(/^xueliang_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/hits",status="200"\} [1-9]/m);
+    expect(text).toMatch(/^xueliang_queue_jobs\{queue="hits",state="waiting"\} \d+$/m);
+    expect(text).toMatch(/^xueliang_queue_oldest_waiting_age_seconds\{queue="alerts-webhooks"\} /m);
+    expect(text).not.toMatch(/_ms(_bucket|_sum|_count)?[{ ]/);
+    expect(await promtoolCheck(text)).toEqual([]);
   });
 });
 

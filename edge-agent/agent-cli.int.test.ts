@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { promtoolCheck } from '../contracts/promtool.js';
 import { parseStatus } from '../contracts/status.js';
 import { NO_TEST_DATA, projectRoot, testDataDir } from '../contracts/testdata.js';
 import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/test-support.js';
@@ -94,6 +95,11 @@ describe.skipIf(!!skip)('xueliang edge (process)', () => {
         },
         60_000,
       );
+      // The exposition follows the Prometheus conventions (base units, _total only on counters).
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text).toMatch(/^xueliang_edge_stage_seconds_bucket\{/m);
+      expect(text).not.toMatch(/xueliang_edge_fps_/);
+      expect(await promtoolCheck(text)).toEqual([]);
       const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as {
         cameras: Record<string, { state: string }>;
       };

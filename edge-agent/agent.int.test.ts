@@ -173,12 +173,12 @@ describe.skipIf(!data || !!noBroker)('edge agent on real footage', () => {
 
     it('exposes metrics and publishes a retained status', () => {
       expect(run.metrics).toMatch(/xueliang_edge_frames_in_total\{camera="cam-campus"\} 39\d/);
-      expect(run.metrics).toMatch(/xueliang_edge_inference_ms_count\{model="nanodet-g-320"\} 39\d/);
+      expect(run.metrics).toMatch(/xueliang_edge_inference_seconds_count\{model="nanodet-g-320"\} 39\d/);
       expect(run.metrics).toContain(
         'xueliang_edge_hits_published_total{camera="cam-campus",kind="sighting"}',
       );
       expect(run.metrics).toMatch(
-        /xueliang_edge_stage_ms_bucket\{le="[^"]+",camera="cam-campus",stage="tracking"\}/,
+        /xueliang_edge_stage_seconds_bucket\{le="[^"]+",camera="cam-campus",stage="tracking"\}/,
       );
       const docs = run.tap.statuses
         .filter((s) => s.startsWith('{'))

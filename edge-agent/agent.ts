@@ -357,7 +357,7 @@ export class EdgeAgent {
     const t = this.detector.lastTimings;
     this.sample('preprocess', id, t.preprocessMs);
     this.sample('inference', id, t.runMs + t.decodeMs);
-    this.metrics.inferenceMs.observe({ model: this.detector.name }, t.runMs);
+    this.metrics.inferenceSeconds.observe({ model: this.detector.name }, t.runMs / 1000);
     this.metrics.framesProcessed.inc({ camera: id });
     rt.processed++;
     rt.backlog++;
@@ -394,7 +394,7 @@ export class EdgeAgent {
       this.sample('publish', rt.id, out.publishMs + (performance.now() - t0));
       const latency = Date.now() - f.receivedMs;
       this.stage.get('latency')!.add(latency);
-      this.metrics.latencyMs.observe({ camera: rt.id }, latency);
+      this.metrics.latencySeconds.observe({ camera: rt.id }, latency / 1000);
     }
   }
 
@@ -412,7 +412,7 @@ export class EdgeAgent {
 
   private sample(stage: Stage, camera: string, ms: number): void {
     this.stage.get(stage)!.add(ms);
-    this.metrics.stageMs.observe({ camera, stage }, ms);
+    this.metrics.stageSeconds.observe({ camera, stage }, ms / 1000);
   }
 
   // ── status ────────────────────────────────────────────────────────────────────────────

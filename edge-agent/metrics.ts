@@ -1,6 +1,7 @@
 /**
- * The edge agent's Prometheus metrics (DESIGN §4) and the small HTTP server that exposes them
- * (`/metrics`, plus `/healthz` with each camera's status).
+ * The edge agent's Prometheus metrics (docs/edge.md, "Metrics"; Prometheus naming: base units,
+ * `_total` only on counters, rates left to PromQL) and the small HTTP server that exposes a
+ * registry (`/metrics`, plus `/healthz` with each camera's status).
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -10,7 +11,7 @@ import { listenOn, METRICS_LISTEN } from '../contracts/net.js';
 export const STAGES = ['decode', 'preprocess', 'inference', 'tracking', 'attributes', 'publish'] as const;
 export type Stage = (typeof STAGES)[number];
 
-const MS_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+const SECONDS_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
 
 /** Every metric of one agent, on its own registry. */
 export class EdgeMetrics {
@@ -20,16 +21,13 @@ export class EdgeMetrics {
   readonly framesDropped: Counter<'camera'>;
   readonly reconnects: Counter<'camera'>;
   readonly cameraUp: Gauge<'camera'>;
-  readonly fpsIn: Gauge<'camera'>;
-  readonly fpsProcessed: Gauge<'camera'>;
-  readonly stageMs: Histogram<'camera' | 'stage'>;
-  readonly inferenceMs: Histogram<'model'>;
-  readonly latencyMs: Histogram<'camera'>;
+  readonly stageSeconds: Histogram<'camera' | 'stage'>;
+  readonly inferenceSeconds: Histogram<'model'>;
+  readonly latencySeconds: Histogram<'camera'>;
   readonly spoolDepth: Gauge<'kind'>;
   readonly hitsPublished: Counter<'camera' | 'kind'>;
   readonly snapshotsPublished: Counter<'camera'>;
   readonly tracksActive: Gauge<'camera'>;
-  private readonly rateBase = new Map<string, { tMs: number; inCount: number; procCount: number }>();
 
   constructor() {
     const registers = [this.registry];
@@ -63,42 +61,27 @@ export class EdgeMetrics {
       labelNames: ['camera'],
       registers,
     });
-    // fps gauges are derived from the counters at scrape time (DESIGN §4 names fps_in, fps_processed).
-    const self = this;
-    this.fpsIn = new Gauge({
-      name: 'xueliang_edge_fps_in',
-      help: 'Frames decoded per second since the previous scrape',
-      labelNames: ['camera'],
-      registers,
-      async collect() {
-        await self.updateRates();
-      },
-    });
-    this.fpsProcessed = new Gauge({
-      name: 'xueliang_edge_fps_processed',
-      help: 'Frames detected per second since the previous scrape',
-      labelNames: ['camera'],
-      registers,
-    });
-    this.stageMs = new Histogram({
-      name: 'xueliang_edge_stage_ms',
-      help: 'Time per frame in each pipeline stage, ms',
+    // Rates are PromQL's job: rate(xueliang_edge_frames_in_total[1m]) is the input fps. A gauge
+    // computed "since the previous scrape" would give each of two scrapers half the story.
+    this.stageSeconds = new Histogram({
+      name: 'xueliang_edge_stage_seconds',
+      help: 'Time per frame in each pipeline stage',
       labelNames: ['camera', 'stage'],
-      buckets: MS_BUCKETS,
+      buckets: SECONDS_BUCKETS,
       registers,
     });
-    this.inferenceMs = new Histogram({
-      name: 'xueliang_edge_inference_ms',
-      help: 'Detector run time per frame, ms',
+    this.inferenceSeconds = new Histogram({
+      name: 'xueliang_edge_inference_seconds',
+      help: 'Detector run time per frame',
       labelNames: ['model'],
-      buckets: MS_BUCKETS,
+      buckets: SECONDS_BUCKETS,
       registers,
     });
-    this.latencyMs = new Histogram({
-      name: 'xueliang_edge_frame_latency_ms',
-      help: 'Frame decoded → its hits handed to the spool (or processing done), ms',
+    this.latencySeconds = new Histogram({
+      name: 'xueliang_edge_frame_latency_seconds',
+      help: 'Frame decoded → its hits handed to the spool (or processing done)',
       labelNames: ['camera'],
-      buckets: MS_BUCKETS,
+      buckets: SECONDS_BUCKETS,
       registers,
     });
     this.spoolDepth = new Gauge({
@@ -126,28 +109,11 @@ export class EdgeMetrics {
       registers,
     });
   }
-
-  private async updateRates(): Promise<void> {
-    const now = Date.now();
-    const ins = (await this.framesIn.get()).values;
-    const procs = (await this.framesProcessed.get()).values;
-    for (const v of ins) {
-      const cam = String(v.labels.camera);
-      const proc = procs.find((p) => p.labels.camera === cam)?.value ?? 0;
-      const base = this.rateBase.get(cam);
-      if (base && now > base.tMs) {
-        const dt = (now - base.tMs) / 1000;
-        this.fpsIn.set({ camera: cam }, (v.value - base.inCount) / dt);
-        this.fpsProcessed.set({ camera: cam }, (proc - base.procCount) / dt);
-      }
-      this.rateBase.set(cam, { tMs: now, inCount: v.value, procCount: proc });
-    }
-  }
 }
 
-/** Serves `/metrics` (Prometheus text) and `/healthz` (JSON from `health()`). */
+/** Serves `/metrics` (Prometheus text) and `/healthz` (JSON from `health()`); the ingest command uses it too. */
 export async function serveMetrics(
-  metrics: EdgeMetrics,
+  metrics: { registry: Registry },
   port: number,
   host: string,
   health: () => unknown,

@@ -29,6 +29,7 @@ import {
   redrive,
   startWorker,
 } from './jobs.js';
+import { watchQueues } from './queue-metrics.js';
 import { IngestMetrics, type IngestStats } from './metrics.js';
 import { sweepOrphanSnapshots } from './orphans.js';
 import { type Subscriber, startSubscriber } from './subscriber.js';
@@ -50,6 +51,8 @@ export interface IngestOptions {
   open: boolean;
   /** Default 'all': receiver and workers in one process. */
   role?: 'all' | 'receiver' | 'worker';
+  /** More BullMQ queues under the same prefix whose depth and age to export (the alert engine's). */
+  metricsQueues?: readonly string[];
   /** Called after a worker stored a job (benchmarks measure publish-to-queryable with it). */
   onStored?: (job: BundleJob, jobId: string) => void;
 }
@@ -112,6 +115,13 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   }
   const queue: Queue<BundleJob> = openQueue(producer, prefix);
   const closers: Array<() => Promise<void>> = [];
+  const queueMetrics = watchQueues({
+    registry: o.registry,
+    connection: producer,
+    prefix,
+    names: [QUEUE_NAME, ...(o.metricsQueues ?? [])],
+  });
+  closers.push(() => queueMetrics.close());
   let workerConn: Redis | undefined;
   let worker: Worker<BundleJob> | undefined;
   let endpoint: Endpoint | undefined;

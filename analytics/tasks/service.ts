@@ -151,10 +151,10 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       labelNames: ['type'],
       registers: [o.registry],
     }),
-    batchMs: new Histogram({
-      name: 'xueliang_alert_batch_ms',
-      help: 'From a stored batch handed over to its task changes applied and sent, ms',
-      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    batchSeconds: new Histogram({
+      name: 'xueliang_alert_batch_seconds',
+      help: 'From a stored batch handed over to its task changes applied and sent',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [o.registry],
     }),
     errors: new Counter({
@@ -302,7 +302,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     stageMs.tasks += t1 - t0;
     stageMs.notify += performance.now() - t1;
     batches++;
-    m.batchMs.observe(now() - startMs);
+    m.batchSeconds.observe((now() - startMs) / 1000);
   }
 
   function onHits(hits: readonly Hit[]): Promise<void> {

@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { makeEnvelope, makeHit } from '../../contracts/fixtures.js';
+import { promtoolCheck } from '../../contracts/promtool.js';
 import { projectRoot } from '../../contracts/testdata.js';
 import { topics } from '../../contracts/topics.js';
 import {
@@ -46,6 +47,7 @@ describe('xueliang ingest (its own process)', () => {
   it('turns a stored illegal-parking event into a task its grid member receives', async () => {
     writeFileSync(join(dir, 'city.yaml'), stringify(raw));
     const port = await freePort();
+    const metricsPort = await freePort();
     let out = '';
     let err = '';
     child = spawn(
@@ -53,6 +55,7 @@ describe('xueliang ingest (its own process)', () => {
       [
         join(projectRoot, 'bin', 'xueliang.js'),
         ...['ingest', '--config', join(dir, 'city.yaml'), '--mqtt-port', String(port), '--data', join(dir, 'data')],
+        ...['--metrics-port', String(metricsPort)],
         ...['--log-level', 'warn'],
       ],
       { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -89,5 +92,18 @@ describe('xueliang ingest (its own process)', () => {
     expect(await until(() => tasks.length > 0, 20_000), `${out}\n${err}`).toBe(true);
     expect(tasks[0]).toMatchObject({ event: 'opened', task: { source: { ruleId: 'parking' }, camera: cameraId(0, 0) } });
     await member.endAsync();
+
+    // Its metrics endpoint follows the Prometheus conventions, with the queues' depth and age.
+    expect(out).toContain(`Metrics: http://127.0.0.1:${metricsPort}/metrics`);
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/^xueliang_ingest_hits_stored_total 1$/m);
+    for (const q of ['hits', 'alerts-webhooks', 'alerts-escalate']) {
+      expect(text).toContain(`xueliang_queue_jobs{queue="${q}",state="waiting"}`);
+      expect(text).toMatch(new RegExp(`^xueliang_queue_oldest_waiting_age_seconds\\{queue="${q}"\\} [0-9.e+-]+$`, 'm'));
+    }
+    // The task's SLA escalation waits as a delayed job.
+    expect(text).toMatch(/^xueliang_queue_jobs\{queue="alerts-escalate",state="delayed"\} 1$/m);
+    expect(text).toMatch(/^xueliang_alert_batch_seconds_count [1-9]/m);
+    expect(await promtoolCheck(text)).toEqual([]);
   }, 120_000);
 });

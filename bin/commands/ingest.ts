@@ -9,6 +9,7 @@ import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { projectRoot } from '../../contracts/testdata.js';
 import { listDeadLetters, openQueue, redrive } from '../../ingest/jobs.js';
 import { noStore } from '../../ingest/no-store.js';
+import { serveMetrics } from '../../edge-agent/metrics.js';
 import { defineCommand, int, type OptionValues, str, UsageError } from '../cli.js';
 import type { CommandGroup } from '../main.js';
 import { embeddedStoreUrl, newRegistry, onShutdown, openMigratedStore, startIngestWithAlerts } from '../stack.js';
@@ -79,6 +80,18 @@ const run = defineCommand({
       type: 'boolean',
       description: 'Accept any gateway and camera, unauthenticated (development only; warns)',
     },
+    'metrics-port': {
+      type: 'string',
+      arg: 'PORT',
+      description: 'Serve Prometheus /metrics and /healthz on this port (0: off)',
+      default: '9466',
+    },
+    'metrics-host': {
+      type: 'string',
+      arg: 'ADDR',
+      description: 'Address the metrics server listens on',
+      default: '127.0.0.1',
+    },
     role: {
       type: 'string',
       arg: 'ROLE',
@@ -118,25 +131,40 @@ const run = defineCommand({
       '/store/clickhouse':
         clickhouse ?? (config.store.clickhouse.startsWith('chdb://') ? embeddedStoreUrl(dataDir) : undefined),
     });
+    const metricsPort = int(values, 'metrics-port', 0, 65535) ?? 9466;
     const log = rootLogger();
     const store = role === 'receiver' ? noStore() : await openMigratedStore(storeConfig, log, dataDir);
     // Workers feed the alert engine with what they stored (tasks for grid members, DESIGN §9).
+    const registry = newRegistry();
     const { ingest, alerts } = await startIngestWithAlerts({
       config,
       store,
       redisUrl: config.redis.url,
       log,
-      registry: newRegistry(),
+      registry,
       open: config.ingest.open,
       role: role as (typeof ROLES)[number],
     }).catch(async (e: unknown) => {
       await store.close();
       throw e;
     });
+    const metrics =
+      metricsPort > 0
+        ? await serveMetrics({ registry }, metricsPort, str(values, 'metrics-host') ?? '127.0.0.1', () => ({
+            role,
+            stats: ingest.stats(),
+          })).catch(async (e: unknown) => {
+            await alerts?.close();
+            await ingest.close();
+            await store.close();
+            throw e;
+          })
+        : undefined;
     process.stdout.write(
-      `Ingest (${role}) is up.${ingest.mqttUrl ? `\n  MQTT: ${ingest.mqttUrl}` : ''}${alerts ? '\n  Alerts: evaluated on every stored batch' : ''}\n`,
+      `Ingest (${role}) is up.${ingest.mqttUrl ? `\n  MQTT: ${ingest.mqttUrl}` : ''}${metrics ? `\n  Metrics: http://${str(values, 'metrics-host') ?? '127.0.0.1'}:${metrics.port}/metrics` : ''}${alerts ? '\n  Alerts: evaluated on every stored batch' : ''}\n`,
     );
     onShutdown(log, async () => {
+      await metrics?.close();
       await alerts?.close();
       await ingest.close();
       await store.close();
