@@ -23,6 +23,7 @@ import { casesRoutes } from './routes/cases.js';
 import { cityRoutes } from './routes/city.js';
 import { healthRoutes } from './routes/health.js';
 import { hitsRoutes } from './routes/hits.js';
+import { mediaRoutes } from './routes/media.js';
 import { ingestAdminRoutes } from './routes/ingest-admin.js';
 import { personsRoutes } from './routes/persons.js';
 import { snapshotsRoutes } from './routes/snapshots.js';
@@ -87,7 +88,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       for (const w of alerts.watches()) if (w.caseId === caseId) await alerts.removeWatch(w.id, by);
     };
   }
-  // Everything under /api/v1 needs a principal; /healthz and /metrics do not.
+  // Signed links from notifications carry their own permission (contracts/links.ts).
+  await app.register(mediaRoutes, { ctx });
+  // Everything under /api/v1 needs a principal; /healthz, /metrics and /media do not.
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', auth.hook);

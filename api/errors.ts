@@ -16,6 +16,7 @@ export const STATUS_OF: Readonly<Record<string, number>> = Object.freeze({
   API_UNAUTHORIZED: 401,
   API_FORBIDDEN: 403,
   API_CASE_REQUIRED: 403,
+  API_LINK_INVALID: 403,
   API_NOT_FOUND: 404,
   API_RATE_LIMITED: 429,
   API_UNAVAILABLE: 503,

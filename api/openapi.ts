@@ -45,6 +45,7 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'DELETE /api/v1/watches/:id': 'removeWatch',
   'GET /api/v1/webhooks/dead-letters': 'listWebhookDeadLetters',
   'GET /api/v1/stream': 'streamEvents',
+  'GET /media/snapshots/:id': 'getSignedImage',
 };
 
 export const TAGS = [

@@ -5,7 +5,7 @@
  * analytics/tasks/model.ts; this is its wire form (analytics/tasks/notice.test.ts checks that
  * the reducer's tasks validate against it). Pure.
  */
-import { type Static, Type as T } from '@sinclair/typebox';
+import { type Static, type TLiteral, type TUnion, Type as T } from '@sinclair/typebox';
 import { PRIORITIES, SlaLevels } from './config/alerts.js';
 import { ORG_KINDS } from './config/org.js';
 
@@ -19,7 +19,7 @@ const OneOf = <S extends readonly string[]>(xs: S, description: string) =>
   T.Union(
     xs.map((x) => T.Literal(x)),
     { description },
-  );
+  ) as unknown as TUnion<Array<TLiteral<S[number]>>>;
 
 export const TaskSource = T.Union(
   [

@@ -37,6 +37,7 @@ import {
   type WebhookDeadLetter,
   Webhooks,
 } from './notify.js';
+import { RobotChannels } from './channels/robots.js';
 import { taskNotice } from './notice.js';
 import { OrgTree } from './orgs.js';
 import { type TaskChange, TaskRepo } from './repo.js';
@@ -190,6 +191,23 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     onResult: (ok, dead) => m.webhooks.inc({ result: ok ? 'ok' : dead ? 'dead' : 'retry' }),
   });
 
+  const robotWorkerConn = conn(o.redisUrl, true, log);
+  const robots = new RobotChannels({
+    queueConn: redis,
+    workerConn: robotWorkerConn,
+    prefix,
+    channels: cfg.channels,
+    attempts: cfg.webhookAttempts,
+    backoffMs: cfg.webhookBackoffMs,
+    timeoutMs: cfg.webhookTimeoutMs,
+    timeZone: config.city.timezone,
+    publicUrl: config.api.publicUrl,
+    linkSecret: config.api.linkSecret,
+    linkTtlSec: config.api.linkTtlSec,
+    log,
+    registry: o.registry,
+  });
+
   let publisher = o.publisher;
   let ownPublisher = false;
   const mqttOpts =
@@ -237,12 +255,14 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     for (const c of changes) {
       m.changes.inc({ type: c.event.type });
       events.emit('task', c);
-      const body = JSON.stringify(taskNotice(c));
+      const notice = taskNotice(c);
+      const body = JSON.stringify(notice);
       if (publisher)
         for (const org of audienceOrgs(c.task)) sends.push(publisher.publish(topics.gridTasks(org), body));
       const paths: Array<readonly string[]> = [c.task.orgPath];
       if (c.task.source.kind === 'watch') paths.push(orgs.path(c.task.source.caseOrg));
       sends.push(webhooks.enqueue(webhooks.hooksFor(paths), body));
+      sends.push(robots.enqueue(notice, paths));
     }
     const res = await Promise.allSettled(sends);
     for (const r of res) {
@@ -405,7 +425,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       return true;
     },
     watches: () => [...matcher.watches.ids()].flatMap((id) => matcher.watches.get(id) ?? []),
-    webhookDeadLetters: (limit) => webhooks.deadLetters(limit),
+    webhookDeadLetters: async (limit) => [...(await webhooks.deadLetters(limit)), ...(await robots.deadLetters(limit))],
     events,
     orgs,
     matcher,
@@ -421,9 +441,10 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       await writer.close();
       await escalations.close();
       await webhooks.close();
+      await robots.close();
       if (ownPublisher && publisher) await publisher.close().catch(() => undefined);
       await sub.quit().catch(() => undefined);
-      for (const r of [redis, workerConn, hookWorkerConn]) await r.quit().catch(() => undefined);
+      for (const r of [redis, workerConn, hookWorkerConn, robotWorkerConn]) await r.quit().catch(() => undefined);
       events.removeAllListeners();
     },
   };

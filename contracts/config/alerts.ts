@@ -4,6 +4,7 @@
  * accepted within the SLA of its current level climbs to the parent org.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { Channel, checkChannels } from './channels.js';
 import type { ConfigProblem } from './load.js';
 import type { OrgNode } from './org.js';
 
@@ -158,17 +159,22 @@ export const AlertsSection = T.Object(
       description: 'Hit ids kept on a task (the newest); the count keeps growing',
     }),
     webhooks: T.Array(Webhook, { default: [], maxItems: 1000, description: 'Webhooks per org' }),
+    channels: T.Array(Channel, {
+      default: [],
+      maxItems: 1000,
+      description: 'DingTalk (incl. 浙政钉) and WeCom group robots per org; retried and dead-lettered like webhooks',
+    }),
     webhookAttempts: T.Integer({
       minimum: 1,
       maximum: 50,
       default: 8,
-      description: 'Delivery attempts before a webhook call becomes a dead letter',
+      description: 'Delivery attempts before a webhook call (or a robot message) becomes a dead letter',
     }),
     webhookBackoffMs: T.Integer({
       minimum: 10,
       maximum: 600_000,
       default: 1000,
-      description: 'First retry delay of a webhook call; doubles per attempt, ms',
+      description: 'First retry delay of a webhook call (or a robot message); doubles per attempt, ms',
     }),
     webhookTimeoutMs: T.Integer({
       minimum: 100,
@@ -202,6 +208,7 @@ export function checkAlerts(alerts: AlertsSection, orgIds: ReadonlySet<string>):
     if (!orgIds.has(w.org))
       problems.push({ path: `/alerts/webhooks/${k}/org`, message: `no org '${w.org}' in /orgs` });
   });
+  problems.push(...checkChannels(alerts.channels, orgIds));
   return problems;
 }
 

@@ -23,6 +23,19 @@ export const ApiSection = T.Object(
       description:
         'Base URL people and clients reach the API and dashboard at, without a trailing slash (links in notifications, `servers` of the OpenAPI document); empty: relative links',
     }),
+    linkSecret: T.String({
+      default: '',
+      maxLength: 256,
+      pattern: '^(.{32,})?$',
+      description:
+        'Secret (at least 32 characters) that signs the expiring image links in notifications (`/media/snapshots/{id}?exp=&sig=`, viewable without a key and audited); empty: notifications carry no image links',
+    }),
+    linkTtlSec: T.Integer({
+      minimum: 60,
+      maximum: 7 * 86_400,
+      default: 86_400,
+      description: 'How long an image link in a notification stays valid, seconds',
+    }),
     maxRangeDays: T.Integer({ minimum: 1, maximum: 366, default: 31, description: 'Longest time range one search may span, days' }),
     maxLimit: T.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'Largest page size' }),
     jwt: T.Object(

@@ -1,0 +1,100 @@
+/**
+ * Signed image links from notifications (`/media/snapshots/:id?exp=&sig=`, contracts/links.ts):
+ * a valid link shows the JPEG without a key and is audited; an expired, tampered or foreign
+ * link, or any link when the city has no link secret, is refused with 403 API_LINK_INVALID.
+ */
+import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../analytics/store.js';
+import { mediaLink } from '../../contracts/links.js';
+import { openTestStore, testApp, testConfig } from '../test/harness.js';
+
+const SECRET = 'link-secret-for-media-tests-0123456789';
+const PUBLIC = 'https://xl.example.gov.cn';
+let store: Store;
+let app: FastifyInstance;
+let jpeg: Buffer;
+const NOW = Date.now();
+
+beforeAll(async () => {
+  store = await openTestStore('xl-media-');
+  jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+    .jpeg()
+    .toBuffer();
+  await store.insert('snapshots', [
+    {
+      id: 'SNAPMEDIA01',
+      gateway: 'gw-xihu-01',
+      ts: NOW - 60_000,
+      bytes: jpeg.length,
+      jpeg_base64: jpeg.toString('base64'),
+    },
+  ]);
+  const base = testConfig();
+  app = await testApp(
+    store,
+    { ...base, api: { ...base.api, publicUrl: PUBLIC, linkSecret: SECRET, linkTtlSec: 600 } },
+    () => NOW,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await store?.close();
+});
+
+const local = (link: string) => link.slice(PUBLIC.length);
+const opts = (over: Partial<Parameters<typeof mediaLink>[0]> = {}) => ({
+  publicUrl: PUBLIC,
+  linkSecret: SECRET,
+  linkTtlSec: 600,
+  nowMs: NOW,
+  ...over,
+});
+
+describe('signed image links', () => {
+  it('serve the JPEG without a key, and audit the view', async () => {
+    const r = await app.inject({ method: 'GET', url: local(mediaLink(opts(), 'SNAPMEDIA01')) });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toBe('image/jpeg');
+    expect(r.rawPayload.equals(jpeg)).toBe(true);
+    const audit = await store.query<{ key_id: string; endpoint: string; status: number }>(
+      "SELECT key_id, endpoint, status FROM audit_log WHERE endpoint = 'GET /media/snapshots/:id'",
+    );
+    expect(audit).toEqual([expect.objectContaining({ key_id: 'signed-link', status: 200 })]);
+  });
+
+  it.each([
+    ['expired', () => mediaLink(opts({ nowMs: NOW - 700_000 }), 'SNAPMEDIA01')],
+    [
+      'signed with another secret',
+      () => mediaLink(opts({ linkSecret: 'another-secret-0123456789-0123456789' }), 'SNAPMEDIA01'),
+    ],
+    ['for another id', () => mediaLink(opts(), 'SNAPMEDIA02').replace('SNAPMEDIA02', 'SNAPMEDIA01')],
+    [
+      'with a longer expiry than signed',
+      () =>
+        mediaLink(opts(), 'SNAPMEDIA01').replace(/exp=(\d+)/, (_m, e: string) => `exp=${Number(e) + 3600}`),
+    ],
+  ])('refuse a link %s', async (_name, make) => {
+    const r = await app.inject({ method: 'GET', url: local(make()) });
+    expect(r.statusCode).toBe(403);
+    expect(r.json()).toMatchObject({ code: 'API_LINK_INVALID' });
+  });
+
+  it('refuse every link when the city has no link secret', async () => {
+    const other = await testApp(store, testConfig(), () => NOW);
+    const r = await other.inject({ method: 'GET', url: local(mediaLink(opts(), 'SNAPMEDIA01')) });
+    await other.close();
+    expect(r.statusCode).toBe(403);
+    expect(mediaLink(opts({ linkSecret: '' }), 'SNAPMEDIA01')).toBe('');
+  });
+
+  it('answer bad input with 400, never 500', async () => {
+    for (const q of ['', '?exp=abc&sig=x', '?exp=1&sig=%00%01', '?exp=1&sig=x&more=1']) {
+      const r = await app.inject({ method: 'GET', url: `/media/snapshots/SNAPMEDIA01${q}` });
+      expect(r.statusCode, q).toBe(400);
+    }
+  });
+});
