@@ -36,6 +36,7 @@ export interface HitRow {
   appearance: string;
   snapshot: string;
   snapshot_crop: readonly number[];
+  frame: string;
   model: string;
 }
 
@@ -67,13 +68,14 @@ export function hitToRow(h: Hit, place: Placement | undefined): HitRow {
     appearance: h.appearance ?? '',
     snapshot: h.snapshot ?? '',
     snapshot_crop: h.snapshotCrop ?? [],
+    frame: h.frame ?? '',
     model: h.model ?? '',
   };
 }
 
 /** The columns a query selects to rebuild hits (ts as epoch ms in `ts_ms`: an alias `ts` would shadow the column in WHERE). */
 export const HIT_COLUMNS = `id, toUnixTimestamp64Milli(ts) AS ts_ms, gateway, camera, kind, type, label, score, box, track, zone, rule,
-  duration_ms, color, upper_color, lower_color, vehicle_type, plate, plate_score, direction, appearance, snapshot, snapshot_crop, model`;
+  duration_ms, color, upper_color, lower_color, vehicle_type, plate, plate_score, direction, appearance, snapshot, snapshot_crop, frame, model`;
 
 export type StoredRow = Omit<HitRow, 'ts' | 'grid' | 'org_path'> & { ts_ms: number | string };
 
@@ -109,6 +111,7 @@ export function rowToHit(r: StoredRow): Hit {
   if (r.appearance) hit.appearance = r.appearance;
   if (r.snapshot) hit.snapshot = r.snapshot;
   if (r.snapshot_crop?.length === 4) hit.snapshotCrop = r.snapshot_crop.map((x) => round(Number(x)));
+  if (r.frame) hit.frame = r.frame;
   if (r.model) hit.model = r.model;
   return hit as Hit;
 }

@@ -50,7 +50,7 @@ function channels() {
     gatewaySnapshot: {
       address: CHANNEL_ADDRESSES.gatewaySnapshot,
       title: 'A snapshot image',
-      description: `Raw JPEG bytes (at most ${LIMITS.snapshotBytes} bytes) of a snapshot a hit names; spooled and acked like hits. Snapshots no hit names within the grace period are swept to quarantine.`,
+      description: `Raw JPEG bytes (at most ${LIMITS.snapshotBytes} bytes) of an image a hit names: its \`snapshot\` (the crop) or, for events, its \`frame\` (the whole frame with box and zone drawn); spooled and acked like hits. Snapshots no hit names within the grace period are swept to quarantine.`,
       parameters: { gateway: PARAMS.gateway, snapshotId: PARAMS.snapshotId },
       messages: msg('snapshot'),
     },

@@ -123,6 +123,12 @@ export const Hit = T.Object(
           'Where the snapshot was cropped from the frame, [x1, y1, x2, y2] in 0..1: `box` maps into the snapshot image through it',
       }),
     ),
+    frame: T.Optional(
+      Name(
+        'Events: snapshot id of the whole frame, downscaled, with the box and the zone drawn (published on the snap topic like a snapshot)',
+        LIMITS.idChars,
+      ),
+    ),
     model: T.Optional(Name('Detector model name')),
   },
   { additionalProperties: false, description: 'A sighting or an event, contract v1' },

@@ -48,6 +48,9 @@ export const TaskHitRef = T.Object(
       maxLength: 128,
       description: 'Snapshot id (GET /api/v1/snapshots/{id}); empty: none',
     }),
+    frame: T.Optional(
+      T.String({ maxLength: 128, description: 'Events: the whole frame with the box and zone drawn, a snapshot id' }),
+    ),
   },
   { additionalProperties: false },
 );

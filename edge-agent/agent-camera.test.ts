@@ -115,8 +115,11 @@ describe('CameraPipeline', () => {
     // Reported from confirmation (the 3rd matched frame, tracker minHits 3) to the last frame.
     expect(sighting!.durationMs).toBe(17 * 200);
     expect(calls).toBe(3); // the three largest crops, read once each at the end of the track
-    expect(snapshots).toHaveLength(2);
-    expect(snapshots.map((s) => s.id).sort()).toEqual([event!.snapshot, sighting!.snapshot].sort());
+    // The event's crop and its whole frame (box and line drawn), the sighting's crop.
+    expect(snapshots).toHaveLength(3);
+    expect(event!.frame).toBeDefined();
+    expect(sighting!.frame).toBeUndefined();
+    expect(snapshots.map((s) => s.id).sort()).toEqual([event!.snapshot, event!.frame, sighting!.snapshot].sort());
     for (const s of snapshots) expect(s.jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     expect(pipeline.size).toBe(0);
   });

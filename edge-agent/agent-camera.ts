@@ -24,6 +24,7 @@ import { type TrackObservation, type TrackProfile, TrackProfiles } from './attri
 import { normaliseBoxes } from './geometry.js';
 import { type BuildOptions, buildEventHit, buildSightingHit } from './hit-builder.js';
 import { RuleEngine, type RuleFiring } from './rules/engine.js';
+import { encodeEventFrame } from './event-frame.js';
 import { encodeSnapshot, type HeldCrop, holdCrop } from './snapshot.js';
 import type { CameraFrame } from './source/camera-source.js';
 import { ByteTracker } from './tracker/tracker.js';
@@ -282,6 +283,23 @@ export class CameraPipeline {
     return { id, cropNorm: crop.cropNorm };
   }
 
+  /** The event's whole frame with its box and zone drawn, published like a snapshot; its id. */
+  private async eventFrame(firing: RuleFiring, frame: RgbFrame, out: CameraOutput): Promise<string | undefined> {
+    const s = this.o.config.snapshots;
+    if (!s.eventFrame) return undefined;
+    const zone = this.o.camera.zones.find((z) => z.id === firing.zone);
+    const line = zone ? undefined : this.o.camera.lines.find((l) => l.id === firing.zone);
+    const points = zone ? zone.polygon : line ? [line.from, line.to] : [];
+    const jpeg = await encodeEventFrame(
+      frame,
+      { boxNorm: firing.box, zone: points as Array<[number, number]>, isLine: !zone && !!line },
+      { quality: s.quality, maxSidePx: s.frameMaxSidePx },
+    );
+    const id = this.o.newId();
+    out.snapshots.push({ id, tsMs: firing.tsMs, jpeg });
+    return id;
+  }
+
   private async sightingHit(p: TrackProfile, out: CameraOutput): Promise<void> {
     if (p.frames < this.o.config.tracker.minSightingFrames) return;
     const plate = await this.readPlate(p.trackId);
@@ -299,10 +317,12 @@ export class CameraPipeline {
   private async eventHit(firing: RuleFiring, frame: RgbFrame, out: CameraOutput): Promise<void> {
     const crop = holdCrop(frame, firing.box, this.o.config.snapshots.margin);
     const snapshot = await this.snapshot(crop, out, firing.tsMs);
+    const frameId = snapshot ? await this.eventFrame(firing, frame, out) : undefined;
     const hit = buildEventHit(firing, {
       ctx: this.ctx(),
       newId: this.o.newId,
       ...(snapshot ? { snapshot } : {}),
+      ...(frameId ? { frame: frameId } : {}),
     });
     this.firings.set(firing.rule, (this.firings.get(firing.rule) ?? 0) + 1);
     this.push(hit, out);

@@ -29,6 +29,8 @@ export interface BuildOptions {
   newId: () => string;
   /** The snapshot published for this hit, when there is one: its id and crop in the frame. */
   snapshot?: { id: string; cropNorm: readonly number[] };
+  /** Events: the snapshot id of the whole frame with the box and zone drawn (edge-agent/event-frame.ts). */
+  frame?: string;
 }
 
 /** Longest duration the contract accepts (7 days). */
@@ -114,6 +116,7 @@ function finish(hit: Hit, opts: BuildOptions): void {
     hit.snapshot = opts.snapshot.id;
     hit.snapshotCrop = normBox(opts.snapshot.cropNorm);
   }
+  if (opts.frame !== undefined) hit.frame = opts.frame;
   if (opts.ctx.model !== undefined) hit.model = opts.ctx.model;
 }
 

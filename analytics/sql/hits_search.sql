@@ -6,7 +6,7 @@
 -- {districts} the districts it lies in (prunes the key); {org} narrows to one org subtree inside it.
 -- toStartOfHour(ts) is bounded explicitly so the (toStartOfHour(ts), district, camera, ts) key prunes (DESIGN §7).
 SELECT id, toUnixTimestamp64Milli(ts) AS ts_ms, gateway, camera, kind, type, label, score, box, track, zone, rule,
-       duration_ms, color, upper_color, lower_color, vehicle_type, plate, plate_score, direction, appearance, snapshot, snapshot_crop, model
+       duration_ms, color, upper_color, lower_color, vehicle_type, plate, plate_score, direction, appearance, snapshot, snapshot_crop, frame, model
 FROM hits
 WHERE toStartOfHour(ts) >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}, 'UTC'))
   AND toStartOfHour(ts) <= toStartOfHour(fromUnixTimestamp64Milli({to:Int64}, 'UTC'))

@@ -4,6 +4,6 @@
 DELETE FROM snapshots
 WHERE ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
   AND id NOT IN (
-    SELECT snapshot FROM hits
+    SELECT arrayJoin([snapshot, frame]) AS named FROM hits
     WHERE ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') - INTERVAL 1 DAY
-      AND ts < fromUnixTimestamp64Milli({hitsTo:Int64}, 'UTC') AND snapshot != '')
+      AND ts < fromUnixTimestamp64Milli({hitsTo:Int64}, 'UTC') AND (snapshot != '' OR frame != ''))

@@ -1,5 +1,5 @@
 -- Params: {from:Int64}, {to:Int64}, {hitsTo:Int64}
--- Returns: nothing (INSERT … SELECT): snapshots received in [from, to) that no hit names (hits up to
+-- Returns: nothing (INSERT … SELECT): snapshots received in [from, to) that no hit names as its snapshot or frame (hits up to
 -- {hitsTo}, i.e. after the grace period) are copied into `quarantine` as INGEST_ORPHAN_SNAPSHOT,
 -- with the first bytes of their base64 JPEG. The sweep deletes them from `snapshots` afterwards.
 INSERT INTO quarantine (ts, gateway, topic, reason, detail, raw, raw_bytes)
@@ -8,6 +8,6 @@ SELECT now64(3), gateway, concat('xueliang/v1/gw/', gateway, '/snap/', id), 'ING
 FROM snapshots
 WHERE ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
   AND id NOT IN (
-    SELECT snapshot FROM hits
+    SELECT arrayJoin([snapshot, frame]) AS named FROM hits
     WHERE ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') - INTERVAL 1 DAY
-      AND ts < fromUnixTimestamp64Milli({hitsTo:Int64}, 'UTC') AND snapshot != '')
+      AND ts < fromUnixTimestamp64Milli({hitsTo:Int64}, 'UTC') AND (snapshot != '' OR frame != ''))

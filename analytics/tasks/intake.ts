@@ -22,7 +22,7 @@ import type { OrgTree } from './orgs.js';
 import type { TaskChange, TaskRepo } from './repo.js';
 
 export function toTaskHit(h: Hit): TaskHit {
-  return { id: h.id, tsMs: h.tsMs, snapshot: h.snapshot ?? '' };
+  return { id: h.id, tsMs: h.tsMs, snapshot: h.snapshot ?? '', ...(h.frame ? { frame: h.frame } : {}) };
 }
 
 /** The SLA deadline at `org` (of kind `level`), or null when nothing is above it. */

@@ -20,6 +20,8 @@ export interface TaskHit {
   id: string;
   tsMs: number;
   snapshot: string;
+  /** An event's whole frame with the box and zone drawn (a snapshot id), when the gateway sent one. */
+  frame?: string;
 }
 
 export interface Task {

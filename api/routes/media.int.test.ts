@@ -5,10 +5,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
+import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hitToRow } from '../../analytics/hit-rows.js';
+import { OrgIndex } from '../../analytics/org-index.js';
 import type { Store } from '../../analytics/store.js';
+import { makeHit } from '../../contracts/fixtures.js';
 import { mediaLink } from '../../contracts/links.js';
-import { openTestStore, testApp, testConfig } from '../test/harness.js';
+import { KEYS, openTestStore, testApp, testConfig } from '../test/harness.js';
 
 const SECRET = 'link-secret-for-media-tests-0123456789';
 const PUBLIC = 'https://xl.example.gov.cn';
@@ -31,6 +35,18 @@ beforeAll(async () => {
       jpeg_base64: jpeg.toString('base64'),
     },
   ]);
+  // An event on a xihu camera that names its crop and its whole frame.
+  const place = new OrgIndex(testConfig()).placement('cam-xh-0001');
+  await store.insert('snapshots', [
+    {
+      id: 'FRAMEXH0001',
+      gateway: 'gw-xihu-01',
+      ts: NOW - 60_000,
+      bytes: jpeg.length,
+      jpeg_base64: jpeg.toString('base64'),
+    },
+  ]);
+  await store.insert('hits', [hitToRow(event, place)]);
   const base = testConfig();
   app = await testApp(
     store,
@@ -44,6 +60,19 @@ afterAll(async () => {
   await store?.close();
 });
 
+const event = makeHit({
+  id: ulid(NOW - 60_000),
+  tsMs: NOW - 60_000,
+  gateway: 'gw-xihu-01',
+  camera: 'cam-xh-0001',
+  kind: 'event',
+  type: 'illegal_parking',
+  label: 'car',
+  zone: 'kerb',
+  rule: 'kerb',
+  snapshot: 'SNAPMEDIA01',
+  frame: 'FRAMEXH0001',
+});
 const local = (link: string) => link.slice(PUBLIC.length);
 const opts = (over: Partial<Parameters<typeof mediaLink>[0]> = {}) => ({
   publicUrl: PUBLIC,
@@ -63,6 +92,10 @@ describe('signed image links', () => {
       "SELECT key_id, endpoint, status FROM audit_log WHERE endpoint = 'GET /media/snapshots/:id'",
     );
     expect(audit).toEqual([expect.objectContaining({ key_id: 'signed-link', status: 200 })]);
+    // A frame (named by a hit's `frame`) works the same.
+    expect(
+      (await app.inject({ method: 'GET', url: local(mediaLink(opts(), 'FRAMEXH0001')) })).statusCode,
+    ).toBe(200);
   });
 
   it.each([
@@ -89,6 +122,18 @@ describe('signed image links', () => {
     await other.close();
     expect(r.statusCode).toBe(403);
     expect(mediaLink(opts({ linkSecret: '' }), 'SNAPMEDIA01')).toBe('');
+  });
+
+  it('an event frame is stored with its hit and served to the jurisdiction that sees the hit', async () => {
+    const get = (url: string, key: string) =>
+      app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+    const hit = await get(`/api/v1/hits/${event.id}`, KEYS.xihu);
+    expect(hit.statusCode, hit.body).toBe(200);
+    expect(hit.json()).toMatchObject({ id: event.id, snapshot: 'SNAPMEDIA01', frame: 'FRAMEXH0001' });
+    const mine = await get('/api/v1/snapshots/FRAMEXH0001', KEYS.xihu);
+    expect(mine.statusCode).toBe(200);
+    expect(mine.rawPayload.equals(jpeg)).toBe(true);
+    expect((await get('/api/v1/snapshots/FRAMEXH0001', KEYS.gongshu)).statusCode).toBe(404);
   });
 
   it('answer bad input with 400, never 500', async () => {

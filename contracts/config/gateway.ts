@@ -273,6 +273,17 @@ export const GatewayConfig = T.Object(
           default: 480,
           description: 'Longest side of a snapshot, px (larger crops are scaled down)',
         }),
+        eventFrame: T.Boolean({
+          default: true,
+          description:
+            'Events also publish the whole frame, downscaled, with the box and the zone drawn (the hit names it as `frame`): the evidence a grid member acts on',
+        }),
+        frameMaxSidePx: T.Integer({
+          minimum: 160,
+          maximum: 4096,
+          default: 640,
+          description: 'Longest side of an event frame, px',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'Snapshots (JPEG via sharp)' },
     ),

@@ -126,8 +126,7 @@ export class RobotChannels {
       linkTtlSec: o.linkTtlSec,
       nowMs: this.now(),
     };
-    const newest = [...n.task.hits].reverse().find((h) => h.snapshot);
-    const frameId = newest && 'frame' in newest && typeof newest.frame === 'string' ? newest.frame : '';
+    const frameId = [...n.task.hits].reverse().find((h) => h.frame)?.frame ?? '';
     const snapshotLink = mediaLink(linkOpts, n.task.snapshot);
     const frameLink = frameId ? mediaLink(linkOpts, frameId) : '';
     const content = noticeContent(n, {
