@@ -56,6 +56,8 @@ export interface Task {
   caseId?: string | null;
   type?: string;
   hitIds?: string[];
+  /** Newest hits, oldest first: ids with their crop (`snapshot`) and, for events, the whole frame. */
+  hits?: Array<{ id: string; tsMs: number; snapshot?: string; frame?: string }>;
   snapshot?: string | null;
   updatedMs?: number;
   deadlineMs?: number | null;

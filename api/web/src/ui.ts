@@ -5,7 +5,7 @@ import { field, fill, h, select } from './dom.js';
 import { fmtTime } from './format.js';
 import { t, tv } from './i18n.js';
 import { type Case, type Hit, type HitLike, listOf, SWATCH } from './model.js';
-import { hitCanvas } from './snapshot.js';
+import { frameCanvas, hitCanvas } from './snapshot.js';
 
 export function loading(): HTMLElement {
   return h(
@@ -135,11 +135,13 @@ export function showHitDialog(ctx: Ctx, hit: HitLike, extra: HTMLElement[] = [])
       )
       .catch(() => undefined);
   }
+  // An event's whole frame (box and zone drawn) beside the crop: which van, which crowd, where.
+  const frame = hit.frame ? frameCanvas(ctx.api, hit.frame, 480, 270, `${t('frame')}: ${tv(hit.type)} ${hit.camera}`) : null;
   const dlg = h(
     'dialog',
     { className: 'details', attrs: { 'aria-label': t('details') } },
     h('h2', null, `${tv(hit.type)} · ${fmtTime(hit.tsMs)}`),
-    canvas,
+    frame ? h('div', { className: 'evidence' }, frame, canvas) : canvas,
     h(
       'dl',
       { className: 'attrs' },

@@ -9,7 +9,7 @@ import { field, fill, h, select } from '../dom.js';
 import { fmtDuration, fmtTime } from '../format.js';
 import { type Key, t, tv } from '../i18n.js';
 import { columnOf, type HitLike, listOf, TASK_STATES, type Task, type TaskState } from '../model.js';
-import { hitCanvas } from '../snapshot.js';
+import { frameCanvas, hitCanvas } from '../snapshot.js';
 import { empty, errorBox, loading } from '../ui.js';
 
 type Action = 'accept' | 'resolve' | 'escalate';
@@ -74,65 +74,101 @@ function slaText(dd: HTMLElement, deadlineMs: number): HTMLElement {
   return dd;
 }
 
-function taskCard(ctx: Ctx, task: Task, act: (task: Task, a: Action) => void): HTMLElement {
+/**
+ * The task's evidence: the newest event frame (the whole scene, box and zone drawn at the edge)
+ * beside the newest crop. Older tasks and sightings have only the crop.
+ */
+function evidence(ctx: Ctx, task: Task, large: boolean): HTMLElement | null {
+  const newest = [...(task.hits ?? [])].reverse();
+  const frame = newest.find((x) => x.frame)?.frame;
+  const crop = task.snapshot || newest.find((x) => x.snapshot)?.snapshot;
+  const [fw, fh, cs] = large ? [560, 315, 200] : [176, 99, 99];
+  const parts: HTMLElement[] = [];
+  if (frame) parts.push(frameCanvas(ctx.api, frame, fw, fh, `${t('frame')}: ${taskTitle(task)}`));
+  if (crop) {
+    const c = hitCanvas(ctx.api, { snapshot: crop } as HitLike, cs, cs, `${t('crop')}: ${taskTitle(task)}`);
+    c.classList.add('crop');
+    parts.push(c);
+  }
+  return parts.length ? h('div', { className: `evidence${large ? ' large' : ''}` }, ...parts) : null;
+}
+
+function facts(ctx: Ctx, task: Task): HTMLElement {
   const col = columnOf(task.status);
   const deadline = task.deadlineMs;
-  // The newest snapshot of the task (tasks keep hit ids and snapshots, not boxes).
-  const thumb = task.snapshot
-    ? hitCanvas(
-        ctx.api,
-        {
-          v: 1,
-          id: task.id,
-          tsMs: task.updatedMs ?? 0,
-          gateway: '',
-          camera: task.camera ?? '',
-          kind: 'event',
-          type: (task.type ?? 'zone_intrusion') as HitLike['type'],
-          label: 'event',
-          score: 1,
-          snapshot: task.snapshot,
+  return h(
+    'dl',
+    { className: 'attrs' },
+    task.camera ? [h('dt', null, t('camera')), h('dd', null, cameraName(ctx, task.camera))] : null,
+    task.grid || task.org ? [h('dt', null, t('org')), h('dd', null, orgName(ctx, task.org ?? task.grid))] : null,
+    task.openedMs ? [h('dt', null, t('time')), h('dd', null, fmtTime(task.openedMs))] : null,
+    task.acceptedBy ? [h('dt', null, t('accepted')), h('dd', null, task.acceptedBy)] : null,
+    typeof deadline === 'number' && col !== 'resolved'
+      ? [h('dt', null, t('sla')), slaText(h('dd', { dataset: { deadline: String(deadline) } }), deadline)]
+      : null,
+    task.note ? [h('dt', null, t('note')), h('dd', null, String(task.note))] : null,
+  );
+}
+
+function actionButtons(task: Task, act: (task: Task, a: Action) => void, before: () => void = () => undefined) {
+  return actionsFor(columnOf(task.status)).map((a) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        className: a === 'escalate' ? '' : 'primary',
+        dataset: { action: a },
+        onclick: () => {
+          before();
+          act(task, a);
         },
-        160,
-        120,
-        taskTitle(task),
-      )
-    : null;
+      },
+      t(a),
+    ),
+  );
+}
+
+/** A task's details: the scene and the close-up large, the facts, the actions. */
+export function showTaskDialog(ctx: Ctx, task: Task, act: (task: Task, a: Action) => void): HTMLDialogElement {
+  const dlg = h(
+    'dialog',
+    { className: 'details task-details', dataset: { task: task.id }, attrs: { 'aria-label': `${t('details')}: ${taskTitle(task)}` } },
+    h('h2', null, taskTitle(task)),
+    evidence(ctx, task, true),
+    facts(ctx, task),
+    h(
+      'div',
+      { className: 'actions' },
+      ...actionButtons(task, act, () => dlg.close()),
+      h('button', { type: 'button', onclick: () => dlg.close() }, t('close')),
+    ),
+  ) as HTMLDialogElement;
+  dlg.addEventListener('close', () => dlg.remove());
+  document.body.appendChild(dlg);
+  dlg.showModal();
+  return dlg;
+}
+
+function taskCard(ctx: Ctx, task: Task, act: (task: Task, a: Action) => void): HTMLElement {
+  const col = columnOf(task.status);
+  const ev = evidence(ctx, task, false);
+  if (ev) {
+    ev.classList.add('clickable');
+    ev.setAttribute('role', 'button');
+    ev.setAttribute('tabindex', '0');
+    ev.setAttribute('aria-label', `${t('details')}: ${taskTitle(task)}`);
+    ev.onclick = () => showTaskDialog(ctx, task, act);
+    ev.onkeydown = (e) => {
+      if (e.key === 'Enter' || e.key === ' ') showTaskDialog(ctx, task, act);
+    };
+  }
   return h(
     'article',
     { className: `task s-${col}`, dataset: { task: task.id, status: task.status } },
     h('h3', null, taskTitle(task)),
-    thumb,
-    h(
-      'dl',
-      { className: 'attrs' },
-      task.camera ? [h('dt', null, t('camera')), h('dd', null, cameraName(ctx, task.camera))] : null,
-      task.grid || task.org
-        ? [h('dt', null, t('org')), h('dd', null, orgName(ctx, task.org ?? task.grid))]
-        : null,
-      task.openedMs ? [h('dt', null, t('time')), h('dd', null, fmtTime(task.openedMs))] : null,
-      task.acceptedBy ? [h('dt', null, t('accepted')), h('dd', null, task.acceptedBy)] : null,
-      typeof deadline === 'number' && col !== 'resolved'
-        ? [h('dt', null, t('sla')), slaText(h('dd', { dataset: { deadline: String(deadline) } }), deadline)]
-        : null,
-      task.note ? [h('dt', null, t('note')), h('dd', null, String(task.note))] : null,
-    ),
-    h(
-      'div',
-      { className: 'actions' },
-      ...actionsFor(col).map((a) =>
-        h(
-          'button',
-          {
-            type: 'button',
-            className: a === 'escalate' ? '' : 'primary',
-            dataset: { action: a },
-            onclick: () => act(task, a),
-          },
-          t(a),
-        ),
-      ),
-    ),
+    ev,
+    facts(ctx, task),
+    h('div', { className: 'actions' }, ...actionButtons(task, act)),
   );
 }
 
@@ -213,9 +249,29 @@ export const tasksView: View = (root, ctx) => {
         );
     }
   };
+  // A link from a notification (`#/tasks?id=…&action=accept|resolve`, contracts/links.ts) opens
+  // the task; the action still waits for the person's confirmation (askNote), never the link alone.
+  const openLinked = async () => {
+    const id = ctx.params.get('id');
+    if (!id) return;
+    let task = tasks.get(id);
+    if (!task) {
+      try {
+        task = (await ctx.api.get<{ task: Task }>(`/api/v1/tasks/${encodeURIComponent(id)}`)).task;
+      } catch (e) {
+        fill(msg, errorBox(e));
+        return;
+      }
+    }
+    const wanted = ctx.params.get('action');
+    const action = actionsFor(columnOf(task.status)).find((a) => a === wanted);
+    const dlg = showTaskDialog(ctx, task, (tk, a) => void act(tk, a));
+    // The note dialog opens over the evidence: the person sees what they are accepting.
+    if (action) void act(task, action).then(() => dlg.close());
+  };
   for (const st of TASK_STATES) fill(cols.get(st)!, loading());
   fill(root, msg, board);
-  void load();
+  void load().then(openLinked);
   const off = ctx.bus.onTask(upsert);
   // Without the stream, refresh every few seconds so other people's changes still show.
   const poll = setInterval(() => {
