@@ -189,6 +189,8 @@ describe('DingTalk and WeCom robots', () => {
         15_000,
       ),
     ).toBe(true);
+    // …and ding-wrong's refused call (its worker may run after the others).
+    expect(await until(() => rx.got.some((g) => g.verdict === 'bad-sign'), 15_000)).toBe(true);
     const ok = rx.got.filter((g) => g.verdict === 'ok' && !g.path.includes('busy'));
     const ding = ok.filter((g) => g.path === '/robot/send');
     expect(ding.map((g) => g.body.msgtype).sort()).toEqual(['actionCard', 'markdown']);
