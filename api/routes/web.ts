@@ -68,8 +68,20 @@ async function sendFile(
   return true;
 }
 
+/** The icon: 雪 on the dashboard's blue (an SVG; browsers asking for /favicon.ico get it too). */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#1b6fd1"/><text x="32" y="46" font-size="40" text-anchor="middle" fill="#fff" font-family="sans-serif">雪</text></svg>`;
+
 export const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, opts) => {
   const dist = opts.distDir ?? DEFAULT_WEB_DIST;
+
+  for (const path of ['/favicon.svg', '/favicon.ico'])
+    app.get(path, { schema: { hide: true } }, async (_req, reply) =>
+      reply
+        .header('content-type', TYPES.svg!)
+        .header('cache-control', 'public, max-age=86400')
+        .header('x-content-type-options', 'nosniff')
+        .send(FAVICON_SVG),
+    );
 
   app.get('/', { schema: { hide: true } }, async (req, reply) => {
     reply.header('content-security-policy', CSP).header('referrer-policy', 'no-referrer');

@@ -211,6 +211,11 @@ export class TestGateway {
     await this.client.publishAsync(`xueliang/v1/gw/${this.id}/snap/${id}`, jpeg, { qos: 1 });
   }
 
+  /** The gateway's retained status document (contracts/status.ts). */
+  async status(doc: object): Promise<void> {
+    await this.client.publishAsync(`xueliang/v1/gw/${this.id}/status`, JSON.stringify(doc), { qos: 1, retain: true });
+  }
+
   async close(): Promise<void> {
     await this.client.endAsync();
   }

@@ -27,6 +27,14 @@ export function fmtClock(ms: number): string {
   });
 }
 
+/**
+ * A time-axis tick: the date when ticks are a day or more apart (30 days of hourly buckets
+ * would otherwise read 00:00 at every tick) or the buckets are days; else HH:MM.
+ */
+export function tickLabel(ms: number, stepMs: number, bucket: string): string {
+  return bucket === 'day' || stepMs >= 86_400_000 ? fmtDay(ms) : fmtClock(ms).slice(0, 5);
+}
+
 /** `1 h 5 min`, `3 min 20 s`, `12 s` (or 小时/分/秒). */
 export function fmtDuration(ms: number): string {
   const zh = getLang() === 'zh';

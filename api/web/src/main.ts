@@ -243,6 +243,8 @@ function route(): void {
   const id = path in VIEWS ? path : 'live';
   const def = VIEWS[id]!;
   ctx.params = new URLSearchParams(query);
+  // Back (or any navigation) leaves the view: its dialogs go with it.
+  for (const d of document.querySelectorAll<HTMLDialogElement>('dialog[open]')) d.close();
   cleanup?.();
   const main = h('main', { id: 'main', className: `view view-${id}`, tabIndex: -1 });
   fill(app, header(id), h('h1', { className: 'sr-only' }, t(def.label)), main);

@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { type Ctx, cameraName, type View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
-import { fmtClock, fmtCount, fmtDay, fmtTime } from '../format.js';
+import { fmtCount, fmtTime, tickLabel } from '../format.js';
 import { t, tv } from '../i18n.js';
 import { ancestors, bucketTimes, type StatRow, statRows, sumByKey } from '../model.js';
 import { boxColour } from '../snapshot.js';
@@ -63,8 +63,11 @@ function typeChart(
         grid: { stroke: '#24364a' },
         ticks: { stroke: '#24364a' },
         // Local 24-hour clock (or the date for day buckets), in the chosen language's format.
-        values: (_u, splits) =>
-          splits.map((v) => (bucket === 'day' ? fmtDay(v * 1000) : fmtClock(v * 1000).slice(0, 5))),
+        // The step between ticks decides: a day or more (30 days of hourly buckets) shows dates, not 00:00.
+        values: (_u, splits) => {
+          const stepS = splits.length > 1 ? splits[1]! - splits[0]! : bucket === 'day' ? 86_400 : 3600;
+          return splits.map((v) => tickLabel(v * 1000, stepS * 1000, bucket));
+        },
       },
       { stroke: '#c9d4e0', grid: { stroke: '#24364a' }, ticks: { stroke: '#24364a' }, size: 56 },
     ],
@@ -199,7 +202,13 @@ function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
             h('td', { className: 'num' }, cell(hl.framesDropped)),
             h('td', { className: 'num' }, cell(hl.reconnects)),
             h('td', null, cell(hl.lastFrameMs, fmtTime)),
-            h('td', { className: `cam-state cam-${String(hl.state ?? 'none')}` }, state),
+            h(
+              'td',
+              { className: `cam-state cam-${String(hl.state ?? 'none')}` },
+              state,
+              // Why it is not streaming (the gateway's last error, e.g. ffmpeg's connection refused).
+              healthError(hl),
+            ),
           );
         }),
       ),
@@ -286,3 +295,9 @@ export const statsView: View = (root, ctx) => {
   void load();
   return () => cleanup();
 };
+
+function healthError(hl: Record<string, unknown>): HTMLElement | null {
+  const e = hl.error as { code?: unknown; message?: unknown } | undefined;
+  if (!e || typeof e.message !== 'string' || hl.state === 'streaming') return null;
+  return h('div', { className: 'cam-error', title: typeof e.code === 'string' ? e.code : '' }, e.message);
+}

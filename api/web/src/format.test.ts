@@ -1,0 +1,18 @@
+/** Axis ticks: dates once ticks are a day apart, the clock within a day. */
+import { describe, expect, it, vi } from 'vitest';
+
+// i18n reads the browser's language on load; Node 20 has no `navigator`.
+vi.stubGlobal('navigator', { language: 'en-GB' });
+const { fmtClock, fmtDay, tickLabel } = await import('./format.js');
+
+describe('tickLabel', () => {
+  const now = Date.now();
+  it.each([
+    ['hourly buckets, ticks 6 h apart', 6 * 3_600_000, 'hour', fmtClock(now).slice(0, 5)],
+    ['hourly buckets over 30 days, ticks a day apart', 86_400_000, 'hour', fmtDay(now)],
+    ['hourly buckets, ticks a week apart', 7 * 86_400_000, 'hour', fmtDay(now)],
+    ['day buckets', 3_600_000, 'day', fmtDay(now)],
+  ])('%s', (_name, stepMs, bucket, want) => {
+    expect(tickLabel(now, stepMs, bucket)).toBe(want);
+  });
+});
