@@ -86,6 +86,31 @@ const toSighting = (r: SightingRow): PlateSighting => ({
   snapshot: r.snapshot,
 });
 
+export interface VehicleAttrsQuery {
+  fromMs: number;
+  toMs: number;
+  scope: readonly string[];
+  /** Districts of the scope (prunes the hits key); empty: any. */
+  districts: readonly string[];
+  color: string;
+  vehicleType: string;
+  limit: number;
+}
+
+/** Vehicle sightings by colour and/or type, with or without a plate read, newest first. */
+export async function searchVehiclesByAttrs(store: Store, q: VehicleAttrsQuery): Promise<PlateSighting[]> {
+  const rows = await store.query<SightingRow>(sql('vehicles_by_attrs'), {
+    from: q.fromMs,
+    to: q.toMs,
+    scope: q.scope,
+    districts: q.districts,
+    color: q.color,
+    vehicleType: q.vehicleType,
+    limit: q.limit,
+  });
+  return rows.map(toSighting);
+}
+
 /**
  * Plates matching the query, ranked (at most `maxPlates`, default 100), with the sightings of the
  * best-ranked `SIGHTING_PLATES` of them (newest first, at most `limit`).

@@ -164,6 +164,22 @@ describe('vehicles', () => {
     expect(no.sightings).toHaveLength(0);
   });
 
+  it('finds vehicles by colour and type without a plate, in scope only', async () => {
+    const r = await v('color=red&type=suv&limit=1000');
+    expect(r.statusCode, r.body).toBe(200);
+    const b = r.json() as { plates: unknown[]; sightings: Array<{ id: string; camera: string; color: string; vehicleType: string; tsMs: number }> };
+    expect(b.plates).toEqual([]);
+    expect(b.sightings.map((s) => s.id)).toEqual(expect.arrayContaining(plateHits.map((h) => h.id)));
+    for (const s of b.sightings) {
+      expect([s.color, s.vehicleType]).toEqual(['red', 'suv']);
+      expect(s.camera.startsWith('cam-gs-'), s.camera).toBe(false);
+    }
+    expect(b.sightings.every((s, i) => i === 0 || s.tsMs <= b.sightings[i - 1]!.tsMs)).toBe(true);
+    const none = await v('');
+    expect(none.statusCode).toBe(400);
+    expect(none.json()).toMatchObject({ code: 'API_BAD_REQUEST' });
+  });
+
   it('reconstructs the route in time order with positions and gaps', async () => {
     const r = await get(`/api/v1/vehicles/route?${win}&plate=${encodeURIComponent(PLATE)}&caseId=${cases.xihu}`, 'xihu');
     expect(r.statusCode, r.body).toBe(200);
@@ -232,9 +248,11 @@ describe('cases and audit', () => {
     const rows = (await get(`/api/v1/audit?from=${NOW - H}&to=${Date.now() + H}&limit=1000`)).json() as {
       rows: Array<{ keyId: string; endpoint: string; caseId: string; resultCount: number; status: number; filters: string }>;
     };
-    const plateSearch = rows.rows.find((x) => x.endpoint === 'GET /vehicles' && x.keyId === 'xihu-analyst' && x.status === 200);
+    const searches = rows.rows.filter((x) => x.endpoint === 'GET /vehicles' && x.keyId === 'xihu-analyst' && x.status === 200);
+    const plateSearch = searches.find((x) => 'plate' in JSON.parse(x.filters));
     expect(plateSearch).toMatchObject({ caseId: cases.xihu });
-    expect(JSON.parse(plateSearch!.filters)).toHaveProperty('plate');
+    // A search by colour and type alone is audited under its case too.
+    expect(searches.find((x) => !('plate' in JSON.parse(x.filters)))).toMatchObject({ caseId: cases.xihu });
     expect(rows.rows.some((x) => x.endpoint === 'GET /vehicles' && x.status === 403)).toBe(true);
     expect(rows.rows.some((x) => x.endpoint === 'GET /snapshots/:id' && x.status === 404 && x.keyId === 'xihu-analyst')).toBe(true);
     expect(rows.rows.some((x) => x.endpoint === 'GET /hits/:id' && x.resultCount === 1)).toBe(true);

@@ -6,9 +6,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { searchVehicles, vehicleRoute } from '../../analytics/vehicles.js';
+import { searchVehicles, searchVehiclesByAttrs, vehicleRoute } from '../../analytics/vehicles.js';
 import { who } from '../auth.js';
 import { type ApiContext, audit, range, requireCase } from '../context.js';
+import { apiError } from '../errors.js';
 import { CaseId, ColourParam, ErrorBody, From, Limit, To } from '../schemas.js';
 
 const PlateText = T.String({
@@ -20,7 +21,7 @@ const PlateText = T.String({
 
 export const VehiclesQuery = T.Object(
   {
-    plate: PlateText,
+    plate: T.Optional({ ...PlateText, description: `${PlateText.description}; absent: vehicles by colour and/or type, plate read or not` }),
     mode: T.Optional(
       T.Union([T.Literal('exact'), T.Literal('wildcard'), T.Literal('fuzzy')], {
         description: 'exact (default), wildcard (`*` any run, `?` one character), fuzzy (OCR-confusable 0/D/Q 8/B 1/7 2/Z 5/S 6/G, one missing or extra character)',
@@ -81,7 +82,7 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
     '/vehicles',
     {
       schema: {
-        summary: 'Vehicles by plate (exact, wildcard, fuzzy), colour and type; needs an open case',
+        summary: 'Vehicles by plate (exact, wildcard, fuzzy), colour and type, or by colour and type alone; needs an open case',
         tags: ['vehicles'],
         querystring: VehiclesQuery,
         response: { 200: VehiclesAnswer, 400: ErrorBody, 403: ErrorBody },
@@ -92,6 +93,22 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
       const { scope } = who(req);
       const { fromMs, toMs } = range(ctx, q.from, q.to);
       const c = await requireCase(ctx, req, 'GET /vehicles', q.caseId, { ...q });
+      const limit = Math.min(q.limit ?? 100, ctx.config.api.maxLimit);
+      if (q.plate === undefined) {
+        // "A white van": no plate was read, or none is known.
+        if (!q.color && !q.type) throw apiError('API_BAD_REQUEST', 'give a plate, or a colour and/or a vehicle type');
+        const sightings = await searchVehiclesByAttrs(ctx.store, {
+          fromMs,
+          toMs,
+          scope: scope.orgs,
+          districts: scope.districts,
+          color: q.color ?? '',
+          vehicleType: q.type ?? '',
+          limit,
+        });
+        await audit(ctx, req, { endpoint: 'GET /vehicles', filters: { ...q }, caseId: c.id, resultCount: sightings.length });
+        return { plates: [], sightings };
+      }
       const r = await searchVehicles(ctx.store, {
         plate: q.plate,
         mode: q.mode ?? 'exact',
@@ -100,7 +117,7 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
         scope: scope.orgs,
         color: q.color ?? '',
         vehicleType: q.type ?? '',
-        limit: Math.min(q.limit ?? 100, ctx.config.api.maxLimit),
+        limit,
       });
       await audit(ctx, req, { endpoint: 'GET /vehicles', filters: { ...q }, caseId: c.id, resultCount: r.sightings.length });
       return r;

@@ -219,6 +219,53 @@ describe.skipIf(!HAVE_CHROMIUM || !DATA)('task evidence and dashboard fixes in C
     await page.close();
   });
 
+  it('the Vehicles tab finds a vehicle by colour and type without a plate', async () => {
+    // A white van whose plate was not read, and a red car that must not match.
+    const van = makeHit({
+      camera: 'cam-xh-0002',
+      gateway: 'gw-xihu-01',
+      kind: 'sighting',
+      type: 'vehicle',
+      label: 'truck',
+      attrs: { color: 'white', vehicleType: 'van' },
+      tsMs: Date.now() - 60_000,
+    });
+    const car = makeHit({
+      camera: 'cam-xh-0002',
+      gateway: 'gw-xihu-01',
+      kind: 'sighting',
+      type: 'vehicle',
+      label: 'car',
+      attrs: { color: 'red', vehicleType: 'car' },
+      tsMs: Date.now() - 50_000,
+    });
+    await gw.hits([van, car]);
+    const page = await open(stack.adminKey, '#/search?tab=vehicles');
+    await page.getByLabel(/新建案件|Open a new case/).fill('E2E 白色面包车 white van');
+    await page.locator('form.case-new button[type="submit"]').click();
+    await expect.poll(() => page.locator('.case-bar select').inputValue(), { timeout: 5000 }).not.toBe('');
+    await page.getByLabel(/^(颜色|Colour|Color)$/).selectOption('white');
+    await page.getByLabel(/^(车型|Vehicle type)$/).selectOption('van');
+    await expect
+      .poll(
+        async () => {
+          await page.locator('form.search-form button[type="submit"]').click();
+          await page.waitForTimeout(500);
+          return page
+            .locator('.results .card')
+            .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.hit));
+        },
+        { timeout: 15_000 },
+      )
+      .toContain(van.id);
+    const shown = await page
+      .locator('.results .card')
+      .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.hit));
+    expect(shown).not.toContain(car.id);
+    await shot(page, 'evidence-07-vehicles-by-colour-type');
+    await page.close();
+  });
+
   it('serves a favicon (no 404 on any page) and breaks no word on a 390 px phone', async () => {
     const ico = await fetch(`${stack.baseUrl}/favicon.ico`);
     expect(ico.status).toBe(200);

@@ -213,9 +213,9 @@ function platesTable(plates: PlateMatch[]): HTMLElement {
 
 function vehiclesForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLElement {
   const r = rangeFields(24 * 7);
+  // Optional: a colour and/or a type alone finds vehicles whose plate was not read.
   const plate = h('input', {
     type: 'text',
-    required: true,
     maxLength: 24,
     autocomplete: 'off',
     spellcheck: false,
@@ -251,8 +251,7 @@ function vehiclesForm(ctx: Ctx, out: HTMLElement, caseId: () => string): HTMLEle
   form.onsubmit = (ev) => {
     ev.preventDefault();
     const q: Query = {
-      plate: plate.value.trim(),
-      mode: mode.value,
+      ...(plate.value.trim() ? { plate: plate.value.trim(), mode: mode.value } : {}),
       color: color.value,
       type: vtype.value,
       from: fromLocalInput(r.from.value),
