@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 // i18n reads the browser's language on load; Node 20 has no `navigator`.
 vi.stubGlobal('navigator', { language: 'en-GB' });
-const { fmtClock, fmtDay, tickLabel } = await import('./format.js');
+const { countLabel, fmtClock, fmtDay, tickLabel } = await import('./format.js');
 
 describe('tickLabel', () => {
   const now = Date.now();
@@ -14,5 +14,12 @@ describe('tickLabel', () => {
     ['day buckets', 3_600_000, 'day', fmtDay(now)],
   ])('%s', (_name, stepMs, bucket, want) => {
     expect(tickLabel(now, stepMs, bucket)).toBe(want);
+  });
+});
+
+describe('countLabel', () => {
+  it('does not call a page the total', () => {
+    expect(countLabel(48, true)).toBe('first 48 results, more below');
+    expect(countLabel(12, false)).toBe('12 results');
   });
 });

@@ -1,5 +1,5 @@
 /** Display formats for times, durations and attributes; locale follows the chosen language. */
-import { getLang } from './i18n.js';
+import { getLang, t } from './i18n.js';
 
 const loc = () => (getLang() === 'zh' ? 'zh-CN' : 'en-GB');
 
@@ -65,4 +65,9 @@ export function fromLocalInput(v: string): number | undefined {
 
 export function fmtCount(n: number): string {
   return n.toLocaleString(loc());
+}
+
+/** "12 results" when that is all of them; "first 48 results, more below" while pages remain. */
+export function countLabel(shown: number, more: boolean): string {
+  return more ? t('firstResults').replace('{n}', fmtCount(shown)) : `${fmtCount(shown)} ${t('results')}`;
 }

@@ -7,7 +7,7 @@ import type { PlateSighting } from '../../../../analytics/vehicles.js';
 import type { Query } from '../api.js';
 import { type Ctx, cameraName, type View } from '../ctx.js';
 import { field, fill, h, select } from '../dom.js';
-import { fmtCount, fmtTime, fromLocalInput, toLocalInput } from '../format.js';
+import { countLabel, fmtCount, fmtTime, fromLocalInput, toLocalInput } from '../format.js';
 import { t, tv } from '../i18n.js';
 import { COLOURS, EVENT_TYPES, type Hit, type HitLike, SIGHTING_TYPES } from '../model.js';
 import { caseBar, empty, errorBox, hitCard, loading, showHitDialog } from '../ui.js';
@@ -49,7 +49,8 @@ function pagedResults(
       if (!cursor) fill(out, r.head ?? null, count, grid);
       total += r.hits.length;
       for (const x of r.hits) grid.appendChild(hitCard(ctx, x, open));
-      fill(count, `${fmtCount(total)} ${t('results')}`);
+      // Shown so far is not the total while more pages exist: say which it is.
+      fill(count, countLabel(total, Boolean(r.next)));
       if (!total) fill(out, empty());
       if (r.next) {
         const next = r.next;
