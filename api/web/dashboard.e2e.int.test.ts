@@ -641,7 +641,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
     await expect.poll(() => page.locator('header nav a[aria-current="page"]').textContent()).toBe('Live');
     await expect
       .poll(() => page.locator('.wall .card time').first().textContent())
-      .toMatch(/\d{2}\/\d{2},? \d{2}:\d{2}:\d{2}/);
+      .toMatch(/^\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     expect(await page.locator('.wall .card dt').first().textContent()).toMatch(/^[A-Za-z ]+$/);
     await shot(page, '11-live-en');
     await page.getByLabel(/语言|Language/).selectOption('zh');

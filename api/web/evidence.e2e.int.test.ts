@@ -244,6 +244,12 @@ describe.skipIf(!HAVE_CHROMIUM || !DATA)('task evidence and dashboard fixes in C
     await page.getByLabel(/新建案件|Open a new case/).fill('E2E 白色面包车 white van');
     await page.locator('form.case-new button[type="submit"]').click();
     await expect.poll(() => page.locator('.case-bar select').inputValue(), { timeout: 5000 }).not.toBe('');
+    // One date format: the time fields read like every other time on the page (YYYY-MM-DD HH:mm).
+    const from = await page
+      .getByLabel(/^(从|开始|From)$/)
+      .first()
+      .inputValue();
+    expect(from).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
     await page.getByLabel(/^(颜色|Colour|Color)$/).selectOption('white');
     await page.getByLabel(/^(车型|Vehicle type)$/).selectOption('van');
     await expect
@@ -263,6 +269,55 @@ describe.skipIf(!HAVE_CHROMIUM || !DATA)('task evidence and dashboard fixes in C
       .evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.hit));
     expect(shown).not.toContain(car.id);
     await shot(page, 'evidence-07-vehicles-by-colour-type');
+    await page.close();
+  });
+
+  it('route markers and timeline ticks do not hide one another', async () => {
+    // Four sightings seconds apart, twice at one camera, on cameras a few hundred metres apart.
+    const plate = '浙A5E2E1';
+    const t0 = Date.now() - 120_000;
+    const stops = ['cam-xh-0001', 'cam-xh-0002', 'cam-xh-0001', 'cam-xh-0003'].map((camera, i) =>
+      makeHit({
+        camera,
+        gateway: 'gw-xihu-01',
+        kind: 'sighting',
+        type: 'vehicle',
+        label: 'car',
+        attrs: { plate, plateScore: 0.9, color: 'black', vehicleType: 'car' },
+        tsMs: t0 + i * 4000,
+      }),
+    );
+    await gw.hits(stops);
+    const page = await open(stack.adminKey, `#/route?plate=${encodeURIComponent(plate)}`);
+    await page.getByLabel(/新建案件|Open a new case/).fill('E2E 轨迹 route');
+    await page.locator('form.case-new button[type="submit"]').click();
+    await expect
+      .poll(
+        async () => {
+          await page.locator('form.search-form button[type="submit"]').click();
+          await page.waitForTimeout(500);
+          return page.locator('svg.route-map g.hop').count();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(4);
+    const centres = await page
+      .locator('svg.route-map g.hop circle')
+      .evaluateAll((els) =>
+        els.map((e) => ({ x: Number(e.getAttribute('cx')), y: Number(e.getAttribute('cy')) })),
+      );
+    for (let i = 0; i < centres.length; i++)
+      for (let j = i + 1; j < centres.length; j++)
+        expect(
+          Math.hypot(centres[i]!.x - centres[j]!.x, centres[i]!.y - centres[j]!.y),
+          `${i}-${j}`,
+        ).toBeGreaterThanOrEqual(24);
+    const ticks = await page
+      .locator('svg.timeline g.tick circle')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('cx'))));
+    expect(ticks).toHaveLength(4);
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!).toBeGreaterThanOrEqual(20);
+    await shot(page, 'evidence-08-route-markers');
     await page.close();
   });
 

@@ -85,3 +85,19 @@ export function select(options: readonly (readonly [string, string])[], value = 
   el.value = value;
   return el;
 }
+
+/**
+ * A local date-time field in the dashboard's one format, `YYYY-MM-DD HH:mm` (format.ts): a native
+ * datetime-local input shows the browser's locale format instead (e.g. `12/05/2026, 11:44 PM`).
+ */
+export function timeInput(value: string): HTMLInputElement {
+  return h('input', {
+    type: 'text',
+    required: true,
+    value,
+    spellcheck: false,
+    autocomplete: 'off',
+    placeholder: 'YYYY-MM-DD HH:mm',
+    attrs: { pattern: '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?', size: 16 },
+  });
+}

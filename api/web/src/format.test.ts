@@ -23,3 +23,25 @@ describe('countLabel', () => {
     expect(countLabel(12, false)).toBe('12 results');
   });
 });
+
+describe('one date format', () => {
+  it('writes ISO order, 24-hour, and reads back what the inputs show', async () => {
+    const { fmtTime, fromLocalInput, toLocalInput } = await import('./format.js');
+    const now = Date.now();
+    expect(fmtTime(now)).toMatch(/^\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(toLocalInput(now)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    const minute = Math.floor(now / 60_000) * 60_000;
+    expect(fromLocalInput(toLocalInput(now))).toBe(minute);
+    expect(fromLocalInput(toLocalInput(now).replace(' ', 'T'))).toBe(minute);
+    const y = new Date(now).getFullYear();
+    for (const bad of [
+      '',
+      'now',
+      `12/05/${y}, 11:44 PM`,
+      `${y}-13-01 10:00`,
+      `${y}-02-30 10:00`,
+      `${y}-01-01 24:10`,
+    ])
+      expect(fromLocalInput(bad), bad).toBeUndefined();
+  });
+});

@@ -3,19 +3,21 @@ import { getLang, t } from './i18n.js';
 
 const loc = () => (getLang() === 'zh' ? 'zh-CN' : 'en-GB');
 
+const p2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * One date format everywhere, in both languages: ISO order, 24-hour, local time
+ * (`12-07 09:52:30`; the time inputs read and write `2026-12-07 09:52`). Locale formats put the
+ * day first (en-GB) or the month first (en-US) and met on one screen.
+ */
 export function fmtTime(ms: number): string {
-  return new Date(ms).toLocaleString(loc(), {
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
+  const d = new Date(ms);
+  return `${fmtDay(ms)} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
 }
 
 export function fmtDay(ms: number): string {
-  return new Date(ms).toLocaleDateString(loc(), { month: '2-digit', day: '2-digit' });
+  const d = new Date(ms);
+  return `${p2(d.getMonth() + 1)}-${p2(d.getDate())}`;
 }
 
 export function fmtClock(ms: number): string {
@@ -52,15 +54,21 @@ export function fmtDuration(ms: number): string {
   return parts.join(zh ? '' : ' ');
 }
 
-/** A value for an `<input type="datetime-local">` in local time. */
+/** The value of a time input, `YYYY-MM-DD HH:mm` in local time. */
 export function toLocalInput(ms: number): string {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
+  return d.toISOString().slice(0, 16).replace('T', ' ');
 }
 
+/** `YYYY-MM-DD HH:mm[:ss]` (or with a `T`) in local time → epoch ms; undefined when it is not one. */
 export function fromLocalInput(v: string): number | undefined {
-  const ms = new Date(v).getTime();
-  return Number.isFinite(ms) ? ms : undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(v.trim());
+  if (!m) return undefined;
+  const [y, mo, d, hh, mm, ss] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  const t = new Date(y, mo - 1, d, hh, mm, ss);
+  // Date rolls 2026-13-01 over into the next year: only a real calendar time is one.
+  if (t.getMonth() !== mo - 1 || t.getDate() !== d || hh > 23 || mm > 59 || ss > 59) return undefined;
+  return t.getTime();
 }
 
 export function fmtCount(n: number): string {

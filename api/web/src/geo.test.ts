@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { boxInImage, convexHull, distanceM, fitProjection, hopsOf, paddedHullPath } from './geo.js';
+import {
+  boxInImage,
+  convexHull,
+  distanceM,
+  fitProjection,
+  hopsOf,
+  paddedHullPath,
+  spreadLinear,
+  spreadMarkers,
+} from './geo.js';
 
 describe('fitProjection', () => {
   const pts = [
@@ -100,5 +109,33 @@ describe('boxInImage', () => {
   it('re-expresses the box in the crop and clamps', () => {
     const b = boxInImage([0.5, 0.5, 0.7, 0.9], [0.4, 0.4, 0.8, 0.8]);
     expect(b.map((v) => +v.toFixed(6))).toEqual([0.25, 0.25, 0.75, 1]);
+  });
+});
+
+describe('spreadMarkers', () => {
+  it('pushes close and coincident markers apart, leaves distant ones alone', () => {
+    const pts = [
+      { x: 100, y: 100 },
+      { x: 105, y: 100 },
+      { x: 105, y: 100 },
+      { x: 400, y: 300 },
+    ];
+    const out = spreadMarkers(pts, 26);
+    for (let i = 0; i < out.length; i++)
+      for (let j = i + 1; j < out.length; j++)
+        expect(Math.hypot(out[i]!.x - out[j]!.x, out[i]!.y - out[j]!.y)).toBeGreaterThanOrEqual(25.9);
+    expect(out[3]).toEqual({ x: 400, y: 300 });
+    // They stay near where they were.
+    for (const q of out.slice(0, 3)) expect(Math.hypot(q.x - 103, q.y - 100)).toBeLessThan(40);
+  });
+});
+
+describe('spreadLinear', () => {
+  it('keeps ticks a minimum gap apart inside the axis', () => {
+    expect(spreadLinear([30, 31, 32, 500], 20, 30, 770)).toEqual([30, 50, 70, 500]);
+    const squeezed = spreadLinear([30, 760, 761, 762], 20, 30, 770);
+    expect(squeezed[0]).toBe(30);
+    expect(squeezed[3]).toBeCloseTo(770, 6);
+    for (let i = 1; i < squeezed.length; i++) expect(squeezed[i]! - squeezed[i - 1]!).toBeGreaterThan(5);
   });
 });

@@ -133,3 +133,59 @@ export function boxInImage(
     clamp((box[3] - cy1) / hgt),
   ];
 }
+
+/**
+ * Markers pushed apart until no two centres are closer than `minDist` (or `iterations` run out):
+ * each close pair moves apart along the line between them, half the shortfall each; a pair on the
+ * same spot separates along a direction set by its indices. Keeps every hop of a route visible
+ * where cameras stand close together. Pure.
+ */
+export function spreadMarkers(points: readonly Pt[], minDist: number, iterations = 60): Pt[] {
+  const p = points.map((q) => ({ x: q.x, y: q.y }));
+  for (let it = 0; it < iterations; it++) {
+    let moved = false;
+    for (let i = 0; i < p.length; i++) {
+      for (let j = i + 1; j < p.length; j++) {
+        const a = p[i]!;
+        const b = p[j]!;
+        let dx = b.x - a.x;
+        let dy = b.y - a.y;
+        let d = Math.hypot(dx, dy);
+        if (d >= minDist - 1e-6) continue;
+        if (d < 1e-6) {
+          const ang = ((i * 7 + j * 13) % 12) * (Math.PI / 6);
+          dx = Math.cos(ang);
+          dy = Math.sin(ang);
+          d = 1;
+        } else {
+          dx /= d;
+          dy /= d;
+          d = Math.hypot(b.x - a.x, b.y - a.y);
+        }
+        const push = (minDist - d) / 2;
+        a.x -= dx * push;
+        a.y -= dy * push;
+        b.x += dx * push;
+        b.y += dy * push;
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  return p;
+}
+
+/**
+ * Positions on a line (sorted ascending) moved so consecutive ones are at least `minGap` apart,
+ * then squeezed back into [lo, hi] when the spacing ran past `hi`. Timeline ticks of hops seconds
+ * apart stay readable. Pure.
+ */
+export function spreadLinear(xs: readonly number[], minGap: number, lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (const x of xs) out.push(out.length ? Math.max(x, out[out.length - 1]! + minGap) : Math.max(lo, x));
+  const last = out[out.length - 1];
+  if (last === undefined || last <= hi || out.length < 2) return out;
+  const first = out[0]!;
+  const k = (hi - first) / (last - first);
+  return out.map((x) => first + (x - first) * k);
+}

@@ -4,9 +4,9 @@
  * boundaries drawn around each district's and street's cameras, and a timeline below.
  */
 import { type Ctx, cameraName, type View } from '../ctx.js';
-import { field, fill, h, s } from '../dom.js';
+import { field, fill, h, s, timeInput } from '../dom.js';
 import { fmtClock, fmtDuration, fmtTime, fromLocalInput, toLocalInput } from '../format.js';
-import { fitProjection, type Hop, hopsOf, type Pt, paddedHullPath } from '../geo.js';
+import { fitProjection, type Hop, hopsOf, type Pt, paddedHullPath, spreadLinear, spreadMarkers } from '../geo.js';
 import { t } from '../i18n.js';
 import { ancestors, type Camera, type HitLike, listOf, type RouteStop } from '../model.js';
 import { hitCanvas } from '../snapshot.js';
@@ -156,14 +156,19 @@ function mapSvg(ctx: Ctx, hops: Hop<RouteStop>[]): SVGElement {
       );
     }
   }
-  // Numbered hop markers; repeated visits to one camera fan out around it.
+  // Numbered hop markers; repeated visits to one camera fan out around it, and markers of cameras
+  // that stand close together are pushed apart so no stop hides another.
   const visits = new Map<string, number>();
-  for (const hop of hops) {
+  const wanted = hops.map((hop) => {
     const base = proj(hop.s);
     const k = visits.get(hop.s.camera) ?? 0;
     visits.set(hop.s.camera, k + 1);
     const a = (k * Math.PI) / 3 - Math.PI / 2;
-    const p = k ? { x: base.x + 22 * Math.cos(a), y: base.y + 22 * Math.sin(a) } : base;
+    return k ? { x: base.x + 22 * Math.cos(a), y: base.y + 22 * Math.sin(a) } : base;
+  });
+  const placed = spreadMarkers(wanted, 26);
+  for (const [i, hop] of hops.entries()) {
+    const p = placed[i]!;
     svg.appendChild(
       s(
         'g',
@@ -200,7 +205,14 @@ function timeline(ctx: Ctx, hops: Hop<RouteStop>[]): HTMLElement {
   const t1 = hops[hops.length - 1]!.s.tsMs;
   const span = Math.max(t1 - t0, 1);
   const TW = 800;
-  const x = (ms: number) => 30 + ((ms - t0) / span) * (TW - 60);
+  // Hops seconds apart would stack their ticks: at least 22 px between consecutive ones.
+  const xs = spreadLinear(
+    hops.map((hop) => 30 + ((hop.s.tsMs - t0) / span) * (TW - 60)),
+    22,
+    30,
+    TW - 30,
+  );
+  const x = (i: number) => xs[i]!;
   const svg = s(
     'svg',
     { viewBox: `0 0 ${TW} 64`, class: 'timeline', 'aria-hidden': 'true' },
@@ -209,11 +221,11 @@ function timeline(ctx: Ctx, hops: Hop<RouteStop>[]): HTMLElement {
       s(
         'g',
         { class: 'tick' },
-        s('circle', { cx: x(hop.s.tsMs), cy: 30, r: 9 }),
-        s('text', { x: x(hop.s.tsMs), y: 34, 'text-anchor': 'middle' }, String(hop.n)),
+        s('circle', { cx: x(i), cy: 30, r: 9 }),
+        s('text', { x: x(i), y: 34, 'text-anchor': 'middle' }, String(hop.n)),
         s(
           'text',
-          { x: x(hop.s.tsMs), y: i % 2 ? 58 : 14, 'text-anchor': 'middle', class: 'tick-time' },
+          { x: x(i), y: i % 2 ? 58 : 14, 'text-anchor': 'middle', class: 'tick-time' },
           fmtClock(hop.s.tsMs),
         ),
       ),
@@ -254,12 +266,8 @@ export const routeView: View = (root, ctx) => {
     name: 'plate',
     value: ctx.params.get('plate') ?? '',
   });
-  const from = h('input', {
-    type: 'datetime-local',
-    required: true,
-    value: toLocalInput(now - 7 * 86_400_000),
-  });
-  const to = h('input', { type: 'datetime-local', required: true, value: toLocalInput(now + 5 * 60_000) });
+  const from = timeInput(toLocalInput(now - 7 * 86_400_000));
+  const to = timeInput(toLocalInput(now + 5 * 60_000));
   const out = h('div', { className: 'route-out', attrs: { 'aria-live': 'polite' } }, empty());
   let ran = false;
   const run = async () => {

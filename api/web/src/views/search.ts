@@ -6,7 +6,7 @@
 import type { PlateSighting } from '../../../../analytics/vehicles.js';
 import type { Query } from '../api.js';
 import { type Ctx, cameraName, type View } from '../ctx.js';
-import { field, fill, h, select } from '../dom.js';
+import { field, fill, h, select, timeInput } from '../dom.js';
 import { countLabel, fmtCount, fmtTime, fromLocalInput, toLocalInput } from '../format.js';
 import { t, tv } from '../i18n.js';
 import { COLOURS, EVENT_TYPES, type Hit, type HitLike, SIGHTING_TYPES } from '../model.js';
@@ -20,12 +20,8 @@ const colourSel = (v = '') => select([['', t('anyColor')], ...COLOURS.map((c) =>
 
 function rangeFields(hours: number): { from: HTMLInputElement; to: HTMLInputElement; els: HTMLElement[] } {
   const now = Date.now();
-  const from = h('input', {
-    type: 'datetime-local',
-    required: true,
-    value: toLocalInput(now - hours * HOUR),
-  });
-  const to = h('input', { type: 'datetime-local', required: true, value: toLocalInput(now + 5 * 60_000) });
+  const from = timeInput(toLocalInput(now - hours * HOUR));
+  const to = timeInput(toLocalInput(now + 5 * 60_000));
   return { from, to, els: [field(t('from'), from), field(t('to'), to)] };
 }
 
