@@ -24,6 +24,7 @@ import { type TrackObservation, type TrackProfile, TrackProfiles } from './attri
 import { normaliseBoxes } from './geometry.js';
 import { type BuildOptions, buildEventHit, buildSightingHit } from './hit-builder.js';
 import { RuleEngine, type RuleFiring } from './rules/engine.js';
+import type { FaceGuardPort } from './privacy/face-guard.js';
 import { encodeSnapshot, type HeldCrop, holdCrop } from './snapshot.js';
 import type { CameraFrame } from './source/camera-source.js';
 import { ByteTracker } from './tracker/tracker.js';
@@ -64,6 +65,8 @@ export interface CameraPipelineOptions {
   newId: () => string;
   log: Logger;
   plates?: PlateReaderPort | undefined;
+  /** Blurs faces before a snapshot is encoded; required when `snapshots.blurFaces`. */
+  faces?: FaceGuardPort | undefined;
 }
 
 /** Vehicle crops kept per track for plate reading (the best few by box height). */
@@ -83,6 +86,9 @@ export class CameraPipeline {
   private readonly tracked: ReadonlySet<number>;
   private frameNo = 0;
   private lastTsMs = 0;
+  /** This frame's person boxes (0..1): every crop held from it blurs their heads. */
+  private framePersons: Array<readonly [number, number, number, number]> = [];
+  private readonly personClass: number;
   /** Rule firings that produced hits (by rule id), for tests and the demo. */
   readonly firings = new Map<string, number>();
 
@@ -94,6 +100,7 @@ export class CameraPipeline {
       r.type === 'abandoned_object' ? [...r.classes, ...r.ownerClasses] : r.classes,
     );
     this.tracked = new Set(labelIds([...tracker.classes, ...ruleClasses]));
+    this.personClass = o.labels.indexOf('person');
     this.tracker = new ByteTracker({
       lostTrackMs: tracker.lostTrackMs,
       minHits: tracker.minHits,
@@ -140,6 +147,8 @@ export class CameraPipeline {
       score: sel.score,
       classId: sel.classId,
     });
+    this.framePersons = [];
+    for (let i = 0; i < norm.length; i++) if (norm.classId[i] === this.personClass) this.framePersons.push(norm.box(i));
     const { detections, events } = this.tracker.update(norm, f.tsMs);
     const ended = events.filter((e) => e.kind === 'ended').map((e) => e.trackId);
     const firings = this.rules.update({ detections, tsMs: f.tsMs, endedTrackIds: ended });
@@ -231,7 +240,7 @@ export class CameraPipeline {
       }
       const { newBest } = this.profiles.observe(obs);
       if (newBest && snapshots.enabled)
-        this.bestCrops.set(trackId, holdCrop(frame, boxNorm, snapshots.margin));
+        this.bestCrops.set(trackId, holdCrop(frame, boxNorm, snapshots.margin, this.framePersons));
       if (this.o.plates && type === 'vehicle' && boxPx[3] - boxPx[1] >= attributes.plateMinHeightPx) {
         this.holdPlateCrop(trackId, frame, boxNorm, boxPx[3] - boxPx[1]);
       }
@@ -276,10 +285,33 @@ export class CameraPipeline {
   ): Promise<BuildOptions['snapshot']> {
     const s = this.o.config.snapshots;
     if (!s.enabled || !crop) return undefined;
-    const jpeg = await encodeSnapshot(crop, { quality: s.quality, maxSidePx: s.maxSidePx });
+    const shown = await this.blurred(crop);
+    if (!shown) return undefined;
+    const jpeg = await encodeSnapshot(shown, { quality: s.quality, maxSidePx: s.maxSidePx });
     const id = this.o.newId();
     out.snapshots.push({ id, tsMs, jpeg });
     return { id, cropNorm: crop.cropNorm };
+  }
+
+  /**
+   * The crop as it may leave the gateway: faces and heads pixelated when `blurFaces` (the
+   * default). Fails closed: without a face guard, or when it fails, no snapshot is made.
+   */
+  private async blurred(crop: HeldCrop): Promise<HeldCrop | undefined> {
+    if (!this.o.config.snapshots.blurFaces) return crop;
+    if (!this.o.faces) {
+      this.o.log.error('snapshots.blurFaces is on but no face detector is loaded; snapshot dropped');
+      return undefined;
+    }
+    const { width: w, height: h } = crop.frame;
+    const persons = (crop.personsNorm ?? []).map((p) => [p[0] * w, p[1] * h, p[2] * w, p[3] * h]);
+    try {
+      const p = await this.o.faces.protect(crop.frame, persons);
+      return { ...crop, frame: p.frame };
+    } catch (e) {
+      this.o.log.error({ err: (e as Error).message }, 'face blur failed; snapshot dropped');
+      return undefined;
+    }
   }
 
   private async sightingHit(p: TrackProfile, out: CameraOutput): Promise<void> {
@@ -297,7 +329,7 @@ export class CameraPipeline {
   }
 
   private async eventHit(firing: RuleFiring, frame: RgbFrame, out: CameraOutput): Promise<void> {
-    const crop = holdCrop(frame, firing.box, this.o.config.snapshots.margin);
+    const crop = holdCrop(frame, firing.box, this.o.config.snapshots.margin, this.framePersons);
     const snapshot = await this.snapshot(crop, out, firing.tsMs);
     const hit = buildEventHit(firing, {
       ctx: this.ctx(),

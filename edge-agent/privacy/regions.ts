@@ -32,66 +32,68 @@ export function clampRect(r: readonly number[], w: number, h: number): RectPx | 
   return x2 > x1 && y2 > y1 ? [x1, y1, x2, y2] : undefined;
 }
 
-/**
- * Square tiles covering a `w × h` image along its long side, overlapping by at least a
- * third: a tall person crop letterboxed whole would shrink a small face below what the
- * detector finds; a square tile upscaled to the model input keeps it large enough.
- */
-export function squareTiles(w: number, h: number): RectPx[] {
-  const side = Math.min(w, h);
-  const long = Math.max(w, h);
-  if (long <= side * 1.25) return [[0, 0, w, h]];
-  const n = Math.ceil((long - side) / (side * (2 / 3))) + 1;
-  const step = (long - side) / (n - 1);
-  const out: RectPx[] = [];
-  for (let i = 0; i < n; i++) {
-    const o = Math.round(i * step);
-    out.push(w >= h ? [o, 0, o + side, h] : [0, o, w, o + side]);
-  }
-  return out;
+/** Per-block channel means of a rectangle: a `gx × gy` grid of RGB. */
+function blockMeans(img: RgbFrame, c: RectPx, block: number): { means: Float64Array; gx: number; gy: number } {
+  const [x1, y1, x2, y2] = c;
+  const gx = Math.ceil((x2 - x1) / block);
+  const gy = Math.ceil((y2 - y1) / block);
+  const means = new Float64Array(gx * gy * 3);
+  for (let j = 0; j < gy; j++)
+    for (let i = 0; i < gx; i++) {
+      const bx = x1 + i * block;
+      const by = y1 + j * block;
+      const ex = Math.min(x2, bx + block);
+      const ey = Math.min(y2, by + block);
+      const s = [0, 0, 0];
+      for (let y = by; y < ey; y++)
+        for (let x = bx; x < ex; x++) {
+          const o = (y * img.width + x) * 3;
+          s[0]! += img.data[o]!;
+          s[1]! += img.data[o + 1]!;
+          s[2]! += img.data[o + 2]!;
+        }
+      const n = (ex - bx) * (ey - by);
+      for (let k = 0; k < 3; k++) means[(j * gx + i) * 3 + k] = s[k]! / n;
+    }
+  return { means, gx, gy };
 }
 
 /**
- * Pixelates each region in a copy of `img`: the region becomes a grid of at most
- * `blocksAcross` blocks on its longer side, each the mean of its pixels, so a face inside
- * a region (which holds the face plus its margin) spans about four blocks — too few for
- * anyone or anything to recover an identity (docs/privacy.md).
+ * Blurs each region in a copy of `img`: the region is reduced to a grid of at most
+ * `blocksAcross` block means on its longer side and drawn back smoothly (bilinear between
+ * block centres), so a face inside a region (the face plus its margin) keeps about four
+ * samples across — too few for anyone or anything to recover an identity — and no block
+ * edges add detail of their own (docs/privacy.md). Pixels outside every region are copied
+ * unchanged. Pure.
  */
 export function pixelate(img: RgbFrame, regions: readonly RectPx[], blocksAcross: number): RgbFrame {
   const data = new Uint8Array(img.data);
+  const src: RgbFrame = { data, width: img.width, height: img.height };
   for (const r of regions) {
     const c = clampRect(r, img.width, img.height);
     if (!c) continue;
     const [x1, y1, x2, y2] = c;
     // Block size from the unclamped region, so a face at the edge is as coarse as any other.
     const block = Math.max(2, Math.ceil(Math.max(r[2]! - r[0]!, r[3]! - r[1]!) / blocksAcross));
-    for (let by = y1; by < y2; by += block) {
-      for (let bx = x1; bx < x2; bx += block) {
-        const ex = Math.min(x2, bx + block);
-        const ey = Math.min(y2, by + block);
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        for (let y = by; y < ey; y++)
-          for (let x = bx; x < ex; x++) {
-            const o = (y * img.width + x) * 3;
-            s0 += data[o]!;
-            s1 += data[o + 1]!;
-            s2 += data[o + 2]!;
-          }
-        const n = (ex - bx) * (ey - by);
-        const m0 = Math.round(s0 / n);
-        const m1 = Math.round(s1 / n);
-        const m2 = Math.round(s2 / n);
-        for (let y = by; y < ey; y++)
-          for (let x = bx; x < ex; x++) {
-            const o = (y * img.width + x) * 3;
-            data[o] = m0;
-            data[o + 1] = m1;
-            data[o + 2] = m2;
-          }
+    const { means, gx, gy } = blockMeans(src, c, block);
+    for (let y = y1; y < y2; y++) {
+      const fy = Math.min(gy - 1, Math.max(0, (y - y1 + 0.5) / block - 0.5));
+      const j0 = Math.floor(fy);
+      const j1 = Math.min(gy - 1, j0 + 1);
+      const wy = fy - j0;
+      for (let x = x1; x < x2; x++) {
+        const fx = Math.min(gx - 1, Math.max(0, (x - x1 + 0.5) / block - 0.5));
+        const i0 = Math.floor(fx);
+        const i1 = Math.min(gx - 1, i0 + 1);
+        const wx = fx - i0;
+        const o = (y * img.width + x) * 3;
+        for (let k = 0; k < 3; k++) {
+          const top = means[(j0 * gx + i0) * 3 + k]! * (1 - wx) + means[(j0 * gx + i1) * 3 + k]! * wx;
+          const bottom = means[(j1 * gx + i0) * 3 + k]! * (1 - wx) + means[(j1 * gx + i1) * 3 + k]! * wx;
+          data[o + k] = Math.round(top * (1 - wy) + bottom * wy);
+        }
       }
     }
   }
-  return { data, width: img.width, height: img.height };
+  return src;
 }
