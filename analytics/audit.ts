@@ -98,6 +98,8 @@ export interface AuditVerdict {
   rows: number;
   /** Rows from before the chain was keyed (accepted only before a chain's first keyed row). */
   unkeyedRows: number;
+  /** Rows gone from the start of chains by the audit TTL. */
+  expiredRows: number;
   /** Checkpoints compared (the newest per chain). */
   checkpoints: number;
   /** The first problem of each broken chain. */
@@ -110,7 +112,16 @@ export interface VerifyOptions {
   keyring: AuditKeyring;
   /** Signed checkpoints (signatures already verified); the newest per chain is compared. */
   checkpoints?: readonly AuditCheckpoint[];
+  /**
+   * The audit TTL: a chain whose oldest rows expired starts above seq 1. That is accepted only
+   * when its oldest remaining row is itself within EXPIRY_GRACE_MS of the retention edge (its
+   * predecessors are older still); otherwise the missing rows were deleted.
+   */
+  retention?: { auditDays: number; nowMs: number };
 }
+
+/** TTL runs at merges, not at the instant: how far past the edge the oldest row may lie. */
+export const EXPIRY_GRACE_MS = 2 * 86_400_000;
 
 function rowOf(raw: Record<string, string | number>): AuditRow {
   return {
@@ -165,7 +176,7 @@ export async function verifyAudit(store: Store, o: VerifyOptions): Promise<Audit
   const newest = new Map<string, AuditCheckpoint>();
   for (const cp of o.checkpoints ?? []) if ((newest.get(cp.chain)?.seq ?? -1) < cp.seq) newest.set(cp.chain, cp);
   const chains = [...new Set([...stored, ...newest.keys()])].sort();
-  const verdict: AuditVerdict = { ok: true, chains: chains.length, rows: 0, unkeyedRows: 0, checkpoints: newest.size, broken: [], heads: [] };
+  const verdict: AuditVerdict = { ok: true, chains: chains.length, rows: 0, unkeyedRows: 0, expiredRows: 0, checkpoints: newest.size, broken: [], heads: [] };
   const fail = (chain: string, seq: number, reason: string) => {
     verdict.ok = false;
     verdict.broken.push({ chain, seq, reason });
@@ -174,6 +185,16 @@ export async function verifyAudit(store: Store, o: VerifyOptions): Promise<Audit
     const rows = (await store.query<Record<string, string | number>>(sql('audit_chain'), { chain })).map(rowOf);
     const expect = { seq: 1, prev: GENESIS, keyed: false };
     let brokenAt: AuditRow | undefined;
+    const first = rows[0];
+    let prefixExpired = false;
+    if (first && first.seq > 1 && o.retention && first.ts_ms < o.retention.nowMs - o.retention.auditDays * 86_400_000 + EXPIRY_GRACE_MS) {
+      // The rows before it expired by TTL: start the chain at its oldest remaining row.
+      verdict.expiredRows += first.seq - 1;
+      prefixExpired = true;
+      expect.seq = first.seq;
+      expect.prev = first.prev_hash;
+      expect.keyed = first.mac_key !== '';
+    }
     for (const r of rows) {
       verdict.rows++;
       if (r.mac_key === '') verdict.unkeyedRows++;
@@ -187,7 +208,9 @@ export async function verifyAudit(store: Store, o: VerifyOptions): Promise<Audit
       expect.keyed ||= r.mac_key !== '';
     }
     const cp = newest.get(chain);
-    const cpReason = cp && !brokenAt ? checkpointProblem(cp, rows) : undefined;
+    // A checkpoint of rows that have since expired has nothing left to compare.
+    const cpExpired = prefixExpired && cp !== undefined && first !== undefined && cp.seq < first.seq;
+    const cpReason = cp && !brokenAt && !cpExpired ? checkpointProblem(cp, rows) : undefined;
     if (cp && cpReason) fail(chain, cp.seq, cpReason);
     const last = rows[rows.length - 1];
     if (last) verdict.heads.push({ chain, seq: last.seq, hash: last.hash });

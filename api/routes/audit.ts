@@ -84,6 +84,7 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
             ok: T.Boolean(),
             chains: T.Integer(),
             rows: T.Integer(),
+            expiredRows: T.Integer({ description: 'Rows gone from the start of chains by the audit TTL (retention.auditDays)' }),
             unkeyedRows: T.Integer({ description: 'Rows from before the chain was keyed (accepted only before its first keyed row)' }),
             checkpoints: T.Integer({ description: 'Signed checkpoints compared (the newest per chain)' }),
             badCheckpoints: T.Integer({ description: 'Checkpoint lines whose signature does not verify (the file was edited)' }),
@@ -100,7 +101,11 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
       // This process's pending head first, so the newest rows are covered too.
       await ctx.checkpoints?.flush();
       const cps = readCheckpoints(ctx.keys.checkpointFile, ctx.keys.signing.publicKey);
-      const v = await verifyAudit(ctx.store, { keyring: ctx.keys.keyring, checkpoints: cps.valid });
+      const v = await verifyAudit(ctx.store, {
+        keyring: ctx.keys.keyring,
+        checkpoints: cps.valid,
+        retention: { auditDays: ctx.config.retention.auditDays, nowMs: ctx.now() },
+      });
       if (cps.invalid > 0) {
         v.ok = false;
         v.broken.push({ chain: '(checkpoints)', seq: 0, reason: `${cps.invalid} checkpoint line(s) fail their signature` });
