@@ -109,7 +109,7 @@ export interface CityKeys {
 }
 
 /** The keys' paths: city.yaml `privacy`, else files in the data folder. */
-export function keyPaths(config: Pick<CityConfig, 'privacy'>, dataDir: string) {
+export function keyPaths(config: { privacy: Pick<CityConfig['privacy'], 'auditKeyFile' | 'signingKeyFile' | 'checkpointFile'> }, dataDir: string) {
   const p = config.privacy;
   return {
     auditKeyFile: p.auditKeyFile || join(dataDir, AUDIT_KEYS_FILE),
