@@ -15,11 +15,13 @@
  * Recall is per size bin of the face's width in the frame. Precision is the face detector's:
  * its boxes (merged across snapshots) whose centre lies in a labelled face box, over all its
  * boxes (a box on an unlabelled back of a head counts against it). `msPerSnapshot` is the
- * median time of the face guard on one crop. Human-readable lines go to stderr; with
+ * median wall time of the face guard on one crop, `cpuMsPerSnapshot` its median process CPU
+ * time (steadier when other work shares the CPU; the load average is reported with them). Human-readable lines go to stderr; with
  * `--json` the last stdout line is one JSON object.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -115,6 +117,8 @@ let detections = 0;
 let matched = 0;
 let snapshots = 0;
 const ms: number[] = [];
+/** Process CPU time per snapshot (1 onnxruntime thread, in-process): less at the mercy of other load. */
+const cpuMs: number[] = [];
 const missed: string[] = [];
 /** Faces no snapshot shows (no person box scoring tracker.highScore around them). */
 const notInSnapshot: string[] = [];
@@ -141,11 +145,14 @@ for (const im of labels.images) {
       const ox = crop.cropNorm[0] * frame.width;
       const oy = crop.cropNorm[1] * frame.height;
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const p = await guard.protect(
         crop.frame,
         (crop.personsNorm ?? []).map((b) => [b[0] * cw, b[1] * ch, b[2] * cw, b[3] * ch]),
       );
       ms.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpuMs.push((c.user + c.system) / 1000);
       snapshots++;
       const { faceRegions } = p;
       for (const r of p.faceRegions) faceBoxes.push(...faceBoxOf(r, opts.marginFrac, ox, oy));
@@ -221,6 +228,8 @@ const result = {
   faceDetectorPrecision: detections ? round(matched / detections) : null,
   faceDetections: detections,
   msPerSnapshot: round(median(ms), 1),
+  cpuMsPerSnapshot: round(median(cpuMs), 1),
+  loadAverage: round(loadavg()[0] ?? 0, 1),
   missed,
   notInSnapshot,
 };
