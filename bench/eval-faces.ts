@@ -23,7 +23,6 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { projectRoot, testDataDir } from '../contracts/testdata.js';
 import { FACE_GUARD_DEFAULTS, FACE_MIN_SCORE, FaceGuard } from '../edge-agent/privacy/face-guard.js';
@@ -35,14 +34,13 @@ import { iou } from '../models/decoders/nms.js';
 import { type RgbFrame, readImage } from '../models/frame.js';
 import { defaultModelsDir } from '../models/manifest.js';
 import { openDetector, openFaceDetector } from '../models/runtime.js';
+import { benchArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    'models-dir': { type: 'string' },
-    'min-score': { type: 'string' },
-    'head-frac': { type: 'string' },
-  },
+const values = benchArgs('faces', 'Face-blur recall and precision on the hand-labelled faces, and the cost per snapshot (npm run eval:faces)', {
+  json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+  'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
+  'min-score': { type: 'string', description: `Face detector score threshold (default: ${FACE_MIN_SCORE})` },
+  'head-frac': { type: 'string', description: `Head region, fraction of a person box's height; 0: off (default: ${FACE_GUARD_DEFAULTS.headFrac})` },
 });
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 const SCALES = [1, 0.75, 0.5];

@@ -187,7 +187,7 @@ describe('CameraPipeline', () => {
     for (let i = 0; i < 5; i++) {
       const box = [100, 100, 160, 150];
       const o = await pipeline.process(
-        { camera: 'cam-unit', seq: i, tsMs: 1_764_000_000_000 + i * 200, receivedMs: 0, frame: frameWith(box) },
+        { camera: 'cam-unit', seq: i, tsMs: T + i * 200, receivedMs: 0, frame: frameWith(box) },
         Detections.fromRows([{ box, score: 0.9, classId: CAR }]),
       );
       out.hits.push(...o.hits);
@@ -208,7 +208,7 @@ describe('CameraPipeline', () => {
     for (let i = 0; i < 5; i++) {
       const box = [100, 100, 160, 150];
       const o = await pipeline.process(
-        { camera: 'cam-unit', seq: i, tsMs: 1_764_000_000_000 + i * 200, receivedMs: 0, frame: frameWith(box) },
+        { camera: 'cam-unit', seq: i, tsMs: T + i * 200, receivedMs: 0, frame: frameWith(box) },
         Detections.fromRows([{ box, score: 0.9, classId: CAR }]),
       );
       snapshots += o.snapshots.length;
