@@ -64,7 +64,7 @@ describe('audit chain', () => {
     await mutate("ALTER TABLE audit_log DELETE WHERE chain = 'unit' AND seq = 3");
     expect((await verifyAudit(store, { keyring })).broken[0]).toMatchObject({ seq: 4, reason: expect.stringContaining('missing') });
     // Cutting the tail leaves a valid prefix: without a checkpoint only the reported head shows it
-    // (analytics/audit.int.test.ts shows the signed checkpoints catching it).
+    // (api/audit-chain.int.test.ts shows the signed checkpoints catching it).
     await mutate("ALTER TABLE audit_log DELETE WHERE chain = 'unit' AND seq >= 4");
     const v = await verifyAudit(store, { keyring });
     expect(v).toMatchObject({ ok: true, heads: [{ chain: 'unit', seq: 2 }] });
