@@ -15,6 +15,12 @@ export const MIGRATIONS_DIR = join(projectRoot, 'analytics', 'migrations');
 
 export type MigrationVars = Readonly<Record<string, number | string>>;
 
+/**
+ * Days audit rows are kept when the caller names no `auditDays` (city.yaml
+ * retention.auditDays has the same default): callers that predate the audit TTL keep working.
+ */
+export const DEFAULT_AUDIT_DAYS = 1095;
+
 export interface Migration {
   version: number;
   name: string;
@@ -22,7 +28,8 @@ export interface Migration {
   checksum: string;
 }
 
-export function readMigrations(dir = MIGRATIONS_DIR, vars: MigrationVars = {}): Migration[] {
+export function readMigrations(dir = MIGRATIONS_DIR, given: MigrationVars = {}): Migration[] {
+  const vars: MigrationVars = { auditDays: DEFAULT_AUDIT_DAYS, ...given };
   return readdirSync(dir)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
     .sort()

@@ -3,6 +3,7 @@
  * materialized view; the audit chain detects edits, deletions and reordering; the cluster
  * rendering of the same migrations parses.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,21 +50,23 @@ describe('materialized views', () => {
 
 describe('audit chain', () => {
   it('verifies an intact chain and finds edited, deleted and forged rows', async () => {
-    const log = new AuditLog(store, 'unit');
+    const keyring = { current: 'k1', keys: new Map([['k1', randomBytes(32)]]) };
+    const log = new AuditLog(store, 'unit', { keyring });
     for (let i = 0; i < 6; i++) {
       await log.append({ tsMs: Date.now() - 60_000 + i, keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /vehicles', filters: { plate: `浙A${i}` }, caseId: 'C1', resultCount: i, status: 200 });
     }
     // A second writer of the same chain (a restart) continues it.
-    await new AuditLog(store, 'unit').append({ tsMs: Date.now(), keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /hits', filters: {}, caseId: '', resultCount: 0, status: 200 });
-    expect(await verifyAudit(store)).toMatchObject({ ok: true, rows: 7, broken: [] });
+    await new AuditLog(store, 'unit', { keyring }).append({ tsMs: Date.now(), keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /hits', filters: {}, caseId: '', resultCount: 0, status: 200 });
+    expect(await verifyAudit(store, { keyring })).toMatchObject({ ok: true, rows: 7, broken: [] });
     const mutate = (q: string) => store.command(`${q} SETTINGS mutations_sync = 1`);
     await mutate("ALTER TABLE audit_log UPDATE filters = '{\"plate\":\"浙B9\"}' WHERE chain = 'unit' AND seq = 3");
-    expect((await verifyAudit(store)).broken).toEqual([{ chain: 'unit', seq: 3, reason: expect.stringContaining('edited') }]);
+    expect((await verifyAudit(store, { keyring })).broken).toEqual([{ chain: 'unit', seq: 3, reason: expect.stringContaining('edited') }]);
     await mutate("ALTER TABLE audit_log DELETE WHERE chain = 'unit' AND seq = 3");
-    expect((await verifyAudit(store)).broken[0]).toMatchObject({ seq: 4, reason: expect.stringContaining('missing') });
-    // Cutting the tail leaves a valid prefix: only the reported head shows it (compare with a head kept elsewhere).
+    expect((await verifyAudit(store, { keyring })).broken[0]).toMatchObject({ seq: 4, reason: expect.stringContaining('missing') });
+    // Cutting the tail leaves a valid prefix: without a checkpoint only the reported head shows it
+    // (api/audit-chain.int.test.ts shows the signed checkpoints catching it).
     await mutate("ALTER TABLE audit_log DELETE WHERE chain = 'unit' AND seq >= 4");
-    const v = await verifyAudit(store);
+    const v = await verifyAudit(store, { keyring });
     expect(v).toMatchObject({ ok: true, heads: [{ chain: 'unit', seq: 2 }] });
   });
 });

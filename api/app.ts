@@ -29,7 +29,10 @@ import { personsRoutes } from './routes/persons.js';
 import { snapshotsRoutes } from './routes/snapshots.js';
 import { streamRoutes } from './routes/stream.js';
 import { tasksRoutes } from './routes/tasks.js';
+import { exportsRoutes } from './routes/exports.js';
 import { statsRoutes } from './routes/stats.js';
+import { CheckpointWriter } from './audit-checkpoints.js';
+import { type CityKeys, ephemeralCityKeys } from './city-keys.js';
 import { vehiclesRoutes } from './routes/vehicles.js';
 
 export interface AppDeps {
@@ -43,8 +46,10 @@ export interface AppDeps {
   extraKeys?: readonly KeyRecord[];
   /** The alert engine (analytics/tasks/service.ts): tasks, watches and the SSE stream need it. */
   alerts?: AlertEngine;
-  /** Name of this process's audit hash chain (default `api-<hostname>-<pid>`); one writer per chain. */
+  /** Name of this process's audit hash chain (default `api-<hostname>-<pid>-<start ms>`); one writer per chain. */
   auditChain?: string;
+  /** The city's keys (api/city-keys.ts openCityKeys); default: in-memory keys, no checkpoint file. */
+  keys?: CityKeys;
   /** The clock (tests pass a fixed one). */
   now?: () => number;
   /** The ingest tier when it runs in this process: dead letters (GET /api/v1/deadletters). */
@@ -78,7 +83,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const orgs = new OrgIndex(deps.config);
   const now = deps.now ?? Date.now;
   const auth = new Authenticator({ keys: keysOf(deps), orgs, jwt: deps.config.api.jwt, rateLimit: deps.config.api.rateLimit, now });
-  const ctx: ApiContext = { config: deps.config, store: deps.store, orgs, audit: new AuditLog(deps.store, deps.auditChain ?? `api-${hostname()}-${process.pid}`), now };
+  const keys = deps.keys ?? ephemeralCityKeys();
+  const checkpoints = keys.checkpointFile
+    ? new CheckpointWriter({
+        file: keys.checkpointFile,
+        signing: keys.signing,
+        everyMs: deps.config.privacy.checkpointEveryMs,
+        ...(deps.config.privacy.checkpointWebhook ? { webhook: deps.config.privacy.checkpointWebhook } : {}),
+        log: deps.log.child({ component: 'audit-checkpoints' }),
+        now,
+      })
+    : undefined;
+  // One chain per process: its own id (host, pid, start time) and a gap-free seq.
+  const chain = deps.auditChain ?? `api-${hostname()}-${process.pid}-${now().toString(36)}`;
+  const audit = new AuditLog(deps.store, chain, { keyring: keys.keyring, ...(checkpoints ? { onHead: (h) => checkpoints.note(h) } : {}) });
+  const ctx: ApiContext = { config: deps.config, store: deps.store, orgs, audit, keys, ...(checkpoints ? { checkpoints } : {}), now };
+  if (checkpoints) app.addHook('onClose', () => checkpoints.close());
   const gatewayStatus = deps.gatewayStatus ?? deps.ingest?.gatewayStatus;
   if (gatewayStatus) ctx.gatewayStatus = gatewayStatus;
   const alerts = deps.alerts;
@@ -94,7 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', auth.hook);
-      for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, auditRoutes, cityRoutes]) {
+      for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, exportsRoutes, auditRoutes, cityRoutes]) {
         await v1.register(routes, { ctx });
       }
       await v1.register(ingestAdminRoutes, { ctx, ...(deps.ingest ? { ingest: deps.ingest } : {}) });

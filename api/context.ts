@@ -10,7 +10,9 @@ import type { OrgIndex } from '../analytics/org-index.js';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { KeptStatus } from '../ingest/gateway-status.js';
+import type { CheckpointWriter } from './audit-checkpoints.js';
 import { type Principal, type Scope, who } from './auth.js';
+import type { CityKeys } from './city-keys.js';
 import { apiError } from './errors.js';
 import { parseRange } from './time.js';
 
@@ -19,6 +21,10 @@ export interface ApiContext {
   store: Store;
   orgs: OrgIndex;
   audit: AuditLog;
+  /** The audit MAC keyring, the city's signing key, the checkpoint file (docs/privacy.md). */
+  keys: CityKeys;
+  /** Signs this process's audit chain head outside the store; undefined without a file. */
+  checkpoints?: CheckpointWriter;
   now: () => number;
   /** Called after a case is closed (the alert engine drops the case's watches at once). */
   onCaseClosed?: (caseId: string, by: string) => Promise<void>;

@@ -16,7 +16,7 @@ import { WEBHOOK_QUEUE } from '../analytics/tasks/notify.js';
 import { type IngestOptions, type IngestService, startIngest } from '../ingest/service.js';
 
 export function migrationVars(c: Readonly<CityConfig>) {
-  return { hitsDays: c.retention.hitsDays, snapshotsDays: c.retention.snapshotsDays, quarantineDays: c.retention.quarantineDays };
+  return { hitsDays: c.retention.hitsDays, snapshotsDays: c.retention.snapshotsDays, quarantineDays: c.retention.quarantineDays, auditDays: c.retention.auditDays };
 }
 
 /** Opens the configured store and applies pending migrations. */

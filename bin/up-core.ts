@@ -3,7 +3,6 @@
  * endpoint (aedes) or an existing broker, Redis from a URL or a redis-server child, chDB in
  * the data folder, ingest, API. `xueliang demo` reuses this and adds edge agents.
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCityConfig, withOverrides, type CityConfig } from '../contracts/config/index.js';
 import { projectRoot } from '../contracts/testdata.js';
@@ -13,6 +12,7 @@ import { within } from '../contracts/within.js';
 import type { Store } from '../analytics/store.js';
 import { ensureAdminKey } from '../api/admin-key.js';
 import { buildApp } from '../api/app.js';
+import { ensureDataDir, openCityKeys } from '../api/city-keys.js';
 import type { AlertEngine } from '../analytics/tasks/service.js';
 import type { IngestService } from '../ingest/service.js';
 import { int, type OptionSpec, type OptionValues, str } from './cli.js';
@@ -50,7 +50,7 @@ export interface UpStack {
 export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Promise<UpStack> {
   const log = rootLogger();
   const dataDir = resolve(str(values, 'data') ?? './data');
-  mkdirSync(dataDir, { recursive: true });
+  ensureDataDir(dataDir);
   const file = str(values, 'config') ?? join(projectRoot, 'deploy', 'city.yaml');
   let config = loadCityConfig(file, env);
   const clickhouse = str(values, 'clickhouse') ?? (config.store.clickhouse.startsWith('chdb://') ? embeddedStoreUrl(dataDir) : undefined);
@@ -98,7 +98,8 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     stops.push({ part: 'alerts', close: () => alerts.close() });
     const rootOrg = config.orgs[0]?.id ?? config.city.id;
     const admin = ensureAdminKey(dataDir, rootOrg);
-    const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest, alerts });
+    const keys = openCityKeys(config, dataDir, Date.now());
+    const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest, alerts, keys });
     stops.push({ part: 'api', close: () => app.close() });
     const apiUrl = await listenHttp(app, config);
     const out = [

@@ -37,6 +37,12 @@ export const CameraStatus = T.Object(
     fps: T.Optional(T.Number({ minimum: 0, maximum: 1000, description: 'Frames processed per second lately' })),
     error: T.Optional(T.Object({ code: T.String({ maxLength: 64 }), message: T.String({ maxLength: 512 }) })),
     retryInMs: T.Optional(Count),
+    blurFaces: T.Optional(
+      T.Boolean({
+        description:
+          "Whether faces in this camera's snapshots are blurred at the edge (snapshots.blurFaces; false only by explicit config, docs/privacy.md). Absent from agents that predate it",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -12,6 +12,7 @@ import { Detections } from '../models/detections.js';
 import type { RgbFrame } from '../models/frame.js';
 import { CameraPipeline, type PlateReaderPort } from './agent-camera.js';
 import { gatewayConfig } from './agent-testkit.js';
+import { FaceGuard, type FaceGuardPort } from './privacy/face-guard.js';
 
 // calendar-safe: a pure function of the time it is given (no store, no clock).
 const T = 1_764_000_000_000;
@@ -29,7 +30,25 @@ function frameWith(boxPx: readonly number[]): RgbFrame {
   return { data, width: W, height: H };
 }
 
-function setup(plates?: PlateReaderPort) {
+/**
+ * The real face guard over a finder that reports no faces (these synthetic frames have
+ * none; models/face is tested on real faces in edge-agent/privacy/face-guard.int.test.ts),
+ * counting the crops it is given.
+ */
+function countingGuard(): FaceGuardPort & { crops: number } {
+  const finder = { findFaces: async () => Detections.empty() };
+  const guard = new FaceGuard(finder);
+  const g = {
+    crops: 0,
+    protect: (img: RgbFrame, persons: ReadonlyArray<readonly number[]>) => {
+      g.crops++;
+      return guard.protect(img, persons);
+    },
+  };
+  return g;
+}
+
+function setup(plates?: PlateReaderPort, faces: FaceGuardPort | null = countingGuard()) {
   const config = gatewayConfig({
     gateway: 'gw-unit',
     mqttUrl: 'mqtt://127.0.0.1:1',
@@ -56,6 +75,7 @@ function setup(plates?: PlateReaderPort) {
     newId: () => `01TEST${String(n++).padStart(20, '0')}`,
     log: silentLogger(),
     plates,
+    faces: faces ?? undefined,
   });
 }
 
@@ -162,5 +182,42 @@ describe('CameraPipeline', () => {
       expect(out.hits).toEqual([]);
     }
     expect(pipeline.tracks).toBe(0);
+  });
+
+  it('blurFaces without a face guard fails closed: hits go out, snapshots do not', async () => {
+    const pipeline = setup(undefined, null);
+    const out = { hits: [] as unknown[], snapshots: [] as unknown[] };
+    for (let i = 0; i < 5; i++) {
+      const box = [100, 100, 160, 150];
+      const o = await pipeline.process(
+        { camera: 'cam-unit', seq: i, tsMs: T + i * 200, receivedMs: 0, frame: frameWith(box) },
+        Detections.fromRows([{ box, score: 0.9, classId: CAR }]),
+      );
+      out.hits.push(...o.hits);
+      out.snapshots.push(...o.snapshots);
+    }
+    const f = await pipeline.flush();
+    out.hits.push(...f.hits);
+    out.snapshots.push(...f.snapshots);
+    expect(out.hits).toHaveLength(1);
+    expect(out.hits[0]).not.toHaveProperty('snapshot');
+    expect(out.snapshots).toEqual([]);
+  });
+
+  it('passes every snapshot crop through the face guard', async () => {
+    const guard = countingGuard();
+    const pipeline = setup(undefined, guard);
+    let snapshots = 0;
+    for (let i = 0; i < 5; i++) {
+      const box = [100, 100, 160, 150];
+      const o = await pipeline.process(
+        { camera: 'cam-unit', seq: i, tsMs: T + i * 200, receivedMs: 0, frame: frameWith(box) },
+        Detections.fromRows([{ box, score: 0.9, classId: CAR }]),
+      );
+      snapshots += o.snapshots.length;
+    }
+    snapshots += (await pipeline.flush()).snapshots.length;
+    expect(snapshots).toBe(1);
+    expect(guard.crops).toBe(snapshots);
   });
 });

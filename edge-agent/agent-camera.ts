@@ -25,6 +25,7 @@ import { normaliseBoxes } from './geometry.js';
 import { type BuildOptions, buildEventHit, buildSightingHit } from './hit-builder.js';
 import { RuleEngine, type RuleFiring } from './rules/engine.js';
 import { encodeEventFrame } from './event-frame.js';
+import type { FaceGuardPort } from './privacy/face-guard.js';
 import { encodeSnapshot, type HeldCrop, holdCrop } from './snapshot.js';
 import type { CameraFrame } from './source/camera-source.js';
 import { ByteTracker } from './tracker/tracker.js';
@@ -65,6 +66,8 @@ export interface CameraPipelineOptions {
   newId: () => string;
   log: Logger;
   plates?: PlateReaderPort | undefined;
+  /** Blurs faces before a snapshot is encoded; required when `snapshots.blurFaces`. */
+  faces?: FaceGuardPort | undefined;
 }
 
 /** Vehicle crops kept per track for plate reading (the best few by box height). */
@@ -84,6 +87,9 @@ export class CameraPipeline {
   private readonly tracked: ReadonlySet<number>;
   private frameNo = 0;
   private lastTsMs = 0;
+  /** This frame's person boxes (0..1): every crop held from it blurs their heads. */
+  private framePersons: Array<readonly [number, number, number, number]> = [];
+  private readonly personClass: number;
   /** Rule firings that produced hits (by rule id), for tests and the demo. */
   readonly firings = new Map<string, number>();
 
@@ -95,6 +101,7 @@ export class CameraPipeline {
       r.type === 'abandoned_object' ? [...r.classes, ...r.ownerClasses] : r.classes,
     );
     this.tracked = new Set(labelIds([...tracker.classes, ...ruleClasses]));
+    this.personClass = o.labels.indexOf('person');
     this.tracker = new ByteTracker({
       lostTrackMs: tracker.lostTrackMs,
       minHits: tracker.minHits,
@@ -141,6 +148,8 @@ export class CameraPipeline {
       score: sel.score,
       classId: sel.classId,
     });
+    this.framePersons = [];
+    for (let i = 0; i < norm.length; i++) if (norm.classId[i] === this.personClass) this.framePersons.push(norm.box(i));
     const { detections, events } = this.tracker.update(norm, f.tsMs);
     const ended = events.filter((e) => e.kind === 'ended').map((e) => e.trackId);
     const firings = this.rules.update({ detections, tsMs: f.tsMs, endedTrackIds: ended });
@@ -232,7 +241,7 @@ export class CameraPipeline {
       }
       const { newBest } = this.profiles.observe(obs);
       if (newBest && snapshots.enabled)
-        this.bestCrops.set(trackId, holdCrop(frame, boxNorm, snapshots.margin));
+        this.bestCrops.set(trackId, holdCrop(frame, boxNorm, snapshots.margin, this.framePersons));
       if (this.o.plates && type === 'vehicle' && boxPx[3] - boxPx[1] >= attributes.plateMinHeightPx) {
         this.holdPlateCrop(trackId, frame, boxNorm, boxPx[3] - boxPx[1]);
       }
@@ -277,7 +286,9 @@ export class CameraPipeline {
   ): Promise<BuildOptions['snapshot']> {
     const s = this.o.config.snapshots;
     if (!s.enabled || !crop) return undefined;
-    const jpeg = await encodeSnapshot(crop, { quality: s.quality, maxSidePx: s.maxSidePx });
+    const shown = await this.blurred(crop);
+    if (!shown) return undefined;
+    const jpeg = await encodeSnapshot(shown, { quality: s.quality, maxSidePx: s.maxSidePx });
     const id = this.o.newId();
     out.snapshots.push({ id, tsMs, jpeg });
     return { id, cropNorm: crop.cropNorm };
@@ -290,14 +301,38 @@ export class CameraPipeline {
     const zone = this.o.camera.zones.find((z) => z.id === firing.zone);
     const line = zone ? undefined : this.o.camera.lines.find((l) => l.id === firing.zone);
     const points = zone ? zone.polygon : line ? [line.from, line.to] : [];
+    // The whole frame leaves the gateway too: the same face guard as every snapshot.
+    const shown = await this.blurred(holdCrop(frame, [0, 0, 1, 1], 0, this.framePersons));
+    if (!shown) return undefined;
     const jpeg = await encodeEventFrame(
-      frame,
+      shown.frame,
       { boxNorm: firing.box, zone: points as Array<[number, number]>, isLine: !zone && !!line },
       { quality: s.quality, maxSidePx: s.frameMaxSidePx },
     );
     const id = this.o.newId();
     out.snapshots.push({ id, tsMs: firing.tsMs, jpeg });
     return id;
+  }
+
+  /**
+   * The crop as it may leave the gateway: faces and heads pixelated when `blurFaces` (the
+   * default). Fails closed: without a face guard, or when it fails, no snapshot is made.
+   */
+  private async blurred(crop: HeldCrop): Promise<HeldCrop | undefined> {
+    if (!this.o.config.snapshots.blurFaces) return crop;
+    if (!this.o.faces) {
+      this.o.log.error('snapshots.blurFaces is on but no face detector is loaded; snapshot dropped');
+      return undefined;
+    }
+    const { width: w, height: h } = crop.frame;
+    const persons = (crop.personsNorm ?? []).map((p) => [p[0] * w, p[1] * h, p[2] * w, p[3] * h]);
+    try {
+      const p = await this.o.faces.protect(crop.frame, persons);
+      return { ...crop, frame: p.frame };
+    } catch (e) {
+      this.o.log.error({ err: (e as Error).message }, 'face blur failed; snapshot dropped');
+      return undefined;
+    }
   }
 
   private async sightingHit(p: TrackProfile, out: CameraOutput): Promise<void> {
@@ -315,7 +350,7 @@ export class CameraPipeline {
   }
 
   private async eventHit(firing: RuleFiring, frame: RgbFrame, out: CameraOutput): Promise<void> {
-    const crop = holdCrop(frame, firing.box, this.o.config.snapshots.margin);
+    const crop = holdCrop(frame, firing.box, this.o.config.snapshots.margin, this.framePersons);
     const snapshot = await this.snapshot(crop, out, firing.tsMs);
     const frameId = snapshot ? await this.eventFrame(firing, frame, out) : undefined;
     const hit = buildEventHit(firing, {

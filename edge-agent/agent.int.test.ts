@@ -182,10 +182,12 @@ describe.skipIf(!data || !!noBroker)('edge agent on real footage', () => {
       );
       const docs = run.tap.statuses
         .filter((s) => s.startsWith('{'))
-        .map((s) => JSON.parse(s) as { state: string; cameras: Record<string, { state: string }> });
+        .map((s) => JSON.parse(s) as { state: string; cameras: Record<string, { state: string; blurFaces?: boolean }> });
       expect(docs.some((d) => d.state === 'online' && d.cameras['cam-campus']?.state === 'streaming')).toBe(
         true,
       );
+      // Faces are blurred by default, and the status says so for every camera.
+      expect(docs.every((d) => Object.values(d.cameras).every((c) => c.blurFaces === true))).toBe(true);
       expect(docs.at(-1)!.state).toBe('stopped');
     });
   });

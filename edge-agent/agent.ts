@@ -22,9 +22,11 @@ import { endMqtt, within } from '../contracts/within.js';
 import type { Detections } from '../models/detections.js';
 import type { Detector } from '../models/detector.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
+import { WorkerFaceFinder } from '../models/face/worker-finder.js';
 import { WorkerPlateReader } from '../models/plates/worker-reader.js';
 import { WorkerDetector } from '../models/worker-detector.js';
 import { type CameraOutput, CameraPipeline, type PlateReaderPort } from './agent-camera.js';
+import { FACE_GUARD_DEFAULTS, FaceGuard, type FaceGuardPort } from './privacy/face-guard.js';
 import { EdgeMetrics, type Stage, serveMetrics } from './metrics.js';
 import { openDiskSpool } from './publisher/disk-spool.js';
 import { type PublisherStats, SpoolPublisher } from './publisher/publisher.js';
@@ -43,6 +45,8 @@ export interface EdgeAgentOptions {
   detector?: Detector;
   /** Plate reader instead of loading PP-OCR (tests); `null` disables plates. */
   plates?: PlateReaderPort | null;
+  /** Face guard instead of loading the face detector (tests). */
+  faces?: FaceGuardPort;
 }
 
 /** One camera's counters and state. */
@@ -128,6 +132,8 @@ export class EdgeAgent {
   /** The detector this agent started (worker threads), closed on stop. */
   private ownDetector: WorkerDetector | undefined;
   private plateReader: WorkerPlateReader | undefined;
+  private faceFinder: WorkerFaceFinder | undefined;
+  private faces: FaceGuardPort | undefined;
   /** Detector workers: `model.concurrency`, or one per core when 0. */
   readonly detectorWorkers: number;
   private stopped = false;
@@ -216,6 +222,7 @@ export class EdgeAgent {
         this.log.warn({ err: (e as Error).message }, 'plate reader unavailable; plates off');
       }
     }
+    this.faces = await this.openFaceGuard(modelsDir);
     for (const k of [
       'decode',
       'preprocess',
@@ -255,6 +262,32 @@ export class EdgeAgent {
     for (const rt of this.cameras.values()) rt.source.start();
   }
 
+  /**
+   * The face guard every snapshot goes through (docs/privacy.md); with snapshots on and
+   * blurFaces on (the default), a face detector that does not load stops the agent: it
+   * never publishes snapshots with faces in the clear.
+   */
+  private async openFaceGuard(modelsDir: string): Promise<FaceGuardPort | undefined> {
+    const s = this.o.config.snapshots;
+    if (!s.enabled) return undefined;
+    if (!s.blurFaces) {
+      this.log.warn('snapshots.blurFaces is false: faces in snapshots are NOT blurred (reported in the status)');
+      return undefined;
+    }
+    if (this.o.faces) return this.o.faces;
+    try {
+      this.faceFinder = await WorkerFaceFinder.open({ modelsDir, threads: 1, minScore: s.faceMinScore });
+    } catch (e) {
+      throw new XlError(
+        'EDGE_FACE_BLUR_UNAVAILABLE',
+        `snapshots.blurFaces is on but the face detector did not load (${(e as Error).message}); run 'xueliang models build', or set snapshots.blurFaces: false explicitly`,
+        undefined,
+        { cause: e },
+      );
+    }
+    return new FaceGuard(this.faceFinder, { ...FACE_GUARD_DEFAULTS, headFrac: s.blurHeads ? FACE_GUARD_DEFAULTS.headFrac : 0 });
+  }
+
   private addCamera(cam: GatewayConfig['cameras'][number], plates: PlateReaderPort | undefined): void {
     const c = this.o.config;
     if (this.cameras.has(cam.id))
@@ -269,6 +302,7 @@ export class EdgeAgent {
       newId: () => this.newId(),
       log,
       plates,
+      faces: this.faces,
     });
     const source = new CameraSource({
       id: cam.id,
@@ -458,6 +492,7 @@ export class EdgeAgent {
         framesProcessed: c.framesProcessed,
         framesDropped: c.framesDropped,
         ...(fps !== undefined ? { fps } : {}),
+        blurFaces: this.o.config.snapshots.blurFaces,
       };
     }
     return { v: 1, gateway: this.o.config.gateway.id, state, tsMs: Date.now(), cameras };
@@ -600,6 +635,7 @@ export class EdgeAgent {
     await this.metricsServer?.close();
     await this.ownDetector?.close();
     await this.plateReader?.close();
+    await this.faceFinder?.close();
     this.log.info('edge agent stopped');
   }
 
@@ -615,5 +651,6 @@ export class EdgeAgent {
     await this.metricsServer?.close();
     await this.ownDetector?.close();
     await this.plateReader?.close();
+    await this.faceFinder?.close();
   }
 }

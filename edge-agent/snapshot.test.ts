@@ -50,4 +50,20 @@ describe('snapshots', () => {
     const inCrop = [(0.9 - x1) / (x2 - x1), (0 - y1) / (y2 - y1), (1 - x1) / (x2 - x1), (0.2 - y1) / (y2 - y1)];
     for (const [i, v] of inCrop.entries()) expect(v).toBeCloseTo(c.boxNorm[i]!, 6);
   });
+
+  it('holds the person boxes that overlap the crop in its coordinates, unclipped', () => {
+    const frame: RgbFrame = { data: new Uint8Array(100 * 100 * 3), width: 100, height: 100 };
+    const c = holdCrop(frame, [0.4, 0.4, 0.6, 0.6], 0, [
+      [0.5, 0.2, 0.7, 0.8], // overlaps, reaches above and right of the crop
+      [0.0, 0.0, 0.1, 0.1], // elsewhere in the frame
+    ]);
+    expect(c.cropNorm).toEqual([0.4, 0.4, 0.6, 0.6]);
+    expect(c.personsNorm).toHaveLength(1);
+    const [p] = c.personsNorm!;
+    expect(p![0]).toBeCloseTo(0.5);
+    expect(p![1]).toBeCloseTo(-1);
+    expect(p![2]).toBeCloseTo(1.5);
+    expect(p![3]).toBeCloseTo(2);
+  });
 });
+

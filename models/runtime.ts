@@ -2,8 +2,9 @@
  * Composition helpers for callers (CLI, edge agent, bench): open a detector by manifest
  * name, building the default models on first use.
  */
-import { buildModels, DEFAULT_DETECTOR } from './build.js';
+import { buildModels, DEFAULT_DETECTOR, FACE_DETECTOR } from './build.js';
 import { OnnxDetector } from './detector.js';
+import { OnnxFaceDetector } from './face/face-detector.js';
 import { loadModel } from './manifest.js';
 import { SessionCache } from './onnx-session.js';
 
@@ -24,4 +25,13 @@ export async function openDetector(opts: OpenDetectorOptions): Promise<OnnxDetec
   const { entry, path } = await loadModel(opts.modelsDir, opts.name ?? DEFAULT_DETECTOR);
   const sessions = opts.sessions ?? new SessionCache();
   return new OnnxDetector(entry, await sessions.get(path, { threads: opts.threads ?? 2 }));
+}
+
+/** Opens the face detector used to blur snapshots (docs/privacy.md), one shared session. */
+export async function openFaceDetector(opts: OpenDetectorOptions): Promise<OnnxFaceDetector> {
+  if (opts.build !== false)
+    await buildModels({ modelsDir: opts.modelsDir, ...(opts.progress ? { progress: opts.progress } : {}) });
+  const { entry, path } = await loadModel(opts.modelsDir, opts.name ?? FACE_DETECTOR);
+  const sessions = opts.sessions ?? new SessionCache();
+  return new OnnxFaceDetector(entry, await sessions.get(path, { threads: opts.threads ?? 1 }));
 }

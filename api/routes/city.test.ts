@@ -57,4 +57,12 @@ describe('cameraStatus', () => {
     expect(cameraStatus(stopped, 'cam-1', NOW)).toMatchObject({ state: 'stopped', gateway: 'stopped' });
     expect(cameraStatus(online(), 'cam-9', NOW)).toMatchObject({ state: 'unknown', gateway: 'online' });
   });
+
+  it('passes blurFaces on, so the dashboard can mark an unblurred camera’s snapshots', () => {
+    const s = online();
+    s.cameras['cam-1']!.blurFaces = false;
+    expect(cameraStatus(s, 'cam-1', NOW)).toMatchObject({ blurFaces: false });
+    expect(cameraStatus(online(), 'cam-1', NOW)).not.toHaveProperty('blurFaces');
+  });
 });
+

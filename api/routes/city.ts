@@ -23,6 +23,9 @@ const CameraStatusOut = T.Object(
     framesDropped: T.Optional(T.Integer()),
     reconnects: T.Optional(T.Integer()),
     error: T.Optional(T.Object({ code: T.String(), message: T.String() })),
+    blurFaces: T.Optional(
+      T.Boolean({ description: "Faces in this camera's snapshots are blurred at the edge; false: turned off by config (docs/privacy.md)" }),
+    ),
   },
   { description: "From the gateway's retained status (contracts/status.ts); absent when none was received" },
 );
@@ -45,6 +48,7 @@ export function cameraStatus(kept: KeptStatus, camera: string, nowMs: number): C
     reconnects: c.reconnects,
     ...(c.fps !== undefined ? { fps: c.fps } : {}),
     ...(c.error ? { error: c.error } : {}),
+    ...(c.blurFaces !== undefined ? { blurFaces: c.blurFaces } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { loadCityConfig, withOverrides } from '../../contracts/config/index.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { ensureAdminKey } from '../../api/admin-key.js';
 import { buildApp } from '../../api/app.js';
+import { ensureDataDir, openCityKeys } from '../../api/city-keys.js';
 import { type AlertEngine, createAlertEngine } from '../../analytics/tasks/service.js';
 import { readGatewayStatus } from '../../ingest/gateway-status.js';
 import { defineCommand, int, str, UsageError } from '../cli.js';
@@ -28,6 +29,7 @@ export default defineCommand({
     if (!file) throw new UsageError('--config FILE is required (see deploy/city.yaml)');
     const log = rootLogger();
     const dataDir = resolve(str(values, 'data') ?? './data');
+    ensureDataDir(dataDir);
     let config = loadCityConfig(file, process.env);
     config = withOverrides(config, {
       '/http/port': int(values, 'port', 0, 65535),
@@ -57,6 +59,7 @@ export default defineCommand({
       registry,
       log,
       extraKeys: [admin.record],
+      keys: openCityKeys(config, dataDir, Date.now()),
       ...(alerts ? { alerts } : {}),
       ...(redis ? { gatewayStatus: () => readGatewayStatus(redis, config.redis.prefix) } : {}),
     });

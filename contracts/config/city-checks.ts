@@ -44,6 +44,11 @@ export function checkCity(c: CityConfig): ConfigProblem[] {
   c.api.keys.forEach((key, k) => {
     if (!orgs.has(key.org)) problems.push({ path: `/api/keys/${k}/org`, message: `no org '${key.org}' in /orgs` });
   });
+  if (c.retention.snapshotsDays > c.retention.hitsDays)
+    problems.push({
+      path: '/retention/snapshotsDays',
+      message: `snapshots (${c.retention.snapshotsDays} days) would outlive the hits that name them (${c.retention.hitsDays} days): docs/privacy.md`,
+    });
   problems.push(...checkAlerts(c.alerts, new Set(orgs.keys())));
   return problems;
 }

@@ -7,6 +7,7 @@ import { AlertsSection } from './alerts.js';
 import { ApiSection } from './api.js';
 import { IngestSection } from './ingest.js';
 import { Camera, Gateway, OrgNode } from './org.js';
+import { PrivacySection } from './privacy.js';
 import { HttpSection, LogSection, MqttSection, RedisSection, RetentionSection, StoreSection } from './services.js';
 
 export const CityConfig = T.Object(
@@ -30,6 +31,7 @@ export const CityConfig = T.Object(
     api: ApiSection,
     alerts: AlertsSection,
     retention: RetentionSection,
+    privacy: PrivacySection,
     log: LogSection,
   },
   { additionalProperties: false, description: 'city.yaml — the central tier' },

@@ -284,6 +284,22 @@ export const GatewayConfig = T.Object(
           default: 640,
           description: 'Longest side of an event frame, px',
         }),
+        blurFaces: T.Boolean({
+          default: true,
+          description:
+            'Pixelate faces (BlazeFace) and the head of every person box in each snapshot before it is encoded and spooled (docs/privacy.md). Turning it off must be explicit; the status document reports it per camera and the dashboard marks those snapshots',
+        }),
+        blurHeads: T.Boolean({
+          default: true,
+          description:
+            'With blurFaces: also pixelate the top of every person box, so a face the detector misses (small, turned away) is still covered',
+        }),
+        faceMinScore: T.Number({
+          minimum: 0.05,
+          maximum: 0.95,
+          default: 0.3,
+          description: 'Face detector score threshold (low: a missed face is a privacy failure; eval:faces)',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'Snapshots (JPEG via sharp)' },
     ),

@@ -45,6 +45,12 @@ export const RetentionSection = T.Object(
     hitsDays: T.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'Days hits are kept (TTL)' }),
     snapshotsDays: T.Integer({ minimum: 1, maximum: 3650, default: 7, description: 'Days snapshots are kept (TTL)' }),
     quarantineDays: T.Integer({ minimum: 1, maximum: 3650, default: 14, description: 'Days quarantined messages are kept (TTL)' }),
+    auditDays: T.Integer({
+      minimum: 180,
+      maximum: 36500,
+      default: 1095,
+      description: 'Days audit rows are kept (TTL; at least the six months network logs must be kept in China)',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Retention, enforced by TTL' },
 );

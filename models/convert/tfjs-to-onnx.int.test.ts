@@ -15,6 +15,8 @@ import { loadModel, type ModelEntry } from '../manifest.js';
 import { openSession, type TensorOut } from '../onnx-session.js';
 import { prepareInput } from '../preprocess.js';
 import { BUILD_TIMEOUT_MS, builtModelsDir } from '../test-support.js';
+import { decodeBlazeFace } from '../face/blazeface.js';
+import { FACE_DETECTOR } from '../build.js';
 
 const data = testDataDir();
 /**
@@ -124,4 +126,51 @@ describe.skipIf(!data)(`TF.js graph vs converted ONNX${data ? '' : ` (${NO_TEST_
       for (let k = 0; k < 4; k++) expect(ours.xyxy[i * 4 + k]).toBeCloseTo(r[k]!, 3);
     });
   }, 120_000);
+
+  it(`${FACE_DETECTOR}: outputs within 1e-3 and the same faces on real images with faces`, async () => {
+    const { entry, path } = await loadModel(dir, FACE_DETECTOR);
+    const dec = entry.decoder;
+    if (dec.kind !== 'blazeface') throw new Error('not blazeface');
+    const session = await openSession(path, { threads: 1 });
+    const model = await loadTfjs(dir, 'blazeface-back');
+    const names = [...dec.scores, ...dec.boxes];
+    const faces = (out: Record<string, TensorOut>) =>
+      nmsClasswise(
+        decodeBlazeFace(
+          dec.strides.map((stride, i) => ({
+            stride,
+            anchorsPerCell: dec.anchorsPerCell[i]!,
+            scores: out[dec.scores[i]!]!.data,
+            boxes: out[dec.boxes[i]!]!.data,
+          })),
+          { inputSize: entry.input.width, scoreThreshold: 0.3 },
+        ).toDetections(),
+        { iouThreshold: 0.3 },
+      );
+    let total = 0;
+    for (const img of ['images/basketball_grey.png', 'images/shopping_street_people.png']) {
+      const inp = await prepareInput(await readImage(join(data!, img)), entry.input, entry.preprocess);
+      const onnx = await session.run({ [entry.input.name]: inp });
+      const tfOut = model.execute(tf.tensor(inp.data, inp.dims), names) as tf.Tensor[];
+      const ref: Record<string, TensorOut> = {};
+      names.forEach((n, i) => {
+        ref[n] = { data: tfOut[i]!.dataSync() as Float32Array, dims: tfOut[i]!.shape };
+      });
+      tf.dispose(tfOut);
+      // Scores are logits reaching ±100 (float32 rounding: measured 2.4e-3 on them), compared
+      // as the probabilities the decoder uses; the regressors in input pixels as they are.
+      const sig = (a: Float32Array) => a.map((v) => 1 / (1 + Math.exp(-v)));
+      for (const n of dec.scores)
+        expect(maxAbsDiff(sig(ref[n]!.data), sig(onnx[n]!.data)), `${img} ${n}`).toBeLessThan(1e-3);
+      for (const n of dec.boxes) expect(maxAbsDiff(ref[n]!.data, onnx[n]!.data), `${img} ${n}`).toBeLessThan(1e-3);
+      const a = faces(ref);
+      const b = faces(onnx);
+      expect(b.length).toBe(a.length);
+      expect(maxAbsDiff(a.xyxy, b.xyxy)).toBeLessThan(0.05);
+      total += a.length;
+    }
+    // basketball_grey.png: the frontal and the profile face; shopping street: the two nearest.
+    expect(total).toBeGreaterThanOrEqual(3);
+    await session.release();
+  }, 180_000);
 });

@@ -137,6 +137,7 @@ const en = {
   forbidden: 'Your role or jurisdiction does not allow this.',
   role: 'Role',
   org: 'Org',
+  facesNotBlurred: 'Faces NOT blurred (blurFaces off for this camera)',
 } as const;
 
 export type Key = keyof typeof en;
@@ -275,6 +276,7 @@ const zh: Record<Key, string> = {
   forbidden: '您的角色或辖区无权执行此操作。',
   role: '角色',
   org: '辖区',
+  facesNotBlurred: '人脸未模糊（此摄像头已关闭 blurFaces）',
 };
 
 /** Enumerated values shown in the page: colours, vehicle types, directions. */

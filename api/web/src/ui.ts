@@ -91,6 +91,16 @@ export function attrList(hit: HitLike): HTMLElement {
   return h('dl', { className: 'attrs' }, ...rows.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
 }
 
+/**
+ * A warning on every snapshot of a camera whose gateway reports `blurFaces: false` (the
+ * camera's status, contracts/status.ts; docs/privacy.md): its faces were not blurred.
+ */
+export function unblurredMark(ctx: Ctx, hit: HitLike): HTMLElement | null {
+  const cam = ctx.camById.get(hit.camera) as { status?: { blurFaces?: boolean } } | undefined;
+  if (!hit.snapshot || cam?.status?.blurFaces !== false) return null;
+  return h('div', { className: 'tag tag-unblurred', attrs: { role: 'note' } }, t('facesNotBlurred'));
+}
+
 /** A fixed-size card: snapshot with box, type, camera, time, attributes. */
 export function hitCard(ctx: Ctx, hit: HitLike, onOpen?: (hit: HitLike) => void): HTMLElement {
   const title = `${tv(hit.type)} · ${cameraName(ctx, hit.camera)} · ${fmtTime(hit.tsMs)}`;
@@ -98,6 +108,7 @@ export function hitCard(ctx: Ctx, hit: HitLike, onOpen?: (hit: HitLike) => void)
     'article',
     { className: `card t-${hit.kind}`, dataset: { hit: hit.id, type: hit.type, camera: hit.camera } },
     hitCanvas(ctx.api, hit, 224, 168, title),
+    unblurredMark(ctx, hit),
     h(
       'div',
       { className: 'card-body' },
@@ -142,6 +153,7 @@ export function showHitDialog(ctx: Ctx, hit: HitLike, extra: HTMLElement[] = [])
     { className: 'details', attrs: { 'aria-label': t('details') } },
     h('h2', null, `${tv(hit.type)} · ${fmtTime(hit.tsMs)}`),
     frame ? h('div', { className: 'evidence' }, frame, canvas) : canvas,
+    unblurredMark(ctx, hit),
     h(
       'dl',
       { className: 'attrs' },
