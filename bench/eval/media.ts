@@ -19,7 +19,8 @@ export interface FrameRef {
 /** The test data directory, or a coded error when it is absent. */
 export function dataDir(): string {
   const d = testDataDir();
-  if (!d) throw new XlError('BENCH_NO_MEDIA', 'test media not found at ../shared/data (set XUELIANG_TEST_DATA)');
+  if (!d)
+    throw new XlError('BENCH_NO_MEDIA', 'test media not found at ../shared/data (set XUELIANG_TEST_DATA)');
   return d;
 }
 
@@ -34,7 +35,21 @@ export async function loadFrame(f: FrameRef): Promise<RgbFrame> {
   if (f.tSec === undefined) return readImage(path);
   const png = execFileSync(
     'ffmpeg',
-    ['-loglevel', 'error', '-ss', String(f.tSec), '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'],
+    [
+      '-loglevel',
+      'error',
+      '-ss',
+      String(f.tSec),
+      '-i',
+      path,
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'png',
+      '-',
+    ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   return readImage(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));

@@ -45,7 +45,10 @@ async function main(): Promise<void> {
   const tiles: Buffer[] = [];
   for (const media of values.media ?? []) {
     const refs: FrameRef[] = media.startsWith('video/')
-      ? Array.from({ length: Number(values.count) }, (_, i) => ({ media, tSec: (i + 0.5) * Number(values.every) }))
+      ? Array.from({ length: Number(values.count) }, (_, i) => ({
+          media,
+          tSec: (i + 0.5) * Number(values.every),
+        }))
       : [{ media }];
     for (const ref of refs) {
       const frame = await loadFrame(ref).catch(() => undefined);
@@ -66,7 +69,14 @@ async function main(): Promise<void> {
   writeFileSync(join(out, 'candidates.json'), JSON.stringify(cands, null, 1));
   for (let s = 0; s * 24 < tiles.length; s++) {
     const part = tiles.slice(s * 24, s * 24 + 24);
-    await sharp({ create: { width: 6 * 160, height: Math.ceil(part.length / 6) * 240, channels: 3, background: '#808080' } })
+    await sharp({
+      create: {
+        width: 6 * 160,
+        height: Math.ceil(part.length / 6) * 240,
+        channels: 3,
+        background: '#808080',
+      },
+    })
       .composite(part.map((input, k) => ({ input, left: (k % 6) * 160, top: Math.floor(k / 6) * 240 })))
       .png()
       .toFile(join(out, `sheet_${String(s).padStart(2, '0')}.png`));
@@ -87,7 +97,9 @@ async function tile(
   const top = Math.max(0, Math.floor(b[1] - my));
   const width = Math.min(frame.width, Math.ceil(b[2] + mx)) - left;
   const height = Math.min(frame.height, Math.ceil(b[3] + my)) - top;
-  const crop = await sharp(Buffer.from(frame.data), { raw: { width: frame.width, height: frame.height, channels: 3 } })
+  const crop = await sharp(Buffer.from(frame.data), {
+    raw: { width: frame.width, height: frame.height, channels: 3 },
+  })
     .extract({ left, top, width, height })
     .resize(156, 212, { fit: 'contain', background: '#808080', kernel: 'nearest' })
     .png()
@@ -95,7 +107,10 @@ async function tile(
   const text = Buffer.from(
     `<svg width="160" height="240"><rect width="160" height="240" fill="#202020"/><text x="4" y="234" font-size="20" fill="#ffff00" font-family="sans-serif">${id} ${label}</text></svg>`,
   );
-  return sharp(text).composite([{ input: crop, left: 2, top: 2 }]).png().toBuffer();
+  return sharp(text)
+    .composite([{ input: crop, left: 2, top: 2 }])
+    .png()
+    .toBuffer();
 }
 
 await main();
