@@ -36,7 +36,11 @@ import {
 const values = benchArgs('eval', 'Detection and attribute accuracy against the labels in bench/eval/labels', {
   json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   model: { type: 'string', default: EDGE_DETECTOR, description: 'Detector model name from the manifest' },
-  'min-score': { type: 'string', default: '0.3', description: 'Detection score threshold (the agent default)' },
+  'min-score': {
+    type: 'string',
+    default: '0.3',
+    description: 'Detection score threshold (the agent default)',
+  },
   'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
   only: { type: 'string', default: 'all', description: 'colour | detect | all' },
 });
@@ -56,6 +60,7 @@ interface VehicleLabel extends FrameRef {
 }
 interface BoxesLabel extends FrameRef {
   boxes: Array<GtBox & { ignore?: boolean }>;
+  ignoreRegions?: number[][];
 }
 
 function readLabels<T>(name: string): T[] {
@@ -94,7 +99,7 @@ async function detectionFigures(frames: FrameCache): Promise<DetectionTally> {
       if (cls !== 'person' && cls !== 'vehicle') continue;
       pred.push({ cls, score: d.score[i]!, box: Array.from(d.xyxy.subarray(i * 4, i * 4 + 4)) });
     }
-    tallyDetections(tally, l.boxes, pred, 0.5);
+    tallyDetections(tally, l.boxes, pred, 0.5, l.ignoreRegions);
   }
   return tally;
 }
@@ -120,7 +125,13 @@ async function main(): Promise<void> {
     out.detection = Object.fromEntries(
       Object.entries(t).map(([band, b]) => [
         band,
-        { gt: b.gt, found: b.found, pred: b.pred, recallPct: pct(b.found, b.gt), precisionPct: pct(b.correct, b.pred) },
+        {
+          gt: b.gt,
+          found: b.found,
+          pred: b.pred,
+          recallPct: pct(b.found, b.gt),
+          precisionPct: pct(b.correct, b.pred),
+        },
       ]),
     );
     for (const [band, b] of Object.entries(t))

@@ -74,14 +74,24 @@ export function emptyDetectionTally(): DetectionTally {
  * Matches one frame's predictions to its ground truth (same class, IoU ≥ `iouMin`, each
  * ground-truth box once, highest score first) and adds to the tally. A prediction is banded
  * by its matched ground truth's size, an unmatched one by its own size. Ground truth marked
- * `ignore` (crowds, boxes cut by the frame) neither counts as missed nor makes a prediction false.
+ * `ignore` (groups, unsure objects) neither counts as missed nor makes a prediction false;
+ * neither does anything centred in one of `ignoreRegions`.
  */
 export function tallyDetections(
   t: DetectionTally,
-  gt: ReadonlyArray<GtBox & { ignore?: boolean }>,
-  pred: readonly PredBox[],
+  gtAll: ReadonlyArray<GtBox & { ignore?: boolean }>,
+  predAll: readonly PredBox[],
   iouMin = 0.5,
+  ignoreRegions: ReadonlyArray<readonly number[]> = [],
 ): void {
+  // Regions left unlabelled (distant traffic): nothing centred there counts either way.
+  const inIgnored = (b: readonly number[]): boolean => {
+    const cx = (b[0]! + b[2]!) / 2;
+    const cy = (b[1]! + b[3]!) / 2;
+    return ignoreRegions.some((r) => cx >= r[0]! && cx < r[2]! && cy >= r[1]! && cy < r[3]!);
+  };
+  const gt = gtAll.map((g) => (inIgnored(g.box) ? { ...g, ignore: true } : g));
+  const pred = predAll.filter((p) => !inIgnored(p.box));
   const used = new Array<boolean>(gt.length).fill(false);
   for (const g of gt) if (!g.ignore) t[sizeBand(g.box)].gt++;
   const order = [...pred].sort((a, b) => b.score - a.score);
