@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Colour } from '../../contracts/hit.js';
-import { colourOfRegion, isMonochromeFrame, nameOfPixel, rgbToHsv } from './colour.js';
+import { colourOfRegion, isMonochromeFrame, labSamples, nameOfPixel, rgbToHsv, topTwo } from './colour.js';
 import { paint, solidImage } from './fixtures.js';
 
 describe('rgbToHsv', () => {
@@ -124,5 +124,35 @@ describe('isMonochromeFrame', () => {
     ['colour frame', () => paint(solidImage(64, 48, [90, 90, 90]), [0, 0, 32, 48], [200, 30, 30]), false],
   ])('%s', (_n, make, want) => {
     expect(isMonochromeFrame(make())).toBe(want);
+  });
+});
+
+describe('colourOfRegion: background and second candidate', () => {
+  it('down-weights pixels like the given background samples', () => {
+    // Green (grass) at the sides and in the middle, blue (jeans) between: green wins unweighted.
+    const img = paint(solidImage(50, 20, [70, 130, 40]), [12, 0, 22, 20], [60, 80, 130]);
+    paint(img, [28, 0, 38, 20], [60, 80, 130]);
+    expect(colourOfRegion(img, [0, 0, 50, 20]).colour).toBe('green');
+    const background = labSamples(img, [[0, 0, 5, 20]]);
+    expect(colourOfRegion(img, [0, 0, 50, 20], { background }).colour).toBe('blue');
+  });
+
+  it('keeps every pixel when most of the region looks like the background', () => {
+    const img = solidImage(20, 20, [40, 40, 42]);
+    const background = labSamples(img, [[0, 0, 20, 20]]);
+    expect(colourOfRegion(img, [0, 0, 20, 20], { background })).toMatchObject({ colour: 'black' });
+  });
+
+  it('gives a close runner-up as the second candidate', () => {
+    const img = paint(solidImage(40, 40, [200, 30, 30]), [0, 0, 18, 40], [30, 60, 200]);
+    const r = colourOfRegion(img, [0, 0, 40, 40]);
+    expect(r.colour).toBe('red');
+    expect(r.second).toBe('blue');
+    expect(colourOfRegion(solidImage(10, 10, [200, 30, 30]), [0, 0, 10, 10]).second).toBeUndefined();
+  });
+
+  it('topTwo orders the two largest bins', () => {
+    expect(topTwo(Float32Array.from([0.1, 0.5, 0.3, 0.1]))).toEqual([1, 2]);
+    expect(topTwo(Float32Array.from([0.9]))).toEqual([0, -1]);
   });
 });
