@@ -76,11 +76,13 @@ async function colourFigures(frames: FrameCache): Promise<Record<string, ColourT
   const body = emptyTally();
   for (const l of readLabels<PersonLabel>('person-colours.json')) {
     const c = personColours(asImage(await frames.get(l)), l.box);
-    if (l.upper) tallyColour(upper, l.upper, c.upper.colour);
-    if (l.lower) tallyColour(lower, l.lower, c.lower.colour);
+    if (l.upper) tallyColour(upper, l.upper, c.upper.colour, c.upper.second);
+    if (l.lower) tallyColour(lower, l.lower, c.lower.colour, c.lower.second);
   }
   for (const l of readLabels<VehicleLabel>('vehicle-colours.json')) {
-    if (l.body) tallyColour(body, l.body, vehicleColour(asImage(await frames.get(l)), l.box).colour);
+    if (!l.body) continue;
+    const c = vehicleColour(asImage(await frames.get(l)), l.box);
+    tallyColour(body, l.body, c.colour, c.second);
   }
   return { upper, lower, vehicle: body };
 }
@@ -114,11 +116,19 @@ async function main(): Promise<void> {
     out.colour = Object.fromEntries(
       Object.entries(c).map(([k, t]) => [
         k,
-        { n: t.n, exactPct: pct(t.exact, t.n), withinPct: pct(t.within, t.n), confusions: t.confusions },
+        {
+          n: t.n,
+          exactPct: pct(t.exact, t.n),
+          withinPct: pct(t.within, t.n),
+          withinTop2Pct: pct(t.withinTop2, t.n),
+          confusions: t.confusions,
+        },
       ]),
     );
     for (const [k, t] of Object.entries(c))
-      log(`colour ${k.padEnd(8)} n=${t.n} exact ${pct(t.exact, t.n)} % within ${pct(t.within, t.n)} %`);
+      log(
+        `colour ${k.padEnd(8)} n=${t.n} exact ${pct(t.exact, t.n)} % within ${pct(t.within, t.n)} % with second candidate ${pct(t.withinTop2, t.n)} %`,
+      );
   }
   if (values.only !== 'colour') {
     const t = await detectionFigures(frames);

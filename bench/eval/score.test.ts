@@ -6,8 +6,8 @@ describe('tallyColour', () => {
     const t = emptyTally();
     tallyColour(t, ['blue', 'black'], 'blue');
     tallyColour(t, ['blue', 'black'], 'black');
-    tallyColour(t, ['white'], 'grey');
-    expect(t).toEqual({ n: 3, exact: 1, within: 2, confusions: { 'white→grey': 1 } });
+    tallyColour(t, ['white'], 'grey', 'white');
+    expect(t).toEqual({ n: 3, exact: 1, within: 2, withinTop2: 3, confusions: { 'white→grey': 1 } });
   });
 });
 

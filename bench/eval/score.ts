@@ -9,20 +9,28 @@ export interface ColourTally {
   n: number;
   exact: number;
   within: number;
+  /** The answer or its second candidate is one of the labelled colours. */
+  withinTop2: number;
   /** Confusions, `label→answer` with counts (first labelled colour). */
   confusions: Record<string, number>;
 }
 
 export function emptyTally(): ColourTally {
-  return { n: 0, exact: 0, within: 0, confusions: {} };
+  return { n: 0, exact: 0, within: 0, withinTop2: 0, confusions: {} };
 }
 
 /** Adds one answer against labelled colours (first = most fitting). */
-export function tallyColour(t: ColourTally, labelled: readonly string[], answer: string): void {
+export function tallyColour(
+  t: ColourTally,
+  labelled: readonly string[],
+  answer: string,
+  second?: string,
+): void {
   t.n++;
   if (answer === labelled[0]) t.exact++;
   if (labelled.includes(answer)) t.within++;
-  else {
+  if (labelled.includes(answer) || (second !== undefined && labelled.includes(second))) t.withinTop2++;
+  if (!labelled.includes(answer)) {
     const k = `${labelled.join('|')}→${answer}`;
     t.confusions[k] = (t.confusions[k] ?? 0) + 1;
   }
