@@ -22,6 +22,7 @@ import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { openSession } from '../models/onnx-session.js';
 import { benchArgs } from './args.js';
 import { FrameCache, type FrameRef } from './eval/media.js';
+import { detectTiled } from './eval/tiling.js';
 import {
   type ColourTally,
   type DetectionTally,
@@ -43,6 +44,12 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
   },
   'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
   only: { type: 'string', default: 'all', description: 'colour | detect | all' },
+  tiling: {
+    type: 'string',
+    default: '0',
+    description:
+      'Also detect on an N×N grid of overlapping tiles and merge (SAHI-style; 0: whole frame only)',
+  },
 });
 const log = (s: string): void => {
   process.stderr.write(`${s}\n`);
@@ -94,12 +101,16 @@ async function detectionFigures(frames: FrameCache): Promise<DetectionTally> {
   const det = new OnnxDetector(entry, await openSession(path, { threads: 1 }));
   const tally = emptyDetectionTally();
   for (const l of readLabels<BoxesLabel>('boxes.json')) {
-    const d = await det.detect(await frames.get(l), { minScore: Number(values['min-score']) });
+    const found = await detectTiled(
+      det,
+      await frames.get(l),
+      Number(values.tiling),
+      Number(values['min-score']),
+    );
     const pred: PredBox[] = [];
-    for (let i = 0; i < d.score.length; i++) {
-      const cls = sightingTypeOf(entry.labels[d.classId[i]!] ?? '');
-      if (cls !== 'person' && cls !== 'vehicle') continue;
-      pred.push({ cls, score: d.score[i]!, box: Array.from(d.xyxy.subarray(i * 4, i * 4 + 4)) });
+    for (const f of found) {
+      const cls = sightingTypeOf(entry.labels[f.classId] ?? '');
+      if (cls === 'person' || cls === 'vehicle') pred.push({ cls, score: f.score, box: f.box });
     }
     tallyDetections(tally, l.boxes, pred, 0.5, l.ignoreRegions);
   }
@@ -110,7 +121,11 @@ const pct = (a: number, b: number): number | null => (b === 0 ? null : Math.roun
 
 async function main(): Promise<void> {
   const frames = new FrameCache();
-  const out: Record<string, unknown> = { model: values.model, minScore: Number(values['min-score']) };
+  const out: Record<string, unknown> = {
+    model: values.model,
+    minScore: Number(values['min-score']),
+    tiling: Number(values.tiling),
+  };
   if (values.only !== 'detect') {
     const c = await colourFigures(frames);
     out.colour = Object.fromEntries(
@@ -146,7 +161,7 @@ async function main(): Promise<void> {
     );
     for (const [band, b] of Object.entries(t))
       log(
-        `detect ${values.model} ${band.padEnd(6)} gt=${b.gt} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
+        `detect ${values.model} tiling ${values.tiling} ${band.padEnd(6)} gt=${b.gt} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
       );
   }
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
