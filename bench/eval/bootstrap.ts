@@ -1,7 +1,8 @@
 /**
  * Labelling aid for detection ground truth (docs/accuracy.md): candidate person and vehicle
  * boxes from a larger detector, on the whole frame and on 2×2 overlapping tiles (so distant
- * people are proposed too), merged; drawn numbered on the frame for a person to accept,
+ * people are proposed too), merged (./tiling.ts; the labels in bench/eval/labels/boxes.json
+ * were proposed with tiles of 0.6 × the frame, ./tiling.ts makes them 0.56); drawn numbered on the frame for a person to accept,
  * reject or correct by eye. Writes candidates.json and one PNG per frame.
  *
  *   npx tsx bench/eval/bootstrap.ts --frames frames.json --out /tmp/boxes
@@ -12,11 +13,11 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { sightingTypeOf } from '../../edge-agent/attributes/labels.js';
 import { OnnxDetector } from '../../models/detector.js';
-import { cropFrame, type RgbFrame } from '../../models/frame.js';
+import type { RgbFrame } from '../../models/frame.js';
 import { defaultModelsDir, loadModel } from '../../models/manifest.js';
 import { openSession } from '../../models/onnx-session.js';
 import { type FrameRef, loadFrame } from './media.js';
-import { iou } from './score.js';
+import { detectTiled } from './tiling.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,37 +35,15 @@ interface Cand {
   score: number;
 }
 
+/** Person and vehicle proposals: the whole frame and 2×2 overlapping tiles, merged (./tiling.ts). */
 async function propose(det: OnnxDetector, frame: RgbFrame, minScore: number): Promise<Cand[]> {
-  const views: Array<[number, number, number, number]> = [[0, 0, frame.width, frame.height]];
-  const tw = Math.round(frame.width * 0.6);
-  const th = Math.round(frame.height * 0.6);
-  for (const x of [0, frame.width - tw])
-    for (const y of [0, frame.height - th]) views.push([x, y, x + tw, y + th]);
-  const all: Cand[] = [];
-  for (const [x1, y1, x2, y2] of views) {
-    const d = await det.detect(cropFrame(frame, x1, y1, x2, y2), { minScore });
-    for (let i = 0; i < d.score.length; i++) {
-      const cls = sightingTypeOf(det.labels[d.classId[i]!] ?? '');
-      if (cls !== 'person' && cls !== 'vehicle') continue;
-      const b = d.xyxy.subarray(i * 4, i * 4 + 4);
-      const box = [b[0]! + x1, b[1]! + y1, b[2]! + x1, b[3]! + y1].map((v) => Math.round(v));
-      // Drop tile boxes cut by an inner tile edge (the whole-frame view or another tile has them).
-      const m = 0.03 * (x2 - x1);
-      const cut =
-        (box[0]! <= x1 + m && x1 > 0) ||
-        (box[2]! >= x2 - m && x2 < frame.width) ||
-        (box[1]! <= y1 + m && y1 > 0) ||
-        (box[3]! >= y2 - m && y2 < frame.height);
-      if (!cut) all.push({ id: 0, cls, box, score: d.score[i]! });
-    }
+  const out: Cand[] = [];
+  for (const t of await detectTiled(det, frame, 2, minScore)) {
+    const cls = sightingTypeOf(det.labels[t.classId] ?? '');
+    if (cls === 'person' || cls === 'vehicle')
+      out.push({ id: 0, cls, box: t.box.map((v) => Math.round(v)), score: t.score });
   }
-  all.sort((a, b) => b.score - a.score);
-  const kept: Cand[] = [];
-  const inside = (a: number[], b: number[]): boolean =>
-    a[0]! >= b[0]! - 2 && a[1]! >= b[1]! - 2 && a[2]! <= b[2]! + 2 && a[3]! <= b[3]! + 2;
-  for (const c of all)
-    if (!kept.some((k) => k.cls === c.cls && (iou(k.box, c.box) > 0.5 || inside(c.box, k.box)))) kept.push(c);
-  return kept;
+  return out;
 }
 
 async function draw(frame: RgbFrame, cands: Cand[], file: string): Promise<void> {
