@@ -30,51 +30,6 @@ const INDEX: Readonly<Record<PixelColour, number>> = Object.fromEntries(
   PIXEL_COLOURS.map((c, i) => [c, i]),
 ) as Record<PixelColour, number>;
 
-/** RGB bytes → `[hueDeg 0..360, saturation 0..1, value 0..1]`. */
-export function rgbToHsv(r: number, g: number, b: number): [number, number, number] {
-  const max = Math.max(r, g, b);
-  const min = Math.min(r, g, b);
-  const v = max / 255;
-  const d = max - min;
-  const s = max === 0 ? 0 : d / max;
-  if (d === 0) return [0, s, v];
-  let h: number;
-  if (max === r) h = ((g - b) / d) % 6;
-  else if (max === g) h = (b - r) / d + 2;
-  else h = (r - g) / d + 4;
-  h *= 60;
-  return [h < 0 ? h + 360 : h, s, v];
-}
-
-/**
- * Whether a pixel has no usable hue: dark pixels read as noise-saturated, so the cut-off on
- * saturation rises as brightness falls.
- */
-export function isAchromatic(sat: number, val: number): boolean {
-  if (val < 0.2) return true;
-  return sat < (val < 0.4 ? 0.35 : val < 0.6 ? 0.25 : 0.18);
-}
-
-/**
- * The palette name of one pixel in HSV, the naming before ./lab.ts (kept for comparison in
- * the tests; colourOfRegion names in Lab). Thresholds were set on real crops (london_bus.jpg,
- * bicycle_truck.jpg, expressway_dashcam_cn.jpg, shopping_street_people.png; see the
- * integration test).
- */
-export function nameOfPixel(hueDeg: number, sat: number, val: number): PixelColour {
-  if (val < 0.2) return 'black';
-  if (isAchromatic(sat, val)) return val >= 0.75 ? 'white' : val < 0.3 ? 'black' : 'grey';
-  // Red runs to 18°: red paint and fabric in shadow drift towards orange (measured on the
-  // shopping bags, hue 2–19°); a dark red stays red (maroon), brown is dark orange.
-  if (hueDeg < 18 || hueDeg >= 340) return sat < 0.5 && val > 0.7 ? 'pink' : 'red';
-  if (hueDeg < 40) return val < 0.6 ? 'brown' : 'orange';
-  if (hueDeg < 70) return val < 0.45 ? 'brown' : 'yellow';
-  if (hueDeg < 170) return 'green';
-  if (hueDeg < 260) return 'blue';
-  if (hueDeg < 290) return 'purple';
-  return val < 0.45 ? 'purple' : 'pink';
-}
-
 /** Options of {@link colourOfRegion}. */
 export interface ColourOptions {
   /** The frame is monochrome (see {@link isMonochromeFrame}): colours cannot be told, answer `unknown`. */

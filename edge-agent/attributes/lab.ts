@@ -71,12 +71,12 @@ export function nameOfLab(l: number, a: number, b: number, n: Readonly<LabNaming
     (h >= 200 && h < 310 ? n.blueChromaFactor : 1);
   if (c < need) return l < n.greyL ? 'black' : l > n.whiteL ? 'white' : 'grey';
   // Hue angles of the sRGB primaries in Lab: red 40°, yellow 103°, green 136°, blue 306°.
-  if (h < 50 || h >= 345) return l > 65 && c < 50 ? 'pink' : l < 30 && h > 30 ? 'brown' : 'red';
+  if (h < 50 || h >= 345) return l > 65 && c < 50 ? 'pink' : l < 30 && h > 40 ? 'brown' : 'red';
   if (h < 75) return l < 55 ? 'brown' : 'orange';
   if (h < 105) return l < 55 ? 'brown' : 'yellow';
   if (h < 200) return 'green';
   if (h < 310) return 'blue';
-  return l > 60 ? 'pink' : 'purple';
+  return l > 55 ? 'pink' : 'purple';
 }
 
 /** The palette name of an sRGB pixel. */
