@@ -1,77 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Colour } from '../../contracts/hit.js';
-import { colourOfRegion, isMonochromeFrame, nameOfPixel, rgbToHsv } from './colour.js';
+import { colourOfRegion, isMonochromeFrame, labSamples, topTwo } from './colour.js';
 import { paint, solidImage } from './fixtures.js';
-
-describe('rgbToHsv', () => {
-  it.each<[[number, number, number], [number, number, number]]>([
-    [
-      [255, 0, 0],
-      [0, 1, 1],
-    ],
-    [
-      [0, 255, 0],
-      [120, 1, 1],
-    ],
-    [
-      [0, 0, 255],
-      [240, 1, 1],
-    ],
-    [
-      [255, 255, 0],
-      [60, 1, 1],
-    ],
-    [
-      [255, 0, 255],
-      [300, 1, 1],
-    ],
-    [
-      [0, 0, 0],
-      [0, 0, 0],
-    ],
-    [
-      [128, 128, 128],
-      [0, 0, 128 / 255],
-    ],
-    [
-      [255, 128, 0],
-      [30.1, 1, 1],
-    ],
-  ])('%j → %j', (rgb, [h, s, v]) => {
-    const got = rgbToHsv(...rgb);
-    expect(got[0]).toBeCloseTo(h, 0);
-    expect(got[1]).toBeCloseTo(s, 3);
-    expect(got[2]).toBeCloseTo(v, 3);
-  });
-});
-
-describe('nameOfPixel', () => {
-  it.each<[string, [number, number, number], Colour]>([
-    ['pure red', [220, 20, 20], 'red'],
-    ['dark red (maroon) stays red', [110, 15, 20], 'red'],
-    ['bus red in shade', [140, 30, 35], 'red'],
-    ['orange', [250, 140, 20], 'orange'],
-    ['brown', [120, 70, 30], 'brown'],
-    ['yellow', [240, 220, 40], 'yellow'],
-    ['olive-ish yellow is brown when dark', [100, 90, 20], 'brown'],
-    ['green', [40, 160, 60], 'green'],
-    ['teal counts as green', [0, 150, 120], 'green'],
-    ['sky blue', [80, 150, 230], 'blue'],
-    ['navy', [20, 30, 110], 'blue'],
-    ['purple', [110, 40, 170], 'purple'],
-    ['magenta / pink', [230, 60, 180], 'pink'],
-    ['light pink', [250, 170, 180], 'pink'],
-    ['black', [15, 15, 20], 'black'],
-    ['very dark blue is black', [10, 10, 40], 'black'],
-    ['charcoal', [60, 60, 65], 'black'],
-    ['grey', [128, 128, 128], 'grey'],
-    ['bluish grey (desaturated) is grey', [120, 128, 140], 'grey'],
-    ['white', [240, 240, 240], 'white'],
-    ['off-white', [225, 220, 210], 'white'],
-  ])('%s', (_n, rgb, want) => {
-    expect(nameOfPixel(...rgbToHsv(...rgb))).toBe(want);
-  });
-});
 
 describe('colourOfRegion', () => {
   it('names a solid region with full confidence', () => {
@@ -124,5 +54,35 @@ describe('isMonochromeFrame', () => {
     ['colour frame', () => paint(solidImage(64, 48, [90, 90, 90]), [0, 0, 32, 48], [200, 30, 30]), false],
   ])('%s', (_n, make, want) => {
     expect(isMonochromeFrame(make())).toBe(want);
+  });
+});
+
+describe('colourOfRegion: background and second candidate', () => {
+  it('down-weights pixels like the given background samples', () => {
+    // Green (grass) at the sides and in the middle, blue (jeans) between: green wins unweighted.
+    const img = paint(solidImage(50, 20, [70, 130, 40]), [12, 0, 22, 20], [60, 80, 130]);
+    paint(img, [28, 0, 38, 20], [60, 80, 130]);
+    expect(colourOfRegion(img, [0, 0, 50, 20]).colour).toBe('green');
+    const background = labSamples(img, [[0, 0, 5, 20]]);
+    expect(colourOfRegion(img, [0, 0, 50, 20], { background }).colour).toBe('blue');
+  });
+
+  it('keeps every pixel when most of the region looks like the background', () => {
+    const img = solidImage(20, 20, [40, 40, 42]);
+    const background = labSamples(img, [[0, 0, 20, 20]]);
+    expect(colourOfRegion(img, [0, 0, 20, 20], { background })).toMatchObject({ colour: 'black' });
+  });
+
+  it('gives a close runner-up as the second candidate', () => {
+    const img = paint(solidImage(40, 40, [200, 30, 30]), [0, 0, 18, 40], [30, 60, 200]);
+    const r = colourOfRegion(img, [0, 0, 40, 40]);
+    expect(r.colour).toBe('red');
+    expect(r.second).toBe('blue');
+    expect(colourOfRegion(solidImage(10, 10, [200, 30, 30]), [0, 0, 10, 10]).second).toBeUndefined();
+  });
+
+  it('topTwo orders the two largest bins', () => {
+    expect(topTwo(Float32Array.from([0.1, 0.5, 0.3, 0.1]))).toEqual([1, 2]);
+    expect(topTwo(Float32Array.from([0.9]))).toEqual([0, -1]);
   });
 });

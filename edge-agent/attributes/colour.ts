@@ -1,17 +1,18 @@
 /**
- * Colour naming of image regions with one fixed palette (DESIGN §3: black, white, grey, red,
- * orange, yellow, green, blue, purple, pink, brown, unknown).
+ * Colour naming of image regions with one fixed palette (contracts/vocabulary.ts: black,
+ * white, grey, red, orange, yellow, green, blue, purple, pink, brown, unknown).
  *
- * Each sampled pixel gets a name from its HSV value (hue sectors for chromatic pixels,
- * brightness for achromatic ones, brown and pink as dark orange/red and light red); the
- * region's colour is the centre-weighted majority, so background at the box edges counts
- * less. A region is `unknown` when it is too dark to judge, when the frame is monochrome
- * (IR night mode or a greyscale camera: every colour would read as grey) or when no colour
- * wins a clear share.
+ * Each sampled pixel gets a name in CIELAB (./lab.ts; calibrated and measured as in
+ * docs/accuracy.md); the region's colour is the centre-weighted majority, so background at
+ * the box edges counts less, and pixels that look like the given background samples count
+ * less still. A region is `unknown` when it is too dark to judge, when the frame is
+ * monochrome (IR night mode or a greyscale camera: every colour would read as grey) or when
+ * no colour wins a clear share. A close runner-up is reported as a second candidate.
  */
 import type { Colour } from '../../contracts/hit.js';
 import { NAMED_COLOURS, type NamedColour } from '../../contracts/vocabulary.js';
 import type { Box } from '../geometry.js';
+import { LAB_NAMING, type LabNaming, nameOfLab, rgbToLab } from './lab.js';
 
 /** An RGB image, `heightPx × widthPx × 3` bytes, row-major (ffmpeg `rgb24`). */
 export interface RgbImage {
@@ -29,50 +30,6 @@ const INDEX: Readonly<Record<PixelColour, number>> = Object.fromEntries(
   PIXEL_COLOURS.map((c, i) => [c, i]),
 ) as Record<PixelColour, number>;
 
-/** RGB bytes → `[hueDeg 0..360, saturation 0..1, value 0..1]`. */
-export function rgbToHsv(r: number, g: number, b: number): [number, number, number] {
-  const max = Math.max(r, g, b);
-  const min = Math.min(r, g, b);
-  const v = max / 255;
-  const d = max - min;
-  const s = max === 0 ? 0 : d / max;
-  if (d === 0) return [0, s, v];
-  let h: number;
-  if (max === r) h = ((g - b) / d) % 6;
-  else if (max === g) h = (b - r) / d + 2;
-  else h = (r - g) / d + 4;
-  h *= 60;
-  return [h < 0 ? h + 360 : h, s, v];
-}
-
-/**
- * Whether a pixel has no usable hue: dark pixels read as noise-saturated, so the cut-off on
- * saturation rises as brightness falls.
- */
-export function isAchromatic(sat: number, val: number): boolean {
-  if (val < 0.2) return true;
-  return sat < (val < 0.4 ? 0.35 : val < 0.6 ? 0.25 : 0.18);
-}
-
-/**
- * The palette name of one pixel. Thresholds were set on real crops (london_bus.jpg,
- * bicycle_truck.jpg, expressway_dashcam_cn.jpg, shopping_street_people.png; see the
- * integration test).
- */
-export function nameOfPixel(hueDeg: number, sat: number, val: number): PixelColour {
-  if (val < 0.2) return 'black';
-  if (isAchromatic(sat, val)) return val >= 0.75 ? 'white' : val < 0.3 ? 'black' : 'grey';
-  // Red runs to 18°: red paint and fabric in shadow drift towards orange (measured on the
-  // shopping bags, hue 2–19°); a dark red stays red (maroon), brown is dark orange.
-  if (hueDeg < 18 || hueDeg >= 340) return sat < 0.5 && val > 0.7 ? 'pink' : 'red';
-  if (hueDeg < 40) return val < 0.6 ? 'brown' : 'orange';
-  if (hueDeg < 70) return val < 0.45 ? 'brown' : 'yellow';
-  if (hueDeg < 170) return 'green';
-  if (hueDeg < 260) return 'blue';
-  if (hueDeg < 290) return 'purple';
-  return val < 0.45 ? 'purple' : 'pink';
-}
-
 /** Options of {@link colourOfRegion}. */
 export interface ColourOptions {
   /** The frame is monochrome (see {@link isMonochromeFrame}): colours cannot be told, answer `unknown`. */
@@ -87,6 +44,17 @@ export interface ColourOptions {
    * scene without IR less.
    */
   minBrightness?: number;
+  /**
+   * Lab colours (`[L, a, b, L, a, b, …]`) of the background around the object: sampled
+   * pixels within `backgroundDeltaE` of one of them count `backgroundWeight` as much.
+   */
+  background?: Float32Array;
+  backgroundDeltaE?: number;
+  backgroundWeight?: number;
+  /** Lab naming cut-offs (calibration; default ./lab.ts LAB_NAMING). */
+  naming?: Readonly<LabNaming>;
+  /** A runner-up holding at least this fraction of the winner's share is the second candidate. */
+  secondRatio?: number;
 }
 
 /** A named colour with its weighted share and the whole weighted histogram over {@link PIXEL_COLOURS}. */
@@ -95,9 +63,18 @@ export interface ColourResult {
   /** Weighted share of the winning colour, 0..1 (0 when unknown for darkness or monochrome). */
   confidence: number;
   histogram: Float32Array;
+  /** A close runner-up (see ColourOptions.secondRatio), when there is one. */
+  second?: Colour;
 }
 
-const DEFAULTS = { minShare: 0.3, maxSamplesPerSide: 32, minBrightness: 0.1 };
+const DEFAULTS = {
+  minShare: 0.3,
+  maxSamplesPerSide: 32,
+  minBrightness: 0.1,
+  backgroundDeltaE: 8,
+  backgroundWeight: 0.15,
+  secondRatio: 0.6,
+};
 
 /**
  * The colour of a pixel region `[x1, y1, x2, y2]` (pixels, clamped to the image), weighted
@@ -110,23 +87,78 @@ export function colourOfRegion(img: RgbImage, regionPx: Box, options: ColourOpti
   const brightness = new Uint32Array(256);
   let samples = 0;
   let total = 0;
+  const bg = o.background;
+  const naming = o.naming ?? LAB_NAMING;
+  const near2 = o.backgroundDeltaE * o.backgroundDeltaE;
+  // Two histograms: every pixel at full weight, and background look-alikes down-weighted.
+  const plain = new Float32Array(PIXEL_COLOURS.length);
+  let plainTotal = 0;
   forEachSample(img, regionPx, o.maxSamplesPerSide, (r, g, b, weight) => {
-    const [h, s, v] = rgbToHsv(r, g, b);
-    histogram[INDEX[nameOfPixel(h, s, v)]]! += weight;
+    const lab = rgbToLab(r, g, b);
+    const k = INDEX[nameOfLab(lab[0], lab[1], lab[2], naming)];
+    const w = bg && nearAny(lab, bg, near2) ? weight * o.backgroundWeight : weight;
+    histogram[k]! += w;
+    plain[k]! += weight;
     brightness[Math.max(r, g, b)]!++;
     samples++;
-    total += weight;
+    total += w;
+    plainTotal += weight;
   });
+  // When most of the region looks like the "background" the strips beside it were the
+  // object's own colour (dark legs in a dark street): keep every pixel.
+  if (total < MIN_KEPT_SHARE * plainTotal) {
+    histogram.set(plain);
+    total = plainTotal;
+  }
   if (total === 0) return { colour: 'unknown', confidence: 0, histogram };
   for (let k = 0; k < histogram.length; k++) histogram[k] = histogram[k]! / total;
   if (o.monochrome || percentile255(brightness, samples, 0.9) < o.minBrightness) {
     return { colour: 'unknown', confidence: 0, histogram };
   }
-  let best = 0;
-  for (let k = 1; k < histogram.length; k++) if (histogram[k]! > histogram[best]!) best = k;
+  const [best, next] = topTwo(histogram);
   const share = histogram[best]!;
   if (share < o.minShare) return { colour: 'unknown', confidence: share, histogram };
-  return { colour: PIXEL_COLOURS[best]!, confidence: share, histogram };
+  const result: ColourResult = { colour: PIXEL_COLOURS[best]!, confidence: share, histogram };
+  if (next >= 0 && histogram[next]! >= o.secondRatio * share) result.second = PIXEL_COLOURS[next]!;
+  return result;
+}
+
+/** Below this share of the region's weight left after background down-weighting, nothing is down-weighted. */
+const MIN_KEPT_SHARE = 0.5;
+
+/** Indices of the largest and second-largest bins (second -1 when there is one bin). */
+export function topTwo(histogram: Float32Array): [number, number] {
+  let best = 0;
+  let next = -1;
+  for (let k = 1; k < histogram.length; k++) {
+    if (histogram[k]! > histogram[best]!) {
+      next = best;
+      best = k;
+    } else if (next < 0 || histogram[k]! > histogram[next]!) next = k;
+  }
+  return [best, next];
+}
+
+/** Whether Lab colour `lab` is within √near2 of one of the triples in `set`. */
+function nearAny(lab: readonly number[], set: Float32Array, near2: number): boolean {
+  for (let k = 0; k + 2 < set.length; k += 3) {
+    const dl = lab[0]! - set[k]!;
+    const da = lab[1]! - set[k + 1]!;
+    const db = lab[2]! - set[k + 2]!;
+    if (dl * dl + da * da + db * db < near2) return true;
+  }
+  return false;
+}
+
+/**
+ * Lab samples of the given regions (pixels; e.g. strips beside an object: its background),
+ * at most `maxPerRegion` triples each, on a grid.
+ */
+export function labSamples(img: RgbImage, regionsPx: readonly Box[], maxPerRegion = 36): Float32Array {
+  const out: number[] = [];
+  const side = Math.ceil(Math.sqrt(maxPerRegion));
+  for (const r of regionsPx) forEachSample(img, r, side, (red, g, b) => out.push(...rgbToLab(red, g, b)));
+  return Float32Array.from(out);
 }
 
 /**

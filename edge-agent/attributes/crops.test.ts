@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Colour } from '../../contracts/hit.js';
-import { PERSON_UPPER, personColours, subBox, vehicleColour } from './crops.js';
+import { colourOfRegion } from './colour.js';
+import { PERSON_LOWER, PERSON_UPPER, personColours, subBox, vehicleColour } from './crops.js';
 import { paint, paintPerson, solidImage } from './fixtures.js';
 
 type Rgb = [number, number, number];
@@ -39,6 +40,29 @@ describe('personColours', () => {
       [230, 150, 120],
     );
     expect(personColours(img, [20, 0, 80, 300]).upper.colour).toBe('blue');
+  });
+
+  it('legs apart on grass: the grass between them (like the grass beside the box) does not win', () => {
+    const GRASS: Rgb = [70, 130, 40];
+    const DENIM: Rgb = [70, 90, 130];
+    const img = solidImage(200, 300, GRASS);
+    paint(img, [85, 20, 115, 60], [230, 190, 160]);
+    paint(img, [75, 60, 125, 150], BLACK);
+    // Two legs with grass showing between them: without the background model the lower
+    // region reads green (measured), with it blue.
+    paint(img, [82, 150, 94, 280], DENIM);
+    paint(img, [106, 150, 118, 280], DENIM);
+    expect(colourOfRegion(img, subBox([70, 20, 130, 280], PERSON_LOWER)).colour).toBe('green');
+    const r = personColours(img, [70, 20, 130, 280]);
+    expect(r.upper.colour).toBe('black');
+    expect(r.lower.colour).toBe('blue');
+  });
+
+  it('black cloth clipped to 0 in daylight is black, not unknown', () => {
+    const img = paintPerson(solidImage(200, 300, [180, 180, 175]), [60, 20, 140, 280], [0, 0, 0], [0, 0, 0]);
+    const r = personColours(img, [60, 20, 140, 280]);
+    expect(r.upper.colour).toBe('black');
+    expect(r.lower.colour).toBe('black');
   });
 });
 

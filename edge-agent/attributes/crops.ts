@@ -12,6 +12,7 @@ import {
   type ColourOptions,
   type ColourResult,
   colourOfRegion,
+  labSamples,
   PIXEL_COLOURS,
   type RgbImage,
 } from './colour.js';
@@ -39,13 +40,48 @@ export interface PersonColours {
   lower: ColourResult;
 }
 
-/** Clothing colours of a person in `boxPx`. */
+/** Width of the background strips beside a person box, as a fraction of the box width. */
+const BESIDE = 0.15;
+
+/**
+ * The background around rows `y1..y2` of a box: strips just outside its left and right edges
+ * (inside the image), where a detector's box rarely has any of the person.
+ */
+export function besideStrips(img: RgbImage, boxPx: Box, y1: number, y2: number): Box[] {
+  const w = (boxPx[2] - boxPx[0]) * BESIDE;
+  const strips: Box[] = [];
+  if (boxPx[0] - w >= 0) strips.push([boxPx[0] - w, y1, boxPx[0], y2]);
+  if (boxPx[2] + w <= img.widthPx) strips.push([boxPx[2], y1, boxPx[2] + w, y2]);
+  return strips;
+}
+
+/**
+ * Clothing colours of a person in `boxPx`: the torso and leg regions, with pixels that look
+ * like the background beside them counting less (grass, pavement, a wooden floor show through
+ * between the arms and the legs). A region darker than `minBrightness` is black, not unknown,
+ * when the background beside it is well lit (black cloth in daylight clips to 0).
+ */
 export function personColours(img: RgbImage, boxPx: Box, options: ColourOptions = {}): PersonColours {
   return {
-    upper: colourOfRegion(img, subBox(boxPx, PERSON_UPPER), options),
-    lower: colourOfRegion(img, subBox(boxPx, PERSON_LOWER), options),
+    upper: bodyRegionColour(img, boxPx, PERSON_UPPER, options),
+    lower: bodyRegionColour(img, boxPx, PERSON_LOWER, options),
   };
 }
+
+function bodyRegionColour(img: RgbImage, boxPx: Box, frac: BoxFraction, options: ColourOptions): ColourResult {
+  const region = subBox(boxPx, frac);
+  const background = labSamples(img, besideStrips(img, boxPx, region[1], region[3]));
+  let lit = false;
+  for (let k = 0; k < background.length; k += 3) if (background[k]! > LIT_BACKGROUND_L) lit = true;
+  return colourOfRegion(img, region, {
+    background,
+    ...(lit && !options.monochrome ? { minBrightness: 0 } : {}),
+    ...options,
+  });
+}
+
+/** Background lighter than this (L*) means the scene is lit: a very dark region is black cloth. */
+const LIT_BACKGROUND_L = 45;
 
 const ACHROMATIC: ReadonlySet<Colour> = new Set(['black', 'white', 'grey']);
 

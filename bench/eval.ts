@@ -1,0 +1,170 @@
+/**
+ * Accuracy harness (`npm run eval [-- --json] [--model NAME] [--min-score S]`): the edge
+ * agent's detector and attribute code against the labels in bench/eval/labels/ (how they were
+ * made: docs/accuracy.md). Reports
+ *   - clothing colour (upper, lower) and vehicle body colour on labelled boxes: exact (the
+ *     first labelled colour) and within the labelled alternatives;
+ *   - detection recall and precision per size band (box height < 32, < 96, ≥ 96 px) at IoU 0.5,
+ *     classes person and vehicle.
+ * Human-readable lines go to stderr; with `--json` the last stdout line is one JSON object.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EDGE_DETECTOR } from '../contracts/config/gateway.js';
+import { projectRoot } from '../contracts/testdata.js';
+import type { RgbImage } from '../edge-agent/attributes/colour.js';
+import { personColours, vehicleColour } from '../edge-agent/attributes/crops.js';
+import { sightingTypeOf } from '../edge-agent/attributes/labels.js';
+import { buildModels } from '../models/build.js';
+import { OnnxDetector } from '../models/detector.js';
+import type { RgbFrame } from '../models/frame.js';
+import { defaultModelsDir, loadModel } from '../models/manifest.js';
+import { openSession } from '../models/onnx-session.js';
+import { benchArgs } from './args.js';
+import { FrameCache, type FrameRef } from './eval/media.js';
+import { detectTiled } from './eval/tiling.js';
+import {
+  type ColourTally,
+  type DetectionTally,
+  emptyDetectionTally,
+  emptyTally,
+  type GtBox,
+  type PredBox,
+  tallyColour,
+  tallyDetections,
+} from './eval/score.js';
+
+const values = benchArgs('eval', 'Detection and attribute accuracy against the labels in bench/eval/labels', {
+  json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+  model: { type: 'string', default: EDGE_DETECTOR, description: 'Detector model name from the manifest' },
+  'min-score': {
+    type: 'string',
+    default: '0.3',
+    description: 'Detection score threshold (the agent default)',
+  },
+  'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
+  only: { type: 'string', default: 'all', description: 'colour | detect | all' },
+  tiling: {
+    type: 'string',
+    default: '0',
+    description:
+      'Also detect on an N×N grid of overlapping tiles and merge (SAHI-style; 0: whole frame only)',
+  },
+});
+const log = (s: string): void => {
+  process.stderr.write(`${s}\n`);
+};
+const LABELS = join(projectRoot, 'bench', 'eval', 'labels');
+
+interface PersonLabel extends FrameRef {
+  box: [number, number, number, number];
+  upper?: string[];
+  lower?: string[];
+}
+interface VehicleLabel extends FrameRef {
+  box: [number, number, number, number];
+  body?: string[];
+}
+interface BoxesLabel extends FrameRef {
+  boxes: Array<GtBox & { ignore?: boolean }>;
+  ignoreRegions?: number[][];
+}
+
+function readLabels<T>(name: string): T[] {
+  const p = join(LABELS, name);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T[]) : [];
+}
+
+const asImage = (f: RgbFrame): RgbImage => ({ data: f.data, widthPx: f.width, heightPx: f.height });
+
+async function colourFigures(frames: FrameCache): Promise<Record<string, ColourTally>> {
+  const upper = emptyTally();
+  const lower = emptyTally();
+  const body = emptyTally();
+  for (const l of readLabels<PersonLabel>('person-colours.json')) {
+    const c = personColours(asImage(await frames.get(l)), l.box);
+    if (l.upper) tallyColour(upper, l.upper, c.upper.colour, c.upper.second);
+    if (l.lower) tallyColour(lower, l.lower, c.lower.colour, c.lower.second);
+  }
+  for (const l of readLabels<VehicleLabel>('vehicle-colours.json')) {
+    if (!l.body) continue;
+    const c = vehicleColour(asImage(await frames.get(l)), l.box);
+    tallyColour(body, l.body, c.colour, c.second);
+  }
+  return { upper, lower, vehicle: body };
+}
+
+async function detectionFigures(frames: FrameCache): Promise<DetectionTally> {
+  const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
+  await buildModels({ modelsDir, progress: (l) => log(`models: ${l}`) });
+  const { entry, path } = await loadModel(modelsDir, values.model);
+  const det = new OnnxDetector(entry, await openSession(path, { threads: 1 }));
+  const tally = emptyDetectionTally();
+  for (const l of readLabels<BoxesLabel>('boxes.json')) {
+    const found = await detectTiled(
+      det,
+      await frames.get(l),
+      Number(values.tiling),
+      Number(values['min-score']),
+    );
+    const pred: PredBox[] = [];
+    for (const f of found) {
+      const cls = sightingTypeOf(entry.labels[f.classId] ?? '');
+      if (cls === 'person' || cls === 'vehicle') pred.push({ cls, score: f.score, box: f.box });
+    }
+    tallyDetections(tally, l.boxes, pred, 0.5, l.ignoreRegions);
+  }
+  return tally;
+}
+
+const pct = (a: number, b: number): number | null => (b === 0 ? null : Math.round((1000 * a) / b) / 10);
+
+async function main(): Promise<void> {
+  const frames = new FrameCache();
+  const out: Record<string, unknown> = {
+    model: values.model,
+    minScore: Number(values['min-score']),
+    tiling: Number(values.tiling),
+  };
+  if (values.only !== 'detect') {
+    const c = await colourFigures(frames);
+    out.colour = Object.fromEntries(
+      Object.entries(c).map(([k, t]) => [
+        k,
+        {
+          n: t.n,
+          exactPct: pct(t.exact, t.n),
+          withinPct: pct(t.within, t.n),
+          withinTop2Pct: pct(t.withinTop2, t.n),
+          confusions: t.confusions,
+        },
+      ]),
+    );
+    for (const [k, t] of Object.entries(c))
+      log(
+        `colour ${k.padEnd(8)} n=${t.n} exact ${pct(t.exact, t.n)} % within ${pct(t.within, t.n)} % with second candidate ${pct(t.withinTop2, t.n)} %`,
+      );
+  }
+  if (values.only !== 'colour') {
+    const t = await detectionFigures(frames);
+    out.detection = Object.fromEntries(
+      Object.entries(t).map(([band, b]) => [
+        band,
+        {
+          gt: b.gt,
+          found: b.found,
+          pred: b.pred,
+          recallPct: pct(b.found, b.gt),
+          precisionPct: pct(b.correct, b.pred),
+        },
+      ]),
+    );
+    for (const [band, b] of Object.entries(t))
+      log(
+        `detect ${values.model} tiling ${values.tiling} ${band.padEnd(6)} gt=${b.gt} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
+      );
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+await main();

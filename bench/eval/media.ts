@@ -1,0 +1,70 @@
+/**
+ * Media access for the accuracy harness (docs/accuracy.md): one frame of a shared video at a
+ * time in seconds, or a shared image, decoded to RGB24. Labels name media relative to the test
+ * data directory (`video/campus_pedestrians.mp4`, `images/london_bus.jpg`); the media itself is
+ * never in the repository.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { XlError } from '../../contracts/errors.js';
+import { testDataDir } from '../../contracts/testdata.js';
+import { type RgbFrame, readImage } from '../../models/frame.js';
+
+/** A labelled frame: a shared image, or a video at `tSec`. */
+export interface FrameRef {
+  media: string;
+  tSec?: number;
+}
+
+/** The test data directory, or a coded error when it is absent. */
+export function dataDir(): string {
+  const d = testDataDir();
+  if (!d)
+    throw new XlError('BENCH_NO_MEDIA', 'test media not found at ../shared/data (set XUELIANG_TEST_DATA)');
+  return d;
+}
+
+/** Key of a frame for caching: `media@tSec`. */
+export function frameKey(f: FrameRef): string {
+  return f.tSec === undefined ? f.media : `${f.media}@${f.tSec}`;
+}
+
+/** Decodes one frame (ffmpeg with accurate seeking for videos, sharp for images). */
+export async function loadFrame(f: FrameRef): Promise<RgbFrame> {
+  const path = join(dataDir(), f.media);
+  if (f.tSec === undefined) return readImage(path);
+  const png = execFileSync(
+    'ffmpeg',
+    [
+      '-loglevel',
+      'error',
+      '-ss',
+      String(f.tSec),
+      '-i',
+      path,
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'png',
+      '-',
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return readImage(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
+}
+
+/** A frame cache for one run (frames are small: 768×576×3). */
+export class FrameCache {
+  private readonly frames = new Map<string, Promise<RgbFrame>>();
+  get(f: FrameRef): Promise<RgbFrame> {
+    const k = frameKey(f);
+    let p = this.frames.get(k);
+    if (!p) {
+      p = loadFrame(f);
+      this.frames.set(k, p);
+    }
+    return p;
+  }
+}
