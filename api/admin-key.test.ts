@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ADMIN_KEY_FILE, ensureAdminKey } from './admin-key.js';
-import { verifySecret } from './secrets.js';
+import { verifySecret } from '../contracts/secrets.js';
 
 describe('ensureAdminKey', () => {
   it('creates a 0600 key file once, then reads the same key back', () => {

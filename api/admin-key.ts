@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { XlError } from '../contracts/errors.js';
 import type { KeyRecord } from './auth.js';
-import { hashSecret, newApiKey } from './secrets.js';
+import { hashSecret, newApiKey } from '../contracts/secrets.js';
 
 export const ADMIN_KEY_FILE = 'admin-api-key';
 

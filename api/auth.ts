@@ -11,7 +11,7 @@ import type { OrgIndex } from '../analytics/org-index.js';
 import { apiError } from './errors.js';
 import { type JwtOptions, verifyJwt } from './jwt.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { verifySecret } from './secrets.js';
+import { verifySecret } from '../contracts/secrets.js';
 
 export type Role = 'admin' | 'analyst' | 'grid_member' | 'viewer';
 

@@ -17,7 +17,7 @@ import type { Hit } from '../contracts/hit.js';
 import { promtoolCheck } from '../contracts/promtool.js';
 import { projectRoot } from '../contracts/testdata.js';
 import { topics } from '../contracts/topics.js';
-import { hashSecret } from '../api/secrets.js';
+import { hashSecret } from '../contracts/secrets.js';
 import { freePort } from './redis-child.js';
 
 const GW = 'gw-xihu-01';

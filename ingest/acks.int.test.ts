@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../analytics/store.js';
 import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
 import { topics } from '../contracts/topics.js';
-import { parseAck } from './ack.js';
+import { parseAck } from '../contracts/ack.js';
 import { seenKey } from './dedup.js';
 import {
   cameraId,

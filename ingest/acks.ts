@@ -3,7 +3,7 @@
  * burst of messages costs one ack message per gateway (split at ACK_MAX_IDS ids).
  */
 import { topics } from '../contracts/topics.js';
-import { ACK_MAX_IDS, encodeAck } from './ack.js';
+import { ACK_MAX_IDS, encodeAck } from '../contracts/ack.js';
 
 export type PublishFn = (topic: string, payload: Buffer) => Promise<void>;
 

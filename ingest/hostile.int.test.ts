@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
 import type { Hit } from '../contracts/hit.js';
 import { topics } from '../contracts/topics.js';
-import { parseAck } from './ack.js';
+import { parseAck } from '../contracts/ack.js';
 import { cameraId, connectGateway, count, gatewayId, type Harness, startHarness, until } from './testkit.js';
 
 let h: Harness;

@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import { ulid } from 'ulid';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
-import { hashSecret } from '../api/secrets.js';
+import { hashSecret } from '../contracts/secrets.js';
 import { type CityConfig, loadCityConfig } from '../contracts/config/index.js';
 import { type Logger, silentLogger } from '../contracts/log.js';
 import { type IngestOptions, type IngestService, startIngest } from './service.js';

@@ -7,7 +7,7 @@
  * concatenated into SQL text. Exact plates go through the models engineer's normaliser so a
  * query and a stored read agree.
  */
-import { normalisePlate } from '../../models/plates/normalise.js';
+import { normalisePlate } from '../../contracts/plates.js';
 
 /** OCR-confusable groups; a character not listed is confusable only with itself. */
 export const CONFUSABLE_GROUPS: readonly string[] = ['0DQ', '8B', '17', '2Z', '5S', '6G'];

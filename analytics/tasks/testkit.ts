@@ -12,7 +12,7 @@ import { Aedes } from 'aedes';
 import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
-import { hashSecret } from '../../api/secrets.js';
+import { hashSecret } from '../../contracts/secrets.js';
 import { type CityConfig, loadCityConfig } from '../../contracts/config/index.js';
 import { migrate } from '../migrate.js';
 import { openStore, type Store } from '../store.js';

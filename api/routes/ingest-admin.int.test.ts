@@ -14,7 +14,7 @@ import {
   until,
 } from '../../ingest/testkit.js';
 import { buildApp } from '../app.js';
-import { hashSecret } from '../secrets.js';
+import { hashSecret } from '../../contracts/secrets.js';
 
 const ADMIN = 'xl_test_ingest_admin_0123456789';
 const ANALYST = 'xl_test_ingest_analyst_0123456789';

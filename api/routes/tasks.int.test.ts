@@ -26,7 +26,7 @@ import { topics } from '../../contracts/topics.js';
 import { type IngestService, startIngest } from '../../ingest/service.js';
 import { buildApp } from '../app.js';
 import type { KeyRecord } from '../auth.js';
-import { hashSecret } from '../secrets.js';
+import { hashSecret } from '../../contracts/secrets.js';
 
 const KEYS: Record<string, Omit<KeyRecord, 'hash'>> = {
   'key-grid-a-0123456789': { keyId: 'grid-a-member', role: 'grid_member', org: 'grid-a' },

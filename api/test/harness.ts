@@ -13,7 +13,7 @@ import { type CityConfig, loadCityConfig } from '../../contracts/config/index.js
 import { silentLogger } from '../../contracts/log.js';
 import { projectRoot } from '../../contracts/testdata.js';
 import { buildApp } from '../app.js';
-import { hashSecret } from '../secrets.js';
+import { hashSecret } from '../../contracts/secrets.js';
 
 export const KEYS = {
   admin: 'xl_test_admin_key_0123456789',

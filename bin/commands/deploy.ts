@@ -4,7 +4,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { verifySecret } from '../../api/secrets.js';
+import { verifySecret } from '../../contracts/secrets.js';
 import { loadCityConfig } from '../../contracts/config/index.js';
 import { XlError } from '../../contracts/errors.js';
 import { mosquittoAcl, mosquittoPasswd } from '../../ingest/mosquitto.js';

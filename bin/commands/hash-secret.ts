@@ -1,4 +1,4 @@
-import { hashSecret, newApiKey } from '../../api/secrets.js';
+import { hashSecret, newApiKey } from '../../contracts/secrets.js';
 import { defineCommand } from '../cli.js';
 
 export default defineCommand({

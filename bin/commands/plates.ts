@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { buildModels } from '../../models/build.js';
 import { readImage } from '../../models/frame.js';
-import { displayPlate } from '../../models/plates/normalise.js';
+import { displayPlate } from '../../contracts/plates.js';
 import { PlateReader } from '../../models/plates/reader.js';
 import { defineCommand, int, str, UsageError } from '../cli.js';
 import { modelsDirFrom } from './models.js';

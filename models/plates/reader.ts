@@ -17,13 +17,13 @@ import { cropFrame, type RgbFrame } from '../frame.js';
 import { loadModel, type ModelEntry, sha256File } from '../manifest.js';
 import { type ModelSession, SessionCache } from '../onnx-session.js';
 import { resizeRgb } from '../preprocess.js';
-import { normalisePlate } from './normalise.js';
+import { normalisePlate } from '../../contracts/plates.js';
 import { ctcSymbols, detectText, lineImage, type RecResult, recognise, type TextBox } from './ocr.js';
 import { detectPlates, type PlateBox } from './plate-detector.js';
 import { quadSize, warpQuad } from './warp.js';
 
 export interface PlateRead {
-  /** Canonical plate text, e.g. `苏ED51712` (see normalise.ts). */
+  /** Canonical plate text, e.g. `苏ED51712` (see contracts/plates.ts). */
   text: string;
   /** Mean character probability of the recognition. */
   score: number;

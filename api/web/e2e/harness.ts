@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { parse, stringify } from 'yaml';
 import type { Hit } from '../../../contracts/hit.js';
 import { projectRoot } from '../../../contracts/testdata.js';
-import { hashSecret } from '../../secrets.js';
+import { hashSecret } from '../../../contracts/secrets.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(projectRoot, 'test-artifacts', 'dashboard');

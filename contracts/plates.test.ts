@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayPlate, isPlate, normalisePlate } from './normalise.js';
+import { displayPlate, isPlate, normalisePlate } from './plates.js';
 
 describe('normalisePlate', () => {
   const cases: Array<[string, string | undefined, string]> = [
