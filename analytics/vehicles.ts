@@ -18,6 +18,9 @@ import { haversineM } from '../contracts/geo.js';
 import { sql } from './sql.js';
 import type { Store } from './store.js';
 import { XlError } from '../contracts/errors.js';
+import type { PlateSighting } from '../contracts/sightings.js';
+
+export type { PlateSighting };
 
 /** Plates whose sightings are returned (the best-ranked ones); all matches are listed in `plates`. */
 export const SIGHTING_PLATES = 20;
@@ -48,18 +51,6 @@ export interface PlateMatch {
   color: string;
   vehicleType: string;
   cameras: number;
-}
-
-export interface PlateSighting {
-  id: string;
-  tsMs: number;
-  plate: string;
-  camera: string;
-  color: string;
-  vehicleType: string;
-  plateScore: number;
-  direction: string;
-  snapshot: string;
 }
 
 interface SightingRow {

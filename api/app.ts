@@ -1,6 +1,6 @@
 /**
  * `buildApp(deps)`: the fastify app without a listening server (tests use `inject()`).
- * One plugin per resource under api/routes/. `server.ts` listens.
+ * One plugin per resource under api/routes/. `bin/commands/api.ts` (and `xueliang up`) listen.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Registry } from 'prom-client';

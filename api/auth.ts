@@ -11,9 +11,9 @@ import type { OrgIndex } from '../analytics/org-index.js';
 import { apiError } from './errors.js';
 import { type JwtOptions, verifyJwt } from './jwt.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import type { Role } from '../contracts/config/api.js';
 import { verifySecret } from '../contracts/secrets.js';
 
-export type Role = 'admin' | 'analyst' | 'grid_member' | 'viewer';
 
 export interface Principal {
   /** API key id, or `jwt:<sub>` for a token. */

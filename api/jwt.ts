@@ -4,8 +4,7 @@
  * Pure apart from node:crypto; the caller passes the time.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ROLES } from '../contracts/config/api.js';
-import type { Role } from './auth.js';
+import { ROLES, type Role } from '../contracts/config/api.js';
 
 export interface JwtOptions {
   secret: string;

@@ -1,8 +1,10 @@
 /**
  * Hashing of API keys and gateway passwords: scrypt with a random salt, stored as
- * `scrypt$N$salt$hash` (base64url). Keys are never stored in clear.
+ * `scrypt$N$salt$hash` (base64url). Keys are never stored in clear. One parser for the stored
+ * format; `verifySecret` blocks (CLI, API key check), `verifySecretAsync` runs scrypt off the
+ * event loop (the MQTT endpoint, where 200 gateways may reconnect at once).
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const N = 16384;
 
@@ -12,12 +14,38 @@ export function hashSecret(secret: string): string {
   return `scrypt$${N}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
-export function verifySecret(secret: string, stored: string): boolean {
+export interface StoredSecret {
+  /** scrypt cost parameter. */
+  N: number;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** The parts of a stored `scrypt$N$salt$hash`, or undefined when it is not one. */
+export function parseStoredSecret(stored: string): StoredSecret | undefined {
   const [alg, n, salt, hash] = stored.split('$');
-  if (alg !== 'scrypt' || !n || !salt || !hash) return false;
-  const want = Buffer.from(hash, 'base64url');
-  const got = scryptSync(secret, Buffer.from(salt, 'base64url'), want.length, { N: Number(n) });
-  return got.length === want.length && timingSafeEqual(got, want);
+  if (alg !== 'scrypt' || !n || !salt || !hash) return undefined;
+  return { N: Number(n), salt: Buffer.from(salt, 'base64url'), hash: Buffer.from(hash, 'base64url') };
+}
+
+const same = (got: Buffer, want: Buffer) => got.length === want.length && timingSafeEqual(got, want);
+
+export function verifySecret(secret: string, stored: string): boolean {
+  const p = parseStoredSecret(stored);
+  if (!p) return false;
+  return same(scryptSync(secret, p.salt, p.hash.length, { N: p.N }), p.hash);
+}
+
+/** As `verifySecret`, off the event loop; a scrypt failure (bad N) is a mismatch. */
+export async function verifySecretAsync(secret: string, stored: string): Promise<boolean> {
+  const p = parseStoredSecret(stored);
+  if (!p) return false;
+  const got = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(secret, p.salt, p.hash.length, { N: p.N, maxmem: 256 * p.N * 8 }, (e, k) =>
+      e ? reject(e) : resolve(k),
+    ),
+  ).catch(() => Buffer.alloc(0));
+  return same(got, p.hash);
 }
 
 /** A new random API key: `xl_` + 32 bytes base64url. */

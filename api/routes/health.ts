@@ -1,7 +1,8 @@
 /** `/healthz` (liveness plus the store and other parts) and `/metrics` (Prometheus). */
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { Registry } from 'prom-client';
+import type { Store } from '../../analytics/store.js';
 
 const HealthBody = T.Object(
   {
@@ -13,7 +14,15 @@ const HealthBody = T.Object(
   { description: 'Health of this process' },
 );
 
-export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
+/** What the health routes read: the store to probe, the metrics, the other parts' probes. */
+export interface HealthOptions {
+  store: Pick<Store, 'query'>;
+  registry: Pick<Registry, 'contentType' | 'metrics'>;
+  /** Readiness probes of the other parts of the process (ingest, redis), by name. */
+  health?: () => Promise<Record<string, boolean>>;
+}
+
+export const healthRoutes: FastifyPluginAsync<{ deps: HealthOptions }> = async (app, { deps }) => {
   app.get(
     '/healthz',
     {

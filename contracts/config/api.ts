@@ -2,6 +2,8 @@
 import { Type as T } from '@sinclair/typebox';
 
 export const ROLES = ['admin', 'analyst', 'grid_member', 'viewer'] as const;
+/** A principal's role (docs/api.md). */
+export type Role = (typeof ROLES)[number];
 
 export const ApiKey = T.Object(
   {

@@ -3,7 +3,7 @@
  * colour, type) and persons (clothing colours, similar-to-this), the last two bound to a
  * case as the API requires. Results are a grid of snapshot cards; a click opens details.
  */
-import type { PlateSighting } from '../../../../analytics/vehicles.js';
+import type { PlateSighting } from '../../../../contracts/sightings.js';
 import type { Query } from '../api.js';
 import { type Ctx, cameraName, type View } from '../ctx.js';
 import { field, fill, h, select, timeInput } from '../dom.js';

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { cycles, importGraph, importsOf, upwardImports } from './house-rules.js';
+
+describe('house rules (docs/architecture.md#layers)', () => {
+  const graph = importGraph();
+
+  it('reads the imports of the repository', () => {
+    expect(graph.size).toBeGreaterThan(200);
+    expect(importsOf('bin/house-rules.test.ts')).toContain('bin/house-rules.ts');
+  });
+
+  it('has no import cycle', () => {
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it('has no import that climbs a layer or crosses to a sibling tier', () => {
+    expect(upwardImports(graph)).toEqual([]);
+  });
+
+  it('finds a cycle and an upward import when there is one', () => {
+    const g = new Map([
+      ['api/a.ts', ['api/b.ts']],
+      ['api/b.ts', ['api/a.ts', 'contracts/x.ts']],
+      ['contracts/x.ts', ['models/y.ts']],
+      ['edge-agent/p.ts', ['ingest/q.ts']],
+      ['ingest/q.ts', ['analytics/r.ts']],
+      ['analytics/r.ts', []],
+      ['edge-agent/p.test.ts', ['ingest/q.ts']],
+      ['models/y.ts', []],
+    ]);
+    expect(cycles(g)).toEqual([['api/a.ts', 'api/b.ts']]);
+    expect(upwardImports(g)).toEqual([
+      { from: 'contracts/x.ts', to: 'models/y.ts' },
+      { from: 'edge-agent/p.ts', to: 'ingest/q.ts' },
+    ]);
+  });
+});
