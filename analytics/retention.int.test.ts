@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHit } from '../contracts/fixtures.js';
+import { makeHit } from '../contracts/testkit.js';
 import { AuditLog, verifyAudit } from './audit.js';
 import { hitToRow } from './hit-rows.js';
 import { migrate } from './migrate.js';

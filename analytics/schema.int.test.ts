@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHit } from '../contracts/fixtures.js';
+import { makeHit } from '../contracts/testkit.js';
 import { projectRoot } from '../contracts/testdata.js';
 import { AuditLog, verifyAudit } from './audit.js';
 import { renderCluster } from './cluster.js';

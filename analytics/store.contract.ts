@@ -4,7 +4,7 @@
  */
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { makeHit } from '../contracts/fixtures.js';
+import { makeHit } from '../contracts/testkit.js';
 import { HIT_COLUMNS, hitToRow, rowToHit } from './hit-rows.js';
 import { migrate } from './migrate.js';
 import type { Store } from './store.js';

@@ -21,7 +21,7 @@ import { hitToRow } from '../analytics/hit-rows.js';
 import { migrate } from '../analytics/migrate.js';
 import { openStore } from '../analytics/store.js';
 import { loadCityConfig } from '../contracts/config/index.js';
-import { makeHit } from '../contracts/fixtures.js';
+import { makeHit } from '../contracts/testkit.js';
 import { rootLogger, setLogLevel } from '../contracts/log.js';
 import { startIngest } from '../ingest/service.js';
 import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';

@@ -21,7 +21,7 @@ import { type RgbFrame, readImage } from '../models/frame.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { SessionCache } from '../models/onnx-session.js';
 import { PlateReader } from '../models/plates/reader.js';
-import { extractFrames } from '../models/test-support.js';
+import { extractFrames } from '../models/testkit.js';
 import { benchArgs } from './args.js';
 
 const values = benchArgs(

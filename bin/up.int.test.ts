@@ -12,7 +12,7 @@ import mqtt from 'mqtt';
 import { ulid } from 'ulid';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
+import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import type { Hit } from '../contracts/hit.js';
 import { promtoolCheck } from '../contracts/promtool.js';
 import { projectRoot } from '../contracts/testdata.js';

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { AckMessage, encodeAck } from './ack.js';
 import { asyncApiDocument, CHANNEL_ADDRESSES } from './asyncapi.js';
 import { asyncApiYaml } from './asyncapi-yaml.js';
-import { makeEnvelope, makeHit } from './fixtures.js';
+import { makeEnvelope, makeHit } from './testkit.js';
 import { Hit } from './hit.js';
 import { projectRoot } from './testdata.js';
 import { parseTopic, topics } from './topics.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeEnvelope, makeHit } from './fixtures.js';
+import { makeEnvelope, makeHit } from './testkit.js';
 import { checkHit, parseHitsMessage } from './validate.js';
 import { parseTopic, topics } from './topics.js';
 

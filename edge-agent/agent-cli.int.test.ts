@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { promtoolCheck } from '../contracts/promtool.js';
 import { parseStatus } from '../contracts/status.js';
 import { NO_TEST_DATA, projectRoot, testDataDir } from '../contracts/testdata.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/testkit.js';
 import { type Broker, freePort, mosquittoUnavailable, startBroker, Tap, until } from './agent-testkit.js';
 
 const data = testDataDir();

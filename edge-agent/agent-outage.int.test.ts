@@ -19,7 +19,7 @@ import { silentLogger } from '../contracts/log.js';
 import { NO_TEST_DATA, testDataDir } from '../contracts/testdata.js';
 import { type IngestService, startIngest } from '../ingest/service.js';
 import { dropPrefix, gatewayPassword, openTestStore, TEST_REDIS_URL, testCity } from '../ingest/testkit.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/testkit.js';
 import { EdgeAgent } from './agent.js';
 import { type Broker, gatewayConfig, mosquittoUnavailable, startBroker, until } from './agent-testkit.js';
 

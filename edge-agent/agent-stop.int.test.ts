@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../contracts/log.js';
 import { NO_TEST_DATA, testDataDir } from '../contracts/testdata.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/testkit.js';
 import { EdgeAgent } from './agent.js';
 import { type Broker, gatewayConfig, mosquittoUnavailable, startBroker, Tap, until } from './agent-testkit.js';
 

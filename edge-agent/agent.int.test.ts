@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hit } from '../contracts/hit.js';
 import { silentLogger } from '../contracts/log.js';
 import { NO_TEST_DATA, testDataDir } from '../contracts/testdata.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/testkit.js';
 import { EdgeAgent } from './agent.js';
 import {
   type Broker,

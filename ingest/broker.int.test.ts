@@ -13,7 +13,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadCityConfig } from '../contracts/config/index.js';
-import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
+import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import { silentLogger } from '../contracts/log.js';
 import { projectRoot } from '../contracts/testdata.js';
 import { topics } from '../contracts/topics.js';

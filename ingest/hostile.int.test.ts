@@ -4,7 +4,7 @@
  * bad one is quarantined with a reason, the process stays up and keeps taking hits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
+import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import type { Hit } from '../contracts/hit.js';
 import { topics } from '../contracts/topics.js';
 import { parseAck } from '../contracts/ack.js';

@@ -12,7 +12,7 @@ import type { CityConfig } from '../contracts/config/index.js';
 import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
 import { parseStatus } from '../contracts/status.js';
-import { AckBatcher } from './acks.js';
+import { AckBatcher } from './ack-batcher.js';
 import { Bundler } from './bundler.js';
 import { Credentials } from './credentials.js';
 import type { DedupOptions } from './dedup.js';

@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { migrate } from '../analytics/migrate.js';
 import { openStore } from '../analytics/store.js';
 import { loadCityConfig } from '../contracts/config/index.js';
-import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
+import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import { silentLogger } from '../contracts/log.js';
 import { projectRoot } from '../contracts/testdata.js';
 import { topics } from '../contracts/topics.js';

@@ -13,7 +13,7 @@ import { isXlError, XlError } from '../contracts/errors.js';
 import { buildModels } from './build.js';
 import { loadModel, readManifest } from './manifest.js';
 import { extractTgz } from './npm-fetch.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from './test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from './testkit.js';
 
 describe('models build', () => {
   let cache = '';

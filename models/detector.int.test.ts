@@ -16,7 +16,7 @@ import { loadModel } from './manifest.js';
 import { openDetector } from './runtime.js';
 import { SessionCache } from './onnx-session.js';
 import { WorkerDetector } from './worker-detector.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir, extractFrames } from './test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir, extractFrames } from './testkit.js';
 
 const data = testDataDir();
 const label = (d: Detector, id: number): string => d.labels[id] ?? String(id);

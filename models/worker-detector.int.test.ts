@@ -11,7 +11,7 @@ import { OnnxDetector } from './detector.js';
 import { readImage, type RgbFrame } from './frame.js';
 import { loadModel, type ModelEntry } from './manifest.js';
 import { openSession } from './onnx-session.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from './test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from './testkit.js';
 import { WorkerDetector } from './worker-detector.js';
 
 const data = testDataDir();

@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { AlertRule, AlertsSection } from '../../contracts/config/alerts.js';
-import { makeHit } from '../../contracts/fixtures.js';
+import { makeHit } from '../../contracts/testkit.js';
 import { inDailyWindow, LocalClock, parseHhmm } from './clock.js';
 import { AlertMatcher } from './matcher.js';
 import { RuleSet, ruleMatches } from './rules.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeHit } from '../../contracts/fixtures.js';
+import { makeHit } from '../../contracts/testkit.js';
 import type { Colour, Hit } from '../../contracts/hit.js';
 import { type ClothingWatch, type PlateWatch, type Watch, WatchIndex, watchMatches } from './watches.js';
 

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEnvelope, makeHit } from '../../contracts/fixtures.js';
+import { makeEnvelope, makeHit } from '../../contracts/testkit.js';
 import type { Hit } from '../../contracts/hit.js';
 import { silentLogger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';

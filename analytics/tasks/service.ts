@@ -21,7 +21,7 @@ import { type HitRow, rowToHit } from '../hit-rows.js';
 import { subscribeWhenReady } from '../redis-subscriber.js';
 import type { Store } from '../store.js';
 import { type EscalateJob, Escalations } from './escalation.js';
-import { deadlineAt, TaskIntake } from './intake.js';
+import { deadlineAt, TaskIntake } from './alerts-to-tasks.js';
 import {
   AWAITING,
   audienceOrgs,

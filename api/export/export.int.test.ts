@@ -17,13 +17,13 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hitToRow } from '../../analytics/hit-rows.js';
 import type { Store } from '../../analytics/store.js';
-import { makeHit } from '../../contracts/fixtures.js';
+import { makeHit } from '../../contracts/testkit.js';
 import { silentLogger } from '../../contracts/log.js';
 import { projectRoot, testDataDir } from '../../contracts/testdata.js';
 import { buildApp } from '../app.js';
 import { openCityKeys } from '../city-keys.js';
-import { hashSecret } from '../secrets.js';
-import { KEYS, openTestStore, testConfig } from '../test/harness.js';
+import { hashSecret } from '../../contracts/secrets.js';
+import { KEYS, openTestStore, testConfig } from '../testkit.js';
 import { readTar } from './ustar.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@ import { plantNeedles, seedHits } from '../../analytics/seed.js';
 import type { Store } from '../../analytics/store.js';
 import type { Hit } from '../../contracts/hit.js';
 import { signJwt } from '../jwt.js';
-import { JWT_SECRET, KEYS, openTestStore, testApp, testConfig } from '../test/harness.js';
+import { JWT_SECRET, KEYS, openTestStore, testApp, testConfig } from '../testkit.js';
 
 let store: Store;
 let app: Awaited<ReturnType<typeof testApp>>;

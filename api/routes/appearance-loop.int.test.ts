@@ -24,7 +24,7 @@ import { personColours } from '../../edge-agent/attributes/crops.js';
 import { TrackProfiles } from '../../edge-agent/attributes/track-profile.js';
 import type { Box } from '../../edge-agent/geometry.js';
 import { buildSightingHit } from '../../edge-agent/hit-builder.js';
-import { KEYS, openTestStore, testApp, testConfig } from '../test/harness.js';
+import { KEYS, openTestStore, testApp, testConfig } from '../testkit.js';
 
 const data = testDataDir();
 if (!data) console.warn(`api/routes/appearance-loop: ${NO_TEST_DATA}`);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plantNeedles } from '../../analytics/seed.js';
 import type { Store } from '../../analytics/store.js';
-import { KEYS, openTestStore, testApp, testConfig } from '../test/harness.js';
+import { KEYS, openTestStore, testApp, testConfig } from '../testkit.js';
 
 const HOSTILE = [
   "' OR 1=1 --",

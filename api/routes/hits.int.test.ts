@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHit } from '../../contracts/fixtures.js';
+import { makeHit } from '../../contracts/testkit.js';
 import { hitToRow } from '../../analytics/hit-rows.js';
 import type { Store } from '../../analytics/store.js';
-import { KEYS, openTestStore, testApp } from '../test/harness.js';
+import { KEYS, openTestStore, testApp } from '../testkit.js';
 
 const KEY: string = KEYS.admin;
 

@@ -2,7 +2,7 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../analytics/store.js';
-import { makeEnvelope, makeHit } from '../../contracts/fixtures.js';
+import { makeEnvelope, makeHit } from '../../contracts/testkit.js';
 import { silentLogger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';
 import {

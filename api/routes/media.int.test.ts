@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hitToRow } from '../../analytics/hit-rows.js';
 import { OrgIndex } from '../../analytics/org-index.js';
 import type { Store } from '../../analytics/store.js';
-import { makeHit } from '../../contracts/fixtures.js';
+import { makeHit } from '../../contracts/testkit.js';
 import { mediaLink } from '../../contracts/links.js';
-import { KEYS, openTestStore, testApp, testConfig } from '../test/harness.js';
+import { KEYS, openTestStore, testApp, testConfig } from '../testkit.js';
 
 const SECRET = 'link-secret-for-media-tests-0123456789';
 const PUBLIC = 'https://xl.example.gov.cn';

@@ -19,7 +19,7 @@ import {
   tempStore,
   until,
 } from '../../analytics/tasks/testkit.js';
-import { makeEnvelope, makeHit } from '../../contracts/fixtures.js';
+import { makeEnvelope, makeHit } from '../../contracts/testkit.js';
 import type { Hit } from '../../contracts/hit.js';
 import { silentLogger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';

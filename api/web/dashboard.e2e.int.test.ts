@@ -12,7 +12,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCityConfig } from '../../contracts/config/index.js';
 import type { OrgNode } from '../../contracts/config/org.js';
-import { makeHit } from '../../contracts/fixtures.js';
+import { makeHit } from '../../contracts/testkit.js';
 import type { Hit } from '../../contracts/hit.js';
 import { projectRoot } from '../../contracts/testdata.js';
 import { buildWeb, DIST_DIR, JS_BUDGET_GZIP_BYTES } from './build.js';
@@ -27,7 +27,7 @@ import {
   snapshotJpeg,
   startStack,
   TestGateway,
-} from './e2e/harness.js';
+} from './e2e/testkit.js';
 
 const HAVE_CHROMIUM = chromiumAvailable();
 if (!HAVE_CHROMIUM) {

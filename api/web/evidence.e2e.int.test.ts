@@ -12,7 +12,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHit } from '../../contracts/fixtures.js';
+import { makeHit } from '../../contracts/testkit.js';
 import { NO_TEST_DATA, testDataDir } from '../../contracts/testdata.js';
 import { encodeEventFrame } from '../../edge-agent/event-frame.js';
 import { buildWeb } from './build.js';
@@ -25,7 +25,7 @@ import {
   signIn,
   startStack,
   TestGateway,
-} from './e2e/harness.js';
+} from './e2e/testkit.js';
 
 const HAVE_CHROMIUM = chromiumAvailable();
 const DATA = testDataDir();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { makeEnvelope, makeHit } from '../../contracts/fixtures.js';
+import { makeEnvelope, makeHit } from '../../contracts/testkit.js';
 import { promtoolCheck } from '../../contracts/promtool.js';
 import { projectRoot } from '../../contracts/testdata.js';
 import { topics } from '../../contracts/topics.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NO_TEST_DATA, testDataDir } from '../../contracts/testdata.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../../models/test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from '../../models/testkit.js';
 import { type Command, runCommand } from '../cli.js';
 import detect from './detect.js';
 import models from './models.js';

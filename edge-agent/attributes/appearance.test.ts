@@ -11,7 +11,7 @@ import {
   encodeAppearance,
 } from './appearance.js';
 import type { RgbImage } from './colour.js';
-import { paintPerson, solidImage } from './fixtures.js';
+import { paintPerson, solidImage } from './testkit.js';
 
 type Rgb = [number, number, number];
 const BOX: Box = [20, 10, 80, 230];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Colour } from '../../contracts/hit.js';
 import { colourOfRegion, isMonochromeFrame, labSamples, topTwo } from './colour.js';
-import { paint, solidImage } from './fixtures.js';
+import { paint, solidImage } from './testkit.js';
 
 describe('colourOfRegion', () => {
   it('names a solid region with full confidence', () => {

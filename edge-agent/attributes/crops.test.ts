@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Colour } from '../../contracts/hit.js';
 import { colourOfRegion } from './colour.js';
 import { PERSON_LOWER, PERSON_UPPER, personColours, subBox, vehicleColour } from './crops.js';
-import { paint, paintPerson, solidImage } from './fixtures.js';
+import { paint, paintPerson, solidImage } from './testkit.js';
 
 type Rgb = [number, number, number];
 const RED: Rgb = [200, 30, 30];

@@ -14,7 +14,7 @@ import { cropRgb, type RectPx, TiledFaceFinder } from '../../models/face/face-fi
 import { WorkerFaceFinder } from '../../models/face/worker-finder.js';
 import { type RgbFrame, readImage } from '../../models/frame.js';
 import { openFaceDetector } from '../../models/runtime.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../../models/test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from '../../models/testkit.js';
 import { coveredFraction, overlapOf, PROTECTED_COVERAGE } from './coverage.js';
 import { FACE_GUARD_DEFAULTS, FACE_MIN_SCORE, FaceGuard } from './face-guard.js';
 import { clampRect } from './regions.js';

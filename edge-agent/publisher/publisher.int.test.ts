@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHit } from '../../contracts/fixtures.js';
+import { makeHit } from '../../contracts/testkit.js';
 import { silentLogger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';
 import { encodeAck } from '../../contracts/ack.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuleEngine } from './engine.js';
-import { LABELS, rect, rulesConfig, runFrames, type SynthTrack } from './fixtures.js';
+import { LABELS, rect, rulesConfig, runFrames, type SynthTrack } from './testkit.js';
 
 const SQUARE = { id: 'square', polygon: rect(0.2, 0.2, 0.8, 0.8) };
 

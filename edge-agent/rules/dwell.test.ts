@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuleEngine } from './engine.js';
-import { jitter, LABELS, T0_MS, rect, rulesConfig, runFrames, type SynthTrack } from './fixtures.js';
+import { jitter, LABELS, T0_MS, rect, rulesConfig, runFrames, type SynthTrack } from './testkit.js';
 
 const ZONE = { id: 'plaza', polygon: rect(0.4, 0.4, 0.6, 0.6) };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Detections } from '../../models/detections.js';
 import { RuleEngine } from './engine.js';
-import { LABELS, rect, rulesConfig, runFrames, type SynthTrack, T0_MS } from './fixtures.js';
+import { LABELS, rect, rulesConfig, runFrames, type SynthTrack, T0_MS } from './testkit.js';
 import { endEpisode, newGate, newLatch, observeLatch, passGate } from './types.js';
 
 const ALL_RULES = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuleEngine } from './engine.js';
-import { jitter, LABELS, rulesConfig, runFrames, type SynthTrack } from './fixtures.js';
+import { jitter, LABELS, rulesConfig, runFrames, type SynthTrack } from './testkit.js';
 
 // Drawn left to right: moving down the image crosses it `in`.
 const LINE = { id: 'gate', from: [0.2, 0.5], to: [0.8, 0.5] };

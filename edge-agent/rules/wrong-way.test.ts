@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isXlError } from '../../contracts/errors.js';
 import { RuleEngine } from './engine.js';
-import { jitter, LABELS, rect, rulesConfig, runFrames, type SynthTrack } from './fixtures.js';
+import { jitter, LABELS, rect, rulesConfig, runFrames, type SynthTrack } from './testkit.js';
 
 // A one-way lane whose legal direction is up the image.
 const LANE = { id: 'lane', polygon: rect(0.3, 0, 0.7, 1), direction: [0, -1] };

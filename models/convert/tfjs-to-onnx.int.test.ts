@@ -14,7 +14,7 @@ import { readImage } from '../frame.js';
 import { loadModel, type ModelEntry } from '../manifest.js';
 import { openSession, type TensorOut } from '../onnx-session.js';
 import { prepareInput } from '../preprocess.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from '../testkit.js';
 import { decodeBlazeFace } from '../face/blazeface.js';
 import { FACE_DETECTOR } from '../build.js';
 

@@ -10,7 +10,7 @@ import { NO_TEST_DATA, testDataDir } from '../../contracts/testdata.js';
 import { cropFrame, type RgbFrame, readImage } from '../frame.js';
 import { SessionCache } from '../onnx-session.js';
 import { openDetector } from '../runtime.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../test-support.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir } from '../testkit.js';
 import { PlateReader } from './reader.js';
 
 const data = testDataDir();

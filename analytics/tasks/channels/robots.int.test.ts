@@ -15,7 +15,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CityConfig } from '../../../contracts/config/index.js';
 import { verifyMediaSignature } from '../../../contracts/links.js';
-import { makeHit } from '../../../contracts/fixtures.js';
+import { makeHit } from '../../../contracts/testkit.js';
 import { type AlertEngine, createAlertEngine } from '../service.js';
 import { alertCity, dropPrefix, TEST_REDIS_URL, type TempStore, tempStore, until } from '../testkit.js';
 

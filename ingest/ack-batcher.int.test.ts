@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../analytics/store.js';
-import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
+import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import { topics } from '../contracts/topics.js';
 import { parseAck } from '../contracts/ack.js';
 import { seenKey } from './dedup.js';

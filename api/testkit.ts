@@ -1,5 +1,5 @@
 /**
- * One API test harness: a chDB store in a temp folder (one per test file: chDB allows one data
+ * The API testkit: a chDB store in a temp folder (one per test file: chDB allows one data
  * folder per process), the sample city (deploy/city.yaml), keys for an admin and per-county
  * analysts, a JWT secret, seeded background traffic and planted needles.
  */
@@ -7,13 +7,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { migrate } from '../../analytics/migrate.js';
-import { openStore, type Store } from '../../analytics/store.js';
-import { type CityConfig, loadCityConfig } from '../../contracts/config/index.js';
-import { silentLogger } from '../../contracts/log.js';
-import { projectRoot } from '../../contracts/testdata.js';
-import { buildApp } from '../app.js';
-import { hashSecret } from '../../contracts/secrets.js';
+import { migrate } from '../analytics/migrate.js';
+import { openStore, type Store } from '../analytics/store.js';
+import { type CityConfig, loadCityConfig } from '../contracts/config/index.js';
+import { silentLogger } from '../contracts/log.js';
+import { projectRoot } from '../contracts/testdata.js';
+import { buildApp } from './app.js';
+import { hashSecret } from '../contracts/secrets.js';
 
 export const KEYS = {
   admin: 'xl_test_admin_key_0123456789',
