@@ -18,6 +18,7 @@ import type { ApiContext } from './context.js';
 import { installErrorHandler } from './errors.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { installRouteRules } from './route-rules.js';
 import { auditRoutes } from './routes/audit.js';
 import { casesRoutes } from './routes/cases.js';
 import { cityRoutes } from './routes/city.js';
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const audit = new AuditLog(deps.store, chain, { keyring: keys.keyring, ...(checkpoints ? { onHead: (h) => checkpoints.note(h) } : {}) });
   const ctx: ApiContext = { config: deps.config, store: deps.store, orgs, audit, keys, ...(checkpoints ? { checkpoints } : {}), now };
   if (checkpoints) app.addHook('onClose', () => checkpoints.close());
+  if (deps.alerts) ctx.alerts = deps.alerts;
   const gatewayStatus = deps.gatewayStatus ?? deps.ingest?.gatewayStatus;
   if (gatewayStatus) ctx.gatewayStatus = gatewayStatus;
   const alerts = deps.alerts;
@@ -114,11 +116,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', auth.hook);
+      installRouteRules(v1, ctx);
       for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, exportsRoutes, auditRoutes, cityRoutes]) {
         await v1.register(routes, { ctx });
       }
       await v1.register(ingestAdminRoutes, { ctx, ...(deps.ingest ? { ingest: deps.ingest } : {}) });
-      if (deps.alerts) for (const r of [tasksRoutes, streamRoutes]) await v1.register(r, { alerts: deps.alerts, store: deps.store, auditLog: ctx.audit, now });
+      if (deps.alerts) {
+        const withAlerts = { ...ctx, alerts: deps.alerts };
+        for (const r of [tasksRoutes, streamRoutes]) await v1.register(r, { ctx: withAlerts });
+      }
     },
     { prefix: '/api/v1' },
   );

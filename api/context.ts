@@ -1,13 +1,16 @@
 /**
- * What the /api/v1 routes share: the org index, the audit log, the case check, time ranges.
- * Each route calls `audit` once it knows its result count (DESIGN §8: every search, hit view,
- * snapshot view and export is recorded), and sensitive searches call `requireCase` first.
+ * The one request context of the /api/v1 routes: the config, the store, the org tree, the audit
+ * log, the clock, the alert engine's API; plus the jurisdiction helpers, time ranges and the case
+ * check. Auditing is declared per route (api/route-rules.ts; docs/architecture.md#privacy: every
+ * search, hit view, snapshot view and export is recorded), and sensitive searches call
+ * `requireCase` first.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AuditEntry, AuditLog } from '../analytics/audit.js';
+import type { AuditLog } from '../analytics/audit.js';
 import { type Case, getCase } from '../analytics/cases.js';
 import type { OrgIndex } from '../analytics/org-index.js';
 import type { Store } from '../analytics/store.js';
+import type { TasksApi } from '../analytics/tasks/service.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { KeptStatus } from '../ingest/gateway-status.js';
 import type { CheckpointWriter } from './audit-checkpoints.js';
@@ -28,6 +31,8 @@ export interface ApiContext {
   now: () => number;
   /** Called after a case is closed (the alert engine drops the case's watches at once). */
   onCaseClosed?: (caseId: string, by: string) => Promise<void>;
+  /** The alert engine's API (tasks, watches, the live feed), when this process runs one. */
+  alerts?: TasksApi;
   /** Each gateway's newest status (ingest/gateway-status.ts), when this process can read it. */
   gatewayStatus?: () => Promise<Map<string, KeptStatus>>;
 }
@@ -56,58 +61,19 @@ export function range(ctx: ApiContext, from: string, to: string, maxDays = ctx.c
   return parseRange(from, to, maxDays);
 }
 
-/** Records one audited access. */
-/** What an audited request records besides who and when. */
-export interface AuditRecord {
-  endpoint: string;
-  filters: Record<string, unknown>;
-  caseId?: string;
-  resultCount: number;
-  status?: number;
-}
-
-/** The audit row of a request: the principal's identity plus what it did. */
-export function auditEntry(req: FastifyRequest, e: AuditRecord, tsMs: number): AuditEntry {
-  const p = req.principal;
-  return {
-    tsMs,
-    keyId: p?.keyId ?? '',
-    role: p?.role ?? '',
-    org: p?.org ?? '',
-    method: req.method,
-    endpoint: e.endpoint,
-    filters: e.filters,
-    caseId: e.caseId ?? '',
-    resultCount: e.resultCount,
-    status: e.status ?? 200,
-  };
-}
-
-export async function audit(ctx: ApiContext, req: FastifyRequest, e: AuditRecord): Promise<void> {
-  await ctx.audit.append(auditEntry(req, e, ctx.now()));
-}
-
 /**
  * The open case a sensitive search runs under: it must exist, be open, and belong to an org in
- * the caller's jurisdiction. Refusals are audited too (status 403).
+ * the caller's jurisdiction. Refusals are audited like every answer of an audited route
+ * (api/route-rules.ts; a `sensitive` route's row carries the requested caseId).
  */
-export async function requireCase(
-  ctx: ApiContext,
-  req: FastifyRequest,
-  endpoint: string,
-  caseId: string | undefined,
-  filters: Record<string, unknown>,
-): Promise<Case> {
+export async function requireCase(ctx: ApiContext, req: FastifyRequest, caseId: string | undefined): Promise<Case> {
   const { principal } = who(req);
-  const refuse = async (message: string) => {
-    await audit(ctx, req, { endpoint, filters, caseId: caseId ?? '', resultCount: 0, status: 403 });
-    return apiError('API_CASE_REQUIRED', message);
-  };
-  if (!caseId) throw await refuse('this search needs caseId: an open case in your jurisdiction');
+  const refuse = (message: string) => apiError('API_CASE_REQUIRED', message);
+  if (!caseId) throw refuse('this search needs caseId: an open case in your jurisdiction');
   const c = await getCase(ctx.store, caseId);
   if (!c || !(ctx.orgs.within(c.org, principal.org) || principal.org === c.org))
-    throw await refuse(`no case '${caseId}' in your jurisdiction`);
-  if (c.status !== 'open') throw await refuse(`case ${caseId} is closed`);
+    throw refuse(`no case '${caseId}' in your jurisdiction`);
+  if (c.status !== 'open') throw refuse(`case ${caseId} is closed`);
   return c;
 }
 
@@ -122,13 +88,4 @@ export function districtsFor(ctx: ApiContext, scope: Scope, cameras: readonly st
   const ds = cameras.map((c) => ctx.orgs.placement(c)?.orgPath[1]);
   if (ds.some((d) => d === undefined)) return scope.districts;
   return [...new Set(ds as string[])];
-}
-
-/** ULID → its time part in ms, or undefined (Crockford base32, 10 characters). */
-export function ulidTimeMs(id: string): number | undefined {
-  if (!/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id)) return undefined;
-  const A = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  let t = 0;
-  for (const ch of id.slice(0, 10).toUpperCase()) t = t * 32 + A.indexOf(ch);
-  return t <= 2 ** 48 ? t : undefined;
 }

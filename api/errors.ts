@@ -1,6 +1,9 @@
 /**
  * API errors: `{ code, message }` with a 4xx status; never a 500 for bad input. Schema
- * validation failures become 400 `API_BAD_REQUEST` naming the field.
+ * validation failures become 400 `API_BAD_REQUEST` naming the field. Every error code a route
+ * may throw — the API's own and those of the tiers below (tasks) — has its status in
+ * `STATUS_OF`, the one table (docs/api.md#errors); a lower tier's code may answer under an API
+ * code (`ANSWER_AS`).
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { XlError } from '../contracts/errors.js';
@@ -20,6 +23,19 @@ export const STATUS_OF: Readonly<Record<string, number>> = Object.freeze({
   API_NOT_FOUND: 404,
   API_RATE_LIMITED: 429,
   API_UNAVAILABLE: 503,
+  API_TASK_CONFLICT: 409,
+  TASK_BAD_TRANSITION: 409,
+  TASK_AT_TOP: 409,
+  TASK_CONFLICT: 409,
+  TASK_NOT_FOUND: 404,
+});
+
+/** Codes of the tiers below that answer under an API code, with the message to send (else theirs). */
+export const ANSWER_AS: Readonly<Record<string, { code: string; message?: string }>> = Object.freeze({
+  TASK_BAD_TRANSITION: { code: 'API_TASK_CONFLICT' },
+  TASK_AT_TOP: { code: 'API_TASK_CONFLICT' },
+  TASK_CONFLICT: { code: 'API_TASK_CONFLICT' },
+  TASK_NOT_FOUND: { code: 'API_NOT_FOUND', message: 'no such task in your jurisdiction' },
 });
 
 export function apiError(code: string, message: string, details?: Record<string, unknown>): XlError {
@@ -31,7 +47,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof XlError) {
       const status = STATUS_OF[err.code] ?? 500;
       if (status >= 500) req.log.error({ err }, 'request failed');
-      return reply.status(status).send({ code: err.code, message: err.message });
+      const as = ANSWER_AS[err.code];
+      return reply.status(status).send({ code: as?.code ?? err.code, message: as?.message ?? err.message });
     }
     const fe = err as FastifyError;
     if (fe.validation) {

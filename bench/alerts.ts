@@ -313,13 +313,13 @@ for (const w of watches) engine.matcher.watches.add(w);
 const lat: number[] = [];
 let changes = 0;
 let opened = 0;
-engine.events.on('task', (c) => {
+engine.subscribe({ task: (c) => {
   const now = Date.now();
   changes++;
   if (c.event.type === 'opened') opened++;
   if (c.event.type === 'opened' || c.event.type === 'hits_added')
     for (const h of c.event.hits) lat.push(now - h.tsMs);
-});
+} });
 const perBundle = Math.round((RATE * BUNDLE_MS) / 1000);
 const bundles = Math.round((SECONDS * 1000) / BUNDLE_MS);
 say(

@@ -95,7 +95,7 @@ beforeAll(async () => {
     registry: new Registry(),
     mqtt: { url: broker.url },
   });
-  engine.events.on('task', (c) => changes.push(c));
+  engine.subscribe({ task: (c) => changes.push(c) });
   ingest = await startIngest({
     config: cfg,
     store: ts.store,
@@ -321,7 +321,7 @@ describe('alerts to grid tasks, end to end', () => {
       registry: new Registry(),
     });
     const seen: TaskChange[] = [];
-    other.events.on('task', (c) => seen.push(c));
+    other.subscribe({ task: (c) => seen.push(c) });
     try {
       await publish([hit({ camera: 'cam-b', kind: 'event', type: 'illegal_parking', zone: 'bridge' })]);
       const c = await until(() => seen.find((x) => x.task.zone === 'bridge'), 8000);

@@ -72,15 +72,8 @@ export interface AlertEvents {
 
 export type TaskAction = 'accept' | 'resolve' | 'escalate';
 
-export interface AlertEngine {
-  /**
-   * Hand a batch of stored hits to the engine (the ingest worker calls this after its insert).
-   * Resolves when the batch's task changes are applied and sent; never rejects (a failed batch
-   * is logged and counted in `xueliang_alert_errors_total{stage="batch"}`).
-   */
-  onHits(hits: readonly Hit[]): Promise<void>;
-  /** The same for rows as the ingest worker holds them (grid and org path resolved). */
-  onRows(rows: readonly HitRow[]): Promise<void>;
+/** What the API may do with the engine: tasks, watches, dead letters and the live feed. */
+export interface TasksApi {
   act(
     id: string,
     action: TaskAction,
@@ -99,8 +92,23 @@ export interface AlertEngine {
   removeWatch(id: string, by: string): Promise<boolean>;
   watches(): Watch[];
   webhookDeadLetters(limit?: number): Promise<WebhookDeadLetter[]>;
-  readonly events: EventEmitter<AlertEvents>;
-  readonly orgs: OrgTree;
+  /**
+   * Listens to stored hits (with their org path) and task changes of every process (changes of
+   * other processes arrive over Redis). Returns the function that stops listening.
+   */
+  subscribe(l: { hits?: (batch: PlacedHit[]) => void; task?: (c: TaskChange) => void }): () => void;
+}
+
+export interface AlertEngine extends TasksApi {
+  /**
+   * Hand a batch of stored hits to the engine (the ingest worker calls this after its insert).
+   * Resolves when the batch's task changes are applied and sent; never rejects (a failed batch
+   * is logged and counted in `xueliang_alert_errors_total{stage="batch"}`).
+   */
+  onHits(hits: readonly Hit[]): Promise<void>;
+  /** The same for rows as the ingest worker holds them (grid and org path resolved). */
+  onRows(rows: readonly HitRow[]): Promise<void>;
+  /** The matcher (benchmarks load watches straight into it; the API uses `TasksApi` only). */
   readonly matcher: AlertMatcher;
   /** Batches with alerts processed, and the time spent per stage (ms, summed). */
   stats(): {
@@ -426,9 +434,15 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     },
     watches: () => [...matcher.watches.ids()].flatMap((id) => matcher.watches.get(id) ?? []),
     webhookDeadLetters: async (limit) => [...(await webhooks.deadLetters(limit)), ...(await robots.deadLetters(limit))],
-    events,
-    orgs,
     matcher,
+    subscribe(l) {
+      if (l.hits) events.on('hits', l.hits);
+      if (l.task) events.on('task', l.task);
+      return () => {
+        if (l.hits) events.off('hits', l.hits);
+        if (l.task) events.off('task', l.task);
+      };
+    },
     stats: () => ({
       batches,
       persistBacklog: writer.pending,

@@ -4,8 +4,7 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { verifyAudit } from '../../analytics/audit.js';
 import { readCheckpoints } from '../audit-checkpoints.js';
-import { sql } from '../../analytics/sql.js';
-import { requireRole } from '../auth.js';
+import { auditRows } from '../../analytics/queries.js';
 import { type ApiContext, range } from '../context.js';
 import { ErrorBody, From, Id, Limit, To } from '../schemas.js';
 
@@ -27,11 +26,10 @@ const Row = T.Object({
 
 export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, { ctx }) => {
   const app = app0.withTypeProvider<TypeBoxTypeProvider>();
-  const adminOnly = requireRole('admin');
   app.get(
     '/audit',
     {
-      preHandler: adminOnly,
+      config: { audit: false, roles: ['admin'] },
       schema: {
         summary: 'The audit trail: who searched or viewed what, when, under which case (admins)',
         tags: ['audit'],
@@ -45,9 +43,9 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
     async (req) => {
       const q = req.query;
       const { fromMs, toMs } = range(ctx, q.from, q.to, 366);
-      const rows = await ctx.store.query<Record<string, string>>(sql('audit_list'), {
-        from: fromMs,
-        to: toMs,
+      const rows = await auditRows(ctx.store, {
+        fromMs,
+        toMs,
         keyId: q.keyId ?? '',
         caseId: q.caseId ?? '',
         limit: q.limit ?? 100,
@@ -75,7 +73,7 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
   app.get(
     '/audit/verify',
     {
-      preHandler: adminOnly,
+      config: { audit: false, roles: ['admin'] },
       schema: {
         summary: 'Recompute every audit hash chain; reports the first broken row of each chain (admins)',
         tags: ['audit'],

@@ -71,6 +71,7 @@ export const cityRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
   app.get(
     '/cameras',
     {
+      config: { audit: false },
       schema: {
         summary: 'Cameras in your jurisdiction, with positions, org paths and what their gateways last reported',
         tags: ['city'],
@@ -102,6 +103,7 @@ export const cityRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
   app.get(
     '/me',
     {
+      config: { audit: false },
       schema: {
         summary: 'Who you are: key id (or jwt:<sub>), role and org',
         tags: ['city'],
@@ -115,7 +117,7 @@ export const cityRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
   );
   app.get(
     '/orgs',
-    { schema: { summary: 'Your org and everything below it', tags: ['city'], response: { 200: T.Object({ orgs: T.Array(OrgOut) }) } } },
+    { config: { audit: false }, schema: { summary: 'Your org and everything below it', tags: ['city'], response: { 200: T.Object({ orgs: T.Array(OrgOut) }) } } },
     async (req) => {
       const { principal } = who(req);
       const orgs = [...ctx.orgs.orgs.values()].filter((o) => o.path.includes(principal.org)).map((o) => ({ ...o, path: [...o.path] }));

@@ -8,32 +8,25 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { ulid } from 'ulid';
-import { rowToHit, type StoredRow } from '../../analytics/hit-rows.js';
-import { sql } from '../../analytics/sql.js';
+import { rowToHit } from '../../analytics/hit-rows.js';
+import { auditOfCase, hitById, snapshotById } from '../../analytics/queries.js';
 import type { Hit } from '../../contracts/hit.js';
-import { requireRole, who } from '../auth.js';
-import { type ApiContext, audit, requireCase, ulidTimeMs } from '../context.js';
+import { who } from '../auth.js';
+import { type ApiContext, requireCase } from '../context.js';
 import { apiError } from '../errors.js';
+import { auditResult } from '../route-rules.js';
 import { buildExport } from '../export/build.js';
 import { ErrorBody, Id } from '../schemas.js';
 
 const MAX_HITS = 500;
 const AUDIT_EXCERPT_ROWS = 10_000;
-const DAY_MS = 86_400_000;
-const FAR_MS = 4_102_444_800_000;
-
-/** The ts bounds of a lookup by a ULID id (made when the hit was emitted, after it was seen). */
-const bounds = (id: string, afterMs: number) => {
-  const t = ulidTimeMs(id);
-  return { from: t === undefined ? 0 : Math.max(0, t - 2 * DAY_MS), to: t === undefined ? FAR_MS : t + afterMs };
-};
 
 export const exportsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, { ctx }) => {
   const app = app0.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/cases/:id/exports',
     {
-      preHandler: requireRole('analyst'),
+      config: { audit: { action: 'POST /cases/:id/exports', sensitive: true }, roles: ['analyst'] },
       schema: {
         summary: 'Export chosen hits, their snapshots and the case audit excerpt as a signed archive (analysts, open case)',
         description:
@@ -51,26 +44,26 @@ export const exportsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     },
     async (req, reply) => {
       const { principal, scope } = who(req);
-      const endpoint = 'POST /cases/:id/exports';
-      const caseRecord = await requireCase(ctx, req, endpoint, req.params.id, { hitIds: req.body.hitIds });
+      auditResult(req, { caseId: req.params.id, filters: { hitIds: req.body.hitIds } });
+      const caseRecord = await requireCase(ctx, req, req.params.id);
       const hits: Hit[] = [];
       const missing: string[] = [];
       for (const id of req.body.hitIds) {
-        const [row] = await ctx.store.query<StoredRow>(sql('hit_by_id'), { id, ...bounds(id, 3_600_000), scope: scope.orgs });
+        const row = await hitById(ctx.store, id, scope.orgs);
         if (row) hits.push(rowToHit(row));
         else missing.push(id);
       }
       if (missing.length > 0) {
-        await audit(ctx, req, { endpoint, filters: { hitIds: req.body.hitIds, missing }, caseId: caseRecord.id, resultCount: 0, status: 404 });
+        auditResult(req, { filters: { hitIds: req.body.hitIds, missing }, caseId: caseRecord.id });
         throw apiError('API_NOT_FOUND', `no hit ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''} in your jurisdiction`);
       }
       const snapshots = new Map<string, Uint8Array>();
       for (const h of hits) {
         if (!h.snapshot) continue;
-        const [s] = await ctx.store.query<{ jpeg_base64: string }>(sql('snapshot_by_id'), { id: h.snapshot, ...bounds(h.snapshot, 2 * DAY_MS), scope: scope.orgs });
+        const s = await snapshotById(ctx.store, h.snapshot, scope.orgs);
         if (s) snapshots.set(h.snapshot, Buffer.from(s.jpeg_base64, 'base64'));
       }
-      const auditRows = await ctx.store.query<Record<string, unknown>>(sql('audit_case'), { caseId: caseRecord.id, limit: AUDIT_EXCERPT_ROWS });
+      const auditRows = await auditOfCase(ctx.store, caseRecord.id, AUDIT_EXCERPT_ROWS);
       const exportId = ulid(ctx.now());
       const built = buildExport({
         exportId,
@@ -83,8 +76,7 @@ export const exportsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
         nowMs: ctx.now(),
         signing: ctx.keys.signing,
       });
-      await audit(ctx, req, {
-        endpoint,
+      auditResult(req, {
         filters: { hitIds: req.body.hitIds, exportId, manifestSha256: built.manifestSha256, snapshots: snapshots.size },
         caseId: caseRecord.id,
         resultCount: hits.length,

@@ -2,12 +2,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { rowToHit, type StoredRow } from '../../analytics/hit-rows.js';
-import { sql } from '../../analytics/sql.js';
+import { rowToHit } from '../../analytics/hit-rows.js';
+import { hitById, searchHits } from '../../analytics/queries.js';
 import { Hit } from '../../contracts/hit.js';
 import { who } from '../auth.js';
-import { type ApiContext, audit, checkOrgFilter, districtsFor, range, ulidTimeMs } from '../context.js';
+import { type ApiContext, checkOrgFilter, districtsFor, range } from '../context.js';
 import { apiError } from '../errors.js';
+import { auditResult } from '../route-rules.js';
 import { CameraList, ColourParam, ErrorBody, From, Id, Limit, list, To, Word } from '../schemas.js';
 
 export const HitsQuery = T.Object(
@@ -41,11 +42,19 @@ export function decodeCursor(cursor: string): { ts: number; id: string } {
   return { ts: Number(ts), id };
 }
 
+/** The given, non-empty string filters of a query. */
+function pick<K extends string>(q: Partial<Record<K, string>>, keys: readonly K[]): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const k of keys) if (q[k]) out[k] = q[k];
+  return out;
+}
+
 export const hitsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, { ctx }) => {
   const app = app0.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/hits',
     {
+      config: { audit: {} },
       schema: {
         summary: 'Search hits in a time range (cameras, org, type, label, zone, colours), newest first',
         tags: ['hits'],
@@ -59,26 +68,20 @@ export const hitsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
       const { fromMs, toMs } = range(ctx, q.from, q.to);
       const limit = Math.min(q.limit ?? 100, ctx.config.api.maxLimit);
       const cur = q.cursor ? decodeCursor(q.cursor) : { ts: 0, id: '' };
-      const rows = await ctx.store.query<StoredRow>(sql('hits_search'), {
-        from: fromMs,
-        to: toMs,
+      const rows = await searchHits(ctx.store, {
+        fromMs,
+        toMs,
         scope: scope.orgs,
         districts: districtsFor(ctx, scope, list(q.camera)),
         org: checkOrgFilter(ctx, principal, scope, q.org),
         cameras: list(q.camera),
-        kind: q.kind ?? '',
-        type: q.type ?? '',
-        label: q.label ?? '',
-        zone: q.zone ?? '',
-        color: q.color ?? '',
-        upper: q.upper ?? '',
-        lower: q.lower ?? '',
+        ...pick(q, ['kind', 'type', 'label', 'zone', 'color', 'upper', 'lower']),
         cursorTs: cur.ts,
         cursorId: cur.id,
         limit,
       });
       const hits = rows.map(rowToHit);
-      await audit(ctx, req, { endpoint: 'GET /hits', filters: { ...q }, resultCount: hits.length });
+      auditResult(req, { resultCount: hits.length });
       const last = hits[hits.length - 1];
       return hits.length === limit && last ? { hits, next: encodeCursor(last.tsMs, last.id) } : { hits };
     },
@@ -87,6 +90,7 @@ export const hitsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
   app.get(
     '/hits/:id',
     {
+      config: { audit: {} },
       schema: {
         summary: 'One hit by id (404 when it is not in your jurisdiction)',
         tags: ['hits'],
@@ -96,14 +100,8 @@ export const hitsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
     },
     async (req) => {
       const { scope } = who(req);
-      const t = ulidTimeMs(req.params.id);
-      const [row] = await ctx.store.query<StoredRow>(sql('hit_by_id'), {
-        id: req.params.id,
-        from: t === undefined ? 0 : Math.max(0, t - 2 * 86_400_000),
-        to: t === undefined ? 4_102_444_800_000 : t + 3_600_000,
-        scope: scope.orgs,
-      });
-      await audit(ctx, req, { endpoint: 'GET /hits/:id', filters: { id: req.params.id }, resultCount: row ? 1 : 0, status: row ? 200 : 404 });
+      const row = await hitById(ctx.store, req.params.id, scope.orgs);
+      auditResult(req, { resultCount: row ? 1 : 0 });
       if (!row) throw apiError('API_NOT_FOUND', `no hit '${req.params.id}' in your jurisdiction`);
       return rowToHit(row);
     },

@@ -8,7 +8,6 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { listQuarantine } from '../../ingest/quarantine.js';
 import type { IngestService } from '../../ingest/service.js';
-import { requireRole } from '../auth.js';
 import { type ApiContext, range } from '../context.js';
 import { apiError } from '../errors.js';
 import { ErrorBody, From, Limit, To } from '../schemas.js';
@@ -41,11 +40,10 @@ export const ingestAdminRoutes: FastifyPluginAsync<{ ctx: ApiContext; ingest?: I
   { ctx, ingest },
 ) => {
   const app = app0.withTypeProvider<TypeBoxTypeProvider>();
-  const adminOnly = requireRole('admin');
   app.get(
     '/quarantine',
     {
-      preHandler: adminOnly,
+      config: { audit: false, roles: ['admin'] },
       schema: {
         summary: 'Messages and hits the ingest tier refused, newest first (admins)',
         tags: ['ingest'],
@@ -84,7 +82,7 @@ export const ingestAdminRoutes: FastifyPluginAsync<{ ctx: ApiContext; ingest?: I
   app.get(
     '/deadletters',
     {
-      preHandler: adminOnly,
+      config: { audit: false, roles: ['admin'] },
       schema: {
         summary:
           'Ingest jobs that exhausted their insert attempts, newest first; `xueliang ingest redrive` re-queues them (admins)',

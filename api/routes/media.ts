@@ -7,9 +7,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { sql } from '../../analytics/sql.js';
+import { snapshotById } from '../../analytics/queries.js';
 import { verifyMediaSignature } from '../../contracts/links.js';
-import { type ApiContext, ulidTimeMs } from '../context.js';
+import type { ApiContext } from '../context.js';
 import { apiError } from '../errors.js';
 import { ErrorBody, Id } from '../schemas.js';
 
@@ -67,13 +67,7 @@ export const mediaRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
         await ctx.audit.append(entry(403, 0));
         throw apiError('API_LINK_INVALID', 'this link is not valid (expired, or not signed by this city)');
       }
-      const t = ulidTimeMs(id);
-      const [row] = await ctx.store.query<{ jpeg_base64: string }>(sql('snapshot_by_id'), {
-        id,
-        from: t === undefined ? 0 : Math.max(0, t - 2 * 86_400_000),
-        to: t === undefined ? 4_102_444_800_000 : t + 2 * 86_400_000,
-        scope: [],
-      });
+      const row = await snapshotById(ctx.store, id, []);
       await ctx.audit.append(entry(row ? 200 : 404, row ? 1 : 0));
       if (!row) throw apiError('API_NOT_FOUND', `no snapshot '${id}' (expired by retention?)`);
       return reply

@@ -8,11 +8,12 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import sharp from 'sharp';
 import { appearanceDescriptor, decodeDescriptor, probeBins } from '../../analytics/appearance.js';
-import { rowToHit, type StoredRow } from '../../analytics/hit-rows.js';
-import { sql } from '../../analytics/sql.js';
+import { rowToHit } from '../../analytics/hit-rows.js';
+import { hitById, searchHits, similarAppearance } from '../../analytics/queries.js';
 import { Hit } from '../../contracts/hit.js';
 import { who } from '../auth.js';
-import { type ApiContext, audit, checkOrgFilter, districtsFor, range, requireCase, ulidTimeMs } from '../context.js';
+import { type ApiContext, checkOrgFilter, districtsFor, range, requireCase } from '../context.js';
+import { auditResult } from '../route-rules.js';
 import { apiError } from '../errors.js';
 import { CameraList, CaseId, ColourParam, ErrorBody, From, Id, Limit, list, To } from '../schemas.js';
 
@@ -74,6 +75,7 @@ export const personsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
   app.get(
     '/persons',
     {
+      config: { audit: { sensitive: true } },
       schema: {
         summary: 'Persons by clothing colours, time and area, newest first; needs an open case',
         tags: ['persons'],
@@ -86,26 +88,21 @@ export const personsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
       const { principal, scope } = who(req);
       const { fromMs, toMs } = range(ctx, q.from, q.to);
       const org = checkOrgFilter(ctx, principal, scope, q.org);
-      const c = await requireCase(ctx, req, 'GET /persons', q.caseId, { ...q });
-      const rows = await ctx.store.query<StoredRow>(sql('hits_search'), {
-        from: fromMs,
-        to: toMs,
+      const c = await requireCase(ctx, req, q.caseId);
+      const rows = await searchHits(ctx.store, {
+        fromMs,
+        toMs,
         scope: scope.orgs,
         districts: districtsFor(ctx, scope, list(q.camera)),
         org,
         cameras: list(q.camera),
         kind: 'sighting',
         type: 'person',
-        label: '',
-        zone: '',
-        color: '',
-        upper: q.upper ?? '',
-        lower: q.lower ?? '',
-        cursorTs: 0,
-        cursorId: '',
+        ...(q.upper ? { upper: q.upper } : {}),
+        ...(q.lower ? { lower: q.lower } : {}),
         limit: Math.min(q.limit ?? 100, ctx.config.api.maxLimit),
       });
-      await audit(ctx, req, { endpoint: 'GET /persons', filters: { ...q }, caseId: c.id, resultCount: rows.length });
+      auditResult(req, { caseId: c.id, resultCount: rows.length });
       return { hits: rows.map(rowToHit) };
     },
   );
@@ -113,6 +110,7 @@ export const personsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
   app.post(
     '/persons/similar',
     {
+      config: { audit: { sensitive: true } },
       schema: {
         summary: 'Persons whose clothing-colour descriptor is nearest to a hit’s or an uploaded crop’s; needs an open case',
         tags: ['persons'],
@@ -127,16 +125,11 @@ export const personsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
       const { fromMs, toMs } = range(ctx, b.from, b.to, ctx.config.api.similarMaxDays);
       const org = checkOrgFilter(ctx, principal, scope, b.org);
       const filters = { ...b, image: b.image ? `<${Math.round((b.image.length * 3) / 4)} bytes>` : undefined };
-      const c = await requireCase(ctx, req, 'POST /persons/similar', b.caseId, filters);
+      auditResult(req, { filters });
+      const c = await requireCase(ctx, req, b.caseId);
       let vec: Uint8Array;
       if (b.hitId) {
-        const t = ulidTimeMs(b.hitId);
-        const [row] = await ctx.store.query<StoredRow>(sql('hit_by_id'), {
-          id: b.hitId,
-          from: t === undefined ? 0 : Math.max(0, t - 2 * 86_400_000),
-          to: t === undefined ? 4_102_444_800_000 : t + 3_600_000,
-          scope: scope.orgs,
-        });
+        const row = await hitById(ctx.store, b.hitId, scope.orgs);
         if (!row) throw apiError('API_NOT_FOUND', `no hit '${b.hitId}' in your jurisdiction`);
         const d = row.appearance ? decodeDescriptor(row.appearance) : undefined;
         if (!d) throw apiError('API_NO_DESCRIPTOR', `hit '${b.hitId}' carries no appearance descriptor`);
@@ -144,22 +137,19 @@ export const personsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
       } else vec = await descriptorOfImage(b.image!);
       const scopeOrgs = org ? [org] : scope.orgs;
       const districts = org ? [ctx.orgs.districtOf(org) ?? ''].filter(Boolean) : scope.districts;
-      const rows = await ctx.store.query<{ id: string; ts_ms: string; camera: string; upper_color: string; lower_color: string; distance: number }>(
-        sql('appearance_similar'),
-        {
-          vec: [...vec],
-          from: fromMs,
-          to: toMs,
-          scope: scopeOrgs,
-          districts,
-          cameras: list(b.camera),
-          upperBins: probeBins(vec, 0),
-          lowerBins: probeBins(vec, 1),
-          excludeId: b.hitId ?? '',
-          limit: b.limit ?? 20,
-        },
-      );
-      await audit(ctx, req, { endpoint: 'POST /persons/similar', filters, caseId: c.id, resultCount: rows.length });
+      const rows = await similarAppearance(ctx.store, {
+        vec: [...vec],
+        fromMs,
+        toMs,
+        scope: scopeOrgs,
+        districts,
+        cameras: list(b.camera),
+        upperBins: probeBins(vec, 0),
+        lowerBins: probeBins(vec, 1),
+        excludeId: b.hitId ?? '',
+        limit: b.limit ?? 20,
+      });
+      auditResult(req, { caseId: c.id, resultCount: rows.length });
       return {
         results: rows.map((r) => ({
           id: r.id,

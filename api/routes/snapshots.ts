@@ -2,10 +2,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { sql } from '../../analytics/sql.js';
+import { snapshotById } from '../../analytics/queries.js';
 import { who } from '../auth.js';
-import { type ApiContext, audit, ulidTimeMs } from '../context.js';
+import type { ApiContext } from '../context.js';
 import { apiError } from '../errors.js';
+import { auditResult } from '../route-rules.js';
 import { ErrorBody, Id } from '../schemas.js';
 
 export const snapshotsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, { ctx }) => {
@@ -13,6 +14,7 @@ export const snapshotsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (a
   app.get(
     '/snapshots/:id',
     {
+      config: { audit: {} },
       schema: {
         summary: 'A snapshot as image/jpeg (404 when absent or outside your jurisdiction)',
         tags: ['hits'],
@@ -22,14 +24,8 @@ export const snapshotsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (a
     },
     async (req, reply) => {
       const { scope } = who(req);
-      const t = ulidTimeMs(req.params.id);
-      const [row] = await ctx.store.query<{ jpeg_base64: string }>(sql('snapshot_by_id'), {
-        id: req.params.id,
-        from: t === undefined ? 0 : Math.max(0, t - 2 * 86_400_000),
-        to: t === undefined ? 4_102_444_800_000 : t + 2 * 86_400_000,
-        scope: scope.orgs,
-      });
-      await audit(ctx, req, { endpoint: 'GET /snapshots/:id', filters: { id: req.params.id }, resultCount: row ? 1 : 0, status: row ? 200 : 404 });
+      const row = await snapshotById(ctx.store, req.params.id, scope.orgs);
+      auditResult(req, { resultCount: row ? 1 : 0 });
       if (!row) throw apiError('API_NOT_FOUND', `no snapshot '${req.params.id}' in your jurisdiction`);
       return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=3600').send(Buffer.from(row.jpeg_base64, 'base64'));
     },

@@ -2,9 +2,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { sql } from '../../analytics/sql.js';
+import { statsCounts } from '../../analytics/queries.js';
 import { who } from '../auth.js';
-import { type ApiContext, audit, checkOrgFilter, range } from '../context.js';
+import { type ApiContext, checkOrgFilter, range } from '../context.js';
+import { auditResult } from '../route-rules.js';
 import { CameraList, ErrorBody, From, Id, list, To, Word } from '../schemas.js';
 
 export const StatsQuery = T.Object(
@@ -31,6 +32,7 @@ export const statsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
   app.get(
     '/stats',
     {
+      config: { audit: {} },
       schema: {
         summary: 'Hit counts by hour or day, split by org, camera or type',
         tags: ['stats'],
@@ -48,9 +50,9 @@ export const statsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
       const depth = ctx.orgs.orgs.get(base)?.path.length ?? 1;
       const bucket = q.bucket ?? 'hour';
       const by = q.by ?? 'none';
-      const rows = await ctx.store.query<{ t_ms: string; key: string; n: string }>(sql('stats_counts'), {
-        from: fromMs,
-        to: toMs,
+      const rows = await statsCounts(ctx.store, {
+        fromMs,
+        toMs,
         scope: scope.orgs,
         districts: scope.districts,
         org,
@@ -61,7 +63,7 @@ export const statsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
         by,
         level: Math.min(depth + 1, 255),
       });
-      await audit(ctx, req, { endpoint: 'GET /stats', filters: { ...q }, resultCount: rows.length });
+      auditResult(req, { resultCount: rows.length });
       return { bucket, by, rows: rows.map((r) => ({ tMs: Number(r.t_ms), key: r.key, n: Number(r.n) })) };
     },
   );

@@ -5,11 +5,13 @@
  * does not hold memory: past `maxBufferedBytes` unsent, events are dropped for it and the
  * count is sent as `event: dropped`.
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { PlacedHit, TaskChange } from '../../analytics/tasks/service.js';
-import { apiError } from '../errors.js';
-import { auditFn, type TasksRouteOptions, taskVisible } from './tasks.js';
+import { who } from '../auth.js';
+import { auditNow } from '../route-rules.js';
+import { type TasksRouteOptions, taskVisible } from './tasks.js';
 
 export interface StreamRouteOptions extends TasksRouteOptions {
   heartbeatMs?: number;
@@ -36,10 +38,11 @@ function hitFrame(h: PlacedHit): string {
   return f;
 }
 
-export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, o) => {
+export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app0, o) => {
+  const app = app0.withTypeProvider<TypeBoxTypeProvider>();
+  const { ctx } = o;
   const heartbeatMs = o.heartbeatMs ?? 15_000;
   const maxBuffered = o.maxBufferedBytes ?? 1024 * 1024;
-  const audit = auditFn(o);
   // Open streams end when the app closes (a hijacked reply would keep the server open).
   const open = new Set<() => void>();
   app.addHook('onClose', async () => {
@@ -49,6 +52,8 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
   app.get(
     '/stream',
     {
+      // A hijacked reply never reaches the onSend hook: the row is written before hijacking.
+      config: { audit: {} },
       schema: {
         summary: 'SSE of new hits and task changes in your jurisdiction',
         querystring: StreamQuery,
@@ -61,10 +66,9 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
       },
     },
     async (req, reply) => {
-      const p = req.principal;
-      if (!p) throw apiError('API_UNAUTHORIZED', 'not signed in');
-      const q = req.query as { hits?: boolean; tasks?: boolean };
-      await audit(req, { endpoint: 'GET /stream', filters: { ...q }, resultCount: 0 });
+      const { principal: p } = who(req);
+      const q = req.query;
+      await auditNow(ctx, req);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -92,16 +96,17 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
         for (const h of batch) if (h.orgPath.includes(p.org)) write(hitFrame(h));
       };
       const onTask = (c: TaskChange) => {
-        if (taskVisible(o.alerts, c.task, p))
+        if (taskVisible(ctx, c.task, p))
           send('task', { event: c.event.type, by: c.event.by, tsMs: c.event.tsMs, task: c.task });
       };
-      if (q.hits !== false) o.alerts.events.on('hits', onHits);
-      if (q.tasks !== false) o.alerts.events.on('task', onTask);
+      const unsubscribe = ctx.alerts.subscribe({
+        ...(q.hits !== false ? { hits: onHits } : {}),
+        ...(q.tasks !== false ? { task: onTask } : {}),
+      });
       const beat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
       const stop = () => {
         clearInterval(beat);
-        o.alerts.events.off('hits', onHits);
-        o.alerts.events.off('task', onTask);
+        unsubscribe();
         open.delete(end);
       };
       const end = () => {

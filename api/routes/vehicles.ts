@@ -8,8 +8,9 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { searchVehicles, searchVehiclesByAttrs, vehicleRoute } from '../../analytics/vehicles.js';
 import { who } from '../auth.js';
-import { type ApiContext, audit, range, requireCase } from '../context.js';
+import { type ApiContext, range, requireCase } from '../context.js';
 import { apiError } from '../errors.js';
+import { auditResult } from '../route-rules.js';
 import { CaseId, ColourParam, ErrorBody, From, Limit, To } from '../schemas.js';
 
 const PlateText = T.String({
@@ -81,6 +82,7 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
   app.get(
     '/vehicles',
     {
+      config: { audit: { sensitive: true } },
       schema: {
         summary: 'Vehicles by plate (exact, wildcard, fuzzy), colour and type, or by colour and type alone; needs an open case',
         tags: ['vehicles'],
@@ -92,7 +94,7 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
       const q = req.query;
       const { scope } = who(req);
       const { fromMs, toMs } = range(ctx, q.from, q.to);
-      const c = await requireCase(ctx, req, 'GET /vehicles', q.caseId, { ...q });
+      const c = await requireCase(ctx, req, q.caseId);
       const limit = Math.min(q.limit ?? 100, ctx.config.api.maxLimit);
       if (q.plate === undefined) {
         // "A white van": no plate was read, or none is known.
@@ -106,7 +108,7 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
           vehicleType: q.type ?? '',
           limit,
         });
-        await audit(ctx, req, { endpoint: 'GET /vehicles', filters: { ...q }, caseId: c.id, resultCount: sightings.length });
+        auditResult(req, { caseId: c.id, resultCount: sightings.length });
         return { plates: [], sightings };
       }
       const r = await searchVehicles(ctx.store, {
@@ -119,7 +121,7 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
         vehicleType: q.type ?? '',
         limit,
       });
-      await audit(ctx, req, { endpoint: 'GET /vehicles', filters: { ...q }, caseId: c.id, resultCount: r.sightings.length });
+      auditResult(req, { caseId: c.id, resultCount: r.sightings.length });
       return r;
     },
   );
@@ -127,6 +129,7 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
   app.get(
     '/vehicles/route',
     {
+      config: { audit: { sensitive: true } },
       schema: {
         summary: "A vehicle's sightings across cameras in time order, with camera positions; needs an open case",
         tags: ['vehicles'],
@@ -138,7 +141,7 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
       const q = req.query;
       const { scope } = who(req);
       const { fromMs, toMs } = range(ctx, q.from, q.to);
-      const c = await requireCase(ctx, req, 'GET /vehicles/route', q.caseId, { ...q });
+      const c = await requireCase(ctx, req, q.caseId);
       const r = await vehicleRoute(ctx.store, {
         plate: q.plate,
         fromMs,
@@ -147,7 +150,7 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
         limit: q.limit ?? 1000,
         cameras: ctx.orgs.cameras,
       });
-      await audit(ctx, req, { endpoint: 'GET /vehicles/route', filters: { ...q }, caseId: c.id, resultCount: r.stops.length });
+      auditResult(req, { caseId: c.id, resultCount: r.stops.length });
       return r;
     },
   );
