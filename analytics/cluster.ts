@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { projectRoot } from '../contracts/testdata.js';
+import { projectRoot } from '../contracts/paths.js';
 import { type Migration, readMigrations } from './migrate.js';
 
 export interface ClusterOptions {

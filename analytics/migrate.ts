@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XlError } from '../contracts/errors.js';
-import { projectRoot } from '../contracts/testdata.js';
+import { projectRoot } from '../contracts/paths.js';
 import type { Store } from './store.js';
 
 export const MIGRATIONS_DIR = join(projectRoot, 'analytics', 'migrations');

@@ -7,20 +7,26 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XlError } from '../contracts/errors.js';
-import { projectRoot } from '../contracts/testdata.js';
+import { projectRoot } from '../contracts/paths.js';
 
 export const SQL_DIR = join(projectRoot, 'analytics', 'sql');
-const cache = new Map<string, string>();
 
-export function sql(name: string): string {
-  let text = cache.get(name);
-  if (text === undefined) {
-    if (!/^[a-z0-9_]+$/.test(name)) throw new XlError('STORE_BAD_IDENTIFIER', `bad SQL file name '${name}'`);
-    text = readFileSync(join(SQL_DIR, `${name}.sql`), 'utf8');
-    cache.set(name, text);
-  }
-  return text;
+/** The one SQL loader: named files of one folder, read once and cached. */
+export function sqlLoader<N extends string = string>(dir: string): (name: N) => string {
+  const cache = new Map<string, string>();
+  return (name) => {
+    let text = cache.get(name);
+    if (text === undefined) {
+      if (!/^[a-z0-9_]+$/.test(name)) throw new XlError('STORE_BAD_IDENTIFIER', `bad SQL file name '${name}'`);
+      text = readFileSync(join(dir, `${name}.sql`), 'utf8');
+      cache.set(name, text);
+    }
+    return text;
+  };
 }
+
+/** A named SQL file under analytics/sql/. */
+export const sql: (name: string) => string = sqlLoader(SQL_DIR);
 
 /** The `{name:Type}` parameters a SQL text uses (for the header test). */
 export function paramsOf(text: string): string[] {

@@ -25,7 +25,7 @@ import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
 import { loadCityConfig } from '../contracts/config/index.js';
 import { silentLogger } from '../contracts/log.js';
-import { projectRoot } from '../contracts/testdata.js';
+import { projectRoot } from '../contracts/paths.js';
 import { openQueue } from '../ingest/jobs.js';
 import { startIngest } from '../ingest/service.js';
 import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';

@@ -32,7 +32,7 @@
  */
 import { loadCityConfig } from '../contracts/config/index.js';
 import { COLOURS } from '../contracts/hit.js';
-import { projectRoot } from '../contracts/testdata.js';
+import { projectRoot } from '../contracts/paths.js';
 import { probeBins } from '../analytics/appearance.js';
 import { migrate } from '../analytics/migrate.js';
 import { OrgIndex } from '../analytics/org-index.js';

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configReference } from '../contracts/config/docs.js';
-import { projectRoot } from '../contracts/testdata.js';
+import { projectRoot } from '../contracts/paths.js';
 
 const file = join(projectRoot, 'docs', 'config.md');
 writeFileSync(file, configReference());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cycles, importGraph, importsOf, upwardImports } from './house-rules.js';
+import { cycles, importGraph, importsOf, testOnlyImports, upwardImports } from './house-rules.js';
 
 describe('house rules (docs/architecture.md#layers)', () => {
   const graph = importGraph();
@@ -15,6 +15,11 @@ describe('house rules (docs/architecture.md#layers)', () => {
 
   it('has no import that climbs a layer or crosses to a sibling tier', () => {
     expect(upwardImports(graph)).toEqual([]);
+  });
+
+  it('keeps the test media module (contracts/testdata.ts) out of production code', () => {
+    expect(testOnlyImports(graph)).toEqual([]);
+    expect(testOnlyImports(new Map([['analytics/a.ts', ['contracts/testdata.ts']]]))).toHaveLength(1);
   });
 
   it('finds a cycle and an upward import when there is one', () => {

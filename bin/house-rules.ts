@@ -145,6 +145,16 @@ export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][
   return out;
 }
 
+/** Production files that import a test-only module (the test media: contracts/testdata.ts). */
+export function testOnlyImports(graph: ReadonlyMap<string, readonly string[]>): ImportFinding[] {
+  const bad: ImportFinding[] = [];
+  for (const [from, tos] of graph) {
+    if (isTestSide(from) || layerOf(from).top === 'bench') continue;
+    for (const to of tos) if (to === 'contracts/testdata.ts') bad.push({ from, to });
+  }
+  return bad;
+}
+
 export function importGraph(root = ROOT): Map<string, string[]> {
   return new Map(sourceFiles(root).map((f) => [f, importsOf(f, root)]));
 }
@@ -191,8 +201,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const graph = importGraph();
   const up = upwardImports(graph);
   const cyc = cycles(graph);
+  const testOnly = testOnlyImports(graph);
   const sizes = functionSizes(sourceFiles().filter((f) => !isTestFile(f)));
   process.stdout.write(
-    `${JSON.stringify({ files: graph.size, upward: up, cycles: cyc, largestFunctions: sizes.slice(0, 10) }, null, 2)}\n`,
+    `${JSON.stringify({ files: graph.size, upward: up, cycles: cyc, testOnly, largestFunctions: sizes.slice(0, 10) }, null, 2)}\n`,
   );
 }

@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { loadCityConfig, withOverrides, type CityConfig } from '../contracts/config/index.js';
-import { projectRoot } from '../contracts/testdata.js';
+import { projectRoot } from '../contracts/paths.js';
 import { rootLogger, setLogLevel } from '../contracts/log.js';
 import { assertCanListen, HTTP_LISTEN, MQTT_LISTEN } from '../contracts/net.js';
 import { within } from '../contracts/within.js';

@@ -1,14 +1,14 @@
 /**
  * Where the shared test media lives: `../shared/data` beside the project root (CI and the
  * developers' machines), or `XUELIANG_TEST_DATA`. Tests call `testDataDir()` and skip with
- * a clear reason when it is absent (a user's fresh clone).
+ * a clear reason when it is absent (a user's fresh clone). Test-only (and benchmarks): production
+ * code takes its paths from contracts/paths.ts.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { projectRoot } from './paths.js';
 
-/** The project root (the folder holding package.json). */
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..').replace(/[/\\]dist$/, '');
+export { projectRoot };
 
 export function testDataDir(): string | undefined {
   const fromEnv = process.env.XUELIANG_TEST_DATA;

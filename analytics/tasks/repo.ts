@@ -7,25 +7,18 @@
  * history and what lists read.
  * Cooldown keys `{prefix}:alerts:cd:{rule|watch}|{camera}|{zone}` point to the open task.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { XlError } from '../../contracts/errors.js';
-import { projectRoot } from '../../contracts/testdata.js';
+import { projectRoot } from '../../contracts/paths.js';
+import { sqlLoader } from '../sql.js';
 import type { Store } from '../store.js';
 import { applyTaskEvent, CLOSED, type Task, type TaskEvent } from './model.js';
 
-const SQL_DIR = join(projectRoot, 'analytics', 'tasks', 'sql');
-const sqlCache = new Map<string, string>();
 /** A named SQL file under analytics/tasks/sql (header: Params, Returns). */
-export function taskSql(name: 'tasks_list' | 'task_events' | 'task_get' | 'watches_active'): string {
-  let s = sqlCache.get(name);
-  if (s === undefined) {
-    s = readFileSync(join(SQL_DIR, `${name}.sql`), 'utf8');
-    sqlCache.set(name, s);
-  }
-  return s;
-}
+export const taskSql = sqlLoader<'tasks_list' | 'task_events' | 'task_get' | 'watches_active'>(
+  join(projectRoot, 'analytics', 'tasks', 'sql'),
+);
 
 /** Open tasks stay in Redis this long after their last change; closed ones a day. */
 const OPEN_TTL_MS = 30 * 86_400_000;

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {} from '@fastify/swagger'; // `schema.hide`: keep these routes out of the OpenAPI document
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { projectRoot } from '../../contracts/testdata.js';
+import { projectRoot } from '../../contracts/paths.js';
 
 export const DEFAULT_WEB_DIST = join(projectRoot, 'api', 'web', 'dist');
 

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { type CityConfig, loadCityConfig, withOverrides } from '../../contracts/config/index.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
-import { projectRoot } from '../../contracts/testdata.js';
+import { projectRoot } from '../../contracts/paths.js';
 import { listDeadLetters, openQueue, redrive } from '../../ingest/jobs.js';
 import { noStore } from '../../ingest/no-store.js';
 import { serveMetrics } from '../../edge-agent/metrics.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadCityConfig } from '../../contracts/config/index.js';
-import { projectRoot } from '../../contracts/testdata.js';
+import { projectRoot } from '../../contracts/paths.js';
 import { type Colour, COLOURS } from '../../contracts/hit.js';
 import { migrate } from '../../analytics/migrate.js';
 import { plantNeedles, seedHits, tzOffsetMinutes } from '../../analytics/seed.js';
