@@ -5,13 +5,14 @@
  * store. `role` splits receivers and workers across processes.
  */
 import type { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
 import { parseStatus } from '../contracts/status.js';
+import { redisConnection } from '../analytics/redis.js';
 import { AckBatcher } from './ack-batcher.js';
 import { Bundler } from './bundler.js';
 import { Credentials } from './credentials.js';
@@ -78,19 +79,6 @@ export interface IngestService {
   close(): Promise<void>;
 }
 
-function redisConn(url: string, forWorker: boolean, log: Logger): Redis {
-  const r = new Redis(url, {
-    // BullMQ workers need null (they block); the producer side fails fast so a message
-    // stays unacked (and is resent) instead of waiting forever while Redis is down.
-    maxRetriesPerRequest: forWorker ? null : 3,
-    enableReadyCheck: true,
-    retryStrategy: (n) => Math.min(100 * n, 2_000),
-    lazyConnect: false,
-  });
-  r.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
-  return r;
-}
-
 export async function startIngest(o: IngestOptions): Promise<IngestService> {
   const role = o.role ?? 'all';
   const cfg = o.config.ingest;
@@ -103,7 +91,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       '--open: accepting ANY gateway and camera, unauthenticated; unknown cameras are registered. Development only.',
     );
 
-  const producer = redisConn(o.redisUrl, false, log);
+  const producer = redisConnection(o.redisUrl, log);
   try {
     await producer.ping();
   } catch (e) {
@@ -130,7 +118,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     Promise.reject(new XlError('INGEST_NO_MQTT', 'this ingest process has no MQTT side (worker role)'));
 
   if (role !== 'receiver') {
-    workerConn = redisConn(o.redisUrl, true, log);
+    workerConn = redisConnection(o.redisUrl, log, { worker: true });
     worker = startWorker({
       connection: workerConn,
       prefix,

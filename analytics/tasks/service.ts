@@ -6,7 +6,6 @@
  * API's SSE subscribes to. API actions (accept, resolve, escalate) go through `act`.
  */
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { checkAlerts, orgIdSet } from '../../contracts/config/alerts.js';
 import type { CityConfig } from '../../contracts/config/index.js';
@@ -19,6 +18,7 @@ import { type Alert, AlertMatcher } from '../alerts/matcher.js';
 import type { Watch } from '../alerts/watches.js';
 import { type HitRow, rowToHit } from '../hit-rows.js';
 import { subscribeWhenReady } from '../redis-subscriber.js';
+import { redisConnection } from '../redis.js';
 import type { Store } from '../store.js';
 import { type EscalateJob, Escalations } from './escalation.js';
 import { deadlineAt, TaskIntake } from './alerts-to-tasks.js';
@@ -120,15 +120,6 @@ export interface AlertEngine extends TasksApi {
   close(): Promise<void>;
 }
 
-function conn(url: string, worker: boolean, log: Logger): Redis {
-  const r = new Redis(url, {
-    maxRetriesPerRequest: worker ? null : 3,
-    retryStrategy: (n) => Math.min(100 * n, 2000),
-  });
-  r.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
-  return r;
-}
-
 export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEngine> {
   const { config, store } = o;
   const cfg = config.alerts;
@@ -180,10 +171,10 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     }),
   };
 
-  const redis = conn(o.redisUrl, false, log);
-  const workerConn = conn(o.redisUrl, true, log);
-  const hookWorkerConn = conn(o.redisUrl, true, log);
-  const sub = conn(o.redisUrl, false, log);
+  const redis = redisConnection(o.redisUrl, log);
+  const workerConn = redisConnection(o.redisUrl, log, { worker: true });
+  const hookWorkerConn = redisConnection(o.redisUrl, log, { worker: true });
+  const sub = redisConnection(o.redisUrl, log);
   const repo = new TaskRepo(redis, store, prefix, cfg.maxHitsPerTask);
   const intake = new TaskIntake(repo, orgs, cfg, now);
   const writer = new TaskWriter(repo, log, (stage, n) => m.errors.inc({ stage }, n));

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisConnection } from '../../analytics/redis.js';
 import { loadCityConfig, withOverrides } from '../../contracts/config/index.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { ensureAdminKey } from '../../api/admin-key.js';
@@ -49,8 +50,7 @@ export default defineCommand({
     // The cameras' status as the ingest tier keeps it (ingest/gateway-status.ts).
     let statusRedis: Redis | undefined;
     if (config.redis.url) {
-      statusRedis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
-      statusRedis.on('error', (e) => log.debug({ err: e.message }, 'redis error (gateway status)'));
+      statusRedis = redisConnection(config.redis.url, log, { maxRetriesPerRequest: 1, label: 'redis error (gateway status)' });
     }
     const redis = statusRedis;
     const app = await buildApp({

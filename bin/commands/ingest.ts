@@ -3,10 +3,10 @@
  * (`ingest run`); `ingest redrive` re-queues dead letters; `ingest deadletters` lists them.
  */
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import { type CityConfig, loadCityConfig, withOverrides } from '../../contracts/config/index.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { projectRoot } from '../../contracts/paths.js';
+import { redisConnection } from '../../analytics/redis.js';
 import { listDeadLetters, openQueue, redrive } from '../../ingest/jobs.js';
 import { noStore } from '../../ingest/no-store.js';
 import { serveMetrics } from '../../edge-agent/metrics.js';
@@ -179,7 +179,7 @@ async function withQueue<T>(
   fn: (q: ReturnType<typeof openQueue>) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(values);
-  const conn = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+  const conn = redisConnection(config.redis.url, rootLogger());
   const q = openQueue(conn, config.redis.prefix);
   try {
     return await fn(q);
