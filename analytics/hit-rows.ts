@@ -3,12 +3,9 @@
  * (resolved from city.yaml at ingest) so jurisdiction filters are a column test.
  */
 import type { Hit, HitAttrs } from '../contracts/hit.js';
+import type { Placement } from '../contracts/org-tree.js';
 
-export interface Placement {
-  grid: string;
-  /** Org ids from the city down to the grid. */
-  orgPath: readonly string[];
-}
+export type { Placement };
 
 export interface HitRow {
   id: string;

@@ -9,7 +9,7 @@ import { type Colour, COLOURS, EVENT_TYPES, type Hit } from '../contracts/hit.js
 import { ulid } from 'ulid';
 import { COLOUR_BIN, DESCRIPTOR_BINS, descriptorOfColours, encodeDescriptor } from './appearance.js';
 import { hitToRow } from './hit-rows.js';
-import { OrgIndex } from './org-index.js';
+import { OrgTree } from '../contracts/org-tree.js';
 import { sql } from './sql.js';
 import type { Store } from './store.js';
 
@@ -77,7 +77,7 @@ export function tzOffsetMinutes(timeZone: string, atMs: number): number {
 }
 
 export async function seedHits(store: Store, config: Pick<CityConfig, 'orgs' | 'cameras'>, o: SeedOptions): Promise<SeedResult> {
-  const idx = new OrgIndex(config);
+  const idx = new OrgTree(config);
   const cams = [...idx.cameras.values()];
   if (cams.length === 0) throw new XlError('SEED_NO_CAMERAS', 'the city config lists no cameras to seed hits for');
   const t0 = Date.now();
@@ -156,7 +156,7 @@ export async function plantNeedles(
   config: Pick<CityConfig, 'orgs' | 'cameras'>,
   needles: { plates?: readonly PlateNeedle[]; persons?: readonly PersonNeedle[] },
 ): Promise<Hit[]> {
-  const idx = new OrgIndex(config);
+  const idx = new OrgTree(config);
   const hits: Hit[] = [];
   const base = (camera: string, tsMs: number): Hit => {
     const cam = idx.cameras.get(camera);

@@ -12,7 +12,7 @@ import type { KeptStatus } from '../ingest/gateway-status.js';
 import type { IngestService } from '../ingest/service.js';
 import { hostname } from 'node:os';
 import { AuditLog } from '../analytics/audit.js';
-import { OrgIndex } from '../analytics/org-index.js';
+import { OrgTree } from '../contracts/org-tree.js';
 import { Authenticator, type KeyRecord } from './auth.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './errors.js';
@@ -51,6 +51,8 @@ export interface AppDeps {
   auditChain?: string;
   /** The city's keys (api/city-keys.ts openCityKeys); default: in-memory keys, no checkpoint file. */
   keys?: CityKeys;
+  /** The org tree built once from `config` by the composition (default: built here). */
+  orgs?: OrgTree;
   /** The clock (tests pass a fixed one). */
   now?: () => number;
   /** The ingest tier when it runs in this process: dead letters (GET /api/v1/deadletters). */
@@ -81,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, { publicUrl: deps.config.api.publicUrl });
   await app.register(healthRoutes, { deps });
   await app.register((await import('./routes/web.js')).webRoutes); // the dashboard at / (api/web): static, no key
-  const orgs = new OrgIndex(deps.config);
+  const orgs = deps.orgs ?? new OrgTree(deps.config);
   const now = deps.now ?? Date.now;
   const auth = new Authenticator({ keys: keysOf(deps), orgs, jwt: deps.config.api.jwt, rateLimit: deps.config.api.rateLimit, now });
   const keys = deps.keys ?? ephemeralCityKeys();

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { OrgIndex } from '../analytics/org-index.js';
+import type { OrgTree } from '../contracts/org-tree.js';
 import { apiError } from './errors.js';
 import { type JwtOptions, verifyJwt } from './jwt.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -45,7 +45,7 @@ const CACHE_MAX = 10_000;
 
 export interface AuthOptions {
   keys: readonly KeyRecord[];
-  orgs: OrgIndex;
+  orgs: OrgTree;
   jwt?: JwtOptions;
   rateLimit?: RateLimitOptions;
   now?: () => number;

@@ -8,7 +8,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditLog } from '../analytics/audit.js';
 import { type Case, getCase } from '../analytics/cases.js';
-import type { OrgIndex } from '../analytics/org-index.js';
+import type { OrgTree } from '../contracts/org-tree.js';
 import type { Store } from '../analytics/store.js';
 import type { TasksApi } from '../analytics/tasks/service.js';
 import type { CityConfig } from '../contracts/config/index.js';
@@ -22,7 +22,7 @@ import { parseRange } from './time.js';
 export interface ApiContext {
   config: Readonly<CityConfig>;
   store: Store;
-  orgs: OrgIndex;
+  orgs: OrgTree;
   audit: AuditLog;
   /** The audit MAC keyring, the city's signing key, the checkpoint file (docs/privacy.md). */
   keys: CityKeys;

@@ -35,7 +35,7 @@ import { COLOURS } from '../contracts/hit.js';
 import { projectRoot } from '../contracts/paths.js';
 import { probeBins } from '../analytics/appearance.js';
 import { migrate } from '../analytics/migrate.js';
-import { OrgIndex } from '../analytics/org-index.js';
+import { OrgTree } from '../contracts/org-tree.js';
 import { CONFUSABLE_GROUPS, fuzzyRegex, wildcardToLike } from '../analytics/plates/pattern.js';
 import { seedHits, tzOffsetMinutes } from '../analytics/seed.js';
 import { sql } from '../analytics/sql.js';
@@ -93,7 +93,7 @@ interface Family {
 
 async function main(): Promise<void> {
   const config = loadCityConfig(`${projectRoot}/deploy/city.yaml`);
-  const idx = new OrgIndex(config);
+  const idx = new OrgTree(config);
   const db = values.db ?? `/tmp/xueliang-bench-queries-${N}`;
   const store: Store = await openStore({ url: `chdb://${db}` });
   await migrate(store, { hitsDays: 400, snapshotsDays: 7, quarantineDays: 14 });

@@ -7,6 +7,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { CityConfig } from '../contracts/config/index.js';
 import { HTTP_LISTEN, listenError } from '../contracts/net.js';
+import { OrgTree } from '../contracts/org-tree.js';
 import type { Logger } from '../contracts/log.js';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
@@ -48,17 +49,20 @@ export function ingestMqtt(c: Readonly<CityConfig>): IngestOptions['mqtt'] {
  */
 export async function startIngestWithAlerts(
   o: Omit<IngestOptions, 'mqtt' | 'onStored'>,
-): Promise<{ ingest: IngestService; alerts: AlertEngine | undefined }> {
+): Promise<{ ingest: IngestService; alerts: AlertEngine | undefined; orgs: OrgTree }> {
   let alerts: AlertEngine | undefined;
+  // The org tree is built once and shared by the gate, the alert engine and (in `up`) the API.
+  const orgs = o.orgs ?? new OrgTree(o.config);
   const ingest = await startIngest({
     ...o,
+    orgs,
     mqtt: ingestMqtt(o.config),
     ...(o.role === 'receiver' ? {} : { metricsQueues: [WEBHOOK_QUEUE, ESCALATE_QUEUE] }),
     onStored: (job) => {
       alerts?.onRows(job.hits).catch((e: unknown) => o.log.error({ err: e }, 'alert engine failed on a stored batch'));
     },
   });
-  if (o.role === 'receiver') return { ingest, alerts };
+  if (o.role === 'receiver') return { ingest, alerts, orgs };
   try {
     alerts = await createAlertEngine({
       config: o.config,
@@ -66,6 +70,7 @@ export async function startIngestWithAlerts(
       redisUrl: o.redisUrl,
       log: o.log,
       registry: o.registry,
+      orgs,
       ...(ingest.mqttUrl
         ? { publisher: { publish: (topic, payload) => ingest.publish(topic, Buffer.from(payload)), close: async () => undefined } }
         : {}),
@@ -74,7 +79,7 @@ export async function startIngestWithAlerts(
     await ingest.close();
     throw e;
   }
-  return { ingest, alerts };
+  return { ingest, alerts, orgs };
 }
 
 /** Starts the HTTP API on `http.host:http.port`; a taken port is `NET_PORT_IN_USE`. Returns its URL. */

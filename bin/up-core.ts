@@ -99,7 +99,7 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     const rootOrg = config.orgs[0]?.id ?? config.city.id;
     const admin = ensureAdminKey(dataDir, rootOrg);
     const keys = openCityKeys(config, dataDir, Date.now());
-    const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest, alerts, keys });
+    const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest, alerts, keys, orgs: started.orgs });
     stops.push({ part: 'api', close: () => app.close() });
     const apiUrl = await listenHttp(app, config);
     const out = [

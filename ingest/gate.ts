@@ -4,8 +4,7 @@
  * bounded registry of cameras first seen under `--open`.
  */
 
-import type { Placement } from '../analytics/hit-rows.js';
-import { walkOrgs } from '../contracts/config/city-checks.js';
+import type { OrgTree, Placement } from '../contracts/org-tree.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import { type ParsedTopic, parseTopic } from '../contracts/topics.js';
 import type { IngestReason } from './reasons.js';
@@ -25,8 +24,6 @@ export class Directory {
    * read the task topics of the grids in the key's jurisdiction (`xueliang tasks watch`).
    */
   readonly members: ReadonlyMap<string, { hash: string; org: string }>;
-  /** Org id → ids from the city down to it. */
-  private readonly paths = new Map<string, string[]>();
   private readonly cameras = new Map<string, CameraEntry>();
   private readonly configured: number;
   /** Cameras registered under --open (a per-key map: bounded, oldest evicted). */
@@ -35,16 +32,14 @@ export class Directory {
   constructor(
     config: Readonly<CityConfig>,
     readonly open: boolean,
+    private readonly orgs: OrgTree,
   ) {
-    const paths = this.paths;
-    for (const { node, parents } of walkOrgs(config.orgs))
-      paths.set(node.id, [...parents.map((p) => p.id), node.id]);
     this.gateways = new Map(config.gateways.map((g) => [g.id, { passwordHash: g.passwordHash }]));
     this.members = new Map(config.api.keys.map((k) => [k.id, { hash: k.hash, org: k.org }]));
     for (const c of config.cameras) {
       this.cameras.set(c.id, {
         gateway: c.gateway,
-        placement: { grid: c.grid, orgPath: paths.get(c.grid) ?? [c.grid] },
+        placement: orgs.placement(c.id),
       });
     }
     this.configured = this.cameras.size;
@@ -77,7 +72,7 @@ export class Directory {
 
   /** Whether grid `grid` lies in the subtree of org `org` (the org itself included). */
   inJurisdiction(grid: string, org: string): boolean {
-    return this.paths.get(grid)?.includes(org) ?? false;
+    return this.orgs.within(grid, org);
   }
 }
 

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
+import { OrgTree } from '../contracts/org-tree.js';
 import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
 import { parseStatus } from '../contracts/status.js';
@@ -50,6 +51,8 @@ export interface IngestOptions {
     | { mode: 'broker'; url: string; username?: string; password?: string };
   /** --open: any gateway and camera; unknown cameras registered on first sight. */
   open: boolean;
+  /** The org tree built once from `config` by the composition (default: built here). */
+  orgs?: OrgTree;
   /** Default 'all': receiver and workers in one process. */
   role?: 'all' | 'receiver' | 'worker';
   /** More BullMQ queues under the same prefix whose depth and age to export (the alert engine's). */
@@ -85,7 +88,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   const prefix = o.config.redis.prefix;
   const log = o.log.child({ component: 'ingest', role });
   const metrics = new IngestMetrics(o.registry);
-  const dir = new Directory(o.config, o.open);
+  const dir = new Directory(o.config, o.open, o.orgs ?? new OrgTree(o.config));
   if (o.open)
     log.warn(
       '--open: accepting ANY gateway and camera, unauthenticated; unknown cameras are registered. Development only.',

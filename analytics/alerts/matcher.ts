@@ -5,7 +5,7 @@
  */
 import type { AlertRule, AlertsSection, Priority, SlaLevels } from '../../contracts/config/alerts.js';
 import type { Hit } from '../../contracts/hit.js';
-import type { Placement } from '../hit-rows.js';
+import type { Placement } from '../../contracts/org-tree.js';
 import { RuleSet } from './rules.js';
 import { type Watch, WatchIndex } from './watches.js';
 

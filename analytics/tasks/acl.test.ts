@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { mayReadTaskTopic } from './acl.js';
-import { OrgTree } from './orgs.js';
+import { OrgTree } from '../../contracts/org-tree.js';
 
 const grid = (id: string) => ({ id, name: id, kind: 'grid' as const, children: [] });
-const tree = new OrgTree(
-  [
+const tree = new OrgTree({
+  orgs: [
     {
       id: 'city',
       name: 'c',
@@ -21,8 +21,8 @@ const tree = new OrgTree(
       ],
     },
   ],
-  [],
-);
+  cameras: [],
+});
 
 describe('mayReadTaskTopic', () => {
   it.each([

@@ -7,7 +7,7 @@
  * unless the principal's org is a root (the whole city).
  */
 import { parseTopic } from '../../contracts/topics.js';
-import type { OrgTree } from './orgs.js';
+import type { OrgTree } from '../../contracts/org-tree.js';
 
 export function mayReadTaskTopic(orgs: OrgTree, principalOrg: string, filter: string): boolean {
   if (!orgs.has(principalOrg)) return false;

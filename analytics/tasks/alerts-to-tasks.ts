@@ -18,7 +18,7 @@ import {
   type TaskEvent,
   type TaskHit,
 } from './model.js';
-import type { OrgTree } from './orgs.js';
+import type { OrgTree } from '../../contracts/org-tree.js';
 import type { TaskChange, TaskRepo } from './repo.js';
 
 export function toTaskHit(h: Hit): TaskHit {

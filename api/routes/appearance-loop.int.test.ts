@@ -13,7 +13,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appearanceDistance, appearanceSimilarity, decodeDescriptor } from '../../analytics/appearance.js';
 import { hitToRow } from '../../analytics/hit-rows.js';
-import { OrgIndex } from '../../analytics/org-index.js';
+import { OrgTree } from '../../contracts/org-tree.js';
 import type { Store } from '../../analytics/store.js';
 import type { Hit } from '../../contracts/hit.js';
 import { NO_TEST_DATA, testDataDir } from '../../contracts/testdata.js';
@@ -147,7 +147,7 @@ describe.skipIf(!data)('edge hits → POST /api/v1/persons/similar', () => {
     hits.coat = sighting(full, WHITE_COAT, 'cam-xh-0001', 'gw-xihu-01', T0 + 2000, 3);
     hits.man2 = sighting(small, moved(MAN, 0.75, 4, 5, -3), 'cam-xh-0003', 'gw-xihu-01', T0 + 600_000, 1);
     hits.woman2 = sighting(small, moved(WOMAN, 0.75, -3, 4, 2), 'cam-xh-0003', 'gw-xihu-01', T0 + 601_000, 2);
-    const idx = new OrgIndex(config);
+    const idx = new OrgTree(config);
     await store.insert(
       'hits',
       Object.values(hits).map((h) => hitToRow(h, idx.placement(h.camera))),

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { redisConnection } from '../../analytics/redis.js';
 import { loadCityConfig, withOverrides } from '../../contracts/config/index.js';
+import { OrgTree } from '../../contracts/org-tree.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { ensureAdminKey } from '../../api/admin-key.js';
 import { buildApp } from '../../api/app.js';
@@ -45,7 +46,8 @@ export default defineCommand({
     const registry = newRegistry();
     // Tasks and the live stream need Redis (task state, escalation timers, cross-process events).
     let alerts: AlertEngine | undefined;
-    if (config.redis.url) alerts = await createAlertEngine({ config, store, redisUrl: config.redis.url, log, registry });
+    const orgs = new OrgTree(config); // built once: the alert engine and the API share it
+    if (config.redis.url) alerts = await createAlertEngine({ config, store, redisUrl: config.redis.url, log, registry, orgs });
     else log.warn('no Redis URL (--redis-url or REDIS_URL): the tasks and stream routes are off');
     // The cameras' status as the ingest tier keeps it (ingest/gateway-status.ts).
     let statusRedis: Redis | undefined;
@@ -60,6 +62,7 @@ export default defineCommand({
       log,
       extraKeys: [admin.record],
       keys: openCityKeys(config, dataDir, Date.now()),
+      orgs,
       ...(alerts ? { alerts } : {}),
       ...(redis ? { gatewayStatus: () => readGatewayStatus(redis, config.redis.prefix) } : {}),
     });
