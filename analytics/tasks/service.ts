@@ -1,35 +1,31 @@
 /**
- * The alert engine and task service (adapter; DESIGN §9, issue 7). The ingest worker hands it
- * every stored batch (`onHits` / `onRows`); it matches the batch (pure matcher), opens or
- * updates tasks (cooldown by rule, camera and zone), schedules escalation as BullMQ delayed
- * jobs, and tells the world: MQTT per grid, webhooks per org, and an in-process emitter the
- * API's SSE subscribes to. API actions (accept, resolve, escalate) go through `act`.
+ * The alert engine and task service (adapter; docs/alerts.md), a thin composition: the ingest
+ * worker hands it every stored batch (`onHits` / `onRows`); it matches the batch (pure matcher),
+ * opens or updates tasks (alerts-to-tasks.ts: cooldown by rule, camera and zone), schedules
+ * escalation as BullMQ delayed jobs (escalation.ts), and tells the world (notifier.ts: MQTT per
+ * grid, webhooks per org, the in-process listeners the API's SSE subscribes to, the Redis bridge
+ * to other processes, bridge.ts). API actions and expired SLAs become events in decide.ts.
  */
 import { EventEmitter } from 'node:events';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import { checkAlerts, orgIdSet } from '../../contracts/config/alerts.js';
 import type { CityConfig } from '../../contracts/config/index.js';
 import { ConfigError } from '../../contracts/config/load.js';
 import { XlError } from '../../contracts/errors.js';
 import type { Hit } from '../../contracts/hit.js';
 import type { Logger } from '../../contracts/log.js';
-import { topics } from '../../contracts/topics.js';
 import { type Alert, AlertMatcher } from '../alerts/matcher.js';
 import type { Watch } from '../alerts/watches.js';
 import { type HitRow, rowToHit } from '../hit-rows.js';
-import { subscribeWhenReady } from '../redis-subscriber.js';
 import { redisConnection } from '../redis.js';
 import type { Store } from '../store.js';
-import { type EscalateJob, Escalations } from './escalation.js';
-import { deadlineAt, TaskIntake } from './alerts-to-tasks.js';
-import {
-  AWAITING,
-  audienceOrgs,
-  type Disposition,
-  escalationTarget,
-  type Task,
-  type TaskEvent,
-} from './model.js';
+import { TaskIntake } from './alerts-to-tasks.js';
+import { AlertBridge } from './bridge.js';
+import { actionEvent, slaEvent, type TaskAction } from './decide.js';
+import { Escalations } from './escalation.js';
+import { type AlertMetrics, alertMetrics } from './metrics.js';
+import type { Disposition, Task, TaskEvent } from './model.js';
 import {
   connectMqttPublisher,
   type MqttPublisherOptions,
@@ -37,9 +33,9 @@ import {
   type WebhookDeadLetter,
   Webhooks,
 } from './notify.js';
+import { TaskNotifier } from './notifier.js';
 import { RobotChannels } from './channels/robots.js';
-import { taskNotice } from './notice.js';
-import { OrgTree } from './orgs.js';
+import { OrgTree } from '../../contracts/org-tree.js';
 import { type TaskChange, TaskRepo } from './repo.js';
 import { loadActiveWatches, saveWatch } from './watch-store.js';
 import { TaskWriter } from './writer.js';
@@ -57,6 +53,8 @@ export interface AlertEngineOptions {
   mqtt?: MqttPublisherOptions;
   /** The clock (tests and benchmarks may pass their own). */
   nowMs?: () => number;
+  /** The org tree built once from `config` by the composition (default: built here). */
+  orgs?: OrgTree;
 }
 
 /** A stored hit as the stream sees it: with its camera's org path for jurisdiction. */
@@ -70,7 +68,7 @@ export interface AlertEvents {
   hits: [PlacedHit[]];
 }
 
-export type TaskAction = 'accept' | 'resolve' | 'escalate';
+export type { TaskAction } from './decide.js';
 
 /** What the API may do with the engine: tasks, watches, dead letters and the live feed. */
 export interface TasksApi {
@@ -120,337 +118,278 @@ export interface AlertEngine extends TasksApi {
   close(): Promise<void>;
 }
 
+/** Task notifications' MQTT side: the given publisher, a connection to a broker, or none. */
+async function taskPublisher(o: AlertEngineOptions, log: Logger): Promise<{ publisher?: TaskPublisher; own: boolean }> {
+  if (o.publisher) return { publisher: o.publisher, own: false };
+  const m = o.config.mqtt;
+  const opts = o.mqtt ?? (m.url ? { url: m.url, username: m.username, password: m.password } : undefined);
+  if (opts) return { publisher: await connectMqttPublisher(opts, log), own: true };
+  log.warn('no MQTT publisher: task notifications go to webhooks and SSE only');
+  return { own: false };
+}
+
 export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEngine> {
-  const { config, store } = o;
-  const cfg = config.alerts;
-  const log = o.log.child({ component: 'alerts' });
-  const now = o.nowMs ?? Date.now;
-  const problems = checkAlerts(cfg, orgIdSet(config.orgs));
+  const problems = checkAlerts(o.config.alerts, orgIdSet(o.config.orgs));
   if (problems.length) throw new ConfigError('city.yaml', problems);
-  const prefix = config.redis.prefix;
-  const orgs = new OrgTree(config.orgs, config.cameras);
-  const matcher = new AlertMatcher({
-    alerts: cfg,
-    timezone: config.city.timezone,
-    placements: orgs.placements,
-  });
-  const events = new EventEmitter<AlertEvents>();
-  events.setMaxListeners(10_000);
-  const origin = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const log = o.log.child({ component: 'alerts' });
+  const engine = new Engine(o, log, await taskPublisher(o, log));
+  await engine.start();
+  return engine;
+}
 
-  const m = {
-    alerts: new Counter({
-      name: 'xueliang_alerts_total',
-      help: 'Alerts raised, by source kind',
-      labelNames: ['source'],
-      registers: [o.registry],
-    }),
-    changes: new Counter({
-      name: 'xueliang_task_changes_total',
-      help: 'Task events applied, by type',
-      labelNames: ['type'],
-      registers: [o.registry],
-    }),
-    batchSeconds: new Histogram({
-      name: 'xueliang_alert_batch_seconds',
-      help: 'From a stored batch handed over to its task changes applied and sent',
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [o.registry],
-    }),
-    errors: new Counter({
-      name: 'xueliang_alert_errors_total',
-      help: 'Batches, notifications or store writes that failed',
-      labelNames: ['stage'],
-      registers: [o.registry],
-    }),
-    webhooks: new Counter({
-      name: 'xueliang_webhook_calls_total',
-      help: 'Webhook calls by result (ok, retry, dead)',
-      labelNames: ['result'],
-      registers: [o.registry],
-    }),
-  };
+class Engine implements AlertEngine {
+  readonly matcher: AlertMatcher;
+  private readonly cfg: AlertEngineOptions['config']['alerts'];
+  private readonly now: () => number;
+  private readonly orgs: OrgTree;
+  private readonly events = new EventEmitter<AlertEvents>();
+  private readonly m: AlertMetrics;
+  private readonly redis: Redis;
+  private readonly conns: Redis[];
+  private readonly repo: TaskRepo;
+  private readonly intake: TaskIntake;
+  private readonly writer: TaskWriter;
+  private readonly webhooks: Webhooks;
+  private readonly robots: RobotChannels;
+  private readonly bridge: AlertBridge;
+  private readonly notifier: TaskNotifier;
+  private readonly escalations: Escalations;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  /** Batches are applied in arrival order: a task's updates keep their order. */
+  private chain: Promise<void> = Promise.resolve();
+  private batches = 0;
+  private readonly stageMs = { match: 0, tasks: 0, notify: 0 };
 
-  const redis = redisConnection(o.redisUrl, log);
-  const workerConn = redisConnection(o.redisUrl, log, { worker: true });
-  const hookWorkerConn = redisConnection(o.redisUrl, log, { worker: true });
-  const sub = redisConnection(o.redisUrl, log);
-  const repo = new TaskRepo(redis, store, prefix, cfg.maxHitsPerTask);
-  const intake = new TaskIntake(repo, orgs, cfg, now);
-  const writer = new TaskWriter(repo, log, (stage, n) => m.errors.inc({ stage }, n));
-  const webhooks = new Webhooks({
-    queueConn: redis,
-    workerConn: hookWorkerConn,
-    prefix,
-    hooks: cfg.webhooks,
-    attempts: cfg.webhookAttempts,
-    backoffMs: cfg.webhookBackoffMs,
-    timeoutMs: cfg.webhookTimeoutMs,
-    log,
-    onResult: (ok, dead) => m.webhooks.inc({ result: ok ? 'ok' : dead ? 'dead' : 'retry' }),
-  });
-
-  const robotWorkerConn = conn(o.redisUrl, true, log);
-  const robots = new RobotChannels({
-    queueConn: redis,
-    workerConn: robotWorkerConn,
-    prefix,
-    channels: cfg.channels,
-    attempts: cfg.webhookAttempts,
-    backoffMs: cfg.webhookBackoffMs,
-    timeoutMs: cfg.webhookTimeoutMs,
-    timeZone: config.city.timezone,
-    publicUrl: config.api.publicUrl,
-    linkSecret: config.api.linkSecret,
-    linkTtlSec: config.api.linkTtlSec,
-    log,
-    registry: o.registry,
-  });
-
-  let publisher = o.publisher;
-  let ownPublisher = false;
-  const mqttOpts =
-    o.mqtt ??
-    (config.mqtt.url
-      ? { url: config.mqtt.url, username: config.mqtt.username, password: config.mqtt.password }
-      : undefined);
-  if (!publisher && mqttOpts) {
-    publisher = await connectMqttPublisher(mqttOpts, log);
-    ownPublisher = true;
+  constructor(
+    private readonly o: AlertEngineOptions,
+    private readonly log: Logger,
+    private readonly pub: { publisher?: TaskPublisher; own: boolean },
+  ) {
+    const { config } = o;
+    const cfg = (this.cfg = config.alerts);
+    const prefix = config.redis.prefix;
+    this.now = o.nowMs ?? Date.now;
+    this.orgs = o.orgs ?? new OrgTree(config);
+    this.matcher = new AlertMatcher({ alerts: cfg, timezone: config.city.timezone, placements: this.orgs.placements });
+    this.events.setMaxListeners(10_000);
+    const m = (this.m = alertMetrics(o.registry));
+    const redis = (this.redis = redisConnection(o.redisUrl, log));
+    const workerConn = redisConnection(o.redisUrl, log, { worker: true });
+    const hookWorkerConn = redisConnection(o.redisUrl, log, { worker: true });
+    const sub = redisConnection(o.redisUrl, log);
+    const robotWorkerConn = redisConnection(o.redisUrl, log, { worker: true });
+    this.conns = [redis, workerConn, hookWorkerConn, sub, robotWorkerConn];
+    this.repo = new TaskRepo(redis, o.store, prefix, cfg.maxHitsPerTask);
+    this.intake = new TaskIntake(this.repo, this.orgs, cfg, this.now);
+    this.writer = new TaskWriter(this.repo, log, (stage, n) => m.errors.inc({ stage }, n));
+    this.webhooks = new Webhooks({
+      queueConn: redis,
+      workerConn: hookWorkerConn,
+      prefix,
+      hooks: cfg.webhooks,
+      attempts: cfg.webhookAttempts,
+      backoffMs: cfg.webhookBackoffMs,
+      timeoutMs: cfg.webhookTimeoutMs,
+      log,
+      onResult: (ok, dead) => m.webhooks.inc({ result: ok ? 'ok' : dead ? 'dead' : 'retry' }),
+    });
+    this.robots = new RobotChannels({
+      queueConn: redis,
+      workerConn: robotWorkerConn,
+      prefix,
+      channels: cfg.channels,
+      attempts: cfg.webhookAttempts,
+      backoffMs: cfg.webhookBackoffMs,
+      timeoutMs: cfg.webhookTimeoutMs,
+      timeZone: config.city.timezone,
+      publicUrl: config.api.publicUrl,
+      linkSecret: config.api.linkSecret,
+      linkTtlSec: config.api.linkTtlSec,
+      log,
+      registry: o.registry,
+    });
+    this.bridge = new AlertBridge(redis, sub, prefix);
+    this.notifier = new TaskNotifier({
+      publisher: pub.publisher,
+      webhooks: this.webhooks,
+      robots: this.robots,
+      orgs: this.orgs,
+      emit: (c) => this.events.emit('task', c),
+      bridge: (changes) => this.bridge.publishChanges(changes),
+      log,
+      onChange: (type) => m.changes.inc({ type }),
+      onFailed: () => m.errors.inc({ stage: 'notify' }),
+    });
+    this.escalations = new Escalations({
+      queueConn: redis,
+      workerConn,
+      prefix,
+      log,
+      now: this.now,
+      onDue: (job) => this.onSlaDue(job.taskId, job),
+    });
   }
-  if (!publisher) log.warn('no MQTT publisher: task notifications go to webhooks and SSE only');
 
-  // --- Redis channels: watch changes, and task changes for SSE in other processes -------------
-  const watchChannel = `${prefix}:alerts:watches`;
-  const taskChannel = `${prefix}:alerts:changes`;
-  async function reloadWatches(): Promise<void> {
-    const ws = await loadActiveWatches(store);
+  async start(): Promise<void> {
+    await this.reloadWatches();
+    const reload = () => {
+      this.reloadWatches().catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'watch reload failed'));
+    };
+    await this.bridge.start({
+      onWatches: reload,
+      // Another process's task changes: re-emitted here so this process's SSE clients see them.
+      onChanges: (changes) => {
+        for (const c of changes) this.events.emit('task', c);
+      },
+      onBad: () => this.m.errors.inc({ stage: 'bridge' }),
+    });
+    this.reloadTimer = setInterval(reload, this.cfg.watches.reloadMs);
+    this.reloadTimer.unref();
+  }
+
+  private async reloadWatches(): Promise<void> {
+    const ws = await loadActiveWatches(this.o.store);
     const live = new Set(ws.map((w) => w.id));
-    for (const id of [...matcher.watches.ids()]) if (!live.has(id)) matcher.watches.remove(id);
-    for (const w of ws) matcher.watches.add(w);
+    for (const id of [...this.matcher.watches.ids()]) if (!live.has(id)) this.matcher.watches.remove(id);
+    for (const w of ws) this.matcher.watches.add(w);
   }
-  const reload = () => {
-    reloadWatches().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'watch reload failed'));
-  };
-  await reloadWatches();
-  await subscribeWhenReady(sub, watchChannel, taskChannel); // not before 'ready': analytics/redis-subscriber.ts
-  sub.on('message', (channel: string, message: string) => {
-    if (channel === watchChannel) return reload();
-    // Another process's task changes: re-emitted here so this process's SSE clients see them.
-    try {
-      const msg = JSON.parse(message) as { origin: string; changes: TaskChange[] };
-      if (msg.origin !== origin) for (const c of msg.changes) events.emit('task', c);
-    } catch {
-      m.errors.inc({ stage: 'bridge' });
-    }
-  });
-  const reloadTimer = setInterval(reload, cfg.watches.reloadMs);
-  reloadTimer.unref();
-
-  // --- notifications -------------------------------------------------------------------
-  async function notify(changes: readonly TaskChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    const sends: Promise<unknown>[] = [redis.publish(taskChannel, JSON.stringify({ origin, changes }))];
-    for (const c of changes) {
-      m.changes.inc({ type: c.event.type });
-      events.emit('task', c);
-      const notice = taskNotice(c);
-      const body = JSON.stringify(notice);
-      if (publisher)
-        for (const org of audienceOrgs(c.task)) sends.push(publisher.publish(topics.gridTasks(org), body));
-      const paths: Array<readonly string[]> = [c.task.orgPath];
-      if (c.task.source.kind === 'watch') paths.push(orgs.path(c.task.source.caseOrg));
-      sends.push(webhooks.enqueue(webhooks.hooksFor(paths), body));
-      sends.push(robots.enqueue(notice, paths));
-    }
-    const res = await Promise.allSettled(sends);
-    for (const r of res) {
-      if (r.status === 'rejected') {
-        m.errors.inc({ stage: 'notify' });
-        log.warn({ err: (r.reason as Error).message }, 'task notification failed');
-      }
-    }
-  }
-
-  // --- escalation -----------------------------------------------------------------------
-  const escalations = new Escalations({
-    queueConn: redis,
-    workerConn,
-    prefix,
-    log,
-    now,
-    onDue: async ({ taskId, org, escalations: n }: EscalateJob) => {
-      const change = await repo.transact(taskId, (t) => {
-        if (!AWAITING.has(t.status) || t.org !== org || t.escalations !== n) return null;
-        const to = escalationTarget(t);
-        if (!to) return null;
-        const level = orgs.kind(to) ?? 'city';
-        const at = now();
-        const deadlineMs = deadlineAt(level, t.slaMs, t.orgPath, to, at);
-        return {
-          type: 'escalated',
-          taskId,
-          tsMs: at,
-          by: 'system',
-          note: `not accepted at ${org} within its SLA`,
-          toOrg: to,
-          toLevel: level,
-          deadlineMs,
-        };
-      });
-      if (!change) return;
-      writer.write([change]);
-      await escalations.schedule([change.task]);
-      await notify([change]);
-    },
-  });
 
   // --- hits → alerts → tasks ------------------------------------------------------------
-  let chain: Promise<void> = Promise.resolve();
-  let batches = 0;
-  const stageMs = { match: 0, tasks: 0, notify: 0 };
-  async function processBatch(placed: PlacedHit[], alerts: Alert[], startMs: number): Promise<void> {
-    if (placed.length && events.listenerCount('hits') > 0) events.emit('hits', placed);
-    if (alerts.length === 0) return;
-    const t0 = performance.now();
-    const changes = await intake.apply(alerts);
-    const t1 = performance.now();
-    writer.write(changes);
-    const opened = changes.filter((c) => c.event.type === 'opened').map((c) => c.task);
-    await Promise.all([escalations.schedule(opened), notify(changes)]);
-    stageMs.tasks += t1 - t0;
-    stageMs.notify += performance.now() - t1;
-    batches++;
-    m.batchSeconds.observe((now() - startMs) / 1000);
-  }
-
-  function onHits(hits: readonly Hit[]): Promise<void> {
-    const startMs = now();
+  onHits(hits: readonly Hit[]): Promise<void> {
+    const startMs = this.now();
     const t0 = performance.now();
     const alerts: Alert[] = [];
     const placed: PlacedHit[] = [];
-    if (cfg.enabled) {
-      for (const h of hits) matcher.match(h, alerts);
+    if (this.cfg.enabled) {
+      for (const h of hits) this.matcher.match(h, alerts);
       let watched = 0;
       for (const a of alerts) if (a.source.kind === 'watch') watched++;
-      if (watched) m.alerts.inc({ source: 'watch' }, watched);
-      if (alerts.length > watched) m.alerts.inc({ source: 'rule' }, alerts.length - watched);
+      if (watched) this.m.alerts.inc({ source: 'watch' }, watched);
+      if (alerts.length > watched) this.m.alerts.inc({ source: 'rule' }, alerts.length - watched);
     }
-    if (events.listenerCount('hits') > 0) {
-      for (const h of hits) placed.push({ hit: h, orgPath: orgs.placements.get(h.camera)?.orgPath ?? [] });
+    if (this.events.listenerCount('hits') > 0) {
+      for (const h of hits) placed.push({ hit: h, orgPath: this.orgs.placement(h.camera)?.orgPath ?? [] });
     }
-    stageMs.match += performance.now() - t0;
-    // Batches are applied in arrival order: a task's updates keep their order.
-    const run = chain.then(() => processBatch(placed, alerts, startMs));
-    chain = run.catch((e: unknown) => {
-      m.errors.inc({ stage: 'batch' });
-      log.error({ err: (e as Error).message }, 'alert batch failed');
+    this.stageMs.match += performance.now() - t0;
+    const run = this.chain.then(() => this.processBatch(placed, alerts, startMs));
+    this.chain = run.catch((e: unknown) => {
+      this.m.errors.inc({ stage: 'batch' });
+      this.log.error({ err: (e as Error).message }, 'alert batch failed');
     });
     // Never rejects: the ingest worker hands batches over fire-and-forget.
-    return chain;
+    return this.chain;
   }
 
-  // --- API actions ----------------------------------------------------------------------
-  async function act(
-    id: string,
-    action: TaskAction,
-    a: { by: string; note: string; disposition?: Disposition },
-  ): Promise<Task> {
-    const change = await repo.transact(id, (t): TaskEvent => {
-      const tsMs = now();
-      if (action === 'accept') return { type: 'accepted', taskId: id, tsMs, by: a.by, note: a.note };
-      if (action === 'resolve')
-        return {
-          type: 'resolved',
-          taskId: id,
-          tsMs,
-          by: a.by,
-          note: a.note,
-          disposition: a.disposition ?? 'resolved',
-        };
-      const to = escalationTarget(t);
-      if (!to) throw new XlError('TASK_AT_TOP', `task ${id} is at ${t.org}, the top of its org path`);
-      const level = orgs.kind(to) ?? 'city';
-      return {
-        type: 'escalated',
-        taskId: id,
-        tsMs,
-        by: a.by,
-        note: a.note,
-        toOrg: to,
-        toLevel: level,
-        deadlineMs: deadlineAt(level, t.slaMs, t.orgPath, to, tsMs),
-      };
-    });
+  onRows(rows: readonly HitRow[]): Promise<void> {
+    return this.onHits(rows.map((r) => rowToHit({ ...r, ts_ms: r.ts })));
+  }
+
+  private async processBatch(placed: PlacedHit[], alerts: Alert[], startMs: number): Promise<void> {
+    if (placed.length && this.events.listenerCount('hits') > 0) this.events.emit('hits', placed);
+    if (alerts.length === 0) return;
+    const t0 = performance.now();
+    const changes = await this.intake.apply(alerts);
+    const t1 = performance.now();
+    this.writer.write(changes);
+    const opened = changes.filter((c) => c.event.type === 'opened').map((c) => c.task);
+    await Promise.all([this.escalations.schedule(opened), this.notifier.notify(changes)]);
+    this.stageMs.tasks += t1 - t0;
+    this.stageMs.notify += performance.now() - t1;
+    this.batches++;
+    this.m.batchSeconds.observe((this.now() - startMs) / 1000);
+  }
+
+  // --- escalation and API actions ---------------------------------------------------------
+  private async onSlaDue(taskId: string, due: { org: string; escalations: number }): Promise<void> {
+    const change = await this.repo.transact(taskId, (t) => slaEvent(t, due, (org) => this.orgs.kind(org), this.now()));
+    if (!change) return;
+    this.writer.write([change]);
+    await this.escalations.schedule([change.task]);
+    await this.notifier.notify([change]);
+  }
+
+  async act(id: string, action: TaskAction, a: { by: string; note: string; disposition?: Disposition }): Promise<Task> {
+    const change = await this.repo.transact(id, (t): TaskEvent =>
+      actionEvent(t, action, a, (org) => this.orgs.kind(org), this.now()),
+    );
     if (!change) throw new XlError('TASK_NOT_FOUND', `no task ${id}`);
     // An answered action is stored: the caller may list or audit it at once.
-    writer.write([change]);
-    await writer.flush();
+    this.writer.write([change]);
+    await this.writer.flush();
     // The pending SLA job is moot (it would no-op anyway: it checks org and escalation count).
     if (change.event.type === 'escalated') {
-      await escalations.unschedule({ id, escalations: change.task.escalations - 1 });
-      await escalations.schedule([change.task]);
-    } else await escalations.unschedule(change.task);
-    if (change.event.type === 'resolved') await repo.releaseCooldown(change.task.cooldownKey, id);
-    await notify([change]);
+      await this.escalations.unschedule({ id, escalations: change.task.escalations - 1 });
+      await this.escalations.schedule([change.task]);
+    } else await this.escalations.unschedule(change.task);
+    if (change.event.type === 'resolved') await this.repo.releaseCooldown(change.task.cooldownKey, id);
+    await this.notifier.notify([change]);
     return change.task;
   }
 
-  return {
-    onHits,
-    onRows: (rows) => onHits(rows.map((r) => rowToHit({ ...r, ts_ms: r.ts }))),
-    act,
-    get: (id) => repo.get(id),
-    // Reads flush this process's pending writes first (read-your-writes).
-    list: async (q) => {
-      await writer.flush();
-      return repo.list(q);
-    },
-    history: async (id) => {
-      await writer.flush();
-      return repo.events(id);
-    },
-    async addWatch(w, by) {
-      await saveWatch(store, w, { active: true, by, nowMs: now() });
-      matcher.watches.add(w);
-      await redis.publish(watchChannel, w.id);
-    },
-    async removeWatch(id, by) {
-      const w = matcher.watches.get(id);
-      if (!w) return false;
-      await saveWatch(store, w, { active: false, by, nowMs: now() });
-      matcher.watches.remove(id);
-      await redis.publish(watchChannel, id);
-      return true;
-    },
-    watches: () => [...matcher.watches.ids()].flatMap((id) => matcher.watches.get(id) ?? []),
-    webhookDeadLetters: async (limit) => [...(await webhooks.deadLetters(limit)), ...(await robots.deadLetters(limit))],
-    matcher,
-    subscribe(l) {
-      if (l.hits) events.on('hits', l.hits);
-      if (l.task) events.on('task', l.task);
-      return () => {
-        if (l.hits) events.off('hits', l.hits);
-        if (l.task) events.off('task', l.task);
-      };
-    },
-    stats: () => ({
-      batches,
-      persistBacklog: writer.pending,
-      persistDropped: writer.dropped,
-      stageMs: { ...stageMs, persist: writer.busyMs },
-    }),
-    async close() {
-      clearInterval(reloadTimer);
-      await chain;
-      await writer.close();
-      await escalations.close();
-      await webhooks.close();
-      await robots.close();
-      if (ownPublisher && publisher) await publisher.close().catch(() => undefined);
-      await sub.quit().catch(() => undefined);
-      for (const r of [redis, workerConn, hookWorkerConn, robotWorkerConn]) await r.quit().catch(() => undefined);
-      events.removeAllListeners();
-    },
-  };
+  // --- reads, watches, the live feed -------------------------------------------------------
+  get(id: string): Promise<Task | undefined> {
+    return this.repo.get(id);
+  }
+
+  // Reads flush this process's pending writes first (read-your-writes).
+  async list(q: Parameters<TasksApi['list']>[0]): Promise<Task[]> {
+    await this.writer.flush();
+    return this.repo.list(q);
+  }
+
+  async history(id: string): Promise<TaskEvent[]> {
+    await this.writer.flush();
+    return this.repo.events(id);
+  }
+
+  async addWatch(w: Watch, by: string): Promise<void> {
+    await saveWatch(this.o.store, w, { active: true, by, nowMs: this.now() });
+    this.matcher.watches.add(w);
+    await this.bridge.publishWatch(w.id);
+  }
+
+  async removeWatch(id: string, by: string): Promise<boolean> {
+    const w = this.matcher.watches.get(id);
+    if (!w) return false;
+    await saveWatch(this.o.store, w, { active: false, by, nowMs: this.now() });
+    this.matcher.watches.remove(id);
+    await this.bridge.publishWatch(id);
+    return true;
+  }
+
+  watches(): Watch[] {
+    return [...this.matcher.watches.ids()].flatMap((id) => this.matcher.watches.get(id) ?? []);
+  }
+
+  async webhookDeadLetters(limit?: number): Promise<WebhookDeadLetter[]> {
+    return [...(await this.webhooks.deadLetters(limit)), ...(await this.robots.deadLetters(limit))];
+  }
+
+  subscribe(l: { hits?: (batch: PlacedHit[]) => void; task?: (c: TaskChange) => void }): () => void {
+    if (l.hits) this.events.on('hits', l.hits);
+    if (l.task) this.events.on('task', l.task);
+    return () => {
+      if (l.hits) this.events.off('hits', l.hits);
+      if (l.task) this.events.off('task', l.task);
+    };
+  }
+
+  stats(): ReturnType<AlertEngine['stats']> {
+    const w = this.writer;
+    return { batches: this.batches, persistBacklog: w.pending, persistDropped: w.dropped, stageMs: { ...this.stageMs, persist: w.busyMs } };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.reloadTimer);
+    await this.chain;
+    await this.writer.close();
+    await this.escalations.close();
+    await this.webhooks.close();
+    await this.robots.close();
+    if (this.pub.own && this.pub.publisher) await this.pub.publisher.close().catch(() => undefined);
+    const [redis, workerConn, hookWorkerConn, sub, robotWorkerConn] = this.conns;
+    await sub!.quit().catch(() => undefined);
+    for (const r of [redis!, workerConn!, hookWorkerConn!, robotWorkerConn!]) await r.quit().catch(() => undefined);
+    this.events.removeAllListeners();
+  }
 }

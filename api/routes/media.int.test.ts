@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hitToRow } from '../../analytics/hit-rows.js';
-import { OrgIndex } from '../../analytics/org-index.js';
+import { OrgTree } from '../../contracts/org-tree.js';
 import type { Store } from '../../analytics/store.js';
 import { makeHit } from '../../contracts/testkit.js';
 import { mediaLink } from '../../contracts/links.js';
@@ -36,7 +36,7 @@ beforeAll(async () => {
     },
   ]);
   // An event on a xihu camera that names its crop and its whole frame.
-  const place = new OrgIndex(testConfig()).placement('cam-xh-0001');
+  const place = new OrgTree(testConfig()).placement('cam-xh-0001');
   await store.insert('snapshots', [
     {
       id: 'FRAMEXH0001',
