@@ -31,6 +31,7 @@ import { snapshotsRoutes } from './routes/snapshots.js';
 import { streamRoutes } from './routes/stream.js';
 import { tasksRoutes } from './routes/tasks.js';
 import { exportsRoutes } from './routes/exports.js';
+import { watchesRoutes } from './routes/watches.js';
 import { statsRoutes } from './routes/stats.js';
 import { CheckpointWriter } from './audit-checkpoints.js';
 import { type CityKeys, ephemeralCityKeys } from './city-keys.js';
@@ -125,7 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(ingestAdminRoutes, { ctx, ...(deps.ingest ? { ingest: deps.ingest } : {}) });
       if (deps.alerts) {
         const withAlerts = { ...ctx, alerts: deps.alerts };
-        for (const r of [tasksRoutes, streamRoutes]) await v1.register(r, { ctx: withAlerts });
+        for (const r of [tasksRoutes, watchesRoutes, streamRoutes]) await v1.register(r, { ctx: withAlerts });
       }
     },
     { prefix: '/api/v1' },

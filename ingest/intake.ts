@@ -150,16 +150,21 @@ export function intakeSnapshot(
 }
 
 /** A message refused for where it was published (topic, prefix, gateway): quarantined as a whole. */
-export function intakeRefused(
-  gateway: string,
-  topic: string,
-  payload: Uint8Array,
-  reason: IngestReason,
-  detail: string,
-  rawMax: number,
-  nowMs: number,
-): Intake {
-  const q = qrow(gateway, topic, reason, detail, payload, rawMax, nowMs);
+/** A message refused as a whole (its topic, its sender, its status document), as given to quarantine. */
+export interface Refusal {
+  gateway: string;
+  topic: string;
+  payload: Uint8Array;
+  reason: IngestReason;
+  detail: string;
+  /** Raw bytes kept in quarantine at most. */
+  rawMax: number;
+  nowMs: number;
+}
+
+export function intakeRefused(r: Refusal): Intake {
+  const { gateway, topic, payload } = r;
+  const q = qrow(gateway, topic, r.reason, r.detail, payload, r.rawMax, r.nowMs);
   return {
     part: {
       key: `q:${gateway}:${digest(topic, payload)}`,
@@ -170,6 +175,6 @@ export function intakeRefused(
     },
     ackId: undefined,
     hitsReceived: 0,
-    rejected: [reason],
+    rejected: [r.reason],
   };
 }

@@ -1,20 +1,15 @@
 /**
- * Grid tasks and case watches (docs/alerts.md): `GET /tasks` (the caller's jurisdiction: a grid
- * member sees their grid, an org admin the subtree), `GET /tasks/:id` with its history,
- * `POST /tasks/:id/accept|resolve|escalate` with a note, case watches (`/watches`), and the
- * webhook dead letters. Roles and auditing are declared per route (api/route-rules.ts); task
- * errors answer through the one status table (api/errors.ts).
+ * Grid tasks (docs/alerts.md): `GET /tasks` (the caller's jurisdiction: a grid member sees their
+ * grid, an org admin the subtree), `GET /tasks/:id` with its history, and
+ * `POST /tasks/:id/accept|resolve|escalate` with a note. Case watches are in watches.ts. Roles
+ * and auditing are declared per route (api/route-rules.ts); task errors answer through the one
+ * status table (api/errors.ts).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { ulid } from 'ulid';
-import { defaultMode } from '../../analytics/alerts/plates.js';
-import type { Watch } from '../../analytics/alerts/watches.js';
-import { getCase } from '../../analytics/cases.js';
 import { DISPOSITIONS, TASK_STATUSES, type Task } from '../../analytics/tasks/model.js';
 import type { TasksApi } from '../../analytics/tasks/service.js';
-import { COLOURS } from '../../contracts/hit.js';
 import { type Principal, who } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { apiError, ErrorBody } from '../errors.js';
@@ -61,32 +56,6 @@ export const ActionBody = T.Object(
   { additionalProperties: false },
 );
 
-const Colour = T.Union(COLOURS.map((c) => T.Literal(c)));
-export const WatchBody = T.Object(
-  {
-    caseId: Id('The open case this watch belongs to'),
-    kind: T.Union([T.Literal('plate'), T.Literal('clothing')], {
-      description: 'plate (hit-and-run) or clothing (missing person)',
-    }),
-    pattern: T.Optional(
-      T.String({ minLength: 2, maxLength: 24, description: 'plate: exact, wildcard (`浙H*12?4`) or fuzzy' }),
-    ),
-    mode: T.Optional(
-      T.Union([T.Literal('exact'), T.Literal('wildcard'), T.Literal('fuzzy')], {
-        description: 'plate: default wildcard if the pattern has * or ?, else fuzzy',
-      }),
-    ),
-    upper: T.Optional(Colour),
-    lower: T.Optional(Colour),
-    area: T.Optional(
-      Id('Org whose subtree the sighting must be in (default: anywhere in your jurisdiction)'),
-    ),
-    fromMs: T.Optional(T.Integer({ minimum: 0, description: 'Window start, epoch ms' })),
-    toMs: T.Optional(T.Integer({ minimum: 0, description: 'Window end, epoch ms' })),
-  },
-  { additionalProperties: false },
-);
-
 const TaskJson = T.Unsafe<Task>({
   type: 'object',
   additionalProperties: true,
@@ -105,34 +74,6 @@ export function taskVisible(ctx: Pick<ApiContext, 'orgs'>, t: Task, p: Principal
 }
 
 const noTask = () => apiError('API_NOT_FOUND', 'no such task in your jurisdiction');
-const MANAGERS = ['admin', 'analyst'] as const;
-
-/** A watch as the caller asked for it, checked against the case and the caller's jurisdiction. */
-function watchOf(
-  ctx: ApiContext,
-  p: Principal,
-  b: typeof WatchBody.static,
-  c: { org: string },
-): Watch {
-  if (b.area && (!ctx.orgs.orgs.has(b.area) || !ctx.orgs.within(b.area, p.org)))
-    throw apiError('API_FORBIDDEN', `area '${b.area}' is outside your jurisdiction`);
-  if (b.fromMs !== undefined && b.toMs !== undefined && b.toMs < b.fromMs)
-    throw apiError('API_BAD_REQUEST', 'toMs is before fromMs');
-  const base = {
-    id: ulid(),
-    caseId: b.caseId,
-    caseOrg: c.org,
-    area: b.area ?? (p.org === c.org ? null : p.org),
-    fromMs: b.fromMs ?? null,
-    toMs: b.toMs ?? null,
-  };
-  if (b.kind === 'plate') {
-    if (!b.pattern) throw apiError('API_BAD_REQUEST', 'a plate watch needs a pattern');
-    return { ...base, kind: 'plate', pattern: b.pattern, mode: b.mode ?? defaultMode(b.pattern) };
-  }
-  if (!b.upper && !b.lower) throw apiError('API_BAD_REQUEST', 'a clothing watch needs upper or lower');
-  return { ...base, kind: 'clothing', upper: b.upper ?? null, lower: b.lower ?? null };
-}
 
 /** The org a task list is limited to: the caller's, or a requested one inside it. */
 function listOrg(ctx: ApiContext, p: Principal, org: string | undefined): string {
@@ -230,84 +171,6 @@ export const tasksRoutes: FastifyPluginAsync<TasksRouteOptions> = async (app0, {
       });
       auditResult(req, { resultCount: 1 });
       return { task };
-    },
-  );
-
-  // --- case watches -------------------------------------------------------------------
-  app.get(
-    '/watches',
-    {
-      config: { audit: {} },
-      schema: {
-        summary: 'Open case watches in your jurisdiction',
-        response: { 200: T.Object({ watches: T.Array(T.Unknown()) }) },
-      },
-    },
-    async (req) => {
-      const { principal: p } = who(req);
-      const watches = alerts.watches().filter((w) => ctx.orgs.within(w.caseOrg, p.org));
-      auditResult(req, { resultCount: watches.length });
-      return { watches };
-    },
-  );
-
-  app.post(
-    '/watches',
-    {
-      config: { audit: { sensitive: true }, roles: MANAGERS },
-      schema: {
-        summary: 'Add a watch to an open case (plate pattern, or clothing colours with area and window)',
-        body: WatchBody,
-        response: { 200: T.Object({ watch: T.Unknown() }), 400: ErrorBody, 403: ErrorBody },
-      },
-    },
-    async (req) => {
-      const { principal: p } = who(req);
-      const b = req.body;
-      const c = await getCase(ctx.store, b.caseId);
-      if (c?.status !== 'open' || !ctx.orgs.within(c.org, p.org))
-        throw apiError('API_CASE_REQUIRED', 'a watch needs an open case in your jurisdiction');
-      const watch = watchOf(ctx, p, b, c);
-      await alerts.addWatch(watch, p.keyId);
-      auditResult(req, { resultCount: 1 });
-      return { watch };
-    },
-  );
-
-  app.delete(
-    '/watches/:id',
-    {
-      config: { audit: {}, roles: MANAGERS },
-      schema: {
-        summary: 'Retire a watch',
-        params: T.Object({ id: Id('Watch id') }),
-        response: { 200: T.Object({ removed: T.Boolean() }), 404: ErrorBody },
-      },
-    },
-    async (req) => {
-      const { principal: p } = who(req);
-      const { id } = req.params;
-      const w = alerts.watches().find((x) => x.id === id);
-      if (!w || !ctx.orgs.within(w.caseOrg, p.org)) throw apiError('API_NOT_FOUND', 'no such watch in your jurisdiction');
-      const removed = await alerts.removeWatch(id, p.keyId);
-      auditResult(req, { caseId: w.caseId, resultCount: removed ? 1 : 0 });
-      return { removed };
-    },
-  );
-
-  app.get(
-    '/webhooks/dead-letters',
-    {
-      config: { audit: {}, roles: ['admin'] },
-      schema: {
-        summary: 'Webhook calls that exhausted their attempts (admin)',
-        response: { 200: T.Object({ items: T.Array(T.Unknown()) }), 403: ErrorBody },
-      },
-    },
-    async (req) => {
-      const items = await alerts.webhookDeadLetters(100);
-      auditResult(req, { resultCount: items.length });
-      return { items };
     },
   );
 };

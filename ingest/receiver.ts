@@ -1,0 +1,129 @@
+/**
+ * The ingest receiver (docs/ingest.md): the MQTT side (the embedded endpoint, or a subscription
+ * to an existing broker), the router, the bundler that turns messages into queued jobs, and the
+ * ack batcher that tells each gateway which of its messages Redis now holds.
+ */
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CityConfig } from '../contracts/config/index.js';
+import type { Logger } from '../contracts/log.js';
+import { AckBatcher } from './ack-batcher.js';
+import { Bundler } from './bundler.js';
+import { Credentials } from './credentials.js';
+import { type Endpoint, type HandleFn, startEndpoint } from './endpoint.js';
+import type { Directory } from './gate.js';
+import type { Intake } from './intake.js';
+import { type BundleJob, QUEUE_NAME } from './jobs.js';
+import type { IngestMetrics } from './metrics.js';
+import { messageRouter } from './router.js';
+import { type Subscriber, startSubscriber } from './subscriber.js';
+
+/** The receiver's MQTT side: the embedded endpoint, or a subscription to an existing broker. */
+export type IngestMqtt =
+  | { mode: 'embedded'; host: string; port: number }
+  | { mode: 'broker'; url: string; username?: string; password?: string };
+
+export interface ReceiverOptions {
+  cfg: CityConfig['ingest'];
+  mqtt: IngestMqtt;
+  dir: Directory;
+  queue: Queue<BundleJob>;
+  /** The producer connection: dedup claims and gateway status. */
+  redis: Redis;
+  prefix: string;
+  metrics: IngestMetrics;
+  log: Logger;
+}
+
+export interface Receiver {
+  mqttUrl: string;
+  /** Publishes through the MQTT side (acks, task notifications). */
+  publish(topic: string, payload: Buffer): Promise<void>;
+  mqttHealthy(): boolean;
+  /** Stops taking messages, flushes the open bundle, sends its acks. */
+  close(): Promise<void>;
+}
+
+type MqttSide = { url: string; publish: Receiver['publish']; healthy: () => boolean; close: () => Promise<void> };
+
+async function startMqttSide(o: ReceiverOptions, handle: HandleFn): Promise<MqttSide> {
+  if (o.mqtt.mode === 'embedded') {
+    const e: Endpoint = await startEndpoint({
+      host: o.mqtt.host,
+      port: o.mqtt.port,
+      dir: o.dir,
+      credentials: new Credentials(),
+      log: o.log,
+      handle,
+    });
+    return { url: e.url, publish: (t, p) => e.publish(t, p), healthy: () => true, close: () => e.close() };
+  }
+  const s: Subscriber = await startSubscriber({
+    url: o.mqtt.url,
+    log: o.log,
+    handle,
+    ...(o.mqtt.username !== undefined ? { username: o.mqtt.username } : {}),
+    ...(o.mqtt.password !== undefined ? { password: o.mqtt.password } : {}),
+  });
+  return { url: s.url, publish: (t, p) => s.publish(t, p), healthy: () => s.connected(), close: () => s.close() };
+}
+
+export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
+  const { cfg, metrics, log } = o;
+  const bundler = new Bundler({
+    queue: o.queue,
+    dedup: {
+      redis: o.redis,
+      prefix: o.prefix,
+      queueKey: `${o.prefix}:${QUEUE_NAME}`,
+      windowMs: cfg.replayWindowMs,
+      claimGraceMs: cfg.claimGraceMs,
+    },
+    maxHits: cfg.bundleMaxHits,
+    maxMs: cfg.bundleMaxMs,
+    holdMs: cfg.bundleHoldMs,
+    maxBytes: cfg.bundleMaxBytes,
+    maxQueuedJobs: cfg.maxQueuedJobs,
+    attempts: cfg.attempts,
+    backoffMs: cfg.backoffMs,
+    metrics,
+    log,
+  });
+  let publish: Receiver['publish'] = async () => undefined;
+  const acks = new AckBatcher(
+    (t, p) => publish(t, p),
+    (e) => log.warn({ err: String(e) }, 'ack publish failed'),
+  );
+  const hold = async (gateway: string, intake: Intake): Promise<void> => {
+    for (const r of intake.rejected) metrics.rejected(r);
+    const verdict = await bundler.add(intake.part);
+    if (verdict !== 'pending' && intake.ackId) acks.add(gateway, intake.ackId);
+  };
+  const handle = messageRouter({
+    dir: o.dir,
+    metrics,
+    log,
+    redis: o.redis,
+    prefix: o.prefix,
+    rawMax: cfg.quarantineRawBytes,
+    hold,
+  });
+  let side: MqttSide;
+  try {
+    side = await startMqttSide(o, handle);
+  } catch (e) {
+    await bundler.close().catch(() => undefined);
+    throw e;
+  }
+  publish = side.publish;
+  return {
+    mqttUrl: side.url,
+    publish: side.publish,
+    mqttHealthy: side.healthy,
+    async close() {
+      await bundler.close();
+      await acks.drain();
+      await side.close();
+    },
+  };
+}

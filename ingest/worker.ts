@@ -1,0 +1,62 @@
+/**
+ * The ingest worker side (docs/ingest.md): BullMQ workers that write queued bundles into the
+ * store (then hand the stored hits on: the alert engine), and the periodic sweep of snapshots
+ * no stored hit names.
+ */
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { redisConnection } from '../analytics/redis.js';
+import type { Store } from '../analytics/store.js';
+import type { CityConfig } from '../contracts/config/index.js';
+import type { Logger } from '../contracts/log.js';
+import { type BundleJob, startWorker } from './jobs.js';
+import type { IngestMetrics } from './metrics.js';
+import { sweepOrphanSnapshots } from './orphans.js';
+
+export interface WorkerSideOptions {
+  cfg: CityConfig['ingest'];
+  redisUrl: string;
+  /** The producer connection (the sweep's Redis reads). */
+  redis: Redis;
+  prefix: string;
+  store: Store;
+  metrics: IngestMetrics;
+  log: Logger;
+  onStored?: (job: BundleJob, jobId: string) => void;
+}
+
+export interface WorkerSide {
+  running(): boolean;
+  close(): Promise<void>;
+}
+
+export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
+  const { cfg, metrics, log } = o;
+  const conn = redisConnection(o.redisUrl, log, { worker: true });
+  const worker: Worker<BundleJob> = startWorker({
+    connection: conn,
+    prefix: o.prefix,
+    store: o.store,
+    concurrency: cfg.workerConcurrency,
+    doneTtlMs: cfg.replayWindowMs,
+    log,
+    onStored: (job, id) => {
+      metrics.stored(job.hits.length, job.snapshots.length);
+      o.onStored?.(job, id);
+    },
+    onFailed: (_id, exhausted) => (exhausted ? metrics.dead() : metrics.retry()),
+  });
+  const sweep = { store: o.store, redis: o.redis, prefix: o.prefix, graceMs: cfg.snapshotGraceMs, sliceMs: cfg.orphanSweepMs };
+  const sweeper = setInterval(() => {
+    sweepOrphanSnapshots(sweep, Date.now()).catch((e: unknown) => log.warn({ err: String(e) }, 'orphan snapshot sweep failed'));
+  }, cfg.orphanSweepMs);
+  sweeper.unref();
+  return {
+    running: () => worker.isRunning(),
+    async close() {
+      clearInterval(sweeper);
+      await worker.close();
+      conn.disconnect();
+    },
+  };
+}
