@@ -1,5 +1,5 @@
 /**
- * The appearance descriptor on the analytics side (DESIGN §3, §11: clothing colours only, no
+ * The appearance descriptor on the analytics side (docs/architecture.md#contracts, #privacy: clothing colours only, no
  * face or body biometrics). The format itself — 2 regions × 16 colour bins = 32 bytes, the
  * pixel → bin function, quantisation, base64 and the L2 comparison — is defined once in
  * `contracts/appearance.ts`, which the edge agent uses too (edge-agent/attributes/appearance.ts),

@@ -1,5 +1,5 @@
 /**
- * Cases (DESIGN §8, §11): sensitive searches (plates, routes, persons) name an open case in the
+ * Cases (docs/architecture.md#api, #privacy): sensitive searches (plates, routes, persons) name an open case in the
  * caller's jurisdiction. A case is stored as versions (ReplacingMergeTree); closing writes a new
  * version. The caller passes the time.
  */

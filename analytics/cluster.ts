@@ -1,5 +1,5 @@
 /**
- * Renders the cluster variant of the schema (DESIGN §7): every MergeTree-family table of the
+ * Renders the cluster variant of the schema (docs/architecture.md#store): every MergeTree-family table of the
  * numbered migrations becomes `<name>_local` with the Replicated engine (ZooKeeper/Keeper path
  * per shard, `{replica}` macro) plus a Distributed `<name>` over it; materialized views read
  * `hits_local` and write the local target on each shard; an ALTER TABLE alters the local table

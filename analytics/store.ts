@@ -1,5 +1,5 @@
 /**
- * The store (DESIGN §7): `@clickhouse/client` over one of two connections — HTTP to a
+ * The store (docs/architecture.md#store): `@clickhouse/client` over one of two connections — HTTP to a
  * ClickHouse server, or chDB in-process (`chdb://PATH`). One code path, one dialect.
  * This module is the only one that imports `@clickhouse/client` and `chdb`.
  *

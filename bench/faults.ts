@@ -1,5 +1,5 @@
 /**
- * bench:faults (issue 5): while simulated gateways (real spool publishers on disk) publish
+ * bench:faults (docs/ingest.md): while simulated gateways (real spool publishers on disk) publish
  * at a steady rate, inject one fault per run and check afterwards, in the store, that every
  * hit handed over was stored exactly once.
  *

@@ -1,6 +1,6 @@
 /**
  * Shared parts of bench:ingest and bench:faults: a Redis child (AOF, appendfsync always,
- * noeviction — DESIGN §6) on a fixed port so it can be restarted, a Mosquitto child, and
+ * noeviction — docs/architecture.md#no-loss-chain) on a fixed port so it can be restarted, a Mosquitto child, and
  * simulated gateways running the real spool publisher in a worker thread (the second core).
  */
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * bench:ingest (issue 5): simulated gateways (real spool publishers, in a worker thread)
+ * bench:ingest (docs/ingest.md): simulated gateways (real spool publishers, in a worker thread)
  * publish hits in envelopes through the real path — the embedded aedes endpoint, or a
  * running Mosquitto with --mode broker — into Redis (AOF, appendfsync always) and chDB.
  *

@@ -1,5 +1,5 @@
 /**
- * Query benchmark (issue 6): p50/p95 latency of each query family over repeated runs with
+ * Query benchmark (docs/analytics.md): p50/p95 latency of each query family over repeated runs with
  * varied parameters, and the same question answered without its index or view (the baseline),
  * measured in the same run on the same data.
  *
@@ -278,7 +278,7 @@ async function main(): Promise<void> {
     },
   ];
 
-  // The same substring search on a copy of plates with an ngrambf_v1 index instead (DESIGN §7
+  // The same substring search on a copy of plates with an ngrambf_v1 index instead (docs/architecture.md#store
   // compared the two); built here from the plates table, dropped at the end.
   await store.command('DROP TABLE IF EXISTS bench_plates_ngrambf');
   await store.command(

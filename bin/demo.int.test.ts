@@ -1,5 +1,5 @@
 /**
- * Issue 4's demo acceptance: `xueliang demo --source campus_pedestrians.mp4` as a child
+ * The demo (docs/edge.md): `xueliang demo --source campus_pedestrians.mp4` as a child
  * process (the README's command, on free ports) — the edge agent's hits arrive in the API
  * within seconds of the demo starting, including an event of the example rules; /cameras
  * shows the camera streaming (the agent's retained status through ingest); and Ctrl-C

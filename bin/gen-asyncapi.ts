@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asyncApiYaml } from '../contracts/asyncapi-yaml.js';
-import { projectRoot } from '../contracts/testdata.js';
+import { projectRoot } from '../contracts/paths.js';
 
 const file = join(projectRoot, 'docs', 'asyncapi.yaml');
 writeFileSync(file, asyncApiYaml());

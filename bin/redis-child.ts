@@ -1,6 +1,6 @@
 /**
  * A `redis-server` child for the embedded stack: a free port on 127.0.0.1, its folder under
- * the data dir, AOF with `appendfsync always` and `noeviction` (DESIGN §6), stopped with
+ * the data dir, AOF with `appendfsync always` and `noeviction` (docs/architecture.md#no-loss-chain), stopped with
  * the parent. This is an adapter: it spawns a process.
  *
  * The child runs in its own process group: Ctrl-C in a terminal (or `timeout`, or a service

@@ -42,7 +42,7 @@ export function ingestMqtt(c: Readonly<CityConfig>): IngestOptions['mqtt'] {
 
 /**
  * The ingest tier and, unless it only receives, the alert engine its workers feed: a batch is
- * matched where it was stored (DESIGN §9), in `up` and in a separate `xueliang ingest` alike.
+ * matched where it was stored (docs/architecture.md#alerts), in `up` and in a separate `xueliang ingest` alike.
  * Task notifications go out through ingest's MQTT side when it has one (the embedded endpoint
  * refuses other clients that publish on grid topics), else through `mqtt.url`. Close the
  * engine first, then ingest.

@@ -1,5 +1,5 @@
 /**
- * Issue 2's end-to-end: `xueliang up` as a child process; hits published over MQTT are
+ * The embedded stack end to end (docs/architecture.md#running): `xueliang up` as a child process; hits published over MQTT are
  * queryable through the API; invalid messages are rejected and counted while valid hits
  * still arrive. Once against the embedded MQTT endpoint (closed: gateway credentials from
  * city.yaml), once against the running Mosquitto with `mosquitto_pub`.

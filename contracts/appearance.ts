@@ -1,5 +1,5 @@
 /**
- * The appearance descriptor (DESIGN §3, §4, §11): a colour histogram of a person — clothing
+ * The appearance descriptor (docs/architecture.md#contracts, #edge-agent, #privacy): a colour histogram of a person — clothing
  * colours only, no face or body biometrics. Defined once here; the edge agent computes it on
  * each track's box in the frame (edge-agent/attributes/appearance.ts) and puts it in the hit's
  * `appearance`, the store indexes it (analytics/migrations/005_appearances.sql) and

@@ -6,7 +6,7 @@ import { parseTopic, topics } from './topics.js';
 const bytes = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
 
 describe('Hit v1 validation', () => {
-  it('accepts the DESIGN example and a minimal event', () => {
+  it('accepts the docs/architecture.md#contracts example and a minimal event', () => {
     expect(checkHit(makeHit()).ok).toBe(true);
     const ev = makeHit({ kind: 'event', type: 'illegal_parking', rule: 'no-parking-gate', zone: 'gate', attrs: {} });
     expect(checkHit(ev).ok).toBe(true);

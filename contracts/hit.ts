@@ -1,5 +1,5 @@
 /**
- * The hit contract, v1 (DESIGN §3): what an edge agent publishes and every tier stores.
+ * The hit contract, v1 (docs/architecture.md#contracts): what an edge agent publishes and every tier stores.
  * Times are UTC epoch milliseconds; boxes are normalised `[x1, y1, x2, y2]` in 0..1.
  */
 import { type Static, Type as T } from '@sinclair/typebox';

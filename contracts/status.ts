@@ -1,5 +1,5 @@
 /**
- * The gateway status contract, v1 (DESIGN §3, §4): what an edge agent publishes retained on
+ * The gateway status contract, v1 (docs/architecture.md#contracts, #edge-agent): what an edge agent publishes retained on
  * `xueliang/v1/gw/{gateway}/status` when a camera's state changes and every STATUS_EVERY_MS,
  * with the last will `offline` (the bare word) for when it vanishes. The ingest tier keeps the
  * newest per gateway; `GET /api/v1/cameras` passes each camera's part on. Pure.

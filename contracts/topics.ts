@@ -1,5 +1,5 @@
 /**
- * MQTT topic names (DESIGN §3). Builders and a parser; a gateway may publish only under
+ * MQTT topic names (docs/architecture.md#contracts). Builders and a parser; a gateway may publish only under
  * its own `xueliang/v1/gw/{gateway}/` prefix.
  */
 export const TOPIC_ROOT = 'xueliang/v1';

@@ -1,5 +1,5 @@
 /**
- * The contract's closed vocabularies (DESIGN §3), with no dependencies so that every tier —
+ * The contract's closed vocabularies (docs/architecture.md#contracts), with no dependencies so that every tier —
  * including the dashboard bundle and the benchmarks — imports them instead of copying them.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Store-and-forward through a real broker and the real ingest tier (broker mode: ingest
- * subscribes to a private Mosquitto, queues in Redis, writes to chDB and acks; DESIGN §6):
+ * subscribes to a private Mosquitto, queues in Redis, writes to chDB and acks; docs/architecture.md#no-loss-chain):
  *
  * 1. the broker is killed while the agent produces hits and restarted: every hit the agent
  *    produced is stored, each id once;

@@ -2,7 +2,7 @@
  * Set-up for the edge agent's integration tests and benchmark: a private Mosquitto broker
  * on a free port (so a test can stop and restart it without disturbing anyone else), a tap
  * that records every hit and snapshot on the wire, an acker that plays the ingest tier's
- * step 5 (DESIGN §6), and gateway configs loaded through the real config loader. Not
+ * step 5 (docs/architecture.md#no-loss-chain), and gateway configs loaded through the real config loader. Not
  * imported by production code.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -58,7 +58,7 @@ export async function startBroker(port?: number): Promise<Broker> {
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'xl-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
-  // max_queued_messages 0: no per-client queue limit (the default 1,000 drops messages, DESIGN §6).
+  // max_queued_messages 0: no per-client queue limit (the default 1,000 drops messages, docs/architecture.md#no-loss-chain).
   writeFileSync(
     conf,
     `listener ${p} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\npersistence false\n`,

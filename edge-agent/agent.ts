@@ -1,5 +1,5 @@
 /**
- * The edge agent (DESIGN §4): cameras → newest-frame slots → one shared detector fed
+ * The edge agent (docs/architecture.md#edge-agent): cameras → newest-frame slots → one shared detector fed
  * round-robin → per camera tracker, rules, attributes and hits → snapshot JPEGs → the
  * spool publisher → MQTT. Per-camera status is published retained on
  * `xueliang/v1/gw/{gw}/status` (last will `offline`) and exposed with the metrics.

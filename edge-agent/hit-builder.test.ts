@@ -41,7 +41,7 @@ function valid(hit: Hit): Hit {
 }
 
 describe('buildSightingHit', () => {
-  it('builds the DESIGN §3 example as a valid contract hit', () => {
+  it('builds the docs/architecture.md#contracts example as a valid contract hit', () => {
     const hit = valid(buildSightingHit(profile(), {
         ctx,
         newId: ids(),

@@ -1,5 +1,5 @@
 /**
- * Pure assembly of contract hits (DESIGN §3, `contracts/hit.ts`) from a track's profile
+ * Pure assembly of contract hits (docs/architecture.md#contracts, `contracts/hit.ts`) from a track's profile
  * (a `sighting`) and from a rule firing (an `event`). Ids come from the caller's generator
  * (ULIDs in production, a counter in tests); nothing here reads the clock.
  *

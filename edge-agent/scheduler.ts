@@ -1,5 +1,5 @@
 /**
- * Frame scheduling (DESIGN §4): a newest-frame slot per camera and one shared detector fed
+ * Frame scheduling (docs/architecture.md#edge-agent): a newest-frame slot per camera and one shared detector fed
  * round-robin across cameras.
  *
  * A camera's slot holds at most one frame; a new frame replaces an untaken one, which is

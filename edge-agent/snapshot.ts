@@ -1,5 +1,5 @@
 /**
- * Snapshots (DESIGN §4): the best frame of a track, cropped around its box with a margin
+ * Snapshots (docs/architecture.md#edge-agent): the best frame of a track, cropped around its box with a margin
  * (held as a copy until the track ends), scaled down to a bounded size and encoded as JPEG
  * by sharp (libvips, off the event loop).
  */

@@ -1,5 +1,5 @@
 /**
- * End-to-end acks and the replay window (DESIGN §6 steps 4–6), retries and dead letters,
+ * End-to-end acks and the replay window (docs/architecture.md#no-loss-chain steps 4–6), retries and dead letters,
  * against real aedes, Redis and chDB.
  */
 import { Redis } from 'ioredis';

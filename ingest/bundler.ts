@@ -1,5 +1,5 @@
 /**
- * Bundles received messages into queue jobs (DESIGN §6 step 4): up to `bundleMaxHits` hits,
+ * Bundles received messages into queue jobs (docs/architecture.md#no-loss-chain step 4): up to `bundleMaxHits` hits,
  * `bundleMaxBytes` bytes or `bundleMaxMs` of waiting, whichever comes first — one hit per
  * job would cost ~10× more Redis memory and throughput. A flush claims the messages' replay
  * keys, adds one job, and only then settles each message's promise: the receiver acks on

@@ -1,5 +1,5 @@
 /**
- * The replay window (DESIGN §6 step 4): a message id already queued is dropped, not queued
+ * The replay window (docs/architecture.md#no-loss-chain step 4): a message id already queued is dropped, not queued
  * again — the edge resends whatever it has not seen acked.
  *
  * Each message key is claimed with `SET NX` *before* its job is added, naming the job

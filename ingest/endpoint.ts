@@ -1,5 +1,5 @@
 /**
- * The embedded MQTT endpoint (DESIGN §6 step 2, the default): aedes on a TCP port, inside
+ * The embedded MQTT endpoint (docs/architecture.md#no-loss-chain step 2, the default): aedes on a TCP port, inside
  * the ingest process. `authenticate` checks the gateway's password against city.yaml (or an
  * API key, which may then only read the task topics of grids in its jurisdiction);
  * `authorizePublish` runs the whole intake and calls back only once the message is held

@@ -1,5 +1,5 @@
 /**
- * Who may publish what (DESIGN §3, issue 5 "closed by default"): the gateway and camera
+ * Who may publish what (docs/architecture.md#contracts, docs/ingest.md: closed by default): the gateway and camera
  * directory built from city.yaml, topic checks, camera → grid/org path. Pure apart from the
  * bounded registry of cameras first seen under `--open`.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 5, "what it must show": a corpus of hostile messages mixed with valid ones through
+ * Closed by default (docs/ingest.md): a corpus of hostile messages mixed with valid ones through
  * the real path (aedes endpoint → Redis → worker → chDB). Every valid hit is stored, every
  * bad one is quarantined with a reason, the process stays up and keeps taking hits.
  */

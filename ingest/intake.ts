@@ -1,5 +1,5 @@
 /**
- * From one MQTT message to one bundle part (DESIGN §6 step 3): validate the envelope and
+ * From one MQTT message to one bundle part (docs/architecture.md#no-loss-chain step 3): validate the envelope and
  * every hit, place each valid hit on the org tree, turn everything refused into quarantine
  * rows with the reason and the raw bytes (truncated). Never throws on input. Pure apart
  * from the --open camera registry in the directory.

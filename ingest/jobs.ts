@@ -1,5 +1,5 @@
 /**
- * The queue between receivers and writers (DESIGN §6 steps 4–6): one BullMQ job per bundle,
+ * The queue between receivers and writers (docs/architecture.md#no-loss-chain steps 4–6): one BullMQ job per bundle,
  * holding rows ready for the store. A worker writes one job as one INSERT per table with
  * `insert_deduplication_token = jobId`, so a retried or re-run job cannot duplicate rows;
  * then it marks the job done for the replay window (see dedup.ts). Failed jobs retry with
@@ -67,7 +67,7 @@ export interface WorkerOptions {
 /** Writes one job: one INSERT per non-empty table, each with the job id as dedup token. */
 export async function writeJob(store: Store, job: BundleJob, jobId: string): Promise<void> {
   // The views fed by `hits` (plates, stats, appearances) must drop a retried block too, or a
-  // retry double-counts (DESIGN §6 step 6; analytics/migrations/004_stats.sql).
+  // retry double-counts (docs/architecture.md#no-loss-chain step 6; analytics/migrations/004_stats.sql).
   await store.insert('hits', job.hits, {
     dedupToken: jobId,
     settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },

@@ -1,6 +1,6 @@
 /**
  * Mosquitto password and ACL files from city.yaml, for sites that keep a separate broker
- * (issue 5). Gateways may write only under their own prefix and read only their acks; the
+ * (docs/ingest.md). Gateways may write only under their own prefix and read only their acks; the
  * ingest user reads every gateway's hits, snapshots and status and writes acks and grid
  * tasks; an API key's user reads the task topics of the grids in its jurisdiction. Password lines use Mosquitto 2's `$7$` format (PBKDF2-SHA512, 101 iterations,
  * 12-byte salt — what `mosquitto_passwd` writes). Pure apart from the random salt.

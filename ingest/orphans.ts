@@ -1,5 +1,5 @@
 /**
- * Snapshots for unknown hits (issue 5): a snapshot that no hit names within the grace period
+ * Snapshots for unknown hits (docs/architecture.md#no-loss-chain step 4): a snapshot that no hit names within the grace period
  * is moved to the quarantine table (reason INGEST_ORPHAN_SNAPSHOT). Hits may arrive after
  * their snapshot (the edge publishes the crop first), hence the grace period. The sweep works
  * on time slices of `sliceMs`, each claimed once in Redis so several workers share the work.

@@ -1,11 +1,11 @@
 /**
- * Broker mode (DESIGN §6 step 2): ingest subscribes to an existing broker (Mosquitto, EMQX)
+ * Broker mode (docs/architecture.md#no-loss-chain step 2): ingest subscribes to an existing broker (Mosquitto, EMQX)
  * with a persistent session and a shared subscription (`$share/ingest/…`), so several
  * ingest nodes split the load and a restarted node gets what the broker held for it. The
  * broker's PUBACK is not durability (Mosquitto drops past 1,000 queued messages per client
  * and saves state every 30 minutes); the end-to-end ack on `…/ack` is, so messages are
  * handled without holding up the MQTT flow — mqtt.js manual acks awaited one at a time
- * managed only ~2,700 messages/s (DESIGN §6).
+ * managed only ~2,700 messages/s (docs/architecture.md#no-loss-chain).
  */
 import { hostname } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';

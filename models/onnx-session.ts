@@ -1,6 +1,6 @@
 /**
  * Adapter over onnxruntime-node: the only module that imports it. One session per model
- * file and thread count per process (DESIGN §4), graph optimisation on, warnings off
+ * file and thread count per process (docs/architecture.md#edge-agent), graph optimisation on, warnings off
  * (logSeverityLevel 3: the converted graphs make ORT warn about unused initializers).
  *
  * Intra-op threads do not spin while waiting for work (`allow_spinning 0`): on a gateway the

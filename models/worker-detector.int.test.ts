@@ -1,5 +1,5 @@
 /**
- * WorkerDetector (issue 4): detections in worker threads equal the in-thread detector's on
+ * WorkerDetector (docs/models.md): detections in worker threads equal the in-thread detector's on
  * real images; calls beyond the worker count queue; bad input and a bad model file are
  * coded errors and the workers go on; a frame in shared memory is read without a copy.
  */

@@ -1,6 +1,6 @@
 /**
  * Plate pattern logic shared by case watches (and usable by the vehicles search): the OCR
- * confusable classes of DESIGN §8 (0/D/Q, 8/B, 1/7, 2/Z, 5/S, 6/G), exact, wildcard (`*`
+ * confusable classes of docs/architecture.md#api (0/D/Q, 8/B, 1/7, 2/Z, 5/S, 6/G), exact, wildcard (`*`
  * any run, `?` one character) and fuzzy comparison (confusables plus one missing or extra
  * character), shaped for the watch index: canonical forms, deletions, bigrams. The search side
  * (SQL patterns, ranking) is analytics/plates/pattern.ts; a test checks both agree. Pure.
@@ -16,7 +16,7 @@ for (const cls of CONFUSABLE_CLASSES) for (const ch of cls) CANON.set(ch, cls[0]
 
 /**
  * Plate text as stored: upper case, separators and spaces dropped, I→1 and O→0 (plates
- * never contain I or O, DESIGN §8).
+ * never contain I or O, docs/architecture.md#api).
  */
 const CLEAN = /^[A-HJ-NP-Z0-9\u4e00-\u9fff]*$/;
 

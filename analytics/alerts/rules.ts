@@ -1,5 +1,5 @@
 /**
- * Alert rules from city.yaml, compiled for matching (issue 7). A rule matches a hit when
+ * Alert rules from city.yaml, compiled for matching (docs/alerts.md). A rule matches a hit when
  * every condition holds: kind, type, label, zone, org subtree of the camera, local time of
  * day, minimum score. Rules are bucketed by type so a hit meets only the rules that could
  * match it. Pure.

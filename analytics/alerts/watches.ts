@@ -1,5 +1,5 @@
 /**
- * Case watches (issue 7) and their index. A watch belongs to an open case: a plate pattern
+ * Case watches (docs/alerts.md) and their index. A watch belongs to an open case: a plate pattern
  * for a hit-and-run case, clothing colours plus an area and a time window for a missing
  * person. New hits are matched as they are stored; the index keeps a hit from being compared
  * with every watch:

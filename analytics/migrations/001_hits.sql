@@ -1,7 +1,7 @@
 -- 001: hits and quarantine.
 -- hits: one row per sighting or event (contract v1), with the camera's grid and org path
 -- resolved at ingest. Partitioned by day (TTL drops whole days); ordered by
--- (toStartOfHour(ts), district, camera, ts): DESIGN §7 measured this ~11× faster than
+-- (toStartOfHour(ts), district, camera, ts): docs/architecture.md#store measured this ~11× faster than
 -- (district, camera, ts) for city-wide hour searches when the query bounds toStartOfHour(ts)
 -- too (every query in analytics/sql does). `district` is the second level of the org path
 -- (city → county …), materialized so writers need not send it.

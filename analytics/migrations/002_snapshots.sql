@@ -1,4 +1,4 @@
--- 002: snapshots, the best frame of a track (DESIGN §7), keyed by the id a hit's `snapshot`
+-- 002: snapshots, the best frame of a track (docs/architecture.md#store), keyed by the id a hit's `snapshot`
 -- names. The JPEG is kept base64-encoded: rows travel as JSONEachRow, whose strings are not
 -- byte-safe; read it back with base64Decode(jpeg_base64). Deduplicated inserts need the window
 -- setting on a non-replicated MergeTree (the ingest worker inserts with a job-id token).

@@ -30,7 +30,7 @@ WHERE plate != ''
 -- statement
 -- plates: one row per distinct plate (a few million in a city month), with a text index of
 -- 3-grams: substring and wildcard patterns with a literal run of ≥ 3 characters read only the
--- granules holding those 3-grams (DESIGN §7 measured 17× over ngrambf_v1; see
+-- granules holding those 3-grams (docs/architecture.md#store measured 17× over ngrambf_v1; see
 -- docs/analytics.md for this repo's figures). Fuzzy and short patterns scan this small table,
 -- never hits.
 CREATE TABLE IF NOT EXISTS plates

@@ -1,4 +1,4 @@
--- 005: appearance descriptors for similarity search (DESIGN §11: clothing colours and a
+-- 005: appearance descriptors for similarity search (docs/architecture.md#privacy: clothing colours and a
 -- colour descriptor only — no face or body biometrics). The base64 descriptor of a hit is
 -- decoded once into bytes (analytics/appearance.ts defines the layout) and kept in a narrow
 -- table in the same time-first order as hits, so a nearest-neighbour scan of a time window

@@ -1,4 +1,4 @@
--- 010: grid tasks (DESIGN §9, issue 7; analytics/tasks/model.ts).
+-- 010: grid tasks (docs/architecture.md#alerts; analytics/tasks/model.ts).
 -- task_events: append-only, one row per event; the state is the reducer's fold over them
 -- (`replayTask`). `payload` is the event as JSON. Deduplicated inserts as in 001.
 CREATE TABLE IF NOT EXISTS task_events

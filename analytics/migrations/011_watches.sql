@@ -1,4 +1,4 @@
--- 011: case watches (issue 7; analytics/alerts/watches.ts). A row per version of a watch;
+-- 011: case watches (docs/alerts.md; analytics/alerts/watches.ts). A row per version of a watch;
 -- the highest version wins (ReplacingMergeTree, read with FINAL); `active = 0` retires it.
 -- The alert engine loads the active ones into its in-memory index at start and every
 -- `alerts.watches.reloadMs`.

@@ -1,5 +1,5 @@
 /**
- * Plate search patterns, pure (DESIGN §8): exact, wildcard (`浙H*12?4`: `*` any run, `?` one
+ * Plate search patterns, pure (docs/architecture.md#api): exact, wildcard (`浙H*12?4`: `*` any run, `?` one
  * character) and fuzzy (OCR-confusable characters 0/D/Q, 8/B, 1/7, 2/Z, 5/S, 6/G, plus one
  * missing or extra character), and the ranking of fuzzy candidates by closeness.
  *

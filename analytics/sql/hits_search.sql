@@ -4,7 +4,7 @@
 -- Returns: hits (HIT_COLUMNS shape) newest first, at most {limit}; keyset pagination by (ts, id) below the cursor.
 -- Empty filter values mean "any". {scope} is the caller's jurisdiction (org ids; empty: the whole city) and
 -- {districts} the districts it lies in (prunes the key); {org} narrows to one org subtree inside it.
--- toStartOfHour(ts) is bounded explicitly so the (toStartOfHour(ts), district, camera, ts) key prunes (DESIGN §7).
+-- toStartOfHour(ts) is bounded explicitly so the (toStartOfHour(ts), district, camera, ts) key prunes (docs/architecture.md#store).
 SELECT id, toUnixTimestamp64Milli(ts) AS ts_ms, gateway, camera, kind, type, label, score, box, track, zone, rule,
        duration_ms, color, upper_color, lower_color, vehicle_type, plate, plate_score, direction, appearance, snapshot, snapshot_crop, frame, model
 FROM hits

@@ -1,6 +1,6 @@
 /**
- * Who may read which task topic (issue 7: "grid members' apps subscribe with their own
- * credentials and may read only their grid's topic"). Pure; for the MQTT endpoint's
+ * Who may read which task topic (docs/alerts.md): grid members' apps subscribe with their own
+ * credentials and may read only their grid's topic. Pure; for the MQTT endpoint's
  * authorizeSubscribe (ingest/endpoint.ts) or a Mosquitto ACL generator: a principal whose org
  * is X may subscribe to `xueliang/v1/grid/{Y}/tasks` for Y in X's subtree (a grid member:
  * their own grid; a town admin: the town and everything under it). Wildcards are refused

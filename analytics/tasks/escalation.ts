@@ -1,5 +1,5 @@
 /**
- * Escalation timers as BullMQ delayed jobs (DESIGN §9): one job per task and level, id
+ * Escalation timers as BullMQ delayed jobs (docs/architecture.md#alerts): one job per task and level, id
  * `{task}-{escalations}`, due at the SLA deadline. When it fires, `onDue` decides (the task
  * may have been accepted or moved meanwhile: then nothing happens). Accepting removes the job.
  */

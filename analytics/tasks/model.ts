@@ -1,5 +1,5 @@
 /**
- * Grid tasks (DESIGN §9, issue 7): append-only events, state derived by a pure reducer.
+ * Grid tasks (docs/architecture.md#alerts, docs/alerts.md): append-only events, state derived by a pure reducer.
  * `open → accepted → resolved`; `escalated` to the parent org when not accepted within the
  * SLA of the current level (and on request); `closed_false_positive`. Disposition codes are
  * recorded for tuning the rules. No clock, no I/O: times come in on the events.

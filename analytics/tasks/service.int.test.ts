@@ -1,5 +1,5 @@
 /**
- * Issue 7 end to end on real parts: a gateway publishes over MQTT to the ingest tier's
+ * The alert loop (docs/alerts.md) end to end on real parts: a gateway publishes over MQTT to the ingest tier's
  * embedded endpoint; ingest stores the batch in chDB (via BullMQ on Redis) and hands it to
  * the alert engine; tasks are notified over a real MQTT broker (aedes) and webhooks.
  */

@@ -1,7 +1,7 @@
 /**
  * `GET /api/v1/persons` (clothing colours, time, area) and `POST /api/v1/persons/similar` (nearest
  * appearance descriptors to a hit's or to an uploaded crop's). Both need an open case and are
- * audited. DESIGN §11: clothing colours and a colour descriptor only — no face or body biometrics.
+ * audited. docs/architecture.md#privacy: clothing colours and a colour descriptor only — no face or body biometrics.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';

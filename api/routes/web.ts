@@ -1,5 +1,5 @@
 /**
- * The dashboard (api/web/, issue 8) as static files: `/` is the page, `/assets/*` its
+ * The dashboard (api/web/, docs/dashboard.md) as static files: `/` is the page, `/assets/*` its
  * bundle. Built by `npm run build:web` into api/web/dist; gzip copies are served to clients
  * that accept them. Nothing here needs a key: the page signs in against /api/v1 itself.
  */

@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 export const WEB_DIR = dirname(fileURLToPath(import.meta.url));
 export const DIST_DIR = join(WEB_DIR, 'dist');
 
-/** JS budget for the first view, gzip bytes (issue 8). */
+/** JS budget for the first view, gzip bytes (docs/dashboard.md). */
 export const JS_BUDGET_GZIP_BYTES = 500 * 1024;
 
 export interface WebBuild {

@@ -1,5 +1,5 @@
 /**
- * The dashboard in a real browser (issue 8 "What it must show") against `xueliang up` with
+ * The dashboard in a real browser (docs/dashboard.md) against `xueliang up` with
  * data published through the real MQTT → ingest → ClickHouse path and a live gateway.
  * Debian's Chromium through playwright-core; skipped with a message when it is absent.
  * Screenshots go to test-artifacts/dashboard/ (not committed).
@@ -347,7 +347,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
 
   it('a plate search with a case finds the planted vehicle and draws its route with the right hops', async (ctx) => {
     if (!(await hasRoute('/api/v1/cases')) || !(await hasRoute('/api/v1/vehicles?plate=x'))) {
-      ctx.skip('needs POST /api/v1/cases and GET /api/v1/vehicles (issue 6), not on this server yet');
+      ctx.skip('needs POST /api/v1/cases and GET /api/v1/vehicles (docs/api.md), not on this server yet');
     }
     const page = await open(stack.adminKey, '#/search?tab=vehicles');
     await page.getByLabel(/新建案件|Open a new case/).fill('E2E hit-and-run 肇事逃逸');
@@ -405,7 +405,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
 
   it('a person search by clothing colours with a case finds them, and similar-to-this finds the same person', async (ctx) => {
     if (!(await hasRoute('/api/v1/persons?upper=red')))
-      ctx.skip('needs GET /api/v1/persons (issue 6), not on this server yet');
+      ctx.skip('needs GET /api/v1/persons (docs/api.md), not on this server yet');
     const page = await open(stack.adminKey, '#/search?tab=persons');
     await page.getByLabel(/新建案件|Open a new case/).fill('E2E missing person 走失');
     await page.locator('form.case-new button[type="submit"]').click();
@@ -472,7 +472,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
 
   it('a grid member accepts a task and another tab sees the state change', async (ctx) => {
     if (!(await hasRoute('/api/v1/tasks')))
-      ctx.skip('needs GET /api/v1/tasks and POST /api/v1/tasks/:id/accept (issue 7), not on this server yet');
+      ctx.skip('needs GET /api/v1/tasks and POST /api/v1/tasks/:id/accept (docs/alerts.md), not on this server yet');
     const event = makeHit({
       camera: 'cam-xh-0001',
       gateway: 'gw-xihu-01',

@@ -1,5 +1,5 @@
 /**
- * `xueliang edge --config gateway.yaml [--metrics-port N]`: the gateway agent (DESIGN §4).
+ * `xueliang edge --config gateway.yaml [--metrics-port N]`: the gateway agent (docs/architecture.md#edge-agent).
  */
 import { resolve } from 'node:path';
 import { loadGatewayConfig } from '../../contracts/config/index.js';

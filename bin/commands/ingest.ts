@@ -1,5 +1,5 @@
 /**
- * `xueliang ingest`: the ingest tier (DESIGN §6). Plain `xueliang ingest` runs it
+ * `xueliang ingest`: the ingest tier (docs/architecture.md#no-loss-chain). Plain `xueliang ingest` runs it
  * (`ingest run`); `ingest redrive` re-queues dead letters; `ingest deadletters` lists them.
  */
 import { resolve } from 'node:path';
@@ -134,7 +134,7 @@ const run = defineCommand({
     const metricsPort = int(values, 'metrics-port', 0, 65535) ?? 9466;
     const log = rootLogger();
     const store = role === 'receiver' ? noStore() : await openMigratedStore(storeConfig, log, dataDir);
-    // Workers feed the alert engine with what they stored (tasks for grid members, DESIGN §9).
+    // Workers feed the alert engine with what they stored (tasks for grid members, docs/architecture.md#alerts).
     const registry = newRegistry();
     const { ingest, alerts } = await startIngestWithAlerts({
       config,

@@ -1,5 +1,5 @@
 /**
- * `xueliang tasks watch --grid G`: a grid member's terminal client (issue 7). Subscribes to
+ * `xueliang tasks watch --grid G`: a grid member's terminal client (docs/alerts.md). Subscribes to
  * `xueliang/v1/grid/{G}/tasks` with QoS 1 on a persistent session (the broker keeps what
  * arrives while the member is away), and with `--since` first fetches what changed since then
  * from the API. Prints one line per task change (or the JSON with `--json`).

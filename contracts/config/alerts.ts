@@ -1,5 +1,5 @@
 /**
- * Alert rules, case-watch defaults, SLAs and webhooks (DESIGN §9, issue 7). Part of
+ * Alert rules, case-watch defaults, SLAs and webhooks (docs/architecture.md#alerts, docs/alerts.md). Part of
  * city.yaml as `alerts`. A rule maps hits to tasks for the grid of the camera; a task not
  * accepted within the SLA of its current level climbs to the parent org.
  */
@@ -183,7 +183,7 @@ export const AlertsSection = T.Object(
       description: 'Time a receiver has to answer, ms',
     }),
   },
-  { additionalProperties: false, default: {}, description: 'Alerts and grid tasks (DESIGN §9)' },
+  { additionalProperties: false, default: {}, description: 'Alerts and grid tasks (docs/architecture.md#alerts)' },
 );
 export type AlertsSection = Static<typeof AlertsSection>;
 

@@ -1,5 +1,5 @@
 /**
- * Zones, lines and behaviour rules of one camera (DESIGN §4), as TypeBox schemas: the
+ * Zones, lines and behaviour rules of one camera (docs/architecture.md#edge-agent), as TypeBox schemas: the
  * gateway config embeds {@link CameraRules}; the edge agent's rule engine consumes the
  * static types. All geometry is normalised to 0..1 of the frame, image coordinates
  * (x to the right, y down); objects are placed by their bottom-centre anchor.

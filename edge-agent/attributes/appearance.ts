@@ -1,5 +1,5 @@
 /**
- * The edge's adapter for the appearance descriptor (DESIGN §4, §8 `persons/similar`; §11:
+ * The edge's adapter for the appearance descriptor (docs/architecture.md#edge-agent, #api `persons/similar`; §11:
  * colour only, no faces). The format — 2 regions × 16 colour bins = 32 bytes, the pixel → bin
  * function, quantisation, base64, similarity — is `contracts/appearance.ts`, the same the
  * store indexes and `POST /api/v1/persons/similar` searches. Here: the histogram of a tracked

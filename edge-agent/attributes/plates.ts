@@ -1,5 +1,5 @@
 /**
- * Clustering of a track's plate reads across frames (DESIGN §4): OCR on several crops of the
+ * Clustering of a track's plate reads across frames (docs/architecture.md#edge-agent): OCR on several crops of the
  * same vehicle disagrees by a character or two; reads that are close in edit distance are
  * one cluster, the largest cluster wins (ties: the higher total score), and its most
  * frequent text (ties: higher total score) is the plate.

@@ -1,5 +1,5 @@
 /**
- * The gateway's publisher (DESIGN §4, §6 steps 1 and 5): hits are gathered into envelopes
+ * The gateway's publisher (docs/architecture.md#edge-agent, #no-loss-chain steps 1 and 5): hits are gathered into envelopes
  * every `flushMs` (or at `maxHitsPerEnvelope`), each envelope and snapshot is written to
  * the spool, then published with QoS 1 on a persistent session. A message leaves the spool
  * only when the ingest tier names it on `xueliang/v1/gw/{gw}/ack`; one not acked within

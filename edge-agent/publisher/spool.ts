@@ -1,5 +1,5 @@
 /**
- * The gateway's store-and-forward spool (DESIGN §4, §6 step 1): every outgoing message is
+ * The gateway's store-and-forward spool (docs/architecture.md#edge-agent, #no-loss-chain step 1): every outgoing message is
  * written here before it is published and stays until the ingest tier acks it. Bounded in
  * bytes: to make room the oldest snapshots go first, then the oldest hits, and both are
  * counted. A port with two adapters (disk, memory) and one contract suite (spool.contract.ts).

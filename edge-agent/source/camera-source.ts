@@ -1,6 +1,6 @@
 /**
  * A camera source: an ffmpeg child (through fluent-ffmpeg) decoding an RTSP stream or a video
- * file to packed RGB24 frames of exactly `width * height * 3` bytes on stdout (DESIGN §4).
+ * file to packed RGB24 frames of exactly `width * height * 3` bytes on stdout (docs/architecture.md#edge-agent).
  *
  * - RTSP over TCP (`-rtsp_transport tcp`: UDP loses packets behind NAT and on busy links),
  *   `fps` and `scale` filters, `rawvideo rgb24`.

@@ -1,6 +1,6 @@
 /**
  * Constant folding for the converter: the few TF ops that appear on constant sub-graphs
- * (NanoDet's SparseToDense + AddV2 building reshape shapes, issue 3) evaluated in JS.
+ * (NanoDet's SparseToDense + AddV2 building reshape shapes, docs/models.md) evaluated in JS.
  */
 import type { TfConst, TfNode } from './tfjs-graph.js';
 

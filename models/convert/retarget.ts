@@ -1,6 +1,6 @@
 /**
  * Re-targets a fully convolutional TF.js graph traced at one square input size to another
- * (NanoDet-g ships traced at 416; the edge default runs it at 320, issue 4). Two things in
+ * (NanoDet-g ships traced at 416; the edge default runs it at 320, docs/models.md). Two things in
  * such a graph carry the traced size: the input placeholder's spatial dims and the output
  * sizes of its feature-pyramid resizes (ResizeBilinear / ResizeNearestNeighbor `size`
  * constants, e.g. 13→26 and 52→26 at 416). Both are scaled by target/traced; a size that

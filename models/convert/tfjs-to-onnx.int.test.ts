@@ -1,5 +1,5 @@
 /**
- * Conversion check (issue 3): the original TF.js graph (@tensorflow/tfjs, cpu backend) and
+ * Conversion check (docs/models.md): the original TF.js graph (@tensorflow/tfjs, cpu backend) and
  * the converted ONNX model on the same real images must agree to max |Δ| < 1e-3 on every
  * output and give identical detections after decoding.
  */

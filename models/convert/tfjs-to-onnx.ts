@@ -3,7 +3,7 @@
  * keeps every tensor in its TF layout: NHWC convolutions, pools and resizes are wrapped in
  * Transpose pairs, which onnxruntime's transpose optimiser cancels (docs/models.md).
  * Sub-graphs whose inputs are all constant are folded here (fold.ts: NanoDet's
- * SparseToDense/AddV2 only build constant reshape shapes, issue 3), and the graph is pruned
+ * SparseToDense/AddV2 only build constant reshape shapes, docs/models.md), and the graph is pruned
  * to the requested outputs (CenterNet's TopK tail is left to the JS decoder).
  */
 import { XlError } from '../../contracts/errors.js';

@@ -1,5 +1,5 @@
 /**
- * Plate reading acceptance (issue 3): ≥ 5 of the 6 plates in ../shared/data/plates read
+ * Plate reading acceptance (docs/models.md): ≥ 5 of the 6 plates in ../shared/data/plates read
  * exactly with the default PP-OCRv4 path, all 6 with the plate detector. The file name
  * carries the plate (e.g. suE_D51712 → 苏ED51712).
  */

@@ -114,7 +114,7 @@ export const distanceM = haversineM;
 
 /**
  * Maps a normalised frame box into a snapshot image's coordinates. Snapshots are crops of
- * the frame (DESIGN §4); when the crop rectangle is known (`cropNorm`, frame coordinates)
+ * the frame (docs/architecture.md#edge-agent); when the crop rectangle is known (`cropNorm`, frame coordinates)
  * the box is re-expressed in it, else the snapshot is taken as the whole frame.
  */
 export function boxInImage(

@@ -178,7 +178,7 @@ export function showHitDialog(ctx: Ctx, hit: HitLike, extra: HTMLElement[] = [])
 }
 
 /**
- * The case chooser that plate, route and person searches need (DESIGN §8: an open case in
+ * The case chooser that plate, route and person searches need (docs/architecture.md#api: an open case in
  * the caller's jurisdiction). Lists open cases and can open a new one in place.
  */
 export function caseBar(
