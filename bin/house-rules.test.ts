@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cycles, importGraph, importsOf, testOnlyImports, upwardImports } from './house-rules.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { badCitations, cycles, importGraph, importsOf, ROOT, sourceFiles, testOnlyImports, upwardImports } from './house-rules.js';
 
 describe('house rules (docs/architecture.md#layers)', () => {
   const graph = importGraph();
@@ -20,6 +22,16 @@ describe('house rules (docs/architecture.md#layers)', () => {
   it('keeps the test media module (contracts/testdata.ts) out of production code', () => {
     expect(testOnlyImports(graph)).toEqual([]);
     expect(testOnlyImports(new Map([['analytics/a.ts', ['contracts/testdata.ts']]]))).toHaveLength(1);
+  });
+
+  it('cites documents in the repository, and sections of docs/architecture.md that exist', () => {
+    const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+    const sql = ['analytics/migrations', 'analytics/sql', 'analytics/tasks/sql'].flatMap((d) =>
+      readdirSync(join(ROOT, d)).filter((f) => f.endsWith('.sql')).map((f) => `${d}/${f}`),
+    );
+    const files = [...sourceFiles(), ...docs, ...sql, 'README.md'];
+    expect(files.length).toBeGreaterThan(300);
+    expect(badCitations(files)).toEqual([]);
   });
 
   it('finds a cycle and an upward import when there is one', () => {

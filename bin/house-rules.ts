@@ -194,6 +194,35 @@ function nameOf(node: ts.Node): string {
   return '(anonymous)';
 }
 
+export interface CitationFinding {
+  file: string;
+  line: number;
+  text: string;
+}
+
+/**
+ * Comments must cite documents in the repository: not the old shared design (`DESIGN §n`) or
+ * issue numbers, and a link to a section of docs/architecture.md must name one that exists.
+ */
+export function badCitations(files: readonly string[], root = ROOT): CitationFinding[] {
+  const arch = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
+  const anchors = new Set(
+    [...arch.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')),
+  );
+  const out: CitationFinding[] = [];
+  for (const file of files) {
+    readFileSync(join(root, file), 'utf8')
+      .split('\n')
+      .forEach((text, i) => {
+        const bad =
+          /DESIGN §\d|\b[Ii]ssues? \d+\b/.test(text) ||
+          [...text.matchAll(/docs\/architecture\.md#([a-z0-9-]+)/g)].some((m) => !anchors.has(m[1]!));
+        if (bad) out.push({ file, line: i + 1, text: text.trim().slice(0, 160) });
+      });
+  }
+  return out;
+}
+
 /** Test files (`*.test.ts`) describe behaviour in long `describe` blocks; they are not held to it. */
 export const isTestFile = (f: string): boolean => f.endsWith('.test.ts');
 
@@ -202,8 +231,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const up = upwardImports(graph);
   const cyc = cycles(graph);
   const testOnly = testOnlyImports(graph);
+  const citations = badCitations([...sourceFiles(), 'docs/architecture.md']);
   const sizes = functionSizes(sourceFiles().filter((f) => !isTestFile(f)));
   process.stdout.write(
-    `${JSON.stringify({ files: graph.size, upward: up, cycles: cyc, testOnly, largestFunctions: sizes.slice(0, 10) }, null, 2)}\n`,
+    `${JSON.stringify({ files: graph.size, upward: up, cycles: cyc, testOnly, citations, largestFunctions: sizes.slice(0, 10) }, null, 2)}\n`,
   );
 }
