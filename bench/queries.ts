@@ -30,7 +30,7 @@
  * off) and extra.plateSubstringNgrambf (the same on a copy with an ngrambf_v1 index instead).
  * Prints one JSON object as the last line.
  */
-import { loadCityConfig } from '../contracts/config/index.js';
+import { type CityConfig, loadCityConfig } from '../contracts/config/index.js';
 import { COLOURS } from '../contracts/hit.js';
 import { projectRoot } from '../contracts/paths.js';
 import { probeBins } from '../analytics/appearance.js';
@@ -91,33 +91,40 @@ interface Family {
   baseline: (i: number) => Promise<unknown>;
 }
 
-async function main(): Promise<void> {
-  const config = loadCityConfig(`${projectRoot}/deploy/city.yaml`);
-  const idx = new OrgTree(config);
+/** The benchmark store, seeded with --hits hits unless it holds them already. */
+async function openSeeded(config: CityConfig): Promise<{ store: Store; db: string }> {
   const db = values.db ?? `/tmp/xueliang-bench-queries-${N}`;
   const store: Store = await openStore({ url: `chdb://${db}` });
   await migrate(store, { hitsDays: 400, snapshotsDays: 7, quarantineDays: 14 });
   const [{ n: have } = { n: '0' }] = await store.query<{ n: string }>('SELECT count() AS n FROM hits');
-  if (Number(have) < N) {
-    if (Number(have) > 0) throw new Error(`${db} holds ${have} hits, fewer than --hits ${N}: remove it or pass another --db`);
-    log(`seeding ${N.toLocaleString('en')} hits over ${DAYS} days into ${db} …`);
-    const now = Date.now();
-    let lastTenth = -1;
-    const r = await seedHits(store, config, {
-      hits: N,
-      days: DAYS,
-      endMs: now,
-      tzOffsetMin: tzOffsetMinutes(config.city.timezone, now),
-      onProgress: (d, t) => {
-        if (Math.floor((d / t) * 10) !== lastTenth) {
-          lastTenth = Math.floor((d / t) * 10);
-          log(`  ${d.toLocaleString('en')}/${t.toLocaleString('en')}`);
-        }
-      },
-    });
-    log(`seeded in ${(r.ms / 1000).toFixed(1)} s`);
-  } else log(`reusing ${Number(have).toLocaleString('en')} hits in ${db}`);
+  if (Number(have) >= N) {
+    log(`reusing ${Number(have).toLocaleString('en')} hits in ${db}`);
+    return { store, db };
+  }
+  if (Number(have) > 0) throw new Error(`${db} holds ${have} hits, fewer than --hits ${N}: remove it or pass another --db`);
+  log(`seeding ${N.toLocaleString('en')} hits over ${DAYS} days into ${db} …`);
+  const now = Date.now();
+  let lastTenth = -1;
+  const r = await seedHits(store, config, {
+    hits: N,
+    days: DAYS,
+    endMs: now,
+    tzOffsetMin: tzOffsetMinutes(config.city.timezone, now),
+    onProgress: (d, t) => {
+      if (Math.floor((d / t) * 10) !== lastTenth) {
+        lastTenth = Math.floor((d / t) * 10);
+        log(`  ${d.toLocaleString('en')}/${t.toLocaleString('en')}`);
+      }
+    },
+  });
+  log(`seeded in ${(r.ms / 1000).toFixed(1)} s`);
+  return { store, db };
+}
 
+type Person = { id: string; vec: number[]; ts_ms: string };
+
+/** The stored time range and sample plates and persons the queries ask about. */
+async function samplesOf(store: Store) {
   // Merges settle first so runs measure steady-state parts, as a running city would have.
   const [range] = await store.query<{ lo: string; hi: string; hits: string }>(
     'SELECT toUnixTimestamp64Milli(min(ts)) AS lo, toUnixTimestamp64Milli(max(ts)) AS hi, count() AS hits FROM hits',
@@ -125,41 +132,85 @@ async function main(): Promise<void> {
   const lo = Number(range!.lo);
   const hi = Number(range!.hi);
   const total = Number(range!.hits);
-  const rand = rng(42);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const hourStart = () => lo + Math.floor(rand() * ((hi - lo - 3_600_000) / 3_600_000)) * 3_600_000;
-  const cams = [...idx.cameras.keys()];
-  const counties = [...idx.orgs.values()].filter((o) => o.path.length === 2).map((o) => o.id);
   // Plates seen a handful of times to a few hundred: the usual investigation target.
   const plates = (
     await store.query<{ plate: string }>(
       'SELECT plate FROM (SELECT plate, sum(n) AS n FROM plates GROUP BY plate) WHERE n BETWEEN 5 AND 300 ORDER BY cityHash64(plate) LIMIT 200',
     )
   ).map((r) => r.plate);
-  const persons = await store.query<{ id: string; vec: number[]; ts_ms: string }>(
+  const persons = await store.query<Person>(
     "SELECT id, vec, toUnixTimestamp64Milli(ts) AS ts_ms FROM appearances WHERE ts >= fromUnixTimestamp64Milli({t:Int64}, 'UTC') ORDER BY cityHash64(id) LIMIT 100",
     { t: hi - 86_400_000 * 3 },
   );
   if (plates.length < 10 || persons.length < 10) throw new Error('too little data to benchmark: seed more hits');
   log(`${total.toLocaleString('en')} hits; ${plates.length} sample plates; ${persons.length} sample persons`);
+  return { lo, hi, total, plates, persons };
+}
 
-  const confuse = (p: string, r: number): string => {
-    const chars = [...p];
-    const at = chars.map((c, i) => [c, i] as const).filter(([c, i]) => i >= 2 && CONFUSABLE_GROUPS.some((g) => g.includes(c)));
-    if (at.length === 0) return chars.slice(0, -1).join(''); // one missing character instead
-    const [c, i] = at[Math.floor(r * at.length)]!;
-    const g = CONFUSABLE_GROUPS.find((x) => x.includes(c))!;
-    chars[i] = [...g].find((x) => x !== c)!;
-    return chars.join('');
+/** A plate with one OCR-confusable character swapped (or its last character missing). */
+function confuse(p: string, r: number): string {
+  const chars = [...p];
+  const at = chars.map((c, i) => [c, i] as const).filter(([c, i]) => i >= 2 && CONFUSABLE_GROUPS.some((g) => g.includes(c)));
+  if (at.length === 0) return chars.slice(0, -1).join(''); // one missing character instead
+  const [c, i] = at[Math.floor(r * at.length)]!;
+  const g = CONFUSABLE_GROUPS.find((x) => x.includes(c))!;
+  chars[i] = [...g].find((x) => x !== c)!;
+  return chars.join('');
+}
+
+function wildcardOf(p: string): string {
+  const chars = [...p];
+  const tail = chars.slice(-3);
+  tail[1] = '?';
+  return `${chars[0]}${chars[1]}*${tail.join('')}`; // e.g. 浙H*1?4
+}
+
+const noHourBound = (text: string) =>
+  text.replace(/^\s*(WHERE|AND) toStartOfHour\(ts\) [<>]=.*$/gm, (_m, kw: string) => (kw === 'WHERE' ? 'WHERE 1' : ''));
+
+const similarArgs = (p: Person) => {
+  const t = Number(p.ts_ms);
+  return { vec: p.vec, from: t - 86_400_000, to: t, scope: [], districts: [], cameras: [], excludeId: p.id, limit: 20 };
+};
+
+/** The hits_search parameters of a camera-hour search, or of a county-day person search. */
+function hitSearchParams(p: { hour: number; cam: string; county: string; upper: string; lower: string }, idx: OrgTree, person: boolean) {
+  return {
+    from: person ? p.hour - 23 * 3_600_000 : p.hour,
+    to: p.hour + 3_600_000,
+    scope: person ? [p.county] : [],
+    // The API passes the named cameras' districts (api/context.ts districtsFor).
+    districts: person ? [p.county] : [idx.placement(p.cam)!.orgPath[1]!],
+    org: '',
+    cameras: person ? [] : [p.cam],
+    kind: person ? 'sighting' : '',
+    type: person ? 'person' : '',
+    label: '',
+    zone: '',
+    color: '',
+    upper: person ? p.upper : '',
+    lower: person ? p.lower : '',
+    cursorTs: 0,
+    cursorId: '',
+    limit: 100,
   };
-  const wildcardOf = (p: string): string => {
-    const chars = [...p];
-    const tail = chars.slice(-3);
-    tail[1] = '?';
-    return `${chars[0]}${chars[1]}*${tail.join('')}`; // e.g. 浙H*1?4
-  };
+}
+
+/** The query families: each the API's query and the baseline it is compared with. */
+function familiesOf(
+  store: Store,
+  config: CityConfig,
+  idx: OrgTree,
+  s: { lo: number; hi: number; plates: string[]; persons: Person[] },
+): { list: Family[]; P: (i: number) => { plate: string } } {
+  const { lo, hi, plates, persons } = s;
+  const rand = rng(42);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const hourStart = () => lo + Math.floor(rand() * ((hi - lo - 3_600_000) / 3_600_000)) * 3_600_000;
+  const cams = [...idx.cameras.keys()];
+  const counties = [...idx.orgs.values()].filter((o) => o.path.length === 2).map((o) => o.id);
+
   const full = { fromMs: lo, toMs: hi + 1 };
-  const noHourBound = (text: string) => text.replace(/^\s*(WHERE|AND) toStartOfHour\(ts\) [<>]=.*$/gm, (_m, kw: string) => (kw === 'WHERE' ? 'WHERE 1' : ''));
   const hitsSearch = sql('hits_search');
   const similarSql = sql('appearance_similar');
   const similarFromHits = similarSql
@@ -168,10 +219,6 @@ async function main(): Promise<void> {
     .replace(/AND length\(vec\) = length\(\{vec:Array\(UInt8\)\}\)/, "AND type = 'person' AND length(appearance) = 44")
     .replace(/^.*(upper_bin|lower_bin).*$/gm, '');
   const statsSql = sql('stats_counts');
-  const similarArgs = (p: { vec: number[]; ts_ms: string; id: string }) => {
-    const t = Number(p.ts_ms);
-    return { vec: p.vec, from: t - 86_400_000, to: t, scope: [], districts: [], cameras: [], excludeId: p.id, limit: 20 };
-  };
   const params = Array.from({ length: RUNS + 2 }, () => ({
     hour: hourStart(),
     cam: pick(cams),
@@ -183,28 +230,7 @@ async function main(): Promise<void> {
     r: rand(),
   }));
   const P = (i: number) => params[i % params.length]!;
-  const searchParams = (i: number, person = false) => {
-    const p = P(i);
-    return {
-      from: person ? p.hour - 23 * 3_600_000 : p.hour,
-      to: p.hour + 3_600_000,
-      scope: person ? [p.county] : [],
-      // The API passes the named cameras' districts (api/context.ts districtsFor).
-      districts: person ? [p.county] : [idx.placement(p.cam)!.orgPath[1]!],
-      org: '',
-      cameras: person ? [] : [p.cam],
-      kind: person ? 'sighting' : '',
-      type: person ? 'person' : '',
-      label: '',
-      zone: '',
-      color: '',
-      upper: person ? p.upper : '',
-      lower: person ? p.lower : '',
-      cursorTs: 0,
-      cursorId: '',
-      limit: 100,
-    };
-  };
+  const searchParams = (i: number, person = false) => hitSearchParams(P(i), idx, person);
   const plateFromHits = (where: string, asc = false) =>
     `SELECT id, toUnixTimestamp64Milli(ts) AS ts_ms, plate, camera, color FROM hits WHERE ${where} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC') ORDER BY ts ${asc ? 'ASC' : 'DESC'} LIMIT {limit:UInt32}`;
   const vq = (plate: string, mode: 'exact' | 'wildcard' | 'fuzzy') =>
@@ -237,12 +263,10 @@ async function main(): Promise<void> {
       name: 'similar',
       run: (i) => {
         const p = P(i).person;
-        const t = Number(p.ts_ms);
         return store.query(similarSql, { ...similarArgs(p), upperBins: probeBins(new Uint8Array(p.vec), 0), lowerBins: probeBins(new Uint8Array(p.vec), 1) });
       },
       baseline: (i) => {
         const p = P(i).person;
-        const t = Number(p.ts_ms);
         return store.query(similarFromHits, { ...similarArgs(p), upperBins: [], lowerBins: [] });
       },
     },
@@ -278,6 +302,11 @@ async function main(): Promise<void> {
     },
   ];
 
+  return { list: families, P };
+}
+
+/** The same substring search on a copy of plates with an ngrambf_v1 index (dropped at the end). */
+async function addNgrambf(store: Store, families: Family[], P: (i: number) => { plate: string }): Promise<void> {
   // The same substring search on a copy of plates with an ngrambf_v1 index instead (docs/architecture.md#store
   // compared the two); built here from the plates table, dropped at the end.
   await store.command('DROP TABLE IF EXISTS bench_plates_ngrambf');
@@ -295,6 +324,9 @@ async function main(): Promise<void> {
       store.query('SELECT plate, n FROM bench_plates_ngrambf WHERE plate LIKE {like:String} ORDER BY n DESC LIMIT 200', { like: substr(i) }, { settings: { use_skip_indexes: 0 } }),
   });
 
+}
+
+async function measure(families: readonly Family[]) {
   const queries: Record<string, { p50: number; p95: number; baselineP95: number; baselineP50: number; runs: number }> = {};
   const only = values.only ? new Set(values.only.split(',')) : undefined;
   for (const f of families) {
@@ -309,19 +341,34 @@ async function main(): Promise<void> {
     queries[f.name] = { p50: pct(ms, 50), p95: pct(ms, 95), baselineP50: pct(base, 50), baselineP95: pct(base, 95), runs: RUNS };
     log(`${f.name.padEnd(15)} p50 ${pct(ms, 50)} ms  p95 ${pct(ms, 95)} ms   baseline p50 ${pct(base, 50)} ms  p95 ${pct(base, 95)} ms`);
   }
+  return queries;
+}
+
+async function similarRecall(store: Store, persons: readonly Person[]): Promise<number | null> {
   // Recall of the bin prefilter: the share of the exhaustive top 20 (same table, no prefilter)
   // that the prefiltered query returns, over 20 sample persons.
   let found = 0;
   let wanted = 0;
   for (const p of persons.slice(0, 20)) {
     const args = similarArgs(p);
-    const exact = await store.query<{ id: string }>(similarSql, { ...args, upperBins: [], lowerBins: [] });
-    const fast = await store.query<{ id: string }>(similarSql, { ...args, upperBins: probeBins(new Uint8Array(p.vec), 0), lowerBins: probeBins(new Uint8Array(p.vec), 1) });
+    const exact = await store.query<{ id: string }>(sql('appearance_similar'), { ...args, upperBins: [], lowerBins: [] });
+    const fast = await store.query<{ id: string }>(sql('appearance_similar'), { ...args, upperBins: probeBins(new Uint8Array(p.vec), 0), lowerBins: probeBins(new Uint8Array(p.vec), 1) });
     const got = new Set(fast.map((r) => r.id));
     wanted += exact.length;
     found += exact.filter((r) => got.has(r.id)).length;
   }
-  const similarRecallAt20 = wanted ? Math.round((found / wanted) * 1000) / 1000 : null;
+  return wanted ? Math.round((found / wanted) * 1000) / 1000 : null;
+}
+
+async function main(): Promise<void> {
+  const config = loadCityConfig(`${projectRoot}/deploy/city.yaml`);
+  const idx = new OrgTree(config);
+  const { store, db } = await openSeeded(config);
+  const { lo, hi, total, plates, persons } = await samplesOf(store);
+  const families = familiesOf(store, config, idx, { lo, hi, plates, persons });
+  await addNgrambf(store, families.list, families.P);
+  const queries = await measure(families.list);
+  const similarRecallAt20 = await similarRecall(store, persons);
   log(`similar recall@20 of the bin prefilter vs exhaustive: ${similarRecallAt20}`);
   const { plateSubstring, plateSubstringNgrambf, ...core } = queries;
   const [plateCount] = await store.query<{ n: string }>('SELECT uniqExact(plate) AS n FROM plates');
