@@ -23,7 +23,7 @@ import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
-import { loadCityConfig } from '../contracts/config/index.js';
+import { type CityConfig, loadCityConfig } from '../contracts/config/index.js';
 import { silentLogger } from '../contracts/log.js';
 import { projectRoot } from '../contracts/paths.js';
 import { openQueue } from '../ingest/jobs.js';
@@ -119,6 +119,135 @@ interface FaultResult {
   resent: number;
 }
 
+interface RunCtx {
+  gws: string[];
+  /** Jobs not yet stored. */
+  backlog: () => Promise<number>;
+  /** Per fault: hits handed over, messages resent, time to recover. */
+  handed: Record<string, { published: number; resent: number; recoveredMs: number }>;
+}
+
+/** One run: steady publishing, the fault at 1/3 of the run, wait until all acked and stored. */
+async function runFault(ctx: RunCtx, fault: string, mqttUrl: string, inject: () => Promise<void>): Promise<void> {
+  const { gws, backlog, handed } = ctx;
+  say(`fault ${fault}: ${RATE} hits/s for ${SECONDS} s`);
+  let latest: GatewayProgress | undefined;
+  const sim = runGateways(
+    {
+      url: mqttUrl,
+      gateways: gws,
+      passwords: gws.map(gatewayPassword),
+      cameras: gws.map((_, i) => cameraId(i, 0)),
+      hits: RATE * SECONDS,
+      ratePerSec: RATE,
+      flushMs: 200,
+      ackTimeoutMs: 5_000,
+      tag: `fault-${fault}`,
+      spoolDir: join(dir, 'spools', fault),
+      progressMs: 100,
+      logLevel: 'warn',
+    },
+    (p) => {
+      latest = p;
+    },
+  );
+  // A failure of the gateway thread must end the run, not leave it waiting.
+  let simError: unknown;
+  sim.done.catch((e: unknown) => {
+    simError = e;
+  });
+  await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
+  const before = { queue: await backlog() };
+  const t0 = Date.now();
+  await inject();
+  const injectedMs = Date.now() - t0;
+  // Caught up: every gateway's oldest unacked message is younger than RECOVERED_AGE_MS again
+  // (normally flushMs plus the ack round trip), and the queue is back to its earlier level.
+  await waitFor(
+    async () => {
+      if (simError) return true; // ends the wait; thrown below
+      return (
+        Date.now() - t0 > 300 &&
+        (latest?.atMs ?? 0) > t0 &&
+        (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS &&
+        (await backlog()) <= before.queue + 1
+      );
+    },
+    300_000,
+    50,
+  );
+  if (simError) throw simError;
+  say(`  fault injected and restarted in ${injectedMs} ms`);
+  const recoveredMs = Date.now() - t0;
+  const r = await sim.done;
+  await sim.stop();
+  await waitFor(async () => (await backlog()) === 0, 180_000);
+  handed[fault] = { published: r.handedOver, resent: r.resent, recoveredMs };
+  say(`  recovered in ${recoveredMs} ms; ${r.handedOver} hits handed over, ${r.resent} messages resent`);
+}
+
+/** Fault e: the worker in this process, over a store whose inserts fail during the fault window. */
+async function faultStoreDown(
+  run: (fault: string, url: string, inject: () => Promise<void>) => Promise<void>,
+  config: CityConfig,
+  redisUrl: string,
+  receiver: Proc,
+  embeddedUrl: string,
+): Promise<void> {
+  // The worker in this process, over a store whose inserts fail during the fault window.
+  const real = await openStore({ url: `chdb://${chPath}` });
+  let failing = false;
+  const flaky: Store = {
+    ...real,
+    async insert(table, rows, o) {
+      if (failing) throw new Error('injected: store unavailable');
+      return real.insert(table, rows, o);
+    },
+  };
+  const w = await startIngest({
+    config,
+    store: flaky,
+    redisUrl,
+    log: silentLogger(),
+    registry: new Registry(),
+    open: false,
+    role: 'worker',
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+  });
+  await receiver.start();
+  await run('e', embeddedUrl, async () => {
+    failing = true;
+    await new Promise((r) => setTimeout(r, 3_000));
+    failing = false;
+  });
+  await receiver.stop('SIGTERM');
+  await w.close();
+  await real.close();
+}
+
+/** Per fault: what was handed over against what was stored (lost, duplicated). */
+async function countStored(store: Store, handed: RunCtx['handed']): Promise<FaultResult[]> {
+  const results: FaultResult[] = [];
+  for (const [fault, h] of Object.entries(handed)) {
+    const [r] = await store.query<{ n: number; u: number }>(
+      'SELECT count() AS n, uniqExact(id) AS u FROM hits WHERE model = {tag:String}',
+      { tag: `fault-${fault}` },
+    );
+    const n = Number(r?.n ?? 0);
+    const u = Number(r?.u ?? 0);
+    results.push({
+      fault,
+      recoveredMs: h.recoveredMs,
+      published: h.published,
+      stored: u,
+      lost: h.published - u,
+      duplicated: n - u,
+      resent: h.resent,
+    });
+  }
+  return results;
+}
+
 async function main(): Promise<void> {
   const redis = await redisProc(join(dir, 'redis'));
   await redis.start();
@@ -145,63 +274,8 @@ async function main(): Promise<void> {
   const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
   const handed: Record<string, { published: number; resent: number; recoveredMs: number }> = {};
 
-  /** One run: steady publishing, the fault at 1/3 of the run, wait until all acked and stored. */
-  async function run(fault: string, mqttUrl: string, inject: () => Promise<void>): Promise<void> {
-    say(`fault ${fault}: ${RATE} hits/s for ${SECONDS} s`);
-    let latest: GatewayProgress | undefined;
-    const sim = runGateways(
-      {
-        url: mqttUrl,
-        gateways: gws,
-        passwords: gws.map(gatewayPassword),
-        cameras: gws.map((_, i) => cameraId(i, 0)),
-        hits: RATE * SECONDS,
-        ratePerSec: RATE,
-        flushMs: 200,
-        ackTimeoutMs: 5_000,
-        tag: `fault-${fault}`,
-        spoolDir: join(dir, 'spools', fault),
-        progressMs: 100,
-        logLevel: 'warn',
-      },
-      (p) => {
-        latest = p;
-      },
-    );
-    // A failure of the gateway thread must end the run, not leave it waiting.
-    let simError: unknown;
-    sim.done.catch((e: unknown) => {
-      simError = e;
-    });
-    await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
-    const before = { queue: await backlog() };
-    const t0 = Date.now();
-    await inject();
-    const injectedMs = Date.now() - t0;
-    // Caught up: every gateway's oldest unacked message is younger than RECOVERED_AGE_MS again
-    // (normally flushMs plus the ack round trip), and the queue is back to its earlier level.
-    await waitFor(
-      async () => {
-        if (simError) return true; // ends the wait; thrown below
-        return (
-          Date.now() - t0 > 300 &&
-          (latest?.atMs ?? 0) > t0 &&
-          (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS &&
-          (await backlog()) <= before.queue + 1
-        );
-      },
-      300_000,
-      50,
-    );
-    if (simError) throw simError;
-    say(`  fault injected and restarted in ${injectedMs} ms`);
-    const recoveredMs = Date.now() - t0;
-    const r = await sim.done;
-    await sim.stop();
-    await waitFor(async () => (await backlog()) === 0, 180_000);
-    handed[fault] = { published: r.handedOver, resent: r.resent, recoveredMs };
-    say(`  recovered in ${recoveredMs} ms; ${r.handedOver} hits handed over, ${r.resent} messages resent`);
-  }
+  const ctx: RunCtx = { gws, backlog, handed };
+  const run = (fault: string, url: string, inject: () => Promise<void>) => runFault(ctx, fault, url, inject);
 
   const mqttPort = await freePort();
   const embeddedUrl = `mqtt://127.0.0.1:${mqttPort}`;
@@ -263,59 +337,12 @@ async function main(): Promise<void> {
   }
   await worker.stop('SIGTERM');
 
-  if (want('e')) {
-    // The worker in this process, over a store whose inserts fail during the fault window.
-    const real = await openStore({ url: `chdb://${chPath}` });
-    let failing = false;
-    const flaky: Store = {
-      ...real,
-      async insert(table, rows, o) {
-        if (failing) throw new Error('injected: store unavailable');
-        return real.insert(table, rows, o);
-      },
-    };
-    const w = await startIngest({
-      config,
-      store: flaky,
-      redisUrl: redis.url,
-      log: silentLogger(),
-      registry: new Registry(),
-      open: false,
-      role: 'worker',
-      mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
-    });
-    await receiver.start();
-    await run('e', embeddedUrl, async () => {
-      failing = true;
-      await new Promise((r) => setTimeout(r, 3_000));
-      failing = false;
-    });
-    await receiver.stop('SIGTERM');
-    await w.close();
-    await real.close();
-  }
+  if (want('e')) await faultStoreDown(run, config, redis.url, receiver, embeddedUrl);
 
   await queue.close();
   qConn.disconnect();
   const store = await openStore({ url: `chdb://${chPath}` });
-  const results: FaultResult[] = [];
-  for (const [fault, h] of Object.entries(handed)) {
-    const [r] = await store.query<{ n: number; u: number }>(
-      'SELECT count() AS n, uniqExact(id) AS u FROM hits WHERE model = {tag:String}',
-      { tag: `fault-${fault}` },
-    );
-    const n = Number(r?.n ?? 0);
-    const u = Number(r?.u ?? 0);
-    results.push({
-      fault,
-      recoveredMs: h.recoveredMs,
-      published: h.published,
-      stored: u,
-      lost: h.published - u,
-      duplicated: n - u,
-      resent: h.resent,
-    });
-  }
+  const results = await countStored(store, handed);
   const quarantined = await store.query<{ n: number }>('SELECT count() AS n FROM quarantine');
   await store.close();
   await redis.stop('SIGTERM');
