@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { badCitations, cycles, importGraph, importsOf, ROOT, sourceFiles, testOnlyImports, upwardImports } from './house-rules.js';
+import {
+  badCitations,
+  cycles,
+  functionSizes,
+  importGraph,
+  importsOf,
+  isTestFile,
+  ROOT,
+  sourceFiles,
+  testOnlyImports,
+  upwardImports,
+} from './house-rules.js';
+
+/** The longest a function may be, in lines (tests excepted: their describe blocks are lists of cases). */
+const MAX_FUNCTION_LINES = 119;
 
 describe('house rules (docs/architecture.md#layers)', () => {
   const graph = importGraph();
@@ -32,6 +46,12 @@ describe('house rules (docs/architecture.md#layers)', () => {
     const files = [...sourceFiles(), ...docs, ...sql, 'README.md'];
     expect(files.length).toBeGreaterThan(300);
     expect(badCitations(files)).toEqual([]);
+  });
+
+  it(`has no function longer than ${MAX_FUNCTION_LINES} lines`, () => {
+    const sizes = functionSizes(sourceFiles().filter((f) => !isTestFile(f)));
+    expect(sizes.length).toBeGreaterThan(1000);
+    expect(sizes.filter((f) => f.lines > MAX_FUNCTION_LINES)).toEqual([]);
   });
 
   it('finds a cycle and an upward import when there is one', () => {

@@ -235,6 +235,56 @@ export async function buildModels(opts: BuildOptions): Promise<BuildResult> {
   return withBuildLock(opts.modelsDir, log, () => buildLocked(opts, log));
 }
 
+/** The manifest entries of the PP-OCRv4 text detector and recogniser (fetched, not converted). */
+async function ocrEntries(modelsDir: string, ocrSha: string): Promise<ModelEntry[]> {
+  return [
+  {
+    name: TEXT_DET_MODEL,
+    task: 'text-detect',
+    file: OCR_FILES.det!.file,
+    sha256: await sha256File(join(modelsDir, OCR_FILES.det!.file)),
+    input: { name: 'x', width: 0, height: 0, layout: 'NCHW' },
+    preprocess: {
+      resize: 'stretch',
+      channels: 'BGR',
+      mean: [123.675, 116.28, 103.53],
+      std: [58.395, 57.12, 57.375],
+      padValue: 0,
+    },
+    labels: [],
+    decoder: { kind: 'db', output: 'sigmoid_0.tmp_0' },
+    source: {
+      package: OCR_MODELS,
+      path: 'assets/ch_PP-OCRv4_det_infer.onnx',
+      tarballSha256: ocrSha,
+      licence: 'Apache-2.0 (PaddleOCR)',
+    },
+  },
+  {
+    name: TEXT_REC_MODEL,
+    task: 'text-recognise',
+    file: OCR_FILES.rec!.file,
+    sha256: await sha256File(join(modelsDir, OCR_FILES.rec!.file)),
+    input: { name: 'x', width: 0, height: 48, layout: 'NCHW' },
+    preprocess: {
+      resize: 'stretch',
+      channels: 'BGR',
+      mean: [127.5, 127.5, 127.5],
+      std: [127.5, 127.5, 127.5],
+      padValue: 0,
+    },
+    labels: [],
+    decoder: { kind: 'ctc', output: 'softmax_11.tmp_0', dictionary: OCR_FILES.keys!.file },
+    source: {
+      package: OCR_MODELS,
+      path: 'assets/ch_PP-OCRv4_rec_infer.onnx',
+      tarballSha256: ocrSha,
+      licence: 'Apache-2.0 (PaddleOCR)',
+    },
+  },
+  ];
+}
+
 async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promise<BuildResult> {
   const { modelsDir } = opts;
   const previous = readManifest(modelsDir);
@@ -337,50 +387,7 @@ async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promis
         converter,
       },
     },
-    {
-      name: TEXT_DET_MODEL,
-      task: 'text-detect',
-      file: OCR_FILES.det!.file,
-      sha256: await sha256File(join(modelsDir, OCR_FILES.det!.file)),
-      input: { name: 'x', width: 0, height: 0, layout: 'NCHW' },
-      preprocess: {
-        resize: 'stretch',
-        channels: 'BGR',
-        mean: [123.675, 116.28, 103.53],
-        std: [58.395, 57.12, 57.375],
-        padValue: 0,
-      },
-      labels: [],
-      decoder: { kind: 'db', output: 'sigmoid_0.tmp_0' },
-      source: {
-        package: OCR_MODELS,
-        path: 'assets/ch_PP-OCRv4_det_infer.onnx',
-        tarballSha256: ocrSha,
-        licence: 'Apache-2.0 (PaddleOCR)',
-      },
-    },
-    {
-      name: TEXT_REC_MODEL,
-      task: 'text-recognise',
-      file: OCR_FILES.rec!.file,
-      sha256: await sha256File(join(modelsDir, OCR_FILES.rec!.file)),
-      input: { name: 'x', width: 0, height: 48, layout: 'NCHW' },
-      preprocess: {
-        resize: 'stretch',
-        channels: 'BGR',
-        mean: [127.5, 127.5, 127.5],
-        std: [127.5, 127.5, 127.5],
-        padValue: 0,
-      },
-      labels: [],
-      decoder: { kind: 'ctc', output: 'softmax_11.tmp_0', dictionary: OCR_FILES.keys!.file },
-      source: {
-        package: OCR_MODELS,
-        path: 'assets/ch_PP-OCRv4_rec_infer.onnx',
-        tarballSha256: ocrSha,
-        licence: 'Apache-2.0 (PaddleOCR)',
-      },
-    },
+    ...(await ocrEntries(modelsDir, ocrSha)),
   ];
   const builtNames = new Set(entries.map((e) => e.name));
   const kept = (previous?.models ?? []).filter((e) => !builtNames.has(e.name));

@@ -54,23 +54,15 @@ function decode(buf: Buffer): SpoolMessage {
   return { id: head.id, kind: head.kind, topic: head.topic, payload: buf.subarray(4 + n) };
 }
 
-export async function openDiskSpool(o: DiskSpoolOptions): Promise<Spool> {
-  mkdirSync(o.dir, { recursive: true });
-  const sync = o.fsync !== false;
+/** What a spool folder holds after a restart: its messages in order; stray temp files and corrupt ones are removed. */
+function scanSpoolDir(dir: string) {
   const order: SpoolEntry[] = [];
   const byId = new Map<string, SpoolEntry>();
   let bytes = 0;
   let corrupt = 0;
-  const countersFile = join(o.dir, 'counters.json');
-  const st = { droppedHits: 0, droppedSnaps: 0 };
-  try {
-    Object.assign(st, JSON.parse(readFileSync(countersFile, 'utf8')) as typeof st);
-  } catch {
-    // first start
-  }
   let seq = 0;
-  for (const f of readdirSync(o.dir).sort()) {
-    const path = join(o.dir, f);
+  for (const f of readdirSync(dir).sort()) {
+    const path = join(dir, f);
     if (f.endsWith('.tmp')) {
       unlinkSync(path);
       continue;
@@ -99,6 +91,36 @@ export async function openDiskSpool(o: DiskSpoolOptions): Promise<Spool> {
       if (statSync(path).isFile()) unlinkSync(path);
     }
   }
+  return { order, byId, bytes, corrupt, seq };
+}
+
+/** Writes a file through a temporary name (and fsync when asked): a crash leaves the old state or the new. */
+async function writeDurably(final: string, data: Uint8Array, sync: boolean): Promise<void> {
+  const tmp = `${final}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    if (sync) await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, final);
+}
+
+export async function openDiskSpool(o: DiskSpoolOptions): Promise<Spool> {
+  mkdirSync(o.dir, { recursive: true });
+  const sync = o.fsync !== false;
+  const countersFile = join(o.dir, 'counters.json');
+  const st = { droppedHits: 0, droppedSnaps: 0 };
+  try {
+    Object.assign(st, JSON.parse(readFileSync(countersFile, 'utf8')) as typeof st);
+  } catch {
+    // first start
+  }
+  const found = scanSpoolDir(o.dir);
+  const { order, byId } = found;
+  let { bytes, seq } = found;
+  const { corrupt } = found;
   // Removals happen by id; `order` is compacted lazily.
   const live = () => order.filter((e) => byId.get(e.id) === e);
   const saveCounters = () => writeFile(countersFile, JSON.stringify(st)).catch(() => undefined);
@@ -131,16 +153,7 @@ export async function openDiskSpool(o: DiskSpoolOptions): Promise<Spool> {
         bytes: m.payload.byteLength,
         seq: ++seq,
       };
-      const final = join(o.dir, fileOf(e));
-      const tmp = `${final}.tmp`;
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(encode(m));
-        if (sync) await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, final);
+      await writeDurably(join(o.dir, fileOf(e)), encode(m), sync);
       order.push(e);
       byId.set(e.id, e);
       bytes += e.bytes;

@@ -7,8 +7,9 @@ import { empty, hitCard, loading, showHitDialog } from '../ui.js';
 
 const WALL_MAX = 48;
 
-export const liveView: View = (root, ctx) => {
-  const typeSel = select(
+/** The type filter: all, each sighting type, events, each event type (remembered per tab). */
+const typeSelect = () =>
+  select(
     [
       ['', t('all')],
       ...SIGHTING_TYPES.map((x) => [x, tv(x)] as const),
@@ -17,6 +18,28 @@ export const liveView: View = (root, ctx) => {
     ],
     sessionStorage.getItem('xl.liveType') ?? '',
   );
+
+/** A hit's dialog; a plate hit's offers its route. */
+const openHit = (ctx: Parameters<View>[1]) => (hit: HitLike) =>
+  showHitDialog(
+    ctx,
+    hit,
+    hit.attrs?.plate
+      ? [
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: () => ctx.go(`#/route?plate=${encodeURIComponent(hit.attrs?.plate ?? '')}`),
+            },
+            t('showRoute'),
+          ),
+        ]
+      : [],
+  );
+
+export const liveView: View = (root, ctx) => {
+  const typeSel = typeSelect();
   const pauseBtn = h(
     'button',
     { type: 'button', className: 'toggle', attrs: { 'aria-pressed': 'false' } },
@@ -33,23 +56,7 @@ export const liveView: View = (root, ctx) => {
     const f = typeSel.value;
     return !f || hit.type === f || (f === 'event' && hit.kind === 'event');
   };
-  const open = (hit: HitLike) =>
-    showHitDialog(
-      ctx,
-      hit,
-      hit.attrs?.plate
-        ? [
-            h(
-              'button',
-              {
-                type: 'button',
-                onclick: () => ctx.go(`#/route?plate=${encodeURIComponent(hit.attrs?.plate ?? '')}`),
-              },
-              t('showRoute'),
-            ),
-          ]
-        : [],
-    );
+  const open = openHit(ctx);
   let backfilled = false;
   const render = () => {
     const shown = hits.filter(matches);
