@@ -31,11 +31,13 @@ if (skip) console.warn(`edge-agent rtsp: skipped: ${skip}`);
 class StubDetector implements Detector {
   readonly name = 'stub';
   readonly labels = COCO_LABELS;
-  lastTimings = { preprocessMs: 0, runMs: 0, decodeMs: 0 };
   frames = 0;
   async detect(): Promise<Detections> {
     this.frames++;
     return Detections.empty();
+  }
+  async detectTimed() {
+    return { detections: await this.detect(), timings: { preprocessMs: 0, runMs: 0, decodeMs: 0 } };
   }
 }
 

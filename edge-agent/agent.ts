@@ -11,16 +11,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions } from 'mqtt';
 import { monotonicFactory } from 'ulid';
 import type { GatewayConfig } from '../contracts/config/gateway.js';
 import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
-import { type GatewayStatus, STATUS_EVERY_MS, STATUS_OFFLINE } from '../contracts/status.js';
-import { topics } from '../contracts/topics.js';
-import { endMqtt, within } from '../contracts/within.js';
+import { type GatewayStatus, STATUS_EVERY_MS } from '../contracts/status.js';
 import type { Detections } from '../models/detections.js';
-import type { Detector } from '../models/detector.js';
+import type { DetectTimings, Detector } from '../models/detector.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { WorkerFaceFinder } from '../models/face/worker-finder.js';
 import { WorkerPlateReader } from '../models/plates/worker-reader.js';
@@ -32,6 +30,8 @@ import { openDiskSpool } from './publisher/disk-spool.js';
 import { type PublisherStats, SpoolPublisher } from './publisher/publisher.js';
 import type { Spool } from './publisher/spool.js';
 import { Scheduler } from './scheduler.js';
+import { type StageName, StageStats } from './stage-stats.js';
+import { FpsWindow, StatusReporter } from './status-reporter.js';
 import { type CameraFrame, CameraSource, isStreamUrl, type SourceStatus } from './source/camera-source.js';
 
 export interface EdgeAgentOptions {
@@ -78,27 +78,6 @@ interface CameraRuntime {
   flushed: boolean;
 }
 
-/** Bounded samples for medians and percentiles (the benchmark reads them). */
-class Samples {
-  private readonly v: number[] = [];
-  constructor(private readonly cap = 5000) {}
-  add(x: number): void {
-    this.v.push(x);
-    if (this.v.length > this.cap) this.v.splice(0, this.v.length - this.cap);
-  }
-  quantile(q: number): number {
-    if (this.v.length === 0) return Number.NaN;
-    const s = [...this.v].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  }
-  get count(): number {
-    return this.v.length;
-  }
-  clear(): void {
-    this.v.length = 0;
-  }
-}
-
 const MAX_BACKLOG = 2;
 /**
  * Frames queued per detector worker: the next frame waits in the worker while it infers, so
@@ -107,9 +86,6 @@ const MAX_BACKLOG = 2;
  * up to one inference of latency (bench:edge p50 98–101 ms against 62–83 ms).
  */
 export const DETECTOR_DEPTH = 2;
-
-/** The window of a camera's `fps` in the status document. */
-const FPS_WINDOW_MS = 10_000;
 
 /** Detector workers for `model.concurrency`: as configured, or one per core (at most 8) for 0. */
 export function detectorWorkerCount(configured: number): number {
@@ -120,13 +96,11 @@ export class EdgeAgent {
   readonly metrics = new EdgeMetrics();
   private readonly cameras = new Map<string, CameraRuntime>();
   private readonly scheduler: Scheduler<CameraFrame>;
-  private readonly stage = new Map<Stage | 'latency', Samples>();
+  private readonly stages = new StageStats(this.metrics);
   private publisher!: SpoolPublisher;
   private spool!: Spool;
-  private statusClient: MqttClient | undefined;
-  private lastStatusMs = 0;
-  /** Per camera, frames processed at each status tick of the last FPS_WINDOW_MS (fps). */
-  private readonly processedHistory = new Map<string, Array<{ ms: number; n: number }>>();
+  private status: StatusReporter | undefined;
+  private readonly fps = new FpsWindow();
   private metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   private detector!: Detector;
   /** The detector this agent started (worker threads), closed on stop. */
@@ -223,17 +197,6 @@ export class EdgeAgent {
       }
     }
     this.faces = await this.openFaceGuard(modelsDir);
-    for (const k of [
-      'decode',
-      'preprocess',
-      'inference',
-      'tracking',
-      'attributes',
-      'publish',
-      'latency',
-    ] as const)
-      this.stage.set(k, new Samples());
-
     this.spool = await openDiskSpool({ dir: resolve(c.spool.dir), maxBytes: c.spool.maxBytes });
     this.publisher = SpoolPublisher.start({
       gateway: c.gateway.id,
@@ -246,12 +209,18 @@ export class EdgeAgent {
       registry: this.metrics.registry,
       mqtt: { keepalive: c.mqtt.keepaliveS, ...this.o.mqtt },
     });
-    this.connectStatus();
+    this.status = new StatusReporter({
+      config: c,
+      log: this.log,
+      ...(this.o.mqtt ? { mqtt: this.o.mqtt } : {}),
+      document: (state) => this.statusDocument(state),
+    });
     this.statusTimer = setInterval(() => {
       this.metrics.spoolDepth.set({ kind: 'all' }, this.publisher.stats().spooled);
       this.sampleDecode();
-      this.sampleProcessed();
-      if (Date.now() - this.lastStatusMs >= STATUS_EVERY_MS) void this.publishStatus();
+      const now = Date.now();
+      for (const rt of this.cameras.values()) this.fps.sample(rt.id, rt.processed, now);
+      if (this.status && now - this.status.lastMs >= STATUS_EVERY_MS) void this.status.publish();
     }, 1000);
     this.statusTimer.unref();
 
@@ -356,7 +325,7 @@ export class EdgeAgent {
       this.metrics.reconnects.inc({ camera: rt.id });
     rt.status = s;
     this.metrics.cameraUp.set({ camera: rt.id }, s.state === 'streaming' ? 1 : 0);
-    this.publishStatus();
+    void this.status?.publish();
     if (s.state === 'ended') {
       // A finished file: once its last frame is through, end its tracks (their sightings).
       void this.whenSlotEmpty(rt.id).then(() => this.flushCamera(rt));
@@ -382,13 +351,13 @@ export class EdgeAgent {
     if (!rt || rt.flushed) return;
     rt.detecting = true;
     let dets: Detections;
+    let t: DetectTimings;
     try {
       while (rt.backlog >= MAX_BACKLOG) await rt.chain;
-      dets = await this.detector.detect(f.frame, { minScore: this.o.config.model.minScore });
+      ({ detections: dets, timings: t } = await this.detector.detectTimed(f.frame, { minScore: this.o.config.model.minScore }));
     } finally {
       rt.detecting = false;
     }
-    const t = this.detector.lastTimings;
     this.sample('preprocess', id, t.preprocessMs);
     this.sample('inference', id, t.runMs + t.decodeMs);
     this.metrics.inferenceSeconds.observe({ model: this.detector.name }, t.runMs / 1000);
@@ -426,9 +395,7 @@ export class EdgeAgent {
     }
     if (f) {
       this.sample('publish', rt.id, out.publishMs + (performance.now() - t0));
-      const latency = Date.now() - f.receivedMs;
-      this.stage.get('latency')!.add(latency);
-      this.metrics.latencySeconds.observe({ camera: rt.id }, latency / 1000);
+      this.stages.latency(rt.id, Date.now() - f.receivedMs);
     }
   }
 
@@ -445,46 +412,17 @@ export class EdgeAgent {
   }
 
   private sample(stage: Stage, camera: string, ms: number): void {
-    this.stage.get(stage)!.add(ms);
-    this.metrics.stageSeconds.observe({ camera, stage }, ms / 1000);
+    this.stages.stage(stage, camera, ms);
   }
 
   // ── status ────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * A second MQTT connection for the retained status: the publisher's connection carries the
-   * spool traffic; this one carries the status and the same last will, so the broker marks
-   * the gateway offline when the process dies.
-   */
-  private connectStatus(): void {
-    const c = this.o.config;
-    const will = {
-      topic: topics.status(c.gateway.id),
-      payload: Buffer.from(STATUS_OFFLINE),
-      qos: 1 as const,
-      retain: true,
-    };
-    this.statusClient = mqtt.connect(c.mqtt.url, {
-      clientId: `${c.gateway.id}-status`,
-      username: c.gateway.id,
-      ...(c.gateway.password ? { password: c.gateway.password } : {}),
-      protocolVersion: 4,
-      clean: true,
-      reconnectPeriod: 1000,
-      keepalive: c.mqtt.keepaliveS,
-      will,
-      ...this.o.mqtt,
-    });
-    this.statusClient.on('connect', () => this.publishStatus());
-    this.statusClient.on('error', (e) => this.log.debug({ err: e.message }, 'status connection error'));
-  }
 
   /** The retained status document. */
   statusDocument(state: GatewayStatus['state'] = 'online'): GatewayStatus {
     const cameras: GatewayStatus['cameras'] = {};
     for (const c of this.cameraStats()) {
       const { camera: _c, error, ...rest } = c.status;
-      const fps = this.processedFps(c.id);
+      const fps = this.fps.fps(c.id);
       cameras[c.id] = {
         ...rest,
         // Within the contract's bounds: ffmpeg's last stderr line can be long (URLs).
@@ -496,36 +434,6 @@ export class EdgeAgent {
       };
     }
     return { v: 1, gateway: this.o.config.gateway.id, state, tsMs: Date.now(), cameras };
-  }
-
-  /** Records each camera's processed-frame count (every second, for {@link processedFps}). */
-  private sampleProcessed(): void {
-    const now = Date.now();
-    for (const rt of this.cameras.values()) {
-      const h = this.processedHistory.get(rt.id) ?? [];
-      h.push({ ms: now, n: rt.processed });
-      while (h.length > 2 && now - h[0]!.ms > FPS_WINDOW_MS) h.shift();
-      this.processedHistory.set(rt.id, h);
-    }
-  }
-
-  /** Frames processed per second over the last FPS_WINDOW_MS; undefined before two samples. */
-  private processedFps(camera: string): number | undefined {
-    const h = this.processedHistory.get(camera);
-    if (!h || h.length < 2) return undefined;
-    const a = h[0]!;
-    const b = h[h.length - 1]!;
-    return Math.round(((b.n - a.n) * 1000 * 100) / (b.ms - a.ms)) / 100;
-  }
-
-  private publishStatus(state: GatewayStatus['state'] = 'online'): Promise<void> {
-    const cl = this.statusClient;
-    if (!cl?.connected) return Promise.resolve();
-    this.lastStatusMs = Date.now();
-    const payload = JSON.stringify(this.statusDocument(state));
-    return new Promise((r) =>
-      cl.publish(topics.status(this.o.config.gateway.id), payload, { qos: 1, retain: true }, () => r()),
-    );
   }
 
   // ── introspection ─────────────────────────────────────────────────────────────────────
@@ -567,10 +475,8 @@ export class EdgeAgent {
   }
 
   /** Median (and p95) of each stage's samples, ms. */
-  stageStats(): Record<Stage | 'latency', { p50: number; p95: number; n: number }> {
-    const out = {} as Record<Stage | 'latency', { p50: number; p95: number; n: number }>;
-    for (const [k, s] of this.stage) out[k] = { p50: s.quantile(0.5), p95: s.quantile(0.95), n: s.count };
-    return out;
+  stageStats(): Record<StageName, { p50: number; p95: number; n: number }> {
+    return this.stages.summary();
   }
 
   /** Holds (or releases) every lossless file camera: no new frames while held (benchmarks). */
@@ -580,7 +486,7 @@ export class EdgeAgent {
 
   /** Forgets the stage samples (benchmarks: after warm-up). */
   resetStageStats(): void {
-    for (const s of this.stage.values()) s.clear();
+    this.stages.reset();
   }
 
   health() {
@@ -620,33 +526,30 @@ export class EdgeAgent {
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    this.stopped = true;
-    clearInterval(this.statusTimer);
-    await Promise.all([...this.cameras.values()].map((rt) => rt.source.stop()));
-    await this.scheduler.stop();
-    for (const rt of this.cameras.values()) await this.flushCamera(rt).catch(() => {});
-    // Both wait for a PUBACK; with the broker gone (its loss not noticed yet) none comes,
-    // and after a status publish that got none, a clean end would not get one either.
-    const said = await within(this.publishStatus('stopped'), 2_000);
-    if (this.statusClient) await (said ? endMqtt(this.statusClient) : this.statusClient.endAsync(true));
-    if (this.publisher)
-      await this.publisher.close().catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
-    if (this.spool) await this.spool.close();
-    await this.metricsServer?.close();
-    await this.ownDetector?.close();
-    await this.plateReader?.close();
-    await this.faceFinder?.close();
+    await this.shutdown(true);
     this.log.info('edge agent stopped');
   }
 
   /** Simulates a crash (tests): connections dropped without a clean close, nothing flushed. */
   async kill(): Promise<void> {
+    await this.shutdown(false);
+  }
+
+  /** Stop and kill alike: sources, scheduler, then (clean) flush, status `stopped`, publisher close. */
+  private async shutdown(clean: boolean): Promise<void> {
     this.stopped = true;
     clearInterval(this.statusTimer);
     await Promise.all([...this.cameras.values()].map((rt) => rt.source.stop()));
     await this.scheduler.stop();
-    this.statusClient?.end(true);
-    this.publisher?.kill();
+    if (clean) {
+      for (const rt of this.cameras.values()) await this.flushCamera(rt).catch(() => {});
+      await this.status?.stop();
+      if (this.publisher)
+        await this.publisher.close().catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
+    } else {
+      this.status?.kill();
+      this.publisher?.kill();
+    }
     if (this.spool) await this.spool.close();
     await this.metricsServer?.close();
     await this.ownDetector?.close();

@@ -25,7 +25,7 @@ void serveWorker<DetectRequest, DetectResult>(async (data) => {
   const { entry, path, threads } = data as { entry: ModelEntry; path: string; threads: number };
   const det = new OnnxDetector(entry, await openSession(path, { threads }));
   return async (m) => {
-    const d = await det.detect({ width: m.width, height: m.height, data: m.data }, m.opts);
-    return { xyxy: d.xyxy, score: d.score, classId: d.classId, timings: det.lastTimings };
+    const { detections: d, timings } = await det.detectTimed({ width: m.width, height: m.height, data: m.data }, m.opts);
+    return { xyxy: d.xyxy, score: d.score, classId: d.classId, timings };
   };
 });

@@ -29,12 +29,18 @@ export interface DetectTimings {
   decodeMs: number;
 }
 
+/** Detections with the timings of the call that produced them (several calls may be in flight). */
+export interface TimedDetections {
+  detections: Detections;
+  timings: DetectTimings;
+}
+
 export interface Detector {
   readonly name: string;
   readonly labels: readonly string[];
   detect(frame: RgbFrame, opts?: DetectOptions): Promise<Detections>;
-  /** Timings of the last `detect` call. */
-  readonly lastTimings: DetectTimings;
+  /** As `detect`, with this call's timings. */
+  detectTimed(frame: RgbFrame, opts?: DetectOptions): Promise<TimedDetections>;
 }
 
 function need(out: Record<string, TensorOut>, name: string): TensorOut {
@@ -98,8 +104,6 @@ export function decodeOutputs(
 }
 
 export class OnnxDetector implements Detector {
-  lastTimings: DetectTimings = { preprocessMs: 0, runMs: 0, decodeMs: 0 };
-
   constructor(
     readonly entry: ModelEntry,
     private readonly session: ModelSession,
@@ -120,6 +124,10 @@ export class OnnxDetector implements Detector {
   }
 
   async detect(frame: RgbFrame, opts: DetectOptions = {}): Promise<Detections> {
+    return (await this.detectTimed(frame, opts)).detections;
+  }
+
+  async detectTimed(frame: RgbFrame, opts: DetectOptions = {}): Promise<TimedDetections> {
     const t0 = performance.now();
     const inp = await prepareInput(frame, this.entry.input, this.entry.preprocess);
     const t1 = performance.now();
@@ -132,8 +140,7 @@ export class OnnxDetector implements Detector {
       iouThreshold: opts.iouThreshold ?? 0.5,
       maxDetections: opts.maxDetections ?? 300,
     });
-    this.lastTimings = { preprocessMs: t1 - t0, runMs: t2 - t1, decodeMs: performance.now() - t2 };
-    return kept;
+    return { detections: kept, timings: { preprocessMs: t1 - t0, runMs: t2 - t1, decodeMs: performance.now() - t2 } };
   }
 }
 

@@ -7,7 +7,7 @@
  * caller keeps its frame for attributes and snapshots.
  */
 import { Detections } from './detections.js';
-import type { DetectOptions, Detector, DetectTimings } from './detector.js';
+import type { DetectOptions, Detector, TimedDetections } from './detector.js';
 import type { DetectRequest, DetectResult } from './detector-worker.js';
 import type { RgbFrame } from './frame.js';
 import type { ModelEntry } from './manifest.js';
@@ -26,8 +26,6 @@ export interface WorkerDetectorOptions {
 }
 
 export class WorkerDetector implements Detector {
-  lastTimings: DetectTimings = { preprocessMs: 0, runMs: 0, decodeMs: 0 };
-
   private constructor(
     readonly entry: ModelEntry,
     private readonly pool: WorkerPool<DetectRequest, DetectResult>,
@@ -68,15 +66,17 @@ export class WorkerDetector implements Detector {
   }
 
   async detect(frame: RgbFrame, opts: DetectOptions = {}): Promise<Detections> {
+    return (await this.detectTimed(frame, opts)).detections;
+  }
+
+  async detectTimed(frame: RgbFrame, opts: DetectOptions = {}): Promise<TimedDetections> {
     const r = await this.pool.call({
       width: frame.width,
       height: frame.height,
       data: frameBytesForWorker(frame.data),
       opts,
     });
-    // Read by the caller right after this await (the agent's per-frame stage timings).
-    this.lastTimings = r.timings;
-    return new Detections({ xyxy: r.xyxy, score: r.score, classId: r.classId });
+    return { detections: new Detections({ xyxy: r.xyxy, score: r.score, classId: r.classId }), timings: r.timings };
   }
 
   /** Stops every worker; calls in flight fail with MODEL_WORKER_FAILED. */
