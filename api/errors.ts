@@ -2,7 +2,7 @@
  * API errors: `{ code, message }` with a 4xx status; never a 500 for bad input. Schema
  * validation failures become 400 `API_BAD_REQUEST` naming the field. Every error code a route
  * may throw — the API's own and those of the tiers below (tasks) — has its status in
- * `STATUS_OF`, the one table (docs/api.md#errors); a lower tier's code may answer under an API
+ * `STATUS_OF`, the one table (docs/api.md#writing-a-route); a lower tier's code may answer under an API
  * code (`ANSWER_AS`).
  */
 import type { FastifyError, FastifyInstance } from 'fastify';

@@ -1,5 +1,5 @@
 /**
- * The alert engine's Redis bridge between processes (docs/alerts.md#processes): a watch added or
+ * The alert engine's Redis bridge between processes (docs/alerts.md#wiring-composition-roots): a watch added or
  * retired in one process makes the others reload theirs, and each process's task changes are
  * re-emitted in the others so their SSE clients see them. Messages carry the sender's origin so a
  * process ignores its own.

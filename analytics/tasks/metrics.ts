@@ -1,4 +1,4 @@
-/** The alert engine's Prometheus metrics (docs/alerts.md#metrics). */
+/** The alert engine's Prometheus metrics (docs/alerts.md). */
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export function alertMetrics(registry: Registry) {

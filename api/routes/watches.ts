@@ -1,5 +1,5 @@
 /**
- * Case watches (docs/alerts.md#watches): `GET /watches` (open watches in your jurisdiction),
+ * Case watches (docs/alerts.md#case-watches): `GET /watches` (open watches in your jurisdiction),
  * `POST /watches` (a plate pattern, or clothing colours with area and window, under an open case),
  * `DELETE /watches/:id`, and the webhook dead letters (admin). Roles and auditing are declared
  * per route (api/route-rules.ts).
