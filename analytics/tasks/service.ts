@@ -166,14 +166,17 @@ class Engine implements AlertEngine {
     private readonly pub: { publisher?: TaskPublisher; own: boolean },
   ) {
     const { config } = o;
-    const cfg = (this.cfg = config.alerts);
+    const cfg = config.alerts;
+    this.cfg = cfg;
     const prefix = config.redis.prefix;
     this.now = o.nowMs ?? Date.now;
     this.orgs = o.orgs ?? new OrgTree(config);
     this.matcher = new AlertMatcher({ alerts: cfg, timezone: config.city.timezone, placements: this.orgs.placements });
     this.events.setMaxListeners(10_000);
-    const m = (this.m = alertMetrics(o.registry));
-    const redis = (this.redis = redisConnection(o.redisUrl, log));
+    const m = alertMetrics(o.registry);
+    this.m = m;
+    const redis = redisConnection(o.redisUrl, log);
+    this.redis = redis;
     const workerConn = redisConnection(o.redisUrl, log, { worker: true });
     const hookWorkerConn = redisConnection(o.redisUrl, log, { worker: true });
     const sub = redisConnection(o.redisUrl, log);
