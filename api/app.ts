@@ -68,6 +68,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 2 * 1024 * 1024,
+    // No request may hold a connection open unasked (docs/security.md): headers, whole request,
+    // idle and keep-alive time are bounded; Node checks them every connectionsCheckingInterval.
+    http: {
+      headersTimeout: deps.config.http.headersTimeoutMs,
+      requestTimeout: deps.config.http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, deps.config.http.headersTimeoutMs),
+    },
+    requestTimeout: deps.config.http.requestTimeoutMs,
+    connectionTimeout: deps.config.http.idleTimeoutMs,
+    keepAliveTimeout: deps.config.http.keepAliveTimeoutMs,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     // Router-level refusals (a path parameter past maxParamLength, a malformed URL) answer like
     // every other bad input: 400 with a code, not fastify's own error shape.
@@ -75,6 +85,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       void (reply as unknown as FastifyReply).status(400).send({ code: 'API_BAD_REQUEST', message: err.message });
     },
   }) as unknown as FastifyInstance;
+  app.server.headersTimeout = deps.config.http.headersTimeoutMs;
+  app.server.maxConnections = deps.config.http.maxConnections;
   installErrorHandler(app);
   installHttpMetrics(app, deps.registry);
   await registerOpenApi(app, { publicUrl: deps.config.api.publicUrl });
@@ -118,7 +130,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await v1.register(routes, { ctx });
       }
       await v1.register(ingestAdminRoutes, { ctx, ...(deps.ingest ? { ingest: deps.ingest } : {}) });
-      if (deps.alerts) for (const r of [tasksRoutes, streamRoutes]) await v1.register(r, { alerts: deps.alerts, store: deps.store, auditLog: ctx.audit, now });
+      if (deps.alerts)
+        for (const r of [tasksRoutes, streamRoutes])
+          await v1.register(r, { alerts: deps.alerts, store: deps.store, auditLog: ctx.audit, now, maxStreamsPerKey: deps.config.api.maxStreamsPerKey });
     },
     { prefix: '/api/v1' },
   );

@@ -11,7 +11,7 @@ import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { KeptStatus } from '../ingest/gateway-status.js';
 import type { CheckpointWriter } from './audit-checkpoints.js';
-import { type Principal, type Scope, who } from './auth.js';
+import { type Principal, type Role, type Scope, who } from './auth.js';
 import type { CityKeys } from './city-keys.js';
 import { apiError } from './errors.js';
 import { parseRange } from './time.js';
@@ -87,9 +87,13 @@ export async function audit(ctx: ApiContext, req: FastifyRequest, e: AuditRecord
   await ctx.audit.append(auditEntry(req, e, ctx.now()));
 }
 
+/** Roles that may run sensitive (case-bound) searches. */
+export const SENSITIVE_SEARCH_ROLES: readonly Role[] = ['admin', 'analyst'];
+
 /**
- * The open case a sensitive search runs under: it must exist, be open, and belong to an org in
- * the caller's jurisdiction. Refusals are audited too (status 403).
+ * The open case a sensitive search runs under: the caller must be an analyst or admin, and the
+ * case must exist, be open, and belong to an org in the caller's jurisdiction. Refusals are
+ * audited too (status 403).
  */
 export async function requireCase(
   ctx: ApiContext,
@@ -99,10 +103,14 @@ export async function requireCase(
   filters: Record<string, unknown>,
 ): Promise<Case> {
   const { principal } = who(req);
-  const refuse = async (message: string) => {
+  const refuse = async (message: string, code: 'API_CASE_REQUIRED' | 'API_FORBIDDEN' = 'API_CASE_REQUIRED') => {
     await audit(ctx, req, { endpoint, filters, caseId: caseId ?? '', resultCount: 0, status: 403 });
-    return apiError('API_CASE_REQUIRED', message);
+    return apiError(code, message);
   };
+  // Sensitive searches are the analysts' (docs/security.md): viewers and grid members may not
+  // run them, whatever case they name.
+  if (!SENSITIVE_SEARCH_ROLES.includes(principal.role))
+    throw await refuse(`role ${principal.role} may not run plate, route or person searches`, 'API_FORBIDDEN');
   if (!caseId) throw await refuse('this search needs caseId: an open case in your jurisdiction');
   const c = await getCase(ctx.store, caseId);
   if (!c || !(ctx.orgs.within(c.org, principal.org) || principal.org === c.org))

@@ -3,6 +3,7 @@
  * `scrypt$N$salt$hash` (base64url). Keys are never stored in clear.
  */
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { formatApiKey } from '../contracts/api-key.js';
 
 const N = 16384;
 
@@ -20,7 +21,10 @@ export function verifySecret(secret: string, stored: string): boolean {
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
-/** A new random API key: `xl_` + 32 bytes base64url. */
-export function newApiKey(): string {
-  return `xl_${randomBytes(32).toString('base64url')}`;
+/**
+ * A new random API key for key id `keyId`: `xl~<keyId>~` + 32 bytes base64url
+ * (contracts/api-key.ts: the id in the key makes verification one hash check).
+ */
+export function newApiKey(keyId: string): string {
+  return formatApiKey(keyId, randomBytes(32).toString('base64url'));
 }

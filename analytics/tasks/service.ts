@@ -259,8 +259,9 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       const body = JSON.stringify(notice);
       if (publisher)
         for (const org of audienceOrgs(c.task)) sends.push(publisher.publish(topics.gridTasks(org), body));
+      // Only those who may see the hit hear of it (docs/security.md): the task's own org path,
+      // not the case's org when the sighting lies outside it.
       const paths: Array<readonly string[]> = [c.task.orgPath];
-      if (c.task.source.kind === 'watch') paths.push(orgs.path(c.task.source.caseOrg));
       sends.push(webhooks.enqueue(webhooks.hooksFor(paths), body));
       sends.push(robots.enqueue(notice, paths));
     }

@@ -14,6 +14,8 @@ import { auditFn, type TasksRouteOptions, taskVisible } from './tasks.js';
 export interface StreamRouteOptions extends TasksRouteOptions {
   heartbeatMs?: number;
   maxBufferedBytes?: number;
+  /** Streams one principal may hold open at once (city.yaml `api.maxStreamsPerKey`; default 4). */
+  maxStreamsPerKey?: number;
 }
 
 const StreamQuery = T.Object(
@@ -40,6 +42,9 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
   const heartbeatMs = o.heartbeatMs ?? 15_000;
   const maxBuffered = o.maxBufferedBytes ?? 1024 * 1024;
   const audit = auditFn(o);
+  const maxPerKey = o.maxStreamsPerKey ?? 4;
+  // Open streams per principal: a key must not hold every connection the server allows.
+  const perKey = new Map<string, number>();
   // Open streams end when the app closes (a hijacked reply would keep the server open).
   const open = new Set<() => void>();
   app.addHook('onClose', async () => {
@@ -64,7 +69,24 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
       const p = req.principal;
       if (!p) throw apiError('API_UNAUTHORIZED', 'not signed in');
       const q = req.query as { hits?: boolean; tasks?: boolean };
-      await audit(req, { endpoint: 'GET /stream', filters: { ...q }, resultCount: 0 });
+      const held = perKey.get(p.keyId) ?? 0;
+      if (held >= maxPerKey) {
+        await audit(req, { endpoint: 'GET /stream', filters: { ...q }, resultCount: 0, status: 429 });
+        throw apiError('API_RATE_LIMITED', `at most ${maxPerKey} open streams per key; close one first`);
+      }
+      perKey.set(p.keyId, held + 1);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const n = (perKey.get(p.keyId) ?? 1) - 1;
+        if (n > 0) perKey.set(p.keyId, n);
+        else perKey.delete(p.keyId);
+      };
+      await audit(req, { endpoint: 'GET /stream', filters: { ...q }, resultCount: 0 }).catch((e: unknown) => {
+        release();
+        throw e;
+      });
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -99,6 +121,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
       if (q.tasks !== false) o.alerts.events.on('task', onTask);
       const beat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
       const stop = () => {
+        release();
         clearInterval(beat);
         o.alerts.events.off('hits', onHits);
         o.alerts.events.off('task', onTask);

@@ -129,10 +129,13 @@ function principal(req: FastifyRequest): Principal {
   return p;
 }
 
-/** A task is the caller's when its grid lies in the caller's subtree, or it was raised for a case of theirs. */
-export function taskVisible(alerts: AlertEngine, t: Task, p: Principal): boolean {
-  if (t.orgPath.includes(p.org)) return true;
-  return t.source.kind === 'watch' && alerts.orgs.within(t.source.caseOrg, p.org);
+/**
+ * A task is the caller's when its grid lies in the caller's subtree: a task derived from a hit
+ * is visible only to those who may see the hit (docs/security.md), also when it was raised for
+ * a case of theirs.
+ */
+export function taskVisible(_alerts: AlertEngine, t: Task, p: Principal): boolean {
+  return t.orgPath.includes(p.org);
 }
 
 function mapTaskError(e: unknown, reply: FastifyReply): FastifyReply | undefined {
@@ -320,7 +323,9 @@ export const tasksRoutes: FastifyPluginAsync<TasksRouteOptions> = async (app, o)
         id: ulid(),
         caseId: b.caseId,
         caseOrg: c.org,
-        area: b.area ?? (p.org === c.org ? null : p.org),
+        // Never wider than the caller's jurisdiction (docs/security.md): for a root principal
+        // its org is on every camera's path, which is "anywhere".
+        area: b.area ?? p.org,
         fromMs: b.fromMs ?? null,
         toMs: b.toMs ?? null,
       };
