@@ -2,7 +2,7 @@
  * `buildApp(deps)`: the fastify app without a listening server (tests use `inject()`).
  * One plugin per resource under api/routes/. `server.ts` listens.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
@@ -15,7 +15,7 @@ import { AuditLog } from '../analytics/audit.js';
 import { OrgIndex } from '../analytics/org-index.js';
 import { Authenticator, type KeyRecord } from './auth.js';
 import type { ApiContext } from './context.js';
-import { installErrorHandler } from './errors.js';
+import { apiError, installErrorHandler } from './errors.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { auditRoutes } from './routes/audit.js';
@@ -63,6 +63,22 @@ export function keysOf(deps: AppDeps): KeyRecord[] {
   return [...fromConfig, ...(deps.extraKeys ?? [])];
 }
 
+/**
+ * ajv coerces `Infinity` (and `-Infinity`) in a query string to a number that then passes
+ * `maximum` (ajv 8, checked: `limit=Infinity` reached the store and became a 500); they are
+ * refused here, for every route, as the bad input they are (docs/security.md).
+ */
+async function refuseNonFiniteQuery(req: FastifyRequest): Promise<void> {
+  const q = req.query as Record<string, unknown> | undefined;
+  if (!q || typeof q !== 'object') return;
+  for (const [k, v] of Object.entries(q)) {
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (typeof x === 'string' && /^\s*[+-]?(infinity|nan)\s*$/i.test(x))
+        throw apiError('API_BAD_REQUEST', `querystring/${k.slice(0, 40)} must be a finite number`);
+    }
+  }
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
@@ -78,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: deps.config.http.requestTimeoutMs,
     connectionTimeout: deps.config.http.idleTimeoutMs,
     keepAliveTimeout: deps.config.http.keepAliveTimeoutMs,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false, strictNumbers: true } },
     // Router-level refusals (a path parameter past maxParamLength, a malformed URL) answer like
     // every other bad input: 400 with a code, not fastify's own error shape.
     frameworkErrors: (err, _req, reply) => {
@@ -88,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.server.headersTimeout = deps.config.http.headersTimeoutMs;
   app.server.maxConnections = deps.config.http.maxConnections;
   installErrorHandler(app);
+  app.addHook('preValidation', refuseNonFiniteQuery);
   installHttpMetrics(app, deps.registry);
   await registerOpenApi(app, { publicUrl: deps.config.api.publicUrl });
   await app.register(healthRoutes, { deps });

@@ -48,6 +48,9 @@ export function auditFn(o: { auditLog?: AuditSink; now?: () => number }): AuditF
   };
 }
 
+/** The latest time any query takes (2100-01-01, as api/time.ts): larger numbers cannot bind to Int64 columns. */
+const MAX_EPOCH_MS = 4_102_444_800_000;
+
 const Id = (description: string) =>
   T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', description });
 
@@ -65,6 +68,7 @@ export const TasksQuery = T.Object(
     since: T.Optional(
       T.Integer({
         minimum: 0,
+        maximum: MAX_EPOCH_MS,
         description: 'Only tasks changed at or after this time, epoch ms (what a reconnecting client missed)',
       }),
     ),
@@ -106,8 +110,8 @@ export const WatchBody = T.Object(
     area: T.Optional(
       Id('Org whose subtree the sighting must be in (default: anywhere in your jurisdiction)'),
     ),
-    fromMs: T.Optional(T.Integer({ minimum: 0, description: 'Window start, epoch ms' })),
-    toMs: T.Optional(T.Integer({ minimum: 0, description: 'Window end, epoch ms' })),
+    fromMs: T.Optional(T.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'Window start, epoch ms' })),
+    toMs: T.Optional(T.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'Window end, epoch ms' })),
   },
   { additionalProperties: false },
 );
