@@ -35,7 +35,7 @@ export async function verifySecretAsync(secret: string, stored: string): Promise
 
 export interface KeyVerifierOptions {
   keys: readonly KeyRecord[];
-  /** Scans of id-less keys waiting for their turn, at most (default 8). */
+  /** Scans of id-less keys waiting for their turn, at most (default 4). */
   maxQueued?: number;
 }
 
@@ -50,7 +50,7 @@ export class KeyVerifier {
 
   constructor(private readonly o: KeyVerifierOptions) {
     for (const k of o.keys) this.byId.set(k.keyId, k);
-    this.maxQueued = o.maxQueued ?? 8;
+    this.maxQueued = o.maxQueued ?? 4;
   }
 
   private static digest(key: string): string {

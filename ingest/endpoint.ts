@@ -17,6 +17,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../contracts/log.js';
 import { clientIdAllowed } from './client-ids.js';
 import type { Credentials } from './credentials.js';
@@ -46,6 +47,25 @@ export interface EndpointOptions {
   credentials: Credentials;
   log: Logger;
   handle: HandleFn;
+  /** Where `xueliang_mqtt_refused_total` is registered (default: not exported). */
+  registry?: Registry;
+}
+
+/** Why the endpoint refused a connection, a login or a packet (label of xueliang_mqtt_refused_total). */
+export type RefusalReason = 'bad_login' | 'client_id' | 'login_limited' | 'packet_too_large' | 'pending_full';
+
+function refusalCounter(registry: Registry | undefined): Counter<'reason'> {
+  const name = 'xueliang_mqtt_refused_total';
+  const existing = registry?.getSingleMetric(name) as Counter<'reason'> | undefined;
+  return (
+    existing ??
+    new Counter({
+      name,
+      help: 'MQTT connections, logins and packets the embedded endpoint refused, by reason (docs/security.md)',
+      labelNames: ['reason'],
+      registers: registry ? [registry] : [],
+    })
+  );
 }
 
 export interface Endpoint {
@@ -69,6 +89,7 @@ function authError(code: 4 | 5, message: string): AuthenticateError {
 export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const { dir, log } = o;
   const logins = new LoginGuard();
+  const refused = refusalCounter(o.registry);
   const principals = new Set<string>([...dir.gateways.keys(), ...dir.members.keys()]);
   const broker = await Aedes.createBroker({
     // Pending packets before CONNACK: a gateway reconnecting with a full spool sends at once.
@@ -81,7 +102,8 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       // --open: any client, any gateway prefix (no GATEWAY tag).
       if (dir.open) return done(null, true);
       const address = (client.conn as Socket | undefined)?.remoteAddress ?? '?';
-      const refuse = (why: string) => {
+      const refuse = (why: string, reason: RefusalReason = 'bad_login') => {
+        refused.inc({ reason });
         log.warn({ user: username?.slice(0, 64), clientId: client.id?.slice(0, 64), address }, `refused: ${why}`);
         return done(authError(4, 'bad user name or password'), false);
       };
@@ -95,10 +117,11 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       }
       // A session belongs to its principal: another's client id would take over its connection
       // and queued messages.
-      if (!clientIdAllowed(client.id ?? '', username, principals)) return refuse(`client id is not ${username}'s`);
+      if (!clientIdAllowed(client.id ?? '', username, principals))
+        return refuse(`client id is not ${username}'s`, 'client_id');
       const pw = password.toString('utf8');
       if (!o.credentials.known(pw, hash) && !logins.allows(address, Date.now()))
-        return refuse('too many failed logins from this address');
+        return refuse('too many failed logins from this address', 'login_limited');
       o.credentials.verify(pw, hash).then(
         (ok) => {
           if (!ok) {
@@ -152,6 +175,7 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const server: Server = createServer((socket) => {
     if (pending >= ENDPOINT_LIMITS.maxPending) {
       refusedSockets++;
+      refused.inc({ reason: 'pending_full' });
       if (refusedSockets % 100 === 1) log.warn({ pending, refusedSockets }, 'too many connections not yet authenticated: closing new ones');
       socket.destroy();
       return;
@@ -170,6 +194,7 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     socket.read = (size?: number) => {
       const chunk = read(size) as Buffer | null;
       if (chunk && !guard.feed(chunk)) {
+        refused.inc({ reason: 'packet_too_large' });
         log.warn({ address: socket.remoteAddress, why: guard.refused }, 'MQTT connection closed: packet too large');
         socket.destroy();
         return null;

@@ -260,6 +260,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
           credentials: new Credentials(),
           log,
           handle,
+          registry: o.registry,
         });
         endpoint = e;
         publish = (t, p) => e.publish(t, p);
