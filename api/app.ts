@@ -64,19 +64,27 @@ export function keysOf(deps: AppDeps): KeyRecord[] {
 }
 
 /**
- * ajv coerces `Infinity` (and `-Infinity`) in a query string to a number that then passes
- * `maximum` (ajv 8, checked: `limit=Infinity` reached the store and became a 500); they are
+ * ajv coerces a query value that reads as a non-finite number (`Infinity`, `1e400`) to
+ * Infinity, which then passes `maximum` (ajv 8, checked: `limit=Infinity` reached the store
+ * and became a 500), and JSON.parse turns `1e400` in a body into Infinity too. Such values are
  * refused here, for every route, as the bad input they are (docs/security.md).
  */
-async function refuseNonFiniteQuery(req: FastifyRequest): Promise<void> {
-  const q = req.query as Record<string, unknown> | undefined;
-  if (!q || typeof q !== 'object') return;
-  for (const [k, v] of Object.entries(q)) {
-    for (const x of Array.isArray(v) ? v : [v]) {
-      if (typeof x === 'string' && /^\s*[+-]?(infinity|nan)\s*$/i.test(x))
-        throw apiError('API_BAD_REQUEST', `querystring/${k.slice(0, 40)} must be a finite number`);
-    }
+const NUMERIC = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$|^\s*[+-]?(infinity|nan)\s*$/i;
+
+function nonFinitePath(v: unknown, path: string, depth: number): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
+  if (typeof v === 'string') return NUMERIC.test(v) && !Number.isFinite(Number(v)) ? path : undefined;
+  if (!v || typeof v !== 'object' || depth > 64) return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const bad = nonFinitePath(x, `${path}/${k.slice(0, 40)}`, depth + 1);
+    if (bad) return bad;
   }
+  return undefined;
+}
+
+async function refuseNonFinite(req: FastifyRequest): Promise<void> {
+  const bad = nonFinitePath(req.query, 'querystring', 0) ?? nonFinitePath(req.body, 'body', 0);
+  if (bad) throw apiError('API_BAD_REQUEST', `${bad} must be a finite number`);
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -104,7 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.server.headersTimeout = deps.config.http.headersTimeoutMs;
   app.server.maxConnections = deps.config.http.maxConnections;
   installErrorHandler(app);
-  app.addHook('preValidation', refuseNonFiniteQuery);
+  app.addHook('preValidation', refuseNonFinite);
   installHttpMetrics(app, deps.registry);
   await registerOpenApi(app, { publicUrl: deps.config.api.publicUrl });
   await app.register(healthRoutes, { deps });
