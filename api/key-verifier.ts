@@ -7,7 +7,10 @@
  *   `scryptSync`;
  * - keys already verified are answered from a bounded cache of SHA-256 digests (no hashing);
  * - older keys without an id (`xl_…`) still verify by trying each configured hash, but one such
- *   scan at a time (a queue of at most `maxQueued`; past it the key is refused unverified).
+ *   scan at a time (a queue of at most `maxQueued`), and at most `scansPerSecond` scans (burst
+ *   `scanBurst`) in all, whoever sends them: past either bound the key is refused unverified.
+ *   A scan costs one scrypt per configured key, so without a global bound many addresses
+ *   could still keep cores busy.
  *
  * The caller (api/auth.ts) rate-limits unknown credentials per client address before calling
  * `verify`, so the hashing an address can cause is bounded too.
@@ -37,6 +40,10 @@ export interface KeyVerifierOptions {
   keys: readonly KeyRecord[];
   /** Scans of id-less keys waiting for their turn, at most (default 4). */
   maxQueued?: number;
+  /** Scans of id-less keys per second, all callers together (default 0.5), and their burst (default 4). */
+  scansPerSecond?: number;
+  scanBurst?: number;
+  now?: () => number;
 }
 
 export class KeyVerifier {
@@ -45,12 +52,27 @@ export class KeyVerifier {
   private readonly maxQueued: number;
   private scanning: Promise<unknown> = Promise.resolve();
   private queued = 0;
+  private scanTokens: number;
+  private scanAtMs: number;
   /** Counters for tests and metrics: scrypt checks run, scans refused for a full queue. */
   readonly counts = { hashes: 0, refusedBusy: 0 };
 
   constructor(private readonly o: KeyVerifierOptions) {
     for (const k of o.keys) this.byId.set(k.keyId, k);
     this.maxQueued = o.maxQueued ?? 4;
+    this.scanTokens = o.scanBurst ?? 4;
+    this.scanAtMs = (o.now ?? Date.now)();
+  }
+
+  /** Takes a token of the global scan budget. */
+  private takeScan(): boolean {
+    const nowMs = (this.o.now ?? Date.now)();
+    const burst = this.o.scanBurst ?? 4;
+    this.scanTokens = Math.min(burst, this.scanTokens + ((nowMs - this.scanAtMs) / 1000) * (this.o.scansPerSecond ?? 0.5));
+    this.scanAtMs = nowMs;
+    if (this.scanTokens < 1) return false;
+    this.scanTokens -= 1;
+    return true;
   }
 
   private static digest(key: string): string {
@@ -85,7 +107,7 @@ export class KeyVerifier {
 
   /** An id-less key: every hash in turn, one scan at a time. */
   private scan(key: string): Promise<KeyRecord | undefined> {
-    if (this.queued >= this.maxQueued) {
+    if (this.queued >= this.maxQueued || !this.takeScan()) {
       this.counts.refusedBusy++;
       return Promise.resolve(undefined);
     }

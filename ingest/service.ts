@@ -257,7 +257,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
           host: o.mqtt.host,
           port: o.mqtt.port,
           dir,
-          credentials: new Credentials(),
+          credentials: new Credentials({ concurrency: 1 }),
           log,
           handle,
           registry: o.registry,
