@@ -12,7 +12,6 @@ import { Redis } from 'ioredis';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEnvelope } from '../../contracts/fixtures.js';
 import { projectRoot } from '../../contracts/testdata.js';
 import { topics } from '../../contracts/topics.js';
 import { CAMERAS, GATEWAYS, type SecurityStack, startSecurityStack, until } from './harness.js';

@@ -37,6 +37,7 @@ export interface SecurityStack {
   up: UpStack;
   keys: Record<Who, string>;
   passwords: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of many shapes, read by tests
   api(who: Who | string, path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
   gateway(gw: string, opts?: IClientOptions): Promise<MqttClient>;
   /** Publishes hits from `gw` (QoS 1) and resolves on the PUBACK. */
@@ -47,7 +48,11 @@ export interface SecurityStack {
 
 export async function startSecurityStack(): Promise<SecurityStack> {
   const dir = mkdtempSync(join(tmpdir(), 'xl-security-'));
-  const city = parse(readFileSync(join(projectRoot, 'deploy', 'city.yaml'), 'utf8')) as Record<string, any>;
+  const city = parse(readFileSync(join(projectRoot, 'deploy', 'city.yaml'), 'utf8')) as Record<string, unknown> & {
+    gateways: Array<{ id: string; passwordHash?: string }>;
+    api?: Record<string, unknown>;
+    http?: Record<string, unknown>;
+  };
   const keys = { admin: '' } as Record<Who, string>;
   const apiKeys: Array<Record<string, string>> = [];
   for (const [who, p] of Object.entries(PRINCIPALS)) {
@@ -56,7 +61,7 @@ export async function startSecurityStack(): Promise<SecurityStack> {
   }
   for (let i = 0; i < 8; i++) apiKeys.push({ id: `filler-${i}`, hash: hashSecret(key(`filler-${i}`)), role: 'viewer', org: 'hz' });
   const passwords: Record<string, string> = {};
-  for (const g of city.gateways as Array<{ id: string; passwordHash?: string }>) {
+  for (const g of city.gateways) {
     passwords[g.id] = `pw-${randomBytes(12).toString('base64url')}`;
     g.passwordHash = hashSecret(passwords[g.id]!);
   }
