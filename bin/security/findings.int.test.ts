@@ -228,7 +228,40 @@ describe('security: closed-mode stack', () => {
     expect(rows?.length).toBe(1);
   }, 30_000);
 
-  it.todo('10: every access to sensitive data and every refusal is audited');
+  it('10: every access to sensitive data and every refusal is audited', async () => {
+    const t0 = Date.now() - 1000;
+    const c = await s.api('xihu', '/cases', { method: 'POST', body: { title: 'audited case', kind: 'other' } });
+    expect(c.status).toBe(201);
+    expect((await s.api('xihu', `/cases/${c.body.id}/close`, { method: 'POST' })).status).toBe(200);
+    expect((await s.api('xihu', '/cases')).status).toBe(200);
+    expect((await s.api('xihu', `/tasks/${ulid()}`)).status).toBe(404);
+    expect((await s.api('xihu', '/persons/similar', { method: 'POST', body: { from: 'yesterday' } })).status).toBe(400);
+    expect((await s.api('viewer', `/audit?from=${t0}&to=${Date.now()}`)).status).toBe(403);
+    expect((await s.api('admin', `/quarantine?from=${t0 - HOUR}&to=${Date.now() + HOUR}`)).status).toBe(200);
+    expect((await s.api('admin', `/audit?from=${t0}&to=${Date.now() + HOUR}&limit=5`)).status).toBe(200);
+    interface Row {
+      keyId: string;
+      method: string;
+      endpoint: string;
+      status: number;
+    }
+    const wanted: Array<[string, string, RegExp, (status: number) => boolean]> = [
+      ['xihu-analyst', 'POST', /cases$/, (st) => st < 300],
+      ['xihu-analyst', 'POST', /cases\/(:id|[^/]+)\/close$/, (st) => st < 300],
+      ['xihu-analyst', 'GET', /cases$/, (st) => st < 300],
+      ['xihu-analyst', 'GET', /tasks\/(:id|[^/]+)$/, (st) => st === 404],
+      ['xihu-analyst', 'POST', /persons\/similar$/, (st) => st === 400],
+      ['viewer', 'GET', /audit$/, (st) => st === 403],
+      ['admin', 'GET', /quarantine$/, (st) => st < 300],
+      ['admin', 'GET', /audit$/, (st) => st < 300],
+    ];
+    const missing = await until(async () => {
+      const rows = ((await s.api('admin', `/audit?from=${t0}&to=${Date.now() + HOUR}&limit=10000`)).body.rows ?? []) as Row[];
+      const left = wanted.filter(([k, m, re, ok]) => !rows.some((r) => r.keyId === k && r.method === m && re.test(r.endpoint) && ok(r.status)));
+      return left.length === 0 ? [] : undefined;
+    }, 10_000);
+    expect(missing).toEqual([]);
+  }, 30_000);
 
   it('11: hits dated in the future and plates with control or bidi characters are quarantined, not stored', async () => {
     const gw = await s.gateway(GATEWAYS.xihu);
