@@ -8,7 +8,7 @@
  * - keys already verified are answered from a bounded cache of SHA-256 digests (no hashing);
  * - older keys without an id (`xl_…`) still verify by trying each configured hash, but one such
  *   scan at a time (a queue of at most `maxQueued`), and at most `scansPerSecond` scans (burst
- *   `scanBurst`) in all, whoever sends them: past either bound the key is refused unverified.
+ *   `scanBurst`; by default two hashes' worth a second) in all, whoever sends them: past either bound the key is refused unverified.
  *   A scan costs one scrypt per configured key, so without a global bound many addresses
  *   could still keep cores busy.
  *
@@ -40,7 +40,10 @@ export interface KeyVerifierOptions {
   keys: readonly KeyRecord[];
   /** Scans of id-less keys waiting for their turn, at most (default 4). */
   maxQueued?: number;
-  /** Scans of id-less keys per second, all callers together (default 0.5), and their burst (default 4). */
+  /**
+   * Scans of id-less keys per second, all callers together (default: 2 hashes a second, i.e.
+   * 2 / the number of keys), and their burst (default 2).
+   */
   scansPerSecond?: number;
   scanBurst?: number;
   now?: () => number;
@@ -60,15 +63,16 @@ export class KeyVerifier {
   constructor(private readonly o: KeyVerifierOptions) {
     for (const k of o.keys) this.byId.set(k.keyId, k);
     this.maxQueued = o.maxQueued ?? 4;
-    this.scanTokens = o.scanBurst ?? 4;
+    this.scanTokens = o.scanBurst ?? 2;
     this.scanAtMs = (o.now ?? Date.now)();
   }
 
   /** Takes a token of the global scan budget. */
   private takeScan(): boolean {
     const nowMs = (this.o.now ?? Date.now)();
-    const burst = this.o.scanBurst ?? 4;
-    this.scanTokens = Math.min(burst, this.scanTokens + ((nowMs - this.scanAtMs) / 1000) * (this.o.scansPerSecond ?? 0.5));
+    const burst = this.o.scanBurst ?? 2;
+    const perSecond = this.o.scansPerSecond ?? 2 / Math.max(1, this.o.keys.length);
+    this.scanTokens = Math.min(burst, this.scanTokens + ((nowMs - this.scanAtMs) / 1000) * perSecond);
     this.scanAtMs = nowMs;
     if (this.scanTokens < 1) return false;
     this.scanTokens -= 1;
