@@ -13,6 +13,7 @@ import type { IngestService } from '../ingest/service.js';
 import { hostname } from 'node:os';
 import { AuditLog } from '../analytics/audit.js';
 import { OrgIndex } from '../analytics/org-index.js';
+import { installAuditHook } from './audit-hook.js';
 import { Authenticator, type KeyRecord } from './auth.js';
 import type { ApiContext } from './context.js';
 import { apiError, installErrorHandler } from './errors.js';
@@ -151,6 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', auth.hook);
+      installAuditHook(v1, ctx);
       for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, exportsRoutes, auditRoutes, cityRoutes]) {
         await v1.register(routes, { ctx });
       }

@@ -84,6 +84,7 @@ export function auditEntry(req: FastifyRequest, e: AuditRecord, tsMs: number): A
 }
 
 export async function audit(ctx: ApiContext, req: FastifyRequest, e: AuditRecord): Promise<void> {
+  req.audited = true; // api/audit-hook.ts then writes no second row
   await ctx.audit.append(auditEntry(req, e, ctx.now()));
 }
 

@@ -6,7 +6,7 @@ import { verifyAudit } from '../../analytics/audit.js';
 import { readCheckpoints } from '../audit-checkpoints.js';
 import { sql } from '../../analytics/sql.js';
 import { requireRole } from '../auth.js';
-import { type ApiContext, range } from '../context.js';
+import { type ApiContext, audit, range } from '../context.js';
 import { ErrorBody, From, Id, Limit, To } from '../schemas.js';
 
 const Row = T.Object({
@@ -52,6 +52,7 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
         caseId: q.caseId ?? '',
         limit: q.limit ?? 100,
       });
+      await audit(ctx, req, { endpoint: 'GET /audit', filters: { ...q }, resultCount: rows.length });
       return {
         rows: rows.map((r) => ({
           chain: String(r.chain),

@@ -4,7 +4,7 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { type Case, closeCase, createCase, getCase, listCases } from '../../analytics/cases.js';
 import { requireRole, who } from '../auth.js';
-import { type ApiContext, orgsInScope } from '../context.js';
+import { type ApiContext, audit, orgsInScope } from '../context.js';
 import { apiError } from '../errors.js';
 import { ErrorBody, Id, Limit } from '../schemas.js';
 
@@ -91,6 +91,7 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
     async (req) => {
       const { principal, scope } = who(req);
       const cases = await listCases(ctx.store, { orgs: orgsInScope(ctx, principal, scope), status: req.query.status ?? '', limit: req.query.limit ?? 100 });
+      await audit(ctx, req, { endpoint: 'GET /cases', filters: { ...req.query }, resultCount: cases.length });
       return { cases };
     },
   );

@@ -9,7 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { listQuarantine } from '../../ingest/quarantine.js';
 import type { IngestService } from '../../ingest/service.js';
 import { requireRole } from '../auth.js';
-import { type ApiContext, range } from '../context.js';
+import { type ApiContext, audit, range } from '../context.js';
 import { apiError } from '../errors.js';
 import { ErrorBody, From, Limit, To } from '../schemas.js';
 
@@ -77,6 +77,7 @@ export const ingestAdminRoutes: FastifyPluginAsync<{ ctx: ApiContext; ingest?: I
         ...(q.gateway ? { gateway: q.gateway } : {}),
         ...(q.reason ? { reason: q.reason } : {}),
       });
+      await audit(ctx, req, { endpoint: 'GET /quarantine', filters: { ...q }, resultCount: items.length });
       return { items };
     },
   );
