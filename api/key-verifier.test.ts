@@ -25,7 +25,7 @@ describe('KeyVerifier', () => {
   });
 
   it('still verifies an id-less key by trying each hash, one scan at a time, a bounded queue', async () => {
-    const v = new KeyVerifier({ keys, maxQueued: 2, scanBurst: 100 });
+    const v = new KeyVerifier({ keys, maxQueued: 2, scanHashBurst: 100 });
     expect(await v.verify(legacy)).toMatchObject({ keyId: 'old' });
     const many = await Promise.all(Array.from({ length: 6 }, (_, i) => v.verify(`xl_unknown_${i}_0123456789`)));
     expect(many.every((p) => p === undefined)).toBe(true);
@@ -34,7 +34,7 @@ describe('KeyVerifier', () => {
 
   it('bounds id-less scans per second for all callers together', async () => {
     let nowMs = 0;
-    const v = new KeyVerifier({ keys, scansPerSecond: 1, scanBurst: 2, now: () => nowMs });
+    const v = new KeyVerifier({ keys, scanHashesPerSecond: 2, scanHashBurst: 4, now: () => nowMs });
     for (let i = 0; i < 4; i++) expect(await v.verify(`xl_unknown_${i}_0123456789`)).toBeUndefined();
     expect(v.counts.hashes).toBe(4); // two scans of two keys; the other two refused unhashed
     expect(v.counts.refusedBusy).toBe(2);

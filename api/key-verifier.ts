@@ -7,10 +7,11 @@
  *   `scryptSync`;
  * - keys already verified are answered from a bounded cache of SHA-256 digests (no hashing);
  * - older keys without an id (`xl_…`) still verify by trying each configured hash, but one such
- *   scan at a time (a queue of at most `maxQueued`), and at most `scansPerSecond` scans (burst
- *   `scanBurst`; by default two hashes' worth a second) in all, whoever sends them: past either bound the key is refused unverified.
- *   A scan costs one scrypt per configured key, so without a global bound many addresses
- *   could still keep cores busy.
+ *   scan at a time (a queue of at most `maxQueued`), and within a budget of hashes for all
+ *   callers together (`scanHashesPerSecond`, default 2, burst `scanHashBurst`, default 32: enough
+ *   for a process's legitimate first uses): a scan costs one scrypt per configured key, so
+ *   without a global bound many addresses could keep cores busy. Past either bound the key is
+ *   refused unverified; give keys ids.
  *
  * The caller (api/auth.ts) rate-limits unknown credentials per client address before calling
  * `verify`, so the hashing an address can cause is bounded too.
@@ -40,12 +41,10 @@ export interface KeyVerifierOptions {
   keys: readonly KeyRecord[];
   /** Scans of id-less keys waiting for their turn, at most (default 4). */
   maxQueued?: number;
-  /**
-   * Scans of id-less keys per second, all callers together (default: 2 hashes a second, i.e.
-   * 2 / the number of keys), and their burst (default 2).
-   */
-  scansPerSecond?: number;
-  scanBurst?: number;
+  /** scrypt checks per second that scans of id-less keys may use, all callers together (default 2). */
+  scanHashesPerSecond?: number;
+  /** …and their burst (default 32). */
+  scanHashBurst?: number;
   now?: () => number;
 }
 
@@ -63,19 +62,19 @@ export class KeyVerifier {
   constructor(private readonly o: KeyVerifierOptions) {
     for (const k of o.keys) this.byId.set(k.keyId, k);
     this.maxQueued = o.maxQueued ?? 4;
-    this.scanTokens = o.scanBurst ?? 2;
+    this.scanTokens = o.scanHashBurst ?? 32;
     this.scanAtMs = (o.now ?? Date.now)();
   }
 
-  /** Takes a token of the global scan budget. */
+  /** Takes one scan's worth (a hash per key) of the global budget. */
   private takeScan(): boolean {
     const nowMs = (this.o.now ?? Date.now)();
-    const burst = this.o.scanBurst ?? 2;
-    const perSecond = this.o.scansPerSecond ?? 2 / Math.max(1, this.o.keys.length);
-    this.scanTokens = Math.min(burst, this.scanTokens + ((nowMs - this.scanAtMs) / 1000) * perSecond);
+    const burst = this.o.scanHashBurst ?? 32;
+    this.scanTokens = Math.min(burst, this.scanTokens + ((nowMs - this.scanAtMs) / 1000) * (this.o.scanHashesPerSecond ?? 2));
     this.scanAtMs = nowMs;
-    if (this.scanTokens < 1) return false;
-    this.scanTokens -= 1;
+    const cost = this.o.keys.length;
+    if (this.scanTokens < Math.min(cost, burst)) return false;
+    this.scanTokens -= cost;
     return true;
   }
 
