@@ -112,7 +112,7 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       const member = username && !gw ? dir.members.get(username) : undefined;
       const hash = gw?.passwordHash || member?.hash;
       if (!username || !hash || !password) {
-        logins.fail(address, Date.now());
+        logins.take(address, Date.now()); // costs nothing, but counts against the address
         return refuse('unknown gateway or key, or no password');
       }
       // A session belongs to its principal: another's client id would take over its connection
@@ -120,14 +120,13 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       if (!clientIdAllowed(client.id ?? '', username, principals))
         return refuse(`client id is not ${username}'s`, 'client_id');
       const pw = password.toString('utf8');
-      if (!o.credentials.known(pw, hash) && !logins.allows(address, Date.now()))
+      const known = o.credentials.known(pw, hash);
+      if (!known && !logins.take(address, Date.now()))
         return refuse('too many failed logins from this address', 'login_limited');
       o.credentials.verify(pw, hash).then(
         (ok) => {
-          if (!ok) {
-            logins.fail(address, Date.now());
-            return refuse('wrong password');
-          }
+          if (!ok) return refuse('wrong password');
+          if (!known) logins.refund(address);
           if (gw) c[GATEWAY] = username;
           else c[MEMBER] = member!.org;
           done(null, true);

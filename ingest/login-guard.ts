@@ -1,9 +1,10 @@
 /**
  * Failed MQTT logins limited before any hashing (docs/security.md): every password check is an
- * scrypt (~50 ms of CPU), so a client that keeps failing must not get to run more. Failures
- * are counted per client address in token buckets (`burst` failures, then `perSecond`); while
- * an address's bucket is empty, a login from it that is not already known good (the
- * credentials cache) is refused without a check. Not per user name: that would let anyone lock
+ * scrypt (~50 ms of CPU), so a client that keeps failing must not get to run more. Each check
+ * takes a token from its client address's bucket before it is hashed (`burst`, then
+ * `perSecond`); a successful login gives it back, so only failures use the budget. While an
+ * address's bucket is empty, a login from it that is not already known good (the credentials
+ * cache) is refused without a check. Not per user name: that would let anyone lock
  * a gateway out by failing as it; the endpoint's hashing concurrency bound covers many
  * addresses (ingest/credentials.ts). Maps are bounded: at `maxKeys` the bucket
  * idle longest is dropped. Pure: the caller passes the time.
@@ -40,22 +41,27 @@ export class LoginGuard {
     return b;
   }
 
-  /** Whether a login from `address` may be checked now. */
-  allows(address: string, nowMs: number): boolean {
-    const b = this.level(address, nowMs);
-    if (b && b.tokens < 1) {
+  /**
+   * Takes a token for a login check from `address` before it is hashed; false (nothing taken)
+   * when the address has none left. Taking before hashing keeps many concurrent attempts from
+   * all passing before the first failure is counted. A login that succeeds gives it back.
+   */
+  take(address: string, nowMs: number): boolean {
+    const b = this.level(address, nowMs) ?? { tokens: this.o.burst, atMs: nowMs };
+    if (b.tokens < 1) {
       this.refused++;
       return false;
     }
-    return true;
-  }
-
-  /** Records a failed login from `address`. */
-  fail(address: string, nowMs: number): void {
-    const b = this.level(address, nowMs) ?? { tokens: this.o.burst, atMs: nowMs };
-    b.tokens = Math.max(0, b.tokens - 1);
+    b.tokens -= 1;
     this.buckets.delete(address);
     if (this.buckets.size >= (this.o.maxKeys ?? 10_000)) this.buckets.delete(this.buckets.keys().next().value as string);
     this.buckets.set(address, b); // re-insert: Map order is recency order
+    return true;
+  }
+
+  /** Gives back the token of a login that succeeded. */
+  refund(address: string): void {
+    const b = this.buckets.get(address);
+    if (b) b.tokens = Math.min(this.o.burst, b.tokens + 1);
   }
 }

@@ -148,7 +148,7 @@ describe('security: closed-mode stack', () => {
       mqtt
         .connectAsync(s.up.mqttUrl, { clientId: `${GATEWAYS.xihu}-x${i}`, username: GATEWAYS.xihu, password: `wrong-${i}`, reconnectPeriod: 0, protocolVersion: 4 })
         .then((c) => c.end(true), () => undefined);
-    for (let i = 0; i < 25; i++) await wrong(i);
+    await Promise.all(Array.from({ length: 25 }, (_, i) => wrong(i)));
     expect((await refusedMetric('login_limited')) - before).toBeGreaterThanOrEqual(10);
     const ok = await s.gateway(GATEWAYS.xihu); // its password was verified before: not limited
     expect(ok.connected).toBe(true);
