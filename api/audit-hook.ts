@@ -42,7 +42,8 @@ export function requestFilters(req: FastifyRequest): Record<string, unknown> {
       if (k === 'image' && typeof v === 'string') out.imageBytes = v.length;
       else if (typeof v === 'string') out[k] = v.slice(0, MAX_TEXT);
       else if (typeof v === 'number' || typeof v === 'boolean' || v === null) out[k] = v;
-      else if (Array.isArray(v)) out[k] = v.slice(0, 20).map((x) => (typeof x === 'string' ? x.slice(0, MAX_TEXT) : typeof x));
+      else if (Array.isArray(v))
+        out[k] = v.slice(0, 20).map((x) => (typeof x === 'string' ? x.slice(0, MAX_TEXT) : typeof x));
       else out[k] = typeof v;
     }
   };

@@ -27,7 +27,9 @@ describe('KeyVerifier', () => {
   it('still verifies an id-less key by trying each hash, one scan at a time, a bounded queue', async () => {
     const v = new KeyVerifier({ keys, maxQueued: 2, scanHashBurst: 100 });
     expect(await v.verify(legacy)).toMatchObject({ keyId: 'old' });
-    const many = await Promise.all(Array.from({ length: 6 }, (_, i) => v.verify(`xl_unknown_${i}_0123456789`)));
+    const many = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => v.verify(`xl_unknown_${i}_0123456789`)),
+    );
     expect(many.every((p) => p === undefined)).toBe(true);
     expect(v.counts.refusedBusy).toBe(4);
   });

@@ -70,7 +70,10 @@ export class KeyVerifier {
   private takeScan(): boolean {
     const nowMs = (this.o.now ?? Date.now)();
     const burst = this.o.scanHashBurst ?? 32;
-    this.scanTokens = Math.min(burst, this.scanTokens + ((nowMs - this.scanAtMs) / 1000) * (this.o.scanHashesPerSecond ?? 2));
+    this.scanTokens = Math.min(
+      burst,
+      this.scanTokens + ((nowMs - this.scanAtMs) / 1000) * (this.o.scanHashesPerSecond ?? 2),
+    );
     this.scanAtMs = nowMs;
     const cost = this.o.keys.length;
     if (this.scanTokens < Math.min(cost, burst)) return false;

@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 
-const [apiUrl = '', mqttUrl = '', clientsArg = '50', durationArg = '8000', maxArg = '200000'] = process.argv.slice(2);
+const [apiUrl = '', mqttUrl = '', clientsArg = '50', durationArg = '8000', maxArg = '200000'] =
+  process.argv.slice(2);
 for (const u of [apiUrl, mqttUrl]) {
   if (new URL(u).hostname !== '127.0.0.1') {
     process.stderr.write(`auth-attacker: only 127.0.0.1 is attacked, not ${u}\n`);
@@ -27,7 +28,10 @@ const more = () => Date.now() < endMs && attempts++ < maxAttempts;
 async function httpLoop(i: number): Promise<void> {
   while (more()) {
     // Alternate the two key forms: an id-less key (tries each hash) and an unknown key id.
-    const key = i % 2 === 0 ? `xl_${randomBytes(32).toString('base64url')}` : `xl~nobody-${i}~${randomBytes(32).toString('base64url')}`;
+    const key =
+      i % 2 === 0
+        ? `xl_${randomBytes(32).toString('base64url')}`
+        : `xl~nobody-${i}~${randomBytes(32).toString('base64url')}`;
     try {
       const r = await fetch(`${apiUrl}/api/v1/me`, { headers: { authorization: `Bearer ${key}` } });
       await r.arrayBuffer();
@@ -50,7 +54,10 @@ async function mqttLoop(i: number): Promise<void> {
         connectTimeout: 5000,
         protocolVersion: 4,
       })
-      .then((c) => c.end(true), () => undefined);
+      .then(
+        (c) => c.end(true),
+        () => undefined,
+      );
     counts.mqtt++;
   }
 }

@@ -46,7 +46,11 @@ if (values.help) {
 const DURATION_MS = Number(values['duration-ms']);
 const CLIENTS = Number(values.clients);
 const MAX_ATTEMPTS = Number(values['max-attempts']);
-for (const [k, v] of [['duration-ms', DURATION_MS], ['clients', CLIENTS], ['max-attempts', MAX_ATTEMPTS]] as const) {
+for (const [k, v] of [
+  ['duration-ms', DURATION_MS],
+  ['clients', CLIENTS],
+  ['max-attempts', MAX_ATTEMPTS],
+] as const) {
   if (!Number.isInteger(v) || v < 1 || v > 10_000_000) {
     process.stderr.write(`CLI_USAGE: --${k} must be a positive whole number\n`);
     process.exit(2);
@@ -95,7 +99,15 @@ try {
   log(`attack: ${CLIENTS} clients for ${DURATION_MS} ms`);
   const attacker = spawn(
     process.execPath,
-    [join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(projectRoot, 'bench', 'auth-attacker.ts'), stack.up.apiUrl, stack.up.mqttUrl, String(CLIENTS), String(DURATION_MS + 2000), String(MAX_ATTEMPTS)],
+    [
+      join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      join(projectRoot, 'bench', 'auth-attacker.ts'),
+      stack.up.apiUrl,
+      stack.up.mqttUrl,
+      String(CLIENTS),
+      String(DURATION_MS + 2000),
+      String(MAX_ATTEMPTS),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let attackOut = '';
@@ -106,7 +118,11 @@ try {
   await sleep(2000); // the attacker process starts (tsx) and reaches full speed
   const hot = await phase();
   await attackerDone;
-  const attack = JSON.parse(attackOut.trim().split('\n').pop() || '{}') as { http?: number; mqtt?: number; httpByStatus?: Record<string, number> };
+  const attack = JSON.parse(attackOut.trim().split('\n').pop() || '{}') as {
+    http?: number;
+    mqtt?: number;
+    httpByStatus?: Record<string, number>;
+  };
   const out = {
     healthzP99Ms: pct(hot.healthz, 99),
     pubackP99Ms: pct(hot.puback, 99),
@@ -118,8 +134,19 @@ try {
     baselinePubackP50Ms: pct(base.puback, 50),
     healthzRatio: Math.round((pct(hot.healthz, 99) / pct(base.healthz, 99)) * 100) / 100,
     pubackRatio: Math.round((pct(hot.puback, 99) / pct(base.puback, 99)) * 100) / 100,
-    samples: { baselineHealthz: base.healthz.length, baselinePuback: base.puback.length, healthz: hot.healthz.length, puback: hot.puback.length },
-    attack: { clients: CLIENTS, durationMs: DURATION_MS, httpAttempts: attack.http ?? 0, mqttAttempts: attack.mqtt ?? 0, httpByStatus: attack.httpByStatus ?? {} },
+    samples: {
+      baselineHealthz: base.healthz.length,
+      baselinePuback: base.puback.length,
+      healthz: hot.healthz.length,
+      puback: hot.puback.length,
+    },
+    attack: {
+      clients: CLIENTS,
+      durationMs: DURATION_MS,
+      httpAttempts: attack.http ?? 0,
+      mqttAttempts: attack.mqtt ?? 0,
+      httpByStatus: attack.httpByStatus ?? {},
+    },
   };
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else process.stdout.write(`${JSON.stringify(out, null, 2)}\n${JSON.stringify(out)}\n`);

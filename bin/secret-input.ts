@@ -24,7 +24,9 @@ export function readSecret(s: SecretSources): string | undefined {
     try {
       text = readFileSync(s.file, 'utf8');
     } catch (e) {
-      throw new UsageError(`--${s.fileFlag}: cannot read ${s.file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new UsageError(
+        `--${s.fileFlag}: cannot read ${s.file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
     const line = text.split(/\r?\n/)[0]?.trim() ?? '';
     if (!line) throw new UsageError(`--${s.fileFlag}: ${s.file} is empty`);

@@ -15,7 +15,11 @@ export interface LoginGuardOptions {
   maxKeys?: number;
 }
 
-export const LOGIN_GUARD: Readonly<LoginGuardOptions> = Object.freeze({ perSecond: 1, burst: 10, maxKeys: 10_000 });
+export const LOGIN_GUARD: Readonly<LoginGuardOptions> = Object.freeze({
+  perSecond: 1,
+  burst: 10,
+  maxKeys: 10_000,
+});
 
 interface Bucket {
   tokens: number;
@@ -54,7 +58,8 @@ export class LoginGuard {
     }
     b.tokens -= 1;
     this.buckets.delete(address);
-    if (this.buckets.size >= (this.o.maxKeys ?? 10_000)) this.buckets.delete(this.buckets.keys().next().value as string);
+    if (this.buckets.size >= (this.o.maxKeys ?? 10_000))
+      this.buckets.delete(this.buckets.keys().next().value as string);
     this.buckets.set(address, b); // re-insert: Map order is recency order
     return true;
   }

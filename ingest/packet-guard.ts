@@ -103,7 +103,10 @@ export class PacketGuard {
       const topic = Buffer.from(h.slice(headerBytes + 2, headerBytes + 2 + topicLen)).toString('utf8');
       limit = publishLimit(topic, this.w);
     }
-    if (len > limit) return this.refuse(`a ${type === PUBLISH ? 'PUBLISH' : `type ${type}`} packet of ${len} bytes > ${limit}`);
+    if (len > limit)
+      return this.refuse(
+        `a ${type === PUBLISH ? 'PUBLISH' : `type ${type}`} packet of ${len} bytes > ${limit}`,
+      );
     this.skip = len - (h.length - headerBytes);
     this.head = [];
     return 'ok';

@@ -50,7 +50,8 @@ interface HttpEntry {
   expect: number | number[];
 }
 
-const repeat = (r: Repeat) => `${r.before ?? ''}${r.open.repeat(r.times)}${r.middle ?? ''}${r.close.repeat(r.times)}${r.after ?? ''}`;
+const repeat = (r: Repeat) =>
+  `${r.before ?? ''}${r.open.repeat(r.times)}${r.middle ?? ''}${r.close.repeat(r.times)}${r.after ?? ''}`;
 
 /** `@now`, `@now+365d`, `@now-1h` → epoch ms; other values unchanged. */
 function timeValue(v: unknown, nowMs: number): unknown {
@@ -63,7 +64,14 @@ function timeValue(v: unknown, nowMs: number): unknown {
 }
 
 function deepTimes(o: Record<string, unknown>, nowMs: number): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? deepTimes(v as Record<string, unknown>, nowMs) : timeValue(v, nowMs)]));
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [
+      k,
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? deepTimes(v as Record<string, unknown>, nowMs)
+        : timeValue(v, nowMs),
+    ]),
+  );
 }
 
 describe('hostile-input corpus (bin/security/corpus)', () => {
@@ -73,14 +81,19 @@ describe('hostile-input corpus (bin/security/corpus)', () => {
   const httpCorpus = JSON.parse(readFileSync(join(DIR, 'http.json'), 'utf8')) as { entries: HttpEntry[] };
   const quarantined = async (reason: string): Promise<number> => {
     const now = Date.now();
-    const r = await s.api('admin', `/quarantine?from=${now - HOUR}&to=${now + HOUR}&gateway=${GW}&reason=${reason}&limit=1000`);
+    const r = await s.api(
+      'admin',
+      `/quarantine?from=${now - HOUR}&to=${now + HOUR}&gateway=${GW}&reason=${reason}&limit=1000`,
+    );
     return (r.body.items ?? []).length;
   };
 
   beforeAll(async () => {
     s = await startSecurityStack();
-    for (const who of ['admin', 'xihu', 'gongshu', 'member', 'viewer'] as const) expect((await s.api(who, '/me')).status).toBe(200);
-    xihuCase = (await s.api('xihu', '/cases', { method: 'POST', body: { title: 'corpus', kind: 'other' } })).body.id;
+    for (const who of ['admin', 'xihu', 'gongshu', 'member', 'viewer'] as const)
+      expect((await s.api(who, '/me')).status).toBe(200);
+    xihuCase = (await s.api('xihu', '/cases', { method: 'POST', body: { title: 'corpus', kind: 'other' } }))
+      .body.id;
   }, 180_000);
   afterAll(async () => s?.close(), 60_000);
 
@@ -91,7 +104,13 @@ describe('hostile-input corpus (bin/security/corpus)', () => {
     if (p.repeat) return Buffer.from(fill(repeat(p.repeat)));
     if (p.fill) return Buffer.alloc(p.fill.bytes, p.fill.byte);
     const e = p.envelope!;
-    return Buffer.from(JSON.stringify({ ...makeEnvelope(hits, { gateway: GW, msgId }), ...(e.v !== undefined ? { v: e.v } : {}), ...(e.gateway ? { gateway: e.gateway } : {}) }));
+    return Buffer.from(
+      JSON.stringify({
+        ...makeEnvelope(hits, { gateway: GW, msgId }),
+        ...(e.v !== undefined ? { v: e.v } : {}),
+        ...(e.gateway ? { gateway: e.gateway } : {}),
+      }),
+    );
   }
 
   it('MQTT: every entry ends as expected and the endpoint stays up', async () => {
@@ -99,29 +118,50 @@ describe('hostile-input corpus (bin/security/corpus)', () => {
     for (const entry of mqttCorpus.entries) {
       const nowMs = Date.now();
       const msgId = ulid();
-      const hits = (entry.payload.envelope?.hits ?? []).map((o) => ({ ...s.hit('xihu'), ...deepTimes(o, nowMs) }) as Hit);
-      const topic = entry.topic === 'hits' ? topics.hits(GW) : entry.topic === 'snapshot' ? topics.snapshot(GW, ulid()) : entry.topic === 'status' ? topics.status(GW) : entry.topic;
+      const hits = (entry.payload.envelope?.hits ?? []).map(
+        (o) => ({ ...s.hit('xihu'), ...deepTimes(o, nowMs) }) as Hit,
+      );
+      const topic =
+        entry.topic === 'hits'
+          ? topics.hits(GW)
+          : entry.topic === 'snapshot'
+            ? topics.snapshot(GW, ulid())
+            : entry.topic === 'status'
+              ? topics.status(GW)
+              : entry.topic;
       const want = entry.expect;
       const before: Record<string, number> = {};
-      if (typeof want === 'object') for (const r of new Set(want.quarantine)) before[r] = await quarantined(r);
+      if (typeof want === 'object')
+        for (const r of new Set(want.quarantine)) before[r] = await quarantined(r);
       const gw: MqttClient = await s.gateway(GW);
       let closed = false;
       gw.on('close', () => {
         closed = true;
       });
       const result = await new Promise<string>((resolve) => {
-        gw.publishAsync(topic, payloadOf(entry.payload, msgId, hits), { qos: 1 }).then(() => resolve('acked'), () => resolve('failed'));
+        gw.publishAsync(topic, payloadOf(entry.payload, msgId, hits), { qos: 1 }).then(
+          () => resolve('acked'),
+          () => resolve('failed'),
+        );
         gw.once('close', () => resolve('closed'));
         setTimeout(() => resolve('timeout'), 20_000).unref();
       });
       if (want === 'disconnect') {
-        expect([entry.name, result === 'acked', await until(() => closed, 5000)]).toEqual([entry.name, false, true]);
+        expect([entry.name, result === 'acked', await until(() => closed, 5000)]).toEqual([
+          entry.name,
+          false,
+          true,
+        ]);
         continue;
       }
       expect([entry.name, result]).toEqual([entry.name, 'acked']);
       gw.end(true);
       if (want === 'stored') {
-        for (const h of hits) expect([entry.name, await until(async () => (await s.api('admin', `/hits/${h.id}`)).status === 200)]).toEqual([entry.name, true]);
+        for (const h of hits)
+          expect([
+            entry.name,
+            await until(async () => (await s.api('admin', `/hits/${h.id}`)).status === 200),
+          ]).toEqual([entry.name, true]);
         continue;
       }
       const need: Record<string, number> = {};
@@ -161,13 +201,17 @@ describe('hostile-input corpus (bin/security/corpus)', () => {
       else if (entry.rawBody) body = repeat(entry.rawBody as Repeat);
       const res = await fetch(`${s.up.apiUrl}/api/v1${fill(entry.path)}`, {
         method: entry.method ?? 'GET',
-        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body } : {}),
       });
       const text = await res.text();
       const allowed = Array.isArray(entry.expect) ? entry.expect : [entry.expect];
       expect([entry.name, allowed.includes(res.status) ? 'ok' : res.status]).toEqual([entry.name, 'ok']);
-      if (res.status !== 414) expect([entry.name, /"code":"API_[A-Z_]+"/.test(text)]).toEqual([entry.name, true]);
+      if (res.status !== 414)
+        expect([entry.name, /"code":"API_[A-Z_]+"/.test(text)]).toEqual([entry.name, true]);
     }
     expect((await fetch(`${s.up.apiUrl}/healthz`)).status).toBeLessThan(500);
   }, 120_000);

@@ -48,7 +48,10 @@ describe('security: closed-mode stack', () => {
   let s: SecurityStack;
   const quarantine = async (gateway: string, reason: string): Promise<QuarantineLike[]> => {
     const now = Date.now();
-    const r = await s.api('admin', `/quarantine?from=${now - HOUR}&to=${now + HOUR}&gateway=${gateway}&reason=${reason}&limit=1000`);
+    const r = await s.api(
+      'admin',
+      `/quarantine?from=${now - HOUR}&to=${now + HOUR}&gateway=${gateway}&reason=${reason}&limit=1000`,
+    );
     return (r.body.items ?? []) as QuarantineLike[];
   };
   const refusedMetric = async (reason: string): Promise<number> => {
@@ -60,15 +63,22 @@ describe('security: closed-mode stack', () => {
   beforeAll(async () => {
     s = await startSecurityStack();
     // Each key verified once (later requests are answered from the cache, not the per-address limit).
-    for (const who of ['admin', 'xihu', 'gongshu', 'member', 'viewer'] as const) expect((await s.api(who, '/me')).status).toBe(200);
+    for (const who of ['admin', 'xihu', 'gongshu', 'member', 'viewer'] as const)
+      expect((await s.api(who, '/me')).status).toBe(200);
   }, 180_000);
   afterAll(async () => s?.close(), 60_000);
 
   it('1: a case watch matches only inside the analyst’s jurisdiction, and its tasks reach only those who see the hit', async () => {
     const plate = `浙A${String(Date.now()).slice(-5)}`;
-    const c = await s.api('xihu', '/cases', { method: 'POST', body: { title: 'hit and run', kind: 'hit_and_run' } });
+    const c = await s.api('xihu', '/cases', {
+      method: 'POST',
+      body: { title: 'hit and run', kind: 'hit_and_run' },
+    });
     expect(c.status).toBe(201);
-    const w = await s.api('xihu', '/watches', { method: 'POST', body: { caseId: c.body.id, kind: 'plate', pattern: plate, mode: 'exact' } });
+    const w = await s.api('xihu', '/watches', {
+      method: 'POST',
+      body: { caseId: c.body.id, kind: 'plate', pattern: plate, mode: 'exact' },
+    });
     expect(w.status).toBe(200);
     const gs = await s.gateway(GATEWAYS.gongshu);
     const xh = await s.gateway(GATEWAYS.xihu);
@@ -78,7 +88,9 @@ describe('security: closed-mode stack', () => {
     await s.publishHits(xh, GATEWAYS.xihu, [near]);
     const ofCase = (tasks: TaskLike[]) => tasks.filter((t) => t.source.caseId === c.body.id);
     // The watch works in Xihu …
-    const mine = await until(async () => ofCase((await s.api('xihu', '/tasks?limit=1000')).body.tasks).find((t) => t.camera === CAMERAS.xihu));
+    const mine = await until(async () =>
+      ofCase((await s.api('xihu', '/tasks?limit=1000')).body.tasks).find((t) => t.camera === CAMERAS.xihu),
+    );
     expect(mine).toBeTruthy();
     // … and the Gongshu sighting, stored and matched by now, gives the Xihu analyst nothing.
     expect(await until(async () => (await s.api('admin', `/hits/${far.id}`)).status === 200)).toBe(true);
@@ -86,7 +98,9 @@ describe('security: closed-mode stack', () => {
     const seen = ofCase((await s.api('xihu', '/tasks?limit=1000')).body.tasks);
     expect(seen.filter((t) => t.camera === CAMERAS.gongshu)).toEqual([]);
     expect((await s.api('xihu', `/hits/${far.id}`)).status).toBe(404);
-    const any = ofCase((await s.api('admin', '/tasks?limit=1000')).body.tasks).filter((t) => t.camera === CAMERAS.gongshu);
+    const any = ofCase((await s.api('admin', '/tasks?limit=1000')).body.tasks).filter(
+      (t) => t.camera === CAMERAS.gongshu,
+    );
     for (const t of any) expect((await s.api('xihu', `/tasks/${t.id}`)).status).toBe(404);
   }, 60_000);
 
@@ -98,11 +112,21 @@ describe('security: closed-mode stack', () => {
     });
     const steal = (username: string, password: string) =>
       mqtt
-        .connectAsync(s.up.mqttUrl, { clientId: GATEWAYS.xihu, username, password, reconnectPeriod: 0, clean: false, protocolVersion: 4 })
-        .then((c) => {
-          c.end(true);
-          return 'connected';
-        }, () => 'refused');
+        .connectAsync(s.up.mqttUrl, {
+          clientId: GATEWAYS.xihu,
+          username,
+          password,
+          reconnectPeriod: 0,
+          clean: false,
+          protocolVersion: 4,
+        })
+        .then(
+          (c) => {
+            c.end(true);
+            return 'connected';
+          },
+          () => 'refused',
+        );
     expect(await steal(GATEWAYS.gongshu, s.passwords[GATEWAYS.gongshu]!)).toBe('refused');
     expect(await steal('gongshu-analyst', s.keys.gongshu)).toBe('refused');
     await sleep(300);
@@ -114,7 +138,9 @@ describe('security: closed-mode stack', () => {
   }, 30_000);
 
   it('3: twenty unknown API keys at once do not stall the process', async () => {
-    const attacks = Array.from({ length: 20 }, () => s.api(`xl_${randomBytes(32).toString('base64url')}`, '/me'));
+    const attacks = Array.from({ length: 20 }, () =>
+      s.api(`xl_${randomBytes(32).toString('base64url')}`, '/me'),
+    );
     await sleep(50);
     const t0 = performance.now();
     const hz = await fetch(`${s.up.apiUrl}/healthz`);
@@ -146,8 +172,17 @@ describe('security: closed-mode stack', () => {
     const before = await refusedMetric('login_limited');
     const wrong = async (i: number) =>
       mqtt
-        .connectAsync(s.up.mqttUrl, { clientId: `${GATEWAYS.xihu}-x${i}`, username: GATEWAYS.xihu, password: `wrong-${i}`, reconnectPeriod: 0, protocolVersion: 4 })
-        .then((c) => c.end(true), () => undefined);
+        .connectAsync(s.up.mqttUrl, {
+          clientId: `${GATEWAYS.xihu}-x${i}`,
+          username: GATEWAYS.xihu,
+          password: `wrong-${i}`,
+          reconnectPeriod: 0,
+          protocolVersion: 4,
+        })
+        .then(
+          (c) => c.end(true),
+          () => undefined,
+        );
     await Promise.all(Array.from({ length: 25 }, (_, i) => wrong(i)));
     expect((await refusedMetric('login_limited')) - before).toBeGreaterThanOrEqual(10);
     const ok = await s.gateway(GATEWAYS.xihu); // its password was verified before: not limited
@@ -157,11 +192,15 @@ describe('security: closed-mode stack', () => {
 
   it('6: MQTT memory is bounded: oversized packets close the connection, retain is dropped, pre-auth connections are capped', async () => {
     const gw = await s.gateway(GATEWAYS.gongshu);
-    expect(await outcome(gw, topics.hits(GATEWAYS.gongshu), Buffer.alloc(40 * 1024 * 1024, 0x20))).not.toBe('acked');
+    expect(await outcome(gw, topics.hits(GATEWAYS.gongshu), Buffer.alloc(40 * 1024 * 1024, 0x20))).not.toBe(
+      'acked',
+    );
     // A retained status is not kept by the broker.
     const pub = await s.gateway(GATEWAYS.xihu);
     const status = { v: 1, gateway: GATEWAYS.xihu, state: 'online', tsMs: Date.now(), cameras: {} };
-    expect(await outcome(pub, topics.status(GATEWAYS.xihu), JSON.stringify(status), 10_000, true)).toBe('acked');
+    expect(await outcome(pub, topics.status(GATEWAYS.xihu), JSON.stringify(status), 10_000, true)).toBe(
+      'acked',
+    );
     const sub = await s.gateway(GATEWAYS.xihu);
     const got: string[] = [];
     sub.on('message', (_t, p) => got.push(p.toString()));
@@ -183,7 +222,14 @@ describe('security: closed-mode stack', () => {
     // redis-server sets its process title to `redis-server 127.0.0.1:PORT`.
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1]);
     expect(port).toBeGreaterThan(0);
-    const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const r = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     r.on('error', () => {});
     try {
       await r.connect();
@@ -197,7 +243,10 @@ describe('security: closed-mode stack', () => {
 
   it('8: non-finite and huge numbers in queries are 400, not 500', async () => {
     const now = Date.now();
-    const c = await s.api('xihu', '/cases', { method: 'POST', body: { title: 'route', kind: 'hit_and_run' } });
+    const c = await s.api('xihu', '/cases', {
+      method: 'POST',
+      body: { title: 'route', kind: 'hit_and_run' },
+    });
     const paths = [
       '/cases?limit=Infinity',
       `/audit?from=${now - HOUR}&to=${now}&limit=Infinity`,
@@ -230,12 +279,17 @@ describe('security: closed-mode stack', () => {
 
   it('10: every access to sensitive data and every refusal is audited', async () => {
     const t0 = Date.now() - 1000;
-    const c = await s.api('xihu', '/cases', { method: 'POST', body: { title: 'audited case', kind: 'other' } });
+    const c = await s.api('xihu', '/cases', {
+      method: 'POST',
+      body: { title: 'audited case', kind: 'other' },
+    });
     expect(c.status).toBe(201);
     expect((await s.api('xihu', `/cases/${c.body.id}/close`, { method: 'POST' })).status).toBe(200);
     expect((await s.api('xihu', '/cases')).status).toBe(200);
     expect((await s.api('xihu', `/tasks/${ulid()}`)).status).toBe(404);
-    expect((await s.api('xihu', '/persons/similar', { method: 'POST', body: { from: 'yesterday' } })).status).toBe(400);
+    expect(
+      (await s.api('xihu', '/persons/similar', { method: 'POST', body: { from: 'yesterday' } })).status,
+    ).toBe(400);
     expect((await s.api('viewer', `/audit?from=${t0}&to=${Date.now()}`)).status).toBe(403);
     expect((await s.api('admin', `/quarantine?from=${t0 - HOUR}&to=${Date.now() + HOUR}`)).status).toBe(200);
     expect((await s.api('admin', `/audit?from=${t0}&to=${Date.now() + HOUR}&limit=5`)).status).toBe(200);
@@ -256,8 +310,12 @@ describe('security: closed-mode stack', () => {
       ['admin', 'GET', /audit$/, (st) => st < 300],
     ];
     const missing = await until(async () => {
-      const rows = ((await s.api('admin', `/audit?from=${t0}&to=${Date.now() + HOUR}&limit=10000`)).body.rows ?? []) as Row[];
-      const left = wanted.filter(([k, m, re, ok]) => !rows.some((r) => r.keyId === k && r.method === m && re.test(r.endpoint) && ok(r.status)));
+      const rows = ((await s.api('admin', `/audit?from=${t0}&to=${Date.now() + HOUR}&limit=10000`)).body
+        .rows ?? []) as Row[];
+      const left = wanted.filter(
+        ([k, m, re, ok]) =>
+          !rows.some((r) => r.keyId === k && r.method === m && re.test(r.endpoint) && ok(r.status)),
+      );
       return left.length === 0 ? [] : undefined;
     }, 10_000);
     expect(missing).toEqual([]);
@@ -294,21 +352,35 @@ describe('security: closed-mode stack', () => {
 
   it('13: sensitive searches are the analysts’; streams are capped per key; tasks watch takes its key from the environment; the data folder is 0700', async () => {
     const now = Date.now();
-    const analystCase = await s.api('xihu', '/cases', { method: 'POST', body: { title: 'missing person', kind: 'missing_person' } });
-    const gridCase = await s.api('admin', '/cases', { method: 'POST', body: { title: 'grid case', kind: 'other', org: 'grid-xh-01' } });
+    const analystCase = await s.api('xihu', '/cases', {
+      method: 'POST',
+      body: { title: 'missing person', kind: 'missing_person' },
+    });
+    const gridCase = await s.api('admin', '/cases', {
+      method: 'POST',
+      body: { title: 'grid case', kind: 'other', org: 'grid-xh-01' },
+    });
     const range = `from=${now - HOUR}&to=${now}`;
-    const viewer = await s.api('viewer', `/vehicles?plate=${encodeURIComponent('浙A12345')}&${range}&caseId=${analystCase.body.id}`);
+    const viewer = await s.api(
+      'viewer',
+      `/vehicles?plate=${encodeURIComponent('浙A12345')}&${range}&caseId=${analystCase.body.id}`,
+    );
     expect(viewer.status).toBe(403);
     const member = await s.api('member', `/persons?${range}&upper=red&caseId=${gridCase.body.id}`);
     expect(member.status).toBe(403);
-    expect((await s.api('xihu', `/persons?${range}&upper=red&caseId=${analystCase.body.id}`)).status).toBe(200);
+    expect((await s.api('xihu', `/persons?${range}&upper=red&caseId=${analystCase.body.id}`)).status).toBe(
+      200,
+    );
 
     const aborts: AbortController[] = [];
     const codes: number[] = [];
     for (let i = 0; i < 6; i++) {
       const ac = new AbortController();
       aborts.push(ac);
-      const res = await fetch(`${s.up.apiUrl}/api/v1/stream`, { headers: { authorization: `Bearer ${s.keys.viewer}` }, signal: ac.signal });
+      const res = await fetch(`${s.up.apiUrl}/api/v1/stream`, {
+        headers: { authorization: `Bearer ${s.keys.viewer}` },
+        signal: ac.signal,
+      });
       codes.push(res.status);
     }
     for (const ac of aborts) ac.abort();
@@ -317,7 +389,18 @@ describe('security: closed-mode stack', () => {
 
     const child = spawn(
       process.execPath,
-      [join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(projectRoot, 'bin', 'xueliang.js'), 'tasks', 'watch', '--grid', 'grid-xh-01', '--mqtt-url', s.up.mqttUrl, '--username', 'xihu-member'],
+      [
+        join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(projectRoot, 'bin', 'xueliang.js'),
+        'tasks',
+        'watch',
+        '--grid',
+        'grid-xh-01',
+        '--mqtt-url',
+        s.up.mqttUrl,
+        '--username',
+        'xihu-member',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XUELIANG_MQTT_PASSWORD: s.keys.member } },
     );
     let err = '';

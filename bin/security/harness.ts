@@ -38,7 +38,11 @@ export interface SecurityStack {
   keys: Record<Who, string>;
   passwords: Record<string, string>;
   // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of many shapes, read by tests
-  api(who: Who | string, path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: any }>;
+  api(
+    who: Who | string,
+    path: string,
+    init?: { method?: string; body?: unknown },
+  ): Promise<{ status: number; body: any }>;
   gateway(gw: string, opts?: IClientOptions): Promise<MqttClient>;
   /** Publishes hits from `gw` (QoS 1) and resolves on the PUBACK. */
   publishHits(client: MqttClient, gw: string, hits: Hit[]): Promise<void>;
@@ -48,7 +52,10 @@ export interface SecurityStack {
 
 export async function startSecurityStack(): Promise<SecurityStack> {
   const dir = mkdtempSync(join(tmpdir(), 'xl-security-'));
-  const city = parse(readFileSync(join(projectRoot, 'deploy', 'city.yaml'), 'utf8')) as Record<string, unknown> & {
+  const city = parse(readFileSync(join(projectRoot, 'deploy', 'city.yaml'), 'utf8')) as Record<
+    string,
+    unknown
+  > & {
     gateways: Array<{ id: string; passwordHash?: string }>;
     api?: Record<string, unknown>;
     http?: Record<string, unknown>;
@@ -59,7 +66,8 @@ export async function startSecurityStack(): Promise<SecurityStack> {
     keys[who as Who] = key(p.id);
     apiKeys.push({ id: p.id, hash: hashSecret(keys[who as Who]), role: p.role, org: p.org });
   }
-  for (let i = 0; i < 8; i++) apiKeys.push({ id: `filler-${i}`, hash: hashSecret(key(`filler-${i}`)), role: 'viewer', org: 'hz' });
+  for (let i = 0; i < 8; i++)
+    apiKeys.push({ id: `filler-${i}`, hash: hashSecret(key(`filler-${i}`)), role: 'viewer', org: 'hz' });
   const passwords: Record<string, string> = {};
   for (const g of city.gateways) {
     passwords[g.id] = `pw-${randomBytes(12).toString('base64url')}`;
@@ -70,7 +78,14 @@ export async function startSecurityStack(): Promise<SecurityStack> {
   const file = join(dir, 'city.yaml');
   writeFileSync(file, stringify(city));
   const up = await startUp(
-    { config: file, data: join(dir, 'data'), port: '0', 'mqtt-port': '0', host: '127.0.0.1', 'log-level': 'error' },
+    {
+      config: file,
+      data: join(dir, 'data'),
+      port: '0',
+      'mqtt-port': '0',
+      host: '127.0.0.1',
+      'log-level': 'error',
+    },
     {},
   );
   keys.admin = up.adminKey;
@@ -83,7 +98,10 @@ export async function startSecurityStack(): Promise<SecurityStack> {
       const k = who in keys ? keys[who as Who] : who;
       const res = await fetch(`${up.apiUrl}/api/v1${path}`, {
         method: init.method ?? 'GET',
-        headers: { authorization: `Bearer ${k}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${k}`,
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       });
       const text = await res.text();
@@ -109,7 +127,9 @@ export async function startSecurityStack(): Promise<SecurityStack> {
       return c;
     },
     async publishHits(client, gw, hits) {
-      await client.publishAsync(topics.hits(gw), JSON.stringify(makeEnvelope(hits, { gateway: gw })), { qos: 1 });
+      await client.publishAsync(topics.hits(gw), JSON.stringify(makeEnvelope(hits, { gateway: gw })), {
+        qos: 1,
+      });
     },
     hit(gw, over = {}) {
       return makeHit({ gateway: GATEWAYS[gw], camera: CAMERAS[gw], tsMs: Date.now() - 1000, ...over });
