@@ -33,16 +33,19 @@ export type Who = keyof typeof PRINCIPALS | 'admin';
 export const GATEWAYS = { xihu: 'gw-xihu-01', gongshu: 'gw-gongshu-01' } as const;
 export const CAMERAS = { xihu: 'cam-xh-0001', gongshu: 'cam-gs-0001' } as const;
 
+/** A parsed JSON answer: tests read fields of many shapes from it. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON of many shapes, read by tests
+type Json = any;
+
 export interface SecurityStack {
   up: UpStack;
   keys: Record<Who, string>;
   passwords: Record<string, string>;
-  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON of many shapes, read by tests
   api(
     who: Who | string,
     path: string,
     init?: { method?: string; body?: unknown },
-  ): Promise<{ status: number; body: any }>;
+  ): Promise<{ status: number; body: Json }>;
   gateway(gw: string, opts?: IClientOptions): Promise<MqttClient>;
   /** Publishes hits from `gw` (QoS 1) and resolves on the PUBACK. */
   publishHits(client: MqttClient, gw: string, hits: Hit[]): Promise<void>;
