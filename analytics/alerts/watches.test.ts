@@ -52,9 +52,19 @@ describe('WatchIndex', () => {
     ['clothing on a vehicle', clothing('w', 'red', null), car('浙H12345'), false],
     ['outside area', clothing('w', 'red', null, { area: 'grid-b' }), person('red', 'blue'), false],
     ['inside area', clothing('w', 'red', null, { area: 'town-a' }), person('red', 'blue'), true],
-    ['before window', clothing('w', 'red', null, { fromMs: T + 1 }), person('red', 'blue'), false],
+    [
+      'before window',
+      clothing('w', 'red', null, { fromMs: T + 1 }),
+      person('red', 'blue'),
+      false,
+    ],
     ['after window', clothing('w', 'red', null, { toMs: T - 1 }), person('red', 'blue'), false],
-    ['inside window', clothing('w', 'red', null, { fromMs: T, toMs: T }), person('red', 'blue'), true],
+    [
+      'inside window',
+      clothing('w', 'red', null, { fromMs: T, toMs: T }),
+      person('red', 'blue'),
+      true,
+    ],
   ] as const)('%s', (_name, w, hit, want) => {
     const idx = new WatchIndex();
     idx.add(w);
@@ -184,15 +194,8 @@ describe('WatchIndex property: indexed == brute force', () => {
 describe('a watch without an area (docs/security.md)', () => {
   it("matches only inside its case's org, never the whole city", () => {
     const w: PlateWatch = {
-      id: 'w',
-      caseId: 'c',
-      caseOrg: 'xihu',
-      area: null,
-      fromMs: null,
-      toMs: null,
-      kind: 'plate',
-      pattern: '浙A12345',
-      mode: 'exact',
+      ...{ id: 'w', caseId: 'c', caseOrg: 'xihu', area: null, fromMs: null, toMs: null },
+      ...{ kind: 'plate', pattern: '浙A12345', mode: 'exact' },
     };
     const hit = makeHit({ attrs: { plate: '浙A12345' } });
     expect(watchMatches(w, hit, ['hz', 'xihu', 'grid-xh-01'])).toBe(true);
