@@ -3,7 +3,14 @@
  * Times are UTC epoch milliseconds; boxes are normalised `[x1, y1, x2, y2]` in 0..1.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
-import { COLOURS, type Colour as VocabColour, EVENT_TYPES, HIT_KINDS, SIGHTING_TYPES } from './vocabulary.js';
+import {
+  COLOURS,
+  EVENT_TYPES,
+  HIT_KINDS,
+  SENSOR_EVENT_TYPES,
+  SIGHTING_TYPES,
+  type Colour as VocabColour,
+} from './vocabulary.js';
 
 export const HIT_VERSION = 1 as const;
 
@@ -35,7 +42,7 @@ export const LIMITS = Object.freeze({
 export const VISIBLE_TEXT_PATTERN =
   '^[^\\u0000-\\u0020\\u007F-\\u00A0\\u00AD\\u061C\\u115F\\u1160\\u180E\\u2000-\\u200F\\u2028-\\u202F\\u205F-\\u206F\\u3000\\u3164\\uFEFF\\uFFA0\\uFFF0-\\uFFFB\\uD800-\\uDFFF]+$';
 
-export { COLOURS, EVENT_TYPES, HIT_KINDS, SIGHTING_TYPES } from './vocabulary.js';
+export { COLOURS, EVENT_TYPES, HIT_KINDS, SENSOR_EVENT_TYPES, SIGHTING_TYPES } from './vocabulary.js';
 export type { EventType, SightingType } from './vocabulary.js';
 export type Colour = VocabColour;
 export const Colour = T.Union(
@@ -100,7 +107,7 @@ export const Hit = T.Object(
       { description: 'sighting: a tracked object seen; event: a rule fired' },
     ),
     type: T.Union(
-      [...SIGHTING_TYPES, ...EVENT_TYPES].map((k) => T.Literal(k)),
+      [...SIGHTING_TYPES, ...EVENT_TYPES, ...SENSOR_EVENT_TYPES].map((k) => T.Literal(k)),
       {
         description: 'Sighting type (person, vehicle, …) or event type (illegal_parking, …)',
       },

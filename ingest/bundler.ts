@@ -8,6 +8,7 @@
 import type { Queue } from 'bullmq';
 import { ulid } from 'ulid';
 import type { HitRow } from '../analytics/hit-rows.js';
+import type { ReadingRow } from '../analytics/sensors/rows.js';
 import type { Logger } from '../contracts/log.js';
 import { type ClaimVerdict, claim, type DedupOptions, release } from './dedup.js';
 import type { BundleJob, QuarantineRow, SnapshotRow } from './jobs.js';
@@ -20,6 +21,8 @@ export interface Part {
   hits: HitRow[];
   snapshots: SnapshotRow[];
   quarantine: QuarantineRow[];
+  /** Sensor readings (docs/iot.md); absent on hits and snapshot messages. */
+  readings?: ReadingRow[];
   /** Approximate JSON size, bytes. */
   bytes: number;
 }
@@ -62,7 +65,7 @@ export class Bundler {
   add(part: Part): Promise<ClaimVerdict> {
     if (this.closed) return Promise.reject(new Error('ingest is closing'));
     return new Promise<ClaimVerdict>((resolve, reject) => {
-      const n = part.hits.length + part.snapshots.length;
+      const n = part.hits.length + part.snapshots.length + (part.readings?.length ?? 0);
       if (
         this.open.length > 0 &&
         (this.openHits + n > this.o.maxHits || this.openBytes + part.bytes > this.o.maxBytes)
@@ -134,6 +137,10 @@ export class Bundler {
         for (const h of w.part.hits) data.hits.push(h);
         for (const s of w.part.snapshots) data.snapshots.push(s);
         for (const q of w.part.quarantine) data.quarantine.push(q);
+        if (w.part.readings?.length) {
+          data.readings ??= [];
+          for (const r of w.part.readings) data.readings.push(r);
+        }
       });
       if (data.keys.length > 0) {
         await this.o.queue.add('bundle', data, {
@@ -145,7 +152,7 @@ export class Bundler {
         });
       }
       claimed = [];
-      this.o.metrics.queued(data.hits.length + data.snapshots.length);
+      this.o.metrics.queued(data.hits.length + data.snapshots.length + (data.readings?.length ?? 0));
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);
       batch.forEach((w, i) => {

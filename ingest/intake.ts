@@ -39,11 +39,12 @@ function itemBytes(item: unknown, payload: Uint8Array): Uint8Array {
   }
 }
 
-function digest(topic: string, payload: Uint8Array): string {
+export function digest(topic: string, payload: Uint8Array): string {
   return createHash('sha1').update(topic).update(payload).digest('base64url');
 }
 
-function qrow(
+/** One quarantine row: the reason, a detail cut to 500 characters, the raw bytes cut to `rawMax`. */
+export function qrow(
   gateway: string,
   topic: string,
   reason: IngestReason,

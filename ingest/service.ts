@@ -7,6 +7,7 @@
 import type { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import { SensorCatalog } from '../analytics/sensors/catalog.js';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import { XlError } from '../contracts/errors.js';
@@ -32,6 +33,8 @@ import {
 import { watchQueues } from './queue-metrics.js';
 import { IngestMetrics, type IngestStats } from './metrics.js';
 import { sweepOrphanSnapshots } from './orphans.js';
+import { intakeSensors } from './sensor-intake.js';
+import { SensorRules } from './sensor-rules.js';
 import { type Subscriber, startSubscriber } from './subscriber.js';
 
 export type { DeadLetter } from './jobs.js';
@@ -98,6 +101,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   const log = o.log.child({ component: 'ingest', role });
   const metrics = new IngestMetrics(o.registry);
   const dir = new Directory(o.config, o.open);
+  const sensors = new SensorCatalog(o.config, o.open);
   if (o.open)
     log.warn(
       '--open: accepting ANY gateway and camera, unauthenticated; unknown cameras are registered. Development only.',
@@ -131,7 +135,17 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
 
   if (role !== 'receiver') {
     workerConn = redisConn(o.redisUrl, true, log);
+    // Sensor rules run where readings are stored (docs/iot.md); offline events go the same way.
+    const rules = new SensorRules({
+      catalog: new SensorCatalog(o.config, false),
+      store: o.store,
+      log,
+      tickMs: cfg.sensorSilenceCheckMs,
+      onEvents: (hits) => o.onStored?.({ v: 1, hits, snapshots: [], quarantine: [], keys: [], firstMs: Date.now() }, ''),
+    });
+    closers.push(() => rules.close());
     worker = startWorker({
+      derive: rules,
       connection: workerConn,
       prefix,
       store: o.store,
@@ -232,7 +246,12 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
         );
         return;
       }
-      if (t.kind === 'hits') {
+      if (t.kind === 'sensors') {
+        metrics.message('sensors');
+        const intake = intakeSensors(sensors, t.gateway, topic, payload, rawMax, now);
+        metrics.received(intake.hitsReceived);
+        await hold(t.gateway, intake);
+      } else if (t.kind === 'hits') {
         metrics.message('hits');
         const before = dir.registered;
         const intake = intakeHits(dir, t.gateway, topic, payload, rawMax, now);

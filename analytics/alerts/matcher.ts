@@ -6,6 +6,7 @@
 import type { AlertRule, AlertsSection, Priority, SlaLevels } from '../../contracts/config/alerts.js';
 import type { Hit } from '../../contracts/hit.js';
 import type { Placement } from '../hit-rows.js';
+import type { SensorAlerts } from '../sensors/alerts.js';
 import { RuleSet } from './rules.js';
 import { type Watch, WatchIndex } from './watches.js';
 
@@ -30,6 +31,8 @@ export interface MatcherOptions {
   timezone: string;
   /** Camera id → grid and org path (from city.yaml). Hits from other cameras raise nothing. */
   placements: ReadonlyMap<string, Placement>;
+  /** Sensor events: placed on the sensor's grid, and alerts from its rules (docs/iot.md). */
+  sensors?: SensorAlerts;
 }
 
 export class AlertMatcher {
@@ -44,9 +47,14 @@ export class AlertMatcher {
     this.rules = new RuleSet(opts.alerts.rules, opts.timezone);
   }
 
+  /** A sensor's grid and org path (sensor events are hits whose camera is the sensor). */
+  sensorPlacement(id: string): Placement | undefined {
+    return this.opts.sensors?.placement(id);
+  }
+
   /** Alerts this hit raises, appended to `out`. */
   match(hit: Hit, out: Alert[] = []): Alert[] {
-    const placement = this.opts.placements.get(hit.camera);
+    const placement = this.opts.placements.get(hit.camera) ?? this.opts.sensors?.placement(hit.camera);
     if (!placement) {
       this.unplaced++;
       return out;
@@ -65,6 +73,7 @@ export class AlertMatcher {
         title: r.title || r.id,
       });
     }
+    this.opts.sensors?.match(hit, out);
     if (this.watches.size === 0) return out;
     this.watchBuf.length = 0;
     const w = this.opts.alerts.watches;

@@ -19,6 +19,8 @@ import { type Alert, AlertMatcher } from '../alerts/matcher.js';
 import type { Watch } from '../alerts/watches.js';
 import { type HitRow, rowToHit } from '../hit-rows.js';
 import { subscribeWhenReady } from '../redis-subscriber.js';
+import { SensorAlerts } from '../sensors/alerts.js';
+import { SensorCatalog } from '../sensors/catalog.js';
 import type { Store } from '../store.js';
 import { type EscalateJob, Escalations } from './escalation.js';
 import { deadlineAt, TaskIntake } from './intake.js';
@@ -134,6 +136,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     alerts: cfg,
     timezone: config.city.timezone,
     placements: orgs.placements,
+    sensors: new SensorAlerts(new SensorCatalog(config)),
   });
   const events = new EventEmitter<AlertEvents>();
   events.setMaxListeners(10_000);
@@ -339,7 +342,11 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
       if (alerts.length > watched) m.alerts.inc({ source: 'rule' }, alerts.length - watched);
     }
     if (events.listenerCount('hits') > 0) {
-      for (const h of hits) placed.push({ hit: h, orgPath: orgs.placements.get(h.camera)?.orgPath ?? [] });
+      for (const h of hits)
+        placed.push({
+          hit: h,
+          orgPath: orgs.placements.get(h.camera)?.orgPath ?? matcher.sensorPlacement(h.camera)?.orgPath ?? [],
+        });
     }
     stageMs.match += performance.now() - t0;
     // Batches are applied in arrival order: a task's updates keep their order.
