@@ -40,7 +40,9 @@ function firstError(check: Check, value: unknown): string {
 }
 
 function hasOtherVersion(value: unknown): boolean {
-  return !!value && typeof value === 'object' && 'v' in value && (value as { v: unknown }).v !== SENSOR_VERSION;
+  return (
+    !!value && typeof value === 'object' && 'v' in value && (value as { v: unknown }).v !== SENSOR_VERSION
+  );
 }
 
 /**
@@ -63,7 +65,13 @@ export function parseSensorsMessage(payload: Uint8Array, gateway: string): Parse
     const reason = hasOtherVersion(value) ? 'INGEST_BAD_VERSION' : 'INGEST_BAD_ENVELOPE';
     return { ...none, rejected: [{ reason, detail: firstError(envelopeCheck, value) }] };
   }
-  const env = value as { msgId: string; gateway: string; sentMs: number; readings: unknown[]; events?: unknown[] };
+  const env = value as {
+    msgId: string;
+    gateway: string;
+    sentMs: number;
+    readings: unknown[];
+    events?: unknown[];
+  };
   const envelope = { msgId: env.msgId, gateway: env.gateway, sentMs: env.sentMs };
   if (env.gateway !== gateway) {
     const detail = `envelope names ${env.gateway}, topic ${gateway}`;

@@ -60,7 +60,8 @@ export const SensorReading = T.Object(
     unit: UnitName,
     quality: T.Optional(
       T.Union([T.Literal('good'), T.Literal('uncertain'), T.Literal('bad')], {
-        description: 'The device’s own judgement of the value; `bad` readings are stored but never fire rules',
+        description:
+          'The device’s own judgement of the value; `bad` readings are stored but never fire rules',
       }),
     ),
   },
@@ -80,7 +81,11 @@ export const SensorEvent = T.Object(
       ),
     ),
     durationMs: T.Optional(
-      T.Integer({ minimum: 0, maximum: 7 * 86_400_000, description: 'How long the condition has lasted, ms' }),
+      T.Integer({
+        minimum: 0,
+        maximum: 7 * 86_400_000,
+        description: 'How long the condition has lasted, ms',
+      }),
     ),
   },
   { additionalProperties: false, description: 'An alarm the device raised itself' },

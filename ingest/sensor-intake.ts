@@ -23,7 +23,8 @@ export function readingProblem(
 ): { reason: SensorRejectReason; detail: string } | undefined {
   if (s.open) return undefined;
   const m = s.metrics.get(r.metric);
-  if (!m) return { reason: 'INGEST_BAD_UNIT', detail: `sensor ${s.id} (${s.kind}) has no metric ${r.metric}` };
+  if (!m)
+    return { reason: 'INGEST_BAD_UNIT', detail: `sensor ${s.id} (${s.kind}) has no metric ${r.metric}` };
   if (m.unit !== r.unit)
     return { reason: 'INGEST_BAD_UNIT', detail: `${r.metric} of ${s.id} is in ${m.unit}, not ${r.unit}` };
   if (r.value < m.min || r.value > m.max)

@@ -27,7 +27,11 @@ export class SensorAlerts {
     if (!s?.placement) return out;
     for (const r of s.rules) {
       const derived = hit.rule !== null && hit.rule !== undefined && hit.rule === r.id && r.type !== 'alarm';
-      const alarm = r.type === 'alarm' && ALARMS.has(hit.type) && !hit.rule && (r.alarms.length === 0 || r.alarms.includes(hit.type as never));
+      const alarm =
+        r.type === 'alarm' &&
+        ALARMS.has(hit.type) &&
+        !hit.rule &&
+        (r.alarms.length === 0 || r.alarms.includes(hit.type as never));
       if (!derived && !alarm) continue;
       out.push({
         hit,

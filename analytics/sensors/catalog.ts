@@ -40,7 +40,8 @@ export class SensorCatalog {
     readonly open = false,
   ) {
     const paths = new Map<string, string[]>();
-    for (const { node, parents } of walkOrgs(config.orgs)) paths.set(node.id, [...parents.map((p) => p.id), node.id]);
+    for (const { node, parents } of walkOrgs(config.orgs))
+      paths.set(node.id, [...parents.map((p) => p.id), node.id]);
     const kinds = new Map(config.sensorKinds.map((k) => [k.id, k]));
     for (const s of config.sensors) {
       const k = kinds.get(s.kind);

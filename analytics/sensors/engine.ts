@@ -57,7 +57,11 @@ export class SensorRuleEngine {
   ) {
     for (const s of catalog.all()) {
       if (!hasTimedRules(s)) continue;
-      this.states.set(s.id, { silence: { lastMs: startMs, fired: false }, metricMs: new Map(), rules: new Map() });
+      this.states.set(s.id, {
+        silence: { lastMs: startMs, fired: false },
+        metricMs: new Map(),
+        rules: new Map(),
+      });
     }
   }
 

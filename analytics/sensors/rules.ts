@@ -55,7 +55,10 @@ export function stepThreshold(
   const sinceMs = s.sinceMs ?? tsMs;
   const heldMs = tsMs - sinceMs;
   if (s.fired || heldMs < rule.forMs) return { state: { sinceMs, fired: s.fired } };
-  const level = rule.above !== undefined && value > rule.above - rule.hysteresis ? `above ${rule.above}` : `below ${rule.below}`;
+  const level =
+    rule.above !== undefined && value > rule.above - rule.hysteresis
+      ? `above ${rule.above}`
+      : `below ${rule.below}`;
   return {
     state: { sinceMs, fired: true },
     firing: {

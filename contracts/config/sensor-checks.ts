@@ -23,32 +23,42 @@ function checkRule(r: SensorRule, kind: SensorKind | undefined, path: string): C
       out.push({ path, message: '`below` must be under `above` when both are set' });
   }
   if (r.type === 'rate') {
-    if (r.rise === undefined && r.fall === undefined) out.push({ path, message: 'a rate rule needs `rise` or `fall`' });
+    if (r.rise === undefined && r.fall === undefined)
+      out.push({ path, message: 'a rate rule needs `rise` or `fall`' });
     if (r.withinMs <= 0) out.push({ path: `${path}/withinMs`, message: 'must be more than 0' });
   }
-  if (r.type === 'silence' && r.afterMs < 1000) out.push({ path: `${path}/afterMs`, message: 'must be at least 1000 ms' });
+  if (r.type === 'silence' && r.afterMs < 1000)
+    out.push({ path: `${path}/afterMs`, message: 'must be at least 1000 ms' });
   return out;
 }
 
-function checkKinds(c: CityConfig, ruleIds: Map<string, string>): { problems: ConfigProblem[]; kinds: Map<string, SensorKind> } {
+function checkKinds(
+  c: CityConfig,
+  ruleIds: Map<string, string>,
+): { problems: ConfigProblem[]; kinds: Map<string, SensorKind> } {
   const problems: ConfigProblem[] = [];
   const kinds = new Map<string, SensorKind>();
   const alertRules = new Set(c.alerts.rules.map((r) => r.id));
   c.sensorKinds.forEach((k, i) => {
     const path = `/sensorKinds/${i}`;
-    if (kinds.has(k.id)) problems.push({ path: `${path}/id`, message: `sensor kind '${k.id}' appears twice` });
+    if (kinds.has(k.id))
+      problems.push({ path: `${path}/id`, message: `sensor kind '${k.id}' appears twice` });
     kinds.set(k.id, k);
     const metrics = new Set<string>();
     k.metrics.forEach((m, j) => {
-      if (metrics.has(m.metric)) problems.push({ path: `${path}/metrics/${j}/metric`, message: `metric '${m.metric}' appears twice` });
+      if (metrics.has(m.metric))
+        problems.push({ path: `${path}/metrics/${j}/metric`, message: `metric '${m.metric}' appears twice` });
       metrics.add(m.metric);
-      if (m.min >= m.max) problems.push({ path: `${path}/metrics/${j}`, message: '`min` must be under `max`' });
+      if (m.min >= m.max)
+        problems.push({ path: `${path}/metrics/${j}`, message: '`min` must be under `max`' });
     });
     k.rules.forEach((r, j) => {
       const rp = `${path}/rules/${j}`;
       const owner = ruleIds.get(r.id);
-      if (owner !== undefined) problems.push({ path: `${rp}/id`, message: `rule id '${r.id}' is also used by ${owner}` });
-      if (alertRules.has(r.id)) problems.push({ path: `${rp}/id`, message: `rule id '${r.id}' is also an alert rule` });
+      if (owner !== undefined)
+        problems.push({ path: `${rp}/id`, message: `rule id '${r.id}' is also used by ${owner}` });
+      if (alertRules.has(r.id))
+        problems.push({ path: `${rp}/id`, message: `rule id '${r.id}' is also an alert rule` });
       ruleIds.set(r.id, `sensor kind '${k.id}'`);
       problems.push(...checkRule(r, k, rp));
     });
@@ -65,19 +75,25 @@ export function checkSensors(c: CityConfig, orgs: ReadonlyMap<string, OrgNode>):
   c.sensors.forEach((s, i) => {
     const path = `/sensors/${i}`;
     if (ids.has(s.id)) problems.push({ path: `${path}/id`, message: `sensor id '${s.id}' appears twice` });
-    if (cameras.has(s.id)) problems.push({ path: `${path}/id`, message: `sensor id '${s.id}' is also a camera id` });
+    if (cameras.has(s.id))
+      problems.push({ path: `${path}/id`, message: `sensor id '${s.id}' is also a camera id` });
     ids.add(s.id);
     const kind = kinds.get(s.kind);
     if (!kind) problems.push({ path: `${path}/kind`, message: `no sensor kind '${s.kind}' in /sensorKinds` });
     const grid = orgs.get(s.grid);
     if (!grid) problems.push({ path: `${path}/grid`, message: `no org '${s.grid}' in /orgs` });
     else if (grid.children.length > 0 && grid.kind !== 'grid')
-      problems.push({ path: `${path}/grid`, message: `org '${s.grid}' is a ${grid.kind} with children, not a grid` });
-    if (!gateways.has(s.gateway)) problems.push({ path: `${path}/gateway`, message: `no gateway '${s.gateway}' in /gateways` });
+      problems.push({
+        path: `${path}/grid`,
+        message: `org '${s.grid}' is a ${grid.kind} with children, not a grid`,
+      });
+    if (!gateways.has(s.gateway))
+      problems.push({ path: `${path}/gateway`, message: `no gateway '${s.gateway}' in /gateways` });
     const own = new Set<string>();
     s.rules.forEach((r, j) => {
       const rp = `${path}/rules/${j}`;
-      if (own.has(r.id)) problems.push({ path: `${rp}/id`, message: `rule id '${r.id}' appears twice on this sensor` });
+      if (own.has(r.id))
+        problems.push({ path: `${rp}/id`, message: `rule id '${r.id}' appears twice on this sensor` });
       own.add(r.id);
       const owner = ruleIds.get(r.id);
       // Same id as a rule of its own kind: an override. Any other clash would merge cooldowns.

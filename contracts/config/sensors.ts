@@ -19,15 +19,26 @@ const Days = (def: number, description: string) =>
 
 export const SensorMetric = T.Object(
   {
-    metric: T.String({ minLength: 1, maxLength: 32, pattern: '^[a-z][a-z0-9_]*$', description: 'Metric name, e.g. level' }),
+    metric: T.String({
+      minLength: 1,
+      maxLength: 32,
+      pattern: '^[a-z][a-z0-9_]*$',
+      description: 'Metric name, e.g. level',
+    }),
     unit: T.String({
       minLength: 1,
       maxLength: 16,
       pattern: '^[A-Za-z0-9%/._°-]+$',
       description: 'The only unit accepted for it (a reading in another unit is quarantined)',
     }),
-    min: T.Number({ default: -1e9, description: 'Lowest plausible value; below it the reading is quarantined' }),
-    max: T.Number({ default: 1e9, description: 'Highest plausible value; above it the reading is quarantined' }),
+    min: T.Number({
+      default: -1e9,
+      description: 'Lowest plausible value; below it the reading is quarantined',
+    }),
+    max: T.Number({
+      default: 1e9,
+      description: 'Highest plausible value; above it the reading is quarantined',
+    }),
   },
   { additionalProperties: false },
 );
@@ -38,7 +49,9 @@ export type SensorRuleType = (typeof SENSOR_RULE_TYPES)[number];
 
 export const SensorRule = T.Object(
   {
-    id: Id('Rule id: unique in the city among sensor rules and alert rules (tasks and cooldowns are keyed by it)'),
+    id: Id(
+      'Rule id: unique in the city among sensor rules and alert rules (tasks and cooldowns are keyed by it)',
+    ),
     type: T.Union(
       SENSOR_RULE_TYPES.map((t) => T.Literal(t)),
       {
@@ -47,7 +60,11 @@ export const SensorRule = T.Object(
       },
     ),
     title: T.String({ maxLength: 128, default: '', description: 'Shown on the task (default: the rule id)' }),
-    metric: T.String({ maxLength: 32, default: '', description: 'threshold, rate: the metric the rule watches' }),
+    metric: T.String({
+      maxLength: 32,
+      default: '',
+      description: 'threshold, rate: the metric the rule watches',
+    }),
     above: T.Optional(T.Number({ description: 'threshold: fires when the value stays above this' })),
     below: T.Optional(T.Number({ description: 'threshold: fires when the value stays below this' })),
     hysteresis: T.Number({
@@ -56,22 +73,38 @@ export const SensorRule = T.Object(
       description: 'threshold: the condition clears only this far back across the level (no flapping)',
     }),
     forMs: Ms(0, 'threshold: how long the condition must hold before it fires, ms'),
-    rise: T.Optional(T.Number({ exclusiveMinimum: 0, description: 'rate: fires when the value rose by at least this within withinMs' })),
-    fall: T.Optional(T.Number({ exclusiveMinimum: 0, description: 'rate: fires when the value fell by at least this within withinMs' })),
+    rise: T.Optional(
+      T.Number({
+        exclusiveMinimum: 0,
+        description: 'rate: fires when the value rose by at least this within withinMs',
+      }),
+    ),
+    fall: T.Optional(
+      T.Number({
+        exclusiveMinimum: 0,
+        description: 'rate: fires when the value fell by at least this within withinMs',
+      }),
+    ),
     withinMs: Ms(5 * 60_000, 'rate: the window the change is measured over, ms'),
     afterMs: Ms(15 * 60_000, 'silence: no reading for this long means the sensor is offline, ms'),
-    alarms: T.Array(
-      T.Union(SENSOR_ALARMS.map((a) => T.Literal(a))),
-      { default: [], description: 'alarm: the device alarms that open a task (empty: all)' },
+    alarms: T.Array(T.Union(SENSOR_ALARMS.map((a) => T.Literal(a))), {
+      default: [],
+      description: 'alarm: the device alarms that open a task (empty: all)',
+    }),
+    cooldownMs: Ms(
+      10 * 60_000,
+      'Same rule and sensor within this long: the open task is updated instead of a new one, ms',
     ),
-    cooldownMs: Ms(10 * 60_000, 'Same rule and sensor within this long: the open task is updated instead of a new one, ms'),
     priority: T.Union(
       PRIORITIES.map((p) => T.Literal(p)),
       { default: 'normal' satisfies Priority, description: 'Task priority: low, normal, high or urgent' },
     ),
     slaMs: SlaLevels,
   },
-  { additionalProperties: false, description: 'A rule that turns readings or alarms into tasks for the sensor’s grid' },
+  {
+    additionalProperties: false,
+    description: 'A rule that turns readings or alarms into tasks for the sensor’s grid',
+  },
 );
 export type SensorRule = Static<typeof SensorRule>;
 
@@ -79,11 +112,19 @@ export const SensorKind = T.Object(
   {
     id: Id('Kind id, e.g. water_level, smoke, manhole_tilt, noise, air_quality'),
     name: T.String({ maxLength: 128, default: '', description: 'Display name' }),
-    metrics: T.Array(SensorMetric, { default: [], maxItems: 64, description: 'What sensors of this kind measure' }),
+    metrics: T.Array(SensorMetric, {
+      default: [],
+      maxItems: 64,
+      description: 'What sensors of this kind measure',
+    }),
     rawDays: Days(30, 'How long raw readings are kept, days'),
     minuteDays: Days(90, 'How long 1-minute rollups are kept, days'),
     hourDays: Days(730, 'How long 1-hour rollups are kept, days'),
-    rules: T.Array(SensorRule, { default: [], maxItems: 64, description: 'Rules for every sensor of this kind' }),
+    rules: T.Array(SensorRule, {
+      default: [],
+      maxItems: 64,
+      description: 'Rules for every sensor of this kind',
+    }),
   },
   { additionalProperties: false },
 );
@@ -101,7 +142,8 @@ export const Sensor = T.Object(
     rules: T.Array(SensorRule, {
       default: [],
       maxItems: 64,
-      description: 'Rules of this sensor only; one with the id of a kind rule replaces it (e.g. its own threshold)',
+      description:
+        'Rules of this sensor only; one with the id of a kind rule replaces it (e.g. its own threshold)',
     }),
   },
   { additionalProperties: false },
@@ -117,8 +159,17 @@ export const FusionSection = T.Object(
       description: 'A sensor task carries snapshots of cameras within this distance, metres (0: none)',
     }),
     windowMs: Ms(2 * 60_000, 'Snapshots taken this long before or after the sensor event, ms'),
-    maxSnapshots: T.Integer({ minimum: 0, maximum: 50, default: 6, description: 'Snapshots attached to one task at most' }),
+    maxSnapshots: T.Integer({
+      minimum: 0,
+      maximum: 50,
+      default: 6,
+      description: 'Snapshots attached to one task at most',
+    }),
   },
-  { additionalProperties: false, default: {}, description: 'Sensor tasks with nearby camera snapshots (docs/iot.md)' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Sensor tasks with nearby camera snapshots (docs/iot.md)',
+  },
 );
 export type FusionSection = Static<typeof FusionSection>;
