@@ -8,7 +8,7 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HitRow } from '../analytics/hit-rows.js';
-import type { ReadingRow } from '../analytics/sensors/rows.js';
+import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
 
@@ -39,7 +39,9 @@ export interface BundleJob {
   hits: HitRow[];
   snapshots: SnapshotRow[];
   quarantine: QuarantineRow[];
-  /** Sensor readings (docs/iot.md); absent when the bundle held none. */
+  /** Sensor readings (docs/iot.md) as they travel in the queue; absent when the bundle held none. */
+  readingCols?: ReadingColumns;
+  /** The same readings decoded (the worker fills this in before writing; never queued). */
   readings?: ReadingRow[];
   /** Replay-window keys of the messages in this job (for the record; acks are already sent). */
   keys: string[];
@@ -101,6 +103,7 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     QUEUE_NAME,
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
+      if (job.data.readingCols) job.data.readings = decodeReadings(job.data.readingCols);
       const derived = o.derive?.rows(job.data, id) ?? [];
       const data = derived.length ? { ...job.data, hits: [...job.data.hits, ...derived] } : job.data;
       await writeJob(o.store, data, id);

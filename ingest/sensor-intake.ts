@@ -80,6 +80,7 @@ export function intakeSensors(
       quarantine,
       readings,
       bytes,
+      ...(hits.length ? { urgent: true } : {}),
     },
     ackId: env?.msgId,
     // Device alarms are hits; readings are counted by the sensor metrics (ingest/metrics.ts).

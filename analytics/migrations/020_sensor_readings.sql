@@ -3,7 +3,9 @@
 -- one contiguous range. Retention is per sensor kind (city.yaml sensorKinds[].rawDays, …): the
 -- writer puts the kind's days on each row and the TTL reads them, so one table serves every
 -- kind. Monthly partitions: 10,000 sensors at one reading a minute are ~14M rows a day, and a
--- row TTL (not ttl_only_drop_parts) removes expired rows in merges. Deduplicated inserts
+-- row TTL (not ttl_only_drop_parts) removes expired rows in merges. No org path per reading:
+-- the API scopes series by the sensor's grid from city.yaml (a reading's place is its sensor's),
+-- and every column costs on the hot INSERT path (bench/sensors.ts). Deduplicated inserts
 -- (`insert_deduplication_token` = job id) as in 001; the view targets carry the window too,
 -- and the writer sets deduplicate_blocks_in_dependent_materialized_views = 1 (ingest/jobs.ts)
 -- so a retried job does not double-count a rollup (tested in analytics/sensors/store.int.test.ts).
@@ -18,7 +20,6 @@ CREATE TABLE IF NOT EXISTS sensor_readings
     kind         LowCardinality(String),
     gateway      LowCardinality(String),
     grid         LowCardinality(String),
-    org_path     Array(LowCardinality(String)),
     raw_days     UInt16,
     minute_days  UInt16,
     hour_days    UInt16,

@@ -7,7 +7,7 @@ import { rowToHit } from '../hit-rows.js';
 import { SensorAlerts } from './alerts.js';
 import { SensorCatalog } from './catalog.js';
 import { firingRows, SensorRuleEngine } from './engine.js';
-import { readingToRow } from './rows.js';
+import { decodeReadings, encodeReadings, readingToRow } from './rows.js';
 import { alarm, reading, sensorEnvelope, sensorKindsRaw, sensorsRaw } from './testkit.js';
 
 const raw = () => ({
@@ -283,5 +283,19 @@ describe('rule engine and sensor alerts', () => {
       ['smoke', [{ kind: 'rule', ruleId: 'smoke-alarm' }]],
       ['low_battery', []],
     ]);
+  });
+});
+
+describe('readings in queue jobs', () => {
+  it('encode to columns and decode to the same rows', () => {
+    const cat = new SensorCatalog(city);
+    const rows = [
+      readingToRow(reading(WATER, 'level', 12.5, T0), cat.get(WATER)!, GW),
+      readingToRow({ ...reading(WATER, 'battery', 3.61, T0 + 1), quality: 'bad' }, cat.get(WATER)!, GW),
+      readingToRow(reading('sen-001-2', 'noise', 0, T0 + 2), cat.get('sen-001-2')!, 'gw-001'),
+    ];
+    const cols = JSON.parse(JSON.stringify(encodeReadings(rows)));
+    expect(decodeReadings(cols)).toEqual(rows);
+    expect(cols.strings.length).toBeLessThan(rows.length * 7);
   });
 });

@@ -313,7 +313,6 @@ CREATE TABLE IF NOT EXISTS xueliang.sensor_readings_local ON CLUSTER 'xueliang'
     kind         LowCardinality(String),
     gateway      LowCardinality(String),
     grid         LowCardinality(String),
-    org_path     Array(LowCardinality(String)),
     raw_days     UInt16,
     minute_days  UInt16,
     hour_days    UInt16,

@@ -42,7 +42,11 @@ describe('sensor simulator', () => {
 
   it('produces only contract-valid readings and events, with faults and alarms when asked', () => {
     const check = { r: TypeCompiler.Compile(SensorReading), e: TypeCompiler.Compile(SensorEvent) };
-    const sim = new SensorSimulator([gauge('g-1'), gauge('g-2'), noise], { seed: 5, faultRate: 0.2, alarmRate: 0.05 });
+    const sim = new SensorSimulator([gauge('g-1'), gauge('g-2'), noise], {
+      seed: 5,
+      faultRate: 0.2,
+      alarmRate: 0.05,
+    });
     let bad = 0;
     let missed = 0;
     let events = 0;

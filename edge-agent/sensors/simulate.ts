@@ -153,21 +153,31 @@ export class SensorSimulator {
 
   private rain(s: SimSensor, st: DeviceState, stepMin: number): void {
     if (!s.metrics.some((m) => m.metric === 'level')) return;
-    if (st.rainPerMin === 0 && st.rainCm === 0 && this.rand() < this.o.rainRate) st.rainPerMin = 2 + this.rand() * 6;
+    if (st.rainPerMin === 0 && st.rainCm === 0 && this.rand() < this.o.rainRate)
+      st.rainPerMin = 2 + this.rand() * 6;
     st.rainCm = Math.max(0, st.rainCm + st.rainPerMin * stepMin);
     // The rain stops after lifting the level 100–300 cm; the water drains slower than it rose.
     if (st.rainPerMin > 0 && st.rainCm > 100 + this.rand() * 200) st.rainPerMin = -1.5;
     if (st.rainPerMin < 0 && st.rainCm === 0) st.rainPerMin = 0;
   }
 
-  private reading(s: SimSensor, m: SimMetric, st: DeviceState, tMs: number, d: number): SensorReading | undefined {
+  private reading(
+    s: SimSensor,
+    m: SimMetric,
+    st: DeviceState,
+    tMs: number,
+    d: number,
+  ): SensorReading | undefined {
     const clamp = (v: number) => Math.min(m.max, Math.max(m.min, v));
-    let value = clamp(m.base + m.amplitude * d + m.noise * this.gauss() + (m.metric === 'level' ? st.rainCm : 0));
+    let value = clamp(
+      m.base + m.amplitude * d + m.noise * this.gauss() + (m.metric === 'level' ? st.rainCm : 0),
+    );
     let quality: SensorReading['quality'];
     if (this.rand() < this.o.faultRate) {
       const f = this.rand();
       if (f < 0.34) return undefined; // a missed reading
-      if (f < 0.67) value = st.last.get(m.metric) ?? value; // stuck
+      if (f < 0.67)
+        value = st.last.get(m.metric) ?? value; // stuck
       else {
         value = clamp(m.base + (this.rand() - 0.5) * (m.max - m.min)); // a wild value the device flags
         quality = 'bad';
@@ -175,14 +185,24 @@ export class SensorSimulator {
     }
     value = Math.round(value * 100) / 100;
     st.last.set(m.metric, value);
-    return { sensor: s.id, tsMs: tMs, metric: m.metric, value, unit: m.unit, ...(quality ? { quality } : {}) };
+    return {
+      sensor: s.id,
+      tsMs: tMs,
+      metric: m.metric,
+      value,
+      unit: m.unit,
+      ...(quality ? { quality } : {}),
+    };
   }
 }
 
 /** Simulated devices for the sensors of a city.yaml (kinds give the metrics, units and ranges). */
 export function simSensorsFromCity(c: {
   sensors: ReadonlyArray<{ id: string; gateway: string; kind: string }>;
-  sensorKinds: ReadonlyArray<{ id: string; metrics: ReadonlyArray<{ metric: string; unit: string; min: number; max: number }> }>;
+  sensorKinds: ReadonlyArray<{
+    id: string;
+    metrics: ReadonlyArray<{ metric: string; unit: string; min: number; max: number }>;
+  }>;
 }): SimSensor[] {
   const kinds = new Map(c.sensorKinds.map((k) => [k.id, k]));
   return c.sensors.map((s) => ({
