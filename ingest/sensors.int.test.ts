@@ -15,9 +15,12 @@ import type { Task } from '../analytics/tasks/model.js';
 import { silentLogger } from '../contracts/log.js';
 import type { SensorReading } from '../contracts/sensor.js';
 import { topics } from '../contracts/topics.js';
+import { SensorGatewaySim } from '../edge-agent/sensors/gateway-sim.js';
+import { simSensorsFromCity } from '../edge-agent/sensors/simulate.js';
 import {
   apiKeyOf,
   connectGateway,
+  gatewayPassword,
   count,
   type Harness,
   startHarness,
@@ -218,5 +221,31 @@ describe('sensors end to end', () => {
     expect(await got()).toEqual(want);
     expect(await count(h.store, "SELECT count() AS n FROM sensor_readings WHERE metric = 'battery'")).toBe(1);
     expect(gw.connected).toBe(true);
+  });
+
+  it('the simulator publishes every configured sensor through the real path, and all of it is stored', async () => {
+    const sensors = simSensorsFromCity(h.config).filter((x) => x.gateway === 'gw-001');
+    const before = await count(h.store, "SELECT count() AS n FROM sensor_readings WHERE gateway = 'gw-001'");
+    const sim = new SensorGatewaySim({
+      url: h.ingest.mqttUrl,
+      sensors,
+      passwords: new Map([['gw-001', gatewayPassword('gw-001')]]),
+      intervalMs: 200,
+      sim: { faultRate: 0 },
+      log: silentLogger(),
+    });
+    await until(() => sim.stats().rounds >= 3, 10_000);
+    const st = await sim.close();
+    expect(st.spooled).toBe(0);
+    // Water gauges report level and battery, smoke detectors battery, noise monitors noise.
+    expect(st.readings).toBe(st.rounds * 4);
+    expect(
+      await until(
+        async () =>
+          (await count(h.store, "SELECT count() AS n FROM sensor_readings WHERE gateway = 'gw-001'")) -
+            before ===
+          st.readings,
+      ),
+    ).toBe(true);
   });
 });
