@@ -27,6 +27,7 @@ import { hitsRoutes } from './routes/hits.js';
 import { mediaRoutes } from './routes/media.js';
 import { ingestAdminRoutes } from './routes/ingest-admin.js';
 import { personsRoutes } from './routes/persons.js';
+import { sensorsRoutes } from './routes/sensors.js';
 import { snapshotsRoutes } from './routes/snapshots.js';
 import { streamRoutes } from './routes/stream.js';
 import { tasksRoutes } from './routes/tasks.js';
@@ -153,7 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       v1.addHook('onRequest', auth.hook);
       installAuditHook(v1, ctx);
-      for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, exportsRoutes, auditRoutes, cityRoutes]) {
+      for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, exportsRoutes, auditRoutes, cityRoutes, sensorsRoutes]) {
         await v1.register(routes, { ctx });
       }
       await v1.register(ingestAdminRoutes, { ctx, ...(deps.ingest ? { ingest: deps.ingest } : {}) });
