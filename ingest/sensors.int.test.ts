@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarm, reading, sensorEnvelope, sensorKindsRaw, sensorsRaw } from '../analytics/sensors/testkit.js';
 import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.js';
 import type { Task } from '../analytics/tasks/model.js';
+import { makeEnvelope, makeHit } from '../contracts/fixtures.js';
 import { silentLogger } from '../contracts/log.js';
 import type { SensorReading } from '../contracts/sensor.js';
 import { topics } from '../contracts/topics.js';
@@ -49,7 +50,11 @@ beforeAll(async () => {
       camerasPerGateway: 1,
       ingest: { bundleMaxMs: 50, sensorSilenceCheckMs: 250 },
       keys: { m0: ['grid_member', 'grid-0'], m1: ['grid_member', 'grid-1'] },
-      extra: { sensorKinds: sensorKindsRaw({ forMs: 120_000, cooldownMs: 600_000 }), sensors },
+      extra: {
+        sensorKinds: sensorKindsRaw({ forMs: 120_000, cooldownMs: 600_000 }),
+        sensors,
+        fusion: { cameraRadiusM: 300, windowMs: 60_000, maxSnapshots: 5 },
+      },
     },
     { onStored: (job) => void alerts?.onRows(job.hits) },
   );
@@ -168,10 +173,35 @@ describe('sensors end to end', () => {
     ).toBeGreaterThanOrEqual(8);
   });
 
-  it('a smoke alarm opens an urgent task on the detector grid', async () => {
-    await send([], [alarm(SMOKE, 'smoke', Date.now() - 1000)]);
+  it("a smoke alarm opens an urgent task on the detector grid, carrying the nearby cameras' snapshots around its time", async () => {
+    const atMs = Date.now() - 1000;
+    // cam-000-0 stands ~14 m from the detector: two snapshots within the 60 s window, one 5 min before.
+    const seen = (dtMs: number, snapshot: string) =>
+      makeHit({ gateway: GW, camera: 'cam-000-0', tsMs: atMs + dtMs, snapshot });
+    const near = [seen(-30_000, 'snap-near-1'), seen(-5 * 60_000, 'snap-old'), seen(-2_000, 'snap-near-2')];
+    await gw.publishAsync(topics.hits(GW), JSON.stringify(makeEnvelope(near)), { qos: 1 });
+    expect(
+      await until(
+        async () =>
+          (await count(h.store, "SELECT count() AS n FROM hits WHERE snapshot LIKE 'snap-%'")) === 3,
+      ),
+    ).toBe(true);
+    await send([], [alarm(SMOKE, 'smoke', atMs)]);
     const [t] = await waitFor(tasksOf('smoke-alarm'));
     expect(t).toMatchObject({ grid: 'grid-0', camera: SMOKE, priority: 'urgent' });
+    const withNearby = await waitFor(async () => {
+      const x = await alerts.get(t!.id);
+      return x?.nearby?.length ? [x] : [];
+    });
+    expect(withNearby[0]?.nearby?.map((n) => [n.snapshot, n.camera, n.tsMs - atMs])).toEqual([
+      ['snap-near-1', 'cam-000-0', -30_000],
+      ['snap-near-2', 'cam-000-0', -2_000],
+    ]);
+    expect(withNearby[0]?.nearby?.[0]?.distanceM).toBeLessThan(30);
+    // The grid member was told of it as a task change.
+    expect(await until(() => notified.some((n) => n.event === 'nearby_added' && n.task.id === t!.id))).toBe(
+      true,
+    );
   });
 
   it('a silent sensor opens an offline task', async () => {

@@ -6,6 +6,7 @@ import { testCityRaw } from '../../ingest/testkit.js';
 import { rowToHit } from '../hit-rows.js';
 import { SensorAlerts } from './alerts.js';
 import { SensorCatalog } from './catalog.js';
+import { camerasNear } from './fusion.js';
 import { firingRows, SensorRuleEngine } from './engine.js';
 import { decodeReadings, encodeReadings, readingToRow } from './rows.js';
 import { alarm, reading, sensorEnvelope, sensorKindsRaw, sensorsRaw } from './testkit.js';
@@ -297,5 +298,20 @@ describe('readings in queue jobs', () => {
     const cols = JSON.parse(JSON.stringify(encodeReadings(rows)));
     expect(decodeReadings(cols)).toEqual(rows);
     expect(cols.strings.length).toBeLessThan(rows.length * 7);
+  });
+});
+
+describe('cameras near a sensor', () => {
+  it('keeps those within the radius, nearest first', () => {
+    const cams = [
+      { id: 'far', lat: 30.01, lon: 120 },
+      { id: 'near', lat: 30.0005, lon: 120 },
+      { id: 'here', lat: 30, lon: 120 },
+    ];
+    expect(camerasNear({ lat: 30, lon: 120 }, cams, 300)).toEqual([
+      { id: 'here', distanceM: 0 },
+      { id: 'near', distanceM: 56 },
+    ]);
+    expect(camerasNear({ lat: 30, lon: 120 }, cams, 0)).toEqual([{ id: 'here', distanceM: 0 }]);
   });
 });

@@ -21,6 +21,7 @@ import { type HitRow, rowToHit } from '../hit-rows.js';
 import { subscribeWhenReady } from '../redis-subscriber.js';
 import { SensorAlerts } from '../sensors/alerts.js';
 import { SensorCatalog } from '../sensors/catalog.js';
+import { SensorFusion } from '../sensors/fusion.js';
 import type { Store } from '../store.js';
 import { type EscalateJob, Escalations } from './escalation.js';
 import { deadlineAt, TaskIntake } from './intake.js';
@@ -132,11 +133,12 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
   if (problems.length) throw new ConfigError('city.yaml', problems);
   const prefix = config.redis.prefix;
   const orgs = new OrgTree(config.orgs, config.cameras);
+  const sensorCatalog = new SensorCatalog(config);
   const matcher = new AlertMatcher({
     alerts: cfg,
     timezone: config.city.timezone,
     placements: orgs.placements,
-    sensors: new SensorAlerts(new SensorCatalog(config)),
+    sensors: new SensorAlerts(sensorCatalog),
   });
   const events = new EventEmitter<AlertEvents>();
   events.setMaxListeners(10_000);
@@ -310,6 +312,22 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     },
   });
 
+  // --- sensor tasks: snapshots of the cameras around them (docs/iot.md) -------------------
+  const fusion = new SensorFusion({
+    store,
+    catalog: sensorCatalog,
+    cameras: config.cameras,
+    fusion: config.fusion,
+    log,
+    now,
+    apply: async (taskId, snapshots) => {
+      const change = await repo.transact(taskId, () => ({ type: 'nearby_added', taskId, tsMs: now(), by: 'system', snapshots }));
+      if (!change) return;
+      writer.write([change]);
+      await notify([change]);
+    },
+  });
+
   // --- hits → alerts → tasks ------------------------------------------------------------
   let chain: Promise<void> = Promise.resolve();
   let batches = 0;
@@ -323,6 +341,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     writer.write(changes);
     const opened = changes.filter((c) => c.event.type === 'opened').map((c) => c.task);
     await Promise.all([escalations.schedule(opened), notify(changes)]);
+    fusion.onOpened(opened);
     stageMs.tasks += t1 - t0;
     stageMs.notify += performance.now() - t1;
     batches++;
@@ -445,6 +464,7 @@ export async function createAlertEngine(o: AlertEngineOptions): Promise<AlertEng
     }),
     async close() {
       clearInterval(reloadTimer);
+      fusion.close();
       await chain;
       await writer.close();
       await escalations.close();
