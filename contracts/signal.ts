@@ -18,7 +18,11 @@ export const SignalPhase = T.Object(
   {
     v: T.Literal(SIGNAL_VERSION),
     controller: T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' }),
-    tsMs: T.Integer({ minimum: 946684800000, maximum: 4102444800000, description: 'When this phase began (or was re-sent), epoch ms' }),
+    tsMs: T.Integer({
+      minimum: 946684800000,
+      maximum: 4102444800000,
+      description: 'When this phase began (or was re-sent), epoch ms',
+    }),
     approaches: T.Record(T.String({ pattern: APPROACH_PATTERN }), T.Union(PHASES.map((p) => T.Literal(p))), {
       maxProperties: 32,
       additionalProperties: false,
@@ -35,7 +39,9 @@ const check = TypeCompiler.Compile(SignalPhase);
 export function parseSignalPhase(payload: Uint8Array, controller: string): SignalPhase | undefined {
   if (payload.byteLength > 16 * 1024) return undefined;
   try {
-    const v: unknown = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+    const v: unknown = JSON.parse(
+      Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'),
+    );
     return check.Check(v) && v.controller === controller ? v : undefined;
   } catch {
     return undefined;

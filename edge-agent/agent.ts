@@ -12,6 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { connectSignals, type SignalFeed, signalControllers } from './signals.js';
 import { monotonicFactory } from 'ulid';
 import type { GatewayConfig } from '../contracts/config/gateway.js';
 import { XlError } from '../contracts/errors.js';
@@ -124,6 +125,8 @@ export class EdgeAgent {
   private publisher!: SpoolPublisher;
   private spool!: Spool;
   private statusClient: MqttClient | undefined;
+  /** Signal phases for red_light rules (edge-agent/signals.ts), when any rule names a controller. */
+  private signals: SignalFeed | undefined;
   private lastStatusMs = 0;
   /** Per camera, frames processed at each status tick of the last FPS_WINDOW_MS (fps). */
   private readonly processedHistory = new Map<string, Array<{ ms: number; n: number }>>();
@@ -255,6 +258,17 @@ export class EdgeAgent {
     }, 1000);
     this.statusTimer.unref();
 
+    const controllers = signalControllers(c);
+    if (controllers.length && c.signals.url)
+      this.signals = connectSignals({
+        url: c.signals.url,
+        username: c.signals.username,
+        password: c.signals.password,
+        clientId: `${c.gateway.id}-signals`.slice(0, 64),
+        controllers,
+        log: this.log.child({ component: 'signals' }),
+      });
+    else if (controllers.length) this.log.warn({ controllers }, 'red_light rules but no signals.url: they never fire');
     const enabled = c.cameras.filter((cam) => cam.enabled);
     if (enabled.length === 0) this.log.warn('no enabled cameras in the config');
     for (const cam of enabled) this.addCamera(cam, plates);
@@ -303,6 +317,7 @@ export class EdgeAgent {
       log,
       plates,
       faces: this.faces,
+      ...(this.signals ? { phases: this.signals.phases } : {}),
     });
     const source = new CameraSource({
       id: cam.id,
@@ -632,6 +647,7 @@ export class EdgeAgent {
     if (this.publisher)
       await this.publisher.close().catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
     if (this.spool) await this.spool.close();
+    await this.signals?.close();
     await this.metricsServer?.close();
     await this.ownDetector?.close();
     await this.plateReader?.close();
@@ -648,6 +664,7 @@ export class EdgeAgent {
     this.statusClient?.end(true);
     this.publisher?.kill();
     if (this.spool) await this.spool.close();
+    await this.signals?.close();
     await this.metricsServer?.close();
     await this.ownDetector?.close();
     await this.plateReader?.close();

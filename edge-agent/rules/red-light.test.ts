@@ -20,7 +20,15 @@ const msg = (tsMs: number, approaches: Record<string, Phase>, controller = 'sig-
 function run(messages: SignalPhase[], rule: Record<string, unknown> = {}) {
   const phases = new SignalPhases(['sig-1']);
   for (const m of messages) phases.update(m);
-  const r = { id: 'ped-red', type: 'red_light', line: 'stop', controller: 'sig-1', approach: 'north', cooldownMs: 0, ...rule };
+  const r = {
+    id: 'ped-red',
+    type: 'red_light',
+    line: 'stop',
+    controller: 'sig-1',
+    approach: 'north',
+    cooldownMs: 0,
+    ...rule,
+  };
   const engine = new RuleEngine(rulesConfig({ lines: [LINE], rules: [r] }), { labels: LABELS, phases });
   return runFrames(engine, 40, walker, { t0Ms: T0 });
 }
@@ -30,9 +38,21 @@ describe('red_light', () => {
     ['crossing during red fires', [msg(T0, { north: 'red' }), msg(T0 + 2_000, { north: 'red' })], 1],
     ['crossing during green does not', [msg(T0, { north: 'green' }), msg(T0 + 2_000, { north: 'green' })], 0],
     ['amber does not', [msg(T0 + 2_000, { north: 'amber' })], 0],
-    ['red that turned green before the crossing does not', [msg(T0, { north: 'red' }), msg(T0 + 2_000, { north: 'green' })], 0],
-    ['green that turned red before the crossing fires', [msg(T0, { north: 'green' }), msg(T0 + 2_200, { north: 'red' })], 1],
-    ['a phase that turns red after the crossing does not', [msg(T0, { north: 'green' }), msg(CROSS_MS + 50, { north: 'red' })], 0],
+    [
+      'red that turned green before the crossing does not',
+      [msg(T0, { north: 'red' }), msg(T0 + 2_000, { north: 'green' })],
+      0,
+    ],
+    [
+      'green that turned red before the crossing fires',
+      [msg(T0, { north: 'green' }), msg(T0 + 2_200, { north: 'red' })],
+      1,
+    ],
+    [
+      'a phase that turns red after the crossing does not',
+      [msg(T0, { north: 'green' }), msg(CROSS_MS + 50, { north: 'red' })],
+      0,
+    ],
     ['red on another approach does not', [msg(T0 + 2_000, { north: 'green', east: 'red' })], 0],
     ['a stale red (not re-sent for 5 s) does not', [msg(T0 - 10_000, { north: 'red' })], 0],
     ['no phase at all does not', [], 0],
@@ -40,7 +60,14 @@ describe('red_light', () => {
   ])('%s', (_n, messages, want) => {
     const fired = run(messages);
     expect(fired.length).toBe(want);
-    for (const f of fired) expect(f).toMatchObject({ type: 'red_light', rule: 'ped-red', zone: 'stop', tsMs: CROSS_MS, details: { phase: 'red', approach: 'north' } });
+    for (const f of fired)
+      expect(f).toMatchObject({
+        type: 'red_light',
+        rule: 'ped-red',
+        zone: 'stop',
+        tsMs: CROSS_MS,
+        details: { phase: 'red', approach: 'north' },
+      });
   });
 
   it('only counts the configured direction', () => {
@@ -50,7 +77,8 @@ describe('red_light', () => {
 
   it('keeps a bounded history per controller and refuses older messages', () => {
     const p = new SignalPhases(['sig-1']);
-    for (let i = 0; i < 100; i++) expect(p.update(msg(T0 + i * 1000, { north: i % 2 ? 'red' : 'green' }))).toBe(true);
+    for (let i = 0; i < 100; i++)
+      expect(p.update(msg(T0 + i * 1000, { north: i % 2 ? 'red' : 'green' }))).toBe(true);
     expect(p.update(msg(T0, { north: 'red' }))).toBe(false);
     expect(p.phaseAt('sig-1', 'north', T0 + 99_500, 5_000)).toBe('red');
     expect(p.phaseAt('sig-1', 'north', T0 + 98_500, 5_000)).toBe('green');
@@ -62,8 +90,12 @@ describe('red_light', () => {
     const ok = msg(T0, { north: 'red' });
     expect(parseSignalPhase(Buffer.from(JSON.stringify(ok)), 'sig-1')).toEqual(ok);
     expect(parseSignalPhase(Buffer.from(JSON.stringify(ok)), 'sig-2')).toBeUndefined();
-    expect(parseSignalPhase(Buffer.from(JSON.stringify({ ...ok, approaches: { north: 'purple' } })), 'sig-1')).toBeUndefined();
+    expect(
+      parseSignalPhase(Buffer.from(JSON.stringify({ ...ok, approaches: { north: 'purple' } })), 'sig-1'),
+    ).toBeUndefined();
     expect(parseSignalPhase(Buffer.from('{"v":1'), 'sig-1')).toBeUndefined();
-    expect(parseSignalPhase(Buffer.from(JSON.stringify({ ...ok, approaches: { 'North Gate!': 'red' } })), 'sig-1')).toBeUndefined();
+    expect(
+      parseSignalPhase(Buffer.from(JSON.stringify({ ...ok, approaches: { 'North Gate!': 'red' } })), 'sig-1'),
+    ).toBeUndefined();
   });
 });

@@ -81,7 +81,11 @@ export class RedLightEvaluator implements RuleEvaluator {
     for (const f of this.crossing.update(frame)) {
       const phase = this.phases.phaseAt(r.controller, r.approach, f.tsMs, r.maxPhaseAgeMs);
       if (phase !== 'red') continue;
-      out.push({ ...f, type: 'red_light', details: { ...f.details, controller: r.controller, approach: r.approach, phase } });
+      out.push({
+        ...f,
+        type: 'red_light',
+        details: { ...f.details, controller: r.controller, approach: r.approach, phase },
+      });
     }
     return out;
   }
