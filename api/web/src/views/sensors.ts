@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { type Ctx, cameraName, type View } from '../ctx.js';
-import { fill, h, s, select } from '../dom.js';
+import { field, fill, h, s, select } from '../dom.js';
 import { fmtClock, fmtTime } from '../format.js';
 import { fitProjection } from '../geo.js';
 import { type Key, t } from '../i18n.js';
@@ -20,6 +20,7 @@ export interface SensorRow {
   lat: number;
   lon: number;
   state: 'ok' | 'silent' | 'unknown';
+  metrics: Array<{ metric: string; unit: string }>;
   last: Array<{ metric: string; unit: string; value: number; tsMs: number }>;
 }
 
@@ -143,19 +144,24 @@ export const sensorsView: View = (root, ctx) => {
   const mapBox = h('div', { className: 'map-box' }, loading());
   const listBox = h('div', null);
   const chartBox = h('div', { className: 'chart' });
-  const span = select([
-    ['6h', t('sensorLast6h')],
-    ['48h', t('sensorLast48h')],
-  ]);
+  const span = select(
+    [
+      ['6h', t('sensorLast6h')],
+      ['48h', t('sensorLast48h')],
+    ],
+    '6h',
+  );
   const title = h('h3', null, t('sensorSeries'));
   fill(
     root,
     h('section', { className: 'panel' }, h('h2', null, t('sensors')), mapBox, listBox),
-    h('section', { className: 'panel' }, title, span, chartBox),
+    h('section', { className: 'panel' }, title, field(t('sensorSpan'), span), chartBox),
   );
   let picked = ctx.params.get('sensor') ?? '';
   let dropChart: () => void = () => undefined;
   let alive = true;
+  /** The first configured metric of each sensor: what its chart shows. */
+  const firstMetric = new Map<string, string>();
 
   const showSeries = async () => {
     if (!picked) return fill(chartBox, empty(t('sensorPick')));
@@ -167,6 +173,7 @@ export const sensorsView: View = (root, ctx) => {
         from: now - (minute ? 6 : 48) * 3_600_000,
         to: now + 60_000,
         bucket: minute ? 'minute' : 'hour',
+        metric: firstMetric.get(picked),
       });
       if (!alive) return;
       dropChart();
@@ -188,6 +195,7 @@ export const sensorsView: View = (root, ctx) => {
     try {
       const body = await ctx.api.get<{ sensors: SensorRow[] }>('/api/v1/sensors');
       if (!alive) return;
+      for (const x of body.sensors) if (x.metrics[0]) firstMetric.set(x.id, x.metrics[0].metric);
       fill(mapBox, plot(ctx, body.sensors, pick));
       fill(
         listBox,
