@@ -43,6 +43,7 @@ const { values } = parseArgs({
     'steady-rate': { type: 'string', default: '2000' },
     'steady-seconds': { type: 'string', default: '15' },
     'alarm-every-ms': { type: 'string', default: '100' },
+    'fusion-radius-m': { type: 'string', default: '300' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
   });
   let lastStoredMs = 0;
   const alarmLatencies: number[] = [];
+  const alarmStored: number[] = [];
   let alerts: Awaited<ReturnType<typeof createAlertEngine>> | undefined;
   const ingest = await startIngest({
     config,
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
     onStored: (job) => {
       stored += job.readings?.length ?? 0;
       if (job.readings?.length) jobs++;
+      for (const h of job.hits) if (h.type === 'smoke') alarmStored.push(lastStoredMs - h.ts);
       lastStoredMs = Date.now();
       if (job.hits.length) void alerts?.onRows(job.hits);
     },
@@ -231,6 +234,7 @@ async function main(): Promise<void> {
     alarms: r2.alarms,
     alarmToTaskP50Ms: pct(alarmLatencies, 50),
     alarmToTaskP99Ms: pct(alarmLatencies, 99),
+    alarmToStoredP50Ms: pct(alarmStored, 50),
     steadyReadingsPerSec: Math.round(r2.readings / ((r2.lastHandedMs - r2.firstMs) / 1000)),
     messagesResent: r1.resent + r2.resent,
     droppedBySpool: r1.dropped + r2.dropped,

@@ -34,6 +34,14 @@ export interface Part {
   bytes: number;
 }
 
+/**
+ * BullMQ priority of bundles holding sensor readings and no alarm. Jobs without a priority
+ * are taken before prioritized ones, so hits, snapshots and alarms do not queue behind a
+ * backlog of readings (docs/iot.md; in bench:sensors alarms waited seconds behind reading
+ * INSERTs). Readings bundles keep their order among themselves.
+ */
+export const READINGS_PRIORITY = 10;
+
 interface Waiting {
   part: Part;
   resolve: (v: ClaimVerdict) => void;
@@ -157,8 +165,10 @@ export class Bundler {
       });
       if (readings.length) data.readingCols = encodeReadings(readings);
       if (data.keys.length > 0) {
+        const readingsOnly = readings.length > 0 && !batch.some((w) => w.part.urgent);
         await this.o.queue.add('bundle', data, {
           jobId,
+          ...(readingsOnly ? { priority: READINGS_PRIORITY } : {}),
           attempts: this.o.attempts,
           backoff: { type: 'exponential', delay: this.o.backoffMs },
           removeOnComplete: true,
@@ -185,7 +195,8 @@ export class Bundler {
 
   private async waitForRoom(): Promise<void> {
     for (let waited = 0; ; waited += 100) {
-      const n = await this.o.queue.getWaitingCount();
+      // Prioritized jobs (readings bundles) wait in their own set: count both.
+      const n = await this.o.queue.getJobCountByTypes('waiting', 'prioritized');
       this.lastWaiting = n;
       if (n < this.o.maxQueuedJobs) return;
       if (waited % 10_000 === 0)
