@@ -81,6 +81,7 @@ export function sensorEventRow(e: SensorEventSpec): HitRow {
     appearance: '',
     snapshot: '',
     snapshot_crop: [],
+    frame: '',
     model: '',
   };
 }
