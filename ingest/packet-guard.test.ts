@@ -65,6 +65,7 @@ describe('PacketGuard', () => {
 
   it('limits by topic kind', () => {
     expect(publishLimit(topics.hits('g'))).toBe(WIRE_LIMITS.hitsBytes);
+    expect(publishLimit(topics.sensors('g'))).toBe(WIRE_LIMITS.hitsBytes);
     expect(publishLimit(topics.snapshot('g', 's'))).toBe(WIRE_LIMITS.snapshotBytes);
     expect(publishLimit('anything/else')).toBe(WIRE_LIMITS.otherBytes);
   });

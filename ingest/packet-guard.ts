@@ -6,7 +6,7 @@
  * Length, MQTT 3.1.1 §2.2) and, for a PUBLISH, its topic, and says "close" as soon as a
  * packet announces more than its topic kind allows, before its body is read:
  *
- * - hits: `wire.hitsBytes`; snapshots: `wire.snapshotBytes`; everything else: `wire.otherBytes`.
+ * - hits and sensors: `wire.hitsBytes`; snapshots: `wire.snapshotBytes`; everything else: `wire.otherBytes`.
  *   Between the contract's limit (contracts/hit.ts LIMITS) and these wire bounds a message is
  *   still read, quarantined as INGEST_OVERSIZE and acked, so a gateway stops resending it.
  * - before the client is authenticated (CONNECT accepted), at most `preAuthBytes` in all.
@@ -33,7 +33,8 @@ export const WIRE_LIMITS: Readonly<WireLimits> = Object.freeze({
 /** The largest packet body allowed for a PUBLISH on `topic`. */
 export function publishLimit(topic: string, w: Readonly<WireLimits> = WIRE_LIMITS): number {
   const t = parseTopic(topic);
-  if (t?.kind === 'hits') return w.hitsBytes;
+  // Sensors envelopes share the hits envelope's contract limit (contracts/sensor.ts SENSOR_LIMITS).
+  if (t?.kind === 'hits' || t?.kind === 'sensors') return w.hitsBytes;
   if (t?.kind === 'snapshot') return w.snapshotBytes;
   return w.otherBytes;
 }

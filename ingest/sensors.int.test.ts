@@ -68,7 +68,7 @@ beforeAll(async () => {
   });
   gw = await connectGateway(h.ingest.mqttUrl, GW);
   member = await mqtt.connectAsync(h.ingest.mqttUrl, {
-    clientId: `m-${ulid()}`,
+    clientId: `m0-${ulid().slice(-6)}`,
     username: 'm0',
     password: apiKeyOf('m0'),
     protocolVersion: 4,
