@@ -177,6 +177,40 @@ export function auditOfCase(store: Store, caseId: string, limit: number): Promis
   return store.query<Record<string, unknown>>(sql('audit_case'), { caseId, limit });
 }
 
+/** The newest reading per sensor and metric since `sinceMs` (GET /sensors). */
+export function sensorLast(
+  store: Store,
+  sensors: readonly string[],
+  sinceMs: number,
+): Promise<Array<{ sensor: string; metric: string; unit: string; value: number; ts_ms: string }>> {
+  return store.query(sql('sensor_last'), { sensors: [...sensors], since: sinceMs });
+}
+
+export interface SeriesRow {
+  metric: string;
+  unit: string;
+  t_ms: string;
+  readings: string;
+  v_min: number;
+  v_max: number;
+  v_avg: number;
+  v_last: number;
+}
+
+/** A sensor's rollup series, per minute or per hour (GET /sensors/:id/series). */
+export function sensorSeries(
+  store: Store,
+  q: { sensor: string; metric: string; fromMs: number; toMs: number; minute: boolean },
+): Promise<SeriesRow[]> {
+  return store.query<SeriesRow>(sql('sensor_series'), {
+    sensors: [q.sensor],
+    metric: q.metric,
+    from: q.fromMs,
+    to: q.toMs,
+    minute: q.minute ? 1 : 0,
+  });
+}
+
 /** Whether the store answers (GET /healthz). */
 export async function storeAnswers(store: Pick<Store, 'query'>): Promise<boolean> {
   try {

@@ -10,7 +10,7 @@ describe('ensureAdminKey', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xl-admin-'));
     const first = ensureAdminKey(dir, 'hz');
     expect(first.created).toBe(true);
-    expect(first.key).toMatch(/^xl_[A-Za-z0-9_-]{40,}$/);
+    expect(first.key).toMatch(/^xl~admin~[A-Za-z0-9_-]{40,}$/);
     expect(statSync(join(dir, ADMIN_KEY_FILE)).mode & 0o777).toBe(0o600);
     expect(first.record).toMatchObject({ keyId: 'admin', role: 'admin', org: 'hz' });
     expect(verifySecret(first.key, first.record.hash)).toBe(true);

@@ -5,6 +5,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { apiKeyId } from '../contracts/api-key.js';
 import { XlError } from '../contracts/errors.js';
 import type { KeyRecord } from './auth.js';
 import { hashSecret, newApiKey } from '../contracts/secrets.js';
@@ -17,11 +18,11 @@ export function ensureAdminKey(dataDir: string, rootOrgId: string): { key: strin
   let created = false;
   if (existsSync(file)) {
     key = readFileSync(file, 'utf8').trim();
-    if (!/^xl_[A-Za-z0-9_-]{20,}$/.test(key)) throw new XlError('API_ADMIN_KEY_BAD', `${file} does not hold an API key; delete it to make a new one`);
+    if (!/^xl_[A-Za-z0-9_-]{20,}$/.test(key) && apiKeyId(key) !== 'admin') throw new XlError('API_ADMIN_KEY_BAD', `${file} does not hold an API key; delete it to make a new one`);
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   } else {
     mkdirSync(dataDir, { recursive: true });
-    key = newApiKey();
+    key = newApiKey('admin');
     writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
     created = true;
   }

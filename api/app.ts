@@ -2,7 +2,7 @@
  * `buildApp(deps)`: the fastify app without a listening server (tests use `inject()`).
  * One plugin per resource under api/routes/. `bin/commands/api.ts` (and `xueliang up`) listen.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
@@ -15,7 +15,7 @@ import { AuditLog } from '../analytics/audit.js';
 import { OrgTree } from '../contracts/org-tree.js';
 import { Authenticator, type KeyRecord } from './auth.js';
 import type { ApiContext } from './context.js';
-import { installErrorHandler } from './errors.js';
+import { apiError, installErrorHandler } from './errors.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { installRouteRules } from './route-rules.js';
@@ -27,6 +27,7 @@ import { hitsRoutes } from './routes/hits.js';
 import { mediaRoutes } from './routes/media.js';
 import { ingestAdminRoutes } from './routes/ingest-admin.js';
 import { personsRoutes } from './routes/persons.js';
+import { sensorsRoutes } from './routes/sensors.js';
 import { snapshotsRoutes } from './routes/snapshots.js';
 import { streamRoutes } from './routes/stream.js';
 import { tasksRoutes } from './routes/tasks.js';
@@ -67,19 +68,56 @@ export function keysOf(deps: AppDeps): KeyRecord[] {
   return [...fromConfig, ...(deps.extraKeys ?? [])];
 }
 
+/**
+ * ajv coerces a query value that reads as a non-finite number (`Infinity`, `1e400`) to
+ * Infinity, which then passes `maximum` (ajv 8, checked: `limit=Infinity` reached the store
+ * and became a 500), and JSON.parse turns `1e400` in a body into Infinity too. Such values are
+ * refused here, for every route, as the bad input they are (docs/security.md).
+ */
+const NUMERIC = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$|^\s*[+-]?(infinity|nan)\s*$/i;
+
+function nonFinitePath(v: unknown, path: string, depth: number): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
+  if (typeof v === 'string') return NUMERIC.test(v) && !Number.isFinite(Number(v)) ? path : undefined;
+  if (!v || typeof v !== 'object' || depth > 64) return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const bad = nonFinitePath(x, `${path}/${k.slice(0, 40)}`, depth + 1);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+async function refuseNonFinite(req: FastifyRequest): Promise<void> {
+  const bad = nonFinitePath(req.query, 'querystring', 0) ?? nonFinitePath(req.body, 'body', 0);
+  if (bad) throw apiError('API_BAD_REQUEST', `${bad} must be a finite number`);
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 2 * 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    // No request may hold a connection open unasked (docs/security.md): headers, whole request,
+    // idle and keep-alive time are bounded; Node checks them every connectionsCheckingInterval.
+    http: {
+      headersTimeout: deps.config.http.headersTimeoutMs,
+      requestTimeout: deps.config.http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, deps.config.http.headersTimeoutMs),
+    },
+    requestTimeout: deps.config.http.requestTimeoutMs,
+    connectionTimeout: deps.config.http.idleTimeoutMs,
+    keepAliveTimeout: deps.config.http.keepAliveTimeoutMs,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false, strictNumbers: true } },
     // Router-level refusals (a path parameter past maxParamLength, a malformed URL) answer like
     // every other bad input: 400 with a code, not fastify's own error shape.
     frameworkErrors: (err, _req, reply) => {
       void (reply as unknown as FastifyReply).status(400).send({ code: 'API_BAD_REQUEST', message: err.message });
     },
   }) as unknown as FastifyInstance;
+  app.server.headersTimeout = deps.config.http.headersTimeoutMs;
+  app.server.maxConnections = deps.config.http.maxConnections;
   installErrorHandler(app);
+  app.addHook('preValidation', refuseNonFinite);
   installHttpMetrics(app, deps.registry);
   await registerOpenApi(app, { publicUrl: deps.config.api.publicUrl });
   await app.register(healthRoutes, { deps });
@@ -120,13 +158,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       v1.addHook('onRequest', auth.hook);
       installRouteRules(v1, ctx);
-      for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, exportsRoutes, auditRoutes, cityRoutes]) {
+      for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, exportsRoutes, auditRoutes, cityRoutes, sensorsRoutes]) {
         await v1.register(routes, { ctx });
       }
       await v1.register(ingestAdminRoutes, { ctx, ...(deps.ingest ? { ingest: deps.ingest } : {}) });
       if (deps.alerts) {
         const withAlerts = { ...ctx, alerts: deps.alerts };
-        for (const r of [tasksRoutes, watchesRoutes, streamRoutes]) await v1.register(r, { ctx: withAlerts });
+        for (const r of [tasksRoutes, watchesRoutes]) await v1.register(r, { ctx: withAlerts });
+        await v1.register(streamRoutes, { ctx: withAlerts, maxStreamsPerKey: deps.config.api.maxStreamsPerKey });
       }
     },
     { prefix: '/api/v1' },

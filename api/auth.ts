@@ -1,30 +1,24 @@
 /**
  * Authentication and jurisdiction. `Authorization: Bearer <credential>` is either an API key
- * (checked against scrypt hashes from city.yaml plus the admin key of `xueliang up`) or an
+ * (api/key-verifier.ts: one asynchronous scrypt check for the key id the key names, city.yaml's
+ * keys plus the admin key of `xueliang up`) or an
  * HS256 JWT (`api.jwt.secret`). A principal has a role and an org node; its jurisdiction is
  * that org's subtree, applied in SQL through `{scope}` / `{districts}` parameters. Requests are
  * rate-limited per principal (token bucket), and failed credentials per client address.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OrgTree } from '../contracts/org-tree.js';
 import { apiError } from './errors.js';
 import { type JwtOptions, verifyJwt } from './jwt.js';
+import { KeyVerifier } from './key-verifier.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import type { Role } from '../contracts/config/api.js';
-import { verifySecret } from '../contracts/secrets.js';
+import type { KeyRecord, Principal } from './principal.js';
+
+export type { Role };
 
 
-export interface Principal {
-  /** API key id, or `jwt:<sub>` for a token. */
-  keyId: string;
-  role: Role;
-  org: string;
-}
-
-export interface KeyRecord extends Principal {
-  hash: string;
-}
+export type { KeyRecord, Principal };
 
 /** Where a principal may look, as SQL parameters: empty arrays mean the whole city. */
 export interface Scope {
@@ -41,8 +35,6 @@ declare module 'fastify' {
   }
 }
 
-const CACHE_MAX = 10_000;
-
 export interface AuthOptions {
   keys: readonly KeyRecord[];
   orgs: OrgTree;
@@ -52,33 +44,28 @@ export interface AuthOptions {
 }
 
 export class Authenticator {
-  private readonly cache = new Map<string, Principal | null>();
+  private readonly keys: KeyVerifier;
   private readonly limiter: RateLimiter | undefined;
   private readonly failures: RateLimiter;
   private readonly now: () => number;
 
   constructor(private readonly o: AuthOptions) {
+    this.keys = new KeyVerifier({ keys: o.keys });
     this.limiter = o.rateLimit ? new RateLimiter(o.rateLimit) : undefined;
-    // Unknown keys cost an scrypt per configured key: bound how often one address may try.
+    // Credentials not verified before are limited per address before any hashing
+    // (api/key-verifier.ts, docs/security.md).
     this.failures = new RateLimiter({ perSecond: 1, burst: 20 });
     this.now = o.now ?? Date.now;
   }
 
-  /** The principal of an API key, or undefined. Verified keys (and misses) are cached by SHA-256. */
-  verifyKey(key: string): Principal | undefined {
-    const digest = createHash('sha256').update(key).digest('base64url');
-    const hit = this.cache.get(digest);
-    if (hit !== undefined) return hit ?? undefined;
-    const rec = this.o.keys.find((k) => verifySecret(key, k.hash));
-    const p: Principal | null = rec ? { keyId: rec.keyId, role: rec.role, org: rec.org } : null;
-    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(digest, p);
-    return p ?? undefined;
+  /** The principal of an API key, or undefined (asynchronous: scrypt runs off the event loop). */
+  verifyKey(key: string): Promise<Principal | undefined> {
+    return this.keys.verify(key);
   }
 
-  /** Back-compat name. */
-  verify(key: string): Principal | undefined {
-    return this.verifyKey(key);
+  /** scrypt checks run so far (tests: an unknown key id costs none). */
+  get hashesRun(): number {
+    return this.keys.counts.hashes;
   }
 
   /** The jurisdiction of a principal; throws API_FORBIDDEN when its org is not in the tree. */
@@ -102,11 +89,12 @@ export class Authenticator {
       if ('reason' in r) throw apiError('API_UNAUTHORIZED', r.reason);
       p = { keyId: `jwt:${r.claims.sub}`, role: r.claims.role, org: r.claims.org };
     } else {
-      const digest = createHash('sha256').update(cred).digest('base64url');
-      if (!this.cache.has(digest) && !this.failures.take(`ip:${req.ip}`, now)) {
-        throw apiError('API_RATE_LIMITED', 'too many unknown credentials from this address');
+      p = this.keys.cached(cred);
+      if (!p) {
+        if (!this.failures.take(`ip:${req.ip}`, now))
+          throw apiError('API_RATE_LIMITED', 'too many unknown credentials from this address');
+        p = await this.keys.verify(cred);
       }
-      p = this.verifyKey(cred);
       if (!p) throw apiError('API_UNAUTHORIZED', 'unknown API key');
     }
     if (this.limiter && !this.limiter.take(p.keyId, now)) throw apiError('API_RATE_LIMITED', 'rate limit exceeded for this key; slow down');

@@ -14,7 +14,7 @@ import type { TasksApi } from '../analytics/tasks/service.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { KeptStatus } from '../ingest/gateway-status.js';
 import type { CheckpointWriter } from './audit-checkpoints.js';
-import { type Principal, type Scope, who } from './auth.js';
+import { type Principal, type Role, type Scope, who } from './auth.js';
 import type { CityKeys } from './city-keys.js';
 import { apiError } from './errors.js';
 import { parseRange } from './time.js';
@@ -61,14 +61,23 @@ export function range(ctx: ApiContext, from: string, to: string, maxDays = ctx.c
   return parseRange(from, to, maxDays);
 }
 
+/** Roles that may run sensitive (case-bound) searches. */
+export const SENSITIVE_SEARCH_ROLES: readonly Role[] = ['admin', 'analyst'];
+
 /**
- * The open case a sensitive search runs under: it must exist, be open, and belong to an org in
- * the caller's jurisdiction. Refusals are audited like every answer of an audited route
- * (api/route-rules.ts; a `sensitive` route's row carries the requested caseId).
+ * The open case a sensitive search runs under: the caller must be an analyst or admin, and the
+ * case must exist, be open, and belong to an org in the caller's jurisdiction. Refusals are
+ * audited like every answer of an audited route (api/route-rules.ts; a `sensitive` route's row
+ * carries the requested caseId).
  */
 export async function requireCase(ctx: ApiContext, req: FastifyRequest, caseId: string | undefined): Promise<Case> {
   const { principal } = who(req);
-  const refuse = (message: string) => apiError('API_CASE_REQUIRED', message);
+  const refuse = (message: string, code: 'API_CASE_REQUIRED' | 'API_FORBIDDEN' = 'API_CASE_REQUIRED') =>
+    apiError(code, message);
+  // Sensitive searches are the analysts' (docs/security.md): viewers and grid members may not
+  // run them, whatever case they name.
+  if (!SENSITIVE_SEARCH_ROLES.includes(principal.role))
+    throw refuse(`role ${principal.role} may not run plate, route or person searches`, 'API_FORBIDDEN');
   if (!caseId) throw refuse('this search needs caseId: an open case in your jurisdiction');
   const c = await getCase(ctx.store, caseId);
   if (!c || !(ctx.orgs.within(c.org, principal.org) || principal.org === c.org))

@@ -6,12 +6,13 @@
  *     schema: … }, async (req) => { …; auditResult(req, { resultCount: n }); return … });
  *
  * - `roles`: a preHandler refuses other roles with 403 `API_FORBIDDEN` (after validation).
- * - `audit`: one audit row per request, written by an onSend hook — so it is written before the
- *   client sees the answer, and for refusals too (400, 401, 403, 404, 409: whatever status the
- *   reply carries). The handler adds what only it knows (`auditResult`: result count, filters,
- *   case). `audit: false` says the route is not audited; a route that declares neither is
- *   refused at start-up, so a new route cannot forget. 429 (rate limited) is not audited: a
- *   flood of refused requests must not become a flood of audit writes.
+ * - `audit`: one audit row per request by a principal, written by an onSend hook — so it is
+ *   written before the client sees the answer, and for refusals too (400, 403, 404, 409:
+ *   whatever status the reply carries). The handler adds what only it knows (`auditResult`:
+ *   result count, filters, case). `audit: false` says the route's answers are not audited; its
+ *   refusals still are (docs/security.md). A route that declares neither is refused at
+ *   start-up, so a new route cannot forget. Not audited: 401 (no principal) and 429 (rate
+ *   limited): a flood of refused requests must not become a flood of audit writes.
  * - A hijacked reply (the SSE stream) never reaches onSend: it calls `auditNow` before hijacking.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -61,15 +62,25 @@ export function auditResult(req: FastifyRequest, note: AuditNote): void {
 }
 
 const PREFIX = '/api/v1';
-/** Strings longer than this (an uploaded image) are recorded by size only. */
-const MAX_FILTER_CHARS = 1024;
+const MAX_TEXT = 200;
 
-function defaultFilters(req: FastifyRequest): Record<string, unknown> {
-  const parts = [req.params, req.query, req.body].filter((x) => x && typeof x === 'object' && !Array.isArray(x));
-  const out: Record<string, unknown> = Object.assign({}, ...parts);
-  for (const [k, v] of Object.entries(out)) {
-    if (typeof v === 'string' && v.length > MAX_FILTER_CHARS) out[k] = `<${Math.round((v.length * 3) / 4)} bytes>`;
-  }
+/** What the request asked for, for the audit row: params, query and body fields, uploads by size only. */
+export function requestFilters(req: FastifyRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const add = (src: unknown) => {
+    if (!src || typeof src !== 'object') return;
+    for (const [k, v] of Object.entries(src).slice(0, 40)) {
+      if (k === 'image' && typeof v === 'string') out.imageBytes = v.length;
+      else if (typeof v === 'string') out[k] = v.slice(0, MAX_TEXT);
+      else if (typeof v === 'number' || typeof v === 'boolean' || v === null) out[k] = v;
+      else if (Array.isArray(v))
+        out[k] = v.slice(0, 20).map((x) => (typeof x === 'string' ? x.slice(0, MAX_TEXT) : typeof x));
+      else out[k] = typeof v;
+    }
+  };
+  add(req.params);
+  add(req.query);
+  add(req.body);
   return out;
 }
 
@@ -99,7 +110,7 @@ export function auditEntryOf(req: FastifyRequest, spec: AuditSpec, status: numbe
     org: p?.org ?? '',
     method: req.method,
     endpoint: actionOf(req, spec),
-    filters: note.filters ?? defaultFilters(req),
+    filters: note.filters ?? requestFilters(req),
     caseId: note.caseId ?? (spec.sensitive ? caseOf(req) : ''),
     resultCount: note.resultCount ?? 0,
     status,
@@ -111,18 +122,23 @@ export interface RouteRulesOptions {
   now: () => number;
 }
 
-async function write(o: RouteRulesOptions, req: FastifyRequest, status: number): Promise<void> {
-  const spec = req.routeOptions.config.audit;
-  if (!spec || req.audited) return;
+async function write(o: RouteRulesOptions, req: FastifyRequest, status: number, explicit = false): Promise<void> {
+  const declared = req.routeOptions.config.audit;
+  if (declared === undefined || req.audited || !req.principal || status === 401) return;
+  // 429 is not audited through the hook (a flood); a route may still write one (auditNow).
+  if (status === 429 && !explicit) return;
+  // A route whose answers are not audited still has its refusals audited.
+  if (declared === false && status < 400) return;
+  const spec: AuditSpec = declared === false ? {} : declared;
   req.audited = true;
   const e = auditEntryOf(req, spec, status, o.now());
   if (o.audit) await o.audit.append(e);
   else req.log.info({ audit: e }, 'audited action (no audit log configured)');
 }
 
-/** Writes the audit row now, as status 200 (a route about to hijack its reply). */
-export function auditNow(o: RouteRulesOptions, req: FastifyRequest): Promise<void> {
-  return write(o, req, 200);
+/** Writes the audit row now (a route about to hijack its reply: 200). */
+export function auditNow(o: RouteRulesOptions, req: FastifyRequest, status = 200): Promise<void> {
+  return write(o, req, status, true);
 }
 
 /** Installs the route rules on an encapsulated scope (call before its routes are registered). */
@@ -141,7 +157,7 @@ export function installRouteRules(app: FastifyInstance, o: RouteRulesOptions): v
     if (!roles.includes(p.role)) throw apiError('API_FORBIDDEN', `needs role ${roles.join(' or ')}`);
   });
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (reply.statusCode !== 429) await write(o, req, reply.statusCode);
+    await write(o, req, reply.statusCode);
     return payload;
   });
 }

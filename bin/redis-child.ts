@@ -8,9 +8,15 @@
  * ClickHouse — the stack stops it last. It is killed if this process exits any other way,
  * and a child left behind by a process that was SIGKILLed (its pid in `<dir>/owner.pid`) is
  * stopped at the next start, so two servers never share one AOF folder.
+ *
+ * Only this process may use it (docs/security.md): it listens on 127.0.0.1, which every local
+ * user can reach, so it requires a password — random, made on first start and kept in
+ * `<dir>/password` (0600), given to redis-server in a 0600 config file rather than on its
+ * command line (which `ps` shows). The folder itself is 0700.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../contracts/net.js';
 import { Redis } from 'ioredis';
@@ -36,19 +42,24 @@ export async function startRedisChild(dir: string): Promise<RedisChild> {
       'redis-server is not installed. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`) or pass --redis-url redis://host:6379',
     );
   }
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const pidFile = join(dir, 'owner.pid');
   await stopLeftover(pidFile);
+  const password = redisPassword(dir);
+  const conf = join(dir, 'redis.conf');
+  writeFileSync(conf, `requirepass ${password}\n`, { mode: 0o600 });
+  chmodSync(conf, 0o600);
   const port = await freePort();
   const child: ChildProcess = spawn(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', 'redis.log'],
+    [conf, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', 'redis.log'],
     { stdio: 'ignore', detached: true },
   );
   if (child.pid) writeFileSync(pidFile, `${child.pid}\n`);
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `redis://:${password}@127.0.0.1:${port}`;
   let exited = false;
   child.once('exit', () => {
     exited = true;
@@ -69,7 +80,7 @@ export async function startRedisChild(dir: string): Promise<RedisChild> {
       r.disconnect();
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new XlError('UP_REDIS_FAILED', `redis-server did not answer on ${url} within 10 s`);
+        throw new XlError('UP_REDIS_FAILED', `redis-server did not answer on 127.0.0.1:${port} within 10 s`);
       }
       await new Promise((res) => setTimeout(res, 50));
     }
@@ -87,6 +98,22 @@ export async function startRedisChild(dir: string): Promise<RedisChild> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The child's password: `<dir>/password` (0600), made on first start. Base64url: safe in a URL. */
+export function redisPassword(dir: string): string {
+  const file = join(dir, 'password');
+  if (existsSync(file)) {
+    const pw = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{32,}$/.test(pw)) {
+      chmodSync(file, 0o600);
+      return pw;
+    }
+  }
+  const pw = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${pw}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return pw;
 }
 
 /** Stops a redis-server a killed predecessor left running on this folder (its pid file). */

@@ -16,6 +16,7 @@ import { ensureDataDir, openCityKeys } from '../api/city-keys.js';
 import type { AlertEngine } from '../analytics/tasks/service.js';
 import type { IngestService } from '../ingest/service.js';
 import { int, type OptionSpec, type OptionValues, str } from './cli.js';
+import { ensurePrivateDir } from './private-dir.js';
 import { startRedisChild, type RedisChild } from './redis-child.js';
 import { embeddedStoreUrl, listenHttp, newRegistry, openMigratedStore, startIngestWithAlerts } from './stack.js';
 
@@ -51,6 +52,8 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
   const log = rootLogger();
   const dataDir = resolve(str(values, 'data') ?? './data');
   ensureDataDir(dataDir);
+  // A folder that already existed readable by others is narrowed too (docs/security.md).
+  if (ensurePrivateDir(dataDir)) log.warn({ dataDir }, 'the data folder was readable by others: now 0700');
   const file = str(values, 'config') ?? join(projectRoot, 'deploy', 'city.yaml');
   let config = loadCityConfig(file, env);
   const clickhouse = str(values, 'clickhouse') ?? (config.store.clickhouse.startsWith('chdb://') ? embeddedStoreUrl(dataDir) : undefined);

@@ -41,6 +41,8 @@ describe('docs/asyncapi.yaml', () => {
         `receive ${topics.hits('{gateway}')}`,
         `receive ${topics.snapshot('{gateway}', '{snapshotId}')}`,
         `receive ${topics.status('{gateway}')}`,
+        `receive ${topics.sensors('{gateway}')}`,
+        `receive ${topics.signal('{controller}')}`,
         `send ${topics.ack('{gateway}')}`,
         `send ${topics.gridTasks('{org}')}`,
       ].sort(),
@@ -55,7 +57,7 @@ describe('docs/asyncapi.yaml', () => {
     const kinds = Object.values(CHANNEL_ADDRESSES).map(
       (a) => parseTopic(a.replace(/\{(\w+)\}/g, 'x1'))?.kind,
     );
-    expect(kinds.sort()).toEqual(['ack', 'gridTasks', 'hits', 'snapshot', 'status']);
+    expect(kinds.sort()).toEqual(['ack', 'gridTasks', 'hits', 'sensors', 'signal', 'snapshot', 'status']);
   });
 
   it('carries the schemas that validate real messages', () => {

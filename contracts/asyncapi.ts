@@ -11,6 +11,8 @@ import { AckMessage } from './ack.js';
 import { Hit, HitEnvelope, LIMITS } from './hit.js';
 import { GatewayStatus, STATUS_EVERY_MS, STATUS_MAX_BYTES, STATUS_OFFLINE } from './status.js';
 import { TaskNotice } from './task-notice.js';
+import { SensorEnvelope, SensorEvent, SensorReading } from './sensor.js';
+import { SignalPhase } from './signal.js';
 import { TOPIC_ROOT, topics } from './topics.js';
 
 /** A TypeBox schema as plain JSON (TypeBox's symbol keys dropped). */
@@ -26,12 +28,15 @@ export const CHANNEL_ADDRESSES = {
   gatewayStatus: topics.status('{gateway}'),
   gatewayAck: topics.ack('{gateway}'),
   gridTasks: topics.gridTasks('{org}'),
+  gatewaySensors: topics.sensors('{gateway}'),
+  signalPhase: topics.signal('{controller}'),
 } as const;
 
 const PARAMS = {
   gateway: { description: 'Gateway id (city.yaml `gateways`): the MQTT username it connects with' },
   snapshotId: { description: 'Snapshot id (ULID), named by a hit’s `snapshot` field' },
   org: { description: 'Org id (a grid, or an org above it on the task’s path)' },
+  controller: { description: 'Traffic-signal controller id (named by red_light rules in gateway.yaml)' },
 };
 
 function channels() {
@@ -69,6 +74,23 @@ function channels() {
         'unacked messages are resent after a timeout and after reconnects, in order. A resend within the replay window is acked again and dropped.',
       parameters: { gateway: PARAMS.gateway },
       messages: msg('ack'),
+    },
+    gatewaySensors: {
+      address: CHANNEL_ADDRESSES.gatewaySensors,
+      title: 'Sensor readings and device alarms of a gateway',
+      description:
+        'Batches of readings and alarms from the devices behind a gateway (docs/iot.md), spooled, acked and quarantined like hits; ' +
+        'only for sensors city.yaml assigns to the gateway, in the configured units.',
+      parameters: { gateway: PARAMS.gateway },
+      messages: msg('sensorEnvelope'),
+    },
+    signalPhase: {
+      address: CHANNEL_ADDRESSES.signalPhase,
+      title: 'Traffic-signal phases (retained)',
+      description:
+        'A controller’s phase per approach, on every change and re-sent every few seconds, on the junction’s broker; edge agents with red_light rules subscribe (docs/iot.md).',
+      parameters: { controller: PARAMS.controller },
+      messages: msg('signalPhase'),
     },
     gridTasks: {
       address: CHANNEL_ADDRESSES.gridTasks,
@@ -118,6 +140,23 @@ function operations() {
       messages: [m('gatewayStatus', 'gatewayStatus'), m('gatewayStatus', 'gatewayOffline')],
       bindings: qos1(true),
     },
+    receiveSensors: {
+      action: 'receive',
+      channel: ch('gatewaySensors'),
+      title: 'Receive a batch of sensor readings and alarms',
+      summary: 'Gateway → ingest, QoS 1; acked on the ack channel once queued durably, like hits',
+      messages: [m('gatewaySensors', 'sensorEnvelope')],
+      bindings: qos1(false),
+      reply: { channel: ch('gatewayAck'), messages: [m('gatewayAck', 'ack')] },
+    },
+    receiveSignalPhase: {
+      action: 'receive',
+      channel: ch('signalPhase'),
+      title: 'Receive a signal controller’s phases',
+      summary: 'Controller → edge agents, QoS 1, retained',
+      messages: [m('signalPhase', 'signalPhase')],
+      bindings: qos1(true),
+    },
     sendAck: {
       action: 'send',
       channel: ch('gatewayAck'),
@@ -142,6 +181,10 @@ function components() {
   const envelope = plain(HitEnvelope);
   const props = envelope.properties as Record<string, Record<string, unknown>>;
   props.hits = { ...props.hits, items: ref('#/components/schemas/Hit') };
+  const sensorEnvelope = plain(SensorEnvelope);
+  const sprops = sensorEnvelope.properties as Record<string, Record<string, unknown>>;
+  sprops.readings = { ...sprops.readings, items: ref('#/components/schemas/SensorReading') };
+  sprops.events = { ...sprops.events, items: ref('#/components/schemas/SensorEvent') };
   return {
     schemas: {
       Hit: plain(Hit),
@@ -149,6 +192,10 @@ function components() {
       GatewayStatus: plain(GatewayStatus),
       AckMessage: plain(AckMessage),
       TaskNotice: plain(TaskNotice),
+      SensorReading: plain(SensorReading),
+      SensorEvent: plain(SensorEvent),
+      SensorEnvelope: sensorEnvelope,
+      SignalPhase: plain(SignalPhase),
     },
     messages: {
       hitEnvelope: {
@@ -180,6 +227,18 @@ function components() {
         title: 'End-to-end ack',
         contentType: 'application/json',
         payload: ref('#/components/schemas/AckMessage'),
+      },
+      sensorEnvelope: {
+        name: 'SensorEnvelope',
+        title: 'A batch of sensor readings and alarms',
+        contentType: 'application/json',
+        payload: ref('#/components/schemas/SensorEnvelope'),
+      },
+      signalPhase: {
+        name: 'SignalPhase',
+        title: 'Phases of a signal controller',
+        contentType: 'application/json',
+        payload: ref('#/components/schemas/SignalPhase'),
       },
       taskNotice: {
         name: 'TaskNotice',

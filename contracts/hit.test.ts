@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { makeEnvelope, makeHit } from './testkit.js';
-import { checkHit, parseHitsMessage } from './validate.js';
+import { checkHit, MAX_JSON_DEPTH, parseHitsMessage } from './validate.js';
 import { parseTopic, topics } from './topics.js';
 
 const bytes = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
 
 describe('Hit v1 validation', () => {
-  it('accepts the docs/architecture.md#contracts example and a minimal event', () => {
+  it('accepts the DESIGN example and a minimal event', () => {
     expect(checkHit(makeHit()).ok).toBe(true);
     const ev = makeHit({ kind: 'event', type: 'illegal_parking', rule: 'no-parking-gate', zone: 'gate', attrs: {} });
     expect(checkHit(ev).ok).toBe(true);
@@ -93,4 +93,24 @@ describe('topics', () => {
     'rejects %s',
     (t) => expect(parseTopic(t)).toBeUndefined(),
   );
+});
+
+describe('hostile hits (docs/security.md)', () => {
+  it('quarantines hits dated past the receiver clock plus the skew', () => {
+    const nowMs = Date.now();
+    const e = makeEnvelope([makeHit({ tsMs: nowMs }), makeHit({ tsMs: nowMs + 60 * 86_400_000 })]);
+    const r = parseHitsMessage(Buffer.from(JSON.stringify(e)), e.gateway, nowMs);
+    expect(r.hits).toHaveLength(1);
+    expect(r.rejected[0]).toMatchObject({ reason: 'INGEST_BAD_HIT' });
+  });
+  it('refuses control and bidi characters in plates', () => {
+    expect(checkHit({ ...makeHit(), attrs: { plate: '浙A12345' } }).ok).toBe(true);
+    for (const plate of ['浙A1\u202E2345', '浙A\u00001234', '浙A\u200B1234', '浙A 12345'])
+      expect(checkHit({ ...makeHit(), attrs: { plate } }).ok).toBe(false);
+  });
+  it('refuses nesting deeper than MAX_JSON_DEPTH before parsing', () => {
+    const deep = `{"v":1,"msgId":"m1","gateway":"g","sentMs":1,"hits":[${'['.repeat(5000)}${']'.repeat(5000)}]}`;
+    expect(parseHitsMessage(Buffer.from(deep), 'g').rejected[0]).toMatchObject({ reason: 'INGEST_BAD_JSON' });
+    expect(MAX_JSON_DEPTH).toBeGreaterThanOrEqual(4);
+  });
 });

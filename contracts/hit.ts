@@ -3,7 +3,14 @@
  * Times are UTC epoch milliseconds; boxes are normalised `[x1, y1, x2, y2]` in 0..1.
  */
 import { type Static, Type as T } from '@sinclair/typebox';
-import { COLOURS, type Colour as VocabColour, EVENT_TYPES, HIT_KINDS, SIGHTING_TYPES } from './vocabulary.js';
+import {
+  COLOURS,
+  EVENT_TYPES,
+  HIT_KINDS,
+  SENSOR_EVENT_TYPES,
+  SIGHTING_TYPES,
+  type Colour as VocabColour,
+} from './vocabulary.js';
 
 export const HIT_VERSION = 1 as const;
 
@@ -19,9 +26,23 @@ export const LIMITS = Object.freeze({
   envelopeBytes: 4 * 1024 * 1024,
   /** Largest snapshot accepted on the wire, bytes. */
   snapshotBytes: 512 * 1024,
+  /**
+   * How far ahead of the receiver's clock a hit's `tsMs` may be, ms: a hit dated in the future
+   * would outlive its TTL and sort first everywhere (quarantined as INGEST_BAD_HIT).
+   */
+  futureSkewMs: 5 * 60_000,
 });
 
-export { COLOURS, EVENT_TYPES, HIT_KINDS, SIGHTING_TYPES } from './vocabulary.js';
+/**
+ * Text that may be shown as an identifier or a plate: no control, format, bidirectional or
+ * invisible characters (U+0000–U+001F, U+007F–U+009F, U+200B–U+200F, U+202A–U+202E,
+ * U+2066–U+2069, U+FEFF, …), no whitespace and no lone surrogates or astral characters (tag
+ * characters), so a stored value cannot display as another (docs/security.md).
+ */
+export const VISIBLE_TEXT_PATTERN =
+  '^[^\\u0000-\\u0020\\u007F-\\u00A0\\u00AD\\u061C\\u115F\\u1160\\u180E\\u2000-\\u200F\\u2028-\\u202F\\u205F-\\u206F\\u3000\\u3164\\uFEFF\\uFFA0\\uFFF0-\\uFFFB\\uD800-\\uDFFF]+$';
+
+export { COLOURS, EVENT_TYPES, HIT_KINDS, SENSOR_EVENT_TYPES, SIGHTING_TYPES } from './vocabulary.js';
 export type { EventType, SightingType } from './vocabulary.js';
 export type Colour = VocabColour;
 export const Colour = T.Union(
@@ -52,7 +73,8 @@ export const HitAttrs = T.Object(
       T.String({
         minLength: 2,
         maxLength: LIMITS.plateChars,
-        description: 'Normalised plate text, e.g. 浙H12345 (no separator)',
+        pattern: VISIBLE_TEXT_PATTERN,
+        description: 'Normalised plate text, e.g. 浙H12345 (no separator); no control, format or bidi characters',
       }),
     ),
     plateScore: T.Optional(T.Number({ minimum: 0, maximum: 1, description: 'Confidence of the plate read' })),
@@ -85,7 +107,7 @@ export const Hit = T.Object(
       { description: 'sighting: a tracked object seen; event: a rule fired' },
     ),
     type: T.Union(
-      [...SIGHTING_TYPES, ...EVENT_TYPES].map((k) => T.Literal(k)),
+      [...SIGHTING_TYPES, ...EVENT_TYPES, ...SENSOR_EVENT_TYPES].map((k) => T.Literal(k)),
       {
         description: 'Sighting type (person, vehicle, …) or event type (illegal_parking, …)',
       },

@@ -5,6 +5,7 @@
  * event loop (the MQTT endpoint, where 200 gateways may reconnect at once).
  */
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { formatApiKey } from './api-key.js';
 
 const N = 16384;
 
@@ -48,7 +49,10 @@ export async function verifySecretAsync(secret: string, stored: string): Promise
   return same(got, p.hash);
 }
 
-/** A new random API key: `xl_` + 32 bytes base64url. */
-export function newApiKey(): string {
-  return `xl_${randomBytes(32).toString('base64url')}`;
+/**
+ * A new random API key for key id `keyId`: `xl~<keyId>~` + 32 bytes base64url
+ * (contracts/api-key.ts: the id in the key makes verification one hash check).
+ */
+export function newApiKey(keyId: string): string {
+  return formatApiKey(keyId, randomBytes(32).toString('base64url'));
 }

@@ -11,7 +11,14 @@ import { ORG_KINDS } from './config/org.js';
 
 export const TASK_STATUSES = ['open', 'escalated', 'accepted', 'resolved', 'closed_false_positive'] as const;
 export const DISPOSITIONS = ['resolved', 'false_positive', 'duplicate'] as const;
-export const TASK_EVENT_TYPES = ['opened', 'hits_added', 'accepted', 'resolved', 'escalated'] as const;
+export const TASK_EVENT_TYPES = [
+  'opened',
+  'hits_added',
+  'accepted',
+  'resolved',
+  'escalated',
+  'nearby_added',
+] as const;
 
 const Id = (description: string) => T.String({ minLength: 1, maxLength: 128, description });
 const Ms = (description: string) => T.Integer({ minimum: 0, description: `${description}, epoch ms` });
@@ -49,7 +56,10 @@ export const TaskHitRef = T.Object(
       description: 'Snapshot id (GET /api/v1/snapshots/{id}); empty: none',
     }),
     frame: T.Optional(
-      T.String({ maxLength: 128, description: 'Events: the whole frame with the box and zone drawn, a snapshot id' }),
+      T.String({
+        maxLength: 128,
+        description: 'Events: the whole frame with the box and zone drawn, a snapshot id',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -91,6 +101,24 @@ export const TaskDoc = T.Object(
     acceptedBy: T.Union([T.String(), T.Null()]),
     disposition: T.Union([OneOf(DISPOSITIONS, 'How it was closed'), T.Null()]),
     note: T.String({ description: 'The latest note of an action' }),
+    nearby: T.Optional(
+      T.Array(
+        T.Object(
+          {
+            hitId: Id('The camera hit that holds the snapshot'),
+            camera: Id('Camera'),
+            tsMs: Ms('When the camera saw it'),
+            snapshot: T.String({ maxLength: 128, description: 'Snapshot id (GET /api/v1/snapshots/{id})' }),
+            distanceM: T.Number({ minimum: 0, description: 'Camera to sensor, metres' }),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          maxItems: 50,
+          description: 'Sensor tasks: snapshots of cameras near the sensor around the event (docs/iot.md)',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'A grid task as it stands after the change' },
 );
@@ -99,7 +127,10 @@ export type TaskDoc = Static<typeof TaskDoc>;
 export const TaskNotice = T.Object(
   {
     v: T.Literal(1),
-    event: OneOf(TASK_EVENT_TYPES, 'The change: opened, hits_added, accepted, resolved or escalated'),
+    event: OneOf(
+      TASK_EVENT_TYPES,
+      'The change: opened, hits_added, accepted, resolved, escalated, or nearby_added (camera snapshots attached to a sensor task)',
+    ),
     by: T.String({
       maxLength: 128,
       description: 'Who: an API key id, or `system` (alert rules, SLA escalation)',

@@ -56,13 +56,41 @@ export interface ParsedHits {
 }
 
 /**
+ * Deepest JSON nesting a hits message may have: a valid one nests 4 deep (envelope, hits,
+ * hit, attrs). Deeper values are refused before they are parsed: 5,000 nested arrays in a
+ * 10 KB message overflowed the stack when the rejected item was serialised for quarantine.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Nesting depth of JSON text (brackets outside strings), stopping once past `max`. */
+export function jsonDepthExceeds(bytes: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/**
  * Parses a hits message. A broken envelope rejects the whole message; a broken hit rejects
  * only itself. `gateway` is the gateway the topic says published it: hits (and the envelope)
- * must name the same one.
+ * must name the same one. With `nowMs` (the receiver's clock), a hit dated more than
+ * `LIMITS.futureSkewMs` after it is rejected.
  */
-export function parseHitsMessage(payload: Uint8Array, gateway: string): ParsedHits {
+export function parseHitsMessage(payload: Uint8Array, gateway: string, nowMs?: number): ParsedHits {
   if (payload.byteLength > LIMITS.envelopeBytes) {
     return { hits: [], rejected: [{ reason: 'INGEST_OVERSIZE', detail: `${payload.byteLength} bytes > ${LIMITS.envelopeBytes}` }] };
+  }
+  if (jsonDepthExceeds(payload, MAX_JSON_DEPTH)) {
+    return { hits: [], rejected: [{ reason: 'INGEST_BAD_JSON', detail: `nested deeper than ${MAX_JSON_DEPTH} levels` }] };
   }
   let value: unknown;
   try {
@@ -86,6 +114,8 @@ export function parseHitsMessage(payload: Uint8Array, gateway: string): ParsedHi
     const r = checkHit(item);
     if (!r.ok) rejected.push({ reason: r.reason, detail: r.detail, item });
     else if (r.hit.gateway !== gateway) rejected.push({ reason: 'INGEST_WRONG_GATEWAY', detail: `hit names ${r.hit.gateway}`, item });
+    else if (nowMs !== undefined && r.hit.tsMs > nowMs + LIMITS.futureSkewMs)
+      rejected.push({ reason: 'INGEST_BAD_HIT', detail: `/tsMs: ${r.hit.tsMs - nowMs} ms in the future (at most ${LIMITS.futureSkewMs})`, item });
     else hits.push(r.hit);
   }
   return { envelope, hits, rejected };

@@ -83,9 +83,11 @@ describe('CameraPipeline', () => {
   it('turns a car crossing a line into one event and one sighting with colour, plate and snapshots', async () => {
     const reads: string[] = ['浙A12345', '浙A12345', '浙A1234S'];
     let calls = 0;
-    const pipeline = setup({
-      readPlates: async () => [{ text: reads[calls++ % reads.length]!, score: 0.9 }],
-    });
+    const guard = countingGuard();
+    const pipeline = setup(
+      { readPlates: async () => [{ text: reads[calls++ % reads.length]!, score: 0.9 }] },
+      guard,
+    );
     const hits = [];
     const snapshots = [];
     // 20 frames at 5 fps: the car (60x50 px) moves from y=40 to y=190 (bottom edge), crossing y=120.
@@ -141,6 +143,8 @@ describe('CameraPipeline', () => {
     expect(sighting!.frame).toBeUndefined();
     expect(snapshots.map((s) => s.id).sort()).toEqual([event!.snapshot, event!.frame, sighting!.snapshot].sort());
     for (const s of snapshots) expect(s.jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    // Every image that leaves, the event's whole frame included, went through the face guard.
+    expect(guard.crops).toBe(snapshots.length);
     expect(pipeline.size).toBe(0);
   });
 

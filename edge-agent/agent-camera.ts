@@ -26,6 +26,7 @@ import { type BuildOptions, buildEventHit, buildSightingHit } from './hit-builde
 import { RuleEngine, type RuleFiring } from './rules/engine.js';
 import { encodeEventFrame } from './event-frame.js';
 import type { FaceGuardPort } from './privacy/face-guard.js';
+import type { PhaseSource } from './rules/red-light.js';
 import { encodeSnapshot, type HeldCrop, holdCrop } from './snapshot.js';
 import type { CameraFrame } from './source/camera-source.js';
 import { ByteTracker } from './tracker/tracker.js';
@@ -68,6 +69,8 @@ export interface CameraPipelineOptions {
   plates?: PlateReaderPort | undefined;
   /** Blurs faces before a snapshot is encoded; required when `snapshots.blurFaces`. */
   faces?: FaceGuardPort | undefined;
+  /** Signal phases for red_light rules (edge-agent/signals.ts). */
+  phases?: PhaseSource;
 }
 
 /** Vehicle crops kept per track for plate reading (the best few by box height). */
@@ -113,7 +116,11 @@ export class CameraPipeline {
     });
     this.rules = new RuleEngine(
       { zones: o.camera.zones, lines: o.camera.lines, rules: o.camera.rules },
-      { labels: o.labels, staleTrackMs: tracker.lostTrackMs * STALE_MS_FACTOR },
+      {
+        labels: o.labels,
+        staleTrackMs: tracker.lostTrackMs * STALE_MS_FACTOR,
+        ...(o.phases ? { phases: o.phases } : {}),
+      },
     );
     this.profiles = new TrackProfiles({
       maxTrackMs: tracker.maxTrackMs,

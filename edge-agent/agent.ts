@@ -12,6 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
+import { connectSignals, type SignalFeed, signalControllers } from './signals.js';
 import { monotonicFactory } from 'ulid';
 import type { GatewayConfig } from '../contracts/config/gateway.js';
 import { XlError } from '../contracts/errors.js';
@@ -100,6 +101,8 @@ export class EdgeAgent {
   private publisher!: SpoolPublisher;
   private spool!: Spool;
   private status: StatusReporter | undefined;
+  /** Signal phases for red_light rules (edge-agent/signals.ts), when any rule names a controller. */
+  private signals: SignalFeed | undefined;
   private readonly fps = new FpsWindow();
   private metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   private detector!: Detector;
@@ -224,6 +227,17 @@ export class EdgeAgent {
     }, 1000);
     this.statusTimer.unref();
 
+    const controllers = signalControllers(c);
+    if (controllers.length && c.signals.url)
+      this.signals = connectSignals({
+        url: c.signals.url,
+        username: c.signals.username,
+        password: c.signals.password,
+        clientId: `${c.gateway.id}-signals`.slice(0, 64),
+        controllers,
+        log: this.log.child({ component: 'signals' }),
+      });
+    else if (controllers.length) this.log.warn({ controllers }, 'red_light rules but no signals.url: they never fire');
     const enabled = c.cameras.filter((cam) => cam.enabled);
     if (enabled.length === 0) this.log.warn('no enabled cameras in the config');
     for (const cam of enabled) this.addCamera(cam, plates);
@@ -272,6 +286,7 @@ export class EdgeAgent {
       log,
       plates,
       faces: this.faces,
+      ...(this.signals ? { phases: this.signals.phases } : {}),
     });
     const source = new CameraSource({
       id: cam.id,
@@ -551,6 +566,7 @@ export class EdgeAgent {
       this.publisher?.kill();
     }
     if (this.spool) await this.spool.close();
+    await this.signals?.close();
     await this.metricsServer?.close();
     await this.ownDetector?.close();
     await this.plateReader?.close();

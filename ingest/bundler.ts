@@ -8,6 +8,7 @@
 import type { Queue } from 'bullmq';
 import { ulid } from 'ulid';
 import type { HitRow } from '../analytics/hit-rows.js';
+import { encodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Logger } from '../contracts/log.js';
 import { type ClaimVerdict, claim, type DedupOptions, release } from './dedup.js';
 import type { BundleJob, QuarantineRow, SnapshotRow } from './jobs.js';
@@ -20,9 +21,26 @@ export interface Part {
   hits: HitRow[];
   snapshots: SnapshotRow[];
   quarantine: QuarantineRow[];
+  /** Sensor readings (docs/iot.md); absent on hits and snapshot messages. */
+  readings?: ReadingRow[];
+  /**
+   * It carries a device alarm: its bundle is cut at bundleMaxMs even while jobs wait, instead
+   * of filling for up to bundleHoldMs (docs/iot.md, alarm → task latency). Cutting at once
+   * was measured worse in bench:sensors: alarms every 100 ms made ten small INSERTs a second,
+   * each with chDB's fixed cost, and the writers fell behind.
+   */
+  urgent?: boolean;
   /** Approximate JSON size, bytes. */
   bytes: number;
 }
+
+/**
+ * BullMQ priority of bundles holding sensor readings and no alarm. Jobs without a priority
+ * are taken before prioritized ones, so hits, snapshots and alarms do not queue behind a
+ * backlog of readings (docs/iot.md; in bench:sensors alarms waited seconds behind reading
+ * INSERTs). Readings bundles keep their order among themselves.
+ */
+export const READINGS_PRIORITY = 10;
 
 interface Waiting {
   part: Part;
@@ -50,6 +68,7 @@ export class Bundler {
   private openHits = 0;
   private openBytes = 0;
   private openSinceMs = 0;
+  private openUrgent = false;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -62,7 +81,7 @@ export class Bundler {
   add(part: Part): Promise<ClaimVerdict> {
     if (this.closed) return Promise.reject(new Error('ingest is closing'));
     return new Promise<ClaimVerdict>((resolve, reject) => {
-      const n = part.hits.length + part.snapshots.length;
+      const n = part.hits.length + part.snapshots.length + (part.readings?.length ?? 0);
       if (
         this.open.length > 0 &&
         (this.openHits + n > this.o.maxHits || this.openBytes + part.bytes > this.o.maxBytes)
@@ -75,6 +94,7 @@ export class Bundler {
       this.open.push({ part, resolve, reject });
       this.openHits += n;
       this.openBytes += part.bytes;
+      if (part.urgent) this.openUrgent = true;
       if (this.openHits >= this.o.maxHits || this.openBytes >= this.o.maxBytes) this.cut();
     });
   }
@@ -99,7 +119,12 @@ export class Bundler {
    */
   private onAge(): void {
     const age = Date.now() - this.openSinceMs;
-    if (this.lastWaiting > 0 && age + this.o.maxMs <= this.o.holdMs && this.open.length > 0) {
+    if (
+      !this.openUrgent &&
+      this.lastWaiting > 0 &&
+      age + this.o.maxMs <= this.o.holdMs &&
+      this.open.length > 0
+    ) {
       this.timer = setTimeout(() => this.onAge(), this.o.maxMs);
       return;
     }
@@ -113,6 +138,7 @@ export class Bundler {
     const batch = this.open;
     const firstMs = this.openSinceMs;
     this.open = [];
+    this.openUrgent = false;
     this.openHits = 0;
     this.openBytes = 0;
     // Flushes run one at a time: while one talks to Redis the next bundle fills.
@@ -127,6 +153,7 @@ export class Bundler {
       const keys = batch.map((w) => w.part.key);
       const verdicts = await claim(this.o.dedup, keys, jobId, Date.now());
       const data: BundleJob = { v: 1, hits: [], snapshots: [], quarantine: [], keys: [], firstMs };
+      const readings: ReadingRow[] = [];
       batch.forEach((w, i) => {
         if (verdicts[i] !== 'fresh') return;
         claimed.push(w.part.key);
@@ -134,10 +161,14 @@ export class Bundler {
         for (const h of w.part.hits) data.hits.push(h);
         for (const s of w.part.snapshots) data.snapshots.push(s);
         for (const q of w.part.quarantine) data.quarantine.push(q);
+        if (w.part.readings?.length) for (const r of w.part.readings) readings.push(r);
       });
+      if (readings.length) data.readingCols = encodeReadings(readings);
       if (data.keys.length > 0) {
+        const readingsOnly = readings.length > 0 && !batch.some((w) => w.part.urgent);
         await this.o.queue.add('bundle', data, {
           jobId,
+          ...(readingsOnly ? { priority: READINGS_PRIORITY } : {}),
           attempts: this.o.attempts,
           backoff: { type: 'exponential', delay: this.o.backoffMs },
           removeOnComplete: true,
@@ -145,7 +176,7 @@ export class Bundler {
         });
       }
       claimed = [];
-      this.o.metrics.queued(data.hits.length + data.snapshots.length);
+      this.o.metrics.queued(data.hits.length + data.snapshots.length + readings.length);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);
       batch.forEach((w, i) => {
@@ -164,7 +195,8 @@ export class Bundler {
 
   private async waitForRoom(): Promise<void> {
     for (let waited = 0; ; waited += 100) {
-      const n = await this.o.queue.getWaitingCount();
+      // Prioritized jobs (readings bundles) wait in their own set: count both.
+      const n = await this.o.queue.getJobCountByTypes('waiting', 'prioritized');
       this.lastWaiting = n;
       if (n < this.o.maxQueuedJobs) return;
       if (waited % 10_000 === 0)

@@ -8,14 +8,34 @@
  * itself means "durably queued". A client's packets read in one socket chunk are handled
  * concurrently and the next chunk waits for them: a natural per-gateway batch.
  * aedes 1.x speaks MQTT 3.1.1 only (protocolVersion 5 is refused at CONNECT).
+ *
+ * Hardening (docs/security.md): a client id must belong to the authenticated principal
+ * (ingest/client-ids.ts); failed logins are limited per address before any hashing
+ * (ingest/login-guard.ts); packets are bounded by topic kind as they arrive
+ * (ingest/packet-guard.ts); connections that have not authenticated are capped in number and
+ * time; gateways' retain flags are dropped (retained messages would stay in aedes' memory).
  */
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../contracts/log.js';
+import { clientIdAllowed } from './client-ids.js';
 import type { Credentials } from './credentials.js';
 import type { Directory } from './gate.js';
 import { checkSubscribe } from './gate.js';
 import { listenOn, MQTT_LISTEN } from '../contracts/net.js';
+import { LoginGuard } from './login-guard.js';
+import { PacketGuard } from './packet-guard.js';
+
+/** Connection bounds of the embedded endpoint (docs/security.md). */
+export const ENDPOINT_LIMITS = Object.freeze({
+  /** Connections at once (gateways, task readers and not yet authenticated ones). */
+  maxConnections: 4096,
+  /** Connections that have not completed CONNECT yet; past it new sockets are closed at once. */
+  maxPending: 64,
+  /** Time a connection gets to send CONNECT and be authenticated, ms. */
+  connectTimeoutMs: 10_000,
+});
 
 /** Handles one published message; resolves when it may be PUBACKed, rejects to refuse it. */
 export type HandleFn = (client: string | undefined, topic: string, payload: Buffer) => Promise<void>;
@@ -27,6 +47,25 @@ export interface EndpointOptions {
   credentials: Credentials;
   log: Logger;
   handle: HandleFn;
+  /** Where `xueliang_mqtt_refused_total` is registered (default: not exported). */
+  registry?: Registry;
+}
+
+/** Why the endpoint refused a connection, a login or a packet (label of xueliang_mqtt_refused_total). */
+export type RefusalReason = 'bad_login' | 'client_id' | 'login_limited' | 'packet_too_large' | 'pending_full';
+
+function refusalCounter(registry: Registry | undefined): Counter<'reason'> {
+  const name = 'xueliang_mqtt_refused_total';
+  const existing = registry?.getSingleMetric(name) as Counter<'reason'> | undefined;
+  return (
+    existing ??
+    new Counter({
+      name,
+      help: 'MQTT connections, logins and packets the embedded endpoint refused, by reason (docs/security.md)',
+      labelNames: ['reason'],
+      registers: registry ? [registry] : [],
+    })
+  );
 }
 
 export interface Endpoint {
@@ -38,47 +77,74 @@ export interface Endpoint {
 }
 
 const GATEWAY = Symbol('xueliang.gateway');
+const GUARD = Symbol('xueliang.guard');
 /** The org of an API key logged in to read grid tasks. */
 const MEMBER = Symbol('xueliang.member');
-type Tagged = Client & { [GATEWAY]?: string; [MEMBER]?: string };
+type Tagged = Client & { [GATEWAY]?: string; [MEMBER]?: string; [GUARD]?: PacketGuard };
 
 function authError(code: 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 }
 
+/** aedes' authenticate: a gateway (its id and password) or an API key (grid tasks only). */
+function authenticator(
+  o: EndpointOptions,
+  logins: LoginGuard,
+  refused: ReturnType<typeof refusalCounter>,
+  principals: ReadonlySet<string>,
+): NonNullable<NonNullable<Parameters<typeof Aedes.createBroker>[0]>['authenticate']> {
+  const { dir, log } = o;
+  return (client, username, password, done) => {
+    const c = client as Tagged;
+    // --open: any client, any gateway prefix (no GATEWAY tag).
+    if (dir.open) return done(null, true);
+    const address = (client.conn as Socket | undefined)?.remoteAddress ?? '?';
+    const refuse = (why: string, reason: RefusalReason = 'bad_login') => {
+      refused.inc({ reason });
+      log.warn({ user: username?.slice(0, 64), clientId: client.id?.slice(0, 64), address }, `refused: ${why}`);
+      return done(authError(4, 'bad user name or password'), false);
+    };
+    // A gateway (its id and password), or an API key (its id and the key: grid tasks only).
+    const gw = username ? dir.gateways.get(username) : undefined;
+    const member = username && !gw ? dir.members.get(username) : undefined;
+    const hash = gw?.passwordHash || member?.hash;
+    if (!username || !hash || !password) {
+      logins.take(address, Date.now()); // costs nothing, but counts against the address
+      return refuse('unknown gateway or key, or no password');
+    }
+    // A session belongs to its principal: another's client id would take over its connection
+    // and queued messages.
+    if (!clientIdAllowed(client.id ?? '', username, principals))
+      return refuse(`client id is not ${username}'s`, 'client_id');
+    const pw = password.toString('utf8');
+    const known = o.credentials.known(pw, hash);
+    if (!known && !logins.take(address, Date.now()))
+      return refuse('too many failed logins from this address', 'login_limited');
+    o.credentials.verify(pw, hash).then(
+      (ok) => {
+        if (!ok) return refuse('wrong password');
+        if (!known) logins.refund(address);
+        if (gw) c[GATEWAY] = username;
+        else c[MEMBER] = member!.org;
+        done(null, true);
+      },
+      (e: unknown) => done(authError(5, String(e)), false),
+    );
+    };
+}
+
 export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const { dir, log } = o;
+  const logins = new LoginGuard();
+  const refused = refusalCounter(o.registry);
+  const principals = new Set<string>([...dir.gateways.keys(), ...dir.members.keys()]);
   const broker = await Aedes.createBroker({
     // Pending packets before CONNACK: a gateway reconnecting with a full spool sends at once.
     queueLimit: 10_000,
-    authenticate(client, username, password, done) {
-      const c = client as Tagged;
-      // --open: any client, any gateway prefix (no GATEWAY tag).
-      if (dir.open) return done(null, true);
-      // A gateway (its id and password), or an API key (its id and the key: grid tasks only).
-      const gw = username ? dir.gateways.get(username) : undefined;
-      const member = username && !gw ? dir.members.get(username) : undefined;
-      const hash = gw?.passwordHash || member?.hash;
-      if (!username || !hash || !password) {
-        log.warn(
-          { user: username?.slice(0, 64), clientId: client.id?.slice(0, 64) },
-          'refused: unknown gateway or key, or no password',
-        );
-        return done(authError(4, 'bad user name or password'), false);
-      }
-      o.credentials.verify(password.toString('utf8'), hash).then(
-        (ok) => {
-          if (!ok) {
-            log.warn({ user: username }, 'refused: wrong password');
-            return done(authError(4, 'bad user name or password'), false);
-          }
-          if (gw) c[GATEWAY] = username;
-          else c[MEMBER] = member!.org;
-          done(null, true);
-        },
-        (e: unknown) => done(authError(5, String(e)), false),
-      );
-    },
+    connectTimeout: ENDPOINT_LIMITS.connectTimeoutMs,
+    // Client ids are `<principal>[-suffix]` (ingest/client-ids.ts): principal ids reach 64.
+    maxClientsIdLength: 128,
+    authenticate: authenticator(o, logins, refused, principals),
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the broker's own publishes (acks)
       if ((client as Tagged)[MEMBER] !== undefined) {
@@ -87,6 +153,9 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
         return done(new Error('API keys may only subscribe to grid tasks'));
       }
       const gw = (client as Tagged)[GATEWAY];
+      // Nothing a gateway publishes is kept by the broker: retained messages live in aedes'
+      // memory whatever ingest does with them (ingest keeps the status in Redis).
+      packet.retain = false;
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       o.handle(gw, packet.topic, payload).then(
         () => done(null),
@@ -104,7 +173,48 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   broker.on('clientError', (client, err) =>
     log.debug({ clientId: client.id, err: err.message }, 'client error'),
   );
-  const server: Server = createServer(broker.handle as (s: import('node:net').Socket) => void);
+  let pending = 0;
+  let refusedSockets = 0;
+  broker.on('client', (client) => {
+    const g = (client as Tagged)[GUARD];
+    if (g && !g.authenticated) {
+      g.authenticated = true;
+      pending--;
+    }
+  });
+  const server: Server = createServer((socket) => {
+    if (pending >= ENDPOINT_LIMITS.maxPending) {
+      refusedSockets++;
+      refused.inc({ reason: 'pending_full' });
+      if (refusedSockets % 100 === 1) log.warn({ pending, refusedSockets }, 'too many connections not yet authenticated: closing new ones');
+      socket.destroy();
+      return;
+    }
+    pending++;
+    const guard = new PacketGuard();
+    socket.once('close', () => {
+      if (!guard.authenticated) {
+        guard.authenticated = true;
+        pending--;
+      }
+    });
+    // aedes pulls bytes with `conn.read()` (aedes lib/client.js nextBatch): the guard sees each
+    // chunk first and closes the socket before an oversized packet is buffered.
+    const read = socket.read.bind(socket);
+    socket.read = (size?: number) => {
+      const chunk = read(size) as Buffer | null;
+      if (chunk && !guard.feed(chunk)) {
+        refused.inc({ reason: 'packet_too_large' });
+        log.warn({ address: socket.remoteAddress, why: guard.refused }, 'MQTT connection closed: packet too large');
+        socket.destroy();
+        return null;
+      }
+      return chunk;
+    };
+    const client = (broker.handle as (s: Socket) => Client)(socket) as Tagged;
+    client[GUARD] = guard;
+  });
+  server.maxConnections = ENDPOINT_LIMITS.maxConnections;
   try {
     await listenOn(server, o.port, o.host, MQTT_LISTEN);
   } catch (e) {

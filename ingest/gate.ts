@@ -77,19 +77,19 @@ export class Directory {
 }
 
 export type PublishVerdict =
-  | { ok: true; topic: Extract<ParsedTopic, { kind: 'hits' | 'snapshot' | 'status' }> }
+  | { ok: true; topic: Extract<ParsedTopic, { kind: 'hits' | 'snapshot' | 'status' | 'sensors' }> }
   | { ok: false; reason: IngestReason; detail: string };
 
 /**
  * May the client authenticated as `client` publish on `topic`? Gateways publish hits,
  * snapshots and status under their own prefix only; acks and grid topics are the central
- * tier's. `client` undefined: an unauthenticated client under --open (any gateway).
+ * tier's; sensor readings (docs/iot.md) go under the gateway's prefix too. `client` undefined: an unauthenticated client under --open (any gateway).
  */
 export function checkPublish(topic: string, client: string | undefined): PublishVerdict {
   const t = parseTopic(topic);
   if (!t)
     return { ok: false, reason: 'INGEST_BAD_TOPIC', detail: `not a contract topic: ${topic.slice(0, 120)}` };
-  if (t.kind !== 'hits' && t.kind !== 'snapshot' && t.kind !== 'status') {
+  if (t.kind !== 'hits' && t.kind !== 'snapshot' && t.kind !== 'status' && t.kind !== 'sensors') {
     return { ok: false, reason: 'INGEST_BAD_TOPIC', detail: `gateways may not publish ${t.kind} topics` };
   }
   if (client !== undefined && t.gateway !== client) {

@@ -42,11 +42,13 @@ describe('hostile input', () => {
     // [payload, expected reasons] on the gateway's own hits topic.
     const corpus: Array<[Buffer, string[]]> = [
       [Buffer.from(validEnvelopeText.slice(0, validEnvelopeText.length / 2)), ['INGEST_BAD_JSON']],
-      [Buffer.from(`${'['.repeat(200_000)}${']'.repeat(200_000)}`), ['INGEST_BAD_ENVELOPE']],
+      // Nesting deeper than contracts/validate.ts MAX_JSON_DEPTH refuses the whole message.
+      [Buffer.from(`${'['.repeat(200_000)}${']'.repeat(200_000)}`), ['INGEST_BAD_JSON']],
       [
         env([{ ...hit(), attrs: JSON.parse(`${'{"a":'.repeat(500)}1${'}'.repeat(500)}`) }]),
-        ['INGEST_BAD_HIT'],
+        ['INGEST_BAD_JSON'],
       ],
+      [env([{ ...hit(), attrs: { a: { b: 1 } } }]), ['INGEST_BAD_HIT']],
       [Buffer.alloc(10 * 1024 * 1024, 0x7b), ['INGEST_OVERSIZE']],
       [
         env([

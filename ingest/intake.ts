@@ -30,11 +30,21 @@ export function rawColumn(payload: Uint8Array, max: number): string {
   return clean ? text : `base64:${buf.toString('base64')}`;
 }
 
-function digest(topic: string, payload: Uint8Array): string {
+/** A rejected hit as bytes for the quarantine row; the whole message if it cannot be serialised. */
+function itemBytes(item: unknown, payload: Uint8Array): Uint8Array {
+  try {
+    return Buffer.from(JSON.stringify(item) ?? '');
+  } catch {
+    return payload;
+  }
+}
+
+export function digest(topic: string, payload: Uint8Array): string {
   return createHash('sha1').update(topic).update(payload).digest('base64url');
 }
 
-function qrow(
+/** One quarantine row: the reason, a detail cut to 500 characters, the raw bytes cut to `rawMax`. */
+export function qrow(
   gateway: string,
   topic: string,
   reason: IngestReason,
@@ -62,12 +72,12 @@ export function intakeHits(
   rawMax: number,
   nowMs: number,
 ): Intake {
-  const parsed = parseHitsMessage(payload, gateway);
+  const parsed = parseHitsMessage(payload, gateway, nowMs);
   const hits: HitRow[] = [];
   const quarantine: QuarantineRow[] = [];
   const rejected: IngestReason[] = [];
   for (const r of parsed.rejected) {
-    const raw = r.item === undefined ? payload : Buffer.from(JSON.stringify(r.item) ?? '');
+    const raw = r.item === undefined ? payload : itemBytes(r.item, payload);
     quarantine.push(qrow(gateway, topic, r.reason, r.detail, raw, rawMax, nowMs));
     rejected.push(r.reason);
   }

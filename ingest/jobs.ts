@@ -8,6 +8,7 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HitRow } from '../analytics/hit-rows.js';
+import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
 
@@ -38,6 +39,10 @@ export interface BundleJob {
   hits: HitRow[];
   snapshots: SnapshotRow[];
   quarantine: QuarantineRow[];
+  /** Sensor readings (docs/iot.md) as they travel in the queue; absent when the bundle held none. */
+  readingCols?: ReadingColumns;
+  /** The same readings decoded (the worker fills this in before writing; never queued). */
+  readings?: ReadingRow[];
   /** Replay-window keys of the messages in this job (for the record; acks are already sent). */
   keys: string[];
   /** When the oldest message of the bundle arrived, epoch ms. */
@@ -61,6 +66,7 @@ export interface WorkerOptions {
   doneTtlMs: number;
   log: Logger;
   onStored?: (job: BundleJob, jobId: string) => void;
+  derive?: Deriver;
   onFailed?: (jobId: string, exhausted: boolean, err: Error) => void;
 }
 
@@ -74,6 +80,22 @@ export async function writeJob(store: Store, job: BundleJob, jobId: string): Pro
   });
   await store.insert('snapshots', job.snapshots, { dedupToken: jobId });
   await store.insert('quarantine', job.quarantine, { dedupToken: jobId });
+  // Readings feed the 1-minute and 1-hour rollups (analytics/migrations/020_sensor_readings.sql).
+  if (job.readings?.length)
+    await store.insert('sensor_readings', job.readings, {
+      dedupToken: jobId,
+      settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
+    });
+}
+
+/**
+ * Rows a worker derives from a job before writing it (the sensor rules' events,
+ * ingest/sensor-rules.ts), stored in the same INSERT as the job's hits. `rows` must return the
+ * same rows when a job is retried (it keeps them by job id until `done`).
+ */
+export interface Deriver {
+  rows(job: BundleJob, jobId: string): HitRow[];
+  done(jobId: string): void;
 }
 
 export function startWorker(o: WorkerOptions): Worker<BundleJob> {
@@ -81,11 +103,15 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     QUEUE_NAME,
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
-      await writeJob(o.store, job.data, id);
+      if (job.data.readingCols) job.data.readings = decodeReadings(job.data.readingCols);
+      const derived = o.derive?.rows(job.data, id) ?? [];
+      const data = derived.length ? { ...job.data, hits: [...job.data.hits, ...derived] } : job.data;
+      await writeJob(o.store, data, id);
+      o.derive?.done(id);
       // Before the job completes (and is removed): a resend of its messages must still find
       // it, as the job or as this marker, or it would be queued again under another token.
       await o.connection.set(doneKey(o.prefix, id), '1', 'PX', o.doneTtlMs);
-      o.onStored?.(job.data, id);
+      o.onStored?.(data, id);
     },
     {
       connection: o.connection,

@@ -65,7 +65,7 @@ export class IngestMetrics {
     };
   }
 
-  message(kind: 'hits' | 'snapshot' | 'status' | 'other'): void {
+  message(kind: 'hits' | 'snapshot' | 'status' | 'sensors' | 'other'): void {
     this.s.messages++;
     this.c.messages.inc({ kind });
   }

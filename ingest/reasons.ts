@@ -2,10 +2,13 @@
  * Quarantine reason codes of the ingest tier: the contract's (contracts/validate.ts) plus
  * the ones only the tier can tell (who published, where, what size). Listed in docs/errors.md.
  */
+import type { SensorRejectReason } from '../contracts/sensor-validate.js';
 import type { RejectReason } from '../contracts/validate.js';
 
 export type IngestReason =
   | RejectReason
+  /** Readings and device alarms (contracts/sensor-validate.ts, ingest/sensor-intake.ts). */
+  | SensorRejectReason
   /** The client's username is not a gateway in city.yaml (broker mode; embedded refuses the connection). */
   | 'INGEST_UNKNOWN_GATEWAY'
   /** A gateway published under another gateway's prefix. */

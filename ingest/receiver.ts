@@ -11,6 +11,8 @@ import { AckBatcher } from './ack-batcher.js';
 import { Bundler } from './bundler.js';
 import { Credentials } from './credentials.js';
 import { type Endpoint, type HandleFn, startEndpoint } from './endpoint.js';
+import type { Registry } from 'prom-client';
+import type { SensorCatalog } from '../analytics/sensors/catalog.js';
 import type { Directory } from './gate.js';
 import type { Intake } from './intake.js';
 import { type BundleJob, QUEUE_NAME } from './jobs.js';
@@ -27,6 +29,8 @@ export interface ReceiverOptions {
   cfg: CityConfig['ingest'];
   mqtt: IngestMqtt;
   dir: Directory;
+  sensors: SensorCatalog;
+  registry: Registry;
   queue: Queue<BundleJob>;
   /** The producer connection: dedup claims and gateway status. */
   redis: Redis;
@@ -52,9 +56,10 @@ async function startMqttSide(o: ReceiverOptions, handle: HandleFn): Promise<Mqtt
       host: o.mqtt.host,
       port: o.mqtt.port,
       dir: o.dir,
-      credentials: new Credentials(),
+      credentials: new Credentials({ concurrency: 1 }),
       log: o.log,
       handle,
+      registry: o.registry,
     });
     return { url: e.url, publish: (t, p) => e.publish(t, p), healthy: () => true, close: () => e.close() };
   }
@@ -101,6 +106,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
   };
   const handle = messageRouter({
     dir: o.dir,
+    sensors: o.sensors,
     metrics,
     log,
     redis: o.redis,

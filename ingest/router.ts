@@ -13,10 +13,14 @@ import type { HandleFn } from './endpoint.js';
 import { checkPublish, type Directory } from './gate.js';
 import { gatewayStatusKey } from './gateway-status.js';
 import { type Intake, intakeHits, intakeRefused, intakeSnapshot, type Refusal } from './intake.js';
+import type { SensorCatalog } from '../analytics/sensors/catalog.js';
+import { intakeSensors } from './sensor-intake.js';
 import type { IngestMetrics } from './metrics.js';
 
 export interface RouterOptions {
   dir: Directory;
+  /** Sensors by id (the sensors topic, docs/iot.md). */
+  sensors: SensorCatalog;
   metrics: IngestMetrics;
   log: Logger;
   /** Where gateway status is kept (`gatewayStatusKey(prefix)`). */
@@ -73,6 +77,12 @@ export function messageRouter(o: RouterOptions): HandleFn {
       o.metrics.message('other');
       const detail = `no gateway ${t.gateway} in city.yaml`;
       return refuse({ gateway: t.gateway, topic, payload, reason: 'INGEST_UNKNOWN_GATEWAY', detail, nowMs });
+    }
+    if (t.kind === 'sensors') {
+      o.metrics.message('sensors');
+      const intake = intakeSensors(o.sensors, t.gateway, topic, payload, o.rawMax, nowMs);
+      o.metrics.received(intake.hitsReceived);
+      return o.hold(t.gateway, intake);
     }
     if (t.kind === 'hits') return takeHits(t.gateway, topic, payload, nowMs);
     o.metrics.message('snapshot');

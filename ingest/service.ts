@@ -13,6 +13,7 @@ import type { CityConfig } from '../contracts/config/index.js';
 import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
 import { OrgTree } from '../contracts/org-tree.js';
+import { SensorCatalog } from '../analytics/sensors/catalog.js';
 import { Directory } from './gate.js';
 import { type KeptStatus, readGatewayStatus } from './gateway-status.js';
 import { type BundleJob, type DeadLetter, listDeadLetters, openQueue, QUEUE_NAME, redrive } from './jobs.js';
@@ -72,6 +73,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   const log = o.log.child({ component: 'ingest', role });
   const metrics = new IngestMetrics(o.registry);
   const dir = new Directory(o.config, o.open, o.orgs ?? new OrgTree(o.config));
+  const sensors = new SensorCatalog(o.config, o.open);
   if (o.open)
     log.warn(
       '--open: accepting ANY gateway and camera, unauthenticated; unknown cameras are registered. Development only.',
@@ -100,12 +102,18 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   const workers =
     role === 'receiver'
       ? undefined
-      : startWorkerSide({ ...shared, redisUrl: o.redisUrl, store: o.store, ...(o.onStored ? { onStored: o.onStored } : {}) });
+      : startWorkerSide({
+          ...shared,
+          config: o.config,
+          redisUrl: o.redisUrl,
+          store: o.store,
+          ...(o.onStored ? { onStored: o.onStored } : {}),
+        });
   if (workers) closers.push(() => workers.close());
   // Receivers close first: stop taking messages, flush the open bundle, send its acks.
   let receiver: Receiver | undefined;
   try {
-    receiver = role === 'worker' ? undefined : await startReceiver({ ...shared, mqtt: o.mqtt, dir, queue });
+    receiver = role === 'worker' ? undefined : await startReceiver({ ...shared, mqtt: o.mqtt, dir, sensors, registry: o.registry, queue });
   } catch (e) {
     // Nothing started may outlive a failed start: workers left on a Redis that is about to
     // go away would log connection errors forever.

@@ -49,6 +49,7 @@ export async function startSubscriber(o: SubscriberOptions): Promise<Subscriber>
       .subscribeAsync({
         [`${share}${topics.allHits}`]: { qos: 1 },
         [`${share}${topics.allSnapshots}`]: { qos: 1 },
+        [`${share}${topics.allSensors}`]: { qos: 1 },
       })
       .catch((e: unknown) => o.log.error({ err: String(e) }, 'subscribe failed'));
   await subscribe();

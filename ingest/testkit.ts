@@ -27,6 +27,8 @@ export interface CitySpec {
   ingest?: Partial<CityConfig['ingest']>;
   /** API keys: id → [role, org]; the key itself is `key-<id>` ({@link apiKeyOf}). */
   keys?: Record<string, [string, string]>;
+  /** More top-level city.yaml sections (e.g. sensorKinds, sensors: analytics/sensors/testkit.ts). */
+  extra?: Record<string, unknown>;
 }
 
 /** The key of API key `id` in test cities. */
@@ -85,6 +87,7 @@ export function testCityRaw(spec: CitySpec): Record<string, unknown> {
           },
         }
       : {}),
+    ...spec.extra,
   };
 }
 

@@ -12,6 +12,8 @@ import type { Logger } from '../contracts/log.js';
 import { type BundleJob, startWorker } from './jobs.js';
 import type { IngestMetrics } from './metrics.js';
 import { sweepOrphanSnapshots } from './orphans.js';
+import { SensorCatalog } from '../analytics/sensors/catalog.js';
+import { SensorRules } from './sensor-rules.js';
 
 export interface WorkerSideOptions {
   cfg: CityConfig['ingest'];
@@ -23,6 +25,8 @@ export interface WorkerSideOptions {
   metrics: IngestMetrics;
   log: Logger;
   onStored?: (job: BundleJob, jobId: string) => void;
+  /** The validated city (sensor catalogue for the rules run where readings are stored). */
+  config: CityConfig;
 }
 
 export interface WorkerSide {
@@ -33,7 +37,16 @@ export interface WorkerSide {
 export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
   const { cfg, metrics, log } = o;
   const conn = redisConnection(o.redisUrl, log, { worker: true });
+  // Sensor rules run where readings are stored (docs/iot.md); offline events go the same way.
+  const rules = new SensorRules({
+    catalog: new SensorCatalog(o.config, false),
+    store: o.store,
+    log,
+    tickMs: cfg.sensorSilenceCheckMs,
+    onEvents: (hits) => o.onStored?.({ v: 1, hits, snapshots: [], quarantine: [], keys: [], firstMs: Date.now() }, ''),
+  });
   const worker: Worker<BundleJob> = startWorker({
+    derive: rules,
     connection: conn,
     prefix: o.prefix,
     store: o.store,
@@ -55,6 +68,7 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
     running: () => worker.isRunning(),
     async close() {
       clearInterval(sweeper);
+      await rules.close();
       await worker.close();
       conn.disconnect();
     },

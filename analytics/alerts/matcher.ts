@@ -30,6 +30,8 @@ export interface MatcherOptions {
   timezone: string;
   /** Camera id → grid and org path (from city.yaml). Hits from other cameras raise nothing. */
   placements: ReadonlyMap<string, Placement>;
+  /** Sensor events: placed on the sensor's grid, and alerts from its rules (docs/iot.md; analytics/sensors/alerts.ts). */
+  sensors?: { placement(id: string): Placement | undefined; match(hit: Hit, out: Alert[]): void };
 }
 
 export class AlertMatcher {
@@ -44,9 +46,14 @@ export class AlertMatcher {
     this.rules = new RuleSet(opts.alerts.rules, opts.timezone);
   }
 
+  /** A sensor's grid and org path (sensor events are hits whose camera is the sensor). */
+  sensorPlacement(id: string): Placement | undefined {
+    return this.opts.sensors?.placement(id);
+  }
+
   /** Alerts this hit raises, appended to `out`. */
   match(hit: Hit, out: Alert[] = []): Alert[] {
-    const placement = this.opts.placements.get(hit.camera);
+    const placement = this.opts.placements.get(hit.camera) ?? this.opts.sensors?.placement(hit.camera);
     if (!placement) {
       this.unplaced++;
       return out;
@@ -65,6 +72,7 @@ export class AlertMatcher {
         title: r.title || r.id,
       });
     }
+    this.opts.sensors?.match(hit, out);
     if (this.watches.size === 0) return out;
     this.watchBuf.length = 0;
     const w = this.opts.alerts.watches;

@@ -190,3 +190,18 @@ describe('WatchIndex property: indexed == brute force', () => {
     expect(matched).toBeGreaterThan(100);
   });
 });
+
+describe('a watch without an area (docs/security.md)', () => {
+  it("matches only inside its case's org, never the whole city", () => {
+    const w: PlateWatch = {
+      ...{ id: 'w', caseId: 'c', caseOrg: 'xihu', area: null, fromMs: null, toMs: null },
+      ...{ kind: 'plate', pattern: '浙A12345', mode: 'exact' },
+    };
+    const hit = makeHit({ attrs: { plate: '浙A12345' } });
+    expect(watchMatches(w, hit, ['hz', 'xihu', 'grid-xh-01'])).toBe(true);
+    expect(watchMatches(w, hit, ['hz', 'gongshu', 'grid-gs-01'])).toBe(false);
+    const index = new WatchIndex();
+    index.add(w);
+    expect(index.match(hit, ['hz', 'gongshu', 'grid-gs-01'])).toEqual([]);
+  });
+});

@@ -35,7 +35,11 @@ interface WatchBase {
   caseId: string;
   /** Org of the case (its owner is told of matches). */
   caseOrg: string;
-  /** Org id: the camera must lie in its subtree; null: anywhere. */
+  /**
+   * Org id: the camera must lie in its subtree; null: the case's org subtree (never the whole
+   * city unless the case is the city's: a watch stored before areas were bounded by the
+   * caller's jurisdiction must not match everywhere, docs/security.md).
+   */
   area: string | null;
   /** Window of hit times, epoch ms (inclusive); null: open. */
   fromMs: number | null;
@@ -59,7 +63,7 @@ export type Watch = PlateWatch | ClothingWatch;
 function inAreaAndWindow(w: WatchBase, tsMs: number, orgPath: readonly string[]): boolean {
   if (w.fromMs !== null && tsMs < w.fromMs) return false;
   if (w.toMs !== null && tsMs > w.toMs) return false;
-  return w.area === null || orgPath.includes(w.area);
+  return orgPath.includes(w.area ?? w.caseOrg);
 }
 
 /** The reference predicate: does this hit (at a camera with this org path) match the watch? */

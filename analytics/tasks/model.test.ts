@@ -180,3 +180,21 @@ describe('escalation ladder', () => {
     expect(audienceOrgs({ org: 'town', orgPath: PATH })).toEqual(['town', 'village', 'grid']);
   });
 });
+
+describe('nearby snapshots (sensor tasks)', () => {
+  const snap = (hitId: string, tsMs: number) => ({ hitId, camera: 'cam', tsMs, snapshot: `s-${hitId}`, distanceM: 10 });
+  it('merges by hit id in time order, whatever the status, without touching the state', () => {
+    let t = applyTaskEvent(undefined, opened);
+    t = applyTaskEvent(t, ev({ type: 'nearby_added', tsMs: 200, snapshots: [snap('b', 50), snap('a', 40)] }));
+    t = applyTaskEvent(t, ev({ type: 'resolved', tsMs: 300, disposition: 'resolved' }));
+    t = applyTaskEvent(t, ev({ type: 'nearby_added', tsMs: 400, snapshots: [snap('b', 50), snap('c', 95)] }));
+    expect(t.nearby?.map((n) => n.hitId)).toEqual(['a', 'b', 'c']);
+    expect(t).toMatchObject({ status: 'resolved', hitCount: 1, version: 4 });
+  });
+
+  it('keeps at most 50', () => {
+    const many = Array.from({ length: 80 }, (_, i) => snap(`h${i}`, i));
+    const t = applyTaskEvent(applyTaskEvent(undefined, opened), ev({ type: 'nearby_added', tsMs: 200, snapshots: many }));
+    expect(t.nearby).toHaveLength(50);
+  });
+});

@@ -24,6 +24,18 @@ export interface TaskHit {
   frame?: string;
 }
 
+/** A camera snapshot near a sensor task's place and time (analytics/sensors/fusion.ts). */
+export interface NearbySnapshot {
+  hitId: string;
+  camera: string;
+  tsMs: number;
+  snapshot: string;
+  distanceM: number;
+}
+
+/** Nearby snapshots a task keeps at most. */
+export const MAX_NEARBY = 50;
+
 export interface Task {
   id: string;
   /** Number of events applied; the store keeps the highest. */
@@ -57,6 +69,8 @@ export interface Task {
   acceptedBy: string | null;
   disposition: Disposition | null;
   note: string;
+  /** Sensor tasks: snapshots of cameras around the sensor at the event's time (docs/iot.md). */
+  nearby?: NearbySnapshot[];
 }
 
 interface EventBase {
@@ -83,6 +97,7 @@ export type TaskEvent =
       deadlineMs: number | null;
     })
   | (EventBase & { type: 'hits_added'; hits: TaskHit[] })
+  | (EventBase & { type: 'nearby_added'; snapshots: NearbySnapshot[] })
   | (EventBase & { type: 'accepted'; note: string })
   | (EventBase & {
       type: 'escalated';
@@ -174,6 +189,13 @@ export function applyTaskEvent(t: Task | undefined, e: TaskEvent, maxHits = 50):
     case 'hits_added':
       if (CLOSED.has(t.status)) bad(t, e);
       return { ...next, ...addHits(t, e.hits, maxHits) };
+    case 'nearby_added': {
+      // Context, not a change of state: allowed whatever the status; merged by hit id.
+      const seen = new Map((t.nearby ?? []).map((n) => [n.hitId, n]));
+      for (const n of e.snapshots) seen.set(n.hitId, n);
+      const nearby = [...seen.values()].sort((a, b) => a.tsMs - b.tsMs).slice(0, MAX_NEARBY);
+      return { ...next, nearby };
+    }
     case 'accepted':
       if (!AWAITING.has(t.status)) bad(t, e);
       return { ...next, status: 'accepted', acceptedBy: e.by, deadlineMs: null, note: e.note };

@@ -1,7 +1,6 @@
 /**
  * Tells the world about task changes (docs/alerts.md#notifications): MQTT per grid (the task's
- * audience orgs), webhooks and group robots per org (the task's org path, and the case's for a
- * watch task), the
+ * audience orgs), webhooks and group robots per org (the task's org path only), the
  * in-process listeners (the API's SSE), and the Redis bridge (other processes' listeners). A
  * failed send is counted and logged, never thrown: the change is stored already.
  */
@@ -45,8 +44,9 @@ export class TaskNotifier {
       const body = JSON.stringify(notice);
       if (o.publisher)
         for (const org of audienceOrgs(c.task)) sends.push(o.publisher.publish(topics.gridTasks(org), body));
+      // Only those who may see the hit hear of it (docs/security.md): the task's own org path,
+      // not the case's org when the sighting lies outside it.
       const paths: Array<readonly string[]> = [c.task.orgPath];
-      if (c.task.source.kind === 'watch') paths.push(o.orgs.path(c.task.source.caseOrg));
       sends.push(o.webhooks.enqueue(o.webhooks.hooksFor(paths), body));
       sends.push(o.robots.enqueue(notice, paths));
     }

@@ -19,6 +19,9 @@ import { type Alert, AlertMatcher } from '../alerts/matcher.js';
 import type { Watch } from '../alerts/watches.js';
 import { type HitRow, rowToHit } from '../hit-rows.js';
 import { redisConnection } from '../redis.js';
+import { SensorAlerts } from '../sensors/alerts.js';
+import { SensorCatalog } from '../sensors/catalog.js';
+import { SensorFusion } from '../sensors/fusion.js';
 import type { Store } from '../store.js';
 import { TaskIntake } from './alerts-to-tasks.js';
 import { AlertBridge } from './bridge.js';
@@ -154,6 +157,7 @@ class Engine implements AlertEngine {
   private readonly bridge: AlertBridge;
   private readonly notifier: TaskNotifier;
   private readonly escalations: Escalations;
+  private readonly fusion: SensorFusion;
   private reloadTimer: NodeJS.Timeout | undefined;
   /** Batches are applied in arrival order: a task's updates keep their order. */
   private chain: Promise<void> = Promise.resolve();
@@ -171,7 +175,13 @@ class Engine implements AlertEngine {
     const prefix = config.redis.prefix;
     this.now = o.nowMs ?? Date.now;
     this.orgs = o.orgs ?? new OrgTree(config);
-    this.matcher = new AlertMatcher({ alerts: cfg, timezone: config.city.timezone, placements: this.orgs.placements });
+    const sensorCatalog = new SensorCatalog(config);
+    this.matcher = new AlertMatcher({
+      alerts: cfg,
+      timezone: config.city.timezone,
+      placements: this.orgs.placements,
+      sensors: new SensorAlerts(sensorCatalog),
+    });
     this.events.setMaxListeners(10_000);
     const m = alertMetrics(o.registry);
     this.m = m;
@@ -223,6 +233,21 @@ class Engine implements AlertEngine {
       onChange: (type) => m.changes.inc({ type }),
       onFailed: () => m.errors.inc({ stage: 'notify' }),
     });
+    // Sensor tasks: snapshots of the cameras around them (docs/iot.md).
+    this.fusion = new SensorFusion({
+      store: o.store,
+      catalog: sensorCatalog,
+      cameras: config.cameras,
+      fusion: config.fusion,
+      log,
+      now: this.now,
+      apply: async (taskId, snapshots) => {
+        const change = await this.repo.transact(taskId, () => ({ type: 'nearby_added', taskId, tsMs: this.now(), by: 'system', snapshots }));
+        if (!change) return;
+        this.writer.write([change]);
+        await this.notifier.notify([change]);
+      },
+    });
     this.escalations = new Escalations({
       queueConn: redis,
       workerConn,
@@ -271,7 +296,11 @@ class Engine implements AlertEngine {
       if (alerts.length > watched) this.m.alerts.inc({ source: 'rule' }, alerts.length - watched);
     }
     if (this.events.listenerCount('hits') > 0) {
-      for (const h of hits) placed.push({ hit: h, orgPath: this.orgs.placement(h.camera)?.orgPath ?? [] });
+      for (const h of hits)
+        placed.push({
+          hit: h,
+          orgPath: this.orgs.placement(h.camera)?.orgPath ?? this.matcher.sensorPlacement(h.camera)?.orgPath ?? [],
+        });
     }
     this.stageMs.match += performance.now() - t0;
     const run = this.chain.then(() => this.processBatch(placed, alerts, startMs));
@@ -296,6 +325,7 @@ class Engine implements AlertEngine {
     this.writer.write(changes);
     const opened = changes.filter((c) => c.event.type === 'opened').map((c) => c.task);
     await Promise.all([this.escalations.schedule(opened), this.notifier.notify(changes)]);
+    this.fusion.onOpened(opened);
     this.stageMs.tasks += t1 - t0;
     this.stageMs.notify += performance.now() - t1;
     this.batches++;
@@ -384,6 +414,7 @@ class Engine implements AlertEngine {
 
   async close(): Promise<void> {
     clearInterval(this.reloadTimer);
+    this.fusion.close();
     await this.chain;
     await this.writer.close();
     await this.escalations.close();

@@ -6,6 +6,7 @@ import { verifyAudit } from '../../analytics/audit.js';
 import { readCheckpoints } from '../audit-checkpoints.js';
 import { auditRows } from '../../analytics/queries.js';
 import { type ApiContext, range } from '../context.js';
+import { auditResult } from '../route-rules.js';
 import { ErrorBody, From, Id, Limit, To } from '../schemas.js';
 
 const Row = T.Object({
@@ -29,7 +30,7 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
   app.get(
     '/audit',
     {
-      config: { audit: false, roles: ['admin'] },
+      config: { audit: {}, roles: ['admin'] },
       schema: {
         summary: 'The audit trail: who searched or viewed what, when, under which case (admins)',
         tags: ['audit'],
@@ -50,6 +51,7 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
         caseId: q.caseId ?? '',
         limit: q.limit ?? 100,
       });
+      auditResult(req, { resultCount: rows.length });
       return {
         rows: rows.map((r) => ({
           chain: String(r.chain),
@@ -73,7 +75,7 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
   app.get(
     '/audit/verify',
     {
-      config: { audit: false, roles: ['admin'] },
+      config: { audit: {}, roles: ['admin'] },
       schema: {
         summary: 'Recompute every audit hash chain; reports the first broken row of each chain (admins)',
         tags: ['audit'],

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { type Case, closeCase, createCase, getCase, listCases } from '../../analytics/cases.js';
 import { who } from '../auth.js';
 import { type ApiContext, orgsInScope } from '../context.js';
+import { auditResult } from '../route-rules.js';
 import { apiError } from '../errors.js';
 import { ErrorBody, Id, Limit } from '../schemas.js';
 
@@ -41,7 +42,7 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
   app.post(
     '/cases',
     {
-      config: { audit: false, roles: ['admin', 'analyst'] },
+      config: { audit: {}, roles: ['admin', 'analyst'] },
       schema: { summary: 'Open a case', tags: ['cases'], body: NewCase, response: { 201: CaseBody, 400: ErrorBody, 403: ErrorBody } },
     },
     async (req, reply) => {
@@ -57,7 +58,7 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
   app.post(
     '/cases/:id/close',
     {
-      config: { audit: false, roles: ['admin', 'analyst'] },
+      config: { audit: {}, roles: ['admin', 'analyst'] },
       schema: {
         summary: 'Close a case (its searches stop working)',
         tags: ['cases'],
@@ -77,7 +78,7 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
   app.get(
     '/cases',
     {
-      config: { audit: false },
+      config: { audit: {} },
       schema: {
         summary: 'Cases in your jurisdiction, newest first',
         tags: ['cases'],
@@ -91,6 +92,7 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
     async (req) => {
       const { principal, scope } = who(req);
       const cases = await listCases(ctx.store, { orgs: orgsInScope(ctx, principal, scope), status: req.query.status ?? '', limit: req.query.limit ?? 100 });
+      auditResult(req, { resultCount: cases.length });
       return { cases };
     },
   );
@@ -98,7 +100,7 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
   app.get(
     '/cases/:id',
     {
-      config: { audit: false },
+      config: { audit: {} },
       schema: {
         summary: 'One case',
         tags: ['cases'],

@@ -9,6 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { listQuarantine } from '../../ingest/quarantine.js';
 import type { IngestService } from '../../ingest/service.js';
 import { type ApiContext, range } from '../context.js';
+import { auditResult } from '../route-rules.js';
 import { apiError } from '../errors.js';
 import { ErrorBody, From, Limit, To } from '../schemas.js';
 
@@ -43,7 +44,7 @@ export const ingestAdminRoutes: FastifyPluginAsync<{ ctx: ApiContext; ingest?: I
   app.get(
     '/quarantine',
     {
-      config: { audit: false, roles: ['admin'] },
+      config: { audit: {}, roles: ['admin'] },
       schema: {
         summary: 'Messages and hits the ingest tier refused, newest first (admins)',
         tags: ['ingest'],
@@ -75,6 +76,7 @@ export const ingestAdminRoutes: FastifyPluginAsync<{ ctx: ApiContext; ingest?: I
         ...(q.gateway ? { gateway: q.gateway } : {}),
         ...(q.reason ? { reason: q.reason } : {}),
       });
+      auditResult(req, { resultCount: items.length });
       return { items };
     },
   );
@@ -82,7 +84,7 @@ export const ingestAdminRoutes: FastifyPluginAsync<{ ctx: ApiContext; ingest?: I
   app.get(
     '/deadletters',
     {
-      config: { audit: false, roles: ['admin'] },
+      config: { audit: {}, roles: ['admin'] },
       schema: {
         summary:
           'Ingest jobs that exhausted their insert attempts, newest first; `xueliang ingest redrive` re-queues them (admins)',

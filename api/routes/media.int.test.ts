@@ -116,6 +116,30 @@ describe('signed image links', () => {
     expect(r.json()).toMatchObject({ code: 'API_LINK_INVALID' });
   });
 
+  it('do not serve a snapshot that only another gateway’s hit names', async () => {
+    // A hostile gongshu gateway names a xihu snapshot id in its hit; a task link to it must not
+    // show the xihu image (the same gateway rule as GET /snapshots/:id; docs/security.md).
+    await store.insert('snapshots', [
+      {
+        id: 'SNAPXIHU002',
+        gateway: 'gw-xihu-01',
+        ts: NOW - 60_000,
+        bytes: jpeg.length,
+        jpeg_base64: jpeg.toString('base64'),
+      },
+    ]);
+    const hostile = makeHit({
+      id: ulid(NOW - 60_000),
+      tsMs: NOW - 60_000,
+      gateway: 'gw-gongshu-01',
+      camera: 'cam-gs-0001',
+      snapshot: 'SNAPXIHU002',
+    });
+    await store.insert('hits', [hitToRow(hostile, new OrgTree(testConfig()).placement('cam-gs-0001'))]);
+    const r = await app.inject({ method: 'GET', url: local(mediaLink(opts(), 'SNAPXIHU002')) });
+    expect(r.statusCode).toBe(404);
+  });
+
   it('refuse every link when the city has no link secret', async () => {
     const other = await testApp(store, testConfig(), () => NOW);
     const r = await other.inject({ method: 'GET', url: local(mediaLink(opts(), 'SNAPMEDIA01')) });

@@ -10,12 +10,15 @@ import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { PlacedHit, TaskChange } from '../../analytics/tasks/service.js';
 import { who } from '../auth.js';
+import { apiError } from '../errors.js';
 import { auditNow } from '../route-rules.js';
 import { type TasksRouteOptions, taskVisible } from './tasks.js';
 
 export interface StreamRouteOptions extends TasksRouteOptions {
   heartbeatMs?: number;
   maxBufferedBytes?: number;
+  /** Streams one principal may hold open at once (city.yaml `api.maxStreamsPerKey`; default 4). */
+  maxStreamsPerKey?: number;
 }
 
 const StreamQuery = T.Object(
@@ -43,6 +46,9 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app0,
   const { ctx } = o;
   const heartbeatMs = o.heartbeatMs ?? 15_000;
   const maxBuffered = o.maxBufferedBytes ?? 1024 * 1024;
+  const maxPerKey = o.maxStreamsPerKey ?? 4;
+  // Open streams per principal: a key must not hold every connection the server allows.
+  const perKey = new Map<string, number>();
   // Open streams end when the app closes (a hijacked reply would keep the server open).
   const open = new Set<() => void>();
   app.addHook('onClose', async () => {
@@ -68,7 +74,24 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app0,
     async (req, reply) => {
       const { principal: p } = who(req);
       const q = req.query;
-      await auditNow(ctx, req);
+      const held = perKey.get(p.keyId) ?? 0;
+      if (held >= maxPerKey) {
+        await auditNow(ctx, req, 429);
+        throw apiError('API_RATE_LIMITED', `at most ${maxPerKey} open streams per key; close one first`);
+      }
+      perKey.set(p.keyId, held + 1);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const n = (perKey.get(p.keyId) ?? 1) - 1;
+        if (n > 0) perKey.set(p.keyId, n);
+        else perKey.delete(p.keyId);
+      };
+      await auditNow(ctx, req).catch((e: unknown) => {
+        release();
+        throw e;
+      });
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -105,6 +128,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app0,
       });
       const beat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
       const stop = () => {
+        release();
         clearInterval(beat);
         unsubscribe();
         open.delete(end);

@@ -20,6 +20,8 @@ import { Id } from '../schemas.js';
 import type { TasksRouteOptions } from './tasks.js';
 
 const MANAGERS = ['admin', 'analyst'] as const;
+/** The latest time any query takes (2100-01-01, as api/time.ts): larger numbers cannot bind to Int64 columns. */
+const MAX_EPOCH_MS = 4_102_444_800_000;
 
 const Colour = T.Union(COLOURS.map((c) => T.Literal(c)));
 export const WatchBody = T.Object(
@@ -41,8 +43,8 @@ export const WatchBody = T.Object(
     area: T.Optional(
       Id('Org whose subtree the sighting must be in (default: anywhere in your jurisdiction)'),
     ),
-    fromMs: T.Optional(T.Integer({ minimum: 0, description: 'Window start, epoch ms' })),
-    toMs: T.Optional(T.Integer({ minimum: 0, description: 'Window end, epoch ms' })),
+    fromMs: T.Optional(T.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'Window start, epoch ms' })),
+    toMs: T.Optional(T.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'Window end, epoch ms' })),
   },
   { additionalProperties: false },
 );
@@ -62,7 +64,9 @@ function watchOf(
     id: ulid(),
     caseId: b.caseId,
     caseOrg: c.org,
-    area: b.area ?? (p.org === c.org ? null : p.org),
+    // Never wider than the caller's jurisdiction (docs/security.md): for a root principal
+    // its org is on every camera's path, which is "anywhere".
+    area: b.area ?? p.org,
     fromMs: b.fromMs ?? null,
     toMs: b.toMs ?? null,
   };

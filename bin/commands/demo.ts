@@ -25,6 +25,8 @@ import { loadGatewayConfig } from '../../contracts/config/index.js';
 import { errorMessage, XlError } from '../../contracts/errors.js';
 import { rootLogger } from '../../contracts/log.js';
 import { EdgeAgent } from '../../edge-agent/agent.js';
+import { SensorGatewaySim } from '../../edge-agent/sensors/gateway-sim.js';
+import { simSensorsFromCity } from '../../edge-agent/sensors/simulate.js';
 import { isStreamUrl } from '../../edge-agent/source/camera-source.js';
 import { buildModels } from '../../models/build.js';
 import { defaultModelsDir } from '../../models/manifest.js';
@@ -184,8 +186,10 @@ export default defineCommand({
     const log = rootLogger();
     let run: ReturnType<typeof EdgeAgent.launch> | undefined;
     let poll: NodeJS.Timeout | undefined;
+    let sensors: SensorGatewaySim | undefined;
     const stop = async () => {
       clearInterval(poll);
+      await sensors?.close(1_000);
       await run?.stop(); // an agent still starting finishes its start first
       await stack.stop();
     };
@@ -215,6 +219,10 @@ export default defineCommand({
       );
       run = EdgeAgent.launch({ config: loadGatewayConfig(file), log });
       agent = await run.started;
+      // The demo gateway's sensors (docs/iot.md): simulated, a reading every 10 s, a day in 24 min.
+      const demoSensors = simSensorsFromCity(stack.config).filter((s) => s.gateway === DEMO_GATEWAY);
+      if (demoSensors.length)
+        sensors = new SensorGatewaySim({ url: stack.mqttUrl, sensors: demoSensors, intervalMs: 10_000, speed: 60, log });
     } catch (e) {
       await stop();
       throw e;
@@ -226,6 +234,7 @@ export default defineCommand({
         `Demo edge agent ${DEMO_GATEWAY}: ${sources.map((s, i) => `${DEMO_CAMERAS[i]} ← ${s}`).join(', ')}`,
         `  Config:    ${join(stack.dataDir, 'demo-gateway.yaml')} (zones: walkway, scene; line: middle; rules: intrusion, crossing, crowding, parking)`,
         agent.metricsUrl ? `  Metrics:   ${agent.metricsUrl}` : '',
+        sensors ? `  Sensors:   ${simSensorsFromCity(stack.config).filter((s) => s.gateway === DEMO_GATEWAY).map((s) => s.id).join(', ')} (simulated, every 10 s)` : '',
         `  Dashboard: ${stack.apiUrl}/`,
         '  Hits (events within seconds; a sighting when a track ends):',
         `    curl -s -H "Authorization: Bearer ${stack.adminKey}" "${stack.apiUrl}/api/v1/hits?from=${from}&to=${from + 86_400_000}&limit=20"`,

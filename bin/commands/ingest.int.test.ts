@@ -67,6 +67,8 @@ describe('xueliang ingest (its own process)', () => {
     const url = `mqtt://127.0.0.1:${port}`;
 
     const member = await mqtt.connectAsync(url, {
+      // Client ids are bound to the login: the member's own id or '<id>-suffix' (docs/security.md).
+      clientId: 'member-g0-tasks',
       username: 'member-g0',
       password: apiKeyOf('member-g0'),
       reconnectPeriod: 0,

@@ -9,6 +9,7 @@ import type { Task } from '../../analytics/tasks/model.js';
 import { XlError } from '../../contracts/errors.js';
 import { topics } from '../../contracts/topics.js';
 import { defineCommand, str, UsageError } from '../cli.js';
+import { readSecret } from '../secret-input.js';
 
 export interface TaskMessage {
   event: string;
@@ -54,16 +55,17 @@ const watch = defineCommand({
   name: 'tasks watch',
   summary: "A grid member's terminal client: print the grid's tasks as they arrive",
   details:
-    'Examples:\n  xueliang tasks watch --grid grid-xh-01 --mqtt-url mqtt://127.0.0.1:1884 --username member-7 --password "$KEY"\n  xueliang tasks watch --grid grid-xh-01 --since 2h --api-url http://127.0.0.1:8080 --api-key "$KEY"\n\nOn the embedded endpoint of `xueliang up` the username is an API key id from city.yaml and the\npassword its key; it may read the tasks of the grids in the key\'s jurisdiction.\nThe session is persistent (QoS 1, clean=false, a stable client id): messages published while\nthe client was away arrive when it reconnects, as far as the broker keeps them.',
+    'Examples:\n  XUELIANG_MQTT_PASSWORD="$KEY" xueliang tasks watch --grid grid-xh-01 --mqtt-url mqtt://127.0.0.1:1884 --username member-7\n  xueliang tasks watch --grid grid-xh-01 --username member-7 --password-file ~/.xueliang-key --since 2h --api-url http://127.0.0.1:8080 --api-key-file ~/.xueliang-key\n\nOn the embedded endpoint of `xueliang up` the username is an API key id from city.yaml and the\npassword its key; it may read the tasks of the grids in the key\'s jurisdiction.\nSecrets: prefer --password-file/--api-key-file (a 0600 file) or XUELIANG_MQTT_PASSWORD/XUELIANG_API_KEY;\n--password and --api-key work but show in `ps` and shell history.\nThe client id must be the username or start with `<username>-` (the embedded endpoint refuses others).\nThe session is persistent (QoS 1, clean=false, a stable client id): messages published while\nthe client was away arrive when it reconnects, as far as the broker keeps them.',
   options: {
     grid: { type: 'string', arg: 'ID', description: 'Grid (org id) whose tasks to watch (required)' },
     'mqtt-url': { type: 'string', arg: 'URL', description: 'MQTT broker', default: 'mqtt://127.0.0.1:1884' },
     username: { type: 'string', arg: 'NAME', description: 'MQTT username (embedded endpoint: an API key id)' },
-    password: { type: 'string', arg: 'SECRET', description: 'MQTT password (embedded endpoint: that API key)' },
+    password: { type: 'string', arg: 'SECRET', description: 'MQTT password (embedded endpoint: that API key); visible in ps, prefer --password-file or XUELIANG_MQTT_PASSWORD' },
+    'password-file': { type: 'string', arg: 'FILE', description: 'Read the MQTT password from the first line of FILE' },
     'client-id': {
       type: 'string',
       arg: 'ID',
-      description: 'MQTT client id (default: xl-tasks-<grid>-<username>), keeps the session',
+      description: 'MQTT client id (default: <username>-tasks-<grid>), keeps the session',
     },
     since: {
       type: 'string',
@@ -72,7 +74,8 @@ const watch = defineCommand({
         'First print tasks changed since then (epoch ms, ISO-8601, or 15m/2h/1d); needs --api-url and --api-key',
     },
     'api-url': { type: 'string', arg: 'URL', description: 'API base URL for --since' },
-    'api-key': { type: 'string', arg: 'KEY', description: 'API key for --since' },
+    'api-key': { type: 'string', arg: 'KEY', description: 'API key for --since; visible in ps, prefer --api-key-file or XUELIANG_API_KEY' },
+    'api-key-file': { type: 'string', arg: 'FILE', description: 'Read the API key for --since from the first line of FILE' },
     json: { type: 'boolean', description: 'Print each message as one JSON line' },
   },
   async run({ values }) {
@@ -84,8 +87,13 @@ const watch = defineCommand({
     const since = str(values, 'since');
     if (since) {
       const api = str(values, 'api-url');
-      const key = str(values, 'api-key');
-      if (!api || !key) throw new UsageError('--since needs --api-url and --api-key');
+      const key = readSecret({
+        flag: str(values, 'api-key'),
+        file: str(values, 'api-key-file'),
+        fileFlag: 'api-key-file',
+        env: process.env.XUELIANG_API_KEY,
+      });
+      if (!api || !key) throw new UsageError('--since needs --api-url and an API key (--api-key-file, XUELIANG_API_KEY or --api-key)');
       const from = parseSince(since, Date.now());
       const res = await fetch(
         `${api.replace(/\/$/, '')}/api/v1/tasks?grid=${encodeURIComponent(grid)}&since=${from}&limit=1000`,
@@ -99,9 +107,15 @@ const watch = defineCommand({
       for (const t of body.tasks.reverse()) print({ event: 'missed', tsMs: t.updatedMs, task: t });
     }
     const username = str(values, 'username');
-    const password = str(values, 'password');
+    const password = readSecret({
+      flag: str(values, 'password'),
+      file: str(values, 'password-file'),
+      fileFlag: 'password-file',
+      env: process.env.XUELIANG_MQTT_PASSWORD,
+    });
     const client = await mqtt.connectAsync(str(values, 'mqtt-url')!, {
-      clientId: str(values, 'client-id') ?? `xl-tasks-${grid}-${username ?? 'anon'}`.slice(0, 64),
+      // Bound to the login (ingest/client-ids.ts): `<username>-…`.
+      clientId: str(values, 'client-id') ?? `${username ?? 'anon'}-tasks-${grid}`.slice(0, 128),
       clean: false,
       reconnectPeriod: 2000,
       ...(username ? { username } : {}),

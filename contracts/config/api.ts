@@ -60,6 +60,12 @@ export const ApiSection = T.Object(
       },
       { additionalProperties: false, default: {}, description: 'Per-principal rate limit (token bucket, per API process)' },
     ),
+    maxStreamsPerKey: T.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 4,
+      description: 'Event streams (GET /api/v1/stream) one key or token subject may hold open at once; more get 429',
+    }),
     similarMaxDays: T.Integer({
       minimum: 1,
       maximum: 31,

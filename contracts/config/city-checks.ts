@@ -3,6 +3,7 @@ import { checkAlerts } from './alerts.js';
 import type { ConfigProblem } from './load.js';
 import type { CityConfig } from './city.js';
 import type { OrgNode } from './org.js';
+import { checkSensors } from './sensor-checks.js';
 
 export function* walkOrgs(nodes: readonly OrgNode[], parents: OrgNode[] = []): Generator<{ node: OrgNode; parents: OrgNode[] }> {
   for (const node of nodes) {
@@ -50,5 +51,6 @@ export function checkCity(c: CityConfig): ConfigProblem[] {
       message: `snapshots (${c.retention.snapshotsDays} days) would outlive the hits that name them (${c.retention.hitsDays} days): docs/privacy.md`,
     });
   problems.push(...checkAlerts(c.alerts, new Set(orgs.keys())));
+  problems.push(...checkSensors(c, orgs));
   return problems;
 }

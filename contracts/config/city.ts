@@ -8,6 +8,7 @@ import { ApiSection } from './api.js';
 import { IngestSection } from './ingest.js';
 import { Camera, Gateway, OrgNode } from './org.js';
 import { PrivacySection } from './privacy.js';
+import { FusionSection, Sensor, SensorKind } from './sensors.js';
 import { HttpSection, LogSection, MqttSection, RedisSection, RetentionSection, StoreSection } from './services.js';
 
 export const CityConfig = T.Object(
@@ -22,6 +23,12 @@ export const CityConfig = T.Object(
     ),
     orgs: T.Array(OrgNode, { default: [], description: 'The org tree: usually one city node at the root' }),
     cameras: T.Array(Camera, { default: [], description: 'Cameras, each with its grid and gateway' }),
+    sensorKinds: T.Array(SensorKind, {
+      default: [],
+      description: 'Sensor kinds: metrics and units, retention, rules (docs/iot.md)',
+    }),
+    sensors: T.Array(Sensor, { default: [], description: 'Sensors, each with its kind, grid and gateway (docs/iot.md)' }),
+    fusion: FusionSection,
     gateways: T.Array(Gateway, { default: [], description: 'Gateways and their MQTT credentials' }),
     store: StoreSection,
     redis: RedisSection,

@@ -92,6 +92,12 @@ export const IngestSection = T.Object(
       default: 60_000,
       description: 'How often workers sweep for orphan snapshots (one time slice of this length per sweep), ms',
     }),
+    sensorSilenceCheckMs: T.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 10_000,
+      description: 'How often workers check sensors for silence (silence rules, docs/iot.md), ms',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Ingest: queueing and writing hits' },
 );

@@ -149,6 +149,41 @@ export const LineCrossingRule = object(
   'Counts crossings of a directed line and fires on each (per track, with cooldown)',
 );
 
+export const RedLightRule = object(
+  {
+    ...common('red_light', { classes: ['person', 'bicycle', ...VEHICLES], cooldownMs: 10_000 }),
+    line: T.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'Line id: the stop line of the approach',
+      default: 'line-1',
+    }),
+    direction: T.Union([T.Literal('in'), T.Literal('out'), T.Literal('both')], {
+      description: 'Which crossings count (the direction of travel into the junction)',
+      default: 'in',
+    }),
+    controller: T.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
+      description: 'Signal controller id (its phases arrive on xueliang/v1/signal/{controller}/phase)',
+      default: 'signal-1',
+    }),
+    approach: T.String({
+      pattern: '^[a-z0-9][a-z0-9_-]{0,31}$',
+      description: "The controller's approach this line belongs to",
+      default: 'main',
+    }),
+    maxPhaseAgeMs: T.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      description: 'A phase not re-sent for this long is unknown, and nothing fires (ms)',
+      default: 5_000,
+    }),
+  },
+  'Fires when the line is crossed in the given direction while the controller shows red for the approach (docs/iot.md)',
+);
+
 export const WrongWayRule = object(
   {
     ...common('wrong_way', { classes: [...VEHICLES, 'bicycle'], cooldownMs: 300_000 }),
@@ -227,6 +262,7 @@ export const Rule = T.Union(
     ZoneIntrusionRule,
     IllegalParkingRule,
     LineCrossingRule,
+    RedLightRule,
     WrongWayRule,
     CrowdingRule,
     LoiteringRule,
@@ -238,6 +274,7 @@ export type Rule = Static<typeof Rule>;
 export type ZoneIntrusionRule = Static<typeof ZoneIntrusionRule>;
 export type IllegalParkingRule = Static<typeof IllegalParkingRule>;
 export type LineCrossingRule = Static<typeof LineCrossingRule>;
+export type RedLightRule = Static<typeof RedLightRule>;
 export type WrongWayRule = Static<typeof WrongWayRule>;
 export type CrowdingRule = Static<typeof CrowdingRule>;
 export type LoiteringRule = Static<typeof LoiteringRule>;
@@ -286,7 +323,7 @@ export function checkCameraRules(c: CameraRules, labels?: readonly string[]): Co
   const known = labels ? new Set(labels) : undefined;
   c.rules.forEach((r, k) => {
     const at = `/rules/${k}`;
-    if (r.type === 'line_crossing') {
+    if (r.type === 'line_crossing' || r.type === 'red_light') {
       if (!lines.has(r.line)) problems.push({ path: `${at}/line`, message: `no line '${r.line}' in /lines` });
     } else {
       const z = zones.get(r.zone);

@@ -36,6 +36,36 @@ export const HttpSection = T.Object(
   {
     port: T.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of the API and dashboard (0: any free port)' }),
     host: T.String({ default: '127.0.0.1', description: 'Address the API listens on' }),
+    headersTimeoutMs: T.Integer({
+      minimum: 100,
+      maximum: 300_000,
+      default: 10_000,
+      description: 'Time a client gets to send a request\'s headers, ms; then the connection is closed (docs/security.md)',
+    }),
+    requestTimeoutMs: T.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 30_000,
+      description: 'Time a client gets to send a whole request (headers and body), ms',
+    }),
+    idleTimeoutMs: T.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 60_000,
+      description: 'A connection with no traffic either way for this long is closed, ms (event streams send a heartbeat more often)',
+    }),
+    keepAliveTimeoutMs: T.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 5_000,
+      description: 'An idle keep-alive connection between requests is closed after this long, ms',
+    }),
+    maxConnections: T.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 512,
+      description: 'Open HTTP connections at most; past it new ones are closed at once (keep it well below the process file limit)',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'The HTTP API' },
 );

@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
 import { ulid } from 'ulid';
 import type { Hit } from '../../contracts/hit.js';
+import type { SensorEvent, SensorReading } from '../../contracts/sensor.js';
 import type { Logger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';
 import { endMqtt } from '../../contracts/within.js';
@@ -184,6 +185,19 @@ export class SpoolPublisher {
   /** Spools a snapshot (raw JPEG) and sends it. */
   async addSnapshot(id: string, jpeg: Buffer): Promise<void> {
     await this.spool({ id, kind: 'snap', topic: topics.snapshot(this.o.gateway, id), payload: jpeg });
+  }
+
+  /**
+   * Spools one sensors envelope (docs/iot.md) and sends it; acked, resent and dropped like a
+   * hits envelope. The caller batches (a gateway polling its field bus sends a round at once).
+   * Resolves with the message id once it is in the spool.
+   */
+  async addSensors(readings: SensorReading[], events: SensorEvent[] = []): Promise<string> {
+    if (this.closed) throw new Error('publisher closed');
+    const msgId = ulid();
+    const env = { v: 1, msgId, gateway: this.o.gateway, sentMs: Date.now(), readings, ...(events.length ? { events } : {}) };
+    await this.spool({ id: msgId, kind: 'hits', topic: topics.sensors(this.o.gateway), payload: Buffer.from(JSON.stringify(env)) });
+    return msgId;
   }
 
   /** Writes the buffered hits as one envelope to the spool now. */

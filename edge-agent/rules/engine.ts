@@ -12,6 +12,7 @@ import type { Detections } from '../../models/detections.js';
 import { CrowdingEvaluator } from './crowding.js';
 import { DwellEvaluator } from './dwell.js';
 import { type LineCounts, LineCrossingEvaluator } from './line-crossing.js';
+import { type PhaseSource, RedLightEvaluator } from './red-light.js';
 import type { FrameTrack, RuleEvaluator, RuleFiring } from './types.js';
 import { WrongWayEvaluator } from './wrong-way.js';
 
@@ -27,7 +28,12 @@ export interface RuleEngineOptions {
    * event; keep it above the tracker's `lostTrackMs`.
    */
   staleTrackMs?: number;
+  /** Signal phases for red_light rules (edge-agent/signals.ts); without it they never fire. */
+  phases?: PhaseSource;
 }
+
+/** A phase source that knows nothing: red_light rules stay silent. */
+const NO_PHASES: PhaseSource = { phaseAt: () => 'unknown' };
 
 /** One frame for {@link RuleEngine.update}. */
 export interface RuleEngineInput {
@@ -46,6 +52,7 @@ export class RuleEngine {
   private readonly lines = new Map<string, LineCrossingEvaluator>();
   private readonly labels: readonly string[];
   private readonly staleTrackMs: number;
+  private readonly phases: PhaseSource;
 
   constructor(config: CameraRules, options: RuleEngineOptions) {
     const problems = checkCameraRules(config, options.labels);
@@ -55,6 +62,7 @@ export class RuleEngine {
     }
     this.labels = options.labels;
     this.staleTrackMs = options.staleTrackMs ?? DEFAULT_STALE_TRACK_MS;
+    this.phases = options.phases ?? NO_PHASES;
     this.evaluators = config.rules.filter((r) => r.enabled).map((r) => this.build(config, r));
   }
 
@@ -85,6 +93,8 @@ export class RuleEngine {
       this.lines.set(rule.id, ev);
       return ev;
     }
+    if (rule.type === 'red_light')
+      return new RedLightEvaluator(rule, config.lines.find((l) => l.id === rule.line)!, this.phases);
     const zone = config.zones.find((z) => z.id === rule.zone)!;
     switch (rule.type) {
       case 'wrong_way':

@@ -12,6 +12,7 @@ export const EVENT_LABELS: Readonly<Record<TaskNotice['event'], string>> = {
   accepted: '已接单',
   resolved: '已办结',
   escalated: '已升级',
+  nearby_added: '附近画面',
 };
 
 const PRIORITY_LABELS: Readonly<Record<TaskNotice['task']['priority'], string>> = {

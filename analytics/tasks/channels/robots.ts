@@ -113,7 +113,8 @@ export class RobotChannels {
   /** Channels covering a change: the org subtree holds one of the paths, and the event is one they want. */
   covering(paths: ReadonlyArray<readonly string[]>, event: TaskNotice['event']): Channel[] {
     return [...this.byId.values()].filter(
-      (c) => c.events.includes(event) && paths.some((p) => p.includes(c.org)),
+      // Channels choose among the configured event types; `nearby_added` (sensor context) is not one.
+      (c) => (c.events as readonly string[]).includes(event) && paths.some((p) => p.includes(c.org)),
     );
   }
 

@@ -4,6 +4,21 @@
  */
 
 const en = {
+  sensors: 'Sensors',
+  sensorSeries: 'Sensor readings',
+  sensorPick: 'Pick a sensor on the plot or in the list.',
+  sensorSpan: 'Period',
+  sensorLast6h: 'Last 6 hours (per minute)',
+  sensorLast48h: 'Last 48 hours (per hour)',
+  noSensors: 'No sensors in your jurisdiction.',
+  sensorState_ok: 'reporting',
+  sensorState_silent: 'silent',
+  sensorState_unknown: 'no readings',
+  sensorCol_id: 'Sensor',
+  sensorCol_kind: 'Kind',
+  sensorCol_grid: 'Grid',
+  sensorCol_state: 'State',
+  sensorCol_lastReading: 'Newest reading',
   appName: 'Xueliang',
   appSub: 'city video analytics',
   signIn: 'Sign in',
@@ -143,6 +158,21 @@ const en = {
 export type Key = keyof typeof en;
 
 const zh: Record<Key, string> = {
+  sensors: '传感器',
+  sensorSeries: '传感器读数',
+  sensorPick: '在图上或列表中选择一个传感器。',
+  sensorSpan: '时段',
+  sensorLast6h: '最近 6 小时（每分钟）',
+  sensorLast48h: '最近 48 小时（每小时）',
+  noSensors: '您的辖区内没有传感器。',
+  sensorState_ok: '在线',
+  sensorState_silent: '静默',
+  sensorState_unknown: '无读数',
+  sensorCol_id: '传感器',
+  sensorCol_kind: '类型',
+  sensorCol_grid: '网格',
+  sensorCol_state: '状态',
+  sensorCol_lastReading: '最新读数',
   appName: '雪亮',
   appSub: '城市视频分析',
   signIn: '登录',

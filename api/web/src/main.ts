@@ -22,6 +22,7 @@ import { adminView } from './views/admin.js';
 import { liveView } from './views/live.js';
 import { routeView } from './views/route.js';
 import { searchView } from './views/search.js';
+import { sensorsView } from './views/sensors.js';
 import { statsView } from './views/stats.js';
 import { tasksView } from './views/tasks.js';
 
@@ -30,6 +31,7 @@ const VIEWS: Record<string, { label: Key; view: View; roles?: string[] }> = {
   search: { label: 'search', view: searchView },
   route: { label: 'route', view: routeView },
   stats: { label: 'stats', view: statsView },
+  sensors: { label: 'sensors', view: sensorsView },
   tasks: { label: 'tasks', view: tasksView },
   admin: { label: 'admin', view: adminView, roles: ['admin'] },
 };

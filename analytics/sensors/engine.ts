@@ -1,0 +1,155 @@
+/**
+ * Runs the sensor rules (analytics/sensors/rules.ts) over stored batches of readings and over
+ * time (silence), keeping each sensor's rule state. No clock: the caller passes the time.
+ *
+ * `evaluate` does not change the state: it returns the firings and a `commit`. The ingest
+ * worker stores the batch together with the event hits the firings become, and commits only
+ * after the INSERT succeeded; a retried job then evaluates against the same state, derives the
+ * same event ids and the same dedup token drops what was already stored (ingest/jobs.ts).
+ *
+ * State is kept only for configured sensors that have rules (the map is bounded by city.yaml;
+ * sensors registered under --open have no rules). It lives in the worker process: with several
+ * worker processes a sensor's readings may be split between them (docs/iot.md, limits).
+ */
+import type { HitRow } from '../hit-rows.js';
+import type { SensorCatalog, SensorInfo } from './catalog.js';
+import type { ReadingRow } from './rows.js';
+import { sensorEventId, sensorEventRow } from './rows.js';
+import {
+  type Firing,
+  RATE_IDLE,
+  type RateState,
+  type SilenceState,
+  seen,
+  stepRate,
+  stepSilence,
+  stepThreshold,
+  THRESHOLD_IDLE,
+  type ThresholdState,
+} from './rules.js';
+
+interface SensorState {
+  silence: SilenceState;
+  /** Newest reading time per metric: older readings (out of order) do not step the rules. */
+  metricMs: Map<string, number>;
+  rules: Map<string, ThresholdState | RateState>;
+}
+
+export interface EngineFiring extends Firing {
+  sensor: SensorInfo;
+}
+
+function hasTimedRules(s: SensorInfo): boolean {
+  return s.rules.some((r) => r.type !== 'alarm');
+}
+
+function clone(s: SensorState): SensorState {
+  return { silence: s.silence, metricMs: new Map(s.metricMs), rules: new Map(s.rules) };
+}
+
+export class SensorRuleEngine {
+  private readonly states = new Map<string, SensorState>();
+
+  /** `startMs`: when this engine began watching; a sensor never heard from goes silent from then. */
+  constructor(
+    private readonly catalog: SensorCatalog,
+    startMs: number,
+  ) {
+    for (const s of catalog.all()) {
+      if (!hasTimedRules(s)) continue;
+      this.states.set(s.id, {
+        silence: { lastMs: startMs, fired: false },
+        metricMs: new Map(),
+        rules: new Map(),
+      });
+    }
+  }
+
+  /** Sensors with state (for the eviction test: never more than the configured ones with rules). */
+  get tracked(): number {
+    return this.states.size;
+  }
+
+  /** The firings these readings cause, and how to make the new state current. */
+  evaluate(readings: readonly ReadingRow[]): { firings: EngineFiring[]; commit: () => void } {
+    const next = new Map<string, SensorState>();
+    const firings: EngineFiring[] = [];
+    const sorted = [...readings].sort((a, b) => a.ts - b.ts);
+    for (const r of sorted) {
+      const cur = next.get(r.sensor) ?? this.states.get(r.sensor);
+      if (!cur) continue;
+      const info = this.catalog.get(r.sensor);
+      if (!info) continue;
+      const st = next.get(r.sensor) ?? clone(cur);
+      next.set(r.sensor, st);
+      st.silence = seen(st.silence, r.ts);
+      if (r.quality === 'bad' || r.ts < (st.metricMs.get(r.metric) ?? -Infinity)) continue;
+      st.metricMs.set(r.metric, r.ts);
+      for (const rule of info.rules) {
+        if (rule.metric !== r.metric) continue;
+        if (rule.type === 'threshold') {
+          const prev = (st.rules.get(rule.id) as ThresholdState | undefined) ?? THRESHOLD_IDLE;
+          const out = stepThreshold(rule, prev, r.ts, r.value);
+          st.rules.set(rule.id, out.state);
+          if (out.firing) firings.push({ ...out.firing, sensor: info });
+        } else if (rule.type === 'rate') {
+          const prev = (st.rules.get(rule.id) as RateState | undefined) ?? RATE_IDLE;
+          const out = stepRate(rule, prev, r.ts, r.value);
+          st.rules.set(rule.id, out.state);
+          if (out.firing) firings.push({ ...out.firing, sensor: info });
+        }
+      }
+    }
+    return {
+      firings,
+      commit: () => {
+        for (const [id, st] of next) this.states.set(id, st);
+      },
+    };
+  }
+
+  /** Silence: sensors quiet past a silence rule's `afterMs` at `nowMs`. Same commit contract. */
+  tick(nowMs: number): { firings: EngineFiring[]; commit: () => void } {
+    const next = new Map<string, SilenceState>();
+    const firings: EngineFiring[] = [];
+    for (const [id, st] of this.states) {
+      const info = this.catalog.get(id);
+      if (!info) continue;
+      let s = st.silence;
+      for (const rule of info.rules) {
+        if (rule.type !== 'silence') continue;
+        // One silence state per sensor: with several silence rules the shortest fires first
+        // and the others stay quiet until a reading re-arms them (rarely configured).
+        const out = stepSilence(rule, s, nowMs);
+        if (out.firing) firings.push({ ...out.firing, sensor: info });
+        s = out.state;
+      }
+      if (s !== st.silence) next.set(id, s);
+    }
+    return {
+      firings,
+      commit: () => {
+        for (const [id, s] of next) {
+          const st = this.states.get(id);
+          // A reading seen meanwhile wins: it proves the sensor alive after the deadline.
+          if (st && st.silence.lastMs === s.lastMs) st.silence = s;
+        }
+      },
+    };
+  }
+}
+
+/** Firings → `hits` rows of kind event (deterministic ids: a re-evaluation yields the same). */
+export function firingRows(firings: readonly EngineFiring[]): HitRow[] {
+  return firings.map((f) =>
+    sensorEventRow({
+      id: sensorEventId(f.tsMs, `${f.type}|${f.sensor.id}|${f.rule.id}|${f.tsMs}`),
+      sensor: f.sensor,
+      gateway: f.sensor.gateway,
+      tsMs: f.tsMs,
+      type: f.type,
+      rule: f.rule.id,
+      durationMs: f.durationMs,
+    }),
+  );
+}

@@ -1,0 +1,308 @@
+/**
+ * bench:sensors (docs/iot.md): simulated sensors (default 10,000 on 20 gateways; real spool
+ * publishers in a worker thread) send readings through the real path — the embedded aedes
+ * endpoint, Redis (AOF, appendfsync always), the ingest workers with the sensor rules, chDB
+ * with the 1-minute and 1-hour rollups — and the alert engine turns alarms into tasks.
+ *
+ *   npm run bench:sensors -- [--sensors 10000] [--gateways 20] [--rounds 10] [--json]
+ *
+ * Phase 1 sends --rounds readings of every sensor as fast as the acks allow: readingsPerSec =
+ * readings / (first hand-over → last reading stored). Phase 2 sends --steady-rate readings/s
+ * for --steady-seconds with a smoke alarm every --alarm-every-ms: alarmToTaskP99Ms is the time
+ * from an alarm's hand-over to its task change being applied and sent. Then the same rows are
+ * inserted straight into sensor_readings (with its rollups) in INSERTs of the bundle size:
+ * rawStoreReadingsPerSec, ratio = readingsPerSec / rawStoreReadingsPerSec. lost and duplicated
+ * are counted in the store by (sensor, metric, ts). The last line is one JSON object.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { Registry } from 'prom-client';
+import { migrate } from '../analytics/migrate.js';
+import { SensorCatalog } from '../analytics/sensors/catalog.js';
+import { readingToRow } from '../analytics/sensors/rows.js';
+import { sensorKindsRaw, sensorsRaw } from '../analytics/sensors/testkit.js';
+import { openStore } from '../analytics/store.js';
+import { createAlertEngine } from '../analytics/tasks/service.js';
+import { loadCityConfig } from '../contracts/config/index.js';
+import { rootLogger, setLogLevel } from '../contracts/log.js';
+import { simSensorsFromCity } from '../edge-agent/sensors/simulate.js';
+import { SensorSimulator } from '../edge-agent/sensors/simulate.js';
+import { startIngest } from '../ingest/service.js';
+import { gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';
+import { redisProc, waitFor } from './ingest-kit.js';
+import type { SensorSimResult, SensorSimWork } from './sensors-gateways.js';
+
+const { values } = parseArgs({
+  options: {
+    sensors: { type: 'string', default: '10000' },
+    gateways: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '10' },
+    'steady-rate': { type: 'string', default: '2000' },
+    'steady-seconds': { type: 'string', default: '15' },
+    'alarm-every-ms': { type: 'string', default: '100' },
+    'fusion-radius-m': { type: 'string', default: '300' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const S = Number(values.sensors);
+const G = Number(values.gateways);
+const ROUNDS = Number(values.rounds);
+const say = (s: string) => process.stderr.write(`${s}\n`);
+const MIN = 60_000;
+
+function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+function runThread(work: SensorSimWork): Promise<SensorSimResult> {
+  const entry = new URL('./sensors-gateways.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
+  const w = new Worker(boot, { eval: true, workerData: work });
+  return new Promise((resolve, reject) => {
+    w.on('message', (m: { type: string; result: SensorSimResult }) => {
+      if (m.type === 'done') {
+        resolve(m.result);
+        void w.terminate();
+      }
+    });
+    w.on('error', reject);
+  });
+}
+
+/** The benchmark city (G gateways, S sensors) and a migrated store in `dir`. */
+async function benchCity(redisUrl: string, dir: string) {
+  say(`hashing ${G} gateway passwords (scrypt)…`);
+  const per = Math.ceil(S / G);
+  const config = loadCityConfig(
+    undefined,
+    {},
+    {
+      ...testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' }),
+      redis: { url: redisUrl, prefix: 'bench' },
+      sensorKinds: sensorKindsRaw({}),
+      sensors: sensorsRaw({ gateways: G, perGateway: per }).slice(0, S),
+    },
+  );
+  const store = await openStore({ url: `chdb://${join(dir, 'ch')}` });
+  await migrate(store, { hitsDays: 3650, snapshotsDays: 7, quarantineDays: 14 });
+  return { config, store };
+}
+
+/** The simulated sensors and the raw-store rows (stamped before `t0`, generated before the clock starts). */
+function rawReadings(config: ReturnType<typeof loadCityConfig>, t0: number) {
+  const cat = new SensorCatalog(config);
+  const sims = simSensorsFromCity(config);
+  const sim = new SensorSimulator(sims, { seed: 99, faultRate: 0 });
+  const raw: ReturnType<typeof readingToRow>[] = [];
+  for (let r = 0; r < ROUNDS; r++)
+    for (const x of sim.round(t0 - (ROUNDS + 5 - r) * MIN).readings)
+      raw.push(readingToRow(x, cat.get(x.sensor)!, cat.get(x.sensor)!.gateway));
+  return { sims, raw };
+}
+
+/** The store with each sensor_readings INSERT's time reported. */
+function timedStore(store: Awaited<ReturnType<typeof openStore>>, took: (ms: number) => void): typeof store {
+  return Object.assign(Object.create(store) as typeof store, {
+    insert: async (table: string, rows: readonly object[], o?: Parameters<typeof store.insert>[2]) => {
+      const t = performance.now();
+      await store.insert(table, rows, o);
+      if (table === 'sensor_readings') took(performance.now() - t);
+    },
+  });
+}
+
+/** Readings stored since `t0`: rows, and distinct (sensor, metric, ts). */
+async function countReadings(store: Awaited<ReturnType<typeof openStore>>, t0: number) {
+  const [v] = await store.query<{ n: string; u: string }>(
+    'SELECT count() AS n, uniqExact(sensor, metric, ts) AS u FROM sensor_readings WHERE ts >= fromUnixTimestamp64Milli({t0:Int64})',
+    { t0 },
+  );
+  return { rows: Number(v?.n ?? 0), unique: Number(v?.u ?? 0) };
+}
+
+interface RunFigures {
+  readings: number;
+  resent: number;
+  dropped: number;
+  alarms: number;
+  firstMs: number;
+  lastHandedMs: number;
+}
+
+function printResult(x: {
+  r1: RunFigures;
+  r2: RunFigures;
+  readingsPerSec: number;
+  rawStoreReadingsPerSec: number;
+  rows: number;
+  unique: number;
+  alarmLatencies: number[];
+  alarmStored: number[];
+}): void {
+  const { r1, r2, readingsPerSec, rawStoreReadingsPerSec, rows, unique, alarmLatencies, alarmStored } = x;
+  const published = r1.readings + r2.readings;
+  const result = {
+    sensors: S,
+    gateways: G,
+    readings: published,
+    readingsPerSec: Math.round(readingsPerSec),
+    rawStoreReadingsPerSec: Math.round(rawStoreReadingsPerSec),
+    ratio: Math.round((readingsPerSec / rawStoreReadingsPerSec) * 1000) / 1000,
+    lost: published - unique,
+    duplicated: rows - unique,
+    alarms: r2.alarms,
+    alarmToTaskP50Ms: pct(alarmLatencies, 50),
+    alarmToTaskP99Ms: pct(alarmLatencies, 99),
+    alarmToStoredP50Ms: pct(alarmStored, 50),
+    steadyReadingsPerSec: Math.round(r2.readings / ((r2.lastHandedMs - r2.firstMs) / 1000)),
+    messagesResent: r1.resent + r2.resent,
+    droppedBySpool: r1.dropped + r2.dropped,
+  };
+  if (!values.json) say(JSON.stringify(result, null, 2));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** Raw rows [from, to) straight into sensor_readings (with its rollups), `batch` per INSERT; the ms it took. */
+async function insertRaw(
+  store: Awaited<ReturnType<typeof openStore>>,
+  raw: ReturnType<typeof rawReadings>['raw'],
+  from: number,
+  to: number,
+  batch: number,
+): Promise<number> {
+  let rawMs = 0;
+  say(
+    `raw store: ${Math.round(to - from)} rows straight into sensor_readings (with its rollups), ${batch} per INSERT`,
+  );
+  for (let k = Math.round(from); k < to; k += batch) {
+    const t = performance.now();
+    await store.insert('sensor_readings', raw.slice(k, Math.min(to, k + batch)), {
+      dedupToken: `raw-${k}`,
+      settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
+    });
+    rawMs += performance.now() - t;
+  }
+  return rawMs;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'xl-bench-sensors-'));
+  const redis = await redisProc(join(dir, 'redis'));
+  await redis.start();
+  setLogLevel('warn');
+  const log = rootLogger();
+  const { config, store } = await benchCity(redis.url, dir);
+  let stored = 0;
+  let jobs = 0;
+  let insertMs = 0;
+  // The workers' store, timed: how much of phase 1 the readings INSERTs took.
+  const timed = timedStore(store, (ms) => {
+    insertMs += ms;
+  });
+  let lastStoredMs = 0;
+  const alarmLatencies: number[] = [];
+  const alarmStored: number[] = [];
+  let alerts: Awaited<ReturnType<typeof createAlertEngine>> | undefined;
+  const ingest = await startIngest({
+    config,
+    store: timed,
+    redisUrl: redis.url,
+    log,
+    registry: new Registry(),
+    open: false,
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+    onStored: (job) => {
+      stored += job.readings?.length ?? 0;
+      if (job.readings?.length) jobs++;
+      for (const h of job.hits) if (h.type === 'smoke') alarmStored.push(lastStoredMs - h.ts);
+      lastStoredMs = Date.now();
+      if (job.hits.length) void alerts?.onRows(job.hits);
+    },
+  });
+  alerts = await createAlertEngine({ config, store, redisUrl: redis.url, log, registry: new Registry() });
+  alerts.subscribe({
+    task: (c) => {
+      if (c.event.type !== 'opened' && c.event.type !== 'hits_added') return;
+      if (c.task.source.kind !== 'rule' || c.task.source.ruleId !== 'smoke-alarm') return;
+      const now = Date.now();
+      for (const h of c.event.hits) alarmLatencies.push(now - h.tsMs);
+    },
+  });
+  // Raw store: the same kind of rows straight into sensor_readings (and its rollups), in
+  // INSERTs of the bundle size, generated before the clock starts, stamped before t0 (so they
+  // are not counted as the pipeline's). Half before phase 1 and half after it: the box is
+  // shared and its load drifts, and the ratio should compare like with like.
+  const t0 = Date.now() - (ROUNDS + 60) * MIN;
+  const { sims, raw } = rawReadings(config, t0);
+  const batch = config.ingest.bundleMaxHits;
+  let rawMs = 0;
+  rawMs += await insertRaw(store, raw, 0, raw.length / 2, batch);
+  const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
+  const base = {
+    url: ingest.mqttUrl,
+    gateways: gws,
+    passwords: gws.map(gatewayPassword),
+    sensors: sims,
+    maxSpooled: 8,
+    alarmSensors: config.sensors.filter((s) => s.kind === 'smoke').map((s) => s.id),
+  };
+
+  say(`phase 1: ${ROUNDS} rounds of ${S} sensors, as fast as acks allow`);
+  const progress = setInterval(() => say(`  stored ${stored} readings`), 2_000);
+  const r1 = await runThread({
+    ...base,
+    phase: 'throughput',
+    rounds: ROUNDS,
+    t0,
+    stepMs: MIN,
+    ratePerSec: 0,
+    seconds: 0,
+    alarmEveryMs: 0,
+  });
+  await waitFor(() => stored >= r1.readings, 120_000);
+  const readingsPerSec = r1.readings / ((lastStoredMs - r1.firstMs) / 1000);
+  say(`  ${Math.round(readingsPerSec)} readings/s (${r1.readings} readings, resent ${r1.resent} messages)`);
+  say(
+    `  ${jobs} jobs, ${Math.round(stored / jobs)} readings a job, INSERTs took ${Math.round(insertMs)} of ${lastStoredMs - r1.firstMs} ms`,
+  );
+
+  const rate = Number(values['steady-rate']);
+  const secs = Number(values['steady-seconds']);
+  say(`phase 2: ${rate} readings/s for ${secs} s, a smoke alarm every ${values['alarm-every-ms']} ms`);
+  const before = stored;
+  const r2 = await runThread({
+    ...base,
+    phase: 'steady',
+    rounds: 0,
+    t0: t0 + (ROUNDS + 1) * MIN,
+    stepMs: MIN,
+    ratePerSec: rate,
+    seconds: secs,
+    alarmEveryMs: Number(values['alarm-every-ms']),
+  });
+  await waitFor(() => stored - before >= r2.readings && alarmLatencies.length >= r2.alarms, 60_000);
+  clearInterval(progress);
+  await alerts.close();
+  await ingest.close();
+
+  const { rows, unique } = await countReadings(store, t0);
+
+  rawMs += await insertRaw(store, raw, raw.length / 2, raw.length, batch);
+  const rawStoreReadingsPerSec = raw.length / (rawMs / 1000);
+  await store.close();
+  await redis.stop('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+
+  printResult({ r1, r2, readingsPerSec, rawStoreReadingsPerSec, rows, unique, alarmLatencies, alarmStored });
+  process.exit(0);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
