@@ -35,7 +35,10 @@ async function build(rows: AuditEntry[]): Promise<FastifyInstance> {
           return { n };
         },
       );
-      v1.get('/open', { config: { audit: false } }, async () => ({ ok: true }));
+      v1.get('/open', { config: { audit: false } }, async (req) => {
+        if ((req.query as { fail?: string }).fail) throw apiError('API_BAD_REQUEST', 'no');
+        return { ok: true };
+      });
     },
     { prefix: '/api/v1' },
   );
@@ -44,7 +47,7 @@ async function build(rows: AuditEntry[]): Promise<FastifyInstance> {
 }
 
 describe('route rules (api/route-rules.ts)', () => {
-  it('audits answers and every refusal (401, 400, 403, 404) once, with the status sent', async () => {
+  it('audits answers and every refusal of a principal (400, 403, 404) once, with the status sent; not 401', async () => {
     const rows: AuditEntry[] = [];
     const a = await build(rows);
     const get = (url: string, key?: string) =>
@@ -55,12 +58,13 @@ describe('route rules (api/route-rules.ts)', () => {
     expect((await get('/api/v1/things?n=3&caseId=c2', 'someone')).statusCode).toBe(403);
     expect((await get('/api/v1/things?n=404', 'admin')).statusCode).toBe(404);
     expect((await get('/api/v1/open', 'admin')).statusCode).toBe(200);
+    expect((await get('/api/v1/open?fail=1', 'admin')).statusCode).toBe(400);
     expect(rows.map((r) => [r.endpoint, r.status, r.keyId, r.resultCount, r.caseId])).toEqual([
       ['GET /things', 200, 'admin', 3, 'c1'],
-      ['GET /things', 401, '', 0, ''],
       ['GET /things', 400, 'admin', 0, ''],
       ['GET /things', 403, 'someone', 0, 'c2'],
       ['GET /things', 404, 'admin', 0, ''],
+      ['GET /open', 400, 'admin', 0, ''],
     ]);
     expect(rows[0]).toMatchObject({ tsMs: 42, method: 'GET', filters: { n: 3, caseId: 'c1' } });
   });
