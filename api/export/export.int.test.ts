@@ -34,7 +34,7 @@ let store: Store;
 let app: FastifyInstance;
 let dir: string;
 let jpeg: Buffer;
-const hits = [makeHit({ camera: 'cam-xh-0001', tsMs: Date.now() - 3_600_000, snapshot: 'SNAPEXPORT01' }), makeHit({ camera: 'cam-xh-0002', tsMs: Date.now() - 1_800_000 })];
+const hits = [makeHit({ gateway: 'gw-xihu-01', camera: 'cam-xh-0001', tsMs: Date.now() - 3_600_000, snapshot: 'SNAPEXPORT01' }), makeHit({ camera: 'cam-xh-0002', tsMs: Date.now() - 1_800_000 })];
 const outside = makeHit({ camera: 'cam-gs-0001', tsMs: Date.now() - 1_800_000 });
 
 const post = (url: string, key: keyof typeof KEYS, payload: unknown) =>
