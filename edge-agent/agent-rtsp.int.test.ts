@@ -12,6 +12,7 @@ import { COCO_LABELS } from '../models/coco-labels.js';
 import { Detections } from '../models/detections.js';
 import type { Detector } from '../models/detector.js';
 import { EdgeAgent } from './agent.js';
+import { FaceGuard } from './privacy/face-guard.js';
 import {
   type Broker,
   freePort,
@@ -74,6 +75,8 @@ describe.skipIf(!!skip)('edge agent on a real RTSP camera', () => {
       log: silentLogger(),
       detector,
       plates: null,
+      // Snapshots stay blurred (the default); the stub scene has no faces to find.
+      faces: new FaceGuard({ findFaces: async () => Detections.empty() }),
     });
     const docs = () => tap.statuses.filter((s) => s.startsWith('{')).map((s) => JSON.parse(s) as StatusDoc);
     const cam = (d: StatusDoc) => d.cameras['cam-rtsp'];

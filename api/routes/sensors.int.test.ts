@@ -12,8 +12,10 @@ import { KEYS, openTestStore, testApp, testConfig } from '../testkit.js';
 let store: Store;
 let app: Awaited<ReturnType<typeof testApp>>;
 const HOUR = 3_600_000;
-// Readings every minute over the last three whole hours.
-const T0 = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+// Readings every minute over three whole hours ending an hour before the current one, so the
+// newest is over an hour old at any time of day (ending at the current hour, it was minutes old
+// just after the hour and the sensor was not yet 'silent').
+const T0 = Math.floor(Date.now() / HOUR) * HOUR - 4 * HOUR;
 const cat = new SensorCatalog(testConfig());
 
 beforeAll(async () => {
