@@ -33,7 +33,20 @@ export interface AuditHashed {
 }
 
 function canonical(r: AuditHashed, withMacKey: boolean): string {
-  const f = [r.chain, r.seq, r.ts_ms, r.key_id, r.role, r.org, r.method, r.endpoint, r.filters, r.case_id, r.result_count, r.status];
+  const f = [
+    r.chain,
+    r.seq,
+    r.ts_ms,
+    r.key_id,
+    r.role,
+    r.org,
+    r.method,
+    r.endpoint,
+    r.filters,
+    r.case_id,
+    r.result_count,
+    r.status,
+  ];
   return JSON.stringify(withMacKey ? [...f, r.mac_key, r.prev_hash] : [...f, r.prev_hash]);
 }
 

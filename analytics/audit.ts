@@ -59,7 +59,9 @@ export class AuditLog {
 
   private async write(e: AuditEntry): Promise<AuditRow> {
     if (!this.head) {
-      const [last] = await this.store.query<{ seq: string; hash: string }>(sql('audit_head'), { chain: this.chain });
+      const [last] = await this.store.query<{ seq: string; hash: string }>(sql('audit_head'), {
+        chain: this.chain,
+      });
       this.head = last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS };
     }
     const body: AuditHashed = {
@@ -149,7 +151,8 @@ export function rowProblem(
   expect: { seq: number; prev: string; keyed: boolean },
   keyring: AuditKeyring,
 ): string | undefined {
-  if (r.seq !== expect.seq) return `expected seq ${expect.seq}, found ${r.seq} (a row is missing or duplicated)`;
+  if (r.seq !== expect.seq)
+    return `expected seq ${expect.seq}, found ${r.seq} (a row is missing or duplicated)`;
   if (r.prev_hash !== expect.prev) return 'prev_hash does not match the previous row';
   if (r.mac_key === '') {
     if (expect.keyed) return 'an unkeyed row after keyed rows (re-hashed without the key)';
@@ -166,28 +169,48 @@ export function checkpointProblem(cp: AuditCheckpoint, rows: readonly AuditRow[]
   if (!last || last.seq < cp.seq)
     return `rows after seq ${last?.seq ?? 0} are missing: a checkpoint signed at ${new Date(cp.tsMs).toISOString()} saw the chain at seq ${cp.seq} (the newest rows were deleted)`;
   const at = rows.find((r) => r.seq === cp.seq);
-  if (!at || at.hash !== cp.hash) return `row ${cp.seq} differs from the signed checkpoint (the chain was rewritten)`;
+  if (!at || at.hash !== cp.hash)
+    return `row ${cp.seq} differs from the signed checkpoint (the chain was rewritten)`;
   return undefined;
 }
 
 /** Recomputes every chain (per chain in seq order) and compares it with its checkpoint. */
 export async function verifyAudit(store: Store, o: VerifyOptions): Promise<AuditVerdict> {
-  const stored = (await store.query<{ chain: string }>('SELECT DISTINCT chain FROM audit_log ORDER BY chain')).map((c) => c.chain);
+  const stored = (
+    await store.query<{ chain: string }>('SELECT DISTINCT chain FROM audit_log ORDER BY chain')
+  ).map((c) => c.chain);
   const newest = new Map<string, AuditCheckpoint>();
-  for (const cp of o.checkpoints ?? []) if ((newest.get(cp.chain)?.seq ?? -1) < cp.seq) newest.set(cp.chain, cp);
+  for (const cp of o.checkpoints ?? [])
+    if ((newest.get(cp.chain)?.seq ?? -1) < cp.seq) newest.set(cp.chain, cp);
   const chains = [...new Set([...stored, ...newest.keys()])].sort();
-  const verdict: AuditVerdict = { ok: true, chains: chains.length, rows: 0, unkeyedRows: 0, expiredRows: 0, checkpoints: newest.size, broken: [], heads: [] };
+  const verdict: AuditVerdict = {
+    ok: true,
+    chains: chains.length,
+    rows: 0,
+    unkeyedRows: 0,
+    expiredRows: 0,
+    checkpoints: newest.size,
+    broken: [],
+    heads: [],
+  };
   const fail = (chain: string, seq: number, reason: string) => {
     verdict.ok = false;
     verdict.broken.push({ chain, seq, reason });
   };
   for (const chain of chains) {
-    const rows = (await store.query<Record<string, string | number>>(sql('audit_chain'), { chain })).map(rowOf);
+    const rows = (await store.query<Record<string, string | number>>(sql('audit_chain'), { chain })).map(
+      rowOf,
+    );
     const expect = { seq: 1, prev: GENESIS, keyed: false };
     let brokenAt: AuditRow | undefined;
     const first = rows[0];
     let prefixExpired = false;
-    if (first && first.seq > 1 && o.retention && first.ts_ms < o.retention.nowMs - o.retention.auditDays * 86_400_000 + EXPIRY_GRACE_MS) {
+    if (
+      first &&
+      first.seq > 1 &&
+      o.retention &&
+      first.ts_ms < o.retention.nowMs - o.retention.auditDays * 86_400_000 + EXPIRY_GRACE_MS
+    ) {
       // The rows before it expired by TTL: start the chain at its oldest remaining row.
       verdict.expiredRows += first.seq - 1;
       prefixExpired = true;

@@ -64,8 +64,22 @@ function toRow(c: Case) {
   };
 }
 
-export async function createCase(store: Store, c: { org: string; title: string; kind: string; createdBy: string; nowMs: number }): Promise<Case> {
-  const rec: Case = { id: ulid(c.nowMs), org: c.org, title: c.title, kind: c.kind, status: 'open', createdBy: c.createdBy, createdMs: c.nowMs, closedBy: '', closedMs: 0, version: 1 };
+export async function createCase(
+  store: Store,
+  c: { org: string; title: string; kind: string; createdBy: string; nowMs: number },
+): Promise<Case> {
+  const rec: Case = {
+    id: ulid(c.nowMs),
+    org: c.org,
+    title: c.title,
+    kind: c.kind,
+    status: 'open',
+    createdBy: c.createdBy,
+    createdMs: c.nowMs,
+    closedBy: '',
+    closedMs: 0,
+    version: 1,
+  };
   await store.insert('cases', [toRow(rec)]);
   return rec;
 }
@@ -82,7 +96,10 @@ export async function closeCase(store: Store, c: Case, by: string, nowMs: number
   return next;
 }
 
-export async function listCases(store: Store, o: { orgs: readonly string[] | 'all'; status: string; limit: number }): Promise<Case[]> {
+export async function listCases(
+  store: Store,
+  o: { orgs: readonly string[] | 'all'; status: string; limit: number },
+): Promise<Case[]> {
   const rows = await store.query<CaseRow>(sql('cases_list'), {
     allOrgs: o.orgs === 'all' ? 1 : 0,
     orgs: o.orgs === 'all' ? [] : o.orgs,

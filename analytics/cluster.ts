@@ -38,7 +38,8 @@ const ident = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The cluster DDL for a list of migrations (statements in order). */
 export function renderCluster(migrations: readonly Migration[], o: ClusterOptions): string {
-  if (!ident.test(o.cluster) || !ident.test(o.database)) throw new RangeError('cluster and database must be plain identifiers');
+  if (!ident.test(o.cluster) || !ident.test(o.database))
+    throw new RangeError('cluster and database must be plain identifiers');
   const db = o.database;
   const on = `ON CLUSTER '${o.cluster}'`;
   const tables = new Set<string>();
@@ -59,24 +60,39 @@ export function renderCluster(migrations: readonly Migration[], o: ClusterOption
         const local = `${name}_local`;
         const body = stmt
           .replace(/^CREATE TABLE IF NOT EXISTS \w+/, `CREATE TABLE IF NOT EXISTS ${db}.${local} ${on}`)
-          .replace(/ENGINE = (\w*MergeTree)(?:\(([^)]*(?:\([^)]*\))?[^)]*)\))?/, (_m, eng: string, args: string | undefined) => {
-            const zk = `'/clickhouse/tables/{shard}/${db}/${local}', '{replica}'`;
-            return `ENGINE = Replicated${eng}(${zk}${args ? `, ${args}` : ''})`;
-          })
+          .replace(
+            /ENGINE = (\w*MergeTree)(?:\(([^)]*(?:\([^)]*\))?[^)]*)\))?/,
+            (_m, eng: string, args: string | undefined) => {
+              const zk = `'/clickhouse/tables/{shard}/${db}/${local}', '{replica}'`;
+              return `ENGINE = Replicated${eng}(${zk}${args ? `, ${args}` : ''})`;
+            },
+          )
           .replace(/non_replicated_deduplication_window = \d+,?\s*/, '')
           .replace(/SETTINGS\s*$/, '');
         out.push(`${body};`);
         const key = SHARD_KEY[name] ?? (/^\s+camera\s/m.test(stmt) ? 'cityHash64(camera)' : 'rand()');
-        out.push(`CREATE TABLE IF NOT EXISTS ${db}.${name} ${on} AS ${db}.${local} ENGINE = Distributed('${o.cluster}', '${db}', '${local}', ${key});`);
+        out.push(
+          `CREATE TABLE IF NOT EXISTS ${db}.${name} ${on} AS ${db}.${local} ENGINE = Distributed('${o.cluster}', '${db}', '${local}', ${key});`,
+        );
       } else if (mv) {
         const [, view, target] = mv;
-        const select = stmt.slice(mv[0].length).replace(/\bFROM (\w+)/g, (_m, t: string) => `FROM ${db}.${tables.has(t) ? `${t}_local` : t}`);
-        out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${view} ${on} TO ${db}.${target}_local AS ${select};`);
+        const select = stmt
+          .slice(mv[0].length)
+          .replace(/\bFROM (\w+)/g, (_m, t: string) => `FROM ${db}.${tables.has(t) ? `${t}_local` : t}`);
+        out.push(
+          `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${view} ${on} TO ${db}.${target}_local AS ${select};`,
+        );
       } else if (alter && tables.has(alter[1]!)) {
         // A column change goes to the replicated local table, then to the Distributed one over it.
         const rest = stmt.slice(alter[0].length);
-        out.push(`ALTER TABLE ${db}.${alter[1]}_local ${on}${rest};`, `ALTER TABLE ${db}.${alter[1]} ${on}${rest};`);
-      } else out.push(`${stmt.replace(/^(CREATE|ALTER|DROP) (\w+(?: IF (?:NOT )?EXISTS)?) (\w+)/, `$1 $2 ${db}.$3 ${on}`)};`);
+        out.push(
+          `ALTER TABLE ${db}.${alter[1]}_local ${on}${rest};`,
+          `ALTER TABLE ${db}.${alter[1]} ${on}${rest};`,
+        );
+      } else
+        out.push(
+          `${stmt.replace(/^(CREATE|ALTER|DROP) (\w+(?: IF (?:NOT )?EXISTS)?) (\w+)/, `$1 $2 ${db}.$3 ${on}`)};`,
+        );
     }
   }
   return `${out.join('\n')}\n`;
@@ -93,8 +109,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'quarantine-days': { type: 'string', default: '14' },
     },
   });
-  const vars = { hitsDays: Number(values['hits-days']), snapshotsDays: Number(values['snapshots-days']), quarantineDays: Number(values['quarantine-days']) };
-  const text = renderCluster(readMigrations(undefined, vars), { cluster: values.cluster!, database: values.database!, vars });
+  const vars = {
+    hitsDays: Number(values['hits-days']),
+    snapshotsDays: Number(values['snapshots-days']),
+    quarantineDays: Number(values['quarantine-days']),
+  };
+  const text = renderCluster(readMigrations(undefined, vars), {
+    cluster: values.cluster!,
+    database: values.database!,
+    vars,
+  });
   mkdirSync(dirname(values.out!), { recursive: true });
   writeFileSync(values.out!, text);
   process.stdout.write(`wrote ${values.out}\n`);

@@ -37,9 +37,19 @@ export function readMigrations(dir = MIGRATIONS_DIR, given: MigrationVars = {}):
       const text = render(readFileSync(join(dir, f), 'utf8'), vars, f);
       const statements = text
         .split(/^-- statement\s*$/m)
-        .map((s) => s.replace(/^\s*--.*$/gm, '').trim().replace(/;\s*$/, ''))
+        .map((s) =>
+          s
+            .replace(/^\s*--.*$/gm, '')
+            .trim()
+            .replace(/;\s*$/, ''),
+        )
         .filter(Boolean);
-      return { version: Number(f.slice(0, 3)), name: f, statements, checksum: createHash('sha256').update(text).digest('hex').slice(0, 16) };
+      return {
+        version: Number(f.slice(0, 3)),
+        name: f,
+        statements,
+        checksum: createHash('sha256').update(text).digest('hex').slice(0, 16),
+      };
     });
 }
 
@@ -61,7 +71,9 @@ export async function migrate(store: Store, vars: MigrationVars, dir = MIGRATION
      ENGINE = ReplacingMergeTree ORDER BY version`,
   );
   const done = new Set(
-    (await store.query<{ version: number }>('SELECT version FROM schema_migrations FINAL')).map((r) => Number(r.version)),
+    (await store.query<{ version: number }>('SELECT version FROM schema_migrations FINAL')).map((r) =>
+      Number(r.version),
+    ),
   );
   const applied: string[] = [];
   for (const m of readMigrations(dir, vars)) {
@@ -70,7 +82,9 @@ export async function migrate(store: Store, vars: MigrationVars, dir = MIGRATION
       try {
         await store.command(s);
       } catch (e) {
-        throw new XlError('STORE_MIGRATION_FAILED', `${m.name}: ${(e as Error).message.split('\n')[0]}`, { statement: s.slice(0, 200) });
+        throw new XlError('STORE_MIGRATION_FAILED', `${m.name}: ${(e as Error).message.split('\n')[0]}`, {
+          statement: s.slice(0, 200),
+        });
       }
     }
     await store.insert('schema_migrations', [{ version: m.version, name: m.name, checksum: m.checksum }]);

@@ -64,7 +64,11 @@ export function searchHits(store: Store, s: HitSearch): Promise<StoredRow[]> {
 }
 
 /** One hit in scope by id; its ULID time bounds the scan (an id is made after the hit was seen). */
-export async function hitById(store: Store, id: string, scope: readonly string[]): Promise<StoredRow | undefined> {
+export async function hitById(
+  store: Store,
+  id: string,
+  scope: readonly string[],
+): Promise<StoredRow | undefined> {
   const t = ulidTimeMs(id);
   const [row] = await store.query<StoredRow>(sql('hit_by_id'), {
     id,
@@ -106,7 +110,10 @@ export interface StatsQuery {
   level: number;
 }
 
-export function statsCounts(store: Store, q: StatsQuery): Promise<Array<{ t_ms: string; key: string; n: string }>> {
+export function statsCounts(
+  store: Store,
+  q: StatsQuery,
+): Promise<Array<{ t_ms: string; key: string; n: string }>> {
   return store.query(sql('stats_counts'), {
     from: q.fromMs,
     to: q.toMs,
@@ -173,7 +180,11 @@ export function auditRows(
 }
 
 /** A case's audit rows (the excerpt an evidence export carries). */
-export function auditOfCase(store: Store, caseId: string, limit: number): Promise<Array<Record<string, unknown>>> {
+export function auditOfCase(
+  store: Store,
+  caseId: string,
+  limit: number,
+): Promise<Array<Record<string, unknown>>> {
   return store.query<Record<string, unknown>>(sql('audit_case'), { caseId, limit });
 }
 

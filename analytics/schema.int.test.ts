@@ -30,10 +30,26 @@ const count = async (q: string) => Number((await store.query<{ n: string }>(q))[
 describe('materialized views', () => {
   it('count a retried insert (same dedup token) once in every view', async () => {
     const t = Date.now() - 7_200_000;
-    const place = { grid: 'grid-xh-01', orgPath: ['hz', 'xihu', 'xihu-lingyin', 'xihu-lingyin-maojiabu', 'grid-xh-01'] };
+    const place = {
+      grid: 'grid-xh-01',
+      orgPath: ['hz', 'xihu', 'xihu-lingyin', 'xihu-lingyin-maojiabu', 'grid-xh-01'],
+    };
     const hits = [
-      makeHit({ camera: 'cam-dedup', tsMs: t, type: 'vehicle', label: 'car', attrs: { plate: '浙A0DUP1', color: 'red' } }),
-      makeHit({ camera: 'cam-dedup', tsMs: t + 1, type: 'person', label: 'person', attrs: { upperColor: 'red', lowerColor: 'blue' }, appearance: Buffer.alloc(32, 7).toString('base64') }),
+      makeHit({
+        camera: 'cam-dedup',
+        tsMs: t,
+        type: 'vehicle',
+        label: 'car',
+        attrs: { plate: '浙A0DUP1', color: 'red' },
+      }),
+      makeHit({
+        camera: 'cam-dedup',
+        tsMs: t + 1,
+        type: 'person',
+        label: 'person',
+        attrs: { upperColor: 'red', lowerColor: 'blue' },
+        appearance: Buffer.alloc(32, 7).toString('base64'),
+      }),
     ];
     const rows = hits.map((h) => hitToRow(h, place));
     for (let i = 0; i < 3; i++) await store.insert('hits', rows, { dedupToken: 'job-42' });
@@ -43,7 +59,9 @@ describe('materialized views', () => {
     expect(await count("SELECT count() AS n FROM plate_sightings WHERE plate = '浙A0DUP1'")).toBe(2);
     expect(await count("SELECT sum(n) AS n FROM plates WHERE plate = '浙A0DUP1'")).toBe(2);
     expect(await count("SELECT count() AS n FROM appearances WHERE camera = 'cam-dedup'")).toBe(1);
-    const [a] = await store.query<{ vec: number[]; district: string }>("SELECT vec, district FROM appearances WHERE camera = 'cam-dedup'");
+    const [a] = await store.query<{ vec: number[]; district: string }>(
+      "SELECT vec, district FROM appearances WHERE camera = 'cam-dedup'",
+    );
     expect(a).toEqual({ vec: Array(32).fill(7), district: 'xihu' });
   });
 });
@@ -53,16 +71,45 @@ describe('audit chain', () => {
     const keyring = { current: 'k1', keys: new Map([['k1', randomBytes(32)]]) };
     const log = new AuditLog(store, 'unit', { keyring });
     for (let i = 0; i < 6; i++) {
-      await log.append({ tsMs: Date.now() - 60_000 + i, keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /vehicles', filters: { plate: `浙A${i}` }, caseId: 'C1', resultCount: i, status: 200 });
+      await log.append({
+        tsMs: Date.now() - 60_000 + i,
+        keyId: 'k',
+        role: 'analyst',
+        org: 'xihu',
+        method: 'GET',
+        endpoint: 'GET /vehicles',
+        filters: { plate: `浙A${i}` },
+        caseId: 'C1',
+        resultCount: i,
+        status: 200,
+      });
     }
     // A second writer of the same chain (a restart) continues it.
-    await new AuditLog(store, 'unit', { keyring }).append({ tsMs: Date.now(), keyId: 'k', role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /hits', filters: {}, caseId: '', resultCount: 0, status: 200 });
+    await new AuditLog(store, 'unit', { keyring }).append({
+      tsMs: Date.now(),
+      keyId: 'k',
+      role: 'analyst',
+      org: 'xihu',
+      method: 'GET',
+      endpoint: 'GET /hits',
+      filters: {},
+      caseId: '',
+      resultCount: 0,
+      status: 200,
+    });
     expect(await verifyAudit(store, { keyring })).toMatchObject({ ok: true, rows: 7, broken: [] });
     const mutate = (q: string) => store.command(`${q} SETTINGS mutations_sync = 1`);
-    await mutate("ALTER TABLE audit_log UPDATE filters = '{\"plate\":\"浙B9\"}' WHERE chain = 'unit' AND seq = 3");
-    expect((await verifyAudit(store, { keyring })).broken).toEqual([{ chain: 'unit', seq: 3, reason: expect.stringContaining('edited') }]);
+    await mutate(
+      'ALTER TABLE audit_log UPDATE filters = \'{"plate":"浙B9"}\' WHERE chain = \'unit\' AND seq = 3',
+    );
+    expect((await verifyAudit(store, { keyring })).broken).toEqual([
+      { chain: 'unit', seq: 3, reason: expect.stringContaining('edited') },
+    ]);
     await mutate("ALTER TABLE audit_log DELETE WHERE chain = 'unit' AND seq = 3");
-    expect((await verifyAudit(store, { keyring })).broken[0]).toMatchObject({ seq: 4, reason: expect.stringContaining('missing') });
+    expect((await verifyAudit(store, { keyring })).broken[0]).toMatchObject({
+      seq: 4,
+      reason: expect.stringContaining('missing'),
+    });
     // Cutting the tail leaves a valid prefix: without a checkpoint only the reported head shows it
     // (api/audit-chain.int.test.ts shows the signed checkpoints catching it).
     await mutate("ALTER TABLE audit_log DELETE WHERE chain = 'unit' AND seq >= 4");
@@ -73,12 +120,32 @@ describe('audit chain', () => {
 
 describe('cluster rendering', () => {
   it('turns every table into Replicated *_local + Distributed, views onto locals, and parses', async () => {
-    const text = renderCluster(readMigrations(undefined, VARS), { cluster: 'xl', database: 'xueliang', vars: VARS });
-    for (const t of ['hits', 'plate_sightings', 'plates', 'stats_hourly', 'appearances', 'cases', 'audit_log']) {
-      expect(text).toMatch(new RegExp(`CREATE TABLE IF NOT EXISTS xueliang\\.${t}_local ON CLUSTER 'xl'[^;]*ENGINE = Replicated\\w*MergeTree\\('/clickhouse/tables/\\{shard\\}/xueliang/${t}_local', '\\{replica\\}'`));
-      expect(text).toContain(`CREATE TABLE IF NOT EXISTS xueliang.${t} ON CLUSTER 'xl' AS xueliang.${t}_local ENGINE = Distributed('xl', 'xueliang', '${t}_local'`);
+    const text = renderCluster(readMigrations(undefined, VARS), {
+      cluster: 'xl',
+      database: 'xueliang',
+      vars: VARS,
+    });
+    for (const t of [
+      'hits',
+      'plate_sightings',
+      'plates',
+      'stats_hourly',
+      'appearances',
+      'cases',
+      'audit_log',
+    ]) {
+      expect(text).toMatch(
+        new RegExp(
+          `CREATE TABLE IF NOT EXISTS xueliang\\.${t}_local ON CLUSTER 'xl'[^;]*ENGINE = Replicated\\w*MergeTree\\('/clickhouse/tables/\\{shard\\}/xueliang/${t}_local', '\\{replica\\}'`,
+        ),
+      );
+      expect(text).toContain(
+        `CREATE TABLE IF NOT EXISTS xueliang.${t} ON CLUSTER 'xl' AS xueliang.${t}_local ENGINE = Distributed('xl', 'xueliang', '${t}_local'`,
+      );
     }
-    expect(text).toMatch(/MATERIALIZED VIEW IF NOT EXISTS xueliang\.stats_hourly_mv ON CLUSTER 'xl' TO xueliang\.stats_hourly_local AS SELECT[^;]*FROM xueliang\.hits_local/);
+    expect(text).toMatch(
+      /MATERIALIZED VIEW IF NOT EXISTS xueliang\.stats_hourly_mv ON CLUSTER 'xl' TO xueliang\.stats_hourly_local AS SELECT[^;]*FROM xueliang\.hits_local/,
+    );
     expect(text).not.toContain('non_replicated_deduplication_window');
     for (const t of ['task_events', 'hits']) {
       // Added columns reach the replicated local table (where rows live) and the Distributed one.
@@ -86,13 +153,23 @@ describe('cluster rendering', () => {
       expect(local).toBeGreaterThan(0);
       expect(text.indexOf(`ALTER TABLE xueliang.${t} ON CLUSTER 'xl' ADD COLUMN`)).toBeGreaterThan(local);
     }
-    const statements = text.split(/;\n/).map((s) => s.replace(/^--.*$/gm, '').trim()).filter(Boolean);
+    const statements = text
+      .split(/;\n/)
+      .map((s) => s.replace(/^--.*$/gm, '').trim())
+      .filter(Boolean);
     expect(statements.length).toBeGreaterThan(20);
-    for (const s of statements) await expect(store.query(`EXPLAIN AST ${s}`), s.slice(0, 120)).resolves.toBeDefined();
+    for (const s of statements)
+      await expect(store.query(`EXPLAIN AST ${s}`), s.slice(0, 120)).resolves.toBeDefined();
   });
 
   it('deploy/clickhouse-cluster/schema.sql is the rendering of the current migrations (run `npx tsx analytics/cluster.ts`)', () => {
     const committed = readFileSync(join(projectRoot, 'deploy', 'clickhouse-cluster', 'schema.sql'), 'utf8');
-    expect(committed).toBe(renderCluster(readMigrations(undefined, VARS), { cluster: 'xueliang', database: 'xueliang', vars: VARS }));
+    expect(committed).toBe(
+      renderCluster(readMigrations(undefined, VARS), {
+        cluster: 'xueliang',
+        database: 'xueliang',
+        vars: VARS,
+      }),
+    );
   });
 });

@@ -15,16 +15,69 @@ import type { Store } from './store.js';
 
 /** Share of a day's traffic per local hour (0–23): quiet nights, morning and evening peaks. */
 export const HOURLY_CURVE: readonly number[] = [
-  0.6, 0.4, 0.3, 0.3, 0.4, 0.9, 2.2, 4.6, 6.8, 6.0, 5.2, 5.0, 5.4, 5.0, 4.8, 5.0, 5.6, 6.6, 7.2, 6.0, 4.6, 3.6, 2.4, 1.3,
+  0.6, 0.4, 0.3, 0.3, 0.4, 0.9, 2.2, 4.6, 6.8, 6.0, 5.2, 5.0, 5.4, 5.0, 4.8, 5.0, 5.6, 6.6, 7.2, 6.0, 4.6,
+  3.6, 2.4, 1.3,
 ];
 
 /** Provinces other than the home one (浙), for out-of-town plates. */
 const OTHER_PROVINCES = ['沪', '苏', '皖', '赣', '闽', '京', '粤', '鲁', '豫', '川', '湘', '鄂'];
 
 /** Clothing colour frequencies (repeats weight the pick). */
-const UPPERS: Colour[] = ['black', 'black', 'black', 'black', 'white', 'white', 'white', 'grey', 'grey', 'blue', 'blue', 'red', 'green', 'yellow', 'pink', 'brown', 'purple', 'orange'];
-const LOWERS: Colour[] = ['black', 'black', 'black', 'black', 'black', 'blue', 'blue', 'blue', 'grey', 'grey', 'white', 'brown', 'brown', 'green'];
-const VEHICLE_COLOURS: Colour[] = ['white', 'white', 'white', 'white', 'black', 'black', 'black', 'grey', 'grey', 'grey', 'red', 'blue', 'blue', 'brown', 'green', 'yellow', 'orange'];
+const UPPERS: Colour[] = [
+  'black',
+  'black',
+  'black',
+  'black',
+  'white',
+  'white',
+  'white',
+  'grey',
+  'grey',
+  'blue',
+  'blue',
+  'red',
+  'green',
+  'yellow',
+  'pink',
+  'brown',
+  'purple',
+  'orange',
+];
+const LOWERS: Colour[] = [
+  'black',
+  'black',
+  'black',
+  'black',
+  'black',
+  'blue',
+  'blue',
+  'blue',
+  'grey',
+  'grey',
+  'white',
+  'brown',
+  'brown',
+  'green',
+];
+const VEHICLE_COLOURS: Colour[] = [
+  'white',
+  'white',
+  'white',
+  'white',
+  'black',
+  'black',
+  'black',
+  'grey',
+  'grey',
+  'grey',
+  'red',
+  'blue',
+  'blue',
+  'brown',
+  'green',
+  'yellow',
+  'orange',
+];
 
 const REGION_VARIANTS = 16;
 
@@ -69,17 +122,33 @@ export interface SeedResult {
 
 /** Timezone offset of an IANA zone at a moment, minutes (pure; Intl only). */
 export function tzOffsetMinutes(timeZone: string, atMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  })
     .formatToParts(new Date(atMs))
-    .reduce<Record<string, number>>((a, p) => (p.type === 'literal' ? a : { ...a, [p.type]: Number(p.value) }), {});
+    .reduce<Record<string, number>>(
+      (a, p) => (p.type === 'literal' ? a : { ...a, [p.type]: Number(p.value) }),
+      {},
+    );
   const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!);
   return Math.round((asUtc - (atMs - (atMs % 60_000))) / 60_000);
 }
 
-export async function seedHits(store: Store, config: Pick<CityConfig, 'orgs' | 'cameras'>, o: SeedOptions): Promise<SeedResult> {
+export async function seedHits(
+  store: Store,
+  config: Pick<CityConfig, 'orgs' | 'cameras'>,
+  o: SeedOptions,
+): Promise<SeedResult> {
   const idx = new OrgTree(config);
   const cams = [...idx.cameras.values()];
-  if (cams.length === 0) throw new XlError('SEED_NO_CAMERAS', 'the city config lists no cameras to seed hits for');
+  if (cams.length === 0)
+    throw new XlError('SEED_NO_CAMERAS', 'the city config lists no cameras to seed hits for');
   const t0 = Date.now();
   const dayMs = 86_400_000;
   // Batches follow UTC days so each INSERT writes one day partition (measured ~2× faster than
@@ -109,7 +178,9 @@ export async function seedHits(store: Store, config: Pick<CityConfig, 'orgs' | '
     uppers: UPPERS,
     lowers: LOWERS,
     palette: [...COLOURS],
-    regions: COLOURS.flatMap((c) => Array.from({ length: REGION_VARIANTS }, (_, v) => regionVariant(COLOUR_BIN[c], v))),
+    regions: COLOURS.flatMap((c) =>
+      Array.from({ length: REGION_VARIANTS }, (_, v) => regionVariant(COLOUR_BIN[c], v)),
+    ),
     variants: REGION_VARIANTS,
     crockford: [...'0123456789ABCDEFGHJKMNPQRSTVWXYZ'].map((ch) => ch.charCodeAt(0)),
     vcolours: VEHICLE_COLOURS,
@@ -122,7 +193,11 @@ export async function seedHits(store: Store, config: Pick<CityConfig, 'orgs' | '
     const dayEnd = Math.round(((d + 1) * total) / o.days);
     while (done < dayEnd) {
       const count = Math.min(batch, dayEnd - done);
-      await store.command(sql('seed_hits'), { ...base, start: done, count, dayStartMs: firstDayStart + d * dayMs }, { settings: { max_insert_threads: '2' } });
+      await store.command(
+        sql('seed_hits'),
+        { ...base, start: done, count, dayStartMs: firstDayStart + d * dayMs },
+        { settings: { max_insert_threads: '2' } },
+      );
       done += count;
       o.onProgress?.(done, total);
     }
@@ -161,19 +236,51 @@ export async function plantNeedles(
   const base = (camera: string, tsMs: number): Hit => {
     const cam = idx.cameras.get(camera);
     if (!cam) throw new XlError('SEED_NO_CAMERAS', `no camera '${camera}' in the city config`);
-    return { v: 1, id: ulid(tsMs), tsMs, gateway: cam.gateway, camera, kind: 'sighting', type: 'vehicle', label: 'car', score: 0.9, box: [0.4, 0.4, 0.6, 0.7], track: 1, zone: null, rule: null, model: 'needle' };
+    return {
+      v: 1,
+      id: ulid(tsMs),
+      tsMs,
+      gateway: cam.gateway,
+      camera,
+      kind: 'sighting',
+      type: 'vehicle',
+      label: 'car',
+      score: 0.9,
+      box: [0.4, 0.4, 0.6, 0.7],
+      track: 1,
+      zone: null,
+      rule: null,
+      model: 'needle',
+    };
   };
   for (const p of needles.plates ?? []) {
     p.cameras.forEach((camera, k) => {
-      hits.push({ ...base(camera, p.startMs + k * p.stepMs), attrs: { plate: p.plate, plateScore: 0.95, color: p.color ?? 'white', vehicleType: p.vehicleType ?? 'car' } });
+      hits.push({
+        ...base(camera, p.startMs + k * p.stepMs),
+        attrs: {
+          plate: p.plate,
+          plateScore: 0.95,
+          color: p.color ?? 'white',
+          vehicleType: p.vehicleType ?? 'car',
+        },
+      });
     });
   }
   for (const p of needles.persons ?? []) {
     const appearance = encodeDescriptor(p.descriptor ?? descriptorOfColours(p.upper, p.lower));
     p.cameras.forEach((camera, k) => {
-      hits.push({ ...base(camera, p.startMs + k * p.stepMs), type: 'person', label: 'person', attrs: { upperColor: p.upper, lowerColor: p.lower }, appearance });
+      hits.push({
+        ...base(camera, p.startMs + k * p.stepMs),
+        type: 'person',
+        label: 'person',
+        attrs: { upperColor: p.upper, lowerColor: p.lower },
+        appearance,
+      });
     });
   }
-  await store.insert('hits', hits.map((h) => hitToRow(h, idx.placement(h.camera))));
+  await store.insert(
+    'hits',
+    hits.map((h) => hitToRow(h, idx.placement(h.camera))),
+  );
   return hits;
 }

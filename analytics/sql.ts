@@ -17,7 +17,8 @@ export function sqlLoader<N extends string = string>(dir: string): (name: N) => 
   return (name) => {
     let text = cache.get(name);
     if (text === undefined) {
-      if (!/^[a-z0-9_]+$/.test(name)) throw new XlError('STORE_BAD_IDENTIFIER', `bad SQL file name '${name}'`);
+      if (!/^[a-z0-9_]+$/.test(name))
+        throw new XlError('STORE_BAD_IDENTIFIER', `bad SQL file name '${name}'`);
       text = readFileSync(join(dir, `${name}.sql`), 'utf8');
       cache.set(name, text);
     }

@@ -31,16 +31,35 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const first = await migrate(store, MIGRATION_VARS);
       const again = await migrate(store, MIGRATION_VARS);
       expect(again).toEqual([]);
-      const tables = await store.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase()');
-      expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['hits', 'quarantine', 'schema_migrations']));
+      const tables = await store.query<{ name: string }>(
+        'SELECT name FROM system.tables WHERE database = currentDatabase()',
+      );
+      expect(tables.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['hits', 'quarantine', 'schema_migrations']),
+      );
       expect(first.length + again.length).toBeGreaterThanOrEqual(0);
     });
 
     it('inserts hits and reads them back in the contract shape', async () => {
       const camera = `cam-${ulid()}`;
       const t = Date.now() - 3_600_000;
-      const hits = [makeHit({ camera, tsMs: t + 123 }), makeHit({ camera, tsMs: t + 456, attrs: { upperColor: 'red' }, kind: 'sighting', type: 'person', label: 'person', snapshot: '01JDSNAP', snapshotCrop: [0.1, 0.25, 0.5, 0.875] })];
-      await store.insert('hits', hits.map((h) => hitToRow(h, { grid: 'g1', orgPath: ['city', 'g1'] })));
+      const hits = [
+        makeHit({ camera, tsMs: t + 123 }),
+        makeHit({
+          camera,
+          tsMs: t + 456,
+          attrs: { upperColor: 'red' },
+          kind: 'sighting',
+          type: 'person',
+          label: 'person',
+          snapshot: '01JDSNAP',
+          snapshotCrop: [0.1, 0.25, 0.5, 0.875],
+        }),
+      ];
+      await store.insert(
+        'hits',
+        hits.map((h) => hitToRow(h, { grid: 'g1', orgPath: ['city', 'g1'] })),
+      );
       const rows = await store.query<Parameters<typeof rowToHit>[0]>(
         `SELECT ${HIT_COLUMNS} FROM hits WHERE camera = {camera:String} ORDER BY ts`,
         { camera },
@@ -55,7 +74,10 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       await store.insert('hits', rows, { dedupToken: token });
       await store.insert('hits', rows, { dedupToken: token });
       await store.insert('hits', rows.slice(0, 1), { dedupToken: `${token}-other` });
-      const [r] = await store.query<{ n: string }>('SELECT count() AS n FROM hits WHERE camera = {camera:String}', { camera });
+      const [r] = await store.query<{ n: string }>(
+        'SELECT count() AS n FROM hits WHERE camera = {camera:String}',
+        { camera },
+      );
       expect(Number(r?.n)).toBe(3);
     });
 
@@ -74,7 +96,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
 
     it('passes hostile parameter values as data, never as SQL', async () => {
       const camera = `cam-${ulid()}`;
-      const rows = HOSTILE.map((plate) => hitToRow(makeHit({ camera, attrs: { plate: plate.slice(0, 16) } }), undefined));
+      const rows = HOSTILE.map((plate) =>
+        hitToRow(makeHit({ camera, attrs: { plate: plate.slice(0, 16) } }), undefined),
+      );
       await store.insert('hits', rows);
       for (const plate of HOSTILE) {
         const want = rows.filter((r) => r.plate === plate.slice(0, 16)).length;
@@ -84,10 +108,15 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         );
         expect(got.length, JSON.stringify(plate)).toBe(want);
         expect(got.every((g) => g.plate === plate.slice(0, 16))).toBe(true);
-        const none = await store.query('SELECT 1 FROM hits WHERE camera = {camera:String} AND plate = {plate:String}', { camera, plate });
+        const none = await store.query(
+          'SELECT 1 FROM hits WHERE camera = {camera:String} AND plate = {plate:String}',
+          { camera, plate },
+        );
         if (plate.length > 16) expect(none).toHaveLength(0);
       }
-      const [t] = await store.query<{ n: string }>("SELECT count() AS n FROM system.tables WHERE name = 'hits' AND database = currentDatabase()");
+      const [t] = await store.query<{ n: string }>(
+        "SELECT count() AS n FROM system.tables WHERE name = 'hits' AND database = currentDatabase()",
+      );
       expect(Number(t?.n)).toBe(1);
     });
 
@@ -95,15 +124,21 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const camera = `cam-${ulid()}`;
       const t = Date.now() - (Date.now() % 1000) - 1;
       await store.insert('hits', [hitToRow(makeHit({ camera, tsMs: t }), undefined)]);
-      const got = await store.query('SELECT id FROM hits WHERE camera = {camera:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, \'UTC\')', {
-        camera,
-        from: t,
-      });
+      const got = await store.query(
+        "SELECT id FROM hits WHERE camera = {camera:String} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')",
+        {
+          camera,
+          from: t,
+        },
+      );
       expect(got).toHaveLength(1);
-      const none = await store.query('SELECT id FROM hits WHERE camera = {camera:String} AND ts > fromUnixTimestamp64Milli({from:Int64}, \'UTC\')', {
-        camera,
-        from: t,
-      });
+      const none = await store.query(
+        "SELECT id FROM hits WHERE camera = {camera:String} AND ts > fromUnixTimestamp64Milli({from:Int64}, 'UTC')",
+        {
+          camera,
+          from: t,
+        },
+      );
       expect(none).toHaveLength(0);
       await store.close();
     });

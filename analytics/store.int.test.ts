@@ -5,11 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { storeContract } from './store.contract.js';
 import { openStore } from './store.js';
 
-storeContract('embedded chDB', () => openStore({ url: `chdb://${mkdtempSync(join(tmpdir(), 'xl-store-'))}` }));
+storeContract('embedded chDB', () =>
+  openStore({ url: `chdb://${mkdtempSync(join(tmpdir(), 'xl-store-'))}` }),
+);
 
 const server = process.env.CLICKHOUSE_URL;
 describe.skipIf(!server)('ClickHouse server (runs when CLICKHOUSE_URL is set)', () => {
-  if (server) storeContract(`server ${server.replace(/\/\/.*@/, '//')}`, () => openStore({ url: server, database: `xl_test_${Date.now()}` }));
+  if (server)
+    storeContract(`server ${server.replace(/\/\/.*@/, '//')}`, () =>
+      openStore({ url: server, database: `xl_test_${Date.now()}` }),
+    );
 });
 
 describe('openStore', () => {

@@ -34,11 +34,19 @@ export interface Store {
   readonly engine: 'chdb' | 'server';
   readonly database: string;
   /** Runs a SELECT with `{name:Type}` parameters; rows as objects. */
-  query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>, opts?: QueryOptions): Promise<T[]>;
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: Record<string, unknown>,
+    opts?: QueryOptions,
+  ): Promise<T[]>;
   /** Runs a statement that returns no rows (DDL, ALTER, INSERT … SELECT). */
   command(sql: string, params?: Record<string, unknown>, opts?: QueryOptions): Promise<void>;
   /** Inserts rows as JSONEachRow; a repeated `dedupToken` stores one copy. */
-  insert(table: string, rows: readonly object[], opts?: { dedupToken?: string; settings?: ClickHouseSettings }): Promise<void>;
+  insert(
+    table: string,
+    rows: readonly object[],
+    opts?: { dedupToken?: string; settings?: ClickHouseSettings },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,13 +85,19 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${assertIdent(database)}` });
     } catch (e) {
       await boot.close();
-      throw new XlError('STORE_UNREACHABLE', `cannot reach ClickHouse at ${redact(url)}: ${(e as Error).message}`);
+      throw new XlError(
+        'STORE_UNREACHABLE',
+        `cannot reach ClickHouse at ${redact(url)}: ${(e as Error).message}`,
+      );
     }
     await boot.close();
     client = createClient({ url, database });
     engine = 'server';
   } else {
-    throw new XlError('STORE_BAD_URL', `store URL must start with chdb:// or http(s)://, got '${redact(url)}'`);
+    throw new XlError(
+      'STORE_BAD_URL',
+      `store URL must start with chdb:// or http(s)://, got '${redact(url)}'`,
+    );
   }
 
   // Measured here (chdb 3.4): settings passed with one query stay set in the chDB session for
@@ -91,7 +105,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // dropped. So on chDB every call re-sends each setting ever used, at its default unless the
   // call sets it.
   const sticky = new Map<string, unknown>();
-  async function withSticky(settings: ClickHouseSettings | undefined): Promise<ClickHouseSettings | undefined> {
+  async function withSticky(
+    settings: ClickHouseSettings | undefined,
+  ): Promise<ClickHouseSettings | undefined> {
     if (engine !== 'chdb') return settings;
     const fresh = Object.keys(settings ?? {}).filter((k) => !sticky.has(k));
     if (fresh.length) {
@@ -101,7 +117,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
         format: 'JSONEachRow',
         clickhouse_settings: Object.fromEntries(sticky) as ClickHouseSettings,
       });
-      for (const r of (await rs.json()) as Array<{ name: string; default: string }>) sticky.set(r.name, r.default);
+      for (const r of (await rs.json()) as Array<{ name: string; default: string }>)
+        sticky.set(r.name, r.default);
     }
     if (sticky.size === 0) return settings;
     return { ...(Object.fromEntries(sticky) as ClickHouseSettings), ...(settings ?? {}) };
@@ -133,9 +150,17 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     },
     async insert(table, rows, o = {}) {
       if (rows.length === 0) return;
-      const own: ClickHouseSettings = { ...(o.settings ?? {}), insert_deduplication_token: o.dedupToken ?? '' };
+      const own: ClickHouseSettings = {
+        ...(o.settings ?? {}),
+        insert_deduplication_token: o.dedupToken ?? '',
+      };
       const settings = (await withSticky(own)) ?? own;
-      await client.insert({ table: assertIdent(table), values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings });
+      await client.insert({
+        table: assertIdent(table),
+        values: rows as object[],
+        format: 'JSONEachRow',
+        clickhouse_settings: settings,
+      });
     },
     async close() {
       await client.close();
@@ -144,7 +169,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 }
 
 function assertIdent(name: string): string {
-  if (!TABLE.test(name)) throw new XlError('STORE_BAD_IDENTIFIER', `not a plain identifier: '${name.slice(0, 40)}'`);
+  if (!TABLE.test(name))
+    throw new XlError('STORE_BAD_IDENTIFIER', `not a plain identifier: '${name.slice(0, 40)}'`);
   return name;
 }
 

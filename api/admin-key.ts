@@ -12,13 +12,17 @@ import { hashSecret, newApiKey } from '../contracts/secrets.js';
 
 export const ADMIN_KEY_FILE = 'admin-api-key';
 
-export function ensureAdminKey(dataDir: string, rootOrgId: string): { key: string; created: boolean; record: KeyRecord } {
+export function ensureAdminKey(
+  dataDir: string,
+  rootOrgId: string,
+): { key: string; created: boolean; record: KeyRecord } {
   const file = join(dataDir, ADMIN_KEY_FILE);
   let key: string;
   let created = false;
   if (existsSync(file)) {
     key = readFileSync(file, 'utf8').trim();
-    if (!/^xl_[A-Za-z0-9_-]{20,}$/.test(key) && apiKeyId(key) !== 'admin') throw new XlError('API_ADMIN_KEY_BAD', `${file} does not hold an API key; delete it to make a new one`);
+    if (!/^xl_[A-Za-z0-9_-]{20,}$/.test(key) && apiKeyId(key) !== 'admin')
+      throw new XlError('API_ADMIN_KEY_BAD', `${file} does not hold an API key; delete it to make a new one`);
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   } else {
     mkdirSync(dataDir, { recursive: true });

@@ -2,7 +2,13 @@
  * `buildApp(deps)`: the fastify app without a listening server (tests use `inject()`).
  * One plugin per resource under api/routes/. `bin/commands/api.ts` (and `xueliang up`) listen.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
@@ -64,7 +70,12 @@ export interface AppDeps {
 }
 
 export function keysOf(deps: AppDeps): KeyRecord[] {
-  const fromConfig = deps.config.api.keys.map((k) => ({ keyId: k.id, hash: k.hash, role: k.role, org: k.org }));
+  const fromConfig = deps.config.api.keys.map((k) => ({
+    keyId: k.id,
+    hash: k.hash,
+    role: k.role,
+    org: k.org,
+  }));
   return [...fromConfig, ...(deps.extraKeys ?? [])];
 }
 
@@ -107,11 +118,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: deps.config.http.requestTimeoutMs,
     connectionTimeout: deps.config.http.idleTimeoutMs,
     keepAliveTimeout: deps.config.http.keepAliveTimeoutMs,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false, strictNumbers: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false, strictNumbers: true },
+    },
     // Router-level refusals (a path parameter past maxParamLength, a malformed URL) answer like
     // every other bad input: 400 with a code, not fastify's own error shape.
     frameworkErrors: (err, _req, reply) => {
-      void (reply as unknown as FastifyReply).status(400).send({ code: 'API_BAD_REQUEST', message: err.message });
+      void (reply as unknown as FastifyReply)
+        .status(400)
+        .send({ code: 'API_BAD_REQUEST', message: err.message });
     },
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = deps.config.http.headersTimeoutMs;
@@ -124,7 +139,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('./routes/web.js')).webRoutes); // the dashboard at / (api/web): static, no key
   const orgs = deps.orgs ?? new OrgTree(deps.config);
   const now = deps.now ?? Date.now;
-  const auth = new Authenticator({ keys: keysOf(deps), orgs, jwt: deps.config.api.jwt, rateLimit: deps.config.api.rateLimit, now });
+  const auth = new Authenticator({
+    keys: keysOf(deps),
+    orgs,
+    jwt: deps.config.api.jwt,
+    rateLimit: deps.config.api.rateLimit,
+    now,
+  });
   const keys = deps.keys ?? ephemeralCityKeys();
   const checkpoints = keys.checkpointFile
     ? new CheckpointWriter({
@@ -138,8 +159,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : undefined;
   // One chain per process: its own id (host, pid, start time) and a gap-free seq.
   const chain = deps.auditChain ?? `api-${hostname()}-${process.pid}-${now().toString(36)}`;
-  const audit = new AuditLog(deps.store, chain, { keyring: keys.keyring, ...(checkpoints ? { onHead: (h) => checkpoints.note(h) } : {}) });
-  const ctx: ApiContext = { config: deps.config, store: deps.store, orgs, audit, keys, ...(checkpoints ? { checkpoints } : {}), now };
+  const audit = new AuditLog(deps.store, chain, {
+    keyring: keys.keyring,
+    ...(checkpoints ? { onHead: (h) => checkpoints.note(h) } : {}),
+  });
+  const ctx: ApiContext = {
+    config: deps.config,
+    store: deps.store,
+    orgs,
+    audit,
+    keys,
+    ...(checkpoints ? { checkpoints } : {}),
+    now,
+  };
   if (checkpoints) app.addHook('onClose', () => checkpoints.close());
   if (deps.alerts) ctx.alerts = deps.alerts;
   const gatewayStatus = deps.gatewayStatus ?? deps.ingest?.gatewayStatus;
@@ -158,14 +190,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       v1.addHook('onRequest', auth.hook);
       installRouteRules(v1, ctx);
-      for (const routes of [hitsRoutes, snapshotsRoutes, vehiclesRoutes, personsRoutes, statsRoutes, casesRoutes, exportsRoutes, auditRoutes, cityRoutes, sensorsRoutes]) {
+      for (const routes of [
+        hitsRoutes,
+        snapshotsRoutes,
+        vehiclesRoutes,
+        personsRoutes,
+        statsRoutes,
+        casesRoutes,
+        exportsRoutes,
+        auditRoutes,
+        cityRoutes,
+        sensorsRoutes,
+      ]) {
         await v1.register(routes, { ctx });
       }
       await v1.register(ingestAdminRoutes, { ctx, ...(deps.ingest ? { ingest: deps.ingest } : {}) });
       if (deps.alerts) {
         const withAlerts = { ...ctx, alerts: deps.alerts };
         for (const r of [tasksRoutes, watchesRoutes]) await v1.register(r, { ctx: withAlerts });
-        await v1.register(streamRoutes, { ctx: withAlerts, maxStreamsPerKey: deps.config.api.maxStreamsPerKey });
+        await v1.register(streamRoutes, {
+          ctx: withAlerts,
+          maxStreamsPerKey: deps.config.api.maxStreamsPerKey,
+        });
       }
     },
     { prefix: '/api/v1' },

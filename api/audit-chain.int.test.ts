@@ -33,15 +33,38 @@ afterAll(async () => store?.close());
 const mutate = (q: string) => store.command(`${q} SETTINGS mutations_sync = 1`);
 
 function entry(i: number, keyId = 'analyst-wang') {
-  return { tsMs: Date.now() - 60_000 + i, keyId, role: 'analyst', org: 'xihu', method: 'GET', endpoint: 'GET /vehicles', filters: { plate: `浙A1000${i}` }, caseId: 'C-7', resultCount: i, status: 200 };
+  return {
+    tsMs: Date.now() - 60_000 + i,
+    keyId,
+    role: 'analyst',
+    org: 'xihu',
+    method: 'GET',
+    endpoint: 'GET /vehicles',
+    filters: { plate: `浙A1000${i}` },
+    caseId: 'C-7',
+    resultCount: i,
+    status: 200,
+  };
 }
 
 async function chainRows(chain: string): Promise<AuditRow[]> {
   const rows = await store.query<Record<string, string | number>>(sql('audit_chain'), { chain });
   return rows.map((r) => ({
-    chain: String(r.chain), seq: Number(r.seq), ts_ms: Number(r.ts_ms), key_id: String(r.key_id), role: String(r.role), org: String(r.org),
-    method: String(r.method), endpoint: String(r.endpoint), filters: String(r.filters), case_id: String(r.case_id), result_count: Number(r.result_count),
-    status: Number(r.status), mac_key: String(r.mac_key), prev_hash: String(r.prev_hash), hash: String(r.hash),
+    chain: String(r.chain),
+    seq: Number(r.seq),
+    ts_ms: Number(r.ts_ms),
+    key_id: String(r.key_id),
+    role: String(r.role),
+    org: String(r.org),
+    method: String(r.method),
+    endpoint: String(r.endpoint),
+    filters: String(r.filters),
+    case_id: String(r.case_id),
+    result_count: Number(r.result_count),
+    status: Number(r.status),
+    mac_key: String(r.mac_key),
+    prev_hash: String(r.prev_hash),
+    hash: String(r.hash),
   }));
 }
 
@@ -59,7 +82,10 @@ async function writeChain(chain: string, n: number) {
   await cps.close();
   // One store holds every test's chain: each test looks at its own.
   const verify = async () => {
-    const v = await verifyAudit(store, { keyring, checkpoints: readCheckpoints(file, signing.publicKey).valid });
+    const v = await verifyAudit(store, {
+      keyring,
+      checkpoints: readCheckpoints(file, signing.publicKey).valid,
+    });
     const broken = v.broken.filter((b) => b.chain === chain);
     return { ...v, ok: broken.length === 0, broken, rows: (await chainRows(chain)).length };
   };
@@ -70,13 +96,20 @@ async function writeChain(chain: string, n: number) {
  * Rewrites rows `from..` of a chain as an attacker would: row `from` goes to analyst-li, and
  * every hash from there on is recomputed in order with `hashOf` (after `edit`).
  */
-async function rehash(chain: string, from: number, hashOf: (r: AuditRow) => string, edit: (r: AuditRow) => AuditRow = (r) => r) {
+async function rehash(
+  chain: string,
+  from: number,
+  hashOf: (r: AuditRow) => string,
+  edit: (r: AuditRow) => AuditRow = (r) => r,
+) {
   const rows = await chainRows(chain);
   let prev = rows[from - 2]?.hash ?? '0'.repeat(64);
   for (const r of rows.filter((x) => x.seq >= from)) {
     const next = edit({ ...r, prev_hash: prev, key_id: r.seq === from ? 'analyst-li' : r.key_id });
     next.hash = hashOf(next);
-    await mutate(`ALTER TABLE audit_log UPDATE key_id = '${next.key_id}', mac_key = '${next.mac_key}', prev_hash = '${next.prev_hash}', hash = '${next.hash}' WHERE chain = '${chain}' AND seq = ${r.seq}`);
+    await mutate(
+      `ALTER TABLE audit_log UPDATE key_id = '${next.key_id}', mac_key = '${next.mac_key}', prev_hash = '${next.prev_hash}', hash = '${next.hash}' WHERE chain = '${chain}' AND seq = ${r.seq}`,
+    );
     prev = next.hash;
   }
 }
@@ -103,7 +136,9 @@ describe('audit chain attacks', () => {
     await mutate("ALTER TABLE audit_log DELETE WHERE chain = 'cut' AND seq > 7");
     const v = await verify();
     expect(v.ok).toBe(false);
-    expect(v.broken).toEqual([{ chain: 'cut', seq: 30, reason: expect.stringContaining('rows after seq 7 are missing') }]);
+    expect(v.broken).toEqual([
+      { chain: 'cut', seq: 30, reason: expect.stringContaining('rows after seq 7 are missing') },
+    ]);
     // Deleting the checkpoint lines too needs write access to a second place (and the webhook's archive).
     expect(readFileSync(file, 'utf8').trim().split('\n').length).toBe(3);
   });
@@ -113,7 +148,11 @@ describe('audit chain attacks', () => {
     await rehash('reattr', 5, legacyAuditHash, (r) => ({ ...r, mac_key: '' }));
     const v = await verify();
     expect(v.ok).toBe(false);
-    expect(v.broken[0]).toMatchObject({ chain: 'reattr', seq: 5, reason: expect.stringContaining('unkeyed row after keyed rows') });
+    expect(v.broken[0]).toMatchObject({
+      chain: 'reattr',
+      seq: 5,
+      reason: expect.stringContaining('unkeyed row after keyed rows'),
+    });
   });
 
   it('re-attributing a row and re-hashing with a guessed key is detected', async () => {
@@ -121,7 +160,11 @@ describe('audit chain attacks', () => {
     const guessed: AuditKeyring = { current: 'k1', keys: new Map([['k1', randomBytes(32)]]) };
     await rehash('guess', 5, (r) => auditMac(guessed, r) as string);
     const v = await verify();
-    expect(v.broken[0]).toMatchObject({ chain: 'guess', seq: 5, reason: expect.stringContaining('does not match its MAC') });
+    expect(v.broken[0]).toMatchObject({
+      chain: 'guess',
+      seq: 5,
+      reason: expect.stringContaining('does not match its MAC'),
+    });
   });
 
   it('even with the MAC key stolen, re-hashing the chain no longer matches its checkpoint', async () => {
@@ -129,7 +172,9 @@ describe('audit chain attacks', () => {
     await rehash('stolen', 5, (r) => auditMac(keyring, r) as string);
     expect((await chainRows('stolen'))[4]?.key_id).toBe('analyst-li');
     const v = await verify();
-    expect(v.broken).toEqual([{ chain: 'stolen', seq: 12, reason: expect.stringContaining('differs from the signed checkpoint') }]);
+    expect(v.broken).toEqual([
+      { chain: 'stolen', seq: 12, reason: expect.stringContaining('differs from the signed checkpoint') },
+    ]);
   });
 
   it('a gap in the sequence is reported at the row after it', async () => {
@@ -152,7 +197,10 @@ describe('audit chain attacks', () => {
     expect(v.broken.filter((b) => b.chain === 'rot')).toEqual([]);
     const onlyK2 = { current: 'k2', keys: new Map([['k2', k2.keys.get('k2')!]]) };
     const w = await verifyAudit(store, { keyring: onlyK2 });
-    expect(w.broken.find((b) => b.chain === 'rot')).toMatchObject({ seq: 1, reason: expect.stringContaining("'k1' is not in the keyring") });
+    expect(w.broken.find((b) => b.chain === 'rot')).toMatchObject({
+      seq: 1,
+      reason: expect.stringContaining("'k1' is not in the keyring"),
+    });
   });
 
   it('a checkpoint line edited by hand fails its signature', async () => {

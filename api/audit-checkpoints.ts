@@ -40,7 +40,14 @@ export class CheckpointWriter {
     if (!head) return undefined;
     this.pending = undefined;
     const cp = signDoc<AuditCheckpoint>(
-      { v: 1, kind: 'audit-checkpoint', chain: head.chain, seq: head.seq, hash: head.hash, tsMs: this.o.now() },
+      {
+        v: 1,
+        kind: 'audit-checkpoint',
+        chain: head.chain,
+        seq: head.seq,
+        hash: head.hash,
+        tsMs: this.o.now(),
+      },
       this.o.signing.privateKey,
       this.o.signing.publicKey,
     );
@@ -52,11 +59,18 @@ export class CheckpointWriter {
       return undefined;
     }
     if (this.o.webhook) {
-      await fetch(this.o.webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cp), signal: AbortSignal.timeout(5000) })
+      await fetch(this.o.webhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(cp),
+        signal: AbortSignal.timeout(5000),
+      })
         .then((r) => {
           if (!r.ok) throw new Error(`HTTP ${r.status}`);
         })
-        .catch((e: unknown) => this.o.log.warn({ err: (e as Error).message }, 'audit checkpoint webhook failed'));
+        .catch((e: unknown) =>
+          this.o.log.warn({ err: (e as Error).message }, 'audit checkpoint webhook failed'),
+        );
     }
     return cp;
   }
@@ -68,7 +82,10 @@ export class CheckpointWriter {
 }
 
 /** The checkpoints in `file` whose signature verifies, and how many lines do not. */
-export function readCheckpoints(file: string | undefined, publicKey: KeyObject): { valid: AuditCheckpoint[]; invalid: number } {
+export function readCheckpoints(
+  file: string | undefined,
+  publicKey: KeyObject,
+): { valid: AuditCheckpoint[]; invalid: number } {
   const out = { valid: [] as AuditCheckpoint[], invalid: 0 };
   if (!file || !existsSync(file)) return out;
   for (const line of readFileSync(file, 'utf8').split('\n')) {

@@ -17,7 +17,6 @@ import type { KeyRecord, Principal } from './principal.js';
 
 export type { Role };
 
-
 export type { KeyRecord, Principal };
 
 /** Where a principal may look, as SQL parameters: empty arrays mean the whole city. */
@@ -80,7 +79,8 @@ export class Authenticator {
   hook = async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Bearer\s+(\S{8,4096})$/i.exec(h) : null;
-    if (!m) throw apiError('API_UNAUTHORIZED', 'send an API key or token as `Authorization: Bearer <credential>`');
+    if (!m)
+      throw apiError('API_UNAUTHORIZED', 'send an API key or token as `Authorization: Bearer <credential>`');
     const cred = m[1]!;
     const now = this.now();
     let p: Principal | undefined;
@@ -97,7 +97,8 @@ export class Authenticator {
       }
       if (!p) throw apiError('API_UNAUTHORIZED', 'unknown API key');
     }
-    if (this.limiter && !this.limiter.take(p.keyId, now)) throw apiError('API_RATE_LIMITED', 'rate limit exceeded for this key; slow down');
+    if (this.limiter && !this.limiter.take(p.keyId, now))
+      throw apiError('API_RATE_LIMITED', 'rate limit exceeded for this key; slow down');
     req.principal = p;
     req.scope = this.scopeOf(p);
   };

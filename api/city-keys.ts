@@ -3,7 +3,13 @@
  * Ed25519 signing key live as 0600 files in the data folder (or where city.yaml `privacy`
  * says), never in the store. Created on first start; the data folder itself is created 0700.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AuditKeyring } from '../analytics/audit-mac.js';
@@ -48,18 +54,27 @@ function parseKeyring(file: string): KeyringFile {
     if (k.v !== 1 || !k.keys[k.current]) throw new Error('no current key');
     return k;
   } catch (e) {
-    throw new XlError('API_KEY_FILE_BAD', `${file} is not an audit keyring: ${(e as Error).message}`, { file });
+    throw new XlError('API_KEY_FILE_BAD', `${file} is not an audit keyring: ${(e as Error).message}`, {
+      file,
+    });
   }
 }
 
 function toKeyring(k: KeyringFile): AuditKeyring {
-  return { current: k.current, keys: new Map(Object.entries(k.keys).map(([id, v]) => [id, Buffer.from(v.secret, 'base64')])) };
+  return {
+    current: k.current,
+    keys: new Map(Object.entries(k.keys).map(([id, v]) => [id, Buffer.from(v.secret, 'base64')])),
+  };
 }
 
 /** The audit MAC keyring in `file`, created with one 256-bit key when absent. */
 export function loadAuditKeyring(file: string, nowMs: number): AuditKeyring {
   if (!existsSync(file)) {
-    const k: KeyringFile = { v: 1, current: 'k1', keys: { k1: { secret: randomBytes(32).toString('base64'), createdMs: nowMs } } };
+    const k: KeyringFile = {
+      v: 1,
+      current: 'k1',
+      keys: { k1: { secret: randomBytes(32).toString('base64'), createdMs: nowMs } },
+    };
     writePrivate(file, `${JSON.stringify(k, null, 2)}\n`);
   }
   privateFile(file);
@@ -97,7 +112,9 @@ export function loadSigningKey(file: string): SigningKey {
     if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`a ${privateKey.asymmetricKeyType} key`);
     return { privateKey, publicKey: createPublicKey(privateKey) };
   } catch (e) {
-    throw new XlError('API_KEY_FILE_BAD', `${file} is not an Ed25519 private key: ${(e as Error).message}`, { file });
+    throw new XlError('API_KEY_FILE_BAD', `${file} is not an Ed25519 private key: ${(e as Error).message}`, {
+      file,
+    });
   }
 }
 
@@ -109,7 +126,10 @@ export interface CityKeys {
 }
 
 /** The keys' paths: city.yaml `privacy`, else files in the data folder. */
-export function keyPaths(config: { privacy: Pick<CityConfig['privacy'], 'auditKeyFile' | 'signingKeyFile' | 'checkpointFile'> }, dataDir: string) {
+export function keyPaths(
+  config: { privacy: Pick<CityConfig['privacy'], 'auditKeyFile' | 'signingKeyFile' | 'checkpointFile'> },
+  dataDir: string,
+) {
   const p = config.privacy;
   return {
     auditKeyFile: p.auditKeyFile || join(dataDir, AUDIT_KEYS_FILE),
@@ -121,11 +141,19 @@ export function keyPaths(config: { privacy: Pick<CityConfig['privacy'], 'auditKe
 /** Loads (creating when absent) the city's keys for a process with a data folder. */
 export function openCityKeys(config: Pick<CityConfig, 'privacy'>, dataDir: string, nowMs: number): CityKeys {
   const p = keyPaths(config, dataDir);
-  return { keyring: loadAuditKeyring(p.auditKeyFile, nowMs), signing: loadSigningKey(p.signingKeyFile), checkpointFile: p.checkpointFile };
+  return {
+    keyring: loadAuditKeyring(p.auditKeyFile, nowMs),
+    signing: loadSigningKey(p.signingKeyFile),
+    checkpointFile: p.checkpointFile,
+  };
 }
 
 /** Keys that live only in memory (tests and apps without a data folder). */
 export function ephemeralCityKeys(): CityKeys {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { keyring: { current: 'k1', keys: new Map([['k1', randomBytes(32)]]) }, signing: { privateKey, publicKey }, checkpointFile: undefined };
+  return {
+    keyring: { current: 'k1', keys: new Map([['k1', randomBytes(32)]]) },
+    signing: { privateKey, publicKey },
+    checkpointFile: undefined,
+  };
 }

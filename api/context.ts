@@ -70,7 +70,11 @@ export const SENSITIVE_SEARCH_ROLES: readonly Role[] = ['admin', 'analyst'];
  * audited like every answer of an audited route (api/route-rules.ts; a `sensitive` route's row
  * carries the requested caseId).
  */
-export async function requireCase(ctx: ApiContext, req: FastifyRequest, caseId: string | undefined): Promise<Case> {
+export async function requireCase(
+  ctx: ApiContext,
+  req: FastifyRequest,
+  caseId: string | undefined,
+): Promise<Case> {
   const { principal } = who(req);
   const refuse = (message: string, code: 'API_CASE_REQUIRED' | 'API_FORBIDDEN' = 'API_CASE_REQUIRED') =>
     apiError(code, message);

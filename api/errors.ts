@@ -52,16 +52,28 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const fe = err as FastifyError;
     if (fe.validation) {
-      return reply.status(400).send({ code: 'API_BAD_REQUEST', message: `${fe.validationContext ?? 'request'}${fe.message.replace(/^(querystring|body|params|headers)/, '')}` });
+      return reply.status(400).send({
+        code: 'API_BAD_REQUEST',
+        message: `${fe.validationContext ?? 'request'}${fe.message.replace(/^(querystring|body|params|headers)/, '')}`,
+      });
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const code = fe.statusCode === 429 ? 'API_RATE_LIMITED' : fe.statusCode === 404 ? 'API_NOT_FOUND' : 'API_BAD_REQUEST';
+      const code =
+        fe.statusCode === 429
+          ? 'API_RATE_LIMITED'
+          : fe.statusCode === 404
+            ? 'API_NOT_FOUND'
+            : 'API_BAD_REQUEST';
       return reply.status(fe.statusCode).send({ code, message: fe.message });
     }
     req.log.error({ err }, 'request failed');
     return reply.status(500).send({ code: 'API_INTERNAL', message: 'internal error' });
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ code: 'API_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .status(404)
+      .send({ code: 'API_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 }
 
 export const ErrorBody = {

@@ -34,7 +34,11 @@ export function signJwt(claims: JwtClaims, secret: string): string {
 }
 
 /** The verified claims, or a reason the token is refused. */
-export function verifyJwt(token: string, o: JwtOptions, nowMs: number): { claims: JwtClaims } | { reason: string } {
+export function verifyJwt(
+  token: string,
+  o: JwtOptions,
+  nowMs: number,
+): { claims: JwtClaims } | { reason: string } {
   if (o.secret.length < 32) return { reason: 'JWTs are not enabled (api.jwt.secret)' };
   const parts = token.split('.');
   if (parts.length !== 3) return { reason: 'not a JWT' };
@@ -53,16 +57,21 @@ export function verifyJwt(token: string, o: JwtOptions, nowMs: number): { claims
   if (got.length !== want.length || !timingSafeEqual(got, want)) return { reason: 'bad JWT signature' };
   if (!isObj(body)) return { reason: 'malformed JWT claims' };
   const { sub, role, org, iat, exp, iss, nbf } = body;
-  if (typeof sub !== 'string' || !/^[A-Za-z0-9._@:-]{1,64}$/.test(sub)) return { reason: 'JWT sub missing or malformed' };
-  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return { reason: 'JWT role unknown' };
+  if (typeof sub !== 'string' || !/^[A-Za-z0-9._@:-]{1,64}$/.test(sub))
+    return { reason: 'JWT sub missing or malformed' };
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))
+    return { reason: 'JWT role unknown' };
   if (typeof org !== 'string' || org.length === 0 || org.length > 64) return { reason: 'JWT org missing' };
   if (iss !== o.issuer) return { reason: 'JWT issuer not accepted' };
   if (typeof iat !== 'number' || typeof exp !== 'number') return { reason: 'JWT needs iat and exp' };
   if (exp - iat > o.maxTtlSec) return { reason: 'JWT lives longer than api.jwt.maxTtlSec' };
   const now = nowMs / 1000;
   if (now > exp + o.clockSkewSec) return { reason: 'JWT expired' };
-  if (iat > now + o.clockSkewSec || (typeof nbf === 'number' && nbf > now + o.clockSkewSec)) return { reason: 'JWT not yet valid' };
-  return { claims: { sub, role: role as Role, org, iat, exp, iss, ...(typeof nbf === 'number' ? { nbf } : {}) } };
+  if (iat > now + o.clockSkewSec || (typeof nbf === 'number' && nbf > now + o.clockSkewSec))
+    return { reason: 'JWT not yet valid' };
+  return {
+    claims: { sub, role: role as Role, org, iat, exp, iss, ...(typeof nbf === 'number' ? { nbf } : {}) },
+  };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

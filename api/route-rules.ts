@@ -122,7 +122,12 @@ export interface RouteRulesOptions {
   now: () => number;
 }
 
-async function write(o: RouteRulesOptions, req: FastifyRequest, status: number, explicit = false): Promise<void> {
+async function write(
+  o: RouteRulesOptions,
+  req: FastifyRequest,
+  status: number,
+  explicit = false,
+): Promise<void> {
   const declared = req.routeOptions.config.audit;
   if (declared === undefined || req.audited || !req.principal || status === 401) return;
   // 429 is not audited through the hook (a flood); a route may still write one (auditNow).
@@ -146,7 +151,9 @@ export function installRouteRules(app: FastifyInstance, o: RouteRulesOptions): v
   app.addHook('onRoute', (route) => {
     const config = route.config as { audit?: unknown } | undefined;
     if (config?.audit === undefined) {
-      throw new Error(`${route.method} ${route.url}: declare config.audit (an AuditSpec, or false) — api/route-rules.ts`);
+      throw new Error(
+        `${route.method} ${route.url}: declare config.audit (an AuditSpec, or false) — api/route-rules.ts`,
+      );
     }
   });
   app.addHook('preHandler', async (req) => {

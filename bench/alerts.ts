@@ -34,13 +34,28 @@ const values = benchArgs(
   'alerts',
   'Alert matcher throughput and hit-to-task latency with many case watches',
   {
-      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
-      watches: { type: 'string', default: '10000', description: 'Active case watches (plate patterns and clothing) to match against' },
-      rate: { type: 'string', default: '20000', description: 'Hits per second offered to the matcher' },
-      seconds: { type: 'string', default: '20', description: 'How long to offer hits' },
-      'with-hit-inserts': { type: 'boolean', default: false, description: 'Also insert the hits into the store while matching' },
-      'matcher-only': { type: 'boolean', default: false, description: 'Measure the pure matcher alone (no Redis, MQTT or store)' },
-      'mqtt-url': { type: 'string', description: 'Send task notifications to this broker (default: an embedded one)' },
+    json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+    watches: {
+      type: 'string',
+      default: '10000',
+      description: 'Active case watches (plate patterns and clothing) to match against',
+    },
+    rate: { type: 'string', default: '20000', description: 'Hits per second offered to the matcher' },
+    seconds: { type: 'string', default: '20', description: 'How long to offer hits' },
+    'with-hit-inserts': {
+      type: 'boolean',
+      default: false,
+      description: 'Also insert the hits into the store while matching',
+    },
+    'matcher-only': {
+      type: 'boolean',
+      default: false,
+      description: 'Measure the pure matcher alone (no Redis, MQTT or store)',
+    },
+    'mqtt-url': {
+      type: 'string',
+      description: 'Send task notifications to this broker (default: an embedded one)',
+    },
   },
 );
 const WATCHES = Number(values.watches);
@@ -313,13 +328,15 @@ for (const w of watches) engine.matcher.watches.add(w);
 const lat: number[] = [];
 let changes = 0;
 let opened = 0;
-engine.subscribe({ task: (c) => {
-  const now = Date.now();
-  changes++;
-  if (c.event.type === 'opened') opened++;
-  if (c.event.type === 'opened' || c.event.type === 'hits_added')
-    for (const h of c.event.hits) lat.push(now - h.tsMs);
-} });
+engine.subscribe({
+  task: (c) => {
+    const now = Date.now();
+    changes++;
+    if (c.event.type === 'opened') opened++;
+    if (c.event.type === 'opened' || c.event.type === 'hits_added')
+      for (const h of c.event.hits) lat.push(now - h.tsMs);
+  },
+});
 const perBundle = Math.round((RATE * BUNDLE_MS) / 1000);
 const bundles = Math.round((SECONDS * 1000) / BUNDLE_MS);
 say(

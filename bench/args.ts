@@ -13,7 +13,11 @@ export interface BenchOption {
 }
 
 type Values<O extends Record<string, BenchOption>> = {
-  [K in keyof O]: O[K]['type'] extends 'boolean' ? boolean : O[K]['default'] extends string ? string : string | undefined;
+  [K in keyof O]: O[K]['type'] extends 'boolean'
+    ? boolean
+    : O[K]['default'] extends string
+      ? string
+      : string | undefined;
 };
 
 const HELP: BenchOption = { type: 'boolean', description: 'Show this help and exit' };

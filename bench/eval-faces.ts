@@ -36,12 +36,22 @@ import { defaultModelsDir } from '../models/manifest.js';
 import { openDetector, openFaceDetector } from '../models/runtime.js';
 import { benchArgs } from './args.js';
 
-const values = benchArgs('faces', 'Face-blur recall and precision on the hand-labelled faces, and the cost per snapshot (npm run eval:faces)', {
-  json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
-  'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
-  'min-score': { type: 'string', description: `Face detector score threshold (default: ${FACE_MIN_SCORE})` },
-  'head-frac': { type: 'string', description: `Head region, fraction of a person box's height; 0: off (default: ${FACE_GUARD_DEFAULTS.headFrac})` },
-});
+const values = benchArgs(
+  'faces',
+  'Face-blur recall and precision on the hand-labelled faces, and the cost per snapshot (npm run eval:faces)',
+  {
+    json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+    'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
+    'min-score': {
+      type: 'string',
+      description: `Face detector score threshold (default: ${FACE_MIN_SCORE})`,
+    },
+    'head-frac': {
+      type: 'string',
+      description: `Head region, fraction of a person box's height; 0: off (default: ${FACE_GUARD_DEFAULTS.headFrac})`,
+    },
+  },
+);
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 const SCALES = [1, 0.75, 0.5];
 const SNAPSHOT_MARGIN = 0.25;
@@ -61,7 +71,21 @@ async function loadFrame(data: string, source: string, frame: number | undefined
   if (frame === undefined) return readImage(join(data, source));
   const png = execFileSync(
     'ffmpeg',
-    ['-loglevel', 'error', '-i', join(data, source), '-vf', `select=eq(n\\,${frame})`, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'png', '-'],
+    [
+      '-loglevel',
+      'error',
+      '-i',
+      join(data, source),
+      '-vf',
+      `select=eq(n\\,${frame})`,
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-vcodec',
+      'png',
+      '-',
+    ],
     { maxBuffer: 64 << 20 },
   );
   return readImage(png);
@@ -125,7 +149,9 @@ for (const im of labels.images) {
   for (const s of SCALES) {
     const frame = await scaled(original, s);
     const dets = await persons.detect(frame, { minScore: PERSON_MIN });
-    const personRows = Array.from({ length: dets.length }, (_, i) => i).filter((i) => persons.labels[dets.classId[i]!] === 'person');
+    const personRows = Array.from({ length: dets.length }, (_, i) => i).filter(
+      (i) => persons.labels[dets.classId[i]!] === 'person',
+    );
     const norm = personRows.map((i) => {
       const b = dets.box(i);
       return [b[0] / frame.width, b[1] / frame.height, b[2] / frame.width, b[3] / frame.height] as const;
@@ -133,7 +159,9 @@ for (const im of labels.images) {
     const labelled = im.faces.map((f) => f.box.map((v) => v * s));
     // The face finder on the whole frame (what an event snapshot around a vehicle relies on).
     const whole = await finder.findFaces(frame);
-    const wholeRegions = Array.from({ length: whole.length }, (_, i) => faceRegion(whole.box(i), opts.marginFrac));
+    const wholeRegions = Array.from({ length: whole.length }, (_, i) =>
+      faceRegion(whole.box(i), opts.marginFrac),
+    );
     const state = labelled.map(() => ({ inSnapshot: false, protectedAll: true, foundAll: true }));
     const faceBoxes: number[] = [];
     for (let k = 0; k < personRows.length; k++) {
@@ -158,7 +186,12 @@ for (const im of labels.images) {
       const cropBox = [ox, oy, ox + cw, oy + ch];
       labelled.forEach((box, j) => {
         if (overlapOf(box, cropBox) < 0.5) return;
-        const inside = [Math.max(box[0]!, ox), Math.max(box[1]!, oy), Math.min(box[2]!, ox + cw), Math.min(box[3]!, oy + ch)];
+        const inside = [
+          Math.max(box[0]!, ox),
+          Math.max(box[1]!, oy),
+          Math.min(box[2]!, ox + cw),
+          Math.min(box[3]!, oy + ch),
+        ];
         const st = state[j]!;
         st.inSnapshot = true;
         if (coveredFraction(inside, p.regions.map(toFrame)) < PROTECTED_COVERAGE) st.protectedAll = false;
@@ -171,7 +204,8 @@ for (const im of labels.images) {
     for (let i = 0; i < faceBoxes.length; i += 4) {
       const cand = faceBoxes.slice(i, i + 4);
       let dup = false;
-      for (let m = 0; m < merged.length; m += 4) if (iou([...cand, ...merged.slice(m, m + 4)], 0, 1) > 0.3) dup = true;
+      for (let m = 0; m < merged.length; m += 4)
+        if (iou([...cand, ...merged.slice(m, m + 4)], 0, 1) > 0.3) dup = true;
       if (!dup) merged.push(...cand);
     }
     for (let m = 0; m < merged.length; m += 4) {
@@ -188,12 +222,17 @@ for (const im of labels.images) {
       c.labelled++;
       if (coveredFraction(box, wholeRegions) >= PROTECTED_COVERAGE) c.wholeFrameN++;
       if (!st.inSnapshot) {
-        notInSnapshot.push(`${im.source}${im.frame !== undefined ? `#${im.frame}` : ''} ×${s} face ${j} (${w.toFixed(0)} px)`);
+        notInSnapshot.push(
+          `${im.source}${im.frame !== undefined ? `#${im.frame}` : ''} ×${s} face ${j} (${w.toFixed(0)} px)`,
+        );
         return;
       }
       c.inSnapshot++;
       if (st.protectedAll) c.protectedN++;
-      else missed.push(`${im.source}${im.frame !== undefined ? `#${im.frame}` : ''} ×${s} face ${j} (${w.toFixed(0)} px, ${im.faces[j]!.pose})`);
+      else
+        missed.push(
+          `${im.source}${im.frame !== undefined ? `#${im.frame}` : ''} ×${s} face ${j} (${w.toFixed(0)} px, ${im.faces[j]!.pose})`,
+        );
       if (st.foundAll) c.foundN++;
     });
   }
@@ -214,7 +253,14 @@ const byBin = Object.fromEntries(
     ];
   }),
 );
-const total = counts.reduce((a, c) => ({ inSnapshot: a.inSnapshot + c.inSnapshot, protectedN: a.protectedN + c.protectedN, foundN: a.foundN + c.foundN }), { inSnapshot: 0, protectedN: 0, foundN: 0 });
+const total = counts.reduce(
+  (a, c) => ({
+    inSnapshot: a.inSnapshot + c.inSnapshot,
+    protectedN: a.protectedN + c.protectedN,
+    foundN: a.foundN + c.foundN,
+  }),
+  { inSnapshot: 0, protectedN: 0, foundN: 0 },
+);
 const result = {
   labelledFaces: labels.images.reduce((a, i) => a + i.faces.length, 0),
   scales: SCALES,

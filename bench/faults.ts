@@ -44,11 +44,11 @@ const values = benchArgs(
   'faults',
   'Kill or stop each part of the chain under load; recovery time, lost and duplicated hits',
   {
-      rate: { type: 'string', default: '2000', description: 'Hits per second offered during each fault' },
-      seconds: { type: 'string', default: '12', description: 'Seconds of load per fault' },
-      gateways: { type: 'string', default: '10', description: 'Simulated gateways' },
-      only: { type: 'string', description: 'Comma-separated faults to run (default: all)' },
-      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+    rate: { type: 'string', default: '2000', description: 'Hits per second offered during each fault' },
+    seconds: { type: 'string', default: '12', description: 'Seconds of load per fault' },
+    gateways: { type: 'string', default: '10', description: 'Simulated gateways' },
+    only: { type: 'string', description: 'Comma-separated faults to run (default: all)' },
+    json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
 );
 const RATE = Number(values.rate);
@@ -128,7 +128,12 @@ interface RunCtx {
 }
 
 /** One run: steady publishing, the fault at 1/3 of the run, wait until all acked and stored. */
-async function runFault(ctx: RunCtx, fault: string, mqttUrl: string, inject: () => Promise<void>): Promise<void> {
+async function runFault(
+  ctx: RunCtx,
+  fault: string,
+  mqttUrl: string,
+  inject: () => Promise<void>,
+): Promise<void> {
   const { gws, backlog, handed } = ctx;
   say(`fault ${fault}: ${RATE} hits/s for ${SECONDS} s`);
   let latest: GatewayProgress | undefined;

@@ -32,14 +32,26 @@ const values = benchArgs(
   'ingest',
   'Hits through the real MQTT → Redis → ClickHouse chain: throughput, latency, loss, against the raw store rate',
   {
-      hits: { type: 'string', default: '100000', description: 'Hits to publish in the throughput phase' },
-      gateways: { type: 'string', default: '50', description: 'Simulated gateways (real spool publishers)' },
-      mode: { type: 'string', default: 'embedded', description: 'embedded (aedes endpoint) or broker (a running Mosquitto)' },
-      'broker-url': { type: 'string', default: 'mqtt://127.0.0.1:1883', description: 'The broker for --mode broker' },
-      'latency-rate': { type: 'string', default: '5000', description: 'Hits per second in the latency phase' },
-      'latency-seconds': { type: 'string', default: '20', description: 'Length of the latency phase, seconds' },
-      'raw-rows': { type: 'string', default: '500000', description: 'Rows inserted straight into the store for the raw baseline' },
-      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+    hits: { type: 'string', default: '100000', description: 'Hits to publish in the throughput phase' },
+    gateways: { type: 'string', default: '50', description: 'Simulated gateways (real spool publishers)' },
+    mode: {
+      type: 'string',
+      default: 'embedded',
+      description: 'embedded (aedes endpoint) or broker (a running Mosquitto)',
+    },
+    'broker-url': {
+      type: 'string',
+      default: 'mqtt://127.0.0.1:1883',
+      description: 'The broker for --mode broker',
+    },
+    'latency-rate': { type: 'string', default: '5000', description: 'Hits per second in the latency phase' },
+    'latency-seconds': { type: 'string', default: '20', description: 'Length of the latency phase, seconds' },
+    'raw-rows': {
+      type: 'string',
+      default: '500000',
+      description: 'Rows inserted straight into the store for the raw baseline',
+    },
+    json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
 );
 const N = Number(values.hits);
@@ -58,9 +70,7 @@ function pct(xs: number[], p: number): number {
 /** The store's own rate: rows straight into hits (with its views), one bundle per INSERT. */
 async function rawStoreRate(store: Store, batch: number, gws: readonly string[]): Promise<number> {
   const rawRows = Math.min(N, Number(values['raw-rows']));
-  say(
-    `raw store: ${rawRows} rows straight into hits (with its views), ${batch} per INSERT`,
-  );
+  say(`raw store: ${rawRows} rows straight into hits (with its views), ${batch} per INSERT`);
   let rawMs = 0;
   for (let done = 0, k = 0; done < rawRows; done += batch, k++) {
     const rows = Array.from({ length: Math.min(batch, rawRows - done) }, (_, j) =>

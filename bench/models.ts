@@ -28,9 +28,9 @@ const values = benchArgs(
   'models',
   'Per-model inference time at 1 and 2 threads, and the plate reader per crop',
   {
-      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
-      'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
-      iterations: { type: 'string', default: '40', description: 'Timed runs per model and thread count' },
+    json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+    'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
+    iterations: { type: 'string', default: '40', description: 'Timed runs per model and thread count' },
   },
 );
 const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());

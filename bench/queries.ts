@@ -47,13 +47,13 @@ const values = benchArgs(
   'queries',
   'Analyst queries (search, plates, routes, persons, similar, stats) on seeded data: p50/p95 against baselines',
   {
-      hits: { type: 'string', default: '1000000', description: 'Hits to seed' },
-      days: { type: 'string', default: '30', description: 'Days to spread them over' },
-      runs: { type: 'string', default: '30', description: 'Timed runs per query' },
-      'baseline-runs': { type: 'string', default: '5', description: 'Runs of each baseline query' },
-      db: { type: 'string', description: 'Reuse this chDB folder (seeded before) instead of a new one' },
-      only: { type: 'string', description: 'Comma-separated families to run (default: all)' },
-      json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+    hits: { type: 'string', default: '1000000', description: 'Hits to seed' },
+    days: { type: 'string', default: '30', description: 'Days to spread them over' },
+    runs: { type: 'string', default: '30', description: 'Timed runs per query' },
+    'baseline-runs': { type: 'string', default: '5', description: 'Runs of each baseline query' },
+    db: { type: 'string', description: 'Reuse this chDB folder (seeded before) instead of a new one' },
+    only: { type: 'string', description: 'Comma-separated families to run (default: all)' },
+    json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
 );
 const N = Number(values.hits);
@@ -101,7 +101,8 @@ async function openSeeded(config: CityConfig): Promise<{ store: Store; db: strin
     log(`reusing ${Number(have).toLocaleString('en')} hits in ${db}`);
     return { store, db };
   }
-  if (Number(have) > 0) throw new Error(`${db} holds ${have} hits, fewer than --hits ${N}: remove it or pass another --db`);
+  if (Number(have) > 0)
+    throw new Error(`${db} holds ${have} hits, fewer than --hits ${N}: remove it or pass another --db`);
   log(`seeding ${N.toLocaleString('en')} hits over ${DAYS} days into ${db} …`);
   const now = Date.now();
   let lastTenth = -1;
@@ -142,7 +143,8 @@ async function samplesOf(store: Store) {
     "SELECT id, vec, toUnixTimestamp64Milli(ts) AS ts_ms FROM appearances WHERE ts >= fromUnixTimestamp64Milli({t:Int64}, 'UTC') ORDER BY cityHash64(id) LIMIT 100",
     { t: hi - 86_400_000 * 3 },
   );
-  if (plates.length < 10 || persons.length < 10) throw new Error('too little data to benchmark: seed more hits');
+  if (plates.length < 10 || persons.length < 10)
+    throw new Error('too little data to benchmark: seed more hits');
   log(`${total.toLocaleString('en')} hits; ${plates.length} sample plates; ${persons.length} sample persons`);
   return { lo, hi, total, plates, persons };
 }
@@ -150,7 +152,9 @@ async function samplesOf(store: Store) {
 /** A plate with one OCR-confusable character swapped (or its last character missing). */
 function confuse(p: string, r: number): string {
   const chars = [...p];
-  const at = chars.map((c, i) => [c, i] as const).filter(([c, i]) => i >= 2 && CONFUSABLE_GROUPS.some((g) => g.includes(c)));
+  const at = chars
+    .map((c, i) => [c, i] as const)
+    .filter(([c, i]) => i >= 2 && CONFUSABLE_GROUPS.some((g) => g.includes(c)));
   if (at.length === 0) return chars.slice(0, -1).join(''); // one missing character instead
   const [c, i] = at[Math.floor(r * at.length)]!;
   const g = CONFUSABLE_GROUPS.find((x) => x.includes(c))!;
@@ -166,15 +170,30 @@ function wildcardOf(p: string): string {
 }
 
 const noHourBound = (text: string) =>
-  text.replace(/^\s*(WHERE|AND) toStartOfHour\(ts\) [<>]=.*$/gm, (_m, kw: string) => (kw === 'WHERE' ? 'WHERE 1' : ''));
+  text.replace(/^\s*(WHERE|AND) toStartOfHour\(ts\) [<>]=.*$/gm, (_m, kw: string) =>
+    kw === 'WHERE' ? 'WHERE 1' : '',
+  );
 
 const similarArgs = (p: Person) => {
   const t = Number(p.ts_ms);
-  return { vec: p.vec, from: t - 86_400_000, to: t, scope: [], districts: [], cameras: [], excludeId: p.id, limit: 20 };
+  return {
+    vec: p.vec,
+    from: t - 86_400_000,
+    to: t,
+    scope: [],
+    districts: [],
+    cameras: [],
+    excludeId: p.id,
+    limit: 20,
+  };
 };
 
 /** The hits_search parameters of a camera-hour search, or of a county-day person search. */
-function hitSearchParams(p: { hour: number; cam: string; county: string; upper: string; lower: string }, idx: OrgTree, person: boolean) {
+function hitSearchParams(
+  p: { hour: number; cam: string; county: string; upper: string; lower: string },
+  idx: OrgTree,
+  person: boolean,
+) {
   return {
     from: person ? p.hour - 23 * 3_600_000 : p.hour,
     to: p.hour + 3_600_000,
@@ -196,6 +215,85 @@ function hitSearchParams(p: { hour: number; cam: string; county: string; upper: 
   };
 }
 
+/** The plate families (exact, wildcard, fuzzy, route, substring) against scans of `hits`. */
+function plateFamilies(o: {
+  store: Store;
+  idx: OrgTree;
+  P: (i: number) => { plate: string; r: number };
+  lo: number;
+  hi: number;
+}): Family[] {
+  const { store, idx, P, lo, hi } = o;
+  const full = { fromMs: lo, toMs: hi + 1 };
+  const plateFromHits = (where: string, asc = false) =>
+    `SELECT id, toUnixTimestamp64Milli(ts) AS ts_ms, plate, camera, color FROM hits WHERE ${where} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC') ORDER BY ts ${asc ? 'ASC' : 'DESC'} LIMIT {limit:UInt32}`;
+  const vq = (plate: string, mode: 'exact' | 'wildcard' | 'fuzzy') =>
+    searchVehicles(store, { plate, mode, ...full, scope: [], color: '', vehicleType: '', limit: 100 });
+
+  return [
+    {
+      name: 'plateExact',
+      run: (i) => vq(P(i).plate, 'exact'),
+      baseline: (i) =>
+        store.query(plateFromHits('plate = {plate:String}'), {
+          plate: P(i).plate,
+          from: lo,
+          to: hi + 1,
+          limit: 100,
+        }),
+    },
+    {
+      name: 'plateWildcard',
+      run: (i) => vq(wildcardOf(P(i).plate), 'wildcard'),
+      baseline: (i) =>
+        store.query(plateFromHits('plate LIKE {like:String}'), {
+          like: wildcardToLike(wildcardOf(P(i).plate)),
+          from: lo,
+          to: hi + 1,
+          limit: 100,
+        }),
+    },
+    {
+      name: 'plateFuzzy',
+      run: (i) => vq(confuse(P(i).plate, P(i).r), 'fuzzy'),
+      baseline: (i) =>
+        store.query(plateFromHits('match(plate, {re:String})'), {
+          re: fuzzyRegex(confuse(P(i).plate, P(i).r)),
+          from: lo,
+          to: hi + 1,
+          limit: 100,
+        }),
+    },
+    {
+      name: 'route',
+      run: (i) =>
+        vehicleRoute(store, { plate: P(i).plate, ...full, scope: [], limit: 1000, cameras: idx.cameras }),
+      baseline: (i) =>
+        store.query(plateFromHits('plate = {plate:String}', true), {
+          plate: P(i).plate,
+          from: lo,
+          to: hi + 1,
+          limit: 1000,
+        }),
+    },
+    {
+      name: 'plateSubstring',
+      run: (i) =>
+        store.query(sql('plates_like'), {
+          like: `%${[...P(i).plate].slice(2, 6).join('')}%`,
+          ...{ from: lo, to: hi + 1 },
+          limit: 200,
+        }),
+      baseline: (i) =>
+        store.query(
+          sql('plates_like'),
+          { like: `%${[...P(i).plate].slice(2, 6).join('')}%`, from: lo, to: hi + 1, limit: 200 },
+          { settings: { use_skip_indexes: 0 } },
+        ),
+    },
+  ];
+}
+
 /** The query families: each the API's query and the baseline it is compared with. */
 function familiesOf(
   store: Store,
@@ -210,13 +308,18 @@ function familiesOf(
   const cams = [...idx.cameras.keys()];
   const counties = [...idx.orgs.values()].filter((o) => o.path.length === 2).map((o) => o.id);
 
-  const full = { fromMs: lo, toMs: hi + 1 };
   const hitsSearch = sql('hits_search');
   const similarSql = sql('appearance_similar');
   const similarFromHits = similarSql
     .replace('FROM appearances', 'FROM hits')
-    .replace(/L2Distance\(vec,/, "L2Distance(CAST(arrayMap(c -> reinterpretAsUInt8(c), splitByString('', base64Decode(appearance))) AS Array(UInt8)),")
-    .replace(/AND length\(vec\) = length\(\{vec:Array\(UInt8\)\}\)/, "AND type = 'person' AND length(appearance) = 44")
+    .replace(
+      /L2Distance\(vec,/,
+      "L2Distance(CAST(arrayMap(c -> reinterpretAsUInt8(c), splitByString('', base64Decode(appearance))) AS Array(UInt8)),",
+    )
+    .replace(
+      /AND length\(vec\) = length\(\{vec:Array\(UInt8\)\}\)/,
+      "AND type = 'person' AND length(appearance) = 44",
+    )
     .replace(/^.*(upper_bin|lower_bin).*$/gm, '');
   const statsSql = sql('stats_counts');
   const params = Array.from({ length: RUNS + 2 }, () => ({
@@ -231,39 +334,28 @@ function familiesOf(
   }));
   const P = (i: number) => params[i % params.length]!;
   const searchParams = (i: number, person = false) => hitSearchParams(P(i), idx, person);
-  const plateFromHits = (where: string, asc = false) =>
-    `SELECT id, toUnixTimestamp64Milli(ts) AS ts_ms, plate, camera, color FROM hits WHERE ${where} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC') ORDER BY ts ${asc ? 'ASC' : 'DESC'} LIMIT {limit:UInt32}`;
-  const vq = (plate: string, mode: 'exact' | 'wildcard' | 'fuzzy') =>
-    searchVehicles(store, { plate, mode, ...full, scope: [], color: '', vehicleType: '', limit: 100 });
 
   const families: Family[] = [
-    { name: 'search', run: (i) => store.query(hitsSearch, searchParams(i)), baseline: (i) => store.query(noHourBound(hitsSearch), searchParams(i)) },
     {
-      name: 'plateExact',
-      run: (i) => vq(P(i).plate, 'exact'),
-      baseline: (i) => store.query(plateFromHits('plate = {plate:String}'), { plate: P(i).plate, from: lo, to: hi + 1, limit: 100 }),
+      name: 'search',
+      run: (i) => store.query(hitsSearch, searchParams(i)),
+      baseline: (i) => store.query(noHourBound(hitsSearch), searchParams(i)),
     },
+    ...plateFamilies({ store, idx, P, lo, hi }),
     {
-      name: 'plateWildcard',
-      run: (i) => vq(wildcardOf(P(i).plate), 'wildcard'),
-      baseline: (i) => store.query(plateFromHits('plate LIKE {like:String}'), { like: wildcardToLike(wildcardOf(P(i).plate)), from: lo, to: hi + 1, limit: 100 }),
+      name: 'persons',
+      run: (i) => store.query(hitsSearch, searchParams(i, true)),
+      baseline: (i) => store.query(noHourBound(hitsSearch), searchParams(i, true)),
     },
-    {
-      name: 'plateFuzzy',
-      run: (i) => vq(confuse(P(i).plate, P(i).r), 'fuzzy'),
-      baseline: (i) => store.query(plateFromHits('match(plate, {re:String})'), { re: fuzzyRegex(confuse(P(i).plate, P(i).r)), from: lo, to: hi + 1, limit: 100 }),
-    },
-    {
-      name: 'route',
-      run: (i) => vehicleRoute(store, { plate: P(i).plate, ...full, scope: [], limit: 1000, cameras: idx.cameras }),
-      baseline: (i) => store.query(plateFromHits('plate = {plate:String}', true), { plate: P(i).plate, from: lo, to: hi + 1, limit: 1000 }),
-    },
-    { name: 'persons', run: (i) => store.query(hitsSearch, searchParams(i, true)), baseline: (i) => store.query(noHourBound(hitsSearch), searchParams(i, true)) },
     {
       name: 'similar',
       run: (i) => {
         const p = P(i).person;
-        return store.query(similarSql, { ...similarArgs(p), upperBins: probeBins(new Uint8Array(p.vec), 0), lowerBins: probeBins(new Uint8Array(p.vec), 1) });
+        return store.query(similarSql, {
+          ...similarArgs(p),
+          upperBins: probeBins(new Uint8Array(p.vec), 0),
+          lowerBins: probeBins(new Uint8Array(p.vec), 1),
+        });
       },
       baseline: (i) => {
         const p = P(i).person;
@@ -294,19 +386,17 @@ function familiesOf(
           { from: hi - 30 * 86_400_000, to: hi + 1, scope: [P(i).county], tz: config.city.timezone },
         ),
     },
-    {
-      name: 'plateSubstring',
-      run: (i) => store.query(sql('plates_like'), { like: `%${[...P(i).plate].slice(2, 6).join('')}%`, ...{ from: lo, to: hi + 1 }, limit: 200 }),
-      baseline: (i) =>
-        store.query(sql('plates_like'), { like: `%${[...P(i).plate].slice(2, 6).join('')}%`, from: lo, to: hi + 1, limit: 200 }, { settings: { use_skip_indexes: 0 } }),
-    },
   ];
 
   return { list: families, P };
 }
 
 /** The same substring search on a copy of plates with an ngrambf_v1 index (dropped at the end). */
-async function addNgrambf(store: Store, families: Family[], P: (i: number) => { plate: string }): Promise<void> {
+async function addNgrambf(
+  store: Store,
+  families: Family[],
+  P: (i: number) => { plate: string },
+): Promise<void> {
   // The same substring search on a copy of plates with an ngrambf_v1 index instead (docs/architecture.md#store
   // compared the two); built here from the plates table, dropped at the end.
   await store.command('DROP TABLE IF EXISTS bench_plates_ngrambf');
@@ -319,15 +409,25 @@ async function addNgrambf(store: Store, families: Family[], P: (i: number) => { 
   const substr = (i: number) => `%${[...P(i).plate].slice(2, 6).join('')}%`;
   families.push({
     name: 'plateSubstringNgrambf',
-    run: (i) => store.query('SELECT plate, n FROM bench_plates_ngrambf WHERE plate LIKE {like:String} ORDER BY n DESC LIMIT 200', { like: substr(i) }),
+    run: (i) =>
+      store.query(
+        'SELECT plate, n FROM bench_plates_ngrambf WHERE plate LIKE {like:String} ORDER BY n DESC LIMIT 200',
+        { like: substr(i) },
+      ),
     baseline: (i) =>
-      store.query('SELECT plate, n FROM bench_plates_ngrambf WHERE plate LIKE {like:String} ORDER BY n DESC LIMIT 200', { like: substr(i) }, { settings: { use_skip_indexes: 0 } }),
+      store.query(
+        'SELECT plate, n FROM bench_plates_ngrambf WHERE plate LIKE {like:String} ORDER BY n DESC LIMIT 200',
+        { like: substr(i) },
+        { settings: { use_skip_indexes: 0 } },
+      ),
   });
-
 }
 
 async function measure(families: readonly Family[]) {
-  const queries: Record<string, { p50: number; p95: number; baselineP95: number; baselineP50: number; runs: number }> = {};
+  const queries: Record<
+    string,
+    { p50: number; p95: number; baselineP95: number; baselineP50: number; runs: number }
+  > = {};
   const only = values.only ? new Set(values.only.split(',')) : undefined;
   for (const f of families) {
     if (only && !only.has(f.name)) continue;
@@ -338,8 +438,16 @@ async function measure(families: readonly Family[]) {
     await f.baseline(RUNS);
     const base: number[] = [];
     for (let i = 0; i < BASE_RUNS; i++) base.push(await time(() => f.baseline(i)));
-    queries[f.name] = { p50: pct(ms, 50), p95: pct(ms, 95), baselineP50: pct(base, 50), baselineP95: pct(base, 95), runs: RUNS };
-    log(`${f.name.padEnd(15)} p50 ${pct(ms, 50)} ms  p95 ${pct(ms, 95)} ms   baseline p50 ${pct(base, 50)} ms  p95 ${pct(base, 95)} ms`);
+    queries[f.name] = {
+      p50: pct(ms, 50),
+      p95: pct(ms, 95),
+      baselineP50: pct(base, 50),
+      baselineP95: pct(base, 95),
+      runs: RUNS,
+    };
+    log(
+      `${f.name.padEnd(15)} p50 ${pct(ms, 50)} ms  p95 ${pct(ms, 95)} ms   baseline p50 ${pct(base, 50)} ms  p95 ${pct(base, 95)} ms`,
+    );
   }
   return queries;
 }
@@ -351,8 +459,16 @@ async function similarRecall(store: Store, persons: readonly Person[]): Promise<
   let wanted = 0;
   for (const p of persons.slice(0, 20)) {
     const args = similarArgs(p);
-    const exact = await store.query<{ id: string }>(sql('appearance_similar'), { ...args, upperBins: [], lowerBins: [] });
-    const fast = await store.query<{ id: string }>(sql('appearance_similar'), { ...args, upperBins: probeBins(new Uint8Array(p.vec), 0), lowerBins: probeBins(new Uint8Array(p.vec), 1) });
+    const exact = await store.query<{ id: string }>(sql('appearance_similar'), {
+      ...args,
+      upperBins: [],
+      lowerBins: [],
+    });
+    const fast = await store.query<{ id: string }>(sql('appearance_similar'), {
+      ...args,
+      upperBins: probeBins(new Uint8Array(p.vec), 0),
+      lowerBins: probeBins(new Uint8Array(p.vec), 1),
+    });
     const got = new Set(fast.map((r) => r.id));
     wanted += exact.length;
     found += exact.filter((r) => got.has(r.id)).length;
@@ -372,7 +488,13 @@ async function main(): Promise<void> {
   log(`similar recall@20 of the bin prefilter vs exhaustive: ${similarRecallAt20}`);
   const { plateSubstring, plateSubstringNgrambf, ...core } = queries;
   const [plateCount] = await store.query<{ n: string }>('SELECT uniqExact(plate) AS n FROM plates');
-  const out = { hits: total, engine: 'chdb', db, queries: core, extra: { plates: Number(plateCount?.n), similarRecallAt20, plateSubstring, plateSubstringNgrambf } };
+  const out = {
+    hits: total,
+    engine: 'chdb',
+    db,
+    queries: core,
+    extra: { plates: Number(plateCount?.n), similarRecallAt20, plateSubstring, plateSubstringNgrambf },
+  };
   await store.command('DROP TABLE IF EXISTS bench_plates_ngrambf');
   await store.close();
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -10,10 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../contracts/testdata.js';
 
 function xl(...args: string[]) {
-  return spawnSync(process.execPath, ['bin/xueliang.js', ...args], { cwd: projectRoot, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, ['bin/xueliang.js', ...args], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
-const VERSION = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 // Each case spawns node with the TypeScript loader: seconds apiece on a loaded box.
 describe('xueliang CLI manners', { timeout: 120_000 }, () => {
@@ -43,21 +48,24 @@ describe('xueliang CLI manners', { timeout: 120_000 }, () => {
     expect(r.stderr).not.toContain('To specify a positional argument'); // node's parseArgs text
   });
 
-  it.each(['ingest', 'faults', 'queries', 'alerts', 'edge', 'models'])('bench:%s --help lists its options', (name) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join('bench', `${name}.ts`), '--help'], {
-      cwd: projectRoot,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`Usage: npm run bench:${name} -- [options]`);
-    expect(r.stdout).toContain('--json');
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', join('bench', `${name}.ts`), '--bogus'], {
-      cwd: projectRoot,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain("CLI_USAGE: unknown option '--bogus'");
-  });
+  it.each(['ingest', 'faults', 'queries', 'alerts', 'edge', 'models'])(
+    'bench:%s --help lists its options',
+    (name) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join('bench', `${name}.ts`), '--help'], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`Usage: npm run bench:${name} -- [options]`);
+      expect(r.stdout).toContain('--json');
+      const bad = spawnSync(process.execPath, ['--import', 'tsx', join('bench', `${name}.ts`), '--bogus'], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain("CLI_USAGE: unknown option '--bogus'");
+    },
+  );
 });

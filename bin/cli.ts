@@ -26,7 +26,10 @@ export interface Command {
   /** Positional arguments as shown in the usage line, e.g. `[FILE]`. */
   positionals?: string;
   options: Record<string, OptionSpec>;
-  run(args: { values: OptionValues; positionals: string[] }): Promise<number | undefined> | number | undefined;
+  run(args: {
+    values: OptionValues;
+    positionals: string[];
+  }): Promise<number | undefined> | number | undefined;
 }
 
 export class UsageError extends XlError {
@@ -43,10 +46,19 @@ const HELP: OptionSpec = { type: 'boolean', description: 'Show this help and exi
 
 export function helpText(c: Command): string {
   const opts = { ...c.options, help: HELP };
-  const lines = [`Usage: xueliang ${c.name}${c.positionals ? ` ${c.positionals}` : ''} [options]`, '', c.summary, '', 'Options:'];
+  const lines = [
+    `Usage: xueliang ${c.name}${c.positionals ? ` ${c.positionals}` : ''} [options]`,
+    '',
+    c.summary,
+    '',
+    'Options:',
+  ];
   const rows = Object.entries(opts).map(([name, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`;
-    const extra = [o.multiple ? '(repeatable)' : '', o.default !== undefined && o.default !== false ? `(default: ${o.default})` : '']
+    const extra = [
+      o.multiple ? '(repeatable)' : '',
+      o.default !== undefined && o.default !== false ? `(default: ${o.default})` : '',
+    ]
       .filter(Boolean)
       .join(' ');
     return [flag, `${o.description}${extra ? ` ${extra}` : ''}`] as const;
@@ -58,7 +70,10 @@ export function helpText(c: Command): string {
 }
 
 export async function runCommand(c: Command, argv: string[]): Promise<number> {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; default?: string | boolean }> = {};
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; multiple?: boolean; short?: string; default?: string | boolean }
+  > = {};
   for (const [name, o] of Object.entries({ ...c.options, help: HELP })) {
     options[name] = { type: o.type };
     if (o.multiple) options[name].multiple = true;
@@ -99,7 +114,8 @@ export function parseArgsMessage(e: unknown): string {
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${opt}'`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
     return /argument missing/.test(msg) ? `option '${opt}' needs a value` : `option '${opt}' takes no value`;
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${/'([^']*)'/.exec(msg)?.[0] ?? ''}`.trim();
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return `unexpected argument ${/'([^']*)'/.exec(msg)?.[0] ?? ''}`.trim();
   return msg;
 }
 
@@ -110,11 +126,17 @@ export function str(values: OptionValues, name: string): string | undefined {
 }
 
 /** Reads an integer option within bounds; throws UsageError naming the flag. */
-export function int(values: OptionValues, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function int(
+  values: OptionValues,
+  name: string,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got '${v}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got '${v}'`);
   return n;
 }
 

@@ -58,7 +58,8 @@ describe.skipIf(!data)(`xueliang demo${data ? '' : ` (${NO_TEST_DATA})`}`, () =>
     const wait = async (what: string, cond: () => boolean, ms: number) => {
       const deadline = Date.now() + ms;
       while (!cond()) {
-        if (c.exitCode !== null) throw new Error(`demo exited ${c.exitCode} waiting for ${what}:\n${out}\n${err}`);
+        if (c.exitCode !== null)
+          throw new Error(`demo exited ${c.exitCode} waiting for ${what}:\n${out}\n${err}`);
         if (Date.now() > deadline) throw new Error(`demo: no ${what} after ${ms} ms:\n${out}\n${err}`);
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -39,9 +39,13 @@ describe('house rules (docs/architecture.md#layers)', () => {
   });
 
   it('cites documents in the repository, and sections of docs/architecture.md that exist', () => {
-    const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+    const docs = readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`);
     const sql = ['analytics/migrations', 'analytics/sql', 'analytics/tasks/sql'].flatMap((d) =>
-      readdirSync(join(ROOT, d)).filter((f) => f.endsWith('.sql')).map((f) => `${d}/${f}`),
+      readdirSync(join(ROOT, d))
+        .filter((f) => f.endsWith('.sql'))
+        .map((f) => `${d}/${f}`),
     );
     const files = [...sourceFiles(), ...docs, ...sql, 'README.md'];
     expect(files.length).toBeGreaterThan(300);

@@ -207,7 +207,13 @@ export interface CitationFinding {
 export function badCitations(files: readonly string[], root = ROOT): CitationFinding[] {
   const arch = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
   const anchors = new Set(
-    [...arch.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')),
+    [...arch.matchAll(/^#{2,3} (.+)$/gm)].map((m) =>
+      m[1]!
+        .trim()
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    ),
   );
   const out: CitationFinding[] = [];
   for (const file of files) {
@@ -223,8 +229,11 @@ export function badCitations(files: readonly string[], root = ROOT): CitationFin
   return out;
 }
 
-/** Test files (`*.test.ts`) describe behaviour in long `describe` blocks; they are not held to it. */
-export const isTestFile = (f: string): boolean => f.endsWith('.test.ts');
+/**
+ * Test files (`*.test.ts`) and contract suites (`*.contract.ts`, run by the tests of each
+ * adapter) describe behaviour in long `describe` blocks; they are not held to it.
+ */
+export const isTestFile = (f: string): boolean => f.endsWith('.test.ts') || f.endsWith('.contract.ts');
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const graph = importGraph();

@@ -25,9 +25,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 async function loadAll(): Promise<Entry[]> {
   const dir = join(here, 'commands');
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const files = readdirSync(dir).filter((f) => f.endsWith(ext) && !f.includes('.test.') && !f.endsWith('.d.ts'));
+  const files = readdirSync(dir).filter(
+    (f) => f.endsWith(ext) && !f.includes('.test.') && !f.endsWith('.d.ts'),
+  );
   const mods = await Promise.all(files.map((f) => import(pathToFileURL(join(dir, f)).href)));
-  return mods.map((m) => m.default as Entry).filter(Boolean).sort((a, b) => a.name.localeCompare(b.name));
+  return mods
+    .map((m) => m.default as Entry)
+    .filter(Boolean)
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function isGroup(e: Entry): e is CommandGroup {
@@ -35,7 +40,13 @@ function isGroup(e: Entry): e is CommandGroup {
 }
 
 function topHelp(entries: Entry[]): string {
-  const lines = ['Usage: xueliang <command> [options]', '', 'Xueliang (雪亮): city video analytics — edge detection, no-loss ingest, analytics, grid tasks.', '', 'Commands:'];
+  const lines = [
+    'Usage: xueliang <command> [options]',
+    '',
+    'Xueliang (雪亮): city video analytics — edge detection, no-loss ingest, analytics, grid tasks.',
+    '',
+    'Commands:',
+  ];
   const rows: [string, string][] = [];
   for (const e of entries) {
     if (isGroup(e)) for (const s of e.subcommands) rows.push([s.name, s.summary]);
@@ -51,7 +62,8 @@ function topHelp(entries: Entry[]): string {
 function version(): string {
   for (const up of ['..', join('..', '..')]) {
     try {
-      return (JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { version: string }).version;
+      return (JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { version: string })
+        .version;
     } catch {
       // not at this level
     }
@@ -65,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
   entriesCache ??= await loadAll();
   const entries = entriesCache;
   const [first, second, ...rest] = argv;
-  if (first === 'help' && second) return main([second, ...(rest[0] && !rest[0].startsWith('-') ? [rest[0]] : []), '--help']);
+  if (first === 'help' && second)
+    return main([second, ...(rest[0] && !rest[0].startsWith('-') ? [rest[0]] : []), '--help']);
   if (!first || first === '--help' || first === '-h' || first === 'help') {
     process.stdout.write(topHelp(entries));
     return first ? 0 : 2;
@@ -75,7 +88,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first.startsWith('-')) {
-    process.stderr.write(`CLI_USAGE: unknown option '${first}' (options follow a command)\nSee: xueliang --help\n`);
+    process.stderr.write(
+      `CLI_USAGE: unknown option '${first}' (options follow a command)\nSee: xueliang --help\n`,
+    );
     return 2;
   }
   const entry = entries.find((e) => e.name === first);
@@ -85,13 +100,18 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!isGroup(entry)) return runCommand(entry, argv.slice(1));
   const fallback = entry.default ? entry.subcommands.find((s) => s.name === entry.default) : undefined;
-  if (fallback && (second === undefined || (second.startsWith('-') && second !== '--help' && second !== '-h'))) {
+  if (
+    fallback &&
+    (second === undefined || (second.startsWith('-') && second !== '--help' && second !== '-h'))
+  ) {
     return runCommand(fallback, argv.slice(1));
   }
   const sub = entry.subcommands.find((s) => s.name === `${first} ${second}`);
   if (!sub) {
     const list = entry.subcommands.map((s) => `  ${s.name.padEnd(28)}${s.summary}`).join('\n');
-    const usage = fallback ? `Usage: xueliang ${first} [<subcommand>] [options]   (no subcommand: ${fallback.name})` : `Usage: xueliang ${first} <subcommand> [options]`;
+    const usage = fallback
+      ? `Usage: xueliang ${first} [<subcommand>] [options]   (no subcommand: ${fallback.name})`
+      : `Usage: xueliang ${first} <subcommand> [options]`;
     const msg = `${usage}\n\n${entry.summary}\n\nSubcommands:\n${list}\n${fallback ? `\n${helpText(fallback)}` : ''}`;
     if (!second || second === '--help' || second === '-h') {
       process.stdout.write(msg);

@@ -53,7 +53,27 @@ export async function startRedisChild(dir: string): Promise<RedisChild> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     bin,
-    [conf, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', 'redis.log'],
+    [
+      conf,
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--logfile',
+      'redis.log',
+    ],
     { stdio: 'ignore', detached: true },
   );
   if (child.pid) writeFileSync(pidFile, `${child.pid}\n`);

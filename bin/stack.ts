@@ -17,11 +17,20 @@ import { WEBHOOK_QUEUE } from '../analytics/tasks/notify.js';
 import { type IngestOptions, type IngestService, startIngest } from '../ingest/service.js';
 
 export function migrationVars(c: Readonly<CityConfig>) {
-  return { hitsDays: c.retention.hitsDays, snapshotsDays: c.retention.snapshotsDays, quarantineDays: c.retention.quarantineDays, auditDays: c.retention.auditDays };
+  return {
+    hitsDays: c.retention.hitsDays,
+    snapshotsDays: c.retention.snapshotsDays,
+    quarantineDays: c.retention.quarantineDays,
+    auditDays: c.retention.auditDays,
+  };
 }
 
 /** Opens the configured store and applies pending migrations. */
-export async function openMigratedStore(c: Readonly<CityConfig>, log: Logger, baseDir = process.cwd()): Promise<Store> {
+export async function openMigratedStore(
+  c: Readonly<CityConfig>,
+  log: Logger,
+  baseDir = process.cwd(),
+): Promise<Store> {
   const store = await openStore({ url: c.store.clickhouse, database: c.store.database, baseDir });
   try {
     const applied = await migrate(store, migrationVars(c));
@@ -36,7 +45,11 @@ export async function openMigratedStore(c: Readonly<CityConfig>, log: Logger, ba
 /** Ingest's MQTT side from the config: an existing broker (`mqtt.url`) or the embedded endpoint. */
 export function ingestMqtt(c: Readonly<CityConfig>): IngestOptions['mqtt'] {
   return c.mqtt.url
-    ? { mode: 'broker', url: c.mqtt.url, ...(c.mqtt.username ? { username: c.mqtt.username, password: c.mqtt.password } : {}) }
+    ? {
+        mode: 'broker',
+        url: c.mqtt.url,
+        ...(c.mqtt.username ? { username: c.mqtt.username, password: c.mqtt.password } : {}),
+      }
     : { mode: 'embedded', host: c.mqtt.host, port: c.mqtt.port };
 }
 
@@ -59,7 +72,9 @@ export async function startIngestWithAlerts(
     mqtt: ingestMqtt(o.config),
     ...(o.role === 'receiver' ? {} : { metricsQueues: [WEBHOOK_QUEUE, ESCALATE_QUEUE] }),
     onStored: (job) => {
-      alerts?.onRows(job.hits).catch((e: unknown) => o.log.error({ err: e }, 'alert engine failed on a stored batch'));
+      alerts
+        ?.onRows(job.hits)
+        .catch((e: unknown) => o.log.error({ err: e }, 'alert engine failed on a stored batch'));
     },
   });
   if (o.role === 'receiver') return { ingest, alerts, orgs };
@@ -72,7 +87,12 @@ export async function startIngestWithAlerts(
       registry: o.registry,
       orgs,
       ...(ingest.mqttUrl
-        ? { publisher: { publish: (topic, payload) => ingest.publish(topic, Buffer.from(payload)), close: async () => undefined } }
+        ? {
+            publisher: {
+              publish: (topic, payload) => ingest.publish(topic, Buffer.from(payload)),
+              close: async () => undefined,
+            },
+          }
         : {}),
     });
   } catch (e) {

@@ -25,7 +25,10 @@ interface Exited {
 /** Runs `xueliang ARGS` and waits for it to exit (killing it after `limitMs`). */
 async function run(args: string[], limitMs = 60_000): Promise<Exited> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, ['bin/xueliang.js', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/xueliang.js', ...args], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -87,12 +90,22 @@ beforeAll(async () => {
   for (const cmd of ['up', 'seed', 'edge']) await measureLoad(cmd);
 }, 120_000);
 
-describe('start-up failures exit at once with a coded message and leave nothing behind', { timeout: 120_000 }, () => {
+describe('start-up failures exit at once with a coded message and leave nothing behind', {
+  timeout: 120_000,
+}, () => {
   it('up: the MQTT port is taken', async () => {
     const mqttPort = await freePort();
     held.push(await holdPort(mqttPort));
     const data = join(tmp, 'mqtt-taken');
-    const r = await run(['up', '--port', String(await freePort()), '--mqtt-port', String(mqttPort), '--data', data]);
+    const r = await run([
+      'up',
+      '--port',
+      String(await freePort()),
+      '--mqtt-port',
+      String(mqttPort),
+      '--data',
+      data,
+    ]);
     expectCleanFailure(r, 'NET_PORT_IN_USE', [String(mqttPort), 'MQTT', '--mqtt-port']);
     expect(r.stderr).not.toMatch(/ECONNREFUSED/);
     expect(processesNaming(data)).toEqual([]);
@@ -102,7 +115,15 @@ describe('start-up failures exit at once with a coded message and leave nothing 
     const port = await freePort();
     held.push(await holdPort(port));
     const data = join(tmp, 'http-taken');
-    const r = await run(['up', '--port', String(port), '--mqtt-port', String(await freePort()), '--data', data]);
+    const r = await run([
+      'up',
+      '--port',
+      String(port),
+      '--mqtt-port',
+      String(await freePort()),
+      '--data',
+      data,
+    ]);
     expectCleanFailure(r, 'NET_PORT_IN_USE', [String(port), 'HTTP', '--port']);
     expect(processesNaming(data)).toEqual([]);
   });
@@ -117,14 +138,26 @@ describe('start-up failures exit at once with a coded message and leave nothing 
       api = `http://127.0.0.1:${port}`;
       first = spawn(
         process.execPath,
-        ['bin/xueliang.js', 'up', '--port', String(port), '--mqtt-port', String(await freePort()), '--data', data, '--log-level', 'warn'],
+        [
+          'bin/xueliang.js',
+          'up',
+          '--port',
+          String(port),
+          '--mqtt-port',
+          String(await freePort()),
+          '--data',
+          data,
+          '--log-level',
+          'warn',
+        ],
         { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';
       first.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       const deadline = Date.now() + 60_000;
       while (!out.includes('Ctrl-C stops everything')) {
-        if (first.exitCode !== null || Date.now() > deadline) throw new Error(`first up did not start: ${out}`);
+        if (first.exitCode !== null || Date.now() > deadline)
+          throw new Error(`first up did not start: ${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }, 90_000);
@@ -135,7 +168,15 @@ describe('start-up failures exit at once with a coded message and leave nothing 
     });
 
     it('a second up on the same --data says the folder is in use', async () => {
-      const r = await run(['up', '--port', String(await freePort()), '--mqtt-port', String(await freePort()), '--data', data]);
+      const r = await run([
+        'up',
+        '--port',
+        String(await freePort()),
+        '--mqtt-port',
+        String(await freePort()),
+        '--data',
+        data,
+      ]);
       expectCleanFailure(r, 'STORE_LOCKED', [join(data, 'clickhouse'), '--data']);
       // The first is untouched.
       expect((await fetch(`${api}/healthz`)).status).toBe(200);

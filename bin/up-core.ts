@@ -18,20 +18,57 @@ import type { IngestService } from '../ingest/service.js';
 import { int, type OptionSpec, type OptionValues, str } from './cli.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { startRedisChild, type RedisChild } from './redis-child.js';
-import { embeddedStoreUrl, listenHttp, newRegistry, openMigratedStore, startIngestWithAlerts } from './stack.js';
+import {
+  embeddedStoreUrl,
+  listenHttp,
+  newRegistry,
+  openMigratedStore,
+  startIngestWithAlerts,
+} from './stack.js';
 
 /** Time each part of the stack gets to close on shutdown. */
 const STOP_STEP_MS = 15_000;
 
 export const UP_OPTIONS: Record<string, OptionSpec> = {
-  config: { type: 'string', arg: 'FILE', description: 'city.yaml (default: the sample city in deploy/city.yaml)' },
+  config: {
+    type: 'string',
+    arg: 'FILE',
+    description: 'city.yaml (default: the sample city in deploy/city.yaml)',
+  },
   port: { type: 'string', arg: 'PORT', description: 'HTTP port of the API and dashboard', default: '8080' },
-  host: { type: 'string', arg: 'ADDR', description: 'Address the HTTP API and MQTT endpoint listen on', default: '127.0.0.1' },
-  'mqtt-port': { type: 'string', arg: 'PORT', description: 'Port of the embedded MQTT endpoint', default: '1884' },
-  'mqtt-url': { type: 'string', arg: 'URL', description: 'Use an existing MQTT broker instead of the embedded endpoint (also MQTT_URL)' },
-  'redis-url': { type: 'string', arg: 'URL', description: 'Use this Redis (also REDIS_URL); default: a redis-server child in <data>/redis' },
-  data: { type: 'string', arg: 'DIR', description: 'Data folder (embedded ClickHouse, Redis AOF, admin key)', default: './data' },
-  clickhouse: { type: 'string', arg: 'URL', description: 'A ClickHouse server (http://…) instead of the embedded engine (also CLICKHOUSE_URL)' },
+  host: {
+    type: 'string',
+    arg: 'ADDR',
+    description: 'Address the HTTP API and MQTT endpoint listen on',
+    default: '127.0.0.1',
+  },
+  'mqtt-port': {
+    type: 'string',
+    arg: 'PORT',
+    description: 'Port of the embedded MQTT endpoint',
+    default: '1884',
+  },
+  'mqtt-url': {
+    type: 'string',
+    arg: 'URL',
+    description: 'Use an existing MQTT broker instead of the embedded endpoint (also MQTT_URL)',
+  },
+  'redis-url': {
+    type: 'string',
+    arg: 'URL',
+    description: 'Use this Redis (also REDIS_URL); default: a redis-server child in <data>/redis',
+  },
+  data: {
+    type: 'string',
+    arg: 'DIR',
+    description: 'Data folder (embedded ClickHouse, Redis AOF, admin key)',
+    default: './data',
+  },
+  clickhouse: {
+    type: 'string',
+    arg: 'URL',
+    description: 'A ClickHouse server (http://…) instead of the embedded engine (also CLICKHOUSE_URL)',
+  },
   open: { type: 'boolean', description: 'Accept hits from any gateway and camera (development only; warns)' },
   'log-level': { type: 'string', arg: 'LEVEL', description: 'trace, debug, info, warn, error' },
 };
@@ -56,7 +93,9 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
   if (ensurePrivateDir(dataDir)) log.warn({ dataDir }, 'the data folder was readable by others: now 0700');
   const file = str(values, 'config') ?? join(projectRoot, 'deploy', 'city.yaml');
   let config = loadCityConfig(file, env);
-  const clickhouse = str(values, 'clickhouse') ?? (config.store.clickhouse.startsWith('chdb://') ? embeddedStoreUrl(dataDir) : undefined);
+  const clickhouse =
+    str(values, 'clickhouse') ??
+    (config.store.clickhouse.startsWith('chdb://') ? embeddedStoreUrl(dataDir) : undefined);
   config = withOverrides(config, {
     '/http/port': int(values, 'port', 0, 65535),
     '/http/host': str(values, 'host'),
@@ -69,7 +108,8 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     '/log/level': str(values, 'log-level'),
   });
   setLogLevel(config.log.level);
-  if (config.ingest.open) log.warn('--open: accepting hits from ANY gateway and camera, unauthenticated. Development only.');
+  if (config.ingest.open)
+    log.warn('--open: accepting hits from ANY gateway and camera, unauthenticated. Development only.');
 
   const stops: Array<{ part: string; close: () => Promise<void> }> = [];
   // Each part gets STOP_STEP_MS to close: a part stuck on a dependency that went away first
@@ -77,7 +117,8 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
   const stop = async () => {
     for (const { part, close } of stops.reverse()) {
       const closed = close().catch((e: unknown) => log.error({ part, err: e }, 'stop failed'));
-      if (!(await within(closed, STOP_STEP_MS))) log.error({ part, ms: STOP_STEP_MS }, 'stopping timed out; going on');
+      if (!(await within(closed, STOP_STEP_MS)))
+        log.error({ part, ms: STOP_STEP_MS }, 'stopping timed out; going on');
     }
   };
   try {
@@ -94,7 +135,14 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     const redisUrl = config.redis.url || redis!.url;
     const registry = newRegistry();
     // Ingest and the alert engine its workers feed (task notifications through ingest's MQTT side).
-    const started = await startIngestWithAlerts({ config, store, redisUrl, log, registry, open: config.ingest.open });
+    const started = await startIngestWithAlerts({
+      config,
+      store,
+      redisUrl,
+      log,
+      registry,
+      open: config.ingest.open,
+    });
     const ingest = started.ingest;
     const alerts = started.alerts!; // role 'all' (receiver and workers) always has one
     stops.push({ part: 'ingest', close: () => ingest.close() });
@@ -102,7 +150,18 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     const rootOrg = config.orgs[0]?.id ?? config.city.id;
     const admin = ensureAdminKey(dataDir, rootOrg);
     const keys = openCityKeys(config, dataDir, Date.now());
-    const app = await buildApp({ config, store, registry, log, health: () => ingest.health(), extraKeys: [admin.record], ingest, alerts, keys, orgs: started.orgs });
+    const app = await buildApp({
+      config,
+      store,
+      registry,
+      log,
+      health: () => ingest.health(),
+      extraKeys: [admin.record],
+      ingest,
+      alerts,
+      keys,
+      orgs: started.orgs,
+    });
     stops.push({ part: 'api', close: () => app.close() });
     const apiUrl = await listenHttp(app, config);
     const out = [
@@ -116,7 +175,17 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
       `Ctrl-C stops everything.`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
-    return { config, store, ingest, alerts, apiUrl, mqttUrl: ingest.mqttUrl, adminKey: admin.key, dataDir, stop };
+    return {
+      config,
+      store,
+      ingest,
+      alerts,
+      apiUrl,
+      mqttUrl: ingest.mqttUrl,
+      adminKey: admin.key,
+      dataDir,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;

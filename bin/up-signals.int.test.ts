@@ -63,42 +63,52 @@ async function up(
 }
 
 const exited = (c: ChildProcess) =>
-  new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+  new Promise<number | null>((r) =>
+    c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code)),
+  );
 
 describe('xueliang up and signals', () => {
   // The demo has an edge agent publishing into ingest, so stopping needs Redis to the end.
-  it.skipIf(!video)('Ctrl-C to the whole process group: drains, stops Redis last, exits 0 within 10 s', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'xl-sig-')), 'data');
-    const u = await up(dir, ['demo', '--source', video!, '--metrics-port', '0']);
-    expect(alive(u.redisPid)).toBe(true);
-    await new Promise((r) => setTimeout(r, 3000)); // hits flowing
-    const t0 = Date.now();
-    process.kill(-u.child.pid!, 'SIGINT'); // what a terminal does on Ctrl-C
-    const code = await exited(u.child);
-    expect(code, u.err()).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(10_000);
-    expect(u.err()).not.toMatch(/ECONNREFUSED|timed out/);
-    expect(alive(u.redisPid)).toBe(false);
-    expect(existsSync(join(dir, 'redis', 'owner.pid'))).toBe(false);
-  }, 90_000);
+  it.skipIf(!video)(
+    'Ctrl-C to the whole process group: drains, stops Redis last, exits 0 within 10 s',
+    async () => {
+      const dir = join(mkdtempSync(join(tmpdir(), 'xl-sig-')), 'data');
+      const u = await up(dir, ['demo', '--source', video!, '--metrics-port', '0']);
+      expect(alive(u.redisPid)).toBe(true);
+      await new Promise((r) => setTimeout(r, 3000)); // hits flowing
+      const t0 = Date.now();
+      process.kill(-u.child.pid!, 'SIGINT'); // what a terminal does on Ctrl-C
+      const code = await exited(u.child);
+      expect(code, u.err()).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(u.err()).not.toMatch(/ECONNREFUSED|timed out/);
+      expect(alive(u.redisPid)).toBe(false);
+      expect(existsSync(join(dir, 'redis', 'owner.pid'))).toBe(false);
+    },
+    90_000,
+  );
 
   // Ending a detector worker inside onnxruntime's session create aborts the process
   // (models/worker-pool.ts): a Ctrl-C while the demo's agent starts must let it finish first.
-  it.skipIf(!video)('Ctrl-C while the edge agent loads its detector: waits for it, then exits 0', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'xl-sig-')), 'data');
-    const u = await up(dir, ['demo', '--source', video!, '--metrics-port', '0'], {
-      logLevel: 'info',
-      until: 'starting detector workers',
-    });
-    const t0 = Date.now();
-    process.kill(-u.child.pid!, 'SIGINT');
-    const code = await exited(u.child);
-    expect(code, u.err().slice(-2000)).toBe(0);
-    expect(u.err()).not.toContain('terminate called');
-    expect(u.err()).toContain('edge agent stopped'); // its start finished, then it stopped
-    expect(Date.now() - t0).toBeLessThan(15_000);
-    expect(alive(u.redisPid)).toBe(false);
-  }, 90_000);
+  it.skipIf(!video)(
+    'Ctrl-C while the edge agent loads its detector: waits for it, then exits 0',
+    async () => {
+      const dir = join(mkdtempSync(join(tmpdir(), 'xl-sig-')), 'data');
+      const u = await up(dir, ['demo', '--source', video!, '--metrics-port', '0'], {
+        logLevel: 'info',
+        until: 'starting detector workers',
+      });
+      const t0 = Date.now();
+      process.kill(-u.child.pid!, 'SIGINT');
+      const code = await exited(u.child);
+      expect(code, u.err().slice(-2000)).toBe(0);
+      expect(u.err()).not.toContain('terminate called');
+      expect(u.err()).toContain('edge agent stopped'); // its start finished, then it stopped
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(alive(u.redisPid)).toBe(false);
+    },
+    90_000,
+  );
 
   // GNU timeout signals its child, then its own process group (the child's too): the same
   // SIGINT twice, a moment apart — one request to stop, not a second Ctrl-C.

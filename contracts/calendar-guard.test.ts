@@ -63,6 +63,9 @@ describe('calendar guard', () => {
     const found = files.flatMap((f) =>
       calendarLiterals(readFileSync(join(projectRoot, f), 'utf8')).map((n) => `${f}:${n}`),
     );
-    expect(found, `fixture times from calendar literals (use Date.now()-relative times, or say '${MARK} why')`).toEqual([]);
+    expect(
+      found,
+      `fixture times from calendar literals (use Date.now()-relative times, or say '${MARK} why')`,
+    ).toEqual([]);
   });
 });

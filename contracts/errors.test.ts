@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from './testdata.js';
 
 const DIRS = ['contracts', 'models', 'edge-agent', 'ingest', 'analytics', 'api', 'bin'];
-const CODE = /['"`]((?:CLI|XL|CONFIG|STORE|UP|INGEST|EDGE|MODEL|MODELS|PLATE|API|ALERT|TASK|SEED|BENCH|DEPLOY)_[A-Z0-9_]+)['"`]/g;
+const CODE =
+  /['"`]((?:CLI|XL|CONFIG|STORE|UP|INGEST|EDGE|MODEL|MODELS|PLATE|API|ALERT|TASK|SEED|BENCH|DEPLOY)_[A-Z0-9_]+)['"`]/g;
 
 function* tsFiles(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {

@@ -46,13 +46,21 @@ export function checkExport(
   manifestBytes: Uint8Array | undefined,
   files: ReadonlyMap<string, Uint8Array>,
   pinned?: KeyObject,
-): { ok: boolean; problems: ExportProblem[]; manifest?: Signed<ExportManifest>; signer?: string; pinned: boolean } {
+): {
+  ok: boolean;
+  problems: ExportProblem[];
+  manifest?: Signed<ExportManifest>;
+  signer?: string;
+  pinned: boolean;
+} {
   const problems: ExportProblem[] = [];
-  if (!manifestBytes) return { ok: false, problems: [{ file: MANIFEST_PATH, reason: 'missing' }], pinned: false };
+  if (!manifestBytes)
+    return { ok: false, problems: [{ file: MANIFEST_PATH, reason: 'missing' }], pinned: false };
   let m: Signed<ExportManifest>;
   try {
     m = JSON.parse(Buffer.from(manifestBytes).toString('utf8')) as Signed<ExportManifest>;
-    if (m.v !== 1 || m.kind !== 'evidence-export' || !Array.isArray(m.files)) throw new Error('not an evidence-export manifest v1');
+    if (m.v !== 1 || m.kind !== 'evidence-export' || !Array.isArray(m.files))
+      throw new Error('not an evidence-export manifest v1');
   } catch (e) {
     return { ok: false, problems: [{ file: MANIFEST_PATH, reason: (e as Error).message }], pinned: false };
   }
@@ -65,15 +73,29 @@ export function checkExport(
     }
   }
   if (key && !verifyDoc(m, key))
-    problems.push({ file: MANIFEST_PATH, reason: pinned ? 'signature does not verify with the pinned key' : 'signature does not verify' });
+    problems.push({
+      file: MANIFEST_PATH,
+      reason: pinned ? 'signature does not verify with the pinned key' : 'signature does not verify',
+    });
   const listed = new Set<string>();
   for (const f of m.files) {
     listed.add(f.path);
     const data = files.get(f.path);
     if (!data) problems.push({ file: f.path, reason: 'listed in the manifest but missing' });
     else if (data.byteLength !== f.bytes || sha256Hex(data) !== f.sha256)
-      problems.push({ file: f.path, reason: `sha256 ${sha256Hex(data)} (${data.byteLength} bytes) differs from the manifest's ${f.sha256} (${f.bytes} bytes)` });
+      problems.push({
+        file: f.path,
+        reason: `sha256 ${sha256Hex(data)} (${data.byteLength} bytes) differs from the manifest's ${f.sha256} (${f.bytes} bytes)`,
+      });
   }
-  for (const p of files.keys()) if (p !== MANIFEST_PATH && !listed.has(p)) problems.push({ file: p, reason: 'not in the manifest (added)' });
-  return { ok: problems.length === 0, problems, manifest: m, ...(key ? { signer: keyFingerprint(key) } : {}), pinned: !!pinned };
+  for (const p of files.keys())
+    if (p !== MANIFEST_PATH && !listed.has(p))
+      problems.push({ file: p, reason: 'not in the manifest (added)' });
+  return {
+    ok: problems.length === 0,
+    problems,
+    manifest: m,
+    ...(key ? { signer: keyFingerprint(key) } : {}),
+    pinned: !!pinned,
+  };
 }

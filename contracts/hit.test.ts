@@ -8,7 +8,13 @@ const bytes = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.strin
 describe('Hit v1 validation', () => {
   it('accepts the DESIGN example and a minimal event', () => {
     expect(checkHit(makeHit()).ok).toBe(true);
-    const ev = makeHit({ kind: 'event', type: 'illegal_parking', rule: 'no-parking-gate', zone: 'gate', attrs: {} });
+    const ev = makeHit({
+      kind: 'event',
+      type: 'illegal_parking',
+      rule: 'no-parking-gate',
+      zone: 'gate',
+      attrs: {},
+    });
     expect(checkHit(ev).ok).toBe(true);
   });
 
@@ -20,9 +26,17 @@ describe('Hit v1 validation', () => {
     ['NaN-like box (null)', { box: [null, 0.2, 0.3, 0.5] }, 'INGEST_BAD_HIT'],
     ['inverted box', { box: [0.5, 0.2, 0.3, 0.5] }, 'INGEST_BAD_HIT'],
     ['box with 3 values', { box: [0.1, 0.2, 0.3] }, 'INGEST_BAD_HIT'],
-    ['inverted snapshot crop', { snapshot: '01JDSNAP', snapshotCrop: [0.5, 0.2, 0.3, 0.5] }, 'INGEST_BAD_HIT'],
+    [
+      'inverted snapshot crop',
+      { snapshot: '01JDSNAP', snapshotCrop: [0.5, 0.2, 0.3, 0.5] },
+      'INGEST_BAD_HIT',
+    ],
     ['empty snapshot crop', { snapshot: '01JDSNAP', snapshotCrop: [0.5, 0.2, 0.5, 0.5] }, 'INGEST_BAD_HIT'],
-    ['snapshot crop outside 0..1', { snapshot: '01JDSNAP', snapshotCrop: [0.1, 0.2, 0.3, 1.5] }, 'INGEST_BAD_HIT'],
+    [
+      'snapshot crop outside 0..1',
+      { snapshot: '01JDSNAP', snapshotCrop: [0.1, 0.2, 0.3, 1.5] },
+      'INGEST_BAD_HIT',
+    ],
     ['unknown version', { v: 2 }, 'INGEST_BAD_VERSION'],
     ['oversize label', { label: 'a'.repeat(65) }, 'INGEST_BAD_HIT'],
     ['oversize id', { id: 'A'.repeat(65) }, 'INGEST_BAD_HIT'],
@@ -62,7 +76,11 @@ describe('parseHitsMessage', () => {
     ['truncated JSON', '{"v":1,"msgId":"01', 'INGEST_BAD_JSON'],
     ['binary garbage', '\u0000\u00ff\u00fe', 'INGEST_BAD_JSON'],
     ['not an envelope', '[1,2,3]', 'INGEST_BAD_ENVELOPE'],
-    ['envelope version 9', JSON.stringify({ v: 9, msgId: 'x', gateway: 'gw-test-01', sentMs: 1, hits: [] }), 'INGEST_BAD_VERSION'],
+    [
+      'envelope version 9',
+      JSON.stringify({ v: 9, msgId: 'x', gateway: 'gw-test-01', sentMs: 1, hits: [] }),
+      'INGEST_BAD_VERSION',
+    ],
   ])('rejects %s as a whole', (_n, payload, reason) => {
     const r = parseHitsMessage(bytes(payload), 'gw-test-01');
     expect(r.hits).toHaveLength(0);
@@ -70,7 +88,9 @@ describe('parseHitsMessage', () => {
   });
 
   it('rejects an envelope or hit naming another gateway', () => {
-    expect(parseHitsMessage(bytes(makeEnvelope([makeHit()])), 'gw-other').rejected[0]?.reason).toBe('INGEST_WRONG_GATEWAY');
+    expect(parseHitsMessage(bytes(makeEnvelope([makeHit()])), 'gw-other').rejected[0]?.reason).toBe(
+      'INGEST_WRONG_GATEWAY',
+    );
     const env = makeEnvelope([makeHit({ gateway: 'gw-other' })], { gateway: 'gw-test-01' });
     const r = parseHitsMessage(bytes(env), 'gw-test-01');
     expect(r.rejected[0]?.reason).toBe('INGEST_WRONG_GATEWAY');
@@ -85,14 +105,21 @@ describe('parseHitsMessage', () => {
 describe('topics', () => {
   it('round-trips every builder', () => {
     expect(parseTopic(topics.hits('gw-1'))).toEqual({ kind: 'hits', gateway: 'gw-1' });
-    expect(parseTopic(topics.snapshot('gw-1', '01ABC'))).toEqual({ kind: 'snapshot', gateway: 'gw-1', snapshotId: '01ABC' });
+    expect(parseTopic(topics.snapshot('gw-1', '01ABC'))).toEqual({
+      kind: 'snapshot',
+      gateway: 'gw-1',
+      snapshotId: '01ABC',
+    });
     expect(parseTopic(topics.ack('gw-1'))).toEqual({ kind: 'ack', gateway: 'gw-1' });
     expect(parseTopic(topics.gridTasks('g-7'))).toEqual({ kind: 'gridTasks', gridId: 'g-7' });
   });
-  it.each(['xueliang/v1/gw/../hits', 'xueliang/v2/gw/a/hits', 'xueliang/v1/gw/a/hits/x', 'other', 'xueliang/v1/gw//hits'])(
-    'rejects %s',
-    (t) => expect(parseTopic(t)).toBeUndefined(),
-  );
+  it.each([
+    'xueliang/v1/gw/../hits',
+    'xueliang/v2/gw/a/hits',
+    'xueliang/v1/gw/a/hits/x',
+    'other',
+    'xueliang/v1/gw//hits',
+  ])('rejects %s', (t) => expect(parseTopic(t)).toBeUndefined());
 });
 
 describe('hostile hits (docs/security.md)', () => {

@@ -74,7 +74,8 @@ export const HitAttrs = T.Object(
         minLength: 2,
         maxLength: LIMITS.plateChars,
         pattern: VISIBLE_TEXT_PATTERN,
-        description: 'Normalised plate text, e.g. 浙H12345 (no separator); no control, format or bidi characters',
+        description:
+          'Normalised plate text, e.g. 浙H12345 (no separator); no control, format or bidi characters',
       }),
     ),
     plateScore: T.Optional(T.Number({ minimum: 0, maximum: 1, description: 'Confidence of the plate read' })),

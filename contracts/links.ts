@@ -11,7 +11,13 @@ export function mediaSignature(secret: string, id: string, expSec: number): stri
   return createHmac('sha256', secret).update(`snapshot:${id}:${expSec}`).digest('base64url');
 }
 
-export function verifyMediaSignature(secret: string, id: string, expSec: number, sig: string, nowMs: number): boolean {
+export function verifyMediaSignature(
+  secret: string,
+  id: string,
+  expSec: number,
+  sig: string,
+  nowMs: number,
+): boolean {
   if (!secret || !Number.isSafeInteger(expSec) || expSec * 1000 < nowMs) return false;
   const want = Buffer.from(mediaSignature(secret, id, expSec));
   const got = Buffer.from(sig);

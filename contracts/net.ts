@@ -16,8 +16,14 @@ export interface ListenWhat {
 
 /** How a taken port of each server is explained (the flag and config path that choose another). */
 export const HTTP_LISTEN: ListenWhat = { what: 'the HTTP API', choose: '--port (http.port in city.yaml)' };
-export const MQTT_LISTEN: ListenWhat = { what: 'the MQTT endpoint', choose: '--mqtt-port (mqtt.port in city.yaml)' };
-export const METRICS_LISTEN: ListenWhat = { what: 'the edge agent metrics server', choose: '--metrics-port (metricsPort in gateway.yaml)' };
+export const MQTT_LISTEN: ListenWhat = {
+  what: 'the MQTT endpoint',
+  choose: '--mqtt-port (mqtt.port in city.yaml)',
+};
+export const METRICS_LISTEN: ListenWhat = {
+  what: 'the edge agent metrics server',
+  choose: '--metrics-port (metricsPort in gateway.yaml)',
+};
 
 /** The coded error for a failed listen (port taken, not allowed, address not on this host). */
 export function listenError(e: unknown, host: string, port: number, w: ListenWhat): XlError {
@@ -31,12 +37,27 @@ export function listenError(e: unknown, host: string, port: number, w: ListenWha
       { cause: e },
     );
   if (code === 'EACCES')
-    return new XlError('NET_LISTEN_REFUSED', `${w.what} may not listen on ${where} (ports below 1024 need privileges); pick another with ${w.choose}`, { host, port }, { cause: e });
-  return new XlError('NET_LISTEN_FAILED', `${w.what} cannot listen on ${where}: ${(e as Error)?.message ?? String(e)}`, { host, port }, { cause: e });
+    return new XlError(
+      'NET_LISTEN_REFUSED',
+      `${w.what} may not listen on ${where} (ports below 1024 need privileges); pick another with ${w.choose}`,
+      { host, port },
+      { cause: e },
+    );
+  return new XlError(
+    'NET_LISTEN_FAILED',
+    `${w.what} cannot listen on ${where}: ${(e as Error)?.message ?? String(e)}`,
+    { host, port },
+    { cause: e },
+  );
 }
 
 /** `server.listen(port, host)` as a promise that rejects with {@link listenError}. */
-export function listenOn(server: Pick<Server, 'listen' | 'once' | 'off'>, port: number, host: string, w: ListenWhat): Promise<void> {
+export function listenOn(
+  server: Pick<Server, 'listen' | 'once' | 'off'>,
+  port: number,
+  host: string,
+  w: ListenWhat,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (e: Error) => reject(listenError(e, host, port, w));
     server.once('error', onError);

@@ -40,7 +40,12 @@ export class OrgTree {
 
   constructor(config: Pick<CityConfig, 'orgs' | 'cameras'>) {
     for (const { node, parents } of walkOrgs(config.orgs)) {
-      this.orgs.set(node.id, { id: node.id, name: node.name, kind: node.kind, path: [...parents.map((p) => p.id), node.id] });
+      this.orgs.set(node.id, {
+        id: node.id,
+        name: node.name,
+        kind: node.kind,
+        path: [...parents.map((p) => p.id), node.id],
+      });
     }
     this.roots = config.orgs.map((o) => o.id);
     for (const cam of config.cameras) {

@@ -22,7 +22,10 @@ export function canonicalJson(v: unknown): string {
 
 /** The short id of a public key. */
 export function keyFingerprint(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export type Signed<T> = T & { signer: string; sig: string };

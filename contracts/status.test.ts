@@ -47,8 +47,16 @@ describe('gateway status contract', () => {
     ['another word', 'online', 'INGEST_BAD_STATUS'],
     ['another gateway', doc({ gateway: 'gw-2' }), 'INGEST_BAD_STATUS'],
     ['unknown version', { ...doc(), v: 2 }, 'INGEST_BAD_STATUS'],
-    ['unknown camera state', { ...doc(), cameras: { c: { ...doc().cameras['cam-1']!, state: 'dancing' } } }, 'INGEST_BAD_STATUS'],
-    ['negative count', { ...doc(), cameras: { c: { ...doc().cameras['cam-1']!, framesIn: -1 } } }, 'INGEST_BAD_STATUS'],
+    [
+      'unknown camera state',
+      { ...doc(), cameras: { c: { ...doc().cameras['cam-1']!, state: 'dancing' } } },
+      'INGEST_BAD_STATUS',
+    ],
+    [
+      'negative count',
+      { ...doc(), cameras: { c: { ...doc().cameras['cam-1']!, framesIn: -1 } } },
+      'INGEST_BAD_STATUS',
+    ],
     ['extra field', { ...doc(), secret: 1 }, 'INGEST_BAD_STATUS'],
     ['oversize', 'x'.repeat(STATUS_MAX_BYTES + 1), 'INGEST_OVERSIZE'],
   ])('refuses %s', (_name, payload, reason) => {

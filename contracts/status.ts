@@ -16,7 +16,14 @@ export const STATUS_MAX_BYTES = 64 * 1024;
 /** The last will: what the broker publishes when the agent's connection dies. */
 export const STATUS_OFFLINE = 'offline';
 
-export const SOURCE_STATES = ['connecting', 'streaming', 'stalled', 'reconnecting', 'ended', 'stopped'] as const;
+export const SOURCE_STATES = [
+  'connecting',
+  'streaming',
+  'stalled',
+  'reconnecting',
+  'ended',
+  'stopped',
+] as const;
 export type SourceState = (typeof SOURCE_STATES)[number];
 
 const Count = T.Integer({ minimum: 0 });
@@ -34,7 +41,9 @@ export const CameraStatus = T.Object(
     lastFrameMs: T.Union([Ms, T.Null()]),
     framesProcessed: Count,
     framesDropped: Count,
-    fps: T.Optional(T.Number({ minimum: 0, maximum: 1000, description: 'Frames processed per second lately' })),
+    fps: T.Optional(
+      T.Number({ minimum: 0, maximum: 1000, description: 'Frames processed per second lately' }),
+    ),
     error: T.Optional(T.Object({ code: T.String({ maxLength: 64 }), message: T.String({ maxLength: 512 }) })),
     retryInMs: T.Optional(Count),
     blurFaces: T.Optional(
@@ -69,7 +78,11 @@ export type ParsedStatus =
 /** A status message of `gateway`: its document, the last will, or why it is refused. */
 export function parseStatus(payload: Uint8Array, gateway: string): ParsedStatus {
   if (payload.byteLength > STATUS_MAX_BYTES)
-    return { ok: false, reason: 'INGEST_OVERSIZE', detail: `${payload.byteLength} bytes > ${STATUS_MAX_BYTES}` };
+    return {
+      ok: false,
+      reason: 'INGEST_OVERSIZE',
+      detail: `${payload.byteLength} bytes > ${STATUS_MAX_BYTES}`,
+    };
   const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   if (text === STATUS_OFFLINE) return { ok: true, status: { state: STATUS_OFFLINE } };
   let doc: unknown;
@@ -80,7 +93,11 @@ export function parseStatus(payload: Uint8Array, gateway: string): ParsedStatus 
   }
   if (!check.Check(doc)) {
     const e = check.Errors(doc).First();
-    return { ok: false, reason: 'INGEST_BAD_STATUS', detail: e ? `${e.path || '/'}: ${e.message}` : 'invalid' };
+    return {
+      ok: false,
+      reason: 'INGEST_BAD_STATUS',
+      detail: e ? `${e.path || '/'}: ${e.message}` : 'invalid',
+    };
   }
   if (doc.gateway !== gateway)
     return { ok: false, reason: 'INGEST_BAD_STATUS', detail: `gateway ${doc.gateway} on ${gateway}'s topic` };

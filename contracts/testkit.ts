@@ -18,12 +18,25 @@ export function makeHit(over: Partial<Hit> = {}): Hit {
     zone: null,
     rule: null,
     durationMs: 5400,
-    attrs: { color: 'white', plate: '浙H12345', plateScore: 0.93, direction: 'northbound', vehicleType: 'car' },
+    attrs: {
+      color: 'white',
+      plate: '浙H12345',
+      plateScore: 0.93,
+      direction: 'northbound',
+      vehicleType: 'car',
+    },
     model: 'nanodet-g-416',
     ...over,
   };
 }
 
 export function makeEnvelope(hits: Hit[], over: Partial<HitEnvelope> = {}): HitEnvelope {
-  return { v: 1, msgId: ulid(), gateway: hits[0]?.gateway ?? 'gw-test-01', sentMs: Date.now(), hits, ...over };
+  return {
+    v: 1,
+    msgId: ulid(),
+    gateway: hits[0]?.gateway ?? 'gw-test-01',
+    sentMs: Date.now(),
+    hits,
+    ...over,
+  };
 }

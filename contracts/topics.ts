@@ -43,7 +43,8 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
     if (p.length === 5 && p[4] === 'status') return { kind: 'status', gateway: id };
     if (p.length === 5 && p[4] === 'ack') return { kind: 'ack', gateway: id };
     if (p.length === 5 && p[4] === 'sensors') return { kind: 'sensors', gateway: id };
-    if (p.length === 6 && p[4] === 'snap' && p[5] && SEG.test(p[5])) return { kind: 'snapshot', gateway: id, snapshotId: p[5] };
+    if (p.length === 6 && p[4] === 'snap' && p[5] && SEG.test(p[5]))
+      return { kind: 'snapshot', gateway: id, snapshotId: p[5] };
   }
   if (p[2] === 'signal' && p.length === 5 && p[4] === 'phase') return { kind: 'signal', controller: id };
   if (p[2] === 'grid' && p.length === 5 && p[4] === 'tasks') return { kind: 'gridTasks', gridId: id };

@@ -32,10 +32,13 @@ function firstError(check: typeof hitCheck | typeof envelopeCheck, value: unknow
   return e ? `${e.path || '/'}: ${e.message}` : '';
 }
 
-export function checkHit(value: unknown): { ok: true; hit: Hit } | { ok: false; reason: RejectReason; detail: string } {
+export function checkHit(
+  value: unknown,
+): { ok: true; hit: Hit } | { ok: false; reason: RejectReason; detail: string } {
   if (hitCheck.Check(value)) {
     const box = value.box;
-    if (box[2] < box[0] || box[3] < box[1]) return { ok: false, reason: 'INGEST_BAD_HIT', detail: '/box: x2 < x1 or y2 < y1' };
+    if (box[2] < box[0] || box[3] < box[1])
+      return { ok: false, reason: 'INGEST_BAD_HIT', detail: '/box: x2 < x1 or y2 < y1' };
     const crop = value.snapshotCrop;
     if (crop && (crop[2] <= crop[0] || crop[3] <= crop[1]))
       return { ok: false, reason: 'INGEST_BAD_HIT', detail: '/snapshotCrop: x2 <= x1 or y2 <= y1' };
@@ -43,7 +46,11 @@ export function checkHit(value: unknown): { ok: true; hit: Hit } | { ok: false; 
   }
   const v = (value as { v?: unknown } | null)?.v;
   if (value && typeof value === 'object' && v !== HIT_VERSION) {
-    return { ok: false, reason: 'INGEST_BAD_VERSION', detail: `unknown hit version ${JSON.stringify(v)?.slice(0, 20)}` };
+    return {
+      ok: false,
+      reason: 'INGEST_BAD_VERSION',
+      detail: `unknown hit version ${JSON.stringify(v)?.slice(0, 20)}`,
+    };
   }
   return { ok: false, reason: 'INGEST_BAD_HIT', detail: firstError(hitCheck, value) };
 }
@@ -69,7 +76,8 @@ export function jsonDepthExceeds(bytes: Uint8Array, max: number): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -87,35 +95,63 @@ export function jsonDepthExceeds(bytes: Uint8Array, max: number): boolean {
  */
 export function parseHitsMessage(payload: Uint8Array, gateway: string, nowMs?: number): ParsedHits {
   if (payload.byteLength > LIMITS.envelopeBytes) {
-    return { hits: [], rejected: [{ reason: 'INGEST_OVERSIZE', detail: `${payload.byteLength} bytes > ${LIMITS.envelopeBytes}` }] };
+    return {
+      hits: [],
+      rejected: [
+        { reason: 'INGEST_OVERSIZE', detail: `${payload.byteLength} bytes > ${LIMITS.envelopeBytes}` },
+      ],
+    };
   }
   if (jsonDepthExceeds(payload, MAX_JSON_DEPTH)) {
-    return { hits: [], rejected: [{ reason: 'INGEST_BAD_JSON', detail: `nested deeper than ${MAX_JSON_DEPTH} levels` }] };
+    return {
+      hits: [],
+      rejected: [{ reason: 'INGEST_BAD_JSON', detail: `nested deeper than ${MAX_JSON_DEPTH} levels` }],
+    };
   }
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
   } catch (e) {
-    return { hits: [], rejected: [{ reason: 'INGEST_BAD_JSON', detail: (e as Error).message.slice(0, 200) }] };
+    return {
+      hits: [],
+      rejected: [{ reason: 'INGEST_BAD_JSON', detail: (e as Error).message.slice(0, 200) }],
+    };
   }
   if (!envelopeCheck.Check(value)) {
     const v = (value as { v?: unknown } | null)?.v;
-    const reason: RejectReason = value && typeof value === 'object' && 'v' in value && v !== HIT_VERSION ? 'INGEST_BAD_VERSION' : 'INGEST_BAD_ENVELOPE';
-    return { hits: [], rejected: [{ reason, detail: firstError(envelopeCheck, value) || `unknown version ${String(v)}` }] };
+    const reason: RejectReason =
+      value && typeof value === 'object' && 'v' in value && v !== HIT_VERSION
+        ? 'INGEST_BAD_VERSION'
+        : 'INGEST_BAD_ENVELOPE';
+    return {
+      hits: [],
+      rejected: [{ reason, detail: firstError(envelopeCheck, value) || `unknown version ${String(v)}` }],
+    };
   }
   const env = value as { msgId: string; gateway: string; sentMs: number; hits: unknown[] };
   const envelope = { msgId: env.msgId, gateway: env.gateway, sentMs: env.sentMs };
   if (env.gateway !== gateway) {
-    return { envelope, hits: [], rejected: [{ reason: 'INGEST_WRONG_GATEWAY', detail: `envelope names ${env.gateway}, topic ${gateway}` }] };
+    return {
+      envelope,
+      hits: [],
+      rejected: [
+        { reason: 'INGEST_WRONG_GATEWAY', detail: `envelope names ${env.gateway}, topic ${gateway}` },
+      ],
+    };
   }
   const hits: Hit[] = [];
   const rejected: Rejection[] = [];
   for (const item of env.hits) {
     const r = checkHit(item);
     if (!r.ok) rejected.push({ reason: r.reason, detail: r.detail, item });
-    else if (r.hit.gateway !== gateway) rejected.push({ reason: 'INGEST_WRONG_GATEWAY', detail: `hit names ${r.hit.gateway}`, item });
+    else if (r.hit.gateway !== gateway)
+      rejected.push({ reason: 'INGEST_WRONG_GATEWAY', detail: `hit names ${r.hit.gateway}`, item });
     else if (nowMs !== undefined && r.hit.tsMs > nowMs + LIMITS.futureSkewMs)
-      rejected.push({ reason: 'INGEST_BAD_HIT', detail: `/tsMs: ${r.hit.tsMs - nowMs} ms in the future (at most ${LIMITS.futureSkewMs})`, item });
+      rejected.push({
+        reason: 'INGEST_BAD_HIT',
+        detail: `/tsMs: ${r.hit.tsMs - nowMs} ms in the future (at most ${LIMITS.futureSkewMs})`,
+        item,
+      });
     else hits.push(r.hit);
   }
   return { envelope, hits, rejected };

@@ -141,7 +141,9 @@ describe('CameraPipeline', () => {
     expect(snapshots).toHaveLength(3);
     expect(event!.frame).toBeDefined();
     expect(sighting!.frame).toBeUndefined();
-    expect(snapshots.map((s) => s.id).sort()).toEqual([event!.snapshot, event!.frame, sighting!.snapshot].sort());
+    expect(snapshots.map((s) => s.id).sort()).toEqual(
+      [event!.snapshot, event!.frame, sighting!.snapshot].sort(),
+    );
     for (const s of snapshots) expect(s.jpeg.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     // Every image that leaves, the event's whole frame included, went through the face guard.
     expect(guard.crops).toBe(snapshots.length);

@@ -156,7 +156,8 @@ export class CameraPipeline {
       classId: sel.classId,
     });
     this.framePersons = [];
-    for (let i = 0; i < norm.length; i++) if (norm.classId[i] === this.personClass) this.framePersons.push(norm.box(i));
+    for (let i = 0; i < norm.length; i++)
+      if (norm.classId[i] === this.personClass) this.framePersons.push(norm.box(i));
     const { detections, events } = this.tracker.update(norm, f.tsMs);
     const ended = events.filter((e) => e.kind === 'ended').map((e) => e.trackId);
     const firings = this.rules.update({ detections, tsMs: f.tsMs, endedTrackIds: ended });
@@ -302,7 +303,11 @@ export class CameraPipeline {
   }
 
   /** The event's whole frame with its box and zone drawn, published like a snapshot; its id. */
-  private async eventFrame(firing: RuleFiring, frame: RgbFrame, out: CameraOutput): Promise<string | undefined> {
+  private async eventFrame(
+    firing: RuleFiring,
+    frame: RgbFrame,
+    out: CameraOutput,
+  ): Promise<string | undefined> {
     const s = this.o.config.snapshots;
     if (!s.eventFrame) return undefined;
     const zone = this.o.camera.zones.find((z) => z.id === firing.zone);

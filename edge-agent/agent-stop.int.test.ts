@@ -9,7 +9,14 @@ import { silentLogger } from '../contracts/log.js';
 import { NO_TEST_DATA, testDataDir } from '../contracts/testdata.js';
 import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/testkit.js';
 import { EdgeAgent } from './agent.js';
-import { type Broker, gatewayConfig, mosquittoUnavailable, startBroker, Tap, until } from './agent-testkit.js';
+import {
+  type Broker,
+  gatewayConfig,
+  mosquittoUnavailable,
+  startBroker,
+  Tap,
+  until,
+} from './agent-testkit.js';
 
 const data = testDataDir();
 const noBroker = mosquittoUnavailable();
@@ -34,7 +41,13 @@ describe.skipIf(!data || !!noBroker)(`edge agent stop${data ? '' : ` (${NO_TEST_
         mqttUrl: broker.url,
         modelsDir,
         cameras: [
-          { id: 'cam-stop', url: join(data!, 'video', 'campus_pedestrians.mp4'), fps: 5, width: 320, height: 240 },
+          {
+            id: 'cam-stop',
+            url: join(data!, 'video', 'campus_pedestrians.mp4'),
+            fps: 5,
+            width: 320,
+            height: 240,
+          },
         ],
       }),
       log: silentLogger(),

@@ -182,7 +182,13 @@ describe.skipIf(!data || !!noBroker)('edge agent on real footage', () => {
       );
       const docs = run.tap.statuses
         .filter((s) => s.startsWith('{'))
-        .map((s) => JSON.parse(s) as { state: string; cameras: Record<string, { state: string; blurFaces?: boolean }> });
+        .map(
+          (s) =>
+            JSON.parse(s) as {
+              state: string;
+              cameras: Record<string, { state: string; blurFaces?: boolean }>;
+            },
+        );
       expect(docs.some((d) => d.state === 'online' && d.cameras['cam-campus']?.state === 'streaming')).toBe(
         true,
       );
@@ -241,7 +247,9 @@ describe.skipIf(!data || !!noBroker)('edge agent on real footage', () => {
       expect(byRule('towards-out')).toBeLessThanOrEqual(Math.floor(towards / 10));
       // Each crossing event says which way it went.
       const crossings = hits.filter((h) => h.kind === 'event' && h.type === 'line_crossing');
-      expect(crossings.every((h) => h.attrs?.direction === (h.rule?.endsWith('-out') ? 'out' : 'in'))).toBe(true);
+      expect(crossings.every((h) => h.attrs?.direction === (h.rule?.endsWith('-out') ? 'out' : 'in'))).toBe(
+        true,
+      );
     });
   });
   it('reads the plate of a parked car on its best crops (plate detector + PP-OCRv4)', async () => {

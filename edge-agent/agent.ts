@@ -237,7 +237,8 @@ export class EdgeAgent {
         controllers,
         log: this.log.child({ component: 'signals' }),
       });
-    else if (controllers.length) this.log.warn({ controllers }, 'red_light rules but no signals.url: they never fire');
+    else if (controllers.length)
+      this.log.warn({ controllers }, 'red_light rules but no signals.url: they never fire');
     const enabled = c.cameras.filter((cam) => cam.enabled);
     if (enabled.length === 0) this.log.warn('no enabled cameras in the config');
     for (const cam of enabled) this.addCamera(cam, plates);
@@ -254,7 +255,9 @@ export class EdgeAgent {
     const s = this.o.config.snapshots;
     if (!s.enabled) return undefined;
     if (!s.blurFaces) {
-      this.log.warn('snapshots.blurFaces is false: faces in snapshots are NOT blurred (reported in the status)');
+      this.log.warn(
+        'snapshots.blurFaces is false: faces in snapshots are NOT blurred (reported in the status)',
+      );
       return undefined;
     }
     if (this.o.faces) return this.o.faces;
@@ -268,7 +271,10 @@ export class EdgeAgent {
         { cause: e },
       );
     }
-    return new FaceGuard(this.faceFinder, { ...FACE_GUARD_DEFAULTS, headFrac: s.blurHeads ? FACE_GUARD_DEFAULTS.headFrac : 0 });
+    return new FaceGuard(this.faceFinder, {
+      ...FACE_GUARD_DEFAULTS,
+      headFrac: s.blurHeads ? FACE_GUARD_DEFAULTS.headFrac : 0,
+    });
   }
 
   private addCamera(cam: GatewayConfig['cameras'][number], plates: PlateReaderPort | undefined): void {
@@ -369,7 +375,9 @@ export class EdgeAgent {
     let t: DetectTimings;
     try {
       while (rt.backlog >= MAX_BACKLOG) await rt.chain;
-      ({ detections: dets, timings: t } = await this.detector.detectTimed(f.frame, { minScore: this.o.config.model.minScore }));
+      ({ detections: dets, timings: t } = await this.detector.detectTimed(f.frame, {
+        minScore: this.o.config.model.minScore,
+      }));
     } finally {
       rt.detecting = false;
     }
@@ -560,7 +568,9 @@ export class EdgeAgent {
       for (const rt of this.cameras.values()) await this.flushCamera(rt).catch(() => {});
       await this.status?.stop();
       if (this.publisher)
-        await this.publisher.close().catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
+        await this.publisher
+          .close()
+          .catch((e: unknown) => this.log.warn({ err: e }, 'publisher close failed'));
     } else {
       this.status?.kill();
       this.publisher?.kill();

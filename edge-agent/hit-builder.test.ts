@@ -42,11 +42,13 @@ function valid(hit: Hit): Hit {
 
 describe('buildSightingHit', () => {
   it('builds the docs/architecture.md#contracts example as a valid contract hit', () => {
-    const hit = valid(buildSightingHit(profile(), {
+    const hit = valid(
+      buildSightingHit(profile(), {
         ctx,
         newId: ids(),
         snapshot: { id: '01JDSNAP', cropNorm: [0.35, 0.45, 0.69, 0.870000001] },
-      }),);
+      }),
+    );
     expect(hit).toEqual({
       v: 1,
       id: '01JD0000000000000000000001',
@@ -184,7 +186,12 @@ describe('buildEventHit', () => {
   });
 
   it('a line crossing carries its direction in attrs.direction', () => {
-    const over = { type: 'line_crossing' as const, rule: 'count-north', zone: 'road', details: { direction: 'out', countIn: 3, countOut: 4 } };
+    const over = {
+      type: 'line_crossing' as const,
+      rule: 'count-north',
+      zone: 'road',
+      details: { direction: 'out', countIn: 3, countOut: 4 },
+    };
     const hit = valid(buildEventHit(firing(over), { ctx, newId: ids() }));
     expect(hit.attrs).toEqual({ direction: 'out' });
     const other = valid(buildEventHit(firing({ details: { direction: 'out' } }), { ctx, newId: ids() }));

@@ -84,7 +84,8 @@ export function buildEventHit(firing: RuleFiring, opts: BuildOptions & { attrs?:
   // A line crossing says which way it went (`in`: from the left-hand to the right-hand side
   // of the line's from→to), so counts per direction can be read from the stored events.
   const dir = firing.details.direction;
-  if (firing.type === 'line_crossing' && (dir === 'in' || dir === 'out') && !attrs.direction) attrs.direction = dir;
+  if (firing.type === 'line_crossing' && (dir === 'in' || dir === 'out') && !attrs.direction)
+    attrs.direction = dir;
   if (Object.keys(attrs).length > 0) hit.attrs = attrs;
   finish(hit, opts);
   return hit;

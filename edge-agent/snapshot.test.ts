@@ -47,7 +47,12 @@ describe('snapshots', () => {
     expect([c.frame.width, c.frame.height]).toEqual([15, 15]);
     // The frame box re-expressed through cropNorm is the held crop's own box.
     const [x1, y1, x2, y2] = c.cropNorm;
-    const inCrop = [(0.9 - x1) / (x2 - x1), (0 - y1) / (y2 - y1), (1 - x1) / (x2 - x1), (0.2 - y1) / (y2 - y1)];
+    const inCrop = [
+      (0.9 - x1) / (x2 - x1),
+      (0 - y1) / (y2 - y1),
+      (1 - x1) / (x2 - x1),
+      (0.2 - y1) / (y2 - y1),
+    ];
     for (const [i, v] of inCrop.entries()) expect(v).toBeCloseTo(c.boxNorm[i]!, 6);
   });
 
@@ -66,4 +71,3 @@ describe('snapshots', () => {
     expect(p![3]).toBeCloseTo(2);
   });
 });
-

@@ -27,7 +27,15 @@ export class Samples {
 }
 
 export type StageName = Stage | 'latency';
-const STAGES: readonly StageName[] = ['decode', 'preprocess', 'inference', 'tracking', 'attributes', 'publish', 'latency'];
+const STAGES: readonly StageName[] = [
+  'decode',
+  'preprocess',
+  'inference',
+  'tracking',
+  'attributes',
+  'publish',
+  'latency',
+];
 
 export class StageStats {
   private readonly samples = new Map<StageName, Samples>(STAGES.map((k) => [k, new Samples()]));

@@ -52,7 +52,12 @@ export class StatusReporter {
 
   constructor(private readonly o: StatusReporterOptions) {
     const c = o.config;
-    const will = { topic: topics.status(c.gateway.id), payload: Buffer.from(STATUS_OFFLINE), qos: 1 as const, retain: true };
+    const will = {
+      topic: topics.status(c.gateway.id),
+      payload: Buffer.from(STATUS_OFFLINE),
+      qos: 1 as const,
+      retain: true,
+    };
     this.client = mqtt.connect(c.mqtt.url, {
       clientId: `${c.gateway.id}-status`,
       username: c.gateway.id,

@@ -101,7 +101,10 @@ function authenticator(
     const address = (client.conn as Socket | undefined)?.remoteAddress ?? '?';
     const refuse = (why: string, reason: RefusalReason = 'bad_login') => {
       refused.inc({ reason });
-      log.warn({ user: username?.slice(0, 64), clientId: client.id?.slice(0, 64), address }, `refused: ${why}`);
+      log.warn(
+        { user: username?.slice(0, 64), clientId: client.id?.slice(0, 64), address },
+        `refused: ${why}`,
+      );
       return done(authError(4, 'bad user name or password'), false);
     };
     // A gateway (its id and password), or an API key (its id and the key: grid tasks only).
@@ -130,7 +133,7 @@ function authenticator(
       },
       (e: unknown) => done(authError(5, String(e)), false),
     );
-    };
+  };
 }
 
 export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
@@ -149,7 +152,10 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       if (!client) return done(null); // the broker's own publishes (acks)
       if ((client as Tagged)[MEMBER] !== undefined) {
         // A task reader publishes nothing: refused, and aedes closes its connection.
-        log.warn({ clientId: client.id?.slice(0, 64), topic: packet.topic.slice(0, 120) }, 'refused: a key may not publish');
+        log.warn(
+          { clientId: client.id?.slice(0, 64), topic: packet.topic.slice(0, 120) },
+          'refused: a key may not publish',
+        );
         return done(new Error('API keys may only subscribe to grid tasks'));
       }
       const gw = (client as Tagged)[GATEWAY];
@@ -164,7 +170,10 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     },
     authorizeSubscribe(client, sub, done) {
       const c = client as Tagged;
-      const who = { ...(c[GATEWAY] !== undefined ? { gateway: c[GATEWAY] } : {}), ...(c[MEMBER] !== undefined ? { memberOrg: c[MEMBER] } : {}) };
+      const who = {
+        ...(c[GATEWAY] !== undefined ? { gateway: c[GATEWAY] } : {}),
+        ...(c[MEMBER] !== undefined ? { memberOrg: c[MEMBER] } : {}),
+      };
       if (checkSubscribe(sub.topic, who, dir)) return done(null, sub);
       log.warn({ ...who, topic: sub.topic.slice(0, 120) }, 'subscription refused');
       done(null, null);
@@ -186,7 +195,8 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     if (pending >= ENDPOINT_LIMITS.maxPending) {
       refusedSockets++;
       refused.inc({ reason: 'pending_full' });
-      if (refusedSockets % 100 === 1) log.warn({ pending, refusedSockets }, 'too many connections not yet authenticated: closing new ones');
+      if (refusedSockets % 100 === 1)
+        log.warn({ pending, refusedSockets }, 'too many connections not yet authenticated: closing new ones');
       socket.destroy();
       return;
     }
@@ -205,7 +215,10 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       const chunk = read(size) as Buffer | null;
       if (chunk && !guard.feed(chunk)) {
         refused.inc({ reason: 'packet_too_large' });
-        log.warn({ address: socket.remoteAddress, why: guard.refused }, 'MQTT connection closed: packet too large');
+        log.warn(
+          { address: socket.remoteAddress, why: guard.refused },
+          'MQTT connection closed: packet too large',
+        );
         socket.destroy();
         return null;
       }

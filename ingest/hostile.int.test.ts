@@ -129,7 +129,10 @@ describe('hostile input', () => {
     await gw.publishAsync(topics.status(GW), Buffer.from(JSON.stringify(status)), { qos: 1, retain: true });
     reasons.INGEST_BAD_STATUS = 1;
     expectedQ += 1;
-    expect((await h.ingest.gatewayStatus()).get(GW)).toMatchObject({ ...status, receivedMs: expect.any(Number) });
+    expect((await h.ingest.gatewayStatus()).get(GW)).toMatchObject({
+      ...status,
+      receivedMs: expect.any(Number),
+    });
     await gw.publishAsync(topics.status(GW), Buffer.from('offline'), { qos: 1, retain: true });
     expect((await h.ingest.gatewayStatus()).get(GW)).toMatchObject({ state: 'offline' });
 

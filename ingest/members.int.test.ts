@@ -67,7 +67,9 @@ describe('API keys on the embedded endpoint', () => {
   });
 
   it('a wrong key is refused; a key that publishes is disconnected', async () => {
-    await expect(login('member-g0', 'not-the-key')).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(login('member-g0', 'not-the-key')).rejects.toThrow(
+      /Bad username or password|Not authorized/i,
+    );
     const m = await login('member-g0', apiKeyOf('member-g0'));
     const closed = new Promise<void>((r) => m.once('close', () => r()));
     m.publish(topics.hits('gw-000'), Buffer.from('{}'), { qos: 1 });
@@ -98,8 +100,24 @@ describe('API keys on the embedded endpoint', () => {
     const mine = watch('grid-0');
     try {
       expect(await until(() => mine.io.err.includes('watching'), 30_000)).toBe(true);
-      const task = { id: 'T-MINE', status: 'open', priority: 'normal', org: 'grid-0', grid: 'grid-0', title: 'Parking', source: { kind: 'rule', ruleId: 'p' }, camera: 'cam-000-0', zone: null, hitCount: 1, deadlineMs: null, updatedMs: Date.now() };
-      await h.ingest.publish(topics.gridTasks('grid-0'), Buffer.from(JSON.stringify({ event: 'opened', task })));
+      const task = {
+        id: 'T-MINE',
+        status: 'open',
+        priority: 'normal',
+        org: 'grid-0',
+        grid: 'grid-0',
+        title: 'Parking',
+        source: { kind: 'rule', ruleId: 'p' },
+        camera: 'cam-000-0',
+        zone: null,
+        hitCount: 1,
+        deadlineMs: null,
+        updatedMs: Date.now(),
+      };
+      await h.ingest.publish(
+        topics.gridTasks('grid-0'),
+        Buffer.from(JSON.stringify({ event: 'opened', task })),
+      );
       expect(await until(() => mine.io.out.includes('T-MINE'), 10_000)).toBe(true);
     } finally {
       mine.child.kill('SIGTERM');

@@ -41,7 +41,9 @@ export function mosquittoAcl(config: Readonly<CityConfig>, ingestUser: string): 
     'topic write xueliang/v1/gw/+/ack',
     'topic write xueliang/v1/grid/+/tasks',
     '',
-    ...(members.length ? ['# API keys: the task topics of the grids in their jurisdiction.', ...members] : []),
+    ...(members.length
+      ? ['# API keys: the task topics of the grids in their jurisdiction.', ...members]
+      : []),
     '# Every other user is a gateway whose username is its id: its own prefix only.',
     'pattern write xueliang/v1/gw/%u/hits',
     'pattern write xueliang/v1/gw/%u/snap/+',

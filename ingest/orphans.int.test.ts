@@ -36,16 +36,31 @@ describe('orphan snapshot sweep', () => {
     const now = Date.now();
     const { fromMs } = orphanSlice(now, 600_000, 60_000);
     const [named, frame, orphan] = [ulid(), ulid(), ulid()];
-    const snap = (id: string) => ({ id, gateway: 'gw-test-01', ts: fromMs + 1000, bytes: 4, jpeg_base64: '/9j/AA==' });
+    const snap = (id: string) => ({
+      id,
+      gateway: 'gw-test-01',
+      ts: fromMs + 1000,
+      bytes: 4,
+      jpeg_base64: '/9j/AA==',
+    });
     await store.insert('snapshots', [snap(named), snap(frame), snap(orphan)]);
     // An event names its crop as `snapshot` and its whole frame as `frame`: both are kept.
-    await store.insert('hits', [hitToRow(makeHit({ tsMs: fromMs + 900, snapshot: named, frame }), undefined)]);
+    await store.insert('hits', [
+      hitToRow(makeHit({ tsMs: fromMs + 900, snapshot: named, frame }), undefined),
+    ]);
     const opts = { store, redis, prefix, graceMs: 600_000, sliceMs: 60_000 };
     expect(await sweepOrphanSnapshots(opts, now)).toBe(true);
     expect(await sweepOrphanSnapshots(opts, now)).toBe(false);
-    const left = await store.query<{ id: string }>('SELECT id FROM snapshots WHERE id IN {ids:Array(String)} ORDER BY id', { ids: [named, frame, orphan] });
+    const left = await store.query<{ id: string }>(
+      'SELECT id FROM snapshots WHERE id IN {ids:Array(String)} ORDER BY id',
+      { ids: [named, frame, orphan] },
+    );
     expect(left.map((r) => r.id)).toEqual([named, frame].sort());
-    const q = await store.query<{ reason: string; topic: string }>("SELECT reason, topic FROM quarantine WHERE reason = 'INGEST_ORPHAN_SNAPSHOT'");
-    expect(q).toEqual([{ reason: 'INGEST_ORPHAN_SNAPSHOT', topic: `xueliang/v1/gw/gw-test-01/snap/${orphan}` }]);
+    const q = await store.query<{ reason: string; topic: string }>(
+      "SELECT reason, topic FROM quarantine WHERE reason = 'INGEST_ORPHAN_SNAPSHOT'",
+    );
+    expect(q).toEqual([
+      { reason: 'INGEST_ORPHAN_SNAPSHOT', topic: `xueliang/v1/gw/gw-test-01/snap/${orphan}` },
+    ]);
   });
 });

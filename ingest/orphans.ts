@@ -18,7 +18,11 @@ export interface OrphanSweepOptions {
 }
 
 /** The slice a sweep at `nowMs` handles: the last whole slice that ended `graceMs` ago. */
-export function orphanSlice(nowMs: number, graceMs: number, sliceMs: number): { fromMs: number; toMs: number } {
+export function orphanSlice(
+  nowMs: number,
+  graceMs: number,
+  sliceMs: number,
+): { fromMs: number; toMs: number } {
   const toMs = Math.floor((nowMs - graceMs) / sliceMs) * sliceMs;
   return { fromMs: toMs - sliceMs, toMs };
 }
@@ -26,7 +30,13 @@ export function orphanSlice(nowMs: number, graceMs: number, sliceMs: number): { 
 /** Quarantines and deletes the orphans of one slice; returns false when another worker had claimed it. */
 export async function sweepOrphanSnapshots(o: OrphanSweepOptions, nowMs: number): Promise<boolean> {
   const { fromMs, toMs } = orphanSlice(nowMs, o.graceMs, o.sliceMs);
-  const claimed = await o.redis.set(`${o.prefix}:orphans:${fromMs}`, String(nowMs), 'PX', 7 * 86_400_000, 'NX');
+  const claimed = await o.redis.set(
+    `${o.prefix}:orphans:${fromMs}`,
+    String(nowMs),
+    'PX',
+    7 * 86_400_000,
+    'NX',
+  );
   if (claimed !== 'OK') return false;
   const params = { from: fromMs, to: toMs, hitsTo: nowMs };
   await o.store.command(sql('orphan_snapshots_quarantine'), params);

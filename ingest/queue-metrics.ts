@@ -8,7 +8,14 @@ import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 
 /** Job states reported (BullMQ's names). */
-export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'waiting-children'] as const;
+export const QUEUE_STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'failed',
+  'waiting-children',
+] as const;
 
 export interface QueueMetricsOptions {
   registry: Registry;

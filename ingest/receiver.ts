@@ -48,7 +48,12 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-type MqttSide = { url: string; publish: Receiver['publish']; healthy: () => boolean; close: () => Promise<void> };
+type MqttSide = {
+  url: string;
+  publish: Receiver['publish'];
+  healthy: () => boolean;
+  close: () => Promise<void>;
+};
 
 async function startMqttSide(o: ReceiverOptions, handle: HandleFn): Promise<MqttSide> {
   if (o.mqtt.mode === 'embedded') {
@@ -70,7 +75,12 @@ async function startMqttSide(o: ReceiverOptions, handle: HandleFn): Promise<Mqtt
     ...(o.mqtt.username !== undefined ? { username: o.mqtt.username } : {}),
     ...(o.mqtt.password !== undefined ? { password: o.mqtt.password } : {}),
   });
-  return { url: s.url, publish: (t, p) => s.publish(t, p), healthy: () => s.connected(), close: () => s.close() };
+  return {
+    url: s.url,
+    publish: (t, p) => s.publish(t, p),
+    healthy: () => s.connected(),
+    close: () => s.close(),
+  };
 }
 
 export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {

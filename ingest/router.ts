@@ -67,7 +67,14 @@ export function messageRouter(o: RouterOptions): HandleFn {
     if (!v.ok) {
       o.metrics.message('other');
       const gateway = client ?? topic.split('/')[3]?.slice(0, 64) ?? '';
-      await refuse({ gateway, topic: topic.slice(0, 256), payload, reason: v.reason, detail: v.detail, nowMs });
+      await refuse({
+        gateway,
+        topic: topic.slice(0, 256),
+        payload,
+        reason: v.reason,
+        detail: v.detail,
+        nowMs,
+      });
       // Refuse it: aedes closes the connection, so a misbehaving client cannot inject acks.
       throw new XlError('INGEST_REFUSED', `${v.reason}: ${v.detail}`);
     }

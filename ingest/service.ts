@@ -113,7 +113,10 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   // Receivers close first: stop taking messages, flush the open bundle, send its acks.
   let receiver: Receiver | undefined;
   try {
-    receiver = role === 'worker' ? undefined : await startReceiver({ ...shared, mqtt: o.mqtt, dir, sensors, registry: o.registry, queue });
+    receiver =
+      role === 'worker'
+        ? undefined
+        : await startReceiver({ ...shared, mqtt: o.mqtt, dir, sensors, registry: o.registry, queue });
   } catch (e) {
     // Nothing started may outlive a failed start: workers left on a Redis that is about to
     // go away would log connection errors forever.

@@ -83,7 +83,12 @@ export function testCityRaw(spec: CitySpec): Record<string, unknown> {
     ...(spec.keys
       ? {
           api: {
-            keys: Object.entries(spec.keys).map(([id, [role, org]]) => ({ id, hash: hashSecret(apiKeyOf(id)), role, org })),
+            keys: Object.entries(spec.keys).map(([id, [role, org]]) => ({
+              id,
+              hash: hashSecret(apiKeyOf(id)),
+              role,
+              org,
+            })),
           },
         }
       : {}),

@@ -43,7 +43,8 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
     store: o.store,
     log,
     tickMs: cfg.sensorSilenceCheckMs,
-    onEvents: (hits) => o.onStored?.({ v: 1, hits, snapshots: [], quarantine: [], keys: [], firstMs: Date.now() }, ''),
+    onEvents: (hits) =>
+      o.onStored?.({ v: 1, hits, snapshots: [], quarantine: [], keys: [], firstMs: Date.now() }, ''),
   });
   const worker: Worker<BundleJob> = startWorker({
     derive: rules,
@@ -59,9 +60,17 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
     },
     onFailed: (_id, exhausted) => (exhausted ? metrics.dead() : metrics.retry()),
   });
-  const sweep = { store: o.store, redis: o.redis, prefix: o.prefix, graceMs: cfg.snapshotGraceMs, sliceMs: cfg.orphanSweepMs };
+  const sweep = {
+    store: o.store,
+    redis: o.redis,
+    prefix: o.prefix,
+    graceMs: cfg.snapshotGraceMs,
+    sliceMs: cfg.orphanSweepMs,
+  };
   const sweeper = setInterval(() => {
-    sweepOrphanSnapshots(sweep, Date.now()).catch((e: unknown) => log.warn({ err: String(e) }, 'orphan snapshot sweep failed'));
+    sweepOrphanSnapshots(sweep, Date.now()).catch((e: unknown) =>
+      log.warn({ err: String(e) }, 'orphan snapshot sweep failed'),
+    );
   }, cfg.orphanSweepMs);
   sweeper.unref();
   return {

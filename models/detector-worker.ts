@@ -25,7 +25,10 @@ void serveWorker<DetectRequest, DetectResult>(async (data) => {
   const { entry, path, threads } = data as { entry: ModelEntry; path: string; threads: number };
   const det = new OnnxDetector(entry, await openSession(path, { threads }));
   return async (m) => {
-    const { detections: d, timings } = await det.detectTimed({ width: m.width, height: m.height, data: m.data }, m.opts);
+    const { detections: d, timings } = await det.detectTimed(
+      { width: m.width, height: m.height, data: m.data },
+      m.opts,
+    );
     return { xyxy: d.xyxy, score: d.score, classId: d.classId, timings };
   };
 });

@@ -140,7 +140,10 @@ export class OnnxDetector implements Detector {
       iouThreshold: opts.iouThreshold ?? 0.5,
       maxDetections: opts.maxDetections ?? 300,
     });
-    return { detections: kept, timings: { preprocessMs: t1 - t0, runMs: t2 - t1, decodeMs: performance.now() - t2 } };
+    return {
+      detections: kept,
+      timings: { preprocessMs: t1 - t0, runMs: t2 - t1, decodeMs: performance.now() - t2 },
+    };
   }
 }
 

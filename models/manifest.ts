@@ -100,7 +100,9 @@ export const BlazeFaceDecoder = T.Object(
     strides: T.Array(T.Integer({ minimum: 1 }), { description: 'Anchor grid stride per level, input px' }),
     anchorsPerCell: T.Array(T.Integer({ minimum: 1 }), { description: 'Anchors per grid cell per level' }),
     scores: T.Array(T.String(), { description: 'Score logits per level, [1, N, 1]' }),
-    boxes: T.Array(T.String(), { description: 'Regressors per level, [1, N, 16]: dx, dy, w, h, 6 keypoints' }),
+    boxes: T.Array(T.String(), {
+      description: 'Regressors per level, [1, N, 16]: dx, dy, w, h, 6 keypoints',
+    }),
   },
   { additionalProperties: false },
 );

@@ -76,7 +76,10 @@ export class WorkerDetector implements Detector {
       data: frameBytesForWorker(frame.data),
       opts,
     });
-    return { detections: new Detections({ xyxy: r.xyxy, score: r.score, classId: r.classId }), timings: r.timings };
+    return {
+      detections: new Detections({ xyxy: r.xyxy, score: r.score, classId: r.classId }),
+      timings: r.timings,
+    };
   }
 
   /** Stops every worker; calls in flight fail with MODEL_WORKER_FAILED. */

@@ -4,7 +4,13 @@ import { WorkerPool } from './worker-pool.js';
 type Req = number | 'throw' | 'exit' | 'thread';
 const pools: WorkerPool<Req, number>[] = [];
 const open = async (size: number, workerData: unknown = {}, depth = 1) => {
-  const p = await WorkerPool.open<Req, number>({ module: './testdata/echo-worker', workerData, size, depth, what: 'echo' });
+  const p = await WorkerPool.open<Req, number>({
+    module: './testdata/echo-worker',
+    workerData,
+    size,
+    depth,
+    what: 'echo',
+  });
   pools.push(p);
   return p;
 };
@@ -37,7 +43,10 @@ describe('WorkerPool', () => {
 
   it('a handler error rejects that call with a coded error; the worker goes on', async () => {
     const p = await open(1);
-    await expect(p.call('throw')).rejects.toMatchObject({ code: 'MODEL_RUN_FAILED', message: 'asked to throw' });
+    await expect(p.call('throw')).rejects.toMatchObject({
+      code: 'MODEL_RUN_FAILED',
+      message: 'asked to throw',
+    });
     expect(await p.call(4)).toBe(8);
   });
 
@@ -61,7 +70,10 @@ describe('WorkerPool', () => {
   });
 
   it('a refused init fails open with the worker’s coded error', async () => {
-    await expect(open(1, { failInit: true })).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: 'init refused' });
+    await expect(open(1, { failInit: true })).rejects.toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+      message: 'init refused',
+    });
   });
 
   it('after close, calls fail with MODEL_WORKER_FAILED', async () => {

@@ -120,7 +120,9 @@ export class WorkerPool<Req, Res> {
       };
       worker.on('message', onStart);
       worker.on('error', (e) => {
-        reject(new XlError('MODEL_WORKER_FAILED', `${this.o.what} worker failed: ${e.message}`, {}, { cause: e }));
+        reject(
+          new XlError('MODEL_WORKER_FAILED', `${this.o.what} worker failed: ${e.message}`, {}, { cause: e }),
+        );
         this.onExit(slot, e.message);
       });
       worker.on('exit', (code) => {
@@ -179,7 +181,8 @@ export class WorkerPool<Req, Res> {
       }
       if (this.slots.length < this.size) {
         const slot = await this.spawn();
-        if (this.closed) void slot.worker.terminate(); // ready now: safe to end
+        if (this.closed)
+          void slot.worker.terminate(); // ready now: safe to end
         else this.slots.push(slot);
         continue;
       }

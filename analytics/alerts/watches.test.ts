@@ -52,19 +52,9 @@ describe('WatchIndex', () => {
     ['clothing on a vehicle', clothing('w', 'red', null), car('浙H12345'), false],
     ['outside area', clothing('w', 'red', null, { area: 'grid-b' }), person('red', 'blue'), false],
     ['inside area', clothing('w', 'red', null, { area: 'town-a' }), person('red', 'blue'), true],
-    [
-      'before window',
-      clothing('w', 'red', null, { fromMs: T + 1 }),
-      person('red', 'blue'),
-      false,
-    ],
+    ['before window', clothing('w', 'red', null, { fromMs: T + 1 }), person('red', 'blue'), false],
     ['after window', clothing('w', 'red', null, { toMs: T - 1 }), person('red', 'blue'), false],
-    [
-      'inside window',
-      clothing('w', 'red', null, { fromMs: T, toMs: T }),
-      person('red', 'blue'),
-      true,
-    ],
+    ['inside window', clothing('w', 'red', null, { fromMs: T, toMs: T }), person('red', 'blue'), true],
   ] as const)('%s', (_name, w, hit, want) => {
     const idx = new WatchIndex();
     idx.add(w);

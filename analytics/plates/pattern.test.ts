@@ -83,7 +83,16 @@ describe('fuzzy', () => {
 
   it('the regex admits exactly the plates in reach (checked on a table of cases)', () => {
     const re = new RegExp(fuzzyRegex(q), 'u');
-    for (const p of ['浙H12345', '浙H72345', '浙H1Z34S', '浙H1234', '浙H123456', '浙H7234', '浙H1245', '浙HX12345']) {
+    for (const p of [
+      '浙H12345',
+      '浙H72345',
+      '浙H1Z34S',
+      '浙H1234',
+      '浙H123456',
+      '浙H7234',
+      '浙H1245',
+      '浙HX12345',
+    ]) {
       expect(re.test(p), p).toBe(true);
       expect(Number.isFinite(fuzzyDistance(q, p)), p).toBe(true);
     }
@@ -94,7 +103,8 @@ describe('fuzzy', () => {
     const cands = fuzzyCandidates('浙L5B218')!;
     const re = new RegExp(fuzzyRegex('浙L5B218'), 'u');
     expect(cands.every((p) => re.test(p) && Number.isFinite(fuzzyDistance('浙L5B218', p)))).toBe(true);
-    for (const p of ['浙LSB218', '浙L58Z18', '浙L5B28', '浙LS8Z178', '浙L5B2187', '浙L5B218']) expect(cands, p).toContain(p);
+    for (const p of ['浙LSB218', '浙L58Z18', '浙L5B28', '浙LS8Z178', '浙L5B2187', '浙L5B218'])
+      expect(cands, p).toContain(p);
     expect(cands).not.toContain('浙L4B218');
     expect(new Set(cands).size).toBe(cands.length);
     expect(fuzzyCandidates('浙L5B218', 100)).toBeUndefined();
@@ -107,7 +117,8 @@ describe('fuzzy', () => {
       { plate: '浙H12345', n: 1 },
       { plate: '浙H7Z345', n: 50 },
       { plate: '浙H99999', n: 1000 },
-      { plate: '浙H1234S', n: 9 }, { plate: '浙H12S45', n: 9 },
+      { plate: '浙H1234S', n: 9 },
+      { plate: '浙H12S45', n: 9 },
     ]);
     expect(ranked.map((r) => r.plate)).toEqual(['浙H12345', '浙H1234S', '浙H72345', '浙H1234', '浙H7Z345']);
   });

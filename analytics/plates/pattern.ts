@@ -35,13 +35,16 @@ export function cleanPlateQuery(raw: string): string {
 /** Validates a cleaned query; returns a reason when it is not one, else undefined. */
 export function plateQueryProblem(q: string, mode: PlateMode): string | undefined {
   const chars = [...q];
-  if (chars.length < 2 || chars.length > PLATE_QUERY_MAX) return `a plate query has 2 to ${PLATE_QUERY_MAX} characters`;
+  if (chars.length < 2 || chars.length > PLATE_QUERY_MAX)
+    return `a plate query has 2 to ${PLATE_QUERY_MAX} characters`;
   const bad = chars.find((c) => !QUERY_CHAR.test(c));
   if (bad !== undefined) return `'${bad}' cannot be part of a plate`;
   const wild = chars.some((c) => c === '*' || c === '?');
   if (mode !== 'wildcard' && wild) return 'use mode=wildcard for * and ?';
-  if (mode === 'wildcard' && chars.every((c) => c === '*' || c === '?')) return 'a wildcard pattern needs at least one literal character';
-  if (mode === 'wildcard' && chars.filter((c) => c !== '*' && c !== '?').length < 2) return 'a wildcard pattern needs at least two literal characters';
+  if (mode === 'wildcard' && chars.every((c) => c === '*' || c === '?'))
+    return 'a wildcard pattern needs at least one literal character';
+  if (mode === 'wildcard' && chars.filter((c) => c !== '*' && c !== '?').length < 2)
+    return 'a wildcard pattern needs at least two literal characters';
   return undefined;
 }
 
@@ -93,7 +96,8 @@ export function fuzzyRegex(q: string): string {
   const cls = chars.map(charClass);
   alts.add(cls.join(''));
   // The query has an extra character: the plate is the query without one.
-  if (chars.length > 2) for (let i = 0; i < chars.length; i++) alts.add([...cls.slice(0, i), ...cls.slice(i + 1)].join(''));
+  if (chars.length > 2)
+    for (let i = 0; i < chars.length; i++) alts.add([...cls.slice(0, i), ...cls.slice(i + 1)].join(''));
   // The query misses a character: the plate has one more, anywhere.
   for (let i = 0; i <= chars.length; i++) alts.add([...cls.slice(0, i), '.', ...cls.slice(i)].join(''));
   return `^(?:${[...alts].join('|')})$`;
@@ -119,9 +123,11 @@ export function fuzzyCandidates(q: string, max = 200_000): string[] | undefined 
   const out = new Set<string>();
   for (const v of variants) {
     out.add(v.join(''));
-    if (v.length > 2) for (let i = 0; i < v.length; i++) out.add([...v.slice(0, i), ...v.slice(i + 1)].join(''));
+    if (v.length > 2)
+      for (let i = 0; i < v.length; i++) out.add([...v.slice(0, i), ...v.slice(i + 1)].join(''));
     // Insertions after the province character (a missed province is not a plate we can find).
-    for (let i = 1; i <= v.length; i++) for (const x of PLATE_ALNUM) out.add([...v.slice(0, i), x, ...v.slice(i)].join(''));
+    for (let i = 1; i <= v.length; i++)
+      for (const x of PLATE_ALNUM) out.add([...v.slice(0, i), x, ...v.slice(i)].join(''));
   }
   return [...out];
 }
@@ -139,14 +145,22 @@ export function fuzzyDistance(q: string, plate: string): number {
   if (Math.abs(a.length - b.length) > 1) return Number.POSITIVE_INFINITY;
   // d[i][j][e]: cost aligning a[0..i) with b[0..j) using e ∈ {0,1} indels.
   const INF = Number.POSITIVE_INFINITY;
-  let prev: number[][] = Array.from({ length: b.length + 1 }, (_, j) => [j === 0 ? 0 : INF, j === 1 ? 1 : INF]);
+  let prev: number[][] = Array.from({ length: b.length + 1 }, (_, j) => [
+    j === 0 ? 0 : INF,
+    j === 1 ? 1 : INF,
+  ]);
   for (let i = 1; i <= a.length; i++) {
     const cur: number[][] = Array.from({ length: b.length + 1 }, () => [INF, INF]);
     cur[0]![1] = i === 1 ? 1 : INF;
     for (let j = 1; j <= b.length; j++) {
       const x = a[i - 1]!;
       const y = b[j - 1]!;
-      const sub = x === y ? 0 : GROUP_OF.get(x) !== undefined && GROUP_OF.get(x) === GROUP_OF.get(y) ? CONFUSABLE_COST : INF;
+      const sub =
+        x === y
+          ? 0
+          : GROUP_OF.get(x) !== undefined && GROUP_OF.get(x) === GROUP_OF.get(y)
+            ? CONFUSABLE_COST
+            : INF;
       for (const e of [0, 1]) {
         let best = prev[j - 1]![e]! + sub;
         if (e === 1) best = Math.min(best, prev[j]![0]! + 1, cur[j - 1]![0]! + 1);
@@ -165,7 +179,10 @@ export interface PlateCandidate {
 }
 
 /** Fuzzy candidates in rank order, with their distance; out-of-reach ones dropped. */
-export function rankFuzzy<T extends PlateCandidate>(q: string, candidates: readonly T[]): Array<T & { distance: number }> {
+export function rankFuzzy<T extends PlateCandidate>(
+  q: string,
+  candidates: readonly T[],
+): Array<T & { distance: number }> {
   return candidates
     .map((c) => ({ ...c, distance: fuzzyDistance(q, c.plate) }))
     .filter((c) => Number.isFinite(c.distance))

@@ -6,7 +6,13 @@ import { applyTaskEvent, type Task, type TaskEvent } from './model.js';
 
 const SLA = { gridMs: 1000, villageMs: 2000, townMs: 3000, countyMs: 4000 };
 const PATH = ['city', 'county', 'town', 'village', 'grid'];
-const KINDS: Record<string, OrgKind> = { city: 'city', county: 'county', town: 'town', village: 'village', grid: 'grid' };
+const KINDS: Record<string, OrgKind> = {
+  city: 'city',
+  county: 'county',
+  town: 'town',
+  village: 'village',
+  grid: 'grid',
+};
 const kindOf = (org: string) => KINDS[org];
 const opened: TaskEvent = {
   type: 'opened',

@@ -44,7 +44,14 @@ export function actionEvent(
 ): TaskEvent {
   if (action === 'accept') return { type: 'accepted', taskId: t.id, tsMs, by: a.by, note: a.note };
   if (action === 'resolve')
-    return { type: 'resolved', taskId: t.id, tsMs, by: a.by, note: a.note, disposition: a.disposition ?? 'resolved' };
+    return {
+      type: 'resolved',
+      taskId: t.id,
+      tsMs,
+      by: a.by,
+      note: a.note,
+      disposition: a.disposition ?? 'resolved',
+    };
   const ev = escalate(t, kindOf, { by: a.by, note: a.note, tsMs });
   if (!ev) throw new XlError('TASK_AT_TOP', `task ${t.id} is at ${t.org}, the top of its org path`);
   return ev;
@@ -62,5 +69,7 @@ export interface SlaDue {
  */
 export function slaEvent(t: Task, due: SlaDue, kindOf: KindOf, tsMs: number): TaskEvent | null {
   if (!AWAITING.has(t.status) || t.org !== due.org || t.escalations !== due.escalations) return null;
-  return escalate(t, kindOf, { by: 'system', note: `not accepted at ${due.org} within its SLA`, tsMs }) ?? null;
+  return (
+    escalate(t, kindOf, { by: 'system', note: `not accepted at ${due.org} within its SLA`, tsMs }) ?? null
+  );
 }

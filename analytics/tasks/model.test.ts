@@ -182,7 +182,13 @@ describe('escalation ladder', () => {
 });
 
 describe('nearby snapshots (sensor tasks)', () => {
-  const snap = (hitId: string, tsMs: number) => ({ hitId, camera: 'cam', tsMs, snapshot: `s-${hitId}`, distanceM: 10 });
+  const snap = (hitId: string, tsMs: number) => ({
+    hitId,
+    camera: 'cam',
+    tsMs,
+    snapshot: `s-${hitId}`,
+    distanceM: 10,
+  });
   it('merges by hit id in time order, whatever the status, without touching the state', () => {
     let t = applyTaskEvent(undefined, opened);
     t = applyTaskEvent(t, ev({ type: 'nearby_added', tsMs: 200, snapshots: [snap('b', 50), snap('a', 40)] }));
@@ -194,7 +200,10 @@ describe('nearby snapshots (sensor tasks)', () => {
 
   it('keeps at most 50', () => {
     const many = Array.from({ length: 80 }, (_, i) => snap(`h${i}`, i));
-    const t = applyTaskEvent(applyTaskEvent(undefined, opened), ev({ type: 'nearby_added', tsMs: 200, snapshots: many }));
+    const t = applyTaskEvent(
+      applyTaskEvent(undefined, opened),
+      ev({ type: 'nearby_added', tsMs: 200, snapshots: many }),
+    );
     expect(t.nearby).toHaveLength(50);
   });
 });

@@ -122,7 +122,10 @@ export interface AlertEngine extends TasksApi {
 }
 
 /** Task notifications' MQTT side: the given publisher, a connection to a broker, or none. */
-async function taskPublisher(o: AlertEngineOptions, log: Logger): Promise<{ publisher?: TaskPublisher; own: boolean }> {
+async function taskPublisher(
+  o: AlertEngineOptions,
+  log: Logger,
+): Promise<{ publisher?: TaskPublisher; own: boolean }> {
   if (o.publisher) return { publisher: o.publisher, own: false };
   const m = o.config.mqtt;
   const opts = o.mqtt ?? (m.url ? { url: m.url, username: m.username, password: m.password } : undefined);
@@ -242,7 +245,13 @@ class Engine implements AlertEngine {
       log,
       now: this.now,
       apply: async (taskId, snapshots) => {
-        const change = await this.repo.transact(taskId, () => ({ type: 'nearby_added', taskId, tsMs: this.now(), by: 'system', snapshots }));
+        const change = await this.repo.transact(taskId, () => ({
+          type: 'nearby_added',
+          taskId,
+          tsMs: this.now(),
+          by: 'system',
+          snapshots,
+        }));
         if (!change) return;
         this.writer.write([change]);
         await this.notifier.notify([change]);
@@ -261,7 +270,9 @@ class Engine implements AlertEngine {
   async start(): Promise<void> {
     await this.reloadWatches();
     const reload = () => {
-      this.reloadWatches().catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'watch reload failed'));
+      this.reloadWatches().catch((e: unknown) =>
+        this.log.warn({ err: (e as Error).message }, 'watch reload failed'),
+      );
     };
     await this.bridge.start({
       onWatches: reload,
@@ -299,7 +310,8 @@ class Engine implements AlertEngine {
       for (const h of hits)
         placed.push({
           hit: h,
-          orgPath: this.orgs.placement(h.camera)?.orgPath ?? this.matcher.sensorPlacement(h.camera)?.orgPath ?? [],
+          orgPath:
+            this.orgs.placement(h.camera)?.orgPath ?? this.matcher.sensorPlacement(h.camera)?.orgPath ?? [],
         });
     }
     this.stageMs.match += performance.now() - t0;
@@ -334,16 +346,23 @@ class Engine implements AlertEngine {
 
   // --- escalation and API actions ---------------------------------------------------------
   private async onSlaDue(taskId: string, due: { org: string; escalations: number }): Promise<void> {
-    const change = await this.repo.transact(taskId, (t) => slaEvent(t, due, (org) => this.orgs.kind(org), this.now()));
+    const change = await this.repo.transact(taskId, (t) =>
+      slaEvent(t, due, (org) => this.orgs.kind(org), this.now()),
+    );
     if (!change) return;
     this.writer.write([change]);
     await this.escalations.schedule([change.task]);
     await this.notifier.notify([change]);
   }
 
-  async act(id: string, action: TaskAction, a: { by: string; note: string; disposition?: Disposition }): Promise<Task> {
-    const change = await this.repo.transact(id, (t): TaskEvent =>
-      actionEvent(t, action, a, (org) => this.orgs.kind(org), this.now()),
+  async act(
+    id: string,
+    action: TaskAction,
+    a: { by: string; note: string; disposition?: Disposition },
+  ): Promise<Task> {
+    const change = await this.repo.transact(
+      id,
+      (t): TaskEvent => actionEvent(t, action, a, (org) => this.orgs.kind(org), this.now()),
     );
     if (!change) throw new XlError('TASK_NOT_FOUND', `no task ${id}`);
     // An answered action is stored: the caller may list or audit it at once.
@@ -409,7 +428,12 @@ class Engine implements AlertEngine {
 
   stats(): ReturnType<AlertEngine['stats']> {
     const w = this.writer;
-    return { batches: this.batches, persistBacklog: w.pending, persistDropped: w.dropped, stageMs: { ...this.stageMs, persist: w.busyMs } };
+    return {
+      batches: this.batches,
+      persistBacklog: w.pending,
+      persistDropped: w.dropped,
+      stageMs: { ...this.stageMs, persist: w.busyMs },
+    };
   }
 
   async close(): Promise<void> {
@@ -423,7 +447,8 @@ class Engine implements AlertEngine {
     if (this.pub.own && this.pub.publisher) await this.pub.publisher.close().catch(() => undefined);
     const [redis, workerConn, hookWorkerConn, sub, robotWorkerConn] = this.conns;
     await sub!.quit().catch(() => undefined);
-    for (const r of [redis!, workerConn!, hookWorkerConn!, robotWorkerConn!]) await r.quit().catch(() => undefined);
+    for (const r of [redis!, workerConn!, hookWorkerConn!, robotWorkerConn!])
+      await r.quit().catch(() => undefined);
     this.events.removeAllListeners();
   }
 }

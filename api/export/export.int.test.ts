@@ -28,22 +28,42 @@ import { readTar } from './ustar.js';
 
 const run = promisify(execFile);
 const config = testConfig();
-const XIHU = { grid: 'grid-xh-01', orgPath: ['hz', 'xihu', 'xihu-lingyin', 'xihu-lingyin-maojiabu', 'grid-xh-01'] };
+const XIHU = {
+  grid: 'grid-xh-01',
+  orgPath: ['hz', 'xihu', 'xihu-lingyin', 'xihu-lingyin-maojiabu', 'grid-xh-01'],
+};
 const GONGSHU = { grid: 'grid-gs-01', orgPath: ['hz', 'gongshu', 'gongshu-a', 'gongshu-a-b', 'grid-gs-01'] };
 let store: Store;
 let app: FastifyInstance;
 let dir: string;
 let jpeg: Buffer;
-const hits = [makeHit({ gateway: 'gw-xihu-01', camera: 'cam-xh-0001', tsMs: Date.now() - 3_600_000, snapshot: 'SNAPEXPORT01' }), makeHit({ camera: 'cam-xh-0002', tsMs: Date.now() - 1_800_000 })];
+const hits = [
+  makeHit({
+    gateway: 'gw-xihu-01',
+    camera: 'cam-xh-0001',
+    tsMs: Date.now() - 3_600_000,
+    snapshot: 'SNAPEXPORT01',
+  }),
+  makeHit({ camera: 'cam-xh-0002', tsMs: Date.now() - 1_800_000 }),
+];
 const outside = makeHit({ camera: 'cam-gs-0001', tsMs: Date.now() - 1_800_000 });
 
 const post = (url: string, key: keyof typeof KEYS, payload: unknown) =>
-  app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${KEYS[key]}` }, payload: payload as object });
+  app.inject({
+    method: 'POST',
+    url,
+    headers: { authorization: `Bearer ${KEYS[key]}` },
+    payload: payload as object,
+  });
 
 /** Runs the real CLI; resolves with its exit code and output. */
 async function verifyExport(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [join(projectRoot, 'bin', 'xueliang.js'), 'verify-export', ...args]);
+    const r = await run(process.execPath, [
+      join(projectRoot, 'bin', 'xueliang.js'),
+      'verify-export',
+      ...args,
+    ]);
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -57,10 +77,23 @@ beforeAll(async () => {
   // A snapshot as the edge stores it (a real photo when the shared media is there).
   const data = testDataDir();
   jpeg = data
-    ? await sharp(join(data, 'images/shopping_street_people.png')).extract({ left: 400, top: 150, width: 100, height: 200 }).jpeg().toBuffer()
-    : await sharp({ create: { width: 40, height: 80, channels: 3, background: '#446688' } }).jpeg().toBuffer();
+    ? await sharp(join(data, 'images/shopping_street_people.png'))
+        .extract({ left: 400, top: 150, width: 100, height: 200 })
+        .jpeg()
+        .toBuffer()
+    : await sharp({ create: { width: 40, height: 80, channels: 3, background: '#446688' } })
+        .jpeg()
+        .toBuffer();
   await store.insert('hits', [...hits.map((h) => hitToRow(h, XIHU)), hitToRow(outside, GONGSHU)]);
-  await store.insert('snapshots', [{ id: 'SNAPEXPORT01', gateway: 'gw-xihu-01', ts: hits[0]!.tsMs, bytes: jpeg.length, jpeg_base64: jpeg.toString('base64') }]);
+  await store.insert('snapshots', [
+    {
+      id: 'SNAPEXPORT01',
+      gateway: 'gw-xihu-01',
+      ts: hits[0]!.tsMs,
+      bytes: jpeg.length,
+      jpeg_base64: jpeg.toString('base64'),
+    },
+  ]);
   app = await buildApp({
     config,
     store,
@@ -87,10 +120,18 @@ describe('evidence export', () => {
     expect(r.headers['content-type']).toBe('application/x-tar');
     const archive = r.rawPayload;
     const entries = readTar(archive);
-    expect(entries.map((e) => e.path)).toEqual(['manifest.json', 'case.json', 'hits.json', 'audit.json', 'snapshots/SNAPEXPORT01.jpg']);
+    expect(entries.map((e) => e.path)).toEqual([
+      'manifest.json',
+      'case.json',
+      'hits.json',
+      'audit.json',
+      'snapshots/SNAPEXPORT01.jpg',
+    ]);
     // The snapshot leaves exactly as stored (blurred at the edge): byte for byte.
     expect(Buffer.from(entries[4]!.data).equals(jpeg)).toBe(true);
-    expect((JSON.parse(Buffer.from(entries[2]!.data).toString()) as Array<{ id: string }>).map((h) => h.id)).toEqual(hits.map((h) => h.id));
+    expect(
+      (JSON.parse(Buffer.from(entries[2]!.data).toString()) as Array<{ id: string }>).map((h) => h.id),
+    ).toEqual(hits.map((h) => h.id));
     // The case's audit excerpt holds at least the case's creation... and what named the case.
     const excerpt = JSON.parse(Buffer.from(entries[3]!.data).toString()) as Array<{ case_id: string }>;
     for (const row of excerpt) expect(row.case_id).toBe(caseId);
@@ -99,7 +140,13 @@ describe('evidence export', () => {
     writeFileSync(file, archive);
     const pub = join(dir, 'city-public.pem');
     const { createPublicKey } = await import('node:crypto');
-    writeFileSync(pub, createPublicKey(readFileSync(join(dir, 'city-signing-key.pem'))).export({ type: 'spki', format: 'pem' }));
+    writeFileSync(
+      pub,
+      createPublicKey(readFileSync(join(dir, 'city-signing-key.pem'))).export({
+        type: 'spki',
+        format: 'pem',
+      }),
+    );
     const ok = await verifyExport(file, '--public-key', pub, '--json');
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, pinned: true, caseId, files: 4, problems: [] });
@@ -118,7 +165,13 @@ describe('evidence export', () => {
     const other = mkdtempSync(join(tmpdir(), 'xl-export-other-'));
     openCityKeys(config, other, Date.now());
     const otherPub = join(other, 'pub.pem');
-    writeFileSync(otherPub, createPublicKey(readFileSync(join(other, 'city-signing-key.pem'))).export({ type: 'spki', format: 'pem' }));
+    writeFileSync(
+      otherPub,
+      createPublicKey(readFileSync(join(other, 'city-signing-key.pem'))).export({
+        type: 'spki',
+        format: 'pem',
+      }),
+    );
     writeFileSync(file, archive);
     const wrongKey = await verifyExport(file, '--public-key', otherPub);
     expect(wrongKey.code).toBe(1);
@@ -130,7 +183,10 @@ describe('evidence export', () => {
       { c: caseId },
     );
     expect(rows).toHaveLength(1);
-    expect(JSON.parse(rows[0]!.filters)).toMatchObject({ manifestSha256: r.headers['x-xueliang-manifest-sha256'], hitIds: hits.map((h) => h.id) });
+    expect(JSON.parse(rows[0]!.filters)).toMatchObject({
+      manifestSha256: r.headers['x-xueliang-manifest-sha256'],
+      hitIds: hits.map((h) => h.id),
+    });
   }, 120_000);
 
   it('refuses other roles, other jurisdictions, closed cases and hits outside the jurisdiction', async () => {

@@ -16,13 +16,17 @@ describe('ustar', () => {
   it('reads back what it writes, padded to 512-byte blocks', () => {
     const tar = writeTar(entries);
     expect(tar.length % 512).toBe(0);
-    expect(readTar(tar).map((e) => [e.path, Buffer.from(e.data).toString('hex')])).toEqual(entries.map((e) => [e.path, e.data.toString('hex')]));
+    expect(readTar(tar).map((e) => [e.path, Buffer.from(e.data).toString('hex')])).toEqual(
+      entries.map((e) => [e.path, e.data.toString('hex')]),
+    );
   });
 
   it('is read by the system tar', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'xl-tar-')), 'x.tar');
     writeFileSync(file, writeTar(entries));
-    expect(execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).trim().split('\n')).toEqual(entries.map((e) => e.path));
+    expect(execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).trim().split('\n')).toEqual(
+      entries.map((e) => e.path),
+    );
   });
 
   it('refuses a damaged header and a truncated archive with EXPORT_BAD_ARCHIVE', () => {

@@ -74,7 +74,11 @@ export function readTar(buf: Uint8Array): TarEntry[] {
     if (!Number.isFinite(size) || off + BLOCK + size > b.length)
       throw new XlError('EXPORT_BAD_ARCHIVE', `tar entry ${path}: size runs past the end`);
     if (type === '0')
-      out.push({ path, data: b.subarray(off + BLOCK, off + BLOCK + size), mtimeS: Number.parseInt(field(h, 136, 12), 8) });
+      out.push({
+        path,
+        data: b.subarray(off + BLOCK, off + BLOCK + size),
+        mtimeS: Number.parseInt(field(h, 136, 12), 8),
+      });
     off += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
   }
   throw new XlError('EXPORT_BAD_ARCHIVE', 'tar archive has no end-of-archive blocks (truncated)');

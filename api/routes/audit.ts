@@ -35,7 +35,13 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
         summary: 'The audit trail: who searched or viewed what, when, under which case (admins)',
         tags: ['audit'],
         querystring: T.Object(
-          { from: From, to: To, keyId: T.Optional(T.String({ minLength: 1, maxLength: 80, pattern: '^[A-Za-z0-9._@:-]+$' })), caseId: T.Optional(Id('Case id')), limit: T.Optional(Limit(100, 10_000)) },
+          {
+            from: From,
+            to: To,
+            keyId: T.Optional(T.String({ minLength: 1, maxLength: 80, pattern: '^[A-Za-z0-9._@:-]+$' })),
+            caseId: T.Optional(Id('Case id')),
+            limit: T.Optional(Limit(100, 10_000)),
+          },
           { additionalProperties: false },
         ),
         response: { 200: T.Object({ rows: T.Array(Row) }), 400: ErrorBody, 403: ErrorBody },
@@ -84,10 +90,16 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
             ok: T.Boolean(),
             chains: T.Integer(),
             rows: T.Integer(),
-            expiredRows: T.Integer({ description: 'Rows gone from the start of chains by the audit TTL (retention.auditDays)' }),
-            unkeyedRows: T.Integer({ description: 'Rows from before the chain was keyed (accepted only before its first keyed row)' }),
+            expiredRows: T.Integer({
+              description: 'Rows gone from the start of chains by the audit TTL (retention.auditDays)',
+            }),
+            unkeyedRows: T.Integer({
+              description: 'Rows from before the chain was keyed (accepted only before its first keyed row)',
+            }),
             checkpoints: T.Integer({ description: 'Signed checkpoints compared (the newest per chain)' }),
-            badCheckpoints: T.Integer({ description: 'Checkpoint lines whose signature does not verify (the file was edited)' }),
+            badCheckpoints: T.Integer({
+              description: 'Checkpoint lines whose signature does not verify (the file was edited)',
+            }),
             broken: T.Array(T.Object({ chain: T.String(), seq: T.Integer(), reason: T.String() })),
             heads: T.Array(T.Object({ chain: T.String(), seq: T.Integer(), hash: T.String() }), {
               description: 'Last row of each chain',
@@ -108,7 +120,11 @@ export const auditRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
       });
       if (cps.invalid > 0) {
         v.ok = false;
-        v.broken.push({ chain: '(checkpoints)', seq: 0, reason: `${cps.invalid} checkpoint line(s) fail their signature` });
+        v.broken.push({
+          chain: '(checkpoints)',
+          seq: 0,
+          reason: `${cps.invalid} checkpoint line(s) fail their signature`,
+        });
       }
       req.log.info({ audit: { ok: v.ok, rows: v.rows, heads: v.heads } }, 'audit chain verified');
       return { ...v, badCheckpoints: cps.invalid };

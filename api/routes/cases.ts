@@ -24,8 +24,15 @@ const CaseBody = T.Object({
 
 export const NewCase = T.Object(
   {
-    title: T.String({ minLength: 1, maxLength: 200, description: 'What the case is about (no personal data needed)' }),
-    kind: T.Union([T.Literal('missing_person'), T.Literal('hit_and_run'), T.Literal('theft'), T.Literal('other')], { description: 'Case kind' }),
+    title: T.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'What the case is about (no personal data needed)',
+    }),
+    kind: T.Union(
+      [T.Literal('missing_person'), T.Literal('hit_and_run'), T.Literal('theft'), T.Literal('other')],
+      { description: 'Case kind' },
+    ),
     org: T.Optional(Id('Org the case belongs to (default: yours); must be in your jurisdiction')),
   },
   { additionalProperties: false },
@@ -35,7 +42,8 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
   const app = app0.withTypeProvider<TypeBoxTypeProvider>();
   const visible = (req: Parameters<typeof who>[0], c: Case | undefined): Case => {
     const { principal } = who(req);
-    if (!c || !ctx.orgs.within(c.org, principal.org)) throw apiError('API_NOT_FOUND', 'no such case in your jurisdiction');
+    if (!c || !ctx.orgs.within(c.org, principal.org))
+      throw apiError('API_NOT_FOUND', 'no such case in your jurisdiction');
     return c;
   };
 
@@ -43,14 +51,26 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
     '/cases',
     {
       config: { audit: {}, roles: ['admin', 'analyst'] },
-      schema: { summary: 'Open a case', tags: ['cases'], body: NewCase, response: { 201: CaseBody, 400: ErrorBody, 403: ErrorBody } },
+      schema: {
+        summary: 'Open a case',
+        tags: ['cases'],
+        body: NewCase,
+        response: { 201: CaseBody, 400: ErrorBody, 403: ErrorBody },
+      },
     },
     async (req, reply) => {
       const { principal } = who(req);
       const org = req.body.org ?? principal.org;
       if (!ctx.orgs.orgs.has(org)) throw apiError('API_NOT_FOUND', `no org '${org}'`);
-      if (!ctx.orgs.within(org, principal.org)) throw apiError('API_FORBIDDEN', `org '${org}' is outside your jurisdiction`);
-      const c = await createCase(ctx.store, { org, title: req.body.title, kind: req.body.kind, createdBy: principal.keyId, nowMs: ctx.now() });
+      if (!ctx.orgs.within(org, principal.org))
+        throw apiError('API_FORBIDDEN', `org '${org}' is outside your jurisdiction`);
+      const c = await createCase(ctx.store, {
+        org,
+        title: req.body.title,
+        kind: req.body.kind,
+        createdBy: principal.keyId,
+        nowMs: ctx.now(),
+      });
       return reply.status(201).send(c);
     },
   );
@@ -83,7 +103,10 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
         summary: 'Cases in your jurisdiction, newest first',
         tags: ['cases'],
         querystring: T.Object(
-          { status: T.Optional(T.Union([T.Literal('open'), T.Literal('closed')])), limit: T.Optional(Limit(100, 1000)) },
+          {
+            status: T.Optional(T.Union([T.Literal('open'), T.Literal('closed')])),
+            limit: T.Optional(Limit(100, 1000)),
+          },
           { additionalProperties: false },
         ),
         response: { 200: T.Object({ cases: T.Array(CaseBody) }), 400: ErrorBody },
@@ -91,7 +114,11 @@ export const casesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
     },
     async (req) => {
       const { principal, scope } = who(req);
-      const cases = await listCases(ctx.store, { orgs: orgsInScope(ctx, principal, scope), status: req.query.status ?? '', limit: req.query.limit ?? 100 });
+      const cases = await listCases(ctx.store, {
+        orgs: orgsInScope(ctx, principal, scope),
+        status: req.query.status ?? '',
+        limit: req.query.limit ?? 100,
+      });
       auditResult(req, { resultCount: cases.length });
       return { cases };
     },

@@ -65,4 +65,3 @@ describe('cameraStatus', () => {
     expect(cameraStatus(online(), 'cam-1', NOW)).not.toHaveProperty('blurFaces');
   });
 });
-

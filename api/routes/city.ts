@@ -15,7 +15,9 @@ const CameraStatusOut = T.Object(
     }),
     gateway: T.String({ description: 'The gateway: online, stopped or offline' }),
     reportedMs: T.Integer({ description: 'When the ingest tier received this status, epoch ms' }),
-    stale: T.Boolean({ description: `No status for ${(3 * STATUS_EVERY_MS) / 1000} s from a gateway that said it was online` }),
+    stale: T.Boolean({
+      description: `No status for ${(3 * STATUS_EVERY_MS) / 1000} s from a gateway that said it was online`,
+    }),
     sinceMs: T.Optional(T.Integer({ description: 'When the camera entered this state' })),
     lastFrameMs: T.Optional(T.Union([T.Integer(), T.Null()])),
     fps: T.Optional(T.Number({ description: 'Frames processed per second over the last 10 s' })),
@@ -24,7 +26,10 @@ const CameraStatusOut = T.Object(
     reconnects: T.Optional(T.Integer()),
     error: T.Optional(T.Object({ code: T.String(), message: T.String() })),
     blurFaces: T.Optional(
-      T.Boolean({ description: "Faces in this camera's snapshots are blurred at the edge; false: turned off by config (docs/privacy.md)" }),
+      T.Boolean({
+        description:
+          "Faces in this camera's snapshots are blurred at the edge; false: turned off by config (docs/privacy.md)",
+      }),
     ),
   },
   { description: "From the gateway's retained status (contracts/status.ts); absent when none was received" },
@@ -73,7 +78,8 @@ export const cityRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
     {
       config: { audit: false },
       schema: {
-        summary: 'Cameras in your jurisdiction, with positions, org paths and what their gateways last reported',
+        summary:
+          'Cameras in your jurisdiction, with positions, org paths and what their gateways last reported',
         tags: ['city'],
         response: { 200: T.Object({ cameras: T.Array(CameraOut) }) },
       },
@@ -107,7 +113,14 @@ export const cityRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
       schema: {
         summary: 'Who you are: key id (or jwt:<sub>), role and org',
         tags: ['city'],
-        response: { 200: T.Object({ keyId: T.String(), role: T.String(), org: T.String(), scope: T.Object({ orgs: T.Array(T.String()), districts: T.Array(T.String()) }) }) },
+        response: {
+          200: T.Object({
+            keyId: T.String(),
+            role: T.String(),
+            org: T.String(),
+            scope: T.Object({ orgs: T.Array(T.String()), districts: T.Array(T.String()) }),
+          }),
+        },
       },
     },
     async (req) => {
@@ -117,10 +130,19 @@ export const cityRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, 
   );
   app.get(
     '/orgs',
-    { config: { audit: false }, schema: { summary: 'Your org and everything below it', tags: ['city'], response: { 200: T.Object({ orgs: T.Array(OrgOut) }) } } },
+    {
+      config: { audit: false },
+      schema: {
+        summary: 'Your org and everything below it',
+        tags: ['city'],
+        response: { 200: T.Object({ orgs: T.Array(OrgOut) }) },
+      },
+    },
     async (req) => {
       const { principal } = who(req);
-      const orgs = [...ctx.orgs.orgs.values()].filter((o) => o.path.includes(principal.org)).map((o) => ({ ...o, path: [...o.path] }));
+      const orgs = [...ctx.orgs.orgs.values()]
+        .filter((o) => o.path.includes(principal.org))
+        .map((o) => ({ ...o, path: [...o.path] }));
       return { orgs };
     },
   );

@@ -28,18 +28,29 @@ export const exportsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     {
       config: { audit: { action: 'POST /cases/:id/exports', sensitive: true }, roles: ['analyst'] },
       schema: {
-        summary: 'Export chosen hits, their snapshots and the case audit excerpt as a signed archive (analysts, open case)',
+        summary:
+          'Export chosen hits, their snapshots and the case audit excerpt as a signed archive (analysts, open case)',
         description:
           'Answers application/x-tar: manifest.json (sha256 of every file, signed with the city key), case.json, hits.json, audit.json, snapshots/*.jpg (blurred as stored). Check it offline with `xueliang verify-export FILE`.',
         tags: ['cases'],
         params: T.Object({ id: Id('Case id') }, { additionalProperties: false }),
         body: T.Object(
           {
-            hitIds: T.Array(Id('Hit id'), { minItems: 1, maxItems: MAX_HITS, uniqueItems: true, description: 'The hits to export' }),
+            hitIds: T.Array(Id('Hit id'), {
+              minItems: 1,
+              maxItems: MAX_HITS,
+              uniqueItems: true,
+              description: 'The hits to export',
+            }),
           },
           { additionalProperties: false },
         ),
-        response: { 200: T.Any({ description: 'The archive (application/x-tar)' }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        response: {
+          200: T.Any({ description: 'The archive (application/x-tar)' }),
+          400: ErrorBody,
+          403: ErrorBody,
+          404: ErrorBody,
+        },
       },
     },
     async (req, reply) => {
@@ -55,7 +66,10 @@ export const exportsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
       }
       if (missing.length > 0) {
         auditResult(req, { filters: { hitIds: req.body.hitIds, missing }, caseId: caseRecord.id });
-        throw apiError('API_NOT_FOUND', `no hit ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''} in your jurisdiction`);
+        throw apiError(
+          'API_NOT_FOUND',
+          `no hit ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (+${missing.length - 5})` : ''} in your jurisdiction`,
+        );
       }
       const snapshots = new Map<string, Uint8Array>();
       for (const h of hits) {
@@ -77,7 +91,12 @@ export const exportsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
         signing: ctx.keys.signing,
       });
       auditResult(req, {
-        filters: { hitIds: req.body.hitIds, exportId, manifestSha256: built.manifestSha256, snapshots: snapshots.size },
+        filters: {
+          hitIds: req.body.hitIds,
+          exportId,
+          manifestSha256: built.manifestSha256,
+          snapshots: snapshots.size,
+        },
         caseId: caseRecord.id,
         resultCount: hits.length,
       });

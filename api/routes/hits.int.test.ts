@@ -12,12 +12,20 @@ let app: Awaited<ReturnType<typeof testApp>>;
 // removed by ClickHouse's background TTL merge within seconds of the insert).
 const t0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 const hits = Array.from({ length: 25 }, (_, i) =>
-  makeHit({ tsMs: t0 + i * 1000, camera: i % 2 ? 'cam-a' : 'cam-b', type: i % 3 ? 'vehicle' : 'person', label: i % 3 ? 'car' : 'person' }),
+  makeHit({
+    tsMs: t0 + i * 1000,
+    camera: i % 2 ? 'cam-a' : 'cam-b',
+    type: i % 3 ? 'vehicle' : 'person',
+    label: i % 3 ? 'car' : 'person',
+  }),
 );
 
 beforeAll(async () => {
   store = await openTestStore('xl-hits-');
-  await store.insert('hits', hits.map((h) => hitToRow(h, undefined)));
+  await store.insert(
+    'hits',
+    hits.map((h) => hitToRow(h, undefined)),
+  );
   app = await testApp(store);
 });
 afterAll(async () => {
@@ -25,7 +33,8 @@ afterAll(async () => {
   await store.close();
 });
 
-const get = (url: string, key = KEY) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+const get = (url: string, key = KEY) =>
+  app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
 
 describe('GET /api/v1/hits', () => {
   it('returns hits in the contract shape, newest first, paged by cursor', async () => {
@@ -47,7 +56,9 @@ describe('GET /api/v1/hits', () => {
   it('filters by camera and type, accepts ISO times', async () => {
     const from = new Date(t0).toISOString();
     const to = new Date(t0 + 60_000).toISOString();
-    const r = (await get(`/api/v1/hits?from=${from}&to=${to}&camera=cam-a&type=person&limit=100`)).json() as { hits: typeof hits };
+    const r = (await get(`/api/v1/hits?from=${from}&to=${to}&camera=cam-a&type=person&limit=100`)).json() as {
+      hits: typeof hits;
+    };
     const want = hits.filter((h) => h.camera === 'cam-a' && h.type === 'person');
     expect(r.hits.map((h) => h.id).sort()).toEqual(want.map((h) => h.id).sort());
   });
@@ -59,7 +70,11 @@ describe('GET /api/v1/hits', () => {
     ['inverted', `/api/v1/hits?from=${t0 + 10}&to=${t0}`, 'API_BAD_RANGE'],
     ['too long', `/api/v1/hits?from=0&to=${t0}`, 'API_BAD_RANGE'],
     ['huge limit', `/api/v1/hits?from=${t0}&to=${t0 + 1}&limit=99999999`, 'API_BAD_REQUEST'],
-    ['injection', `/api/v1/hits?from=${t0}&to=${t0 + 1}&camera=${encodeURIComponent("x' OR 1=1 --")}`, 'API_BAD_REQUEST'],
+    [
+      'injection',
+      `/api/v1/hits?from=${t0}&to=${t0 + 1}&camera=${encodeURIComponent("x' OR 1=1 --")}`,
+      'API_BAD_REQUEST',
+    ],
     ['unknown field', `/api/v1/hits?from=${t0}&to=${t0 + 1}&drop=1`, 'API_BAD_REQUEST'],
     ['forged cursor', `/api/v1/hits?from=${t0}&to=${t0 + 1}&cursor=abc`, 'API_BAD_CURSOR'],
   ])('answers 400 with a code for %s', async (_n, url, code) => {

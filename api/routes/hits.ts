@@ -17,7 +17,9 @@ export const HitsQuery = T.Object(
     to: To,
     camera: T.Optional(CameraList),
     org: T.Optional(Id('Only cameras in this org subtree (inside your jurisdiction)')),
-    kind: T.Optional(T.Union([T.Literal('sighting'), T.Literal('event')], { description: 'sighting or event' })),
+    kind: T.Optional(
+      T.Union([T.Literal('sighting'), T.Literal('event')], { description: 'sighting or event' }),
+    ),
     type: T.Optional(Word('Hit type: person, vehicle, illegal_parking, …')),
     label: T.Optional(Word('Detector label, e.g. car')),
     zone: T.Optional(Word('Zone name')),
@@ -25,7 +27,13 @@ export const HitsQuery = T.Object(
     upper: T.Optional(ColourParam('Upper clothing colour')),
     lower: T.Optional(ColourParam('Lower clothing colour')),
     limit: T.Optional(Limit(100, 10_000)),
-    cursor: T.Optional(T.String({ maxLength: 128, pattern: '^[A-Za-z0-9_-]*$', description: 'The `next` value of the previous page' })),
+    cursor: T.Optional(
+      T.String({
+        maxLength: 128,
+        pattern: '^[A-Za-z0-9_-]*$',
+        description: 'The `next` value of the previous page',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -38,12 +46,16 @@ export function encodeCursor(tsMs: number, id: string): string {
 
 export function decodeCursor(cursor: string): { ts: number; id: string } {
   const [ts, id] = Buffer.from(cursor, 'base64url').toString('utf8').split(':', 2);
-  if (!ts || !id || !/^\d{1,15}$/.test(ts) || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw apiError('API_BAD_CURSOR', 'cursor is not one this API issued');
+  if (!ts || !id || !/^\d{1,15}$/.test(ts) || !/^[A-Za-z0-9._-]{1,64}$/.test(id))
+    throw apiError('API_BAD_CURSOR', 'cursor is not one this API issued');
   return { ts: Number(ts), id };
 }
 
 /** The given, non-empty string filters of a query. */
-function pick<K extends string>(q: Partial<Record<K, string>>, keys: readonly K[]): Partial<Record<K, string>> {
+function pick<K extends string>(
+  q: Partial<Record<K, string>>,
+  keys: readonly K[],
+): Partial<Record<K, string>> {
   const out: Partial<Record<K, string>> = {};
   for (const k of keys) if (q[k]) out[k] = q[k];
   return out;

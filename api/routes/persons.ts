@@ -35,7 +35,12 @@ export const SimilarBody = T.Object(
   {
     hitId: T.Optional(Id('A person hit whose descriptor to search with')),
     image: T.Optional(
-      T.String({ minLength: 8, maxLength: 1_400_000, pattern: '^[A-Za-z0-9+/]+={0,2}$', description: 'A person crop, JPEG or PNG, base64 (≤ 1 MB)' }),
+      T.String({
+        minLength: 8,
+        maxLength: 1_400_000,
+        pattern: '^[A-Za-z0-9+/]+={0,2}$',
+        description: 'A person crop, JPEG or PNG, base64 (≤ 1 MB)',
+      }),
     ),
     from: From,
     to: To,
@@ -53,7 +58,9 @@ const Similar = T.Object({
   camera: T.String(),
   upperColor: T.String(),
   lowerColor: T.String(),
-  distance: T.Number({ description: 'L2 distance between descriptors (0: identical; two opposite regions ≈ 510)' }),
+  distance: T.Number({
+    description: 'L2 distance between descriptors (0: identical; two opposite regions ≈ 510)',
+  }),
 });
 
 /** Decodes an uploaded crop and computes its descriptor (sharp is the only image decoder here). */
@@ -64,7 +71,11 @@ async function descriptorOfImage(b64: string): Promise<Uint8Array> {
       .resize(48, 96, { fit: 'fill' })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return appearanceDescriptor(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height);
+    return appearanceDescriptor(
+      new Uint8Array(data.buffer, data.byteOffset, data.length),
+      info.width,
+      info.height,
+    );
   } catch {
     throw apiError('API_BAD_IMAGE', 'image is not a decodable JPEG or PNG');
   }
@@ -112,19 +123,29 @@ export const personsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
     {
       config: { audit: { sensitive: true } },
       schema: {
-        summary: 'Persons whose clothing-colour descriptor is nearest to a hit’s or an uploaded crop’s; needs an open case',
+        summary:
+          'Persons whose clothing-colour descriptor is nearest to a hit’s or an uploaded crop’s; needs an open case',
         tags: ['persons'],
         body: SimilarBody,
-        response: { 200: T.Object({ results: T.Array(Similar) }), 400: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        response: {
+          200: T.Object({ results: T.Array(Similar) }),
+          400: ErrorBody,
+          403: ErrorBody,
+          404: ErrorBody,
+        },
       },
     },
     async (req) => {
       const b = req.body;
       const { principal, scope } = who(req);
-      if ((b.hitId === undefined) === (b.image === undefined)) throw apiError('API_BAD_REQUEST', 'give exactly one of hitId and image');
+      if ((b.hitId === undefined) === (b.image === undefined))
+        throw apiError('API_BAD_REQUEST', 'give exactly one of hitId and image');
       const { fromMs, toMs } = range(ctx, b.from, b.to, ctx.config.api.similarMaxDays);
       const org = checkOrgFilter(ctx, principal, scope, b.org);
-      const filters = { ...b, image: b.image ? `<${Math.round((b.image.length * 3) / 4)} bytes>` : undefined };
+      const filters = {
+        ...b,
+        image: b.image ? `<${Math.round((b.image.length * 3) / 4)} bytes>` : undefined,
+      };
       auditResult(req, { filters });
       const c = await requireCase(ctx, req, b.caseId);
       let vec: Uint8Array;

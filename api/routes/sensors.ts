@@ -71,6 +71,58 @@ export function sensorState(
   return nowMs - lastMs >= limit ? 'silent' : 'ok';
 }
 
+type Sensor = ReturnType<SensorCatalog['all']> extends Iterable<infer S> ? S : never;
+
+/** The listed sensors with their newest readings and state. */
+function sensorsOut(mine: Sensor[], rows: Awaited<ReturnType<typeof sensorLast>>, now: number) {
+  const last = new Map<string, Array<{ metric: string; unit: string; value: number; tsMs: number }>>();
+  for (const r of rows)
+    last.set(r.sensor, [
+      ...(last.get(r.sensor) ?? []),
+      { metric: r.metric, unit: r.unit, value: Number(r.value), tsMs: Number(r.ts_ms) },
+    ]);
+  const sensors = mine.map((s) => {
+    const ls = last.get(s.id) ?? [];
+    const newest = ls.length ? Math.max(...ls.map((x) => x.tsMs)) : undefined;
+    return {
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      grid: s.placement?.grid ?? '',
+      gateway: s.gateway,
+      lat: s.lat,
+      lon: s.lon,
+      orgPath: [...(s.placement?.orgPath ?? [])],
+      metrics: [...s.metrics.values()].map((m) => ({ metric: m.metric, unit: m.unit })),
+      rules: s.rules.map((r) => ({ id: r.id, type: r.type, title: r.title || r.id })),
+      state: sensorState(s, newest, now),
+      last: ls,
+    };
+  });
+  return sensors;
+}
+
+/** Rollup rows grouped into one series per metric. */
+function seriesByMetric(rows: Awaited<ReturnType<typeof sensorSeries>>) {
+  const byMetric = new Map<
+    string,
+    { metric: string; unit: string; points: Array<typeof SeriesPoint.static> }
+  >();
+  for (const r of rows) {
+    const m = byMetric.get(r.metric) ?? { metric: r.metric, unit: r.unit, points: [] };
+    byMetric.set(r.metric, m);
+    m.points.push({
+      tsMs: Number(r.t_ms),
+      n: Number(r.readings),
+      min: r.v_min,
+      max: r.v_max,
+      avg: r.v_avg,
+      last: r.v_last,
+    });
+  }
+  return [...byMetric.values()];
+}
+
 export const sensorsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, { ctx }) => {
   const app = app0.withTypeProvider<TypeBoxTypeProvider>();
   const catalog = new SensorCatalog(ctx.config);
@@ -95,31 +147,14 @@ export const sensorsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
         (s) => !s.open && inScope(s, principal, scope) && (!req.query.kind || s.kind === req.query.kind),
       );
       const now = ctx.now();
-      const rows = mine.length ? await sensorLast(ctx.store, mine.map((s) => s.id), now - LAST_LOOKBACK_MS) : [];
-      const last = new Map<string, Array<{ metric: string; unit: string; value: number; tsMs: number }>>();
-      for (const r of rows)
-        last.set(r.sensor, [
-          ...(last.get(r.sensor) ?? []),
-          { metric: r.metric, unit: r.unit, value: Number(r.value), tsMs: Number(r.ts_ms) },
-        ]);
-      const sensors = mine.map((s) => {
-        const ls = last.get(s.id) ?? [];
-        const newest = ls.length ? Math.max(...ls.map((x) => x.tsMs)) : undefined;
-        return {
-          id: s.id,
-          name: s.name,
-          kind: s.kind,
-          grid: s.placement?.grid ?? '',
-          gateway: s.gateway,
-          lat: s.lat,
-          lon: s.lon,
-          orgPath: [...(s.placement?.orgPath ?? [])],
-          metrics: [...s.metrics.values()].map((m) => ({ metric: m.metric, unit: m.unit })),
-          rules: s.rules.map((r) => ({ id: r.id, type: r.type, title: r.title || r.id })),
-          state: sensorState(s, newest, now),
-          last: ls,
-        };
-      });
+      const rows = mine.length
+        ? await sensorLast(
+            ctx.store,
+            mine.map((s) => s.id),
+            now - LAST_LOOKBACK_MS,
+          )
+        : [];
+      const sensors = sensorsOut(mine, rows, now);
       auditResult(req, { resultCount: sensors.length });
       return { sensors };
     },
@@ -167,25 +202,15 @@ export const sensorsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app
       }
       if (bucket === 'minute' && toMs - fromMs > MINUTE_MAX_MS)
         throw apiError('API_BAD_REQUEST', 'a minute series covers at most 7 days: use bucket=hour');
-      const rows = await sensorSeries(ctx.store, { sensor: s.id, metric: q.metric ?? '', fromMs, toMs, minute: bucket === 'minute' });
-      const byMetric = new Map<
-        string,
-        { metric: string; unit: string; points: Array<typeof SeriesPoint.static> }
-      >();
-      for (const r of rows) {
-        const m = byMetric.get(r.metric) ?? { metric: r.metric, unit: r.unit, points: [] };
-        byMetric.set(r.metric, m);
-        m.points.push({
-          tsMs: Number(r.t_ms),
-          n: Number(r.readings),
-          min: r.v_min,
-          max: r.v_max,
-          avg: r.v_avg,
-          last: r.v_last,
-        });
-      }
+      const rows = await sensorSeries(ctx.store, {
+        sensor: s.id,
+        metric: q.metric ?? '',
+        fromMs,
+        toMs,
+        minute: bucket === 'minute',
+      });
       auditResult(req, { filters, resultCount: rows.length });
-      return { sensor: s.id, bucket, series: [...byMetric.values()] };
+      return { sensor: s.id, bucket, series: seriesByMetric(rows) };
     },
   );
 };

@@ -27,8 +27,10 @@ export const snapshotsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (a
       const row = await snapshotById(ctx.store, req.params.id, scope.orgs);
       auditResult(req, { resultCount: row ? 1 : 0 });
       if (!row) throw apiError('API_NOT_FOUND', `no snapshot '${req.params.id}' in your jurisdiction`);
-      return reply.header('content-type', 'image/jpeg').header('cache-control', 'private, max-age=3600').send(Buffer.from(row.jpeg_base64, 'base64'));
+      return reply
+        .header('content-type', 'image/jpeg')
+        .header('cache-control', 'private, max-age=3600')
+        .send(Buffer.from(row.jpeg_base64, 'base64'));
     },
   );
 };
-

@@ -12,10 +12,15 @@ export const StatsQuery = T.Object(
   {
     from: From,
     to: To,
-    bucket: T.Optional(T.Union([T.Literal('hour'), T.Literal('day')], { description: 'hour (default) or day (in the city timezone)' })),
+    bucket: T.Optional(
+      T.Union([T.Literal('hour'), T.Literal('day')], {
+        description: 'hour (default) or day (in the city timezone)',
+      }),
+    ),
     by: T.Optional(
       T.Union([T.Literal('none'), T.Literal('org'), T.Literal('camera'), T.Literal('type')], {
-        description: 'Split by: none (default), org (the child orgs of `org` or of your own org), camera, type',
+        description:
+          'Split by: none (default), org (the child orgs of `org` or of your own org), camera, type',
       }),
     ),
     org: T.Optional(Id('Only this org subtree (inside your jurisdiction)')),
@@ -25,7 +30,11 @@ export const StatsQuery = T.Object(
   { additionalProperties: false },
 );
 
-const Row = T.Object({ tMs: T.Integer({ description: 'Bucket start, epoch ms' }), key: T.String(), n: T.Integer() });
+const Row = T.Object({
+  tMs: T.Integer({ description: 'Bucket start, epoch ms' }),
+  key: T.String(),
+  n: T.Integer(),
+});
 
 export const statsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, { ctx }) => {
   const app = app0.withTypeProvider<TypeBoxTypeProvider>();
@@ -37,7 +46,11 @@ export const statsRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0,
         summary: 'Hit counts by hour or day, split by org, camera or type',
         tags: ['stats'],
         querystring: StatsQuery,
-        response: { 200: T.Object({ bucket: T.String(), by: T.String(), rows: T.Array(Row) }), 400: ErrorBody, 403: ErrorBody },
+        response: {
+          200: T.Object({ bucket: T.String(), by: T.String(), rows: T.Array(Row) }),
+          400: ErrorBody,
+          403: ErrorBody,
+        },
       },
     },
     async (req) => {

@@ -65,7 +65,8 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app0,
         querystring: StreamQuery,
         response: {
           200: {
-            description: 'Server-sent events: `hits` (an array of hits) and `task` (a task change), with heartbeats',
+            description:
+              'Server-sent events: `hits` (an array of hits) and `task` (a task change), with heartbeats',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
         },

@@ -86,11 +86,13 @@ const noTask = () => apiError('API_NOT_FOUND', 'no such task in your jurisdictio
 function listOrg(ctx: ApiContext, p: Principal, org: string | undefined): string {
   if (!org) return p.org;
   if (!ctx.orgs.orgs.has(org)) throw apiError('API_NOT_FOUND', `no org '${org}'`);
-  if (!ctx.orgs.within(org, p.org)) throw apiError('API_FORBIDDEN', `org '${org}' is outside your jurisdiction`);
+  if (!ctx.orgs.within(org, p.org))
+    throw apiError('API_FORBIDDEN', `org '${org}' is outside your jurisdiction`);
   return org;
 }
 
-const actionName = (req: FastifyRequest) => `POST /tasks/:id/${(req.params as { action?: string }).action ?? ''}`;
+const actionName = (req: FastifyRequest) =>
+  `POST /tasks/:id/${(req.params as { action?: string }).action ?? ''}`;
 
 export const tasksRoutes: FastifyPluginAsync<TasksRouteOptions> = async (app0, { ctx }) => {
   const app = app0.withTypeProvider<TypeBoxTypeProvider>();

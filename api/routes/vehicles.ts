@@ -17,21 +17,33 @@ const PlateText = T.String({
   minLength: 2,
   maxLength: 24,
   pattern: '^[\\u4e00-\\u9fffA-Za-z0-9*?·\\- ]+$',
-  description: 'Plate: exact `浙H12345`, wildcard `浙H*12?4` (mode=wildcard), or a read to match fuzzily (mode=fuzzy)',
+  description:
+    'Plate: exact `浙H12345`, wildcard `浙H*12?4` (mode=wildcard), or a read to match fuzzily (mode=fuzzy)',
 });
 
 export const VehiclesQuery = T.Object(
   {
-    plate: T.Optional({ ...PlateText, description: `${PlateText.description}; absent: vehicles by colour and/or type, plate read or not` }),
+    plate: T.Optional({
+      ...PlateText,
+      description: `${PlateText.description}; absent: vehicles by colour and/or type, plate read or not`,
+    }),
     mode: T.Optional(
       T.Union([T.Literal('exact'), T.Literal('wildcard'), T.Literal('fuzzy')], {
-        description: 'exact (default), wildcard (`*` any run, `?` one character), fuzzy (OCR-confusable 0/D/Q 8/B 1/7 2/Z 5/S 6/G, one missing or extra character)',
+        description:
+          'exact (default), wildcard (`*` any run, `?` one character), fuzzy (OCR-confusable 0/D/Q 8/B 1/7 2/Z 5/S 6/G, one missing or extra character)',
       }),
     ),
     from: From,
     to: To,
     color: T.Optional(ColourParam('Vehicle colour')),
-    type: T.Optional(T.String({ minLength: 1, maxLength: 32, pattern: '^[a-z_]+$', description: 'Vehicle type: car, suv, van, bus, truck, motorcycle' })),
+    type: T.Optional(
+      T.String({
+        minLength: 1,
+        maxLength: 32,
+        pattern: '^[a-z_]+$',
+        description: 'Vehicle type: car, suv, van, bus, truck, motorcycle',
+      }),
+    ),
     caseId: T.Optional(CaseId),
     limit: T.Optional(Limit(100, 1000)),
   },
@@ -40,7 +52,9 @@ export const VehiclesQuery = T.Object(
 
 const PlateMatch = T.Object({
   plate: T.String(),
-  distance: T.Number({ description: '0 exact; fuzzy: 0.5 per confusable character, 1 per missing/extra character' }),
+  distance: T.Number({
+    description: '0 exact; fuzzy: 0.5 per confusable character, 1 per missing/extra character',
+  }),
   n: T.Integer({ description: 'Sightings in the range and your jurisdiction' }),
   firstMs: T.Integer(),
   lastMs: T.Integer(),
@@ -64,7 +78,13 @@ const Sighting = {
 const VehiclesAnswer = T.Object({ plates: T.Array(PlateMatch), sightings: T.Array(T.Object(Sighting)) });
 
 export const RouteQuery = T.Object(
-  { plate: PlateText, from: From, to: To, caseId: T.Optional(CaseId), limit: T.Optional(Limit(1000, 10_000)) },
+  {
+    plate: PlateText,
+    from: From,
+    to: To,
+    caseId: T.Optional(CaseId),
+    limit: T.Optional(Limit(1000, 10_000)),
+  },
   { additionalProperties: false },
 );
 
@@ -74,7 +94,9 @@ const Stop = T.Object({
   lon: T.Union([T.Number(), T.Null()]),
   cameraName: T.String(),
   gapMs: T.Union([T.Integer(), T.Null()], { description: 'Time since the previous stop' }),
-  distanceM: T.Union([T.Integer(), T.Null()], { description: 'Straight-line metres from the previous camera' }),
+  distanceM: T.Union([T.Integer(), T.Null()], {
+    description: 'Straight-line metres from the previous camera',
+  }),
 });
 
 export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (app0, { ctx }) => {
@@ -84,7 +106,8 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
     {
       config: { audit: { sensitive: true } },
       schema: {
-        summary: 'Vehicles by plate (exact, wildcard, fuzzy), colour and type, or by colour and type alone; needs an open case',
+        summary:
+          'Vehicles by plate (exact, wildcard, fuzzy), colour and type, or by colour and type alone; needs an open case',
         tags: ['vehicles'],
         querystring: VehiclesQuery,
         response: { 200: VehiclesAnswer, 400: ErrorBody, 403: ErrorBody },
@@ -98,7 +121,8 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
       const limit = Math.min(q.limit ?? 100, ctx.config.api.maxLimit);
       if (q.plate === undefined) {
         // "A white van": no plate was read, or none is known.
-        if (!q.color && !q.type) throw apiError('API_BAD_REQUEST', 'give a plate, or a colour and/or a vehicle type');
+        if (!q.color && !q.type)
+          throw apiError('API_BAD_REQUEST', 'give a plate, or a colour and/or a vehicle type');
         const sightings = await searchVehiclesByAttrs(ctx.store, {
           fromMs,
           toMs,
@@ -131,10 +155,15 @@ export const vehiclesRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
     {
       config: { audit: { sensitive: true } },
       schema: {
-        summary: "A vehicle's sightings across cameras in time order, with camera positions; needs an open case",
+        summary:
+          "A vehicle's sightings across cameras in time order, with camera positions; needs an open case",
         tags: ['vehicles'],
         querystring: RouteQuery,
-        response: { 200: T.Object({ plate: T.String(), stops: T.Array(Stop) }), 400: ErrorBody, 403: ErrorBody },
+        response: {
+          200: T.Object({ plate: T.String(), stops: T.Array(Stop) }),
+          400: ErrorBody,
+          403: ErrorBody,
+        },
       },
     },
     async (req) => {

@@ -43,19 +43,16 @@ export const WatchBody = T.Object(
     area: T.Optional(
       Id('Org whose subtree the sighting must be in (default: anywhere in your jurisdiction)'),
     ),
-    fromMs: T.Optional(T.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'Window start, epoch ms' })),
+    fromMs: T.Optional(
+      T.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'Window start, epoch ms' }),
+    ),
     toMs: T.Optional(T.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'Window end, epoch ms' })),
   },
   { additionalProperties: false },
 );
 
 /** A watch as the caller asked for it, checked against the case and the caller's jurisdiction. */
-function watchOf(
-  ctx: ApiContext,
-  p: Principal,
-  b: typeof WatchBody.static,
-  c: { org: string },
-): Watch {
+function watchOf(ctx: ApiContext, p: Principal, b: typeof WatchBody.static, c: { org: string }): Watch {
   if (b.area && (!ctx.orgs.orgs.has(b.area) || !ctx.orgs.within(b.area, p.org)))
     throw apiError('API_FORBIDDEN', `area '${b.area}' is outside your jurisdiction`);
   if (b.fromMs !== undefined && b.toMs !== undefined && b.toMs < b.fromMs)
@@ -136,7 +133,8 @@ export const watchesRoutes: FastifyPluginAsync<TasksRouteOptions> = async (app0,
       const { principal: p } = who(req);
       const { id } = req.params;
       const w = alerts.watches().find((x) => x.id === id);
-      if (!w || !ctx.orgs.within(w.caseOrg, p.org)) throw apiError('API_NOT_FOUND', 'no such watch in your jurisdiction');
+      if (!w || !ctx.orgs.within(w.caseOrg, p.org))
+        throw apiError('API_NOT_FOUND', 'no such watch in your jurisdiction');
       const removed = await alerts.removeWatch(id, p.keyId);
       auditResult(req, { caseId: w.caseId, resultCount: removed ? 1 : 0 });
       return { removed };

@@ -109,7 +109,11 @@ export const webRoutes: FastifyPluginAsync<{ distDir?: string }> = async (app, o
       const { file } = req.params;
       const ext = file.slice(file.lastIndexOf('.') + 1);
       const type = TYPES[ext];
-      if (type && !file.includes('..') && (await sendFile(req, reply, join(dist, 'assets', file), type, 'no-cache')))
+      if (
+        type &&
+        !file.includes('..') &&
+        (await sendFile(req, reply, join(dist, 'assets', file), type, 'no-cache'))
+      )
         return reply;
       return reply.status(404).send({ code: 'API_NOT_FOUND', message: `no asset ${file}` });
     },

@@ -472,7 +472,9 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
 
   it('a grid member accepts a task and another tab sees the state change', async (ctx) => {
     if (!(await hasRoute('/api/v1/tasks')))
-      ctx.skip('needs GET /api/v1/tasks and POST /api/v1/tasks/:id/accept (docs/alerts.md), not on this server yet');
+      ctx.skip(
+        'needs GET /api/v1/tasks and POST /api/v1/tasks/:id/accept (docs/alerts.md), not on this server yet',
+      );
     const event = makeHit({
       camera: 'cam-xh-0001',
       gateway: 'gw-xihu-01',

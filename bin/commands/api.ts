@@ -17,10 +17,22 @@ export default defineCommand({
   summary: 'Run the HTTP API (and dashboard) alone, against the configured store',
   options: {
     config: { type: 'string', arg: 'FILE', description: 'city.yaml (required)' },
-    port: { type: 'string', arg: 'PORT', description: 'HTTP port (default: http.port from the config, 8080)' },
+    port: {
+      type: 'string',
+      arg: 'PORT',
+      description: 'HTTP port (default: http.port from the config, 8080)',
+    },
     host: { type: 'string', arg: 'ADDR', description: 'Listen address (default: http.host from the config)' },
-    'redis-url': { type: 'string', arg: 'URL', description: 'Redis for tasks and live streams (also REDIS_URL)' },
-    clickhouse: { type: 'string', arg: 'URL', description: 'ClickHouse server URL or chdb://PATH (also CLICKHOUSE_URL)' },
+    'redis-url': {
+      type: 'string',
+      arg: 'URL',
+      description: 'Redis for tasks and live streams (also REDIS_URL)',
+    },
+    clickhouse: {
+      type: 'string',
+      arg: 'URL',
+      description: 'ClickHouse server URL or chdb://PATH (also CLICKHOUSE_URL)',
+    },
     data: { type: 'string', arg: 'DIR', description: 'Folder holding admin-api-key', default: './data' },
     'log-level': { type: 'string', arg: 'LEVEL', description: 'trace, debug, info, warn, error' },
   },
@@ -37,7 +49,9 @@ export default defineCommand({
       '/http/port': int(values, 'port', 0, 65535),
       '/http/host': str(values, 'host'),
       '/redis/url': str(values, 'redis-url'),
-      '/store/clickhouse': str(values, 'clickhouse') ?? (config.store.clickhouse.startsWith('chdb://') ? embeddedStoreUrl(dataDir) : undefined),
+      '/store/clickhouse':
+        str(values, 'clickhouse') ??
+        (config.store.clickhouse.startsWith('chdb://') ? embeddedStoreUrl(dataDir) : undefined),
       '/log/level': str(values, 'log-level'),
     });
     setLogLevel(config.log.level);
@@ -47,12 +61,16 @@ export default defineCommand({
     // Tasks and the live stream need Redis (task state, escalation timers, cross-process events).
     let alerts: AlertEngine | undefined;
     const orgs = new OrgTree(config); // built once: the alert engine and the API share it
-    if (config.redis.url) alerts = await createAlertEngine({ config, store, redisUrl: config.redis.url, log, registry, orgs });
+    if (config.redis.url)
+      alerts = await createAlertEngine({ config, store, redisUrl: config.redis.url, log, registry, orgs });
     else log.warn('no Redis URL (--redis-url or REDIS_URL): the tasks and stream routes are off');
     // The cameras' status as the ingest tier keeps it (ingest/gateway-status.ts).
     let statusRedis: Redis | undefined;
     if (config.redis.url) {
-      statusRedis = redisConnection(config.redis.url, log, { maxRetriesPerRequest: 1, label: 'redis error (gateway status)' });
+      statusRedis = redisConnection(config.redis.url, log, {
+        maxRetriesPerRequest: 1,
+        label: 'redis error (gateway status)',
+      });
     }
     const redis = statusRedis;
     const app = await buildApp({

@@ -7,8 +7,17 @@ const rotate = defineCommand({
   name: 'audit rotate-key',
   summary: 'Add a new audit MAC key and make it current; old keys stay so old rows still verify',
   options: {
-    data: { type: 'string', arg: 'DIR', description: 'Data folder holding audit-keys.json', default: './data' },
-    config: { type: 'string', arg: 'FILE', description: 'city.yaml, when privacy.auditKeyFile puts the keyring elsewhere' },
+    data: {
+      type: 'string',
+      arg: 'DIR',
+      description: 'Data folder holding audit-keys.json',
+      default: './data',
+    },
+    config: {
+      type: 'string',
+      arg: 'FILE',
+      description: 'city.yaml, when privacy.auditKeyFile puts the keyring elsewhere',
+    },
   },
   details: [
     'The keyring (privacy.auditKeyFile, default <data>/audit-keys.json, 0600) keeps every key by id; rows',
@@ -22,7 +31,9 @@ const rotate = defineCommand({
   async run({ values }) {
     const dataDir = resolve(str(values, 'data') ?? './data');
     const file = str(values, 'config');
-    const privacy = file ? loadCityConfig(file, process.env).privacy : { auditKeyFile: '', signingKeyFile: '', checkpointFile: '' };
+    const privacy = file
+      ? loadCityConfig(file, process.env).privacy
+      : { auditKeyFile: '', signingKeyFile: '', checkpointFile: '' };
     const { auditKeyFile } = keyPaths({ privacy }, dataDir);
     loadAuditKeyring(auditKeyFile, Date.now()); // creates it (and k1) when absent
     const id = rotateAuditKey(auditKeyFile, Date.now());

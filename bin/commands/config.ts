@@ -8,7 +8,8 @@ const check = defineCommand({
   name: 'config check',
   summary: 'Validate a city.yaml or gateway.yaml; print each problem with its path and line (exit 1 if any)',
   positionals: 'FILE',
-  details: 'The kind is told by the top-level keys (a `gateway:` section without `orgs:` is a gateway file).\nExample: xueliang config check deploy/city.yaml',
+  details:
+    'The kind is told by the top-level keys (a `gateway:` section without `orgs:` is a gateway file).\nExample: xueliang config check deploy/city.yaml',
   options: {
     kind: { type: 'string', arg: 'city|gateway', description: 'Force the file kind instead of detecting it' },
     json: { type: 'boolean', description: 'Print `{ ok, kind, problems: [{ path, line, message }] }`' },
@@ -17,11 +18,13 @@ const check = defineCommand({
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new UsageError('give exactly one FILE');
     let kind = values.kind as string | undefined;
-    if (kind !== undefined && kind !== 'city' && kind !== 'gateway') throw new UsageError('--kind must be city or gateway');
+    if (kind !== undefined && kind !== 'city' && kind !== 'gateway')
+      throw new UsageError('--kind must be city or gateway');
     try {
       kind ??= configKind(parse(readFileSync(file, 'utf8')));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new XlError('CONFIG_UNREADABLE', `cannot read config ${file}: no such file`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new XlError('CONFIG_UNREADABLE', `cannot read config ${file}: no such file`);
       kind ??= 'city';
     }
     try {

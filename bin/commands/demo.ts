@@ -172,7 +172,8 @@ export default defineCommand({
     if (given.length > DEMO_CAMERAS.length)
       throw new UsageError(`at most ${DEMO_CAMERAS.length} --source (cameras ${DEMO_CAMERAS.join(', ')})`);
     // A fixed default would make a second demo (or anything else on that port) fail to start.
-    const metricsPort = values['metrics-port'] === 'auto' ? await freePort() : (int(values, 'metrics-port', 0, 65535) ?? 0);
+    const metricsPort =
+      values['metrics-port'] === 'auto' ? await freePort() : (int(values, 'metrics-port', 0, 65535) ?? 0);
     const sources = given.length > 0 ? given.map((s) => (isStreamUrl(s) ? s : resolve(s))) : [sampleVideo()];
     for (const s of sources)
       if (!isStreamUrl(s) && !existsSync(s)) throw new UsageError(`--source ${s}: no such file`);
@@ -222,7 +223,13 @@ export default defineCommand({
       // The demo gateway's sensors (docs/iot.md): simulated, a reading every 10 s, a day in 24 min.
       const demoSensors = simSensorsFromCity(stack.config).filter((s) => s.gateway === DEMO_GATEWAY);
       if (demoSensors.length)
-        sensors = new SensorGatewaySim({ url: stack.mqttUrl, sensors: demoSensors, intervalMs: 10_000, speed: 60, log });
+        sensors = new SensorGatewaySim({
+          url: stack.mqttUrl,
+          sensors: demoSensors,
+          intervalMs: 10_000,
+          speed: 60,
+          log,
+        });
     } catch (e) {
       await stop();
       throw e;
@@ -234,7 +241,12 @@ export default defineCommand({
         `Demo edge agent ${DEMO_GATEWAY}: ${sources.map((s, i) => `${DEMO_CAMERAS[i]} ← ${s}`).join(', ')}`,
         `  Config:    ${join(stack.dataDir, 'demo-gateway.yaml')} (zones: walkway, scene; line: middle; rules: intrusion, crossing, crowding, parking)`,
         agent.metricsUrl ? `  Metrics:   ${agent.metricsUrl}` : '',
-        sensors ? `  Sensors:   ${simSensorsFromCity(stack.config).filter((s) => s.gateway === DEMO_GATEWAY).map((s) => s.id).join(', ')} (simulated, every 10 s)` : '',
+        sensors
+          ? `  Sensors:   ${simSensorsFromCity(stack.config)
+              .filter((s) => s.gateway === DEMO_GATEWAY)
+              .map((s) => s.id)
+              .join(', ')} (simulated, every 10 s)`
+          : '',
         `  Dashboard: ${stack.apiUrl}/`,
         '  Hits (events within seconds; a sighting when a track ends):',
         `    curl -s -H "Authorization: Bearer ${stack.adminKey}" "${stack.apiUrl}/api/v1/hits?from=${from}&to=${from + 86_400_000}&limit=20"`,

@@ -88,12 +88,18 @@ const acl = defineCommand({
         const key = given.get(k.id);
         if (key === undefined || gateways.has(k.id)) continue;
         if (!verifySecret(key, k.hash))
-          throw new XlError('DEPLOY_PASSWORD_MISMATCH', `the key given for ${k.id} does not match its hash in city.yaml`);
+          throw new XlError(
+            'DEPLOY_PASSWORD_MISMATCH',
+            `the key given for ${k.id} does not match its hash in city.yaml`,
+          );
         keys.set(k.id, key);
       }
       const unknown = [...given.keys()].filter((id) => !gateways.has(id) && !keys.has(id));
       if (unknown.length)
-        throw new XlError('DEPLOY_UNKNOWN_GATEWAY', `not gateways or API keys in city.yaml: ${unknown.join(', ')}`);
+        throw new XlError(
+          'DEPLOY_UNKNOWN_GATEWAY',
+          `not gateways or API keys in city.yaml: ${unknown.join(', ')}`,
+        );
       const passwd = join(dir, 'passwd');
       writeFileSync(
         passwd,

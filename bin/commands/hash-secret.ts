@@ -3,7 +3,8 @@ import { defineCommand } from '../cli.js';
 
 export default defineCommand({
   name: 'hash-secret',
-  summary: 'Hash a gateway password or API key for city.yaml (reads the secret from stdin, or makes a new API key)',
+  summary:
+    'Hash a gateway password or API key for city.yaml (reads the secret from stdin, or makes a new API key)',
   details:
     'Examples:\n  echo -n "$GW_PASSWORD" | xueliang hash-secret      # for gateways[].passwordHash\n  xueliang hash-secret --new-key --id xihu-analyst     # prints a new key and its hash for api.keys[]',
   options: {
@@ -11,7 +12,8 @@ export default defineCommand({
     id: {
       type: 'string',
       arg: 'KEY_ID',
-      description: 'With --new-key: the key id (city.yaml api.keys[].id) the key carries, `xl~<id>~…` (default: key)',
+      description:
+        'With --new-key: the key id (city.yaml api.keys[].id) the key carries, `xl~<id>~…` (default: key)',
     },
   },
   async run({ values }) {
@@ -27,7 +29,9 @@ export default defineCommand({
     }
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
-    const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    const secret = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
     if (!secret) {
       process.stderr.write('CLI_USAGE: pipe the secret on stdin, or use --new-key\n');
       return 2;

@@ -27,11 +27,19 @@ import {
 import { freePort } from '../redis-child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xl-ingest-cmd-'));
-const base = testCityRaw({ gateways: 1, camerasPerGateway: 1, keys: { 'member-g0': ['grid_member', 'grid-0'] } });
+const base = testCityRaw({
+  gateways: 1,
+  camerasPerGateway: 1,
+  keys: { 'member-g0': ['grid_member', 'grid-0'] },
+});
 const prefix = (base.redis as { prefix: string }).prefix;
 const raw = {
   ...base,
-  alerts: { rules: [{ id: 'parking', title: 'Illegal parking', match: { kinds: ['event'], types: ['illegal_parking'] } }] },
+  alerts: {
+    rules: [
+      { id: 'parking', title: 'Illegal parking', match: { kinds: ['event'], types: ['illegal_parking'] } },
+    ],
+  },
 };
 let child: ChildProcess | undefined;
 afterAll(async () => {
@@ -54,7 +62,15 @@ describe('xueliang ingest (its own process)', () => {
       process.execPath,
       [
         join(projectRoot, 'bin', 'xueliang.js'),
-        ...['ingest', '--config', join(dir, 'city.yaml'), '--mqtt-port', String(port), '--data', join(dir, 'data')],
+        ...[
+          'ingest',
+          '--config',
+          join(dir, 'city.yaml'),
+          '--mqtt-port',
+          String(port),
+          '--data',
+          join(dir, 'data'),
+        ],
         ...['--metrics-port', String(metricsPort)],
         ...['--log-level', 'warn'],
       ],
@@ -62,7 +78,10 @@ describe('xueliang ingest (its own process)', () => {
     );
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    expect(await until(() => out.includes('Alerts: evaluated') || child!.exitCode !== null, 60_000), err).toBe(true);
+    expect(
+      await until(() => out.includes('Alerts: evaluated') || child!.exitCode !== null, 60_000),
+      err,
+    ).toBe(true);
     expect(child.exitCode, err).toBeNull();
     const url = `mqtt://127.0.0.1:${port}`;
 
@@ -87,12 +106,19 @@ describe('xueliang ingest (its own process)', () => {
       rule: 'kerb',
       zone: 'kerb',
     });
-    await gw.publishAsync(topics.hits(gatewayId(0)), JSON.stringify(makeEnvelope([hit], { gateway: gatewayId(0) })), {
-      qos: 1,
-    });
+    await gw.publishAsync(
+      topics.hits(gatewayId(0)),
+      JSON.stringify(makeEnvelope([hit], { gateway: gatewayId(0) })),
+      {
+        qos: 1,
+      },
+    );
     await gw.endAsync();
     expect(await until(() => tasks.length > 0, 20_000), `${out}\n${err}`).toBe(true);
-    expect(tasks[0]).toMatchObject({ event: 'opened', task: { source: { ruleId: 'parking' }, camera: cameraId(0, 0) } });
+    expect(tasks[0]).toMatchObject({
+      event: 'opened',
+      task: { source: { ruleId: 'parking' }, camera: cameraId(0, 0) },
+    });
     await member.endAsync();
 
     // Its metrics endpoint follows the Prometheus conventions, with the queues' depth and age.
@@ -101,7 +127,9 @@ describe('xueliang ingest (its own process)', () => {
     expect(text).toMatch(/^xueliang_ingest_hits_stored_total 1$/m);
     for (const q of ['hits', 'alerts-webhooks', 'alerts-escalate']) {
       expect(text).toContain(`xueliang_queue_jobs{queue="${q}",state="waiting"}`);
-      expect(text).toMatch(new RegExp(`^xueliang_queue_oldest_waiting_age_seconds\\{queue="${q}"\\} [0-9.e+-]+$`, 'm'));
+      expect(text).toMatch(
+        new RegExp(`^xueliang_queue_oldest_waiting_age_seconds\\{queue="${q}"\\} [0-9.e+-]+$`, 'm'),
+      );
     }
     // The task's SLA escalation waits as a delayed job.
     expect(text).toMatch(/^xueliang_queue_jobs\{queue="alerts-escalate",state="delayed"\} 1$/m);

@@ -12,7 +12,13 @@ import { noStore } from '../../ingest/no-store.js';
 import { serveMetrics } from '../../edge-agent/metrics.js';
 import { defineCommand, int, type OptionValues, str, UsageError } from '../cli.js';
 import type { CommandGroup } from '../main.js';
-import { embeddedStoreUrl, newRegistry, onShutdown, openMigratedStore, startIngestWithAlerts } from '../stack.js';
+import {
+  embeddedStoreUrl,
+  newRegistry,
+  onShutdown,
+  openMigratedStore,
+  startIngestWithAlerts,
+} from '../stack.js';
 
 const ROLES = ['all', 'receiver', 'worker'] as const;
 
@@ -106,7 +112,7 @@ const run = defineCommand({
     '',
     'Workers (roles all and worker) run the alert engine on every batch they store: tasks for',
     "grid members, notified through this process's MQTT side, else mqtt.url, and to webhooks",
-    "(city.yaml alerts). Run `xueliang api` with the same Redis for the tasks routes and the stream.",
+    '(city.yaml alerts). Run `xueliang api` with the same Redis for the tasks routes and the stream.',
     '',
     'A receiver never touches the store; a worker needs no MQTT. The embedded engine (chdb://)',
     'allows one process per data folder, so run one worker per folder or use a ClickHouse server.',

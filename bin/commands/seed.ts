@@ -30,7 +30,8 @@ function progressBar(label: string): (done: number, total: number) => void {
 function untilMs(v: string | undefined, nowMs: number): number {
   if (v === undefined) return nowMs;
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(ms) || ms > nowMs) throw new UsageError(`--until takes epoch ms or an ISO-8601 time, not in the future; got '${v}'`);
+  if (!Number.isFinite(ms) || ms > nowMs)
+    throw new UsageError(`--until takes epoch ms or an ISO-8601 time, not in the future; got '${v}'`);
   return ms;
 }
 
@@ -39,18 +40,50 @@ export default defineCommand({
   summary: 'Fill the store with realistic synthetic hits (for demos and benchmarks)',
   options: {
     hits: { type: 'string', arg: 'N', description: 'How many hits to generate' },
-    days: { type: 'string', arg: 'D', description: 'Spread them over the last D days (local time)', default: '30' },
-    config: { type: 'string', arg: 'FILE', description: 'city.yaml with the cameras and orgs (default: deploy/city.yaml)' },
-    clickhouse: { type: 'string', arg: 'URL', description: 'Store URL (chdb://PATH or http://…; default: the config\'s)' },
+    days: {
+      type: 'string',
+      arg: 'D',
+      description: 'Spread them over the last D days (local time)',
+      default: '30',
+    },
+    config: {
+      type: 'string',
+      arg: 'FILE',
+      description: 'city.yaml with the cameras and orgs (default: deploy/city.yaml)',
+    },
+    clickhouse: {
+      type: 'string',
+      arg: 'URL',
+      description: "Store URL (chdb://PATH or http://…; default: the config's)",
+    },
     until: {
       type: 'string',
       arg: 'TIME',
-      description: 'Fill the D whole UTC days before the day holding TIME (epoch ms or ISO-8601; default: now)',
+      description:
+        'Fill the D whole UTC days before the day holding TIME (epoch ms or ISO-8601; default: now)',
     },
-    seed: { type: 'string', arg: 'S', description: 'Random seed (the same seed gives the same data)', default: '1' },
-    'plant-plate': { type: 'string', arg: 'PLATE', description: 'Plant a known plate seen at every camera in turn, 5 minutes apart, ending now' },
-    'plant-person': { type: 'string', arg: 'UPPER/LOWER', description: 'Plant a person (e.g. red/blue) seen at every camera, 5 minutes apart, ending now' },
-    camera: { type: 'string', arg: 'ID', multiple: true, description: 'Cameras for the planted needles (default: all)' },
+    seed: {
+      type: 'string',
+      arg: 'S',
+      description: 'Random seed (the same seed gives the same data)',
+      default: '1',
+    },
+    'plant-plate': {
+      type: 'string',
+      arg: 'PLATE',
+      description: 'Plant a known plate seen at every camera in turn, 5 minutes apart, ending now',
+    },
+    'plant-person': {
+      type: 'string',
+      arg: 'UPPER/LOWER',
+      description: 'Plant a person (e.g. red/blue) seen at every camera, 5 minutes apart, ending now',
+    },
+    camera: {
+      type: 'string',
+      arg: 'ID',
+      multiple: true,
+      description: 'Cameras for the planted needles (default: all)',
+    },
   },
   details: [
     'Hits are generated inside ClickHouse (INSERT … SELECT FROM numbers()), one local day per batch:',
@@ -67,11 +100,18 @@ export default defineCommand({
     if (hits === undefined) throw new UsageError('--hits N is required');
     const days = int(values, 'days', 1, 3650) ?? 30;
     const config = loadCityConfig(str(values, 'config') ?? join(projectRoot, 'deploy', 'city.yaml'));
-    const store = await openStore({ url: str(values, 'clickhouse') ?? config.store.clickhouse, database: config.store.database });
+    const store = await openStore({
+      url: str(values, 'clickhouse') ?? config.store.clickhouse,
+      database: config.store.database,
+    });
     try {
       const now = Date.now();
       const until = untilMs(str(values, 'until'), now);
-      await migrate(store, { hitsDays: config.retention.hitsDays, snapshotsDays: config.retention.snapshotsDays, quarantineDays: config.retention.quarantineDays });
+      await migrate(store, {
+        hitsDays: config.retention.hitsDays,
+        snapshotsDays: config.retention.snapshotsDays,
+        quarantineDays: config.retention.quarantineDays,
+      });
       const r = await seedHits(store, config, {
         hits,
         days,
@@ -80,13 +120,16 @@ export default defineCommand({
         seed: int(values, 'seed', 0, 2 ** 31) ?? 1,
         onProgress: progressBar('seed'),
       });
-      const cameras = strings(values, 'camera').length ? strings(values, 'camera') : config.cameras.map((c) => c.id);
+      const cameras = strings(values, 'camera').length
+        ? strings(values, 'camera')
+        : config.cameras.map((c) => c.id);
       const plate = str(values, 'plant-plate');
       const person = str(values, 'plant-person');
       let planted = 0;
       if (plate || person) {
         const [upper, lower] = (person ?? '').split('/') as [Colour, Colour];
-        if (person && !(COLOURS.includes(upper) && COLOURS.includes(lower))) throw new UsageError(`--plant-person takes UPPER/LOWER palette colours, got '${person}'`);
+        if (person && !(COLOURS.includes(upper) && COLOURS.includes(lower)))
+          throw new UsageError(`--plant-person takes UPPER/LOWER palette colours, got '${person}'`);
         const startMs = now - cameras.length * 300_000;
         const planted_ = await plantNeedles(store, config, {
           ...(plate ? { plates: [{ plate, cameras, startMs, stepMs: 300_000 }] } : {}),

@@ -59,9 +59,22 @@ const watch = defineCommand({
   options: {
     grid: { type: 'string', arg: 'ID', description: 'Grid (org id) whose tasks to watch (required)' },
     'mqtt-url': { type: 'string', arg: 'URL', description: 'MQTT broker', default: 'mqtt://127.0.0.1:1884' },
-    username: { type: 'string', arg: 'NAME', description: 'MQTT username (embedded endpoint: an API key id)' },
-    password: { type: 'string', arg: 'SECRET', description: 'MQTT password (embedded endpoint: that API key); visible in ps, prefer --password-file or XUELIANG_MQTT_PASSWORD' },
-    'password-file': { type: 'string', arg: 'FILE', description: 'Read the MQTT password from the first line of FILE' },
+    username: {
+      type: 'string',
+      arg: 'NAME',
+      description: 'MQTT username (embedded endpoint: an API key id)',
+    },
+    password: {
+      type: 'string',
+      arg: 'SECRET',
+      description:
+        'MQTT password (embedded endpoint: that API key); visible in ps, prefer --password-file or XUELIANG_MQTT_PASSWORD',
+    },
+    'password-file': {
+      type: 'string',
+      arg: 'FILE',
+      description: 'Read the MQTT password from the first line of FILE',
+    },
     'client-id': {
       type: 'string',
       arg: 'ID',
@@ -74,8 +87,16 @@ const watch = defineCommand({
         'First print tasks changed since then (epoch ms, ISO-8601, or 15m/2h/1d); needs --api-url and --api-key',
     },
     'api-url': { type: 'string', arg: 'URL', description: 'API base URL for --since' },
-    'api-key': { type: 'string', arg: 'KEY', description: 'API key for --since; visible in ps, prefer --api-key-file or XUELIANG_API_KEY' },
-    'api-key-file': { type: 'string', arg: 'FILE', description: 'Read the API key for --since from the first line of FILE' },
+    'api-key': {
+      type: 'string',
+      arg: 'KEY',
+      description: 'API key for --since; visible in ps, prefer --api-key-file or XUELIANG_API_KEY',
+    },
+    'api-key-file': {
+      type: 'string',
+      arg: 'FILE',
+      description: 'Read the API key for --since from the first line of FILE',
+    },
     json: { type: 'boolean', description: 'Print each message as one JSON line' },
   },
   async run({ values }) {
@@ -93,7 +114,10 @@ const watch = defineCommand({
         fileFlag: 'api-key-file',
         env: process.env.XUELIANG_API_KEY,
       });
-      if (!api || !key) throw new UsageError('--since needs --api-url and an API key (--api-key-file, XUELIANG_API_KEY or --api-key)');
+      if (!api || !key)
+        throw new UsageError(
+          '--since needs --api-url and an API key (--api-key-file, XUELIANG_API_KEY or --api-key)',
+        );
       const from = parseSince(since, Date.now());
       const res = await fetch(
         `${api.replace(/\/$/, '')}/api/v1/tasks?grid=${encodeURIComponent(grid)}&since=${from}&limit=1000`,

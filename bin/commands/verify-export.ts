@@ -5,7 +5,8 @@ import { defineCommand, UsageError } from '../cli.js';
 
 export default defineCommand({
   name: 'verify-export',
-  summary: 'Check an evidence export offline: every file against the signed manifest (sha256) and the signature',
+  summary:
+    'Check an evidence export offline: every file against the signed manifest (sha256) and the signature',
   positionals: 'FILE',
   details: [
     'FILE is an archive from POST /api/v1/cases/:id/exports. Each file listed in manifest.json must be',
@@ -21,7 +22,11 @@ export default defineCommand({
     '  xueliang verify-export export.tar --public-key city-public.pem --json',
   ].join('\n'),
   options: {
-    'public-key': { type: 'string', arg: 'PEM', description: "The city's Ed25519 public key (SPKI PEM) to require as the signer" },
+    'public-key': {
+      type: 'string',
+      arg: 'PEM',
+      description: "The city's Ed25519 public key (SPKI PEM) to require as the signer",
+    },
     json: { type: 'boolean', description: 'Print the verdict as one JSON object' },
   },
   async run({ values, positionals }) {

@@ -162,7 +162,8 @@ export const AlertsSection = T.Object(
     channels: T.Array(Channel, {
       default: [],
       maxItems: 1000,
-      description: 'DingTalk (incl. 浙政钉) and WeCom group robots per org; retried and dead-lettered like webhooks',
+      description:
+        'DingTalk (incl. 浙政钉) and WeCom group robots per org; retried and dead-lettered like webhooks',
     }),
     webhookAttempts: T.Integer({
       minimum: 1,
@@ -183,7 +184,11 @@ export const AlertsSection = T.Object(
       description: 'Time a receiver has to answer, ms',
     }),
   },
-  { additionalProperties: false, default: {}, description: 'Alerts and grid tasks (docs/architecture.md#alerts)' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Alerts and grid tasks (docs/architecture.md#alerts)',
+  },
 );
 export type AlertsSection = Static<typeof AlertsSection>;
 

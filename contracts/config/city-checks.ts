@@ -5,7 +5,10 @@ import type { CityConfig } from './city.js';
 import type { OrgNode } from './org.js';
 import { checkSensors } from './sensor-checks.js';
 
-export function* walkOrgs(nodes: readonly OrgNode[], parents: OrgNode[] = []): Generator<{ node: OrgNode; parents: OrgNode[] }> {
+export function* walkOrgs(
+  nodes: readonly OrgNode[],
+  parents: OrgNode[] = [],
+): Generator<{ node: OrgNode; parents: OrgNode[] }> {
   for (const node of nodes) {
     yield { node, parents };
     yield* walkOrgs(node.children, [...parents, node]);
@@ -19,7 +22,8 @@ export function checkCity(c: CityConfig): ConfigProblem[] {
   if (c.orgs.length === 0)
     problems.push({
       path: '/orgs',
-      message: 'the city has no org tree: give /orgs at least the city node (with its counties, towns and grids below it, as in deploy/city.yaml)',
+      message:
+        'the city has no org tree: give /orgs at least the city node (with its counties, towns and grids below it, as in deploy/city.yaml)',
     });
   const orgs = new Map<string, OrgNode>();
   for (const { node } of walkOrgs(c.orgs)) {
@@ -28,22 +32,29 @@ export function checkCity(c: CityConfig): ConfigProblem[] {
   }
   const gateways = new Set<string>();
   c.gateways.forEach((g, k) => {
-    if (gateways.has(g.id)) problems.push({ path: `/gateways/${k}/id`, message: `gateway id '${g.id}' appears twice` });
+    if (gateways.has(g.id))
+      problems.push({ path: `/gateways/${k}/id`, message: `gateway id '${g.id}' appears twice` });
     gateways.add(g.id);
   });
   const cams = new Set<string>();
   c.cameras.forEach((cam, k) => {
-    if (cams.has(cam.id)) problems.push({ path: `/cameras/${k}/id`, message: `camera id '${cam.id}' appears twice` });
+    if (cams.has(cam.id))
+      problems.push({ path: `/cameras/${k}/id`, message: `camera id '${cam.id}' appears twice` });
     cams.add(cam.id);
     const grid = orgs.get(cam.grid);
     if (!grid) problems.push({ path: `/cameras/${k}/grid`, message: `no org '${cam.grid}' in /orgs` });
     else if (grid.children.length > 0 && grid.kind !== 'grid') {
-      problems.push({ path: `/cameras/${k}/grid`, message: `org '${cam.grid}' is a ${grid.kind} with children, not a grid` });
+      problems.push({
+        path: `/cameras/${k}/grid`,
+        message: `org '${cam.grid}' is a ${grid.kind} with children, not a grid`,
+      });
     }
-    if (!gateways.has(cam.gateway)) problems.push({ path: `/cameras/${k}/gateway`, message: `no gateway '${cam.gateway}' in /gateways` });
+    if (!gateways.has(cam.gateway))
+      problems.push({ path: `/cameras/${k}/gateway`, message: `no gateway '${cam.gateway}' in /gateways` });
   });
   c.api.keys.forEach((key, k) => {
-    if (!orgs.has(key.org)) problems.push({ path: `/api/keys/${k}/org`, message: `no org '${key.org}' in /orgs` });
+    if (!orgs.has(key.org))
+      problems.push({ path: `/api/keys/${k}/org`, message: `no org '${key.org}' in /orgs` });
   });
   if (c.retention.snapshotsDays > c.retention.hitsDays)
     problems.push({

@@ -9,7 +9,14 @@ import { IngestSection } from './ingest.js';
 import { Camera, Gateway, OrgNode } from './org.js';
 import { PrivacySection } from './privacy.js';
 import { FusionSection, Sensor, SensorKind } from './sensors.js';
-import { HttpSection, LogSection, MqttSection, RedisSection, RetentionSection, StoreSection } from './services.js';
+import {
+  HttpSection,
+  LogSection,
+  MqttSection,
+  RedisSection,
+  RetentionSection,
+  StoreSection,
+} from './services.js';
 
 export const CityConfig = T.Object(
   {
@@ -27,7 +34,10 @@ export const CityConfig = T.Object(
       default: [],
       description: 'Sensor kinds: metrics and units, retention, rules (docs/iot.md)',
     }),
-    sensors: T.Array(Sensor, { default: [], description: 'Sensors, each with its kind, grid and gateway (docs/iot.md)' }),
+    sensors: T.Array(Sensor, {
+      default: [],
+      description: 'Sensors, each with its kind, grid and gateway (docs/iot.md)',
+    }),
     fusion: FusionSection,
     gateways: T.Array(Gateway, { default: [], description: 'Gateways and their MQTT credentials' }),
     store: StoreSection,

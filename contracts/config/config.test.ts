@@ -41,17 +41,23 @@ describe('city config', () => {
   it('refuses a city without an org tree, naming the file and path', () => {
     const f = yamlFile('');
     expect(() => loadCityConfig(f)).toThrow(f);
-    expect(problemsOf(() => loadCityConfig(f))).toEqual([expect.objectContaining({ path: '/orgs', message: expect.stringMatching(/no org tree/) })]);
+    expect(problemsOf(() => loadCityConfig(f))).toEqual([
+      expect.objectContaining({ path: '/orgs', message: expect.stringMatching(/no org tree/) }),
+    ]);
   });
 
   it('reports cross-reference problems beside schema problems', () => {
-    const f = yamlFile('http:\n  port: 99999\ncameras:\n  - { id: cam-1, grid: nowhere, gateway: gw-x, lat: 1, lon: 1 }\n');
+    const f = yamlFile(
+      'http:\n  port: 99999\ncameras:\n  - { id: cam-1, grid: nowhere, gateway: gw-x, lat: 1, lon: 1 }\n',
+    );
     const paths = problemsOf(() => loadCityConfig(f)).map((x) => x.path);
     expect(paths).toEqual(expect.arrayContaining(['/http/port', '/orgs', '/cameras/0/grid']));
   });
 
   it('names the path and line of a bad value', () => {
-    const f = yamlFile('orgs:\n  - { id: c, name: C, kind: city, children: [ { id: g, name: G, kind: grid } ] }\ngateways: [ { id: gw } ]\ncameras:\n  - { id: cam-1, grid: g, gateway: gw, lat: 95, lon: 120 }\n');
+    const f = yamlFile(
+      'orgs:\n  - { id: c, name: C, kind: city, children: [ { id: g, name: G, kind: grid } ] }\ngateways: [ { id: gw } ]\ncameras:\n  - { id: cam-1, grid: g, gateway: gw, lat: 95, lon: 120 }\n',
+    );
     const p = problemsOf(() => loadCityConfig(f));
     expect(p[0]?.path).toBe('/cameras/0/lat');
     expect(p[0]?.line).toBe(5);
@@ -64,7 +70,9 @@ describe('city config', () => {
   });
 
   it('checks references between sections', () => {
-    const f = yamlFile('orgs: [ { id: c, name: C, kind: city } ]\ncameras:\n  - { id: cam-1, grid: nowhere, gateway: gw-x, lat: 1, lon: 1 }\n');
+    const f = yamlFile(
+      'orgs: [ { id: c, name: C, kind: city } ]\ncameras:\n  - { id: cam-1, grid: nowhere, gateway: gw-x, lat: 1, lon: 1 }\n',
+    );
     const p = problemsOf(() => loadCityConfig(f));
     expect(p.map((x) => x.path)).toEqual(['/cameras/0/grid', '/cameras/0/gateway']);
   });
@@ -75,7 +83,10 @@ describe('city config', () => {
   });
 
   it('applies environment overrides, validated like the file', () => {
-    const c = loadCityConfig(yamlFile(ONE_ORG), { REDIS_URL: 'redis://10.0.0.1:6380', XUELIANG_HTTP_PORT: '9000' });
+    const c = loadCityConfig(yamlFile(ONE_ORG), {
+      REDIS_URL: 'redis://10.0.0.1:6380',
+      XUELIANG_HTTP_PORT: '9000',
+    });
     expect(c.redis.url).toBe('redis://10.0.0.1:6380');
     expect(c.http.port).toBe(9000);
     const p = problemsOf(() => loadCityConfig(yamlFile(ONE_ORG), { XUELIANG_HTTP_PORT: '99999' }));

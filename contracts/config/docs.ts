@@ -23,9 +23,14 @@ function typeName(s: S): string {
   if (s.type === 'array') return `${typeName(s.items as S)}[]`;
   if (s.type === 'integer') {
     const lo = s.minimum ?? s.exclusiveMinimum;
-    return lo !== undefined || s.maximum !== undefined ? `integer ${lo ?? ''}..${s.maximum ?? ''}` : 'integer';
+    return lo !== undefined || s.maximum !== undefined
+      ? `integer ${lo ?? ''}..${s.maximum ?? ''}`
+      : 'integer';
   }
-  if (s.type === 'number') return s.minimum !== undefined || s.maximum !== undefined ? `number ${s.minimum ?? ''}..${s.maximum ?? ''}` : 'number';
+  if (s.type === 'number')
+    return s.minimum !== undefined || s.maximum !== undefined
+      ? `number ${s.minimum ?? ''}..${s.maximum ?? ''}`
+      : 'number';
   return String(s.type ?? 'any');
 }
 
@@ -35,7 +40,8 @@ function walk(s: S, path: string, required: boolean, rows: Row[]): void {
   if (s.type === 'object' && s.properties) {
     if (path) rows.push({ ...base, type: 'object' });
     const req = new Set((s.required as string[] | undefined) ?? []);
-    for (const [k, v] of Object.entries(s.properties as Record<string, S>)) walk(v, `${path}/${k}`, req.has(k), rows);
+    for (const [k, v] of Object.entries(s.properties as Record<string, S>))
+      walk(v, `${path}/${k}`, req.has(k), rows);
     return;
   }
   if (s.type === 'array' && (s.items as S)?.type === 'object') {

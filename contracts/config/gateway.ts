@@ -112,8 +112,16 @@ export const GatewayConfig = T.Object(
           description:
             'MQTT broker where the junction’s signal controllers publish their phases (xueliang/v1/signal/{controller}/phase, docs/iot.md); empty: red_light rules never fire',
         }),
-        username: T.String({ default: '', maxLength: 256, description: 'MQTT username on that broker (empty: none)' }),
-        password: T.String({ default: '', maxLength: 256, description: 'MQTT password on that broker (empty: none)' }),
+        username: T.String({
+          default: '',
+          maxLength: 256,
+          description: 'MQTT username on that broker (empty: none)',
+        }),
+        password: T.String({
+          default: '',
+          maxLength: 256,
+          description: 'MQTT password on that broker (empty: none)',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'Traffic-signal phases for red_light rules' },
     ),

@@ -22,7 +22,11 @@ export function loadCityConfig(file: string | undefined, env: Env = {}, raw?: un
 function checkGateway(g: GatewayConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   g.cameras.forEach((cam, k) => {
-    for (const p of checkCameraRules({ zones: cam.zones, lines: cam.lines, rules: cam.rules } as CameraRules)) {
+    for (const p of checkCameraRules({
+      zones: cam.zones,
+      lines: cam.lines,
+      rules: cam.rules,
+    } as CameraRules)) {
       problems.push({ ...p, path: `/cameras/${k}${p.path}` });
     }
   });
@@ -30,7 +34,11 @@ function checkGateway(g: GatewayConfig): ConfigProblem[] {
 }
 
 export function loadGatewayConfig(file: string, env: Env = {}): Readonly<GatewayConfig> {
-  return loadConfigFile(GatewayConfig, file, { env, envMap: GATEWAY_ENV, semantic: checkGateway as (v: never) => ConfigProblem[] });
+  return loadConfigFile(GatewayConfig, file, {
+    env,
+    envMap: GATEWAY_ENV,
+    semantic: checkGateway as (v: never) => ConfigProblem[],
+  });
 }
 
 /** Detects which kind a YAML file is by its top-level keys. */
@@ -42,7 +50,11 @@ export function configKind(raw: unknown): 'city' | 'gateway' {
  * The same config with some paths replaced (command-line flags), validated again like the
  * file: a bad flag value is reported with its config path.
  */
-export function withOverrides(config: Readonly<CityConfig>, overrides: Readonly<Record<string, unknown>>, source = '<flags>'): Readonly<CityConfig> {
+export function withOverrides(
+  config: Readonly<CityConfig>,
+  overrides: Readonly<Record<string, unknown>>,
+  source = '<flags>',
+): Readonly<CityConfig> {
   const raw = structuredClone(config) as unknown as Record<string, unknown>;
   for (const [path, value] of Object.entries(overrides)) {
     if (value === undefined) continue;

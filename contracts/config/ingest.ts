@@ -84,13 +84,15 @@ export const IngestSection = T.Object(
       minimum: 1000,
       maximum: 7 * 86_400_000,
       default: 600_000,
-      description: 'A snapshot that no hit names this long after it arrived is moved to the quarantine table, ms',
+      description:
+        'A snapshot that no hit names this long after it arrived is moved to the quarantine table, ms',
     }),
     orphanSweepMs: T.Integer({
       minimum: 1000,
       maximum: 86_400_000,
       default: 60_000,
-      description: 'How often workers sweep for orphan snapshots (one time slice of this length per sweep), ms',
+      description:
+        'How often workers sweep for orphan snapshots (one time slice of this length per sweep), ms',
     }),
     sensorSilenceCheckMs: T.Integer({
       minimum: 100,

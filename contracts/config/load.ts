@@ -28,7 +28,9 @@ export interface LoadOptions {
 export class ConfigError extends XlError {
   readonly problems: ConfigProblem[];
   constructor(source: string, problems: ConfigProblem[]) {
-    const lines = problems.map((p) => `  ${source}${p.line ? `:${p.line}` : ''} ${p.path || '/'}: ${p.message}`);
+    const lines = problems.map(
+      (p) => `  ${source}${p.line ? `:${p.line}` : ''} ${p.path || '/'}: ${p.message}`,
+    );
     super('CONFIG_INVALID', `invalid config ${source}:\n${lines.join('\n')}`, { problems });
     this.problems = problems;
   }
@@ -61,16 +63,26 @@ function coerceEnv(raw: string): unknown {
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lc: LineCounter, path: string): number | undefined {
-  const keys = path.split('/').filter(Boolean).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  const keys = path
+    .split('/')
+    .filter(Boolean)
+    .map((k) => (/^\d+$/.test(k) ? Number(k) : k));
   for (let n = keys.length; n >= 0; n--) {
     const node = doc.getIn(keys.slice(0, n), true) as YamlNode | undefined;
-    if (node && (isMap(node) || isSeq(node) || 'range' in node) && node.range) return lc.linePos(node.range[0]).line;
+    if (node && (isMap(node) || isSeq(node) || 'range' in node) && node.range)
+      return lc.linePos(node.range[0]).line;
   }
   return undefined;
 }
 
 /** Validates a plain object against a schema; returns the frozen, defaulted value. */
-export function loadConfigValue<S extends TSchema>(schema: S, raw: unknown, source: string, opts: LoadOptions = {}, locate?: (p: string) => number | undefined): Readonly<Static<S>> {
+export function loadConfigValue<S extends TSchema>(
+  schema: S,
+  raw: unknown,
+  source: string,
+  opts: LoadOptions = {},
+  locate?: (p: string) => number | undefined,
+): Readonly<Static<S>> {
   const value = Value.Default(schema, structuredClone(raw ?? {})) as Record<string, unknown>;
   for (const [name, path] of Object.entries(opts.envMap ?? {})) {
     const v = opts.env?.[name];
@@ -105,7 +117,11 @@ export function loadConfigValue<S extends TSchema>(schema: S, raw: unknown, sour
 }
 
 /** Reads and validates a YAML file. */
-export function loadConfigFile<S extends TSchema>(schema: S, file: string, opts: LoadOptions = {}): Readonly<Static<S>> {
+export function loadConfigFile<S extends TSchema>(
+  schema: S,
+  file: string,
+  opts: LoadOptions = {},
+): Readonly<Static<S>> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -115,7 +131,11 @@ export function loadConfigFile<S extends TSchema>(schema: S, file: string, opts:
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
   if (doc.errors.length) {
-    const problems = doc.errors.slice(0, 5).map((e) => ({ path: '', message: e.message.split('\n')[0] ?? e.message, line: e.linePos?.[0].line ?? 0 }));
+    const problems = doc.errors.slice(0, 5).map((e) => ({
+      path: '',
+      message: e.message.split('\n')[0] ?? e.message,
+      line: e.linePos?.[0].line ?? 0,
+    }));
     throw new ConfigError(file, problems);
   }
   return loadConfigValue(schema, doc.toJS(), file, opts, (p) => lineOf(doc, lc, p));

@@ -23,7 +23,10 @@ export const OrgNode = T.Recursive(
       {
         id: Id('Org id, unique in the city (e.g. xh-county)'),
         name: T.String({ minLength: 1, maxLength: 128, description: 'Display name (e.g. 西湖区)' }),
-        kind: T.Union(ORG_KINDS.map((k) => T.Literal(k)), { description: 'Level in the tree: city, county, town, village, grid' }),
+        kind: T.Union(
+          ORG_KINDS.map((k) => T.Literal(k)),
+          { description: 'Level in the tree: city, county, town, village, grid' },
+        ),
         children: T.Array(Self, { default: [], description: 'Child org nodes' }),
       },
       { additionalProperties: false },
@@ -39,7 +42,12 @@ export const Camera = T.Object(
     gateway: Id('Gateway that may publish hits for this camera'),
     lat: T.Number({ minimum: -90, maximum: 90, description: 'Latitude, WGS-84 degrees' }),
     lon: T.Number({ minimum: -180, maximum: 180, description: 'Longitude, WGS-84 degrees' }),
-    headingDeg: T.Number({ minimum: 0, maximum: 360, default: 0, description: 'Compass heading of the image top, degrees' }),
+    headingDeg: T.Number({
+      minimum: 0,
+      maximum: 360,
+      default: 0,
+      description: 'Compass heading of the image top, degrees',
+    }),
   },
   { additionalProperties: false },
 );
@@ -51,7 +59,8 @@ export const Gateway = T.Object(
     passwordHash: T.String({
       default: '',
       maxLength: 256,
-      description: "scrypt hash of the gateway's MQTT password (`xueliang hash-secret`); empty: no password accepted",
+      description:
+        "scrypt hash of the gateway's MQTT password (`xueliang hash-secret`); empty: no password accepted",
     }),
   },
   { additionalProperties: false },

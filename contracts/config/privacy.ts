@@ -19,7 +19,7 @@ export const PrivacySection = T.Object(
     checkpointFile: T.String({
       default: '',
       description:
-        "Signed audit checkpoints are appended here (JSON lines), outside the store. Empty: <data>/audit-checkpoints.jsonl",
+        'Signed audit checkpoints are appended here (JSON lines), outside the store. Empty: <data>/audit-checkpoints.jsonl',
     }),
     checkpointEveryMs: T.Integer({
       minimum: 1000,
@@ -32,5 +32,9 @@ export const PrivacySection = T.Object(
       description: 'Optional URL each signed checkpoint is POSTed to (an external archive); empty: none',
     }),
   },
-  { additionalProperties: false, default: {}, description: 'Audit chain keys and checkpoints, export signing (docs/privacy.md)' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Audit chain keys and checkpoints, export signing (docs/privacy.md)',
+  },
 );

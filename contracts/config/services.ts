@@ -6,7 +6,8 @@ export const StoreSection = T.Object(
     clickhouse: T.String({
       default: 'chdb://./data/clickhouse',
       pattern: '^(chdb://|https?://)',
-      description: 'ClickHouse: `chdb://PATH` for the embedded engine (a folder), or `http(s)://user:pass@host:8123` for a server',
+      description:
+        'ClickHouse: `chdb://PATH` for the embedded engine (a folder), or `http(s)://user:pass@host:8123` for a server',
     }),
     database: T.String({ default: 'xueliang', pattern: '^[a-z_][a-z0-9_]*$', description: 'Database name' }),
   },
@@ -15,7 +16,10 @@ export const StoreSection = T.Object(
 
 export const RedisSection = T.Object(
   {
-    url: T.String({ default: '', description: 'Redis URL (redis://host:6379). Empty: `xueliang up` starts a redis-server child' }),
+    url: T.String({
+      default: '',
+      description: 'Redis URL (redis://host:6379). Empty: `xueliang up` starts a redis-server child',
+    }),
     prefix: T.String({ default: 'xl', pattern: '^[A-Za-z0-9_:-]+$', description: 'Key prefix for queues' }),
   },
   { additionalProperties: false, default: {}, description: 'Redis for BullMQ queues' },
@@ -23,8 +27,16 @@ export const RedisSection = T.Object(
 
 export const MqttSection = T.Object(
   {
-    url: T.String({ default: '', description: 'An existing broker (mqtt://host:1883). Empty: the embedded MQTT endpoint' }),
-    port: T.Integer({ minimum: 0, maximum: 65535, default: 1884, description: 'Port of the embedded MQTT endpoint (0: any free port)' }),
+    url: T.String({
+      default: '',
+      description: 'An existing broker (mqtt://host:1883). Empty: the embedded MQTT endpoint',
+    }),
+    port: T.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 1884,
+      description: 'Port of the embedded MQTT endpoint (0: any free port)',
+    }),
     host: T.String({ default: '127.0.0.1', description: 'Address the embedded MQTT endpoint listens on' }),
     username: T.String({ default: '', description: 'Username for an existing broker' }),
     password: T.String({ default: '', description: 'Password for an existing broker' }),
@@ -34,13 +46,19 @@ export const MqttSection = T.Object(
 
 export const HttpSection = T.Object(
   {
-    port: T.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of the API and dashboard (0: any free port)' }),
+    port: T.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8080,
+      description: 'HTTP port of the API and dashboard (0: any free port)',
+    }),
     host: T.String({ default: '127.0.0.1', description: 'Address the API listens on' }),
     headersTimeoutMs: T.Integer({
       minimum: 100,
       maximum: 300_000,
       default: 10_000,
-      description: 'Time a client gets to send a request\'s headers, ms; then the connection is closed (docs/security.md)',
+      description:
+        "Time a client gets to send a request's headers, ms; then the connection is closed (docs/security.md)",
     }),
     requestTimeoutMs: T.Integer({
       minimum: 100,
@@ -52,7 +70,8 @@ export const HttpSection = T.Object(
       minimum: 100,
       maximum: 600_000,
       default: 60_000,
-      description: 'A connection with no traffic either way for this long is closed, ms (event streams send a heartbeat more often)',
+      description:
+        'A connection with no traffic either way for this long is closed, ms (event streams send a heartbeat more often)',
     }),
     keepAliveTimeoutMs: T.Integer({
       minimum: 100,
@@ -64,7 +83,8 @@ export const HttpSection = T.Object(
       minimum: 1,
       maximum: 1_000_000,
       default: 512,
-      description: 'Open HTTP connections at most; past it new ones are closed at once (keep it well below the process file limit)',
+      description:
+        'Open HTTP connections at most; past it new ones are closed at once (keep it well below the process file limit)',
     }),
   },
   { additionalProperties: false, default: {}, description: 'The HTTP API' },
@@ -73,13 +93,24 @@ export const HttpSection = T.Object(
 export const RetentionSection = T.Object(
   {
     hitsDays: T.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'Days hits are kept (TTL)' }),
-    snapshotsDays: T.Integer({ minimum: 1, maximum: 3650, default: 7, description: 'Days snapshots are kept (TTL)' }),
-    quarantineDays: T.Integer({ minimum: 1, maximum: 3650, default: 14, description: 'Days quarantined messages are kept (TTL)' }),
+    snapshotsDays: T.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 7,
+      description: 'Days snapshots are kept (TTL)',
+    }),
+    quarantineDays: T.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 14,
+      description: 'Days quarantined messages are kept (TTL)',
+    }),
     auditDays: T.Integer({
       minimum: 180,
       maximum: 36500,
       default: 1095,
-      description: 'Days audit rows are kept (TTL; at least the six months network logs must be kept in China)',
+      description:
+        'Days audit rows are kept (TTL; at least the six months network logs must be kept in China)',
     }),
   },
   { additionalProperties: false, default: {}, description: 'Retention, enforced by TTL' },
@@ -87,10 +118,13 @@ export const RetentionSection = T.Object(
 
 export const LogSection = T.Object(
   {
-    level: T.Union(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => T.Literal(l)), {
-      default: 'info',
-      description: 'Log level',
-    }),
+    level: T.Union(
+      ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => T.Literal(l)),
+      {
+        default: 'info',
+        description: 'Log level',
+      },
+    ),
   },
   { additionalProperties: false, default: {}, description: 'Logging' },
 );

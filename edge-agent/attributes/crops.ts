@@ -68,7 +68,12 @@ export function personColours(img: RgbImage, boxPx: Box, options: ColourOptions 
   };
 }
 
-function bodyRegionColour(img: RgbImage, boxPx: Box, frac: BoxFraction, options: ColourOptions): ColourResult {
+function bodyRegionColour(
+  img: RgbImage,
+  boxPx: Box,
+  frac: BoxFraction,
+  options: ColourOptions,
+): ColourResult {
   const region = subBox(boxPx, frac);
   const background = labSamples(img, besideStrips(img, boxPx, region[1], region[3]));
   let lit = false;

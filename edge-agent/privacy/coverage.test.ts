@@ -8,8 +8,22 @@ describe('coveredFraction', () => {
     { name: 'no regions', regions: [], want: 0 },
     { name: 'exactly covered', regions: [[10, 10, 20, 20]], want: 1 },
     { name: 'left half', regions: [[0, 0, 15, 40]], want: 0.5 },
-    { name: 'two quarters', regions: [[10, 10, 15, 15], [15, 15, 20, 20]], want: 0.5 },
-    { name: 'overlapping regions count once', regions: [[10, 10, 20, 15], [10, 10, 20, 15]], want: 0.5 },
+    {
+      name: 'two quarters',
+      regions: [
+        [10, 10, 15, 15],
+        [15, 15, 20, 20],
+      ],
+      want: 0.5,
+    },
+    {
+      name: 'overlapping regions count once',
+      regions: [
+        [10, 10, 20, 15],
+        [10, 10, 20, 15],
+      ],
+      want: 0.5,
+    },
   ])('$name', ({ regions, want }) => {
     expect(coveredFraction([10, 10, 20, 20], regions)).toBeCloseTo(want, 6);
   });
@@ -45,7 +59,10 @@ describe('regions', () => {
     const axis = w >= h ? 0 : 1;
     expect(t[0]![axis]).toBe(0);
     expect(t[t.length - 1]?.[axis + 2]).toBe(long);
-    for (let i = 1; i < t.length; i++) expect((t[i - 1]?.[axis + 2] ?? 0) - (t[i]?.[axis] ?? 0)).toBeGreaterThanOrEqual(Math.min(w, h) / 3 - 1);
+    for (let i = 1; i < t.length; i++)
+      expect((t[i - 1]?.[axis + 2] ?? 0) - (t[i]?.[axis] ?? 0)).toBeGreaterThanOrEqual(
+        Math.min(w, h) / 3 - 1,
+      );
   });
   it('pixelates inside regions only and leaves the input untouched', () => {
     const w = 32;
@@ -69,7 +86,8 @@ describe('regions', () => {
         maxStep = Math.max(maxStep, Math.abs(out.data[o]! - out.data[o - 3]!));
       }
     let maxStepBefore = 0;
-    for (let x = 1; x < 16; x++) maxStepBefore = Math.max(maxStepBefore, Math.abs(data[x * 3]! - data[x * 3 - 3]!));
+    for (let x = 1; x < 16; x++)
+      maxStepBefore = Math.max(maxStepBefore, Math.abs(data[x * 3]! - data[x * 3 - 3]!));
     expect(maxStep).toBeLessThan(maxStepBefore / 2);
   });
 });

@@ -26,13 +26,19 @@ interface Labels {
 const labels = JSON.parse(readFileSync(join(projectRoot, 'models/eval/faces/labels.json'), 'utf8')) as Labels;
 const large = labels.images
   .filter((i) => i.frame === undefined)
-  .flatMap((i) => i.faces.filter((f) => f.box[2]! - f.box[0]! >= 16).map((f) => ({ source: i.source, ...f })));
+  .flatMap((i) =>
+    i.faces.filter((f) => f.box[2]! - f.box[0]! >= 16).map((f) => ({ source: i.source, ...f })),
+  );
 
 /** A crop shaped like a person snapshot around a face: the body below it, a margin around. */
 function personCropAround(img: RgbFrame, face: readonly number[]): RectPx {
   const w = face[2]! - face[0]!;
   const h = face[3]! - face[1]!;
-  return clampRect([face[0]! - 1.5 * w, face[1]! - 0.8 * h, face[2]! + 1.5 * w, face[3]! + 5 * h], img.width, img.height)!;
+  return clampRect(
+    [face[0]! - 1.5 * w, face[1]! - 0.8 * h, face[2]! + 1.5 * w, face[3]! + 5 * h],
+    img.width,
+    img.height,
+  )!;
 }
 
 /** Mean absolute Laplacian of the luma inside `box`: the high-frequency detail. */
@@ -58,7 +64,10 @@ describe.skipIf(!data)(`face blur on labelled real faces${data ? '' : ` (${NO_TE
   beforeAll(async () => {
     modelsDir = await builtModelsDir();
     worker = await WorkerFaceFinder.open({ modelsDir, threads: 1, minScore: FACE_MIN_SCORE });
-    inProcess = new TiledFaceFinder(await openFaceDetector({ modelsDir, build: false, threads: 1 }), FACE_MIN_SCORE);
+    inProcess = new TiledFaceFinder(
+      await openFaceDetector({ modelsDir, build: false, threads: 1 }),
+      FACE_MIN_SCORE,
+    );
   }, BUILD_TIMEOUT_MS);
   afterAll(async () => {
     await worker?.close();
@@ -79,24 +88,42 @@ describe.skipIf(!data)(`face blur on labelled real faces${data ? '' : ` (${NO_TE
         const crop = cropRgb(img, r);
         const face = [f.box[0]! - r[0], f.box[1]! - r[1], f.box[2]! - r[0], f.box[3]! - r[1]];
         // The person's own box in the crop (as the pipeline passes it): from the top of the head down.
-        const person = [face[0]! - 0.8 * (face[2]! - face[0]!), face[1]! - 0.1 * (face[3]! - face[1]!), face[2]! + 0.8 * (face[2]! - face[0]!), crop.height];
+        const person = [
+          face[0]! - 0.8 * (face[2]! - face[0]!),
+          face[1]! - 0.1 * (face[3]! - face[1]!),
+          face[2]! + 0.8 * (face[2]! - face[0]!),
+          crop.height,
+        ];
         const p = await guard.protect(crop, headFrac ? [person] : []);
         const before = detail(crop, face);
         const after = detail(p.frame, face);
         const again = await inProcess.findFaces(p.frame);
-        const stillFound = Array.from({ length: again.length }, (_, i) => again.box(i)).filter((b) => overlapOf(face, b) > 0.3 || overlapOf(b, face) > 0.3);
-        report.push(`${f.source} ${f.pose} ${f.box[2]! - f.box[0]!}px: covered ${coveredFraction(face, p.regions).toFixed(2)}, detail ${before.toFixed(1)} → ${after.toFixed(1)}, faces found after ${stillFound.length}`);
-        expect(coveredFraction(face, p.regions), `${f.source} ${f.pose}`).toBeGreaterThanOrEqual(PROTECTED_COVERAGE);
+        const stillFound = Array.from({ length: again.length }, (_, i) => again.box(i)).filter(
+          (b) => overlapOf(face, b) > 0.3 || overlapOf(b, face) > 0.3,
+        );
+        report.push(
+          `${f.source} ${f.pose} ${f.box[2]! - f.box[0]!}px: covered ${coveredFraction(face, p.regions).toFixed(2)}, detail ${before.toFixed(1)} → ${after.toFixed(1)}, faces found after ${stillFound.length}`,
+        );
+        expect(coveredFraction(face, p.regions), `${f.source} ${f.pose}`).toBeGreaterThanOrEqual(
+          PROTECTED_COVERAGE,
+        );
         expect(after, `${f.source} ${f.pose} detail`).toBeLessThan(before * 0.35);
         expect(stillFound, `${f.source} ${f.pose} found after blur`).toEqual([]);
         // Outside the blurred regions, every byte is the crop's own.
-        const blurred = p.regions.map((g) => clampRect(g, crop.width, crop.height)).filter((g) => g !== undefined);
+        const blurred = p.regions
+          .map((g) => clampRect(g, crop.width, crop.height))
+          .filter((g) => g !== undefined);
         let changedOutside = 0;
         for (let y = 0; y < crop.height; y++)
           for (let x = 0; x < crop.width; x++) {
             if (blurred.some((g) => x >= g[0] && x < g[2] && y >= g[1] && y < g[3])) continue;
             const o = (y * crop.width + x) * 3;
-            if (p.frame.data[o] !== crop.data[o] || p.frame.data[o + 1] !== crop.data[o + 1] || p.frame.data[o + 2] !== crop.data[o + 2]) changedOutside++;
+            if (
+              p.frame.data[o] !== crop.data[o] ||
+              p.frame.data[o + 1] !== crop.data[o + 1] ||
+              p.frame.data[o + 2] !== crop.data[o + 2]
+            )
+              changedOutside++;
           }
         expect(changedOutside).toBe(0);
       }

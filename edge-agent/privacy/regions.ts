@@ -33,7 +33,11 @@ export function clampRect(r: readonly number[], w: number, h: number): RectPx | 
 }
 
 /** Per-block channel means of a rectangle: a `gx × gy` grid of RGB. */
-function blockMeans(img: RgbFrame, c: RectPx, block: number): { means: Float64Array; gx: number; gy: number } {
+function blockMeans(
+  img: RgbFrame,
+  c: RectPx,
+  block: number,
+): { means: Float64Array; gx: number; gy: number } {
   const [x1, y1, x2, y2] = c;
   const gx = Math.ceil((x2 - x1) / block);
   const gy = Math.ceil((y2 - y1) / block);

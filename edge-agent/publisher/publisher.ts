@@ -195,8 +195,20 @@ export class SpoolPublisher {
   async addSensors(readings: SensorReading[], events: SensorEvent[] = []): Promise<string> {
     if (this.closed) throw new Error('publisher closed');
     const msgId = ulid();
-    const env = { v: 1, msgId, gateway: this.o.gateway, sentMs: Date.now(), readings, ...(events.length ? { events } : {}) };
-    await this.spool({ id: msgId, kind: 'hits', topic: topics.sensors(this.o.gateway), payload: Buffer.from(JSON.stringify(env)) });
+    const env = {
+      v: 1,
+      msgId,
+      gateway: this.o.gateway,
+      sentMs: Date.now(),
+      readings,
+      ...(events.length ? { events } : {}),
+    };
+    await this.spool({
+      id: msgId,
+      kind: 'hits',
+      topic: topics.sensors(this.o.gateway),
+      payload: Buffer.from(JSON.stringify(env)),
+    });
     return msgId;
   }
 

@@ -8,9 +8,22 @@ describe('ffmpegArgs', () => {
     {
       name: 'RTSP: TCP transport, socket timeout = stallMs, short probe',
       o: { ...base, url: 'rtsp://192.0.2.10:554/stream1' },
-      input: ['-rtsp_transport', 'tcp', '-timeout', '10000000', '-analyzeduration', '1000000', '-threads', '1'],
+      input: [
+        '-rtsp_transport',
+        'tcp',
+        '-timeout',
+        '10000000',
+        '-analyzeduration',
+        '1000000',
+        '-threads',
+        '1',
+      ],
     },
-    { name: 'file in real time', o: { ...base, url: '/v/a.mp4' }, input: ['-readrate', '1', '-threads', '1'] },
+    {
+      name: 'file in real time',
+      o: { ...base, url: '/v/a.mp4' },
+      input: ['-readrate', '1', '-threads', '1'],
+    },
     {
       name: 'file looped at 4×',
       o: { ...base, url: '/v/a.mp4', loop: true, speed: 4 },

@@ -7,7 +7,12 @@ function graph(): TfGraph {
   const dim = (n: number) => ({ size: String(n) });
   return {
     nodes: [
-      { name: 'x', op: 'Placeholder', inputs: [], attr: { shape: { shape: { dim: [dim(1), dim(3), dim(416), dim(416)] } } } },
+      {
+        name: 'x',
+        op: 'Placeholder',
+        inputs: [],
+        attr: { shape: { shape: { dim: [dim(1), dim(3), dim(416), dim(416)] } } },
+      },
       { name: 'up', op: 'Const', inputs: [], attr: {} },
       { name: 'down', op: 'Const', inputs: [], attr: {} },
       { name: 'r1', op: 'ResizeBilinear', inputs: ['x', 'up'], attr: {} },
@@ -53,7 +58,9 @@ describe('retargetInputSize', () => {
 
   it('refuses an input that is not a square image of the traced size', () => {
     const g = { ...graph(), inputs: [{ name: 'x', shape: [1, 3, 416, 300] }] };
-    expect(() => retargetInputSize(g, 416, 320)).toThrow(expect.objectContaining({ code: 'MODEL_CONVERT_FAILED' }));
+    expect(() => retargetInputSize(g, 416, 320)).toThrow(
+      expect.objectContaining({ code: 'MODEL_CONVERT_FAILED' }),
+    );
   });
 
   it('refuses a resize whose size is computed, not constant', () => {

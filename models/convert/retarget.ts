@@ -61,7 +61,6 @@ export function retargetInputSize(g: TfGraph, traced: number, target: number): T
     return { ...n, attr: { ...n.attr, shape: { shape: { dim } } } };
   });
   const unknown = g.nodes.find((n) => n.op.startsWith('Resize') && !RESIZE_OPS.has(n.op));
-  if (unknown)
-    throw new XlError('MODEL_CONVERT_FAILED', `cannot re-target ${unknown.op} ${unknown.name}`);
+  if (unknown) throw new XlError('MODEL_CONVERT_FAILED', `cannot re-target ${unknown.op} ${unknown.name}`);
   return { ...g, nodes, consts, inputs };
 }

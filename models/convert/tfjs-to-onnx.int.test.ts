@@ -162,7 +162,8 @@ describe.skipIf(!data)(`TF.js graph vs converted ONNX${data ? '' : ` (${NO_TEST_
       const sig = (a: Float32Array) => a.map((v) => 1 / (1 + Math.exp(-v)));
       for (const n of dec.scores)
         expect(maxAbsDiff(sig(ref[n]!.data), sig(onnx[n]!.data)), `${img} ${n}`).toBeLessThan(1e-3);
-      for (const n of dec.boxes) expect(maxAbsDiff(ref[n]!.data, onnx[n]!.data), `${img} ${n}`).toBeLessThan(1e-3);
+      for (const n of dec.boxes)
+        expect(maxAbsDiff(ref[n]!.data, onnx[n]!.data), `${img} ${n}`).toBeLessThan(1e-3);
       const a = faces(ref);
       const b = faces(onnx);
       expect(b.length).toBe(a.length);

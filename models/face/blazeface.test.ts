@@ -4,8 +4,18 @@ import { decodeBlazeFace } from './blazeface.js';
 /** Levels of the 256-input back model: 16×16×2 and 8×8×6 anchors (896). */
 function levels() {
   return [
-    { stride: 16, anchorsPerCell: 2, scores: new Float32Array(512).fill(-10), boxes: new Float32Array(512 * 16) },
-    { stride: 32, anchorsPerCell: 6, scores: new Float32Array(384).fill(-10), boxes: new Float32Array(384 * 16) },
+    {
+      stride: 16,
+      anchorsPerCell: 2,
+      scores: new Float32Array(512).fill(-10),
+      boxes: new Float32Array(512 * 16),
+    },
+    {
+      stride: 32,
+      anchorsPerCell: 6,
+      scores: new Float32Array(384).fill(-10),
+      boxes: new Float32Array(384 * 16),
+    },
   ];
 }
 

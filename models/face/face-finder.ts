@@ -60,7 +60,11 @@ export class TiledFaceFinder implements FaceFinder {
       const d = await this.detector.detectFaces(cropRgb(img, t), { minScore: this.minScore });
       for (let i = 0; i < d.length; i++) {
         const b = d.box(i);
-        rows.push({ box: [b[0] + t[0], b[1] + t[1], b[2] + t[0], b[3] + t[1]], score: d.score[i]!, classId: 0 });
+        rows.push({
+          box: [b[0] + t[0], b[1] + t[1], b[2] + t[0], b[3] + t[1]],
+          score: d.score[i]!,
+          classId: 0,
+        });
       }
     }
     return nmsClasswise(Detections.fromRows(rows), { iouThreshold: 0.3 });

@@ -23,7 +23,12 @@ export interface FaceReply {
 void serveWorker<RgbFrame, FaceReply>(async (data) => {
   const o = data as FaceWorkerOptions;
   const finder = new TiledFaceFinder(
-    await openFaceDetector({ modelsDir: o.modelsDir, threads: o.threads, build: false, ...(o.name ? { name: o.name } : {}) }),
+    await openFaceDetector({
+      modelsDir: o.modelsDir,
+      threads: o.threads,
+      build: false,
+      ...(o.name ? { name: o.name } : {}),
+    }),
     o.minScore,
   );
   return async (img) => {

@@ -25,7 +25,11 @@ export class WorkerFaceFinder implements FaceFinder {
   }
 
   async findFaces(img: RgbFrame): Promise<Detections> {
-    const r = await this.pool.call({ width: img.width, height: img.height, data: frameBytesForWorker(img.data) });
+    const r = await this.pool.call({
+      width: img.width,
+      height: img.height,
+      data: frameBytesForWorker(img.data),
+    });
     return new Detections({
       xyxy: Float32Array.from(r.xyxy),
       score: Float32Array.from(r.score),

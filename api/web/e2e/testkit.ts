@@ -213,7 +213,10 @@ export class TestGateway {
 
   /** The gateway's retained status document (contracts/status.ts). */
   async status(doc: object): Promise<void> {
-    await this.client.publishAsync(`xueliang/v1/gw/${this.id}/status`, JSON.stringify(doc), { qos: 1, retain: true });
+    await this.client.publishAsync(`xueliang/v1/gw/${this.id}/status`, JSON.stringify(doc), {
+      qos: 1,
+      retain: true,
+    });
   }
 
   async close(): Promise<void> {

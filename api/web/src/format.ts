@@ -64,7 +64,14 @@ export function toLocalInput(ms: number): string {
 export function fromLocalInput(v: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(v.trim());
   if (!m) return undefined;
-  const [y, mo, d, hh, mm, ss] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  const [y, mo, d, hh, mm, ss] = m.slice(1).map((x) => Number(x ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const t = new Date(y, mo - 1, d, hh, mm, ss);
   // Date rolls 2026-13-01 over into the next year: only a real calendar time is one.
   if (t.getMonth() !== mo - 1 || t.getDate() !== d || hh > 23 || mm > 59 || ss > 59) return undefined;

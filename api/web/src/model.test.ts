@@ -57,7 +57,9 @@ describe('answers', () => {
     // A grid offset from the span (day buckets at local midnight, UTC+8).
     const D = 86_400_000;
     const off = -8 * H;
-    expect(bucketTimes([3 * D + off], D, { fromMs: D, toMs: 4 * D })).toEqual([1, 2, 3, 4].map((k) => k * D + off));
+    expect(bucketTimes([3 * D + off], D, { fromMs: D, toMs: 4 * D })).toEqual(
+      [1, 2, 3, 4].map((k) => k * D + off),
+    );
   });
 
   it('bucketTimes fills empty buckets between observed ones', () => {

@@ -104,7 +104,13 @@ export function hitCanvas(api: Api, hit: HitLike, w: number, h: number, label: s
  * An event's evidence frame (the whole frame with its box and zone drawn at the edge,
  * edge-agent/event-frame.ts) as a canvas of `w × h` CSS pixels, letterboxed.
  */
-export function frameCanvas(api: Api, frameId: string, w: number, h: number, label: string): HTMLCanvasElement {
+export function frameCanvas(
+  api: Api,
+  frameId: string,
+  w: number,
+  h: number,
+  label: string,
+): HTMLCanvasElement {
   const c = hitCanvas(api, { snapshot: frameId } as HitLike, w, h, label);
   c.classList.add('frame');
   c.dataset.frame = frameId;

@@ -147,7 +147,9 @@ export function showHitDialog(ctx: Ctx, hit: HitLike, extra: HTMLElement[] = [])
       .catch(() => undefined);
   }
   // An event's whole frame (box and zone drawn) beside the crop: which van, which crowd, where.
-  const frame = hit.frame ? frameCanvas(ctx.api, hit.frame, 480, 270, `${t('frame')}: ${tv(hit.type)} ${hit.camera}`) : null;
+  const frame = hit.frame
+    ? frameCanvas(ctx.api, hit.frame, 480, 270, `${t('frame')}: ${tv(hit.type)} ${hit.camera}`)
+    : null;
   const dlg = h(
     'dialog',
     { className: 'details', attrs: { 'aria-label': t('details') } },

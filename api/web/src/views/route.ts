@@ -6,7 +6,15 @@
 import { type Ctx, cameraName, type View } from '../ctx.js';
 import { field, fill, h, s, timeInput } from '../dom.js';
 import { fmtClock, fmtDuration, fmtTime, fromLocalInput, toLocalInput } from '../format.js';
-import { fitProjection, type Hop, hopsOf, type Pt, paddedHullPath, spreadLinear, spreadMarkers } from '../geo.js';
+import {
+  fitProjection,
+  type Hop,
+  hopsOf,
+  type Pt,
+  paddedHullPath,
+  spreadLinear,
+  spreadMarkers,
+} from '../geo.js';
 import { t } from '../i18n.js';
 import { ancestors, type Camera, type HitLike, listOf, type RouteStop } from '../model.js';
 import { hitCanvas } from '../snapshot.js';

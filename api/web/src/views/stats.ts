@@ -155,7 +155,16 @@ function orgPanel(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
 }
 
 /** Problems first: offline and failing cameras, then the rest; never-reported ones last. */
-const STATE_ORDER = ['offline', 'stalled', 'reconnecting', 'connecting', 'unknown', 'stopped', 'ended', 'streaming'];
+const STATE_ORDER = [
+  'offline',
+  'stalled',
+  'reconnecting',
+  'connecting',
+  'unknown',
+  'stopped',
+  'ended',
+  'streaming',
+];
 function stateRank(c: object): number {
   const st = (c as { status?: { state?: unknown } }).status?.state;
   const i = STATE_ORDER.indexOf(String(st));
@@ -185,32 +194,37 @@ function healthTable(ctx: Ctx, el: HTMLElement, camRows: StatRow[]): void {
       h(
         'tbody',
         null,
-        ...[...ctx.cameras].sort((a, b) => stateRank(a) - stateRank(b)).map((c) => {
-          // What the camera's gateway last reported (GET /cameras `status`; absent: never heard from).
-          const hl = ((c as { status?: unknown }).status ?? {}) as Record<string, unknown>;
-          const state = typeof hl.state === 'string' ? tv(hl.state) + (hl.stale === true ? ` (${t('stale')})` : '') : '—';
-          return h(
-            'tr',
-            null,
-            h('th', { scope: 'row' }, cameraName(ctx, c.id)),
-            h('td', { className: 'num' }, fmtCount(counts.get(c.id) ?? 0)),
-            h(
-              'td',
-              { className: 'num' },
-              cell(hl.fps, (n) => n.toFixed(1)),
-            ),
-            h('td', { className: 'num' }, cell(hl.framesDropped)),
-            h('td', { className: 'num' }, cell(hl.reconnects)),
-            h('td', null, cell(hl.lastFrameMs, fmtTime)),
-            h(
-              'td',
-              { className: `cam-state cam-${String(hl.state ?? 'none')}` },
-              state,
-              // Why it is not streaming (the gateway's last error, e.g. ffmpeg's connection refused).
-              healthError(hl),
-            ),
-          );
-        }),
+        ...[...ctx.cameras]
+          .sort((a, b) => stateRank(a) - stateRank(b))
+          .map((c) => {
+            // What the camera's gateway last reported (GET /cameras `status`; absent: never heard from).
+            const hl = ((c as { status?: unknown }).status ?? {}) as Record<string, unknown>;
+            const state =
+              typeof hl.state === 'string'
+                ? tv(hl.state) + (hl.stale === true ? ` (${t('stale')})` : '')
+                : '—';
+            return h(
+              'tr',
+              null,
+              h('th', { scope: 'row' }, cameraName(ctx, c.id)),
+              h('td', { className: 'num' }, fmtCount(counts.get(c.id) ?? 0)),
+              h(
+                'td',
+                { className: 'num' },
+                cell(hl.fps, (n) => n.toFixed(1)),
+              ),
+              h('td', { className: 'num' }, cell(hl.framesDropped)),
+              h('td', { className: 'num' }, cell(hl.reconnects)),
+              h('td', null, cell(hl.lastFrameMs, fmtTime)),
+              h(
+                'td',
+                { className: `cam-state cam-${String(hl.state ?? 'none')}` },
+                state,
+                // Why it is not streaming (the gateway's last error, e.g. ffmpeg's connection refused).
+                healthError(hl),
+              ),
+            );
+          }),
       ),
     ),
   );

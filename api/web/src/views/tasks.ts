@@ -100,7 +100,9 @@ function facts(ctx: Ctx, task: Task): HTMLElement {
     'dl',
     { className: 'attrs' },
     task.camera ? [h('dt', null, t('camera')), h('dd', null, cameraName(ctx, task.camera))] : null,
-    task.grid || task.org ? [h('dt', null, t('org')), h('dd', null, orgName(ctx, task.org ?? task.grid))] : null,
+    task.grid || task.org
+      ? [h('dt', null, t('org')), h('dd', null, orgName(ctx, task.org ?? task.grid))]
+      : null,
     task.openedMs ? [h('dt', null, t('time')), h('dd', null, fmtTime(task.openedMs))] : null,
     task.acceptedBy ? [h('dt', null, t('accepted')), h('dd', null, task.acceptedBy)] : null,
     typeof deadline === 'number' && col !== 'resolved'
@@ -110,7 +112,11 @@ function facts(ctx: Ctx, task: Task): HTMLElement {
   );
 }
 
-function actionButtons(task: Task, act: (task: Task, a: Action) => void, before: () => void = () => undefined) {
+function actionButtons(
+  task: Task,
+  act: (task: Task, a: Action) => void,
+  before: () => void = () => undefined,
+) {
   return actionsFor(columnOf(task.status)).map((a) =>
     h(
       'button',
@@ -129,10 +135,18 @@ function actionButtons(task: Task, act: (task: Task, a: Action) => void, before:
 }
 
 /** A task's details: the scene and the close-up large, the facts, the actions. */
-export function showTaskDialog(ctx: Ctx, task: Task, act: (task: Task, a: Action) => void): HTMLDialogElement {
+export function showTaskDialog(
+  ctx: Ctx,
+  task: Task,
+  act: (task: Task, a: Action) => void,
+): HTMLDialogElement {
   const dlg = h(
     'dialog',
-    { className: 'details task-details', dataset: { task: task.id }, attrs: { 'aria-label': `${t('details')}: ${taskTitle(task)}` } },
+    {
+      className: 'details task-details',
+      dataset: { task: task.id },
+      attrs: { 'aria-label': `${t('details')}: ${taskTitle(task)}` },
+    },
     h('h2', null, taskTitle(task)),
     evidence(ctx, task, true),
     facts(ctx, task),
