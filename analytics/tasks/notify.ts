@@ -5,13 +5,14 @@
  * (dead letters, listed by `deadLetters()`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { type Job, Queue, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import type { Webhook } from '../../contracts/config/alerts.js';
 import { XlError } from '../../contracts/errors.js';
 import type { Logger } from '../../contracts/log.js';
 import { endMqtt } from '../../contracts/within.js';
+import { type DeadLetter, DeliveryQueue, type DeliveryJob } from './delivery-queue.js';
 
 /** The port the task service publishes through (mqtt.js below, or an embedded broker). */
 export interface TaskPublisher {
@@ -58,18 +59,7 @@ export function verifyWebhook(secret: string, signature: string, timestampMs: nu
   return want.length === got.length && timingSafeEqual(want, got);
 }
 
-export interface WebhookJob {
-  hook: string;
-  body: string;
-}
-
-export interface WebhookDeadLetter {
-  jobId: string;
-  hook: string;
-  failedReason: string;
-  attemptsMade: number;
-  finishedOn: number | undefined;
-}
+export type WebhookDeadLetter = DeadLetter;
 
 export const WEBHOOK_QUEUE = 'alerts-webhooks';
 
@@ -86,30 +76,31 @@ export interface WebhooksOptions {
 }
 
 export class Webhooks {
-  private readonly queue: Queue<WebhookJob>;
-  private readonly worker: Worker<WebhookJob>;
+  private readonly q: DeliveryQueue;
   private readonly byId: ReadonlyMap<string, Webhook>;
 
   constructor(private readonly o: WebhooksOptions) {
     this.byId = new Map(o.hooks.filter((h) => h.enabled).map((h) => [h.id, h]));
-    this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: o.queueConn, prefix: o.prefix });
-    this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job) => this.deliver(job), {
-      connection: o.workerConn,
+    this.q = new DeliveryQueue({
+      name: WEBHOOK_QUEUE,
+      queueConn: o.queueConn,
+      workerConn: o.workerConn,
       prefix: o.prefix,
       concurrency: 8,
+      attempts: o.attempts,
+      backoffMs: o.backoffMs,
+      deliver: (job) => this.deliver(job),
+      onFailed: (job, err, exhausted) => {
+        o.onResult?.(false, exhausted);
+        (exhausted ? o.log.error : o.log.warn).call(
+          o.log,
+          { hook: job.data.target, attempt: job.attemptsMade, err: err.message },
+          exhausted ? 'webhook dead letter' : 'webhook failed; will retry',
+        );
+      },
+      onCompleted: () => o.onResult?.(true, false),
+      onWorkerError: (e) => o.log.warn({ err: e.message }, 'webhook worker error'),
     });
-    this.worker.on('failed', (job, err) => {
-      if (!job) return;
-      const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
-      o.onResult?.(false, exhausted);
-      (exhausted ? o.log.error : o.log.warn).call(
-        o.log,
-        { hook: job.data.hook, attempt: job.attemptsMade, err: err.message },
-        exhausted ? 'webhook dead letter' : 'webhook failed; will retry',
-      );
-    });
-    this.worker.on('completed', () => o.onResult?.(true, false));
-    this.worker.on('error', (e) => o.log.warn({ err: e.message }, 'webhook worker error'));
   }
 
   /** Hooks covering a task: the org subtree of the hook contains one of these orgs. */
@@ -118,23 +109,14 @@ export class Webhooks {
   }
 
   async enqueue(hooks: readonly Webhook[], body: string): Promise<void> {
-    if (hooks.length === 0) return;
-    await this.queue.addBulk(
-      hooks.map((h) => ({
-        name: 'deliver',
-        data: { hook: h.id, body },
-        opts: {
-          attempts: this.o.attempts,
-          backoff: { type: 'exponential', delay: this.o.backoffMs },
-          removeOnComplete: 1000,
-          removeOnFail: false,
-        },
-      })),
+    await this.q.add(
+      'deliver',
+      hooks.map((h) => ({ target: h.id, body })),
     );
   }
 
-  private async deliver(job: Job<WebhookJob>): Promise<void> {
-    const h = this.byId.get(job.data.hook);
+  private async deliver(job: Job<DeliveryJob>): Promise<void> {
+    const h = this.byId.get(job.data.target);
     if (!h) return; // removed from the config since: nothing to deliver to
     const ts = Date.now();
     const res = await fetch(h.url, {
@@ -154,19 +136,11 @@ export class Webhooks {
     }
   }
 
-  async deadLetters(limit = 100): Promise<WebhookDeadLetter[]> {
-    const jobs = await this.queue.getFailed(0, limit - 1);
-    return jobs.map((j) => ({
-      jobId: String(j.id),
-      hook: j.data.hook,
-      failedReason: j.failedReason,
-      attemptsMade: j.attemptsMade,
-      finishedOn: j.finishedOn,
-    }));
+  deadLetters(limit = 100): Promise<WebhookDeadLetter[]> {
+    return this.q.deadLetters(limit);
   }
 
-  async close(): Promise<void> {
-    await this.worker.close();
-    await this.queue.close();
+  close(): Promise<void> {
+    return this.q.close();
   }
 }

@@ -6,7 +6,7 @@
  * when it is made (the timestamp must be fresh). A robot's URL holds its token and its secret
  * signs: neither is ever logged, put in a job or in an error message — jobs carry the channel id.
  */
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import type { Channel } from '../../../contracts/config/channels.js';
@@ -14,25 +14,14 @@ import { XlError } from '../../../contracts/errors.js';
 import { mediaLink, taskLinks } from '../../../contracts/links.js';
 import type { Logger } from '../../../contracts/log.js';
 import type { TaskNotice } from '../../../contracts/task-notice.js';
+import { type DeadLetter, type DeliveryJob, DeliveryQueue } from '../delivery-queue.js';
 import { noticeContent } from './content.js';
 import { DINGTALK_PERMANENT, dingtalkMessage, dingtalkUrl } from './dingtalk.js';
 import { WECOM_PERMANENT, wecomMessage } from './wecom.js';
 
 export const CHANNEL_QUEUE = 'alerts-channels';
 
-export interface ChannelJob {
-  channel: string;
-  /** The JSON message for the robot. */
-  body: string;
-}
-
-export interface ChannelDeadLetter {
-  jobId: string;
-  hook: string;
-  failedReason: string;
-  attemptsMade: number;
-  finishedOn: number | undefined;
-}
+export type ChannelDeadLetter = DeadLetter;
 
 export interface RobotChannelsOptions {
   queueConn: Redis;
@@ -67,8 +56,7 @@ function redact(text: string, channels: Iterable<Channel>): string {
 }
 
 export class RobotChannels {
-  private readonly queue: Queue<ChannelJob>;
-  private readonly worker: Worker<ChannelJob>;
+  private readonly q: DeliveryQueue;
   private readonly byId: ReadonlyMap<string, Channel>;
   private readonly now: () => number;
   private readonly results: Counter<'channel' | 'result'>;
@@ -84,30 +72,30 @@ export class RobotChannels {
         registers: [o.registry],
       });
     this.byId = new Map(o.channels.filter((c) => c.enabled).map((c) => [c.id, c]));
-    this.queue = new Queue<ChannelJob>(CHANNEL_QUEUE, { connection: o.queueConn, prefix: o.prefix });
-    this.worker = new Worker<ChannelJob>(CHANNEL_QUEUE, (job) => this.deliver(job), {
-      connection: o.workerConn,
+    this.q = new DeliveryQueue({
+      name: CHANNEL_QUEUE,
+      queueConn: o.queueConn,
+      workerConn: o.workerConn,
       prefix: o.prefix,
       concurrency: 4,
+      attempts: o.attempts,
+      backoffMs: o.backoffMs,
+      deliver: (job) => this.deliver(job),
+      onFailed: (job, err, exhausted) => {
+        this.results.inc({ channel: job.data.target, result: exhausted ? 'dead' : 'retry' });
+        (exhausted ? o.log.error : o.log.warn).call(
+          o.log,
+          {
+            channel: job.data.target,
+            attempt: job.attemptsMade,
+            err: redact(err.message, this.byId.values()),
+          },
+          exhausted ? 'robot message dead letter' : 'robot message failed; will retry',
+        );
+      },
+      onCompleted: (job) => this.results.inc({ channel: job.data.target, result: 'ok' }),
+      onWorkerError: (e) => o.log.warn({ err: redact(e.message, this.byId.values()) }, 'robot worker error'),
     });
-    this.worker.on('failed', (job, err) => {
-      if (!job) return;
-      const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
-      this.results.inc({ channel: job.data.channel, result: exhausted ? 'dead' : 'retry' });
-      (exhausted ? o.log.error : o.log.warn).call(
-        o.log,
-        {
-          channel: job.data.channel,
-          attempt: job.attemptsMade,
-          err: redact(err.message, this.byId.values()),
-        },
-        exhausted ? 'robot message dead letter' : 'robot message failed; will retry',
-      );
-    });
-    this.worker.on('completed', (job) => this.results.inc({ channel: job.data.channel, result: 'ok' }));
-    this.worker.on('error', (e) =>
-      o.log.warn({ err: redact(e.message, this.byId.values()) }, 'robot worker error'),
-    );
   }
 
   /** Channels covering a change: the org subtree holds one of the paths, and the event is one they want. */
@@ -142,24 +130,14 @@ export class RobotChannels {
   }
 
   async enqueue(n: TaskNotice, paths: ReadonlyArray<readonly string[]>): Promise<void> {
-    const targets = this.covering(paths, n.event);
-    if (targets.length === 0) return;
-    await this.queue.addBulk(
-      targets.map((c) => ({
-        name: 'send',
-        data: { channel: c.id, body: JSON.stringify(this.message(c, n)) },
-        opts: {
-          attempts: this.o.attempts,
-          backoff: { type: 'exponential', delay: this.o.backoffMs },
-          removeOnComplete: 1000,
-          removeOnFail: false,
-        },
-      })),
+    await this.q.add(
+      'send',
+      this.covering(paths, n.event).map((c) => ({ target: c.id, body: JSON.stringify(this.message(c, n)) })),
     );
   }
 
-  private async deliver(job: Job<ChannelJob>): Promise<void> {
-    const c = this.byId.get(job.data.channel);
+  private async deliver(job: Job<DeliveryJob>): Promise<void> {
+    const c = this.byId.get(job.data.target);
     if (!c) return; // removed from the config since: nothing to deliver to
     const url = c.kind === 'dingtalk' ? dingtalkUrl(c.url, c.secret, this.now()) : c.url;
     const res = await fetch(url, {
@@ -191,19 +169,11 @@ export class RobotChannels {
     throw new XlError('ALERT_CHANNEL_FAILED', why);
   }
 
-  async deadLetters(limit = 100): Promise<ChannelDeadLetter[]> {
-    const jobs = await this.queue.getFailed(0, limit - 1);
-    return jobs.map((j) => ({
-      jobId: String(j.id),
-      hook: j.data.channel,
-      failedReason: j.failedReason,
-      attemptsMade: j.attemptsMade,
-      finishedOn: j.finishedOn,
-    }));
+  deadLetters(limit = 100): Promise<ChannelDeadLetter[]> {
+    return this.q.deadLetters(limit);
   }
 
-  async close(): Promise<void> {
-    await this.worker.close();
-    await this.queue.close();
+  close(): Promise<void> {
+    return this.q.close();
   }
 }
