@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -30,6 +29,7 @@ import {
   testCityRaw,
   until,
 } from './testkit.js';
+import { freePort } from '../contracts/net.js';
 
 const hasMosquitto = spawnSync('sh', ['-c', 'command -v mosquitto']).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'xl-mosq-'));
@@ -45,15 +45,6 @@ const raw = {
   }),
   mqtt: { username: 'ingest', password: 'ingest-secret-pw' },
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 describe.skipIf(!hasMosquitto)('broker mode through Mosquitto with generated ACLs', () => {
   beforeAll(async () => {

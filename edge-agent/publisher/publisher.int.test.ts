@@ -24,18 +24,10 @@ import {
 } from '../../ingest/testkit.js';
 import { openDiskSpool } from './disk-spool.js';
 import { SpoolPublisher } from './publisher.js';
+import { freePort } from '../../contracts/net.js';
 
 const GW = gatewayId(0);
 const log = silentLogger();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 const hitsFor = (n: number) =>
   Array.from({ length: n }, () => makeHit({ gateway: GW, camera: cameraId(0, 0) }));

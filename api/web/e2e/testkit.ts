@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -15,21 +14,12 @@ import { parse, stringify } from 'yaml';
 import type { Hit } from '../../../contracts/hit.js';
 import { projectRoot } from '../../../contracts/testdata.js';
 import { hashSecret } from '../../../contracts/secrets.js';
+import { freePort } from '../../../contracts/net.js';
+
+export { freePort };
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(projectRoot, 'test-artifacts', 'dashboard');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Test principals: key → role and org (the admin key is the one `up` makes). */
 export const PRINCIPALS = {
