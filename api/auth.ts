@@ -104,15 +104,6 @@ export class Authenticator {
   };
 }
 
-/** preHandler that allows only the given roles. */
-export function requireRole(...roles: Role[]) {
-  return async (req: FastifyRequest): Promise<void> => {
-    const p = req.principal;
-    if (!p) throw apiError('API_UNAUTHORIZED', 'not signed in');
-    if (!roles.includes(p.role)) throw apiError('API_FORBIDDEN', `needs role ${roles.join(' or ')}`);
-  };
-}
-
 /** The principal and scope of an authenticated request (routes under /api/v1). */
 export function who(req: FastifyRequest): { principal: Principal; scope: Scope } {
   if (!req.principal || !req.scope) throw apiError('API_UNAUTHORIZED', 'not signed in');

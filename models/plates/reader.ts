@@ -78,10 +78,14 @@ async function sideBySide(a: RgbFrame, b: RgbFrame): Promise<RgbFrame> {
   return { data: out, width: w, height: h };
 }
 
-export class PlateReader {
-  /** Timings of the last call, ms. */
-  lastTimings = { detectMs: 0, recogniseMs: 0, recognitions: 0 };
+/** Where one `readPlates` call spent its time, ms. */
+export interface PlateTimings {
+  detectMs: number;
+  recogniseMs: number;
+  recognitions: number;
+}
 
+export class PlateReader {
   private constructor(
     private readonly det: Model,
     private readonly rec: Model,
@@ -126,11 +130,11 @@ export class PlateReader {
     return this.plateDet !== undefined;
   }
 
-  private async recog(img: RgbFrame): Promise<RecResult> {
+  private async recog(img: RgbFrame, t: PlateTimings): Promise<RecResult> {
     const t0 = performance.now();
     const r = await recognise(this.rec.session, this.rec.entry, this.symbols, img);
-    this.lastTimings.recogniseMs += performance.now() - t0;
-    this.lastTimings.recognitions += 1;
+    t.recogniseMs += performance.now() - t0;
+    t.recognitions += 1;
     return r;
   }
 
@@ -139,7 +143,15 @@ export class PlateReader {
     frame: RgbFrame,
     vehicleBoxes?: ReadonlyArray<readonly [number, number, number, number]>,
   ): Promise<PlateRead[]> {
-    this.lastTimings = { detectMs: 0, recogniseMs: 0, recognitions: 0 };
+    return (await this.readPlatesTimed(frame, vehicleBoxes)).plates;
+  }
+
+  /** `readPlates` with the call's own timings (several calls may be in flight at once). */
+  async readPlatesTimed(
+    frame: RgbFrame,
+    vehicleBoxes?: ReadonlyArray<readonly [number, number, number, number]>,
+  ): Promise<{ plates: PlateRead[]; timings: PlateTimings }> {
+    const timings: PlateTimings = { detectMs: 0, recogniseMs: 0, recognitions: 0 };
     const regions: Box[] = vehicleBoxes?.length
       ? vehicleBoxes.map((b) => [b[0], b[1], b[2], b[3]])
       : [[0, 0, frame.width, frame.height]];
@@ -152,8 +164,8 @@ export class PlateReader {
       const ox = Math.max(0, Math.floor(r[0]));
       const oy = Math.max(0, Math.floor(r[1]));
       let reads: PlateRead[] = [];
-      if (this.plateDet) reads = await this.viaPlateDetector(crop);
-      if (reads.length === 0) reads = await this.viaTextDetection(crop);
+      if (this.plateDet) reads = await this.viaPlateDetector(crop, timings);
+      if (reads.length === 0) reads = await this.viaTextDetection(crop, timings);
       for (const p of reads)
         all.push({ ...p, box: [p.box[0] + ox, p.box[1] + oy, p.box[2] + ox, p.box[3] + oy] });
     }
@@ -161,14 +173,14 @@ export class PlateReader {
     all.sort((a, b) => b.score - a.score);
     const kept: PlateRead[] = [];
     for (const p of all) if (!kept.some((k) => overlap(k.box, p.box) > 0.5)) kept.push(p);
-    return kept;
+    return { plates: kept, timings };
   }
 
-  private async viaPlateDetector(f: RgbFrame): Promise<PlateRead[]> {
+  private async viaPlateDetector(f: RgbFrame, t: PlateTimings): Promise<PlateRead[]> {
     const det = this.plateDet!;
     const t0 = performance.now();
     const plates: PlateBox[] = await detectPlates(det.session, det.entry, f);
-    this.lastTimings.detectMs += performance.now() - t0;
+    t.detectMs += performance.now() - t0;
     const out: PlateRead[] = [];
     for (const p of plates) {
       const size = quadSize(p.corners);
@@ -187,7 +199,7 @@ export class PlateReader {
         const w = Math.max(16, Math.round((size.width * h) / size.height));
         img = warpQuad(f, p.corners, w, h);
       }
-      const r = await this.recog(img);
+      const r = await this.recog(img, t);
       const plate = normalisePlate(r.text);
       if (plate && r.score >= this.minScore)
         out.push({
@@ -205,16 +217,16 @@ export class PlateReader {
     return out;
   }
 
-  private async viaTextDetection(f: RgbFrame): Promise<PlateRead[]> {
+  private async viaTextDetection(f: RgbFrame, t: PlateTimings): Promise<PlateRead[]> {
     const t0 = performance.now();
     const boxes: TextBox[] = await detectText(this.det.session, this.det.entry, f);
-    this.lastTimings.detectMs += performance.now() - t0;
+    t.detectMs += performance.now() - t0;
     const reads = new Map<TextBox, RecResult>();
     for (const b of boxes) {
       // A plate (or one of its halves or rows) is a short line: skip long text and specks.
       const { width, height } = quadSize(b.quad);
       if (height < 8 || width / height > 10) continue;
-      reads.set(b, await this.recog(lineImage(f, b)));
+      reads.set(b, await this.recog(lineImage(f, b), t));
     }
     const out: PlateRead[] = [];
     const consider = (text: string, score: number, box: Box, rows: 1 | 2): void => {
@@ -255,7 +267,7 @@ export class PlateReader {
     // the two rows are also joined side by side and recognised as one line, as the plate
     // detector path does.
     for (const [a, b] of stacked) {
-      const r = await this.recog(await sideBySide(lineImage(f, a), lineImage(f, b)));
+      const r = await this.recog(await sideBySide(lineImage(f, a), lineImage(f, b)), t);
       consider(r.text, r.score, union(a.box, b.box), 2);
     }
     return out;
