@@ -5,12 +5,14 @@
  *   - clothing colour (upper, lower) and vehicle body colour on labelled boxes: exact (the
  *     first labelled colour) and within the labelled alternatives;
  *   - detection recall and precision per size band (box height < 32, < 96, ≥ 96 px) at IoU 0.5,
- *     classes person and vehicle.
+ *     classes person and vehicle;
+ *   - tracking (`--only track`): the agent's detector and tracker at `--fps` over the clips of
+ *     bench/eval/labels/tracks.json, CLEAR MOT (MOTA, ID switches) and IDF1 (bench/eval/mot.ts).
  * Human-readable lines go to stderr; with `--json` the last stdout line is one JSON object.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EDGE_DETECTOR } from '../contracts/config/gateway.js';
+import { EDGE_DETECTOR, GatewayConfig } from '../contracts/config/gateway.js';
 import { projectRoot } from '../contracts/testdata.js';
 import type { RgbImage } from '../edge-agent/attributes/colour.js';
 import { personColours, vehicleColour } from '../edge-agent/attributes/crops.js';
@@ -20,7 +22,9 @@ import { OnnxDetector } from '../models/detector.js';
 import type { RgbFrame } from '../models/frame.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { openSession } from '../models/onnx-session.js';
+import { Value } from '@sinclair/typebox/value';
 import { benchArgs } from './args.js';
+import { type TrackSequence, trackFigures } from './eval/track-eval.js';
 import { FrameCache, type FrameRef } from './eval/media.js';
 import { detectTiled } from './eval/tiling.js';
 import {
@@ -43,7 +47,14 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     description: 'Detection score threshold (the agent default)',
   },
   'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
-  only: { type: 'string', default: 'all', description: 'colour | detect | all' },
+  only: { type: 'string', default: 'all', description: 'colour | detect | track | all' },
+  fps: { type: 'string', default: '5', description: 'Frame rate the tracker runs at (track)' },
+  appearance: {
+    type: 'string',
+    default: 'agent',
+    description:
+      'Appearance in the tracker association: on | off | agent (the agent default, tracker.appearance)',
+  },
   tiling: {
     type: 'string',
     default: '0',
@@ -75,6 +86,45 @@ function readLabels<T>(name: string): T[] {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T[]) : [];
 }
 
+function trackerDefaults(): GatewayConfig['tracker'] {
+  return Value.Default(GatewayConfig.properties.tracker, {}) as GatewayConfig['tracker'];
+}
+
+async function openDetector(): Promise<OnnxDetector> {
+  const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
+  await buildModels({ modelsDir, progress: (l) => log(`models: ${l}`) });
+  const { entry, path } = await loadModel(modelsDir, values.model);
+  return new OnnxDetector(entry, await openSession(path, { threads: 1 }));
+}
+
+async function trackingFigures(): Promise<Record<string, unknown>> {
+  const t = trackerDefaults();
+  const appearance = values.appearance === 'agent' ? t.appearance : values.appearance === 'on';
+  const res = await trackFigures(readLabels<TrackSequence>('tracks.json'), {
+    detector: await openDetector(),
+    fps: Number(values.fps),
+    tiling: Number(values.tiling),
+    minScore: Number(values['min-score']),
+    tracker: {
+      lostTrackMs: t.lostTrackMs,
+      minHits: t.minHits,
+      highScore: t.highScore,
+      newTrackScore: t.newTrackScore,
+    },
+    appearance,
+    log,
+  });
+  const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+  const out: Record<string, unknown> = { appearance, fps: Number(values.fps) };
+  for (const [k, m] of Object.entries(res)) {
+    out[k] = { ...m, mota: r3(m.mota), motp: r3(m.motp), idf1: r3(m.idf1), idp: r3(m.idp), idr: r3(m.idr) };
+    log(
+      `track ${k.padEnd(30)} appearance ${appearance ? 'on ' : 'off'} IDF1 ${(100 * m.idf1).toFixed(1)} % MOTA ${(100 * m.mota).toFixed(1)} % ID switches ${m.idSwitches} (gt ${m.objects} boxes / ${m.gtIds} ids, tracks ${m.hypIds}, FN ${m.misses}, FP ${m.falsePositives})`,
+    );
+  }
+  return out;
+}
+
 const asImage = (f: RgbFrame): RgbImage => ({ data: f.data, widthPx: f.width, heightPx: f.height });
 
 async function colourFigures(frames: FrameCache): Promise<Record<string, ColourTally>> {
@@ -95,10 +145,8 @@ async function colourFigures(frames: FrameCache): Promise<Record<string, ColourT
 }
 
 async function detectionFigures(frames: FrameCache): Promise<DetectionTally> {
-  const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
-  await buildModels({ modelsDir, progress: (l) => log(`models: ${l}`) });
-  const { entry, path } = await loadModel(modelsDir, values.model);
-  const det = new OnnxDetector(entry, await openSession(path, { threads: 1 }));
+  const det = await openDetector();
+  const entry = det.entry;
   const tally = emptyDetectionTally();
   for (const l of readLabels<BoxesLabel>('boxes.json')) {
     const found = await detectTiled(
@@ -126,7 +174,7 @@ async function main(): Promise<void> {
     minScore: Number(values['min-score']),
     tiling: Number(values.tiling),
   };
-  if (values.only !== 'detect') {
+  if (values.only === 'colour' || values.only === 'all') {
     const c = await colourFigures(frames);
     out.colour = Object.fromEntries(
       Object.entries(c).map(([k, t]) => [
@@ -145,7 +193,8 @@ async function main(): Promise<void> {
         `colour ${k.padEnd(8)} n=${t.n} exact ${pct(t.exact, t.n)} % within ${pct(t.within, t.n)} % with second candidate ${pct(t.withinTop2, t.n)} %`,
       );
   }
-  if (values.only !== 'colour') {
+  if (values.only === 'track' || values.only === 'all') out.tracking = await trackingFigures();
+  if (values.only === 'detect' || values.only === 'all') {
     const t = await detectionFigures(frames);
     out.detection = Object.fromEntries(
       Object.entries(t).map(([band, b]) => [
