@@ -35,6 +35,7 @@ const { values } = parseArgs({
     fix: { type: 'string' },
     tiling: { type: 'string', default: '2' },
     'min-score': { type: 'string', default: '0.3' },
+    'strip-len': { type: 'string', default: '14' },
   },
 });
 
@@ -108,7 +109,7 @@ async function drawPages(
   }
 }
 
-/** One row per identity: up to 14 crops along its life, 64 px high. */
+/** One row per identity: up to `--strip-len` crops along its life, 64 px high, time (s) under each. */
 async function drawStrips(
   frames: Map<number, RgbFrame>,
   labels: TrackLabelFrame[],
@@ -120,7 +121,7 @@ async function drawStrips(
   const ids = [...byId.keys()].sort((a, b) => a - b);
   const CW = 40;
   const CH = 64;
-  const N = 14;
+  const N = Number(values['strip-len']);
   for (let p = 0; p * 16 < ids.length; p++) {
     const rows = ids.slice(p * 16, p * 16 + 16);
     const comps = [];
@@ -142,6 +143,7 @@ async function drawStrips(
           .png()
           .toBuffer();
         comps.push({ input: img, left: 50 + c * (CW + 2), top: r * CH });
+        svg += `<text x="${50 + c * (CW + 2)}" y="${r * CH + CH - 2}" font-size="9" fill="#00ffff" font-family="sans-serif">${o.t.toFixed(1)}</text>`;
       }
     }
     const W = 50 + N * (CW + 2);

@@ -78,7 +78,9 @@ export function motFrames(
       undefined,
     );
     const hyps = near && Math.abs(near.tSec - f.tSec) <= 0.5 / fps ? near.boxes : [];
-    const gt: IdBox[] = f.boxes.map((b) => ({ id: b[0]!, box: b.slice(1) }));
+    const gt: IdBox[] = f.boxes
+      .map((b) => ({ id: b[0]!, box: b.slice(1) }))
+      .filter((g) => !(seq.ignoreRegions ?? []).some((r) => centredIn(g.box, r)));
     const hyp: IdBox[] = hyps
       .filter((h) => h.cls === seq.cls)
       .filter((h) => !(seq.ignoreRegions ?? []).some((r) => centredIn(h.box, r)))

@@ -119,7 +119,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   solver: 'hungarian',
   maxTracks: 1000,
   firstTrackId: 1,
-  appearanceGate: 0.55,
+  appearanceGate: 0.4,
   appearanceWeight: 0.5,
   appearanceMinSamples: 3,
   appearanceMomentum: 0.9,
