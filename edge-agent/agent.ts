@@ -25,6 +25,7 @@ import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { WorkerFaceFinder } from '../models/face/worker-finder.js';
 import { WorkerPlateReader } from '../models/plates/worker-reader.js';
 import { WorkerDetector } from '../models/worker-detector.js';
+import { iou } from './geometry.js';
 import { type GatePlan, MotionGate } from './motion-gate.js';
 import { type CameraOutput, CameraPipeline, type PlateReaderPort } from './agent-camera.js';
 import { FACE_GUARD_DEFAULTS, FaceGuard, type FaceGuardPort } from './privacy/face-guard.js';
@@ -91,31 +92,36 @@ interface CameraRuntime {
 const MAX_BACKLOG = 2;
 
 /**
- * Detections of a cropped region mapped back to the frame, plus the last full-frame
- * detections centred outside the region (still objects the crop did not look at).
+ * Detections of cropped regions mapped back to the frame and merged (a box found in two
+ * overlapping crops kept once: the higher score, per class, IoU > 0.5), plus the last
+ * full-frame detections centred outside every region (still objects no crop looked at).
  */
 export function withCarriedOver(
-  crop: Detections,
-  region: readonly [number, number, number, number],
+  parts: ReadonlyArray<{ detections: Detections; region: readonly number[] }>,
   lastFull: Detections | undefined,
 ): Detections {
   const rows: Array<{ box: [number, number, number, number]; score: number; classId: number }> = [];
-  for (let i = 0; i < crop.length; i++) {
-    const b = crop.box(i);
-    rows.push({
-      box: [b[0] + region[0], b[1] + region[1], b[2] + region[0], b[3] + region[1]],
-      score: crop.score[i]!,
-      classId: crop.classId[i]!,
-    });
-  }
+  for (const { detections: d, region } of parts)
+    for (let i = 0; i < d.length; i++) {
+      const b = d.box(i);
+      rows.push({
+        box: [b[0] + region[0]!, b[1] + region[1]!, b[2] + region[0]!, b[3] + region[1]!],
+        score: d.score[i]!,
+        classId: d.classId[i]!,
+      });
+    }
+  rows.sort((a, b) => b.score - a.score);
+  const kept = rows.filter(
+    (r, k) => !rows.slice(0, k).some((q) => q.classId === r.classId && iou(q.box, r.box) > 0.5),
+  );
+  const inside = (cx: number, cy: number) =>
+    parts.some(({ region: g }) => cx >= g[0]! && cx < g[2]! && cy >= g[1]! && cy < g[3]!);
   for (let i = 0; i < (lastFull?.length ?? 0); i++) {
     const b = lastFull!.box(i);
-    const cx = (b[0] + b[2]) / 2;
-    const cy = (b[1] + b[3]) / 2;
-    if (cx >= region[0] && cx < region[2] && cy >= region[1] && cy < region[3]) continue;
-    rows.push({ box: b, score: lastFull!.score[i]!, classId: lastFull!.classId[i]! });
+    if (inside((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)) continue;
+    kept.push({ box: b, score: lastFull!.score[i]!, classId: lastFull!.classId[i]! });
   }
-  return Detections.fromRows(rows);
+  return Detections.fromRows(kept);
 }
 /**
  * Frames queued per detector worker: the next frame waits in the worker while it infers, so
@@ -432,10 +438,19 @@ export class EdgeAgent {
         ({ detections: dets, timings: t } = await this.detector.detectTimed(f.frame, { minScore }));
         if (rt.gate) rt.lastFull = dets;
       } else {
-        const [x1, y1, x2, y2] = plan.region;
-        const r = await this.detector.detectTimed(cropFrame(f.frame, x1, y1, x2, y2), { minScore });
-        dets = withCarriedOver(r.detections, plan.region, rt.lastFull);
-        t = r.timings;
+        const parts: Array<{ detections: Detections; region: readonly number[] }> = [];
+        t = { preprocessMs: 0, runMs: 0, decodeMs: 0 };
+        for (const region of plan.regions) {
+          const [x1, y1, x2, y2] = region;
+          const r = await this.detector.detectTimed(cropFrame(f.frame, x1, y1, x2, y2), { minScore });
+          parts.push({ detections: r.detections, region });
+          t = {
+            preprocessMs: t.preprocessMs + r.timings.preprocessMs,
+            runMs: t.runMs + r.timings.runMs,
+            decodeMs: t.decodeMs + r.timings.decodeMs,
+          };
+        }
+        dets = withCarriedOver(parts, rt.lastFull);
       }
     } finally {
       rt.detecting = false;

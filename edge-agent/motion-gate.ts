@@ -3,11 +3,13 @@
  * frame's motion (./motion.ts) decides whether the detector runs on it and on what.
  *   - no motion: skip the frame, except one full-frame check every `stillCheckMs` (a still
  *     scene costs almost nothing, yet a person standing still keeps being seen);
- *   - motion in a small part of the frame: detect on that region only, cropped from the
- *     decoded frame at its own resolution (distant people reach the detector larger than in
- *     the whole frame scaled down), boxes mapped back; objects of the last full detection
- *     outside the region are carried over (they did not move);
- *   - motion over more than `cropMaxFraction` of the frame: the whole frame.
+ *   - motion in small parts of the frame: detect on those regions only (the motion boxes
+ *     grown by a margin and to a minimum side, overlapping ones merged, at most
+ *     `maxRegions`), each cropped from the decoded frame at its own resolution (distant
+ *     people reach the detector larger than in the whole frame scaled down), boxes mapped
+ *     back and merged; objects of the last full detection outside the regions are carried
+ *     over (they did not move);
+ *   - motion over more than `cropMaxFraction` of the frame, or in more regions: the whole frame.
  * Pure: frames and times in, plans out.
  */
 import type { RgbFrame } from '../models/frame.js';
@@ -22,6 +24,8 @@ export interface MotionGateOptions {
   cropMargin: number;
   /** Smallest side of a crop, pixels (a tiny crop blown up to the model input helps nobody). */
   minCropPx: number;
+  /** More motion regions than this: the whole frame (each region costs one detector run). */
+  maxRegions: number;
   motion?: Partial<MotionOptions>;
 }
 
@@ -30,12 +34,13 @@ export const DEFAULT_MOTION_GATE: Readonly<MotionGateOptions> = Object.freeze({
   cropMaxFraction: 0.4,
   cropMargin: 0.25,
   minCropPx: 160,
+  maxRegions: 3,
 });
 
 export type GatePlan =
   | { kind: 'skip' }
   | { kind: 'full' }
-  | { kind: 'crop'; region: [number, number, number, number] };
+  | { kind: 'crop'; regions: Array<[number, number, number, number]> };
 
 export class MotionGate {
   readonly options: Readonly<MotionGateOptions>;
@@ -57,14 +62,39 @@ export class MotionGate {
     };
     if (due) return full();
     if (m.boxes.length === 0) return { kind: 'skip' };
-    const region = cropRegion(m.boxes, frame.width, frame.height, o);
-    const area = (region[2] - region[0]) * (region[3] - region[1]);
-    if (area > o.cropMaxFraction * frame.width * frame.height) return full();
-    return { kind: 'crop', region };
+    const regions = cropRegions(m.boxes, frame.width, frame.height, o);
+    const area = regions.reduce((a, r) => a + (r[2] - r[0]) * (r[3] - r[1]), 0);
+    if (regions.length > o.maxRegions || area > o.cropMaxFraction * frame.width * frame.height) return full();
+    return { kind: 'crop', regions };
   }
 }
 
-/** The union of the motion boxes, grown by the margin and to the minimum side, inside the frame. */
+/** Motion boxes grown to crops (./cropRegion), overlapping crops merged into their union until none overlap. */
+export function cropRegions(
+  boxes: ReadonlyArray<readonly number[]>,
+  width: number,
+  height: number,
+  o: Pick<MotionGateOptions, 'cropMargin' | 'minCropPx'>,
+): Array<[number, number, number, number]> {
+  let regions = boxes.map((b) => cropRegion([b], width, height, o));
+  for (let merged = true; merged; ) {
+    merged = false;
+    outer: for (let i = 0; i < regions.length; i++)
+      for (let j = i + 1; j < regions.length; j++) {
+        const a = regions[i]!;
+        const b = regions[j]!;
+        if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) {
+          const u = cropRegion([a, b], width, height, { cropMargin: 0, minCropPx: o.minCropPx });
+          regions = [...regions.filter((_, k) => k !== i && k !== j), u];
+          merged = true;
+          break outer;
+        }
+      }
+  }
+  return regions;
+}
+
+/** The union of the boxes, grown by the margin and to the minimum side, inside the frame. */
 export function cropRegion(
   boxes: ReadonlyArray<readonly number[]>,
   width: number,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RgbFrame } from '../models/frame.js';
 import { greyCells, MotionDetector } from './motion.js';
-import { MotionGate } from './motion-gate.js';
+import { cropRegions, MotionGate } from './motion-gate.js';
 import { withCarriedOver } from './agent.js';
 import { Detections } from '../models/detections.js';
 
@@ -77,7 +77,8 @@ describe('MotionGate', () => {
     const p = g.plan(frame(640, 480, [[300, 200, 320, 260, 220]]), 600);
     expect(p.kind).toBe('crop');
     if (p.kind === 'crop') {
-      const [x1, y1, x2, y2] = p.region;
+      expect(p.regions).toHaveLength(1);
+      const [x1, y1, x2, y2] = p.regions[0]!;
       expect(x1).toBeLessThanOrEqual(300);
       expect(x2).toBeGreaterThanOrEqual(320);
       expect(x2 - x1).toBeGreaterThanOrEqual(160);
@@ -101,10 +102,53 @@ describe('withCarriedOver', () => {
       { box: [500, 100, 520, 150], score: 0.7, classId: 0 }, // outside: carried over
       { box: [110, 120, 130, 160], score: 0.9, classId: 0 }, // inside: the crop looked there
     ]);
-    const d = withCarriedOver(crop, [100, 100, 300, 300], last);
+    const d = withCarriedOver([{ detections: crop, region: [100, 100, 300, 300] }], last);
     expect(d.length).toBe(2);
     expect(Array.from(d.box(0))).toEqual([110, 120, 130, 160]);
     expect(Array.from(d.box(1))).toEqual([500, 100, 520, 150]);
-    expect(withCarriedOver(crop, [100, 100, 300, 300], undefined).length).toBe(1);
+    expect(withCarriedOver([{ detections: crop, region: [100, 100, 300, 300] }], undefined).length).toBe(1);
+  });
+
+  it('keeps a box found in two overlapping crops once', () => {
+    const a = Detections.fromRows([{ box: [50, 50, 70, 90], score: 0.8, classId: 0 }]);
+    const b = Detections.fromRows([{ box: [10, 10, 30, 50], score: 0.6, classId: 0 }]);
+    const d = withCarriedOver(
+      [
+        { detections: a, region: [0, 0, 200, 200] },
+        { detections: b, region: [40, 40, 240, 240] },
+      ],
+      undefined,
+    );
+    expect(d.length).toBe(1);
+    expect(d.score[0]).toBeCloseTo(0.8, 5);
+  });
+});
+
+describe('cropRegions', () => {
+  it('crops two distant movers apart and merges overlapping ones', () => {
+    const o = { cropMargin: 0.25, minCropPx: 100 };
+    expect(
+      cropRegions(
+        [
+          [10, 10, 30, 50],
+          [500, 300, 530, 360],
+        ],
+        640,
+        480,
+        o,
+      ),
+    ).toHaveLength(2);
+    const merged = cropRegions(
+      [
+        [10, 10, 30, 50],
+        [60, 20, 90, 60],
+      ],
+      640,
+      480,
+      o,
+    );
+    expect(merged).toHaveLength(1);
+    expect(merged[0]![0]).toBeLessThanOrEqual(10);
+    expect(merged[0]![2]).toBeGreaterThanOrEqual(90);
   });
 });

@@ -2,7 +2,9 @@
  * Cheap motion detection that gates the detector (docs/edge.md#motion-gating), in the manner
  * of Frigate's: the frame is reduced to a small grey image (block means), compared with a
  * running background (exponential average), and the cells that differ by more than a
- * threshold, grown by one cell, are grouped into boxes (8-connected components). Pure: frames
+ * threshold, grown by one cell, are grouped into boxes (8-connected components). A global
+ * change of brightness (auto exposure as a large bright vehicle enters, a cloud) is not
+ * motion: the median difference over all cells is taken off every cell first. Pure: frames
  * in, boxes in frame pixels out; no clock.
  */
 import type { RgbFrame } from '../models/frame.js';
@@ -14,7 +16,7 @@ export interface MotionOptions {
   threshold: number;
   /** Weight of the new frame in the background average (0..1). */
   learnRate: number;
-  /** Components smaller than this many cells are noise. */
+  /** Components smaller than this many cells (after growing by one cell: one changed cell makes 9) are noise. */
   minCells: number;
 }
 
@@ -22,7 +24,7 @@ export const DEFAULT_MOTION_OPTIONS: Readonly<MotionOptions> = Object.freeze({
   cellsWide: 64,
   threshold: 14,
   learnRate: 0.1,
-  minCells: 2,
+  minCells: 12,
 });
 
 export interface MotionResult {
@@ -32,13 +34,15 @@ export interface MotionResult {
   fraction: number;
 }
 
-/** Mean grey of each cell of a `cw × ch` grid over the frame (every second pixel read). */
+/** Mean grey of each cell of a `cw × ch` grid over the frame (about 3 × 3 pixels read per cell). */
 export function greyCells(f: RgbFrame, cw: number, ch: number): Float32Array {
   const out = new Float32Array(cw * ch);
   const n = new Uint32Array(cw * ch);
-  for (let y = 0; y < f.height; y += 2) {
+  const sx = Math.max(1, Math.floor(f.width / cw / 3));
+  const sy = Math.max(1, Math.floor(f.height / ch / 3));
+  for (let y = 0; y < f.height; y += sy) {
     const cy = Math.min(ch - 1, Math.floor((y * ch) / f.height));
-    for (let x = 0; x < f.width; x += 2) {
+    for (let x = 0; x < f.width; x += sx) {
       const cx = Math.min(cw - 1, Math.floor((x * cw) / f.width));
       const p = (y * f.width + x) * 3;
       out[cy * cw + cx] =
@@ -77,9 +81,11 @@ export class MotionDetector {
       return { boxes: [], fraction: 0 };
     }
     const moved = new Uint8Array(cw * ch);
+    const diff = grey.map((g, k) => g - bg[k]!);
+    const shift = Float32Array.from(diff).sort()[diff.length >> 1]!;
     let count = 0;
     for (let k = 0; k < grey.length; k++) {
-      if (Math.abs(grey[k]! - bg[k]!) > o.threshold) {
+      if (Math.abs(diff[k]! - shift) > o.threshold) {
         moved[k] = 1;
         count++;
       }
