@@ -25,6 +25,8 @@ import { openSession } from '../models/onnx-session.js';
 import { Value } from '@sinclair/typebox/value';
 import { benchArgs } from './args.js';
 import { type TrackSequence, trackFigures } from './eval/track-eval.js';
+import { gatedDetections } from './eval/motion-eval.js';
+import { clipFrames } from './eval/video.js';
 import { FrameCache, type FrameRef } from './eval/media.js';
 import { detectTiled } from './eval/tiling.js';
 import {
@@ -34,6 +36,7 @@ import {
   emptyTally,
   type GtBox,
   type PredBox,
+  type SizeBand,
   tallyColour,
   tallyDetections,
 } from './eval/score.js';
@@ -49,6 +52,11 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
   'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
   only: { type: 'string', default: 'all', description: 'colour | detect | track | all' },
   fps: { type: 'string', default: '5', description: 'Frame rate the tracker runs at (track)' },
+  motion: {
+    type: 'boolean',
+    default: false,
+    description: 'Also score detection on the identity-label clips with motion gating, at --fps (detect)',
+  },
   appearance: {
     type: 'string',
     default: 'agent',
@@ -144,23 +152,63 @@ async function colourFigures(frames: FrameCache): Promise<Record<string, ColourT
   return { upper, lower, vehicle: body };
 }
 
-async function detectionFigures(frames: FrameCache): Promise<DetectionTally> {
+/** Person and vehicle predictions on one frame (`only`: one class, the others not scored). */
+async function predict(det: OnnxDetector, frame: RgbFrame, only?: string): Promise<PredBox[]> {
+  const found = await detectTiled(det, frame, Number(values.tiling), Number(values['min-score']));
+  const pred: PredBox[] = [];
+  for (const f of found) {
+    const cls = sightingTypeOf(det.entry.labels[f.classId] ?? '');
+    if ((cls === 'person' || cls === 'vehicle') && (!only || cls === only))
+      pred.push({ cls, score: f.score, box: f.box });
+  }
+  return pred;
+}
+
+/**
+ * Detection per size band on the labelled frames (boxes.json) and on the frames of the
+ * identity labels (tracks.json: one class per clip, every labelled frame).
+ */
+async function detectionFigures(
+  frames: FrameCache,
+): Promise<{ frames: DetectionTally; clips: DetectionTally; gated?: DetectionTally }> {
   const det = await openDetector();
-  const entry = det.entry;
   const tally = emptyDetectionTally();
-  for (const l of readLabels<BoxesLabel>('boxes.json')) {
-    const found = await detectTiled(
-      det,
-      await frames.get(l),
-      Number(values.tiling),
-      Number(values['min-score']),
-    );
-    const pred: PredBox[] = [];
-    for (const f of found) {
-      const cls = sightingTypeOf(entry.labels[f.classId] ?? '');
-      if (cls === 'person' || cls === 'vehicle') pred.push({ cls, score: f.score, box: f.box });
+  for (const l of readLabels<BoxesLabel>('boxes.json'))
+    tallyDetections(tally, l.boxes, await predict(det, await frames.get(l)), 0.5, l.ignoreRegions);
+  const clips = emptyDetectionTally();
+  for (const seq of readLabels<TrackSequence>('tracks.json')) {
+    const byT = new Map(seq.frames.map((f) => [Math.round(f.tSec * 100), f]));
+    const every = seq.frames.length > 1 ? seq.frames[1]!.tSec - seq.frames[0]!.tSec : 1;
+    const clip = { media: seq.media, startSec: seq.startSec, durSec: seq.durSec, fps: 1 / every };
+    for await (const { tSec, frame } of clipFrames(clip)) {
+      const l = byT.get(Math.round(tSec * 100));
+      if (!l) continue;
+      const gt = l.boxes.map((b) => ({ cls: seq.cls, box: b.slice(1) }));
+      const ignore = [...(seq.ignoreRegions ?? []), ...(l.ignore ?? [])];
+      tallyDetections(clips, gt, await predict(det, frame, seq.cls), 0.5, ignore);
     }
-    tallyDetections(tally, l.boxes, pred, 0.5, l.ignoreRegions);
+  }
+  return { frames: tally, clips, ...(values.motion ? { gated: await gatedFigures(det) } : {}) };
+}
+
+/** Detection on the identity-label frames as the motion-gated agent sees them (./eval/motion-eval.ts). */
+async function gatedFigures(det: OnnxDetector): Promise<DetectionTally> {
+  const tally = emptyDetectionTally();
+  for (const seq of readLabels<TrackSequence>('tracks.json')) {
+    const g = await gatedDetections(det, seq, Number(values.fps), Number(values['min-score']));
+    log(
+      `motion gating ${seq.media}: ${g.plans.skip} frames skipped, ${g.plans.crop} cropped, ${g.plans.full} whole`,
+    );
+    for (const l of seq.frames) {
+      const d = g.byT.get(Math.round(l.tSec * 100));
+      const pred: PredBox[] = [];
+      for (let i = 0; i < (d?.length ?? 0); i++) {
+        const cls = sightingTypeOf(det.entry.labels[d!.classId[i]!] ?? '');
+        if (cls === seq.cls) pred.push({ cls, score: d!.score[i]!, box: d!.box(i) });
+      }
+      const gt = l.boxes.map((b) => ({ cls: seq.cls, box: b.slice(1) }));
+      tallyDetections(tally, gt, pred, 0.5, [...(seq.ignoreRegions ?? []), ...(l.ignore ?? [])]);
+    }
   }
   return tally;
 }
@@ -195,23 +243,39 @@ async function main(): Promise<void> {
   }
   if (values.only === 'track' || values.only === 'all') out.tracking = await trackingFigures();
   if (values.only === 'detect' || values.only === 'all') {
-    const t = await detectionFigures(frames);
-    out.detection = Object.fromEntries(
-      Object.entries(t).map(([band, b]) => [
-        band,
-        {
-          gt: b.gt,
-          found: b.found,
-          pred: b.pred,
-          recallPct: pct(b.found, b.gt),
-          precisionPct: pct(b.correct, b.pred),
-        },
-      ]),
-    );
-    for (const [band, b] of Object.entries(t))
-      log(
-        `detect ${values.model} tiling ${values.tiling} ${band.padEnd(6)} gt=${b.gt} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
+    const d = await detectionFigures(frames);
+    const all = emptyDetectionTally();
+    for (const t of [d.frames, d.clips])
+      for (const [band, b] of Object.entries(t))
+        for (const k of ['gt', 'found', 'pred', 'correct'] as const) all[band as SizeBand][k] += b[k];
+    const figures = (t: DetectionTally) =>
+      Object.fromEntries(
+        Object.entries(t).map(([band, b]) => [
+          band,
+          {
+            gt: b.gt,
+            found: b.found,
+            pred: b.pred,
+            recallPct: pct(b.found, b.gt),
+            precisionPct: pct(b.correct, b.pred),
+          },
+        ]),
       );
+    out.detection = figures(d.frames);
+    out.detectionClips = figures(d.clips);
+    out.detectionAll = figures(all);
+    if (d.gated) out.detectionClipsGated = figures(d.gated);
+    const sets: Array<[string, DetectionTally]> = [
+      ['frames', d.frames],
+      ['clips', d.clips],
+      ['all', all],
+    ];
+    if (d.gated) sets.push(['gated', d.gated]);
+    for (const [name, t] of sets)
+      for (const [band, b] of Object.entries(t))
+        log(
+          `detect ${values.model} tiling ${values.tiling} ${name.padEnd(6)} ${band.padEnd(6)} gt=${b.gt} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
+        );
   }
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -28,7 +28,9 @@ export async function clipDetections(
   minScore: number,
   log: (s: string) => void = () => {},
 ): Promise<FrameDetections[]> {
+  // v2: frames picked by number (./video.ts), not by ffmpeg's fps filter.
   const key = [
+    'v2',
     det.name,
     basename(clip.media),
     clip.startSec,
