@@ -24,7 +24,10 @@ export interface MotionGateOptions {
   cropMargin: number;
   /** Smallest side of a crop, pixels (a tiny crop blown up to the model input helps nobody). */
   minCropPx: number;
-  /** More motion regions than this: the whole frame (each region costs one detector run). */
+  /**
+   * More motion regions than this: the whole frame. Each region costs one detector run, as
+   * much as the whole frame, so the default 1 never makes a frame dearer than ungated.
+   */
   maxRegions: number;
   motion?: Partial<MotionOptions>;
 }
@@ -34,7 +37,7 @@ export const DEFAULT_MOTION_GATE: Readonly<MotionGateOptions> = Object.freeze({
   cropMaxFraction: 0.4,
   cropMargin: 0.25,
   minCropPx: 160,
-  maxRegions: 3,
+  maxRegions: 1,
 });
 
 export type GatePlan =
