@@ -26,6 +26,7 @@ import { Value } from '@sinclair/typebox/value';
 import { benchArgs } from './args.js';
 import { type TrackSequence, trackFigures } from './eval/track-eval.js';
 import { gatedDetections } from './eval/motion-eval.js';
+import { type PlateLabel, plateFigures } from './eval/plates-eval.js';
 import { clipFrames } from './eval/video.js';
 import { FrameCache, type FrameRef } from './eval/media.js';
 import { detectTiled } from './eval/tiling.js';
@@ -50,7 +51,13 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     description: 'Detection score threshold (the agent default)',
   },
   'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
-  only: { type: 'string', default: 'all', description: 'colour | detect | track | all' },
+  only: { type: 'string', default: 'all', description: 'colour | detect | track | plates | all' },
+  'plate-model': {
+    type: 'string',
+    default: '',
+    description:
+      'Plate detector for the plate reader (.onnx path or catalogue name; empty: PP-OCRv4 text detection only, the agent default)',
+  },
   fps: { type: 'string', default: '5', description: 'Frame rate the tracker runs at (track)' },
   motion: {
     type: 'boolean',
@@ -215,6 +222,26 @@ async function gatedFigures(det: OnnxDetector): Promise<DetectionTally> {
 
 const pct = (a: number, b: number): number | null => (b === 0 ? null : Math.round((1000 * a) / b) / 10);
 
+async function plates(): Promise<Record<string, unknown>> {
+  const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
+  const f = await plateFigures(readLabels<PlateLabel>('plates.json'), await openDetector(), {
+    modelsDir,
+    minScore: Number(values['min-score']),
+    ...(values['plate-model'] ? { plateModel: values['plate-model'] } : {}),
+  });
+  log(
+    `plates n=${f.n} exact read in a detected vehicle ${pct(f.exactInVehicles, f.n)} %, on the whole photo ${pct(f.exactWholeFrame, f.n)} %`,
+  );
+  for (const r of f.reads)
+    log(`  ${r.media} ${r.plate}: vehicles [${r.vehicles.join(' ')}] whole [${r.whole.join(' ')}]`);
+  return {
+    ...f,
+    exactInVehiclesPct: pct(f.exactInVehicles, f.n),
+    exactWholeFramePct: pct(f.exactWholeFrame, f.n),
+    plateModel: values['plate-model'] || null,
+  };
+}
+
 async function main(): Promise<void> {
   const frames = new FrameCache();
   const out: Record<string, unknown> = {
@@ -242,6 +269,7 @@ async function main(): Promise<void> {
       );
   }
   if (values.only === 'track' || values.only === 'all') out.tracking = await trackingFigures();
+  if (values.only === 'plates' || values.only === 'all') out.plates = await plates();
   if (values.only === 'detect' || values.only === 'all') {
     const d = await detectionFigures(frames);
     const all = emptyDetectionTally();
