@@ -16,7 +16,7 @@ import { EDGE_DETECTOR, GatewayConfig } from '../contracts/config/gateway.js';
 import { projectRoot } from '../contracts/testdata.js';
 import type { RgbImage } from '../edge-agent/attributes/colour.js';
 import { personColours, vehicleColour } from '../edge-agent/attributes/crops.js';
-import { sightingTypeOf } from '../edge-agent/attributes/labels.js';
+import { sightingTypeOf, vehicleTypeOf } from '../edge-agent/attributes/labels.js';
 import { buildModels } from '../models/build.js';
 import { OnnxDetector } from '../models/detector.js';
 import type { RgbFrame } from '../models/frame.js';
@@ -36,6 +36,7 @@ import {
   emptyDetectionTally,
   emptyTally,
   type GtBox,
+  iou,
   type PredBox,
   type SizeBand,
   tallyColour,
@@ -51,7 +52,7 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     description: 'Detection score threshold (the agent default)',
   },
   'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
-  only: { type: 'string', default: 'all', description: 'colour | detect | track | plates | all' },
+  only: { type: 'string', default: 'all', description: 'colour | detect | track | plates | type | all' },
   'plate-model': {
     type: 'string',
     default: '',
@@ -90,6 +91,8 @@ interface PersonLabel extends FrameRef {
 interface VehicleLabel extends FrameRef {
   box: [number, number, number, number];
   body?: string[];
+  /** Vehicle type(s) of contracts/vocabulary.ts, the most fitting first. */
+  type?: string[];
 }
 interface BoxesLabel extends FrameRef {
   boxes: Array<GtBox & { ignore?: boolean }>;
@@ -160,13 +163,18 @@ async function colourFigures(frames: FrameCache): Promise<Record<string, ColourT
 }
 
 /** Person and vehicle predictions on one frame (`only`: one class, the others not scored). */
-async function predict(det: OnnxDetector, frame: RgbFrame, only?: string): Promise<PredBox[]> {
+async function predict(
+  det: OnnxDetector,
+  frame: RgbFrame,
+  only?: string,
+): Promise<Array<PredBox & { label: string }>> {
   const found = await detectTiled(det, frame, Number(values.tiling), Number(values['min-score']));
-  const pred: PredBox[] = [];
+  const pred: Array<PredBox & { label: string }> = [];
   for (const f of found) {
-    const cls = sightingTypeOf(det.entry.labels[f.classId] ?? '');
+    const label = det.entry.labels[f.classId] ?? '';
+    const cls = sightingTypeOf(label);
     if ((cls === 'person' || cls === 'vehicle') && (!only || cls === only))
-      pred.push({ cls, score: f.score, box: f.box });
+      pred.push({ cls, score: f.score, box: f.box, label });
   }
   return pred;
 }
@@ -222,6 +230,39 @@ async function gatedFigures(det: OnnxDetector): Promise<DetectionTally> {
 
 const pct = (a: number, b: number): number | null => (b === 0 ? null : Math.round((1000 * a) / b) / 10);
 
+/**
+ * Vehicle type on the labelled vehicle boxes: the type of the detector's vehicle box that
+ * overlaps the label best (IoU ≥ 0.5), as the agent types a track by its detections' class;
+ * a label no box overlaps counts as not detected.
+ */
+async function vehicleTypes(frames: FrameCache): Promise<Record<string, unknown>> {
+  const det = await openDetector();
+  const t = emptyTally();
+  let missed = 0;
+  for (const l of readLabels<VehicleLabel>('vehicle-colours.json')) {
+    if (!l.type) continue;
+    let best: string | undefined;
+    let bestIou = 0.5;
+    for (const p of await predict(det, await frames.get(l), 'vehicle')) {
+      const v = iou(p.box, l.box);
+      if (v < bestIou) continue;
+      bestIou = v;
+      best = vehicleTypeOf(p.label);
+    }
+    if (best === undefined) missed++;
+    else tallyColour(t, l.type, best);
+  }
+  const r = {
+    n: t.n + missed,
+    detected: t.n,
+    exactPct: pct(t.exact, t.n),
+    withinPct: pct(t.within, t.n),
+    confusions: t.confusions,
+  };
+  log(`vehicle type n=${r.n} detected ${r.detected}: exact ${r.exactPct} % within ${r.withinPct} %`);
+  return r;
+}
+
 async function plates(): Promise<Record<string, unknown>> {
   const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
   const f = await plateFigures(readLabels<PlateLabel>('plates.json'), await openDetector(), {
@@ -270,6 +311,7 @@ async function main(): Promise<void> {
   }
   if (values.only === 'track' || values.only === 'all') out.tracking = await trackingFigures();
   if (values.only === 'plates' || values.only === 'all') out.plates = await plates();
+  if (values.only === 'type' || values.only === 'all') out.vehicleType = await vehicleTypes(frames);
   if (values.only === 'detect' || values.only === 'all') {
     const d = await detectionFigures(frames);
     const all = emptyDetectionTally();
