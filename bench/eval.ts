@@ -5,22 +5,29 @@
  *   - clothing colour (upper, lower) and vehicle body colour on labelled boxes: exact (the
  *     first labelled colour) and within the labelled alternatives;
  *   - detection recall and precision per size band (box height < 32, < 96, ≥ 96 px) at IoU 0.5,
- *     classes person and vehicle.
+ *     classes person and vehicle;
+ *   - tracking (`--only track`): the agent's detector and tracker at `--fps` over the clips of
+ *     bench/eval/labels/tracks.json, CLEAR MOT (MOTA, ID switches) and IDF1 (bench/eval/mot.ts).
  * Human-readable lines go to stderr; with `--json` the last stdout line is one JSON object.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EDGE_DETECTOR } from '../contracts/config/gateway.js';
+import { EDGE_DETECTOR, GatewayConfig } from '../contracts/config/gateway.js';
 import { projectRoot } from '../contracts/testdata.js';
 import type { RgbImage } from '../edge-agent/attributes/colour.js';
 import { personColours, vehicleColour } from '../edge-agent/attributes/crops.js';
-import { sightingTypeOf } from '../edge-agent/attributes/labels.js';
+import { sightingTypeOf, vehicleTypeOf } from '../edge-agent/attributes/labels.js';
 import { buildModels } from '../models/build.js';
 import { OnnxDetector } from '../models/detector.js';
 import type { RgbFrame } from '../models/frame.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { openSession } from '../models/onnx-session.js';
+import { Value } from '@sinclair/typebox/value';
 import { benchArgs } from './args.js';
+import { type TrackSequence, trackFigures } from './eval/track-eval.js';
+import { gatedDetections } from './eval/motion-eval.js';
+import { type PlateLabel, plateFigures } from './eval/plates-eval.js';
+import { clipFrames } from './eval/video.js';
 import { FrameCache, type FrameRef } from './eval/media.js';
 import { detectTiled } from './eval/tiling.js';
 import {
@@ -29,7 +36,9 @@ import {
   emptyDetectionTally,
   emptyTally,
   type GtBox,
+  iou,
   type PredBox,
+  type SizeBand,
   tallyColour,
   tallyDetections,
 } from './eval/score.js';
@@ -43,7 +52,25 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     description: 'Detection score threshold (the agent default)',
   },
   'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
-  only: { type: 'string', default: 'all', description: 'colour | detect | all' },
+  only: { type: 'string', default: 'all', description: 'colour | detect | track | plates | type | all' },
+  'plate-model': {
+    type: 'string',
+    default: '',
+    description:
+      'Plate detector for the plate reader (.onnx path or catalogue name; empty: PP-OCRv4 text detection only, the agent default)',
+  },
+  fps: { type: 'string', default: '5', description: 'Frame rate the tracker runs at (track)' },
+  motion: {
+    type: 'boolean',
+    default: false,
+    description: 'Also score detection on the identity-label clips with motion gating, at --fps (detect)',
+  },
+  appearance: {
+    type: 'string',
+    default: 'agent',
+    description:
+      'Appearance in the tracker association: on | off | agent (the agent default, tracker.appearance)',
+  },
   tiling: {
     type: 'string',
     default: '0',
@@ -64,6 +91,8 @@ interface PersonLabel extends FrameRef {
 interface VehicleLabel extends FrameRef {
   box: [number, number, number, number];
   body?: string[];
+  /** Vehicle type(s) of contracts/vocabulary.ts, the most fitting first. */
+  type?: string[];
 }
 interface BoxesLabel extends FrameRef {
   boxes: Array<GtBox & { ignore?: boolean }>;
@@ -73,6 +102,45 @@ interface BoxesLabel extends FrameRef {
 function readLabels<T>(name: string): T[] {
   const p = join(LABELS, name);
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T[]) : [];
+}
+
+function trackerDefaults(): GatewayConfig['tracker'] {
+  return Value.Default(GatewayConfig.properties.tracker, {}) as GatewayConfig['tracker'];
+}
+
+async function openDetector(): Promise<OnnxDetector> {
+  const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
+  await buildModels({ modelsDir, progress: (l) => log(`models: ${l}`) });
+  const { entry, path } = await loadModel(modelsDir, values.model);
+  return new OnnxDetector(entry, await openSession(path, { threads: 1 }));
+}
+
+async function trackingFigures(): Promise<Record<string, unknown>> {
+  const t = trackerDefaults();
+  const appearance = values.appearance === 'agent' ? t.appearance : values.appearance === 'on';
+  const res = await trackFigures(readLabels<TrackSequence>('tracks.json'), {
+    detector: await openDetector(),
+    fps: Number(values.fps),
+    tiling: Number(values.tiling),
+    minScore: Number(values['min-score']),
+    tracker: {
+      lostTrackMs: t.lostTrackMs,
+      minHits: t.minHits,
+      highScore: t.highScore,
+      newTrackScore: t.newTrackScore,
+    },
+    appearance,
+    log,
+  });
+  const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+  const out: Record<string, unknown> = { appearance, fps: Number(values.fps) };
+  for (const [k, m] of Object.entries(res)) {
+    out[k] = { ...m, mota: r3(m.mota), motp: r3(m.motp), idf1: r3(m.idf1), idp: r3(m.idp), idr: r3(m.idr) };
+    log(
+      `track ${k.padEnd(30)} appearance ${appearance ? 'on ' : 'off'} IDF1 ${(100 * m.idf1).toFixed(1)} % MOTA ${(100 * m.mota).toFixed(1)} % ID switches ${m.idSwitches} (gt ${m.objects} boxes / ${m.gtIds} ids, tracks ${m.hypIds}, FN ${m.misses}, FP ${m.falsePositives})`,
+    );
+  }
+  return out;
 }
 
 const asImage = (f: RgbFrame): RgbImage => ({ data: f.data, widthPx: f.width, heightPx: f.height });
@@ -94,30 +162,126 @@ async function colourFigures(frames: FrameCache): Promise<Record<string, ColourT
   return { upper, lower, vehicle: body };
 }
 
-async function detectionFigures(frames: FrameCache): Promise<DetectionTally> {
-  const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
-  await buildModels({ modelsDir, progress: (l) => log(`models: ${l}`) });
-  const { entry, path } = await loadModel(modelsDir, values.model);
-  const det = new OnnxDetector(entry, await openSession(path, { threads: 1 }));
+/** Person and vehicle predictions on one frame (`only`: one class, the others not scored). */
+async function predict(
+  det: OnnxDetector,
+  frame: RgbFrame,
+  only?: string,
+): Promise<Array<PredBox & { label: string }>> {
+  const found = await detectTiled(det, frame, Number(values.tiling), Number(values['min-score']));
+  const pred: Array<PredBox & { label: string }> = [];
+  for (const f of found) {
+    const label = det.entry.labels[f.classId] ?? '';
+    const cls = sightingTypeOf(label);
+    if ((cls === 'person' || cls === 'vehicle') && (!only || cls === only))
+      pred.push({ cls, score: f.score, box: f.box, label });
+  }
+  return pred;
+}
+
+/**
+ * Detection per size band on the labelled frames (boxes.json) and on the frames of the
+ * identity labels (tracks.json: one class per clip, every labelled frame).
+ */
+async function detectionFigures(
+  frames: FrameCache,
+): Promise<{ frames: DetectionTally; clips: DetectionTally; gated?: DetectionTally }> {
+  const det = await openDetector();
   const tally = emptyDetectionTally();
-  for (const l of readLabels<BoxesLabel>('boxes.json')) {
-    const found = await detectTiled(
-      det,
-      await frames.get(l),
-      Number(values.tiling),
-      Number(values['min-score']),
-    );
-    const pred: PredBox[] = [];
-    for (const f of found) {
-      const cls = sightingTypeOf(entry.labels[f.classId] ?? '');
-      if (cls === 'person' || cls === 'vehicle') pred.push({ cls, score: f.score, box: f.box });
+  for (const l of readLabels<BoxesLabel>('boxes.json'))
+    tallyDetections(tally, l.boxes, await predict(det, await frames.get(l)), 0.5, l.ignoreRegions);
+  const clips = emptyDetectionTally();
+  for (const seq of readLabels<TrackSequence>('tracks.json')) {
+    const byT = new Map(seq.frames.map((f) => [Math.round(f.tSec * 100), f]));
+    const every = seq.frames.length > 1 ? seq.frames[1]!.tSec - seq.frames[0]!.tSec : 1;
+    const clip = { media: seq.media, startSec: seq.startSec, durSec: seq.durSec, fps: 1 / every };
+    for await (const { tSec, frame } of clipFrames(clip)) {
+      const l = byT.get(Math.round(tSec * 100));
+      if (!l) continue;
+      const gt = l.boxes.map((b) => ({ cls: seq.cls, box: b.slice(1) }));
+      const ignore = [...(seq.ignoreRegions ?? []), ...(l.ignore ?? [])];
+      tallyDetections(clips, gt, await predict(det, frame, seq.cls), 0.5, ignore);
     }
-    tallyDetections(tally, l.boxes, pred, 0.5, l.ignoreRegions);
+  }
+  return { frames: tally, clips, ...(values.motion ? { gated: await gatedFigures(det) } : {}) };
+}
+
+/** Detection on the identity-label frames as the motion-gated agent sees them (./eval/motion-eval.ts). */
+async function gatedFigures(det: OnnxDetector): Promise<DetectionTally> {
+  const tally = emptyDetectionTally();
+  for (const seq of readLabels<TrackSequence>('tracks.json')) {
+    const g = await gatedDetections(det, seq, Number(values.fps), Number(values['min-score']));
+    log(
+      `motion gating ${seq.media}: ${g.plans.skip} frames skipped, ${g.plans.crop} cropped, ${g.plans.full} whole`,
+    );
+    for (const l of seq.frames) {
+      const d = g.byT.get(Math.round(l.tSec * 100));
+      const pred: PredBox[] = [];
+      for (let i = 0; i < (d?.length ?? 0); i++) {
+        const cls = sightingTypeOf(det.entry.labels[d!.classId[i]!] ?? '');
+        if (cls === seq.cls) pred.push({ cls, score: d!.score[i]!, box: d!.box(i) });
+      }
+      const gt = l.boxes.map((b) => ({ cls: seq.cls, box: b.slice(1) }));
+      tallyDetections(tally, gt, pred, 0.5, [...(seq.ignoreRegions ?? []), ...(l.ignore ?? [])]);
+    }
   }
   return tally;
 }
 
 const pct = (a: number, b: number): number | null => (b === 0 ? null : Math.round((1000 * a) / b) / 10);
+
+/**
+ * Vehicle type on the labelled vehicle boxes: the type of the detector's vehicle box that
+ * overlaps the label best (IoU ≥ 0.5), as the agent types a track by its detections' class;
+ * a label no box overlaps counts as not detected.
+ */
+async function vehicleTypes(frames: FrameCache): Promise<Record<string, unknown>> {
+  const det = await openDetector();
+  const t = emptyTally();
+  let missed = 0;
+  for (const l of readLabels<VehicleLabel>('vehicle-colours.json')) {
+    if (!l.type) continue;
+    let best: string | undefined;
+    let bestIou = 0.5;
+    for (const p of await predict(det, await frames.get(l), 'vehicle')) {
+      const v = iou(p.box, l.box);
+      if (v < bestIou) continue;
+      bestIou = v;
+      best = vehicleTypeOf(p.label);
+    }
+    if (best === undefined) missed++;
+    else tallyColour(t, l.type, best);
+  }
+  const r = {
+    n: t.n + missed,
+    detected: t.n,
+    exactPct: pct(t.exact, t.n),
+    withinPct: pct(t.within, t.n),
+    confusions: t.confusions,
+  };
+  log(`vehicle type n=${r.n} detected ${r.detected}: exact ${r.exactPct} % within ${r.withinPct} %`);
+  return r;
+}
+
+async function plates(): Promise<Record<string, unknown>> {
+  const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
+  const f = await plateFigures(readLabels<PlateLabel>('plates.json'), await openDetector(), {
+    modelsDir,
+    minScore: Number(values['min-score']),
+    ...(values['plate-model'] ? { plateModel: values['plate-model'] } : {}),
+  });
+  log(
+    `plates n=${f.n} exact read in a detected vehicle ${pct(f.exactInVehicles, f.n)} %, on the whole photo ${pct(f.exactWholeFrame, f.n)} %`,
+  );
+  for (const r of f.reads)
+    log(`  ${r.media} ${r.plate}: vehicles [${r.vehicles.join(' ')}] whole [${r.whole.join(' ')}]`);
+  return {
+    ...f,
+    exactInVehiclesPct: pct(f.exactInVehicles, f.n),
+    exactWholeFramePct: pct(f.exactWholeFrame, f.n),
+    plateModel: values['plate-model'] || null,
+  };
+}
 
 async function main(): Promise<void> {
   const frames = new FrameCache();
@@ -126,7 +290,7 @@ async function main(): Promise<void> {
     minScore: Number(values['min-score']),
     tiling: Number(values.tiling),
   };
-  if (values.only !== 'detect') {
+  if (values.only === 'colour' || values.only === 'all') {
     const c = await colourFigures(frames);
     out.colour = Object.fromEntries(
       Object.entries(c).map(([k, t]) => [
@@ -145,24 +309,43 @@ async function main(): Promise<void> {
         `colour ${k.padEnd(8)} n=${t.n} exact ${pct(t.exact, t.n)} % within ${pct(t.within, t.n)} % with second candidate ${pct(t.withinTop2, t.n)} %`,
       );
   }
-  if (values.only !== 'colour') {
-    const t = await detectionFigures(frames);
-    out.detection = Object.fromEntries(
-      Object.entries(t).map(([band, b]) => [
-        band,
-        {
-          gt: b.gt,
-          found: b.found,
-          pred: b.pred,
-          recallPct: pct(b.found, b.gt),
-          precisionPct: pct(b.correct, b.pred),
-        },
-      ]),
-    );
-    for (const [band, b] of Object.entries(t))
-      log(
-        `detect ${values.model} tiling ${values.tiling} ${band.padEnd(6)} gt=${b.gt} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
+  if (values.only === 'track' || values.only === 'all') out.tracking = await trackingFigures();
+  if (values.only === 'plates' || values.only === 'all') out.plates = await plates();
+  if (values.only === 'type' || values.only === 'all') out.vehicleType = await vehicleTypes(frames);
+  if (values.only === 'detect' || values.only === 'all') {
+    const d = await detectionFigures(frames);
+    const all = emptyDetectionTally();
+    for (const t of [d.frames, d.clips])
+      for (const [band, b] of Object.entries(t))
+        for (const k of ['gt', 'found', 'pred', 'correct'] as const) all[band as SizeBand][k] += b[k];
+    const figures = (t: DetectionTally) =>
+      Object.fromEntries(
+        Object.entries(t).map(([band, b]) => [
+          band,
+          {
+            gt: b.gt,
+            found: b.found,
+            pred: b.pred,
+            recallPct: pct(b.found, b.gt),
+            precisionPct: pct(b.correct, b.pred),
+          },
+        ]),
       );
+    out.detection = figures(d.frames);
+    out.detectionClips = figures(d.clips);
+    out.detectionAll = figures(all);
+    if (d.gated) out.detectionClipsGated = figures(d.gated);
+    const sets: Array<[string, DetectionTally]> = [
+      ['frames', d.frames],
+      ['clips', d.clips],
+      ['all', all],
+    ];
+    if (d.gated) sets.push(['gated', d.gated]);
+    for (const [name, t] of sets)
+      for (const [band, b] of Object.entries(t))
+        log(
+          `detect ${values.model} tiling ${values.tiling} ${name.padEnd(6)} ${band.padEnd(6)} gt=${b.gt} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
+        );
   }
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -158,7 +158,7 @@ export class CameraPipeline {
     this.framePersons = [];
     for (let i = 0; i < norm.length; i++)
       if (norm.classId[i] === this.personClass) this.framePersons.push(norm.box(i));
-    const { detections, events } = this.tracker.update(norm, f.tsMs);
+    const { detections, events } = this.tracker.update(norm, f.tsMs, this.histograms(f.frame, sel));
     const ended = events.filter((e) => e.kind === 'ended').map((e) => e.trackId);
     const firings = this.rules.update({ detections, tsMs: f.tsMs, endedTrackIds: ended });
     const t1 = performance.now();
@@ -209,6 +209,15 @@ export class CameraPipeline {
     this.bestCrops.clear();
     this.plateCrops.clear();
     return out;
+  }
+
+  /** Every box's colour histogram for the tracker's appearance terms (edge-agent/tracker/appearance-cost.ts), when on. */
+  private histograms(frame: RgbFrame, detsPx: Detections): Float32Array[] | undefined {
+    if (!this.o.config.tracker.appearance) return undefined;
+    const img: RgbImage = { data: frame.data, widthPx: frame.width, heightPx: frame.height };
+    return Array.from({ length: detsPx.length }, (_, i) =>
+      appearanceHistogram(img, detsPx.box(i), detsPx.classId[i] === this.personClass),
+    );
   }
 
   private forget(trackId: number): void {

@@ -18,12 +18,15 @@ import type { GatewayConfig } from '../contracts/config/gateway.js';
 import { XlError } from '../contracts/errors.js';
 import type { Logger } from '../contracts/log.js';
 import { type GatewayStatus, STATUS_EVERY_MS } from '../contracts/status.js';
-import type { Detections } from '../models/detections.js';
+import { Detections } from '../models/detections.js';
+import { cropFrame } from '../models/frame.js';
 import type { DetectTimings, Detector } from '../models/detector.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { WorkerFaceFinder } from '../models/face/worker-finder.js';
 import { WorkerPlateReader } from '../models/plates/worker-reader.js';
 import { WorkerDetector } from '../models/worker-detector.js';
+import { iou } from './geometry.js';
+import { type GatePlan, MotionGate } from './motion-gate.js';
 import { type CameraOutput, CameraPipeline, type PlateReaderPort } from './agent-camera.js';
 import { FACE_GUARD_DEFAULTS, FaceGuard, type FaceGuardPort } from './privacy/face-guard.js';
 import { EdgeMetrics, type Stage, serveMetrics } from './metrics.js';
@@ -56,6 +59,8 @@ export interface CameraStats {
   status: SourceStatus;
   framesIn: number;
   framesProcessed: number;
+  /** Of the processed frames, those the motion gate kept from the detector (still scene). */
+  framesSkipped: number;
   framesDropped: number;
   sightings: number;
   events: number;
@@ -72,6 +77,11 @@ interface CameraRuntime {
   /** A frame of this camera is in the detector. */
   detecting: boolean;
   processed: number;
+  /** Frames the motion gate kept from the detector (counted in `processed` too). */
+  skipped: number;
+  /** Motion gate (config `motion.enabled`) and the last full-frame detections (frame pixels). */
+  gate: MotionGate | undefined;
+  lastFull: Detections | undefined;
   /** ffmpeg CPU ms and frames at the previous decode sample. */
   decodeBase: { cpuMs: number; frames: number } | undefined;
   sightings: number;
@@ -80,6 +90,39 @@ interface CameraRuntime {
 }
 
 const MAX_BACKLOG = 2;
+
+/**
+ * Detections of cropped regions mapped back to the frame and merged (a box found in two
+ * overlapping crops kept once: the higher score, per class, IoU > 0.5), plus the last
+ * full-frame detections centred outside every region (still objects no crop looked at).
+ */
+export function withCarriedOver(
+  parts: ReadonlyArray<{ detections: Detections; region: readonly number[] }>,
+  lastFull: Detections | undefined,
+): Detections {
+  const rows: Array<{ box: [number, number, number, number]; score: number; classId: number }> = [];
+  for (const { detections: d, region } of parts)
+    for (let i = 0; i < d.length; i++) {
+      const b = d.box(i);
+      rows.push({
+        box: [b[0] + region[0]!, b[1] + region[1]!, b[2] + region[0]!, b[3] + region[1]!],
+        score: d.score[i]!,
+        classId: d.classId[i]!,
+      });
+    }
+  rows.sort((a, b) => b.score - a.score);
+  const kept = rows.filter(
+    (r, k) => !rows.slice(0, k).some((q) => q.classId === r.classId && iou(q.box, r.box) > 0.5),
+  );
+  const inside = (cx: number, cy: number) =>
+    parts.some(({ region: g }) => cx >= g[0]! && cx < g[2]! && cy >= g[1]! && cy < g[3]!);
+  for (let i = 0; i < (lastFull?.length ?? 0); i++) {
+    const b = lastFull!.box(i);
+    if (inside((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)) continue;
+    kept.push({ box: b, score: lastFull!.score[i]!, classId: lastFull!.classId[i]! });
+  }
+  return Detections.fromRows(kept);
+}
 /**
  * Frames queued per detector worker: the next frame waits in the worker while it infers, so
  * no inference waits for this thread to hand one over. 4 lossless cameras on the 2-core box,
@@ -321,6 +364,15 @@ export class EdgeAgent {
       backlog: 0,
       detecting: false,
       processed: 0,
+      skipped: 0,
+      gate: c.motion.enabled
+        ? new MotionGate({
+            stillCheckMs: c.motion.stillCheckMs,
+            cropMaxFraction: c.motion.cropMaxFraction,
+            motion: { threshold: c.motion.threshold },
+          })
+        : undefined,
+      lastFull: undefined,
       decodeBase: undefined,
       sightings: 0,
       events: 0,
@@ -370,14 +422,36 @@ export class EdgeAgent {
   private async detect(id: string, f: CameraFrame): Promise<void> {
     const rt = this.cameras.get(id);
     if (!rt || rt.flushed) return;
+    const plan: GatePlan = rt.gate ? rt.gate.plan(f.frame, f.tsMs) : { kind: 'full' };
+    if (plan.kind === 'skip') {
+      rt.processed++;
+      rt.skipped++;
+      return;
+    }
     rt.detecting = true;
     let dets: Detections;
     let t: DetectTimings;
     try {
       while (rt.backlog >= MAX_BACKLOG) await rt.chain;
-      ({ detections: dets, timings: t } = await this.detector.detectTimed(f.frame, {
-        minScore: this.o.config.model.minScore,
-      }));
+      const minScore = this.o.config.model.minScore;
+      if (plan.kind === 'full') {
+        ({ detections: dets, timings: t } = await this.detector.detectTimed(f.frame, { minScore }));
+        if (rt.gate) rt.lastFull = dets;
+      } else {
+        const parts: Array<{ detections: Detections; region: readonly number[] }> = [];
+        t = { preprocessMs: 0, runMs: 0, decodeMs: 0 };
+        for (const region of plan.regions) {
+          const [x1, y1, x2, y2] = region;
+          const r = await this.detector.detectTimed(cropFrame(f.frame, x1, y1, x2, y2), { minScore });
+          parts.push({ detections: r.detections, region });
+          t = {
+            preprocessMs: t.preprocessMs + r.timings.preprocessMs,
+            runMs: t.runMs + r.timings.runMs,
+            decodeMs: t.decodeMs + r.timings.decodeMs,
+          };
+        }
+        dets = withCarriedOver(parts, rt.lastFull);
+      }
     } finally {
       rt.detecting = false;
     }
@@ -480,6 +554,7 @@ export class EdgeAgent {
         status: { ...rt.status, framesIn: live.framesIn, lastFrameMs: live.lastFrameMs },
         framesIn: live.framesIn,
         framesProcessed: rt.processed,
+        framesSkipped: rt.skipped,
         framesDropped: slot?.dropped ?? 0,
         sightings: rt.sightings,
         events: rt.events,

@@ -188,6 +188,35 @@ export const GatewayConfig = T.Object(
       },
       { additionalProperties: false, default: {}, description: 'Camera decoding (ffmpeg)' },
     ),
+    motion: T.Object(
+      {
+        enabled: T.Boolean({
+          default: false,
+          description:
+            'Gate the detector by motion (frame differencing on a small grey image): still frames are skipped, small moving regions are detected cropped at the decoded resolution (docs/edge.md#motion-gating)',
+        }),
+        stillCheckMs: T.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 2_000,
+          description: 'A camera without motion still gets a full-frame detection this often, ms',
+        }),
+        cropMaxFraction: T.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.4,
+          description:
+            'Motion regions larger than this share of the frame are not cropped: the whole frame is detected',
+        }),
+        threshold: T.Number({
+          minimum: 1,
+          maximum: 255,
+          default: 14,
+          description: 'Grey-level change of a cell (0..255) that counts as motion',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Motion gating of the detector' },
+    ),
     tracker: T.Object(
       {
         lostTrackMs: T.Integer({
@@ -242,6 +271,11 @@ export const GatewayConfig = T.Object(
           maximum: 1000,
           default: 3,
           description: 'Tracks seen in fewer frames emit no sighting (flicker)',
+        }),
+        appearance: T.Boolean({
+          default: true,
+          description:
+            "Use each box's colour histogram in the association: a track never takes a box of a very different appearance (the next person walking into its box), and a lost track is re-linked to a box of its appearance near its predicted place (docs/edge.md)",
         }),
       },
       { additionalProperties: false, default: {}, description: 'Tracking (ByteTrack-style)' },

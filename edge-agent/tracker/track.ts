@@ -2,6 +2,7 @@
  * One track's record inside the tracker (internal to `tracker/`): its Kalman state,
  * lifecycle state, timing and a bounded class vote.
  */
+import { AppearanceMemory } from './appearance-cost.js';
 import {
   type KalmanState,
   kalmanBox,
@@ -31,6 +32,8 @@ export class Track {
   pendingStart = false;
   score: number;
   classId: number;
+  /** Colour histogram memory for appearance gating (./appearance-cost.ts). */
+  readonly appearance: AppearanceMemory;
   /** Score-weighted class votes, at most {@link MAX_CLASS_VOTES} keys. */
   private readonly votes = new Map<number, number>();
 
@@ -40,7 +43,9 @@ export class Track {
     classId: number,
     score: number,
     nowMs: number,
+    appearanceMomentum = 0.9,
   ) {
+    this.appearance = new AppearanceMemory(appearanceMomentum);
     this.kf = kalmanInit(xyxyToXyah(box[0], box[1], box[2], box[3]));
     this.kfMs = nowMs;
     this.firstSeenMs = nowMs;

@@ -16,12 +16,23 @@
  * 5. start tentative tracks from remaining detections scoring ≥ `newTrackScore`;
  * 6. tracks lost for more than `lostTrackMs` end and are evicted.
  *
+ * With per-detection appearance (a colour histogram per row, `update`'s third argument), a
+ * track keeps a moving average of its boxes' histograms and steps 2–3 become DeepSORT /
+ * BoT-SORT-like (./appearance-cost.ts): a pair whose appearance distance exceeds
+ * `appearanceGate` is never matched once the track has `appearanceMinSamples` samples (so a
+ * track does not carry over to the next person walking into its box: an abrupt change of
+ * appearance ends the match and the newcomer starts its own track), the distance adds
+ * `appearanceWeight ×` itself to the cost, and between steps 2 and 4 lost tracks are
+ * re-linked to unmatched detections of a close appearance near their predicted box
+ * (`reidDistance`, `reidRadius`). Without appearance the tracker is the plain IoU tracker.
+ *
  * Eviction rules (every per-track structure): the one `tracks` map loses a tentative track
  * on its first miss, a lost track after `lostTrackMs` without a match, and the oldest lost
  * tracks first when more than `maxTracks` exist; `flush()` ends everything.
  */
 import { Detections } from '../../models/detections.js';
 import { iouMatrix } from '../geometry.js';
+import { histogramDistance } from './appearance-cost.js';
 import { type Assignment, assign, assignGreedy } from './assignment.js';
 import { Track } from './track.js';
 
@@ -69,6 +80,18 @@ export interface TrackerOptions {
    * pass e.g. its start time in seconds so ids do not repeat on a camera across restarts.
    */
   firstTrackId: number;
+  /** Appearance distance (0..1, ./appearance-cost.ts) above which a track and a box never match; 1 disables. */
+  appearanceGate: number;
+  /** Weight of the appearance distance in the first-stage cost (beside 1 − IoU); 0 ranks by IoU alone. */
+  appearanceWeight: number;
+  /** Samples a track needs before its appearance gates (a young track's average is one box). */
+  appearanceMinSamples: number;
+  /** Weight of the past in a track's appearance average (BoT-SORT 0.9). */
+  appearanceMomentum: number;
+  /** A lost track takes an unmatched high-score box with appearance distance at most this (0 disables the re-link). */
+  reidDistance: number;
+  /** ... when the box's centre lies within this many track heights of the track's predicted centre. */
+  reidRadius: number;
 }
 
 /**
@@ -96,6 +119,12 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   solver: 'hungarian',
   maxTracks: 1000,
   firstTrackId: 1,
+  appearanceGate: 0.4,
+  appearanceWeight: 0.5,
+  appearanceMinSamples: 3,
+  appearanceMomentum: 0.9,
+  reidDistance: 0.25,
+  reidRadius: 1.5,
 });
 
 /** Fields every lifecycle event carries. */
@@ -162,7 +191,11 @@ export class ByteTracker {
    * Advances to `nowMs` with this frame's detections (any box space, used consistently).
    * A `nowMs` earlier than the previous frame's is treated as the same instant.
    */
-  update(dets: Detections, nowMs: number): TrackerOutput {
+  update(
+    dets: Detections,
+    nowMs: number,
+    appearance?: ReadonlyArray<Float32Array | undefined>,
+  ): TrackerOutput {
     const now = Math.max(nowMs, this.lastMs);
     this.lastMs = now;
     const o = this.options;
@@ -184,13 +217,14 @@ export class ByteTracker {
     const events: TrackEvent[] = [];
 
     // 1. confirmed + lost tracks × high-score detections.
-    const a1 = this.associate(pool, dets, high, o.firstMatchIou, o.fuseScore);
-    for (const [ti, di] of a1.matches) this.bind(pool[ti]!, dets, high[di]!, now, matched);
-    const remainingHigh = a1.unmatchedCols.map((k) => high[k]!);
+    const weight = appearance ? o.appearanceWeight : 0;
+    const a1 = this.associate(pool, dets, high, o.firstMatchIou, o.fuseScore, appearance, weight);
+    for (const [ti, di] of a1.matches) this.bind(pool[ti]!, dets, high[di]!, now, matched, appearance);
+    let remainingHigh = a1.unmatchedCols.map((k) => high[k]!);
 
     // 2. still-unmatched tracked tracks × low-score detections.
     const pool2 = a1.unmatchedRows.map((k) => pool[k]!).filter((t) => t.state === 'tracked');
-    const a2 = this.associate(pool2, dets, low, o.secondMatchIou, false);
+    const a2 = this.associate(pool2, dets, low, o.secondMatchIou, false, appearance, 0);
     for (const [ti, di] of a2.matches) this.bind(pool2[ti]!, dets, low[di]!, now, matched);
     for (const k of a2.unmatchedRows) {
       const t = pool2[k]!;
@@ -198,16 +232,34 @@ export class ByteTracker {
       events.push({ kind: 'lost', trackId: t.id, classId: t.classId, tsMs: now, lastSeenMs: t.lastSeenMs });
     }
 
+    // 2b. lost tracks × remaining high-score detections, by appearance near the prediction.
+    if (appearance && o.reidDistance > 0) {
+      const lost = a1.unmatchedRows.map((k) => pool[k]!).filter((t) => t.state === 'lost');
+      const a = this.relink(lost, dets, remainingHigh, appearance);
+      for (const [ti, di] of a.matches)
+        this.bind(lost[ti]!, dets, remainingHigh[di]!, now, matched, appearance);
+      remainingHigh = a.unmatchedCols.map((k) => remainingHigh[k]!);
+    }
+
     // 3. tentative tracks × remaining high-score detections; misses die silently.
     const a3 = this.associate(tentative, dets, remainingHigh, o.tentativeMatchIou, o.fuseScore);
-    for (const [ti, di] of a3.matches) this.bind(tentative[ti]!, dets, remainingHigh[di]!, now, matched);
+    for (const [ti, di] of a3.matches)
+      this.bind(tentative[ti]!, dets, remainingHigh[di]!, now, matched, appearance);
     for (const k of a3.unmatchedRows) this.tracks.delete(tentative[k]!.key);
 
     // 4. births.
     for (const k of a3.unmatchedCols) {
       const di = remainingHigh[k]!;
       if (dets.score[di]! < o.newTrackScore) continue;
-      const t = new Track(this.nextKey++, dets.box(di), dets.classId[di]!, dets.score[di]!, now);
+      const t = new Track(
+        this.nextKey++,
+        dets.box(di),
+        dets.classId[di]!,
+        dets.score[di]!,
+        now,
+        o.appearanceMomentum,
+      );
+      t.appearance.add(appearance?.[di]);
       this.tracks.set(t.key, t);
       if (o.minHits <= 1) this.confirm(t);
       if (t.state === 'tracked') matched.set(di, { track: t, recovered: false });
@@ -245,6 +297,8 @@ export class ByteTracker {
     rows: number[],
     minSim: number,
     fuseScore: boolean,
+    appearance?: ReadonlyArray<Float32Array | undefined>,
+    appearanceWeight = 0,
   ): Assignment {
     const nt = tracks.length;
     const nd = rows.length;
@@ -263,11 +317,49 @@ export class ByteTracker {
         const r = rows[j]!;
         const compatible = this.compatible(tracks[i]!.classId, dets.classId[r]!);
         const s = sim[i * nd + j]! * (fuseScore ? dets.score[r]! : 1);
-        cost[i * nd + j] = compatible ? 1 - s : Number.POSITIVE_INFINITY;
+        const app = appearance ? this.appearanceDistance(tracks[i]!, appearance[r]) : undefined;
+        const gated = app !== undefined && app > this.options.appearanceGate;
+        cost[i * nd + j] =
+          compatible && !gated && s >= minSim
+            ? 1 - s + appearanceWeight * (app ?? 0)
+            : Number.POSITIVE_INFINITY;
       }
     }
     const solve = this.options.solver === 'greedy' ? assignGreedy : assign;
-    return solve(cost, nt, nd, 1 - minSim);
+    return solve(cost, nt, nd, 1 - minSim + appearanceWeight);
+  }
+
+  /** A track's appearance distance to a box's histogram, once the track has enough samples. */
+  private appearanceDistance(t: Track, h: Float32Array | undefined): number | undefined {
+    if (t.appearance.samples < this.options.appearanceMinSamples) return undefined;
+    return histogramDistance(t.appearance.feature, h);
+  }
+
+  /** Lost tracks × boxes: appearance distance ≤ `reidDistance`, centre within `reidRadius` heights of the prediction. */
+  private relink(
+    tracks: Track[],
+    dets: Detections,
+    rows: number[],
+    appearance: ReadonlyArray<Float32Array | undefined>,
+  ): Assignment {
+    const o = this.options;
+    const cost = new Float64Array(tracks.length * rows.length);
+    tracks.forEach((t, i) => {
+      const [x1, y1, x2, y2] = t.box();
+      const h = Math.max(1e-6, y2 - y1);
+      rows.forEach((r, j) => {
+        const b = dets.box(r);
+        const d = Math.hypot((b[0] + b[2] - x1 - x2) / 2, (b[1] + b[3] - y1 - y2) / 2);
+        const app = this.appearanceDistance(t, appearance[r]);
+        const ok =
+          app !== undefined &&
+          app <= o.reidDistance &&
+          d <= o.reidRadius * h &&
+          this.compatible(t.classId, dets.classId[r]!);
+        cost[i * rows.length + j] = ok ? app + d / h / o.reidRadius : Number.POSITIVE_INFINITY;
+      });
+    });
+    return assign(cost, tracks.length, rows.length, o.reidDistance + 1);
   }
 
   /** Rows overlapping a higher-scoring compatible row by more than `duplicateIou`. */
@@ -303,9 +395,11 @@ export class ByteTracker {
     row: number,
     nowMs: number,
     matched: Map<number, { track: Track; recovered: boolean }>,
+    appearance?: ReadonlyArray<Float32Array | undefined>,
   ): void {
     const recovered = t.state === 'lost';
     t.update(dets.box(row), dets.classId[row]!, dets.score[row]!, nowMs);
+    t.appearance.add(appearance?.[row]);
     if (t.state === 'lost') t.state = 'tracked';
     if (t.state === 'tentative' && t.hits >= this.options.minHits) this.confirm(t);
     if (t.state === 'tracked') matched.set(row, { track: t, recovered });
