@@ -15,6 +15,7 @@ import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.
 import { ESCALATE_QUEUE } from '../analytics/tasks/escalation.js';
 import { WEBHOOK_QUEUE } from '../analytics/tasks/notify.js';
 import { type IngestOptions, type IngestService, startIngest } from '../ingest/service.js';
+import { openClusterStore } from './cluster-store.js';
 import { applyServiceTls, httpScheme, withMqttTls } from './tls-config.js';
 
 export function migrationVars(c: Readonly<CityConfig>) {
@@ -33,6 +34,7 @@ export async function openMigratedStore(
   baseDir = process.cwd(),
 ): Promise<Store> {
   applyServiceTls(c); // https:// and rediss:// with city.yaml's CAs
+  if (c.store.cluster) return openClusterStore(c, migrationVars(c), log); // bin/cluster-store.ts
   const store = await openStore({ url: c.store.clickhouse, database: c.store.database, baseDir });
   try {
     const applied = await migrate(store, migrationVars(c));

@@ -34,6 +34,19 @@ export const StoreSection = T.Object(
     tls: tlsFiles(
       'TLS for an `https://` ClickHouse URL: the CA of its certificate, a client certificate if it asks for one',
     ),
+    cluster: T.String({
+      default: '',
+      maxLength: 64,
+      pattern: '^([A-Za-z_][A-Za-z0-9_]*)?$',
+      description:
+        'ClickHouse cluster name (remote_servers): migrations run ON CLUSTER (Replicated tables `<t>_local` and Distributed `<t>`), queries read the Distributed tables, inserts go to one shard (`shards`); empty: one server or chDB (docs/deploy.md#clickhouse-cluster)',
+    }),
+    shards: T.Array(T.String({ pattern: '^https?://' }), {
+      default: [],
+      maxItems: 256,
+      description:
+        'With `cluster`: one URL per shard, in shard order (a node of the shard, or a load balancer over its replicas); inserts go to the shard the job id hashes to. Empty: `clickhouse` is the only shard',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'The analytics store' },
 );
