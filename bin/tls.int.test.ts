@@ -15,7 +15,8 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { silentLogger } from '../contracts/log.js';
-import { connectionErrorCode } from '../contracts/tls.js';
+import { connectionErrorCode, setServiceTls } from '../contracts/tls.js';
+import { redisConnection } from '../analytics/redis.js';
 import { reconnectBackoff } from '../contracts/mqtt-backoff.js';
 import { makeHit } from '../contracts/testkit.js';
 import { projectRoot } from '../contracts/testdata.js';
@@ -272,4 +273,38 @@ describe('the API over HTTPS', () => {
     expect(await getHealth(certs.ca)).toBe(200);
     expect(await getHealth(rogue.ca)).toBe('TLS_UNTRUSTED');
   }, 90_000);
+});
+
+describe('Redis over TLS (rediss://, a redis-server child with --tls-port)', () => {
+  it('connects with the CA of redis.tls, and not with another CA', async () => {
+    const port = await freePort();
+    const server = spawn(
+      'redis-server',
+      [
+        ...['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1'],
+        ...['--tls-cert-file', certs.server.cert, '--tls-key-file', certs.server.key],
+        ...['--tls-ca-cert-file', certs.ca, '--tls-auth-clients', 'no', '--save', '', '--appendonly', 'no'],
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(server);
+    const url = `rediss://127.0.0.1:${port}`;
+    const ping = async (ca: string) => {
+      setServiceTls('redis', { ca });
+      const r = redisConnection(url, silentLogger(), { maxRetriesPerRequest: 0 });
+      try {
+        return await Promise.race([
+          r.ping(),
+          new Promise<string>((resolve) =>
+            r.once('error', (e) => resolve(connectionErrorCode(e) ?? e.message)),
+          ),
+        ]);
+      } finally {
+        r.disconnect();
+        setServiceTls('redis', {});
+      }
+    };
+    expect(await until(async () => (await ping(certs.ca)) === 'PONG', 10_000)).toBe(true);
+    expect(await ping(rogue.ca)).toBe('TLS_UNTRUSTED');
+  }, 30_000);
 });
