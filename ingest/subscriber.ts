@@ -44,6 +44,7 @@ export interface Subscriber {
 
 export async function startSubscriber(o: SubscriberOptions): Promise<Subscriber> {
   const share = o.shared === false ? '' : '$share/ingest/';
+  if (!o.clientId) await dropLegacySession(o);
   const client: MqttClient = await mqtt.connectAsync(o.url, {
     clientId: o.clientId ?? processClientId(),
     clean: !o.clientId,
@@ -90,4 +91,30 @@ export async function startSubscriber(o: SubscriberOptions): Promise<Subscriber>
 export function processClientId(host = hostname(), pid = process.pid): string {
   const tail = `-${pid}-${randomBytes(3).toString('hex')}`;
   return `xl-ingest-${host.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 64 - tail.length) + tail;
+}
+
+/**
+ * Earlier versions subscribed as `xl-ingest-<host>` with a persistent session. Mosquitto keeps
+ * handing an offline persistent member its share of `$share/ingest/…`, so after an upgrade that
+ * session would sit on messages until it expires (the gateways resend them after their ack
+ * timeout: delayed, not lost). Connecting once with that id and a clean session drops it.
+ */
+async function dropLegacySession(o: SubscriberOptions): Promise<void> {
+  const legacy = await mqtt
+    .connectAsync(
+      o.url,
+      {
+        clientId: `xl-ingest-${hostname()}`.slice(0, 64),
+        clean: true,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+        ...(o.username ? { username: o.username } : {}),
+        ...(o.password ? { password: o.password } : {}),
+        ...(o.tls ? { ...o.tls, rejectUnauthorized: true } : {}),
+      },
+      false,
+    )
+    .catch(() => undefined); // the real connection reports what is wrong
+  await legacy?.endAsync().catch(() => undefined);
 }
