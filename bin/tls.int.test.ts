@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { get } from 'node:https';
+import { createServer as createHttpsServer, get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -17,6 +17,8 @@ import { stringify } from 'yaml';
 import { silentLogger } from '../contracts/log.js';
 import { connectionErrorCode, setServiceTls } from '../contracts/tls.js';
 import { redisConnection } from '../analytics/redis.js';
+import { openStore } from '../analytics/store.js';
+import { isXlError } from '../contracts/errors.js';
 import { reconnectBackoff } from '../contracts/mqtt-backoff.js';
 import { makeHit } from '../contracts/testkit.js';
 import { projectRoot } from '../contracts/testdata.js';
@@ -306,5 +308,39 @@ describe('Redis over TLS (rediss://, a redis-server child with --tls-port)', () 
     };
     expect(await until(async () => (await ping(certs.ca)) === 'PONG', 10_000)).toBe(true);
     expect(await ping(rogue.ca)).toBe('TLS_UNTRUSTED');
+  }, 30_000);
+});
+
+describe('ClickHouse over https:// with store.tls.ca', () => {
+  it("passes the CA to the ClickHouse client: the city CA's server is reached, another CA's refused", async () => {
+    // No ClickHouse server here: an HTTPS endpoint with the city's server certificate answers
+    // the store's first statement (CREATE DATABASE) with an empty 200, as ClickHouse does.
+    const seen: string[] = [];
+    const server = createHttpsServer(
+      { cert: readFileSync(certs.server.cert), key: readFileSync(certs.server.key) },
+      (req, res) => {
+        let body = '';
+        req.on('data', (b: Buffer) => (body += b.toString()));
+        req.on('end', () => {
+          seen.push(body || decodeURIComponent(req.url ?? ''));
+          res.writeHead(200, { 'X-ClickHouse-Summary': '{}' }).end();
+        });
+      },
+    );
+    const port = await freePort();
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${port}`;
+      setServiceTls('clickhouse', { ca: certs.ca });
+      const store = await openStore({ url, database: 'xueliang' });
+      await store.close();
+      expect(seen.join('\n')).toContain('CREATE DATABASE IF NOT EXISTS xueliang');
+      setServiceTls('clickhouse', { ca: rogue.ca });
+      const err = await openStore({ url, database: 'xueliang' }).catch((e: unknown) => e);
+      expect(isXlError(err, 'STORE_UNREACHABLE') && /certificate/.test(err.message)).toBe(true);
+    } finally {
+      setServiceTls('clickhouse', {});
+      server.close();
+    }
   }, 30_000);
 });
