@@ -7,6 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from '../contracts/log.js';
+import { tlsForUrl } from '../contracts/tls.js';
 
 export interface RedisConnOptions {
   /** A BullMQ worker's connection (blocking commands, no per-request retry limit). */
@@ -18,10 +19,13 @@ export interface RedisConnOptions {
 }
 
 export function redisConnection(url: string, log: Logger, o: RedisConnOptions = {}): Redis {
+  const tls = tlsForUrl('redis', url);
   const r = new Redis(url, {
     maxRetriesPerRequest: o.worker ? null : (o.maxRetriesPerRequest ?? 3),
     enableReadyCheck: true,
     retryStrategy: (n) => Math.min(100 * n, 2_000),
+    // rediss://: the CA and client certificate of city.yaml redis.tls (contracts/tls.ts).
+    ...(tls ? { tls } : {}),
   });
   r.on('error', (e) => log.debug({ err: e.message }, o.label ?? 'redis error'));
   return r;

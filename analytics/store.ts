@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import { tlsForUrl } from '../contracts/tls.js';
 import { XlError } from '../contracts/errors.js';
 
 export type { ClickHouseClient };
@@ -52,6 +53,13 @@ export interface Store {
 
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** https://: the CA (and client certificate) of city.yaml store.tls (contracts/tls.ts). */
+function serverTls(url: string) {
+  const pem = tlsForUrl('clickhouse', url);
+  if (!pem?.ca) return {};
+  return { tls: { ca_cert: pem.ca, ...(pem.cert && pem.key ? { cert: pem.cert, key: pem.key } : {}) } };
+}
+
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const { url } = opts;
   let client: ClickHouseClient;
@@ -80,7 +88,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     engine = 'chdb';
     database = 'default';
   } else if (/^https?:\/\//.test(url)) {
-    const boot = createClient({ url });
+    const tls = serverTls(url);
+    const boot = createClient({ url, ...tls });
     try {
       await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${assertIdent(database)}` });
     } catch (e) {
@@ -91,7 +100,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       );
     }
     await boot.close();
-    client = createClient({ url, database });
+    client = createClient({ url, database, ...tls });
     engine = 'server';
   } else {
     throw new XlError(

@@ -19,6 +19,7 @@ import type { IngestService } from '../ingest/service.js';
 import { hostname } from 'node:os';
 import { AuditLog } from '../analytics/audit.js';
 import { OrgTree } from '../contracts/org-tree.js';
+import { readTls } from '../contracts/tls.js';
 import { Authenticator, type KeyRecord } from './auth.js';
 import type { ApiContext } from './context.js';
 import { apiError, installErrorHandler } from './errors.js';
@@ -103,18 +104,37 @@ async function refuseNonFinite(req: FastifyRequest): Promise<void> {
   if (bad) throw apiError('API_BAD_REQUEST', `${bad} must be a finite number`);
 }
 
+/**
+ * The server's TLS options when city.yaml names a certificate (http.tls): HTTPS only. With a CA,
+ * clients may present certificates it signs (the API still wants a key or token).
+ */
+function httpsOptions(c: CityConfig['http'], serverOptions: Record<string, number>) {
+  if (!c.tls.cert) return {};
+  const pem = readTls(c.tls);
+  return {
+    https: {
+      ...pem,
+      ...serverOptions,
+      minVersion: 'TLSv1.2' as const,
+      ...(pem.ca ? { requestCert: true, rejectUnauthorized: false } : {}),
+    },
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const serverOptions = {
+    headersTimeout: deps.config.http.headersTimeoutMs,
+    requestTimeout: deps.config.http.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, deps.config.http.headersTimeoutMs),
+  };
   const app = Fastify({
+    ...httpsOptions(deps.config.http, serverOptions),
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 2 * 1024 * 1024,
     // No request may hold a connection open unasked (docs/security.md): headers, whole request,
     // idle and keep-alive time are bounded; Node checks them every connectionsCheckingInterval.
-    http: {
-      headersTimeout: deps.config.http.headersTimeoutMs,
-      requestTimeout: deps.config.http.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, deps.config.http.headersTimeoutMs),
-    },
+    http: serverOptions,
     requestTimeout: deps.config.http.requestTimeoutMs,
     connectionTimeout: deps.config.http.idleTimeoutMs,
     keepAliveTimeout: deps.config.http.keepAliveTimeoutMs,

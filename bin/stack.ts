@@ -15,6 +15,8 @@ import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.
 import { ESCALATE_QUEUE } from '../analytics/tasks/escalation.js';
 import { WEBHOOK_QUEUE } from '../analytics/tasks/notify.js';
 import { type IngestOptions, type IngestService, startIngest } from '../ingest/service.js';
+import { openClusterStore } from './cluster-store.js';
+import { applyServiceTls, httpScheme, withMqttTls } from './tls-config.js';
 
 export function migrationVars(c: Readonly<CityConfig>) {
   return {
@@ -31,6 +33,8 @@ export async function openMigratedStore(
   log: Logger,
   baseDir = process.cwd(),
 ): Promise<Store> {
+  applyServiceTls(c); // https:// and rediss:// with city.yaml's CAs
+  if (c.store.cluster) return openClusterStore(c, migrationVars(c), log); // bin/cluster-store.ts
   const store = await openStore({ url: c.store.clickhouse, database: c.store.database, baseDir });
   try {
     const applied = await migrate(store, migrationVars(c));
@@ -44,13 +48,17 @@ export async function openMigratedStore(
 
 /** Ingest's MQTT side from the config: an existing broker (`mqtt.url`) or the embedded endpoint. */
 export function ingestMqtt(c: Readonly<CityConfig>): IngestOptions['mqtt'] {
-  return c.mqtt.url
-    ? {
-        mode: 'broker',
-        url: c.mqtt.url,
-        ...(c.mqtt.username ? { username: c.mqtt.username, password: c.mqtt.password } : {}),
-      }
-    : { mode: 'embedded', host: c.mqtt.host, port: c.mqtt.port };
+  // TLS listeners, the broker's CA and client id (bin/tls-config.ts).
+  return withMqttTls(
+    c,
+    c.mqtt.url
+      ? {
+          mode: 'broker',
+          url: c.mqtt.url,
+          ...(c.mqtt.username ? { username: c.mqtt.username, password: c.mqtt.password } : {}),
+        }
+      : { mode: 'embedded', host: c.mqtt.host, port: c.mqtt.port },
+  );
 }
 
 /**
@@ -104,13 +112,14 @@ export async function startIngestWithAlerts(
 
 /** Starts the HTTP API on `http.host:http.port`; a taken port is `NET_PORT_IN_USE`. Returns its URL. */
 export async function listenHttp(app: FastifyInstance, c: Readonly<CityConfig>): Promise<string> {
+  const scheme = httpScheme(c); // https with http.tls; plain HTTP off loopback only when asked
   try {
     await app.listen({ port: c.http.port, host: c.http.host });
   } catch (e) {
     throw listenError(e, c.http.host, c.http.port, HTTP_LISTEN);
   }
   const addr = app.server.address();
-  return `http://${c.http.host}:${typeof addr === 'object' && addr ? addr.port : c.http.port}`;
+  return `${scheme}://${c.http.host}:${typeof addr === 'object' && addr ? addr.port : c.http.port}`;
 }
 
 /** The embedded store URL for a data folder. */

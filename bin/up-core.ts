@@ -124,7 +124,9 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
   try {
     // Ports first: a taken one is reported in a second, before the store and Redis start.
     await assertCanListen(config.http.port, config.http.host, HTTP_LISTEN);
-    if (!config.mqtt.url) await assertCanListen(config.mqtt.port, config.mqtt.host, MQTT_LISTEN);
+    // With a server certificate the endpoint listens on mqtt.tls.port (bin/tls-config.ts).
+    const mqttPort = config.mqtt.tls.cert ? config.mqtt.tls.port : config.mqtt.port;
+    if (!config.mqtt.url) await assertCanListen(mqttPort, config.mqtt.host, MQTT_LISTEN);
     const store = await openMigratedStore(config, log, dataDir);
     stops.push({ part: 'store', close: () => store.close() });
     let redis: RedisChild | undefined;

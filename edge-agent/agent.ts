@@ -12,6 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
+import { gatewayMqttOptions } from '../contracts/tls.js';
 import { connectSignals, type SignalFeed, signalControllers } from './signals.js';
 import { monotonicFactory } from 'ulid';
 import type { GatewayConfig } from '../contracts/config/gateway.js';
@@ -244,6 +245,8 @@ export class EdgeAgent {
     }
     this.faces = await this.openFaceGuard(modelsDir);
     this.spool = await openDiskSpool({ dir: resolve(c.spool.dir), maxBytes: c.spool.maxBytes });
+    // mqtts:// verified against the city CA, and the client certificate (docs/deploy.md#tls).
+    const tls = gatewayMqttOptions(c.mqtt);
     this.publisher = SpoolPublisher.start({
       gateway: c.gateway.id,
       url: c.mqtt.url,
@@ -253,12 +256,12 @@ export class EdgeAgent {
       ackTimeoutMs: c.mqtt.ackTimeoutMs,
       log: this.log.child({ component: 'publisher' }),
       registry: this.metrics.registry,
-      mqtt: { keepalive: c.mqtt.keepaliveS, ...this.o.mqtt },
+      mqtt: { keepalive: c.mqtt.keepaliveS, ...tls, ...this.o.mqtt },
     });
     this.status = new StatusReporter({
       config: c,
       log: this.log,
-      ...(this.o.mqtt ? { mqtt: this.o.mqtt } : {}),
+      mqtt: { ...tls, ...this.o.mqtt },
       document: (state) => this.statusDocument(state),
     });
     this.statusTimer = setInterval(() => {

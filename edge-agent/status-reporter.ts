@@ -5,6 +5,7 @@
  * keeps each camera's processed-frame window for the `fps` the document reports.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { reconnectBackoff } from '../contracts/mqtt-backoff.js';
 import type { GatewayConfig } from '../contracts/config/gateway.js';
 import type { Logger } from '../contracts/log.js';
 import { type GatewayStatus, STATUS_OFFLINE } from '../contracts/status.js';
@@ -70,7 +71,7 @@ export class StatusReporter {
       ...o.mqtt,
     });
     this.client.on('connect', () => this.publish());
-    this.client.on('error', (e) => o.log.debug({ err: e.message }, 'status connection error'));
+    reconnectBackoff(this.client, { baseMs: 1000, log: o.log, what: 'ingest (status)', quiet: true });
   }
 
   publish(state: GatewayStatus['state'] = 'online'): Promise<void> {

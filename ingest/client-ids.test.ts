@@ -25,3 +25,15 @@ describe('client ids bound to principals', () => {
     expect(clientIdOwner('nobody', ids)).toBeUndefined();
   });
 });
+
+describe('broker-mode client ids', () => {
+  it('are unique per process and stay within 64 characters', async () => {
+    const { processClientId } = await import('./subscriber.js');
+    const a = processClientId('host-a', 100);
+    expect(a).toMatch(/^xl-ingest-host-a-100-[0-9a-f]{6}$/);
+    expect(processClientId('host-a', 100)).not.toBe(a); // two receivers on one host
+    expect(processClientId('host-a', 101)).not.toBe(a);
+    expect(processClientId('h'.repeat(200), 4_194_304).length).toBeLessThanOrEqual(64);
+    expect(processClientId('bad host/name', 1)).toMatch(/^xl-ingest-bad_host_name-1-/);
+  });
+});

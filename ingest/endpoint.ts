@@ -1,6 +1,9 @@
 /**
  * The embedded MQTT endpoint (docs/architecture.md#no-loss-chain step 2, the default): aedes on a TCP port, inside
- * the ingest process. `authenticate` checks the gateway's password against city.yaml (or an
+ * the ingest process, over TLS when a server certificate is configured (a Node TLS server in
+ * front of aedes; a plaintext listener only when asked for, docs/deploy.md#tls). A gateway's
+ * client certificate signed by the city CA names it (CN = gateway id) instead of, or as well
+ * as, its password. `authenticate` checks the gateway's password against city.yaml (or an
  * API key, which may then only read the task topics of grids in its jurisdiction);
  * `authorizePublish` runs the whole intake and calls back only once the message is held
  * in Redis — aedes writes a QoS 1 PUBACK only after authorizePublish (aedes 1.2
@@ -16,6 +19,7 @@
  * time; gateways' retain flags are dropped (retained messages would stay in aedes' memory).
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../contracts/log.js';
@@ -26,6 +30,7 @@ import { checkSubscribe } from './gate.js';
 import { listenOn, MQTT_LISTEN } from '../contracts/net.js';
 import { LoginGuard } from './login-guard.js';
 import { PacketGuard } from './packet-guard.js';
+import type { TlsPem } from '../contracts/tls.js';
 
 /** Connection bounds of the embedded endpoint (docs/security.md). */
 export const ENDPOINT_LIMITS = Object.freeze({
@@ -49,10 +54,28 @@ export interface EndpointOptions {
   handle: HandleFn;
   /** Where `xueliang_mqtt_refused_total` is registered (default: not exported). */
   registry?: Registry;
+  /** MQTT over TLS on `tls.port` (same host): the server certificate, and `ca` for client certificates. */
+  tls?: EndpointTls;
+  /** With `tls`: also listen in plaintext on `port` (default false). Without `tls` plaintext is the only listener. */
+  plaintext?: boolean;
+}
+
+export interface EndpointTls {
+  port: number;
+  pem: TlsPem;
+  /** Gateways' client certificates: not asked for, accepted when valid, or required. */
+  clientCerts: 'off' | 'optional' | 'require';
 }
 
 /** Why the endpoint refused a connection, a login or a packet (label of xueliang_mqtt_refused_total). */
-export type RefusalReason = 'bad_login' | 'client_id' | 'login_limited' | 'packet_too_large' | 'pending_full';
+export type RefusalReason =
+  | 'bad_login'
+  | 'client_cert'
+  | 'client_id'
+  | 'login_limited'
+  | 'packet_too_large'
+  | 'pending_full'
+  | 'tls_handshake';
 
 function refusalCounter(registry: Registry | undefined): Counter<'reason'> {
   const name = 'xueliang_mqtt_refused_total';
@@ -69,8 +92,11 @@ function refusalCounter(registry: Registry | undefined): Counter<'reason'> {
 }
 
 export interface Endpoint {
+  /** The TLS listener's `mqtts://` URL when there is one, else the plaintext `mqtt://` one. */
   url: string;
   port: number;
+  /** The plaintext listener's URL, when it runs. */
+  plainUrl?: string;
   publish(topic: string, payload: Buffer): Promise<void>;
   clients(): number;
   close(): Promise<void>;
@@ -82,6 +108,45 @@ const GUARD = Symbol('xueliang.guard');
 const MEMBER = Symbol('xueliang.member');
 type Tagged = Client & { [GATEWAY]?: string; [MEMBER]?: string; [GUARD]?: PacketGuard };
 
+/**
+ * A refused client retries (a gateway with a wrong password backs off, others may not): one warn
+ * line per address and reason, then at most one a minute with the count of those left unsaid.
+ */
+export class QuietLog {
+  private readonly last = new Map<string, { atMs: number; unsaid: number }>();
+  constructor(
+    private readonly log: Logger,
+    private readonly everyMs = 60_000,
+  ) {}
+
+  warn(key: string, fields: Record<string, unknown>, msg: string, nowMs = Date.now()): void {
+    const seen = this.last.get(key);
+    if (seen && nowMs - seen.atMs < this.everyMs) {
+      seen.unsaid++;
+      return;
+    }
+    if (this.last.size >= 10_000) this.last.clear(); // bounded: an attack spreads over many keys
+    this.last.set(key, { atMs: nowMs, unsaid: 0 });
+    this.log.warn(seen?.unsaid ? { ...fields, alsoRefused: seen.unsaid } : fields, msg);
+  }
+}
+
+/** The gateway a verified client certificate names (CN, else a DNS SAN), if city.yaml knows it. */
+function certGateway(client: Client, dir: Directory): string | undefined {
+  const s = client.conn;
+  if (!(s instanceof TLSSocket) || !s.authorized) return undefined;
+  const peer = s.getPeerCertificate();
+  const cn = peer?.subject?.CN as string | string[] | undefined;
+  const names = [
+    ...(Array.isArray(cn) ? cn : cn ? [cn] : []),
+    ...(peer?.subjectaltname ?? '')
+      .split(', ')
+      .filter((n) => n.startsWith('DNS:'))
+      .map((n) => n.slice(4)),
+  ];
+  return names.find((n) => dir.gateways.has(n));
+}
+
 function authError(code: 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 }
@@ -92,21 +157,39 @@ function authenticator(
   logins: LoginGuard,
   refused: ReturnType<typeof refusalCounter>,
   principals: ReadonlySet<string>,
+  quiet: QuietLog,
 ): NonNullable<NonNullable<Parameters<typeof Aedes.createBroker>[0]>['authenticate']> {
-  const { dir, log } = o;
-  return (client, username, password, done) => {
+  const { dir } = o;
+  return (client, givenUser, password, done) => {
     const c = client as Tagged;
     // --open: any client, any gateway prefix (no GATEWAY tag).
     if (dir.open) return done(null, true);
     const address = (client.conn as Socket | undefined)?.remoteAddress ?? '?';
     const refuse = (why: string, reason: RefusalReason = 'bad_login') => {
       refused.inc({ reason });
-      log.warn(
-        { user: username?.slice(0, 64), clientId: client.id?.slice(0, 64), address },
+      quiet.warn(
+        `${address}|${reason}|${givenUser?.slice(0, 64)}`,
+        { user: givenUser?.slice(0, 64), clientId: client.id?.slice(0, 64), address },
         `refused: ${why}`,
       );
-      return done(authError(4, 'bad user name or password'), false);
+      return done(authError(reason === 'client_cert' ? 5 : 4, 'bad user name or password'), false);
     };
+    // A client certificate signed by the city CA names its gateway (CN = gateway id).
+    const certGw = certGateway(client, dir);
+    if (certGw !== undefined) {
+      if (givenUser && givenUser !== certGw)
+        return refuse(`user name is not the client certificate's gateway ${certGw}`, 'client_cert');
+      if (!clientIdAllowed(client.id ?? '', certGw, principals))
+        return refuse(`client id is not ${certGw}'s`, 'client_id');
+      // A password given as well is checked as well; without one the certificate suffices.
+      if (!password || !dir.gateways.get(certGw)?.passwordHash) {
+        c[GATEWAY] = certGw;
+        return done(null, true);
+      }
+    } else if (o.tls?.clientCerts === 'require' && client.conn instanceof TLSSocket) {
+      return refuse('no valid client certificate', 'client_cert');
+    }
+    const username = certGw ?? givenUser;
     // A gateway (its id and password), or an API key (its id and the key: grid tasks only).
     const gw = username ? dir.gateways.get(username) : undefined;
     const member = username && !gw ? dir.members.get(username) : undefined;
@@ -141,13 +224,14 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const logins = new LoginGuard();
   const refused = refusalCounter(o.registry);
   const principals = new Set<string>([...dir.gateways.keys(), ...dir.members.keys()]);
+  const quiet = new QuietLog(log);
   const broker = await Aedes.createBroker({
     // Pending packets before CONNACK: a gateway reconnecting with a full spool sends at once.
     queueLimit: 10_000,
     connectTimeout: ENDPOINT_LIMITS.connectTimeoutMs,
     // Client ids are `<principal>[-suffix]` (ingest/client-ids.ts): principal ids reach 64.
     maxClientsIdLength: 128,
-    authenticate: authenticator(o, logins, refused, principals),
+    authenticate: authenticator(o, logins, refused, principals, quiet),
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the broker's own publishes (acks)
       if ((client as Tagged)[MEMBER] !== undefined) {
@@ -182,6 +266,70 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   broker.on('clientError', (client, err) =>
     log.debug({ clientId: client.id, err: err.message }, 'client error'),
   );
+  const onSocket = socketHandler(broker, refused, log);
+  const servers: Server[] = [];
+  const close = async () => {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            // Sockets still open (half-closed clients) would keep close() waiting.
+            setTimeout(resolve, 2_000).unref();
+          }),
+      ),
+    );
+  };
+  const listen = async (server: Server, port: number) => {
+    server.maxConnections = ENDPOINT_LIMITS.maxConnections;
+    servers.push(server);
+    await listenOn(server, port, o.host, MQTT_LISTEN);
+    return (server.address() as { port: number }).port;
+  };
+  let plainUrl: string | undefined;
+  let tlsUrl: string | undefined;
+  let port = 0;
+  try {
+    if (o.tls) {
+      const t = o.tls;
+      const server = tlsServer(t, onSocket, refused, quiet);
+      port = await listen(server, t.port);
+      tlsUrl = `mqtts://${o.host}:${port}`;
+    }
+    if (!o.tls || o.plaintext) {
+      const p = await listen(createServer(onSocket), o.port);
+      plainUrl = `mqtt://${o.host}:${p}`;
+      if (!o.tls) port = p;
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const url = (tlsUrl ?? plainUrl)!;
+  log.info({ url, ...(tlsUrl && plainUrl ? { plainUrl } : {}) }, 'MQTT endpoint listening');
+  return {
+    url,
+    port,
+    ...(plainUrl ? { plainUrl } : {}),
+    publish(topic, payload) {
+      const packet: PublishPacket = { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false };
+      return new Promise((resolve, reject) => broker.publish(packet, (e) => (e ? reject(e) : resolve())));
+    },
+    clients: () => broker.connectedClients,
+    close,
+  };
+}
+
+/**
+ * Each accepted socket (plain or TLS) goes to aedes behind the packet guard; connections not yet
+ * authenticated are capped at ENDPOINT_LIMITS.maxPending.
+ */
+function socketHandler(
+  broker: Aedes,
+  refused: ReturnType<typeof refusalCounter>,
+  log: Logger,
+): (socket: Socket) => void {
   let pending = 0;
   let refusedSockets = 0;
   broker.on('client', (client) => {
@@ -191,7 +339,7 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       pending--;
     }
   });
-  const server: Server = createServer((socket) => {
+  return (socket) => {
     if (pending >= ENDPOINT_LIMITS.maxPending) {
       refusedSockets++;
       refused.inc({ reason: 'pending_full' });
@@ -226,32 +374,34 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     };
     const client = (broker.handle as (s: Socket) => Client)(socket) as Tagged;
     client[GUARD] = guard;
-  });
-  server.maxConnections = ENDPOINT_LIMITS.maxConnections;
-  try {
-    await listenOn(server, o.port, o.host, MQTT_LISTEN);
-  } catch (e) {
-    await new Promise<void>((r) => broker.close(() => r()));
-    throw e;
-  }
-  const port = (server.address() as { port: number }).port;
-  const url = `mqtt://${o.host}:${port}`;
-  log.info({ url }, 'MQTT endpoint listening');
-  return {
-    url,
-    port,
-    publish(topic, payload) {
-      const packet: PublishPacket = { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false };
-      return new Promise((resolve, reject) => broker.publish(packet, (e) => (e ? reject(e) : resolve())));
-    },
-    clients: () => broker.connectedClients,
-    async close() {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Sockets still open (half-closed clients) would keep close() waiting.
-        setTimeout(resolve, 2_000).unref();
-      });
-    },
   };
+}
+
+/** The TLS listener: client certificates asked for unless `off`, required only with `require`. */
+function tlsServer(
+  t: EndpointTls,
+  onSocket: (socket: Socket) => void,
+  refused: ReturnType<typeof refusalCounter>,
+  quiet: QuietLog,
+): Server {
+  const server = createTlsServer(
+    {
+      ...t.pem,
+      requestCert: t.clientCerts !== 'off',
+      // Checked in authenticate (a gateway without a certificate may still use its password).
+      rejectUnauthorized: t.clientCerts === 'require',
+      handshakeTimeout: ENDPOINT_LIMITS.connectTimeoutMs,
+      minVersion: 'TLSv1.2',
+    },
+    onSocket,
+  );
+  server.on('tlsClientError', (e, socket) => {
+    refused.inc({ reason: 'tls_handshake' });
+    quiet.warn(
+      `${socket.remoteAddress}|tls`,
+      { address: socket.remoteAddress, err: e.message },
+      'MQTT TLS handshake failed (plaintext client, unknown CA or bad client certificate)',
+    );
+  });
+  return server;
 }

@@ -10,7 +10,8 @@ import type { Logger } from '../contracts/log.js';
 import { AckBatcher } from './ack-batcher.js';
 import { Bundler } from './bundler.js';
 import { Credentials } from './credentials.js';
-import { type Endpoint, type HandleFn, startEndpoint } from './endpoint.js';
+import { type Endpoint, type EndpointTls, type HandleFn, startEndpoint } from './endpoint.js';
+import type { TlsPem } from '../contracts/tls.js';
 import type { Registry } from 'prom-client';
 import type { SensorCatalog } from '../analytics/sensors/catalog.js';
 import type { Directory } from './gate.js';
@@ -22,8 +23,17 @@ import { type Subscriber, startSubscriber } from './subscriber.js';
 
 /** The receiver's MQTT side: the embedded endpoint, or a subscription to an existing broker. */
 export type IngestMqtt =
-  | { mode: 'embedded'; host: string; port: number }
-  | { mode: 'broker'; url: string; username?: string; password?: string };
+  | { mode: 'embedded'; host: string; port: number; tls?: EndpointTls; plaintext?: boolean }
+  | {
+      mode: 'broker';
+      url: string;
+      username?: string;
+      password?: string;
+      /** CA of the broker's certificate and ingest's client certificate (`mqtts://`). */
+      tls?: TlsPem;
+      /** Stable client id (a persistent session); default unique per process. */
+      clientId?: string;
+    };
 
 export interface ReceiverOptions {
   cfg: CityConfig['ingest'];
@@ -65,6 +75,8 @@ async function startMqttSide(o: ReceiverOptions, handle: HandleFn): Promise<Mqtt
       log: o.log,
       handle,
       registry: o.registry,
+      ...(o.mqtt.tls ? { tls: o.mqtt.tls } : {}),
+      ...(o.mqtt.plaintext ? { plaintext: true } : {}),
     });
     return { url: e.url, publish: (t, p) => e.publish(t, p), healthy: () => true, close: () => e.close() };
   }
@@ -74,6 +86,8 @@ async function startMqttSide(o: ReceiverOptions, handle: HandleFn): Promise<Mqtt
     handle,
     ...(o.mqtt.username !== undefined ? { username: o.mqtt.username } : {}),
     ...(o.mqtt.password !== undefined ? { password: o.mqtt.password } : {}),
+    ...(o.mqtt.tls ? { tls: o.mqtt.tls } : {}),
+    ...(o.mqtt.clientId ? { clientId: o.mqtt.clientId } : {}),
   });
   return {
     url: s.url,

@@ -7,8 +7,11 @@
  * handled without holding up the MQTT flow — mqtt.js manual acks awaited one at a time
  * managed only ~2,700 messages/s (docs/architecture.md#no-loss-chain).
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { TlsPem } from '../contracts/tls.js';
+import { reconnectBackoff } from '../contracts/mqtt-backoff.js';
 import type { Logger } from '../contracts/log.js';
 import { endMqtt } from '../contracts/within.js';
 import { topics } from '../contracts/topics.js';
@@ -18,8 +21,14 @@ export interface SubscriberOptions {
   url: string;
   username?: string;
   password?: string;
-  /** Stable per node so the broker keeps its session across restarts. */
+  /**
+   * A stable id (mqtt.clientId in city.yaml) keeps a persistent session across restarts; without
+   * one the id is unique per process (two receivers on one host must not share a session: the
+   * broker would disconnect one whenever the other connects) and the session is clean.
+   */
   clientId?: string;
+  /** `mqtts://`: the broker's CA and ingest's client certificate. */
+  tls?: TlsPem;
   /** `$share/ingest/` prefix (default true; Mosquitto ≥ 2 and EMQX support it). */
   shared?: boolean;
   log: Logger;
@@ -35,15 +44,18 @@ export interface Subscriber {
 
 export async function startSubscriber(o: SubscriberOptions): Promise<Subscriber> {
   const share = o.shared === false ? '' : '$share/ingest/';
+  if (!o.clientId) await dropLegacySession(o);
   const client: MqttClient = await mqtt.connectAsync(o.url, {
-    clientId: o.clientId ?? `xl-ingest-${hostname()}`.slice(0, 64),
-    clean: false,
+    clientId: o.clientId ?? processClientId(),
+    clean: !o.clientId,
     protocolVersion: 4,
     reconnectPeriod: 500,
     connectTimeout: 10_000,
     ...(o.username ? { username: o.username } : {}),
     ...(o.password ? { password: o.password } : {}),
+    ...(o.tls ? { ...o.tls, rejectUnauthorized: true } : {}),
   });
+  reconnectBackoff(client, { baseMs: 500, log: o.log, what: 'broker' });
   const subscribe = () =>
     client
       .subscribeAsync({
@@ -58,7 +70,6 @@ export async function startSubscriber(o: SubscriberOptions): Promise<Subscriber>
     if (!ack.sessionPresent) void subscribe();
   });
   client.on('offline', () => o.log.warn({ url: o.url }, 'broker offline; reconnecting'));
-  client.on('error', (e) => o.log.warn({ err: e.message }, 'broker connection error'));
   client.on('message', (topic, payload) => {
     o.handle(undefined, topic, payload).catch((e: unknown) =>
       // Not acked end to end: the gateway resends after its timeout.
@@ -74,4 +85,36 @@ export async function startSubscriber(o: SubscriberOptions): Promise<Subscriber>
     },
     close: () => endMqtt(client),
   };
+}
+
+/** `xl-ingest-<host>-<pid>-<random>`: unique per process, within MQTT 3.1.1's usual 64 characters. */
+export function processClientId(host = hostname(), pid = process.pid): string {
+  const tail = `-${pid}-${randomBytes(3).toString('hex')}`;
+  return `xl-ingest-${host.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 64 - tail.length) + tail;
+}
+
+/**
+ * Earlier versions subscribed as `xl-ingest-<host>` with a persistent session. Mosquitto keeps
+ * handing an offline persistent member its share of `$share/ingest/…`, so after an upgrade that
+ * session would sit on messages until it expires (the gateways resend them after their ack
+ * timeout: delayed, not lost). Connecting once with that id and a clean session drops it.
+ */
+async function dropLegacySession(o: SubscriberOptions): Promise<void> {
+  const legacy = await mqtt
+    .connectAsync(
+      o.url,
+      {
+        clientId: `xl-ingest-${hostname()}`.slice(0, 64),
+        clean: true,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+        ...(o.username ? { username: o.username } : {}),
+        ...(o.password ? { password: o.password } : {}),
+        ...(o.tls ? { ...o.tls, rejectUnauthorized: true } : {}),
+      },
+      false,
+    )
+    .catch(() => undefined); // the real connection reports what is wrong
+  await legacy?.endAsync().catch(() => undefined);
 }

@@ -2,27 +2,47 @@
  * `xueliang deploy …`: files for production deployments. `deploy mosquitto-acl` writes the
  * password and ACL files of a separate Mosquitto broker from city.yaml.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { verifySecret } from '../../contracts/secrets.js';
 import { loadCityConfig } from '../../contracts/config/index.js';
-import { XlError } from '../../contracts/errors.js';
 import { mosquittoAcl, mosquittoPasswd } from '../../ingest/mosquitto.js';
 import { defineCommand, str, UsageError } from '../cli.js';
 import type { CommandGroup } from '../main.js';
+import certs from './deploy-certs.js';
+import { readPasswords, verifiedLogins } from './deploy-logins.js';
+import emqx from './deploy-emqx.js';
 
-/** Reads `gateway:password` lines (blank lines and `#` comments ignored). */
-function readPasswords(file: string): Map<string, string> {
-  const out = new Map<string, string>();
-  readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .forEach((line, i) => {
-      if (!line.trim() || line.trimStart().startsWith('#')) return;
-      const at = line.indexOf(':');
-      if (at <= 0) throw new UsageError(`${file}:${i + 1}: expected gateway:password`);
-      out.set(line.slice(0, at).trim(), line.slice(at + 1));
-    });
-  return out;
+/** uid and gid of `user[:group]` from /etc/passwd and /etc/group, or undefined when unknown. */
+export function lookupOwner(spec: string, etc = '/etc'): { uid: number; gid: number } | undefined {
+  const [user, group] = spec.split(':');
+  const field = (file: string, name: string | undefined, col: number) => {
+    if (!name) return undefined;
+    if (/^\d+$/.test(name)) return Number(name);
+    const row = readFileSync(join(etc, file), 'utf8')
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f[0] === name);
+    return row ? Number(row[col]) : undefined;
+  };
+  const uid = field('passwd', user, 2);
+  if (uid === undefined) return undefined;
+  const gid = group ? field('group', group, 2) : field('passwd', user, 3);
+  return gid === undefined ? undefined : { uid, gid };
+}
+
+/**
+ * Who gets the passwd file: `--owner`, else `mosquitto` when that user exists and this runs as
+ * root (Mosquitto 2 drops to it and must read the file), else nobody (the file stays ours).
+ */
+function passwdOwner(given: string | undefined): { spec: string; uid: number; gid: number } | undefined {
+  if (given) {
+    const o = lookupOwner(given);
+    if (!o) throw new UsageError(`--owner ${given}: no such user or group on this host`);
+    return { spec: given, ...o };
+  }
+  if (process.getuid?.() !== 0) return undefined;
+  const o = lookupOwner('mosquitto');
+  return o ? { spec: 'mosquitto', ...o } : undefined;
 }
 
 const acl = defineCommand({
@@ -35,6 +55,12 @@ const acl = defineCommand({
       arg: 'DIR',
       description: 'Folder for `acl` and `passwd`',
       default: './deploy/mosquitto',
+    },
+    owner: {
+      type: 'string',
+      arg: 'USER[:GROUP]',
+      description:
+        'Owner of the passwd file (mode 0600); default: mosquitto when that user exists and this runs as root',
     },
     passwords: {
       type: 'string',
@@ -52,6 +78,8 @@ const acl = defineCommand({
     '(`xueliang tasks watch --username keyId --password key`).',
     '',
     'In mosquitto.conf:  allow_anonymous false / password_file DIR/passwd / acl_file DIR/acl',
+    'Mosquitto 2 reads passwd as the user it runs as (mosquitto): the file is given to --owner, or to',
+    'mosquitto when run as root; the owner is printed. deploy/mosquitto/mosquitto.conf is a sample.',
     '',
     'Example:',
     '  xueliang deploy mosquitto-acl --config city.yaml --passwords gateways.secret --out /etc/mosquitto/xueliang',
@@ -69,37 +97,7 @@ const acl = defineCommand({
     if (pwFile) {
       if (!config.mqtt.password)
         throw new UsageError('mqtt.password (the ingest user’s broker password) is empty in city.yaml');
-      const given = readPasswords(pwFile);
-      const gateways = new Map<string, string>();
-      for (const g of config.gateways) {
-        const pw = given.get(g.id);
-        if (pw === undefined) continue;
-        if (!g.passwordHash || !verifySecret(pw, g.passwordHash)) {
-          throw new XlError(
-            'DEPLOY_PASSWORD_MISMATCH',
-            `the password given for ${g.id} does not match its passwordHash in city.yaml`,
-          );
-        }
-        gateways.set(g.id, pw);
-      }
-      // API keys given too: grid members' `tasks watch` logins (their key is the password).
-      const keys = new Map<string, string>();
-      for (const k of config.api.keys) {
-        const key = given.get(k.id);
-        if (key === undefined || gateways.has(k.id)) continue;
-        if (!verifySecret(key, k.hash))
-          throw new XlError(
-            'DEPLOY_PASSWORD_MISMATCH',
-            `the key given for ${k.id} does not match its hash in city.yaml`,
-          );
-        keys.set(k.id, key);
-      }
-      const unknown = [...given.keys()].filter((id) => !gateways.has(id) && !keys.has(id));
-      if (unknown.length)
-        throw new XlError(
-          'DEPLOY_UNKNOWN_GATEWAY',
-          `not gateways or API keys in city.yaml: ${unknown.join(', ')}`,
-        );
+      const { gateways, keys } = verifiedLogins(config, readPasswords(pwFile));
       const passwd = join(dir, 'passwd');
       writeFileSync(
         passwd,
@@ -107,7 +105,11 @@ const acl = defineCommand({
         { mode: 0o600 },
       );
       chmodSync(passwd, 0o600);
-      written.push(passwd);
+      const owner = passwdOwner(str(values, 'owner'));
+      if (owner) chownSync(passwd, owner.uid, owner.gid);
+      written.push(
+        `${passwd} (0600, owner ${owner ? owner.spec : `uid ${process.getuid?.() ?? '?'}: Mosquitto must run as this user, or pass --owner mosquitto`})`,
+      );
       const missing = config.gateways.filter((g) => !gateways.has(g.id)).map((g) => g.id);
       if (missing.length)
         process.stderr.write(`warning: no password given for ${missing.join(', ')}: they cannot log in\n`);
@@ -120,6 +122,6 @@ const acl = defineCommand({
 const group: CommandGroup = {
   name: 'deploy',
   summary: 'Files for production deployments',
-  subcommands: [acl],
+  subcommands: [acl, certs, emqx],
 };
 export default group;

@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { buildModels } from '../../models/build.js';
 import { CATALOGUE, pullModel } from '../../models/catalogue.js';
 import { defaultModelsDir, readManifest } from '../../models/manifest.js';
-import { defineCommand, type OptionValues, str, UsageError } from '../cli.js';
+import { defineCommand, type OptionValues, str, strings, UsageError } from '../cli.js';
+import { packModels, unpackModels } from '../models-pack.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const modelsDirOption = {
   type: 'string',
@@ -66,6 +68,43 @@ export default {
           progress,
           ...(from ? { from: resolve(from) } : {}),
         });
+        return 0;
+      },
+    }),
+    defineCommand({
+      name: 'models pack',
+      summary: 'Write the models (manifest, files, sha256 index) into one archive for an offline gateway',
+      options: {
+        'models-dir': modelsDirOption,
+        out: { type: 'string', arg: 'FILE', description: 'Archive to write (required), e.g. models.tar.gz' },
+        model: { type: 'string', arg: 'NAME', multiple: true, description: 'Only this model (default: all)' },
+      },
+      details: [
+        'Each model is checked against its manifest sha256 first. On the gateway:',
+        '  xueliang models unpack models.tar.gz        (then `xueliang edge` finds them, no registry needed)',
+      ].join('\n'),
+      async run({ values }) {
+        const out = str(values, 'out');
+        if (!out) throw new UsageError('--out FILE is required');
+        const pack = await packModels(modelsDirFrom(values), strings(values, 'model'));
+        writeFileSync(resolve(out), pack);
+        process.stdout.write(`${resolve(out)} (${(pack.length / 1e6).toFixed(1)} MB)\n`);
+        return 0;
+      },
+    }),
+    defineCommand({
+      name: 'models unpack',
+      summary: 'Install models from a `models pack` archive, each file checked against its sha256',
+      positionals: 'FILE',
+      options: { 'models-dir': modelsDirOption },
+      details:
+        'Nothing is written unless every file matches pack.json and every model its manifest sha256 (MODEL_SHA_MISMATCH).',
+      async run({ values, positionals }) {
+        const file = positionals[0];
+        if (!file) throw new UsageError('FILE is required (an archive from `xueliang models pack`)');
+        const dir = modelsDirFrom(values);
+        const names = unpackModels(readFileSync(resolve(file)), dir);
+        process.stdout.write(`${dir}: ${names.join(', ')}\n`);
         return 0;
       },
     }),

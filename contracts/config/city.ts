@@ -60,6 +60,8 @@ export const CITY_ENV: Readonly<Record<string, string>> = Object.freeze({
   CLICKHOUSE_URL: '/store/clickhouse',
   REDIS_URL: '/redis/url',
   MQTT_URL: '/mqtt/url',
+  XUELIANG_INGEST_MQTT_PASSWORD: '/mqtt/password',
+  XUELIANG_MQTT_CLIENT_ID: '/mqtt/clientId',
   XUELIANG_HTTP_PORT: '/http/port',
   XUELIANG_LOG_LEVEL: '/log/level',
 });

@@ -81,7 +81,32 @@ export const GatewayConfig = T.Object(
     ),
     mqtt: T.Object(
       {
-        url: T.String({ default: 'mqtt://127.0.0.1:1884', description: 'The ingest tier’s MQTT endpoint' }),
+        url: T.String({
+          default: 'mqtt://127.0.0.1:1884',
+          description:
+            'The ingest tier’s MQTT endpoint: `mqtts://host:8883` over TLS (verified against `ca`), `mqtt://` in plaintext (loopback, or with `plaintext: true`)',
+        }),
+        ca: T.String({
+          default: '',
+          maxLength: 1024,
+          description:
+            "The city CA (PEM) that signs the server's certificate (`xueliang deploy certs`); empty: the system CAs",
+        }),
+        cert: T.String({
+          default: '',
+          maxLength: 1024,
+          description:
+            "This gateway's client certificate (PEM, CN = gateway id): mutual TLS, instead of or as well as the password",
+        }),
+        key: T.String({
+          default: '',
+          maxLength: 1024,
+          description: 'The private key of `cert` (PEM, mode 0600)',
+        }),
+        plaintext: T.Boolean({
+          default: false,
+          description: 'Allow an `mqtt://` (plaintext) URL to a host other than loopback',
+        }),
         ackTimeoutMs: T.Integer({
           minimum: 100,
           maximum: 600_000,

@@ -1,6 +1,27 @@
 /** Where the central tier's services are and how they behave. Part of city.yaml. */
 import { type Static, Type as T } from '@sinclair/typebox';
 
+/** PEM files of one TLS link (docs/deploy.md#tls); paths are relative to the working folder. */
+function tlsFiles(description: string, extra: Record<string, ReturnType<typeof T.String>> = {}) {
+  return T.Object(
+    {
+      ca: T.String({
+        default: '',
+        maxLength: 1024,
+        description: 'CA bundle (PEM) that verifies the other side',
+      }),
+      cert: T.String({ default: '', maxLength: 1024, description: "This side's certificate (PEM)" }),
+      key: T.String({
+        default: '',
+        maxLength: 1024,
+        description: "This side's private key (PEM, mode 0600)",
+      }),
+      ...extra,
+    },
+    { additionalProperties: false, default: {}, description },
+  );
+}
+
 export const StoreSection = T.Object(
   {
     clickhouse: T.String({
@@ -10,6 +31,22 @@ export const StoreSection = T.Object(
         'ClickHouse: `chdb://PATH` for the embedded engine (a folder), or `http(s)://user:pass@host:8123` for a server',
     }),
     database: T.String({ default: 'xueliang', pattern: '^[a-z_][a-z0-9_]*$', description: 'Database name' }),
+    tls: tlsFiles(
+      'TLS for an `https://` ClickHouse URL: the CA of its certificate, a client certificate if it asks for one',
+    ),
+    cluster: T.String({
+      default: '',
+      maxLength: 64,
+      pattern: '^([A-Za-z_][A-Za-z0-9_]*)?$',
+      description:
+        'ClickHouse cluster name (remote_servers): migrations run ON CLUSTER (Replicated tables `<t>_local` and Distributed `<t>`), queries read the Distributed tables, inserts go to one shard (`shards`); empty: one server or chDB (docs/deploy.md#clickhouse-cluster)',
+    }),
+    shards: T.Array(T.String({ pattern: '^https?://' }), {
+      default: [],
+      maxItems: 256,
+      description:
+        'With `cluster`: one URL per shard, in shard order (a node of the shard, or a load balancer over its replicas); inserts go to the shard the job id hashes to. Empty: `clickhouse` is the only shard',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'The analytics store' },
 );
@@ -21,6 +58,9 @@ export const RedisSection = T.Object(
       description: 'Redis URL (redis://host:6379). Empty: `xueliang up` starts a redis-server child',
     }),
     prefix: T.String({ default: 'xl', pattern: '^[A-Za-z0-9_:-]+$', description: 'Key prefix for queues' }),
+    tls: tlsFiles(
+      'TLS for a `rediss://` URL: the CA of the server certificate, a client certificate if it asks for one',
+    ),
   },
   { additionalProperties: false, default: {}, description: 'Redis for BullMQ queues' },
 );
@@ -40,6 +80,51 @@ export const MqttSection = T.Object(
     host: T.String({ default: '127.0.0.1', description: 'Address the embedded MQTT endpoint listens on' }),
     username: T.String({ default: '', description: 'Username for an existing broker' }),
     password: T.String({ default: '', description: 'Password for an existing broker' }),
+    clientId: T.String({
+      default: '',
+      maxLength: 64,
+      pattern: '^([A-Za-z0-9._-]+)?$',
+      description:
+        "Broker mode: this ingest process's MQTT client id, stable across restarts (a persistent session); empty: unique per process (`xl-ingest-<host>-<pid>-<random>`, clean session)",
+    }),
+    plaintext: T.Boolean({
+      default: false,
+      description:
+        'Embedded endpoint: also listen without TLS on `port` when TLS is configured, or listen without TLS on a non-loopback `host` (never needed on 127.0.0.1)',
+    }),
+    tls: T.Object(
+      {
+        port: T.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 8883,
+          description: 'Port of the embedded endpoint over TLS (0: any free port)',
+        }),
+        ca: T.String({
+          default: '',
+          maxLength: 1024,
+          description:
+            "CA (PEM) that signs gateways' client certificates (embedded endpoint), or the broker's certificate (broker mode)",
+        }),
+        cert: T.String({
+          default: '',
+          maxLength: 1024,
+          description:
+            "Embedded endpoint: the server certificate (PEM; set: the endpoint speaks MQTT over TLS). Broker mode: ingest's client certificate",
+        }),
+        key: T.String({
+          default: '',
+          maxLength: 1024,
+          description: 'The private key of `cert` (PEM, mode 0600)',
+        }),
+        clientCerts: T.Union([T.Literal('off'), T.Literal('optional'), T.Literal('require')], {
+          default: 'optional',
+          description:
+            "Embedded endpoint: gateways' client certificates (signed by `ca`, CN = gateway id) — off, optional (a password still works), require",
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'MQTT over TLS (docs/deploy.md#tls)' },
+    ),
   },
   { additionalProperties: false, default: {}, description: 'MQTT: the gateways talk to this' },
 );
@@ -53,6 +138,14 @@ export const HttpSection = T.Object(
       description: 'HTTP port of the API and dashboard (0: any free port)',
     }),
     host: T.String({ default: '127.0.0.1', description: 'Address the API listens on' }),
+    plaintext: T.Boolean({
+      default: false,
+      description:
+        'Serve plain HTTP on a non-loopback `host` without TLS (behind a TLS proxy); never needed on 127.0.0.1',
+    }),
+    tls: tlsFiles(
+      'HTTPS for the API and dashboard (docs/deploy.md#tls): `cert` and `key` set: HTTPS only; `ca` set: clients may present certificates it signs',
+    ),
     headersTimeoutMs: T.Integer({
       minimum: 100,
       maximum: 300_000,

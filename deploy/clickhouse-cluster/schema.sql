@@ -305,7 +305,6 @@ ALTER TABLE xueliang.hits ON CLUSTER 'xueliang' ADD COLUMN IF NOT EXISTS snapsho
 ALTER TABLE xueliang.hits_local ON CLUSTER 'xueliang' ADD COLUMN IF NOT EXISTS frame String CODEC(ZSTD(1)) AFTER snapshot_crop;
 ALTER TABLE xueliang.hits ON CLUSTER 'xueliang' ADD COLUMN IF NOT EXISTS frame String CODEC(ZSTD(1)) AFTER snapshot_crop;
 ALTER TABLE xueliang.hits_local ON CLUSTER 'xueliang' ADD INDEX IF NOT EXISTS frame_bloom frame TYPE bloom_filter(0.001) GRANULARITY 1;
-ALTER TABLE xueliang.hits ON CLUSTER 'xueliang' ADD INDEX IF NOT EXISTS frame_bloom frame TYPE bloom_filter(0.001) GRANULARITY 1;
 
 -- 015_audit_mac.sql
 ALTER TABLE xueliang.audit_log_local ON CLUSTER 'xueliang' ADD COLUMN IF NOT EXISTS mac_key LowCardinality(String) DEFAULT '' AFTER status;
@@ -313,7 +312,6 @@ ALTER TABLE xueliang.audit_log ON CLUSTER 'xueliang' ADD COLUMN IF NOT EXISTS ma
 
 -- 016_audit_ttl.sql
 ALTER TABLE xueliang.audit_log_local ON CLUSTER 'xueliang' MODIFY TTL toDateTime(ts) + INTERVAL 1095 DAY;
-ALTER TABLE xueliang.audit_log ON CLUSTER 'xueliang' MODIFY TTL toDateTime(ts) + INTERVAL 1095 DAY;
 
 -- 020_sensor_readings.sql
 CREATE TABLE IF NOT EXISTS xueliang.sensor_readings_local ON CLUSTER 'xueliang'

@@ -16,6 +16,7 @@ import type { Logger } from '../../contracts/log.js';
 import { topics } from '../../contracts/topics.js';
 import { endMqtt } from '../../contracts/within.js';
 import { parseAck } from '../../contracts/ack.js';
+import { type BackoffState, reconnectBackoff } from '../../contracts/mqtt-backoff.js';
 import type { Spool } from './spool.js';
 
 /** A client with no connection attempt for this long is told to reconnect, ms. */
@@ -67,6 +68,8 @@ export interface PublisherStats {
 
 export class SpoolPublisher {
   private client: MqttClient;
+  /** Refusals (wrong CA, expired certificate, refused password) back off exponentially. */
+  private backoff: BackoffState = { code: undefined, failures: 0, delayMs: 1_000 };
   private createdMs = 0;
   private lastConnectedMs = 0;
   private buffer: Hit[] = [];
@@ -106,13 +109,15 @@ export class SpoolPublisher {
       const c = this.client;
       if (this.closed || c.connected) return;
       const now = Date.now();
-      if (now - this.lastConnectedMs >= REPLACE_MS && now - this.createdMs >= REPLACE_MS) {
+      // A client being refused is not stuck: it waits out its backoff.
+      const refused = this.backoff.code !== undefined;
+      if (!refused && now - this.lastConnectedMs >= REPLACE_MS && now - this.createdMs >= REPLACE_MS) {
         o.log.warn({ url: o.url }, 'not connected for long: replacing the MQTT client');
         c.removeAllListeners();
         c.on('error', () => {});
         c.end(true);
         this.client = this.newClient();
-      } else if (now - this.lastAttemptMs >= WATCHDOG_MS) {
+      } else if (now - this.lastAttemptMs >= WATCHDOG_MS + (refused ? this.backoff.delayMs : 0)) {
         o.log.warn({ url: o.url }, 'no connection attempt for a while: reconnecting');
         this.lastAttemptMs = now;
         c.reconnect();
@@ -161,7 +166,11 @@ export class SpoolPublisher {
       // Still counts as connected until the moment it closed (the replace timer starts here).
       if (this.lastConnectedMs >= this.createdMs) this.lastConnectedMs = Date.now();
     });
-    client.on('error', (e) => o.log.warn({ err: e.message }, 'mqtt error'));
+    this.backoff = reconnectBackoff(client, {
+      baseMs: client.options.reconnectPeriod ?? 1_000,
+      log: o.log,
+      what: 'ingest',
+    });
     client.on('message', (topic, payload) => {
       if (topic !== topics.ack(o.gateway)) return;
       const ids = parseAck(payload);
