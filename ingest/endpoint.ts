@@ -14,6 +14,8 @@
  * (ingest/login-guard.ts); packets are bounded by topic kind as they arrive
  * (ingest/packet-guard.ts); connections that have not authenticated are capped in number and
  * time; gateways' retain flags are dropped (retained messages would stay in aedes' memory).
+ * Refusals are counted (`xueliang_mqtt_refused_total`) and logged in summary, not one line each;
+ * a login over its address's limit is refused late (contracts/refusals.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
@@ -26,6 +28,7 @@ import { checkSubscribe } from './gate.js';
 import { listenOn, MQTT_LISTEN } from '../contracts/net.js';
 import { LoginGuard } from './login-guard.js';
 import { PacketGuard } from './packet-guard.js';
+import { RefusalLog, TARPIT, Tarpit } from '../contracts/refusals.js';
 
 /** Connection bounds of the embedded endpoint (docs/security.md). */
 export const ENDPOINT_LIMITS = Object.freeze({
@@ -80,39 +83,60 @@ const GATEWAY = Symbol('xueliang.gateway');
 const GUARD = Symbol('xueliang.guard');
 /** The org of an API key logged in to read grid tasks. */
 const MEMBER = Symbol('xueliang.member');
-type Tagged = Client & { [GATEWAY]?: string; [MEMBER]?: string; [GUARD]?: PacketGuard };
+/** Takes a not yet authenticated connection out of the pending count (once). */
+const UNCOUNT = Symbol('xueliang.uncount');
+type Tagged = Client & {
+  [GATEWAY]?: string;
+  [MEMBER]?: string;
+  [GUARD]?: PacketGuard;
+  [UNCOUNT]?: () => void;
+};
 
 function authError(code: 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 }
 
+/** How the endpoint refuses logins: counted, logged in summary, late when over the limit. */
+interface Refuser {
+  logins: LoginGuard;
+  refused: ReturnType<typeof refusalCounter>;
+  refusals: RefusalLog;
+  tarpit: Tarpit;
+}
+
 /** aedes' authenticate: a gateway (its id and password) or an API key (grid tasks only). */
 function authenticator(
   o: EndpointOptions,
-  logins: LoginGuard,
-  refused: ReturnType<typeof refusalCounter>,
+  r: Refuser,
   principals: ReadonlySet<string>,
 ): NonNullable<NonNullable<Parameters<typeof Aedes.createBroker>[0]>['authenticate']> {
-  const { dir, log } = o;
+  const { dir } = o;
+  const { logins } = r;
   return (client, username, password, done) => {
     const c = client as Tagged;
     // --open: any client, any gateway prefix (no GATEWAY tag).
     if (dir.open) return done(null, true);
     const address = (client.conn as Socket | undefined)?.remoteAddress ?? '?';
     const refuse = (why: string, reason: RefusalReason = 'bad_login') => {
-      refused.inc({ reason });
-      log.warn(
+      r.refused.inc({ reason });
+      r.refusals.note(
+        reason,
         { user: username?.slice(0, 64), clientId: client.id?.slice(0, 64), address },
         `refused: ${why}`,
       );
-      return done(authError(4, 'bad user name or password'), false);
+      const answer = () => done(authError(4, 'bad user name or password'), false);
+      // Over the limit: answered late (contracts/refusals.ts), so a guessing loop slows down.
+      if (reason === 'login_limited') {
+        c[UNCOUNT]?.();
+        void r.tarpit.delay().then(answer);
+      } else answer();
     };
     // A gateway (its id and password), or an API key (its id and the key: grid tasks only).
     const gw = username ? dir.gateways.get(username) : undefined;
     const member = username && !gw ? dir.members.get(username) : undefined;
     const hash = gw?.passwordHash || member?.hash;
     if (!username || !hash || !password) {
-      logins.take(address, Date.now()); // costs nothing, but counts against the address
+      logins.charge(address, Date.now()); // costs nothing, but counts against the address
       return refuse('unknown gateway or key, or no password');
     }
     // A session belongs to its principal: another's client id would take over its connection
@@ -120,26 +144,44 @@ function authenticator(
     if (!clientIdAllowed(client.id ?? '', username, principals))
       return refuse(`client id is not ${username}'s`, 'client_id');
     const pw = password.toString('utf8');
-    const known = o.credentials.known(pw, hash);
-    if (!known && !logins.take(address, Date.now()))
-      return refuse('too many failed logins from this address', 'login_limited');
-    o.credentials.verify(pw, hash).then(
-      (ok) => {
-        if (!ok) return refuse('wrong password');
-        if (!known) logins.refund(address);
-        if (gw) c[GATEWAY] = username;
-        else c[MEMBER] = member!.org;
-        done(null, true);
+    const accept = () => {
+      if (gw) c[GATEWAY] = username;
+      else c[MEMBER] = member!.org;
+      done(null, true);
+    };
+    if (o.credentials.known(pw, hash)) return accept(); // verified before: no hashing, not limited
+    logins.acquire(address, Date.now).then(
+      (go) => {
+        if (!go) return refuse('too many failed logins from this address', 'login_limited');
+        o.credentials.verify(pw, hash).then(
+          (ok) => {
+            logins.settle(address, ok);
+            if (!ok) return refuse('wrong password');
+            accept();
+          },
+          (e: unknown) => {
+            logins.settle(address, false);
+            done(authError(5, String(e)), false);
+          },
+        );
       },
-      (e: unknown) => done(authError(5, String(e)), false),
+      () => done(authError(5, 'login check failed'), false),
     );
   };
 }
 
 export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const { dir, log } = o;
-  const logins = new LoginGuard();
   const refused = refusalCounter(o.registry);
+  let pending = 0;
+  const refuser: Refuser = {
+    logins: new LoginGuard(),
+    refused,
+    refusals: new RefusalLog(log, 'MQTT endpoint'),
+    // Held refusals are no longer pending (they cannot hold the endpoint's pending slots), so
+    // they have their own bound: each may have sent up to the pre-auth bytes (packet-guard.ts).
+    tarpit: new Tarpit({ delayMs: TARPIT.delayMs, maxHeld: ENDPOINT_LIMITS.maxPending }),
+  };
   const principals = new Set<string>([...dir.gateways.keys(), ...dir.members.keys()]);
   const broker = await Aedes.createBroker({
     // Pending packets before CONNACK: a gateway reconnecting with a full spool sends at once.
@@ -147,12 +189,13 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     connectTimeout: ENDPOINT_LIMITS.connectTimeoutMs,
     // Client ids are `<principal>[-suffix]` (ingest/client-ids.ts): principal ids reach 64.
     maxClientsIdLength: 128,
-    authenticate: authenticator(o, logins, refused, principals),
+    authenticate: authenticator(o, refuser, principals),
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the broker's own publishes (acks)
       if ((client as Tagged)[MEMBER] !== undefined) {
         // A task reader publishes nothing: refused, and aedes closes its connection.
-        log.warn(
+        refuser.refusals.note(
+          'key_publish',
           { clientId: client.id?.slice(0, 64), topic: packet.topic.slice(0, 120) },
           'refused: a key may not publish',
         );
@@ -182,14 +225,11 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   broker.on('clientError', (client, err) =>
     log.debug({ clientId: client.id, err: err.message }, 'client error'),
   );
-  let pending = 0;
   let refusedSockets = 0;
   broker.on('client', (client) => {
     const g = (client as Tagged)[GUARD];
-    if (g && !g.authenticated) {
-      g.authenticated = true;
-      pending--;
-    }
+    if (g) g.authenticated = true;
+    (client as Tagged)[UNCOUNT]?.();
   });
   const server: Server = createServer((socket) => {
     if (pending >= ENDPOINT_LIMITS.maxPending) {
@@ -201,13 +241,15 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       return;
     }
     pending++;
+    let counted = true;
+    // Leaves the pending count once: authenticated, refused late (tarpit) or closed.
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      pending--;
+    };
     const guard = new PacketGuard();
-    socket.once('close', () => {
-      if (!guard.authenticated) {
-        guard.authenticated = true;
-        pending--;
-      }
-    });
+    socket.once('close', uncount);
     // aedes pulls bytes with `conn.read()` (aedes lib/client.js nextBatch): the guard sees each
     // chunk first and closes the socket before an oversized packet is buffered.
     const read = socket.read.bind(socket);
@@ -215,7 +257,8 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       const chunk = read(size) as Buffer | null;
       if (chunk && !guard.feed(chunk)) {
         refused.inc({ reason: 'packet_too_large' });
-        log.warn(
+        refuser.refusals.note(
+          'packet_too_large',
           { address: socket.remoteAddress, why: guard.refused },
           'MQTT connection closed: packet too large',
         );
@@ -226,6 +269,7 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     };
     const client = (broker.handle as (s: Socket) => Client)(socket) as Tagged;
     client[GUARD] = guard;
+    client[UNCOUNT] = uncount;
   });
   server.maxConnections = ENDPOINT_LIMITS.maxConnections;
   try {
@@ -246,6 +290,7 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
     },
     clients: () => broker.connectedClients,
     async close() {
+      refuser.refusals.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
