@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { verifySecret } from '../../contracts/secrets.js';
 import { loadCityConfig } from '../../contracts/config/index.js';
 import { XlError } from '../../contracts/errors.js';
-import { mosquittoAcl, mosquittoPasswd } from '../../ingest/mosquitto.js';
+import { mosquittoAcl, mosquittoConf, mosquittoPasswd } from '../../ingest/mosquitto.js';
 import { defineCommand, str, UsageError } from '../cli.js';
 import type { CommandGroup } from '../main.js';
 
@@ -52,6 +52,7 @@ const acl = defineCommand({
     '(`xueliang tasks watch --username keyId --password key`).',
     '',
     'In mosquitto.conf:  allow_anonymous false / password_file DIR/passwd / acl_file DIR/acl',
+    '(or `include_dir DIR`: DIR/xueliang.conf sets those and the packet size and queue bounds)',
     '',
     'Example:',
     '  xueliang deploy mosquitto-acl --config city.yaml --passwords gateways.secret --out /etc/mosquitto/xueliang',
@@ -64,7 +65,8 @@ const acl = defineCommand({
     const dir = resolve(str(values, 'out') ?? './deploy/mosquitto');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'acl'), mosquittoAcl(config, ingestUser));
-    const written = [join(dir, 'acl')];
+    writeFileSync(join(dir, 'xueliang.conf'), mosquittoConf(dir));
+    const written = [join(dir, 'acl'), join(dir, 'xueliang.conf')];
     const pwFile = str(values, 'passwords');
     if (pwFile) {
       if (!config.mqtt.password)
