@@ -94,7 +94,7 @@ export async function writeJob(store: Store, job: BundleJob, jobId: string): Pro
  * same rows when a job is retried (it keeps them by job id until `done`).
  */
 export interface Deriver {
-  rows(job: BundleJob, jobId: string): HitRow[];
+  rows(job: BundleJob, jobId: string): HitRow[] | Promise<HitRow[]>;
   done(jobId: string): void;
 }
 
@@ -104,7 +104,7 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
       if (job.data.readingCols) job.data.readings = decodeReadings(job.data.readingCols);
-      const derived = o.derive?.rows(job.data, id) ?? [];
+      const derived = (await o.derive?.rows(job.data, id)) ?? [];
       const data = derived.length ? { ...job.data, hits: [...job.data.hits, ...derived] } : job.data;
       await writeJob(o.store, data, id);
       o.derive?.done(id);
