@@ -1,6 +1,6 @@
 /**
  * The sensor rules' state in Redis (docs/iot.md), shared by every ingest worker: each sensor's
- * state (analytics/sensors/engine.ts encodeState) in one hash and its version in another, the
+ * version and state (analytics/sensors/engine.ts encodeState) in one hash field, the
  * time rules began watching (silence counts from it for a sensor never heard from), the rows a
  * job derived (so a retry in any process stores the same ones), and the silence check's lock.
  *
@@ -24,38 +24,53 @@ export interface CasWrite {
   state: string;
 }
 
-// KEYS: states, versions, job rows. ARGV: n, partial (1: write what matches, skip the rest),
-// job rows JSON ('' none), their TTL ms, then n × (id, expected version, state).
+// KEYS: states (sensor id → "<version>|<state>"), job rows. ARGV: partial ('1': write what
+// matches, skip the rest), job rows JSON ('' none), their TTL ms, then three '\n'-joined lists
+// of the same length: ids, expected versions, states (JSON has no raw newline). Packed and
+// chunked: one argument per list and one HMGET / HSET per 500 sensors, not per sensor.
 // Returns the ids that did not match, each with its current version and state.
 const CAS = `
-local n = tonumber(ARGV[1])
-local bad = {}
-for i = 0, n - 1 do
-  local id = ARGV[5 + i * 3]
-  local cur = redis.call('HGET', KEYS[2], id) or '0'
-  if cur ~= ARGV[6 + i * 3] then
-    bad[#bad + 1] = id
-    bad[#bad + 1] = cur
-    bad[#bad + 1] = redis.call('HGET', KEYS[1], id) or ''
+local function split(s)
+  local t = {}
+  for x in string.gmatch(s, '[^\\n]+') do t[#t + 1] = x end
+  return t
+end
+local ids, want, states = split(ARGV[4]), split(ARGV[5]), split(ARGV[6])
+local n, CH = #ids, 500
+local cur = {}
+for i = 1, n, CH do
+  local got = redis.call('HMGET', KEYS[1], unpack(ids, i, math.min(n, i + CH - 1)))
+  for k = 1, #got do cur[i + k - 1] = got[k] end
+end
+local bad, skip = {}, {}
+for i = 1, n do
+  local c = cur[i]
+  local v, st = '0', ''
+  if c then
+    local bar = string.find(c, '|', 1, true)
+    v, st = string.sub(c, 1, bar - 1), string.sub(c, bar + 1)
+  end
+  if v ~= want[i] then
+    bad[#bad + 1] = ids[i]; bad[#bad + 1] = v; bad[#bad + 1] = st
+    skip[i] = true
   end
 end
-if #bad > 0 and ARGV[2] ~= '1' then return bad end
-local skip = {}
-for i = 1, #bad, 3 do skip[bad[i]] = true end
-for i = 0, n - 1 do
-  local id = ARGV[5 + i * 3]
-  if not skip[id] then
-    redis.call('HSET', KEYS[2], id, tonumber(ARGV[6 + i * 3]) + 1)
-    redis.call('HSET', KEYS[1], id, ARGV[7 + i * 3])
+if #bad > 0 and ARGV[1] ~= '1' then return bad end
+local args = {}
+for i = 1, n do
+  if not skip[i] then
+    args[#args + 1] = ids[i]
+    args[#args + 1] = (tonumber(want[i]) + 1) .. '|' .. states[i]
+    if #args >= 2 * CH then redis.call('HSET', KEYS[1], unpack(args)); args = {} end
   end
 end
-if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end
+if #args > 0 then redis.call('HSET', KEYS[1], unpack(args)) end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
 return bad
 `;
 
 export class SensorStateStore {
   private readonly states: string;
-  private readonly versions: string;
   private readonly sinceKey: string;
   private readonly tickKey: string;
   private readonly aliveKey: string;
@@ -66,7 +81,6 @@ export class SensorStateStore {
   ) {
     const base = `${prefix}:{sensor-rules}`;
     this.states = `${base}:state`;
-    this.versions = `${base}:version`;
     this.sinceKey = `${base}:since`;
     this.tickKey = `${base}:tick`;
     this.aliveKey = `${base}:alive`;
@@ -97,12 +111,11 @@ export class SensorStateStore {
 
   /** Every stored state. */
   async all(): Promise<Map<string, Stored>> {
-    const [states, versions] = await Promise.all([
-      this.redis.hgetall(this.states),
-      this.redis.hgetall(this.versions),
-    ]);
     const out = new Map<string, Stored>();
-    for (const [id, v] of Object.entries(versions)) out.set(id, { v: Number(v), state: states[id] ?? '' });
+    for (const [id, text] of Object.entries(await this.redis.hgetall(this.states))) {
+      const bar = text.indexOf('|');
+      out.set(id, { v: Number(text.slice(0, bar)), state: text.slice(bar + 1) });
+    }
     return out;
   }
 
@@ -116,15 +129,16 @@ export class SensorStateStore {
     writes: readonly CasWrite[],
     o: { partial?: boolean; job?: { id: string; rows: readonly HitRow[]; ttlMs: number } } = {},
   ): Promise<Map<string, Stored>> {
-    const args: string[] = [
-      String(writes.length),
+    const args = [
       o.partial ? '1' : '0',
       o.job ? JSON.stringify(o.job.rows) : '',
       String(o.job?.ttlMs ?? 1),
+      writes.map((w) => w.id).join('\n'),
+      writes.map((w) => w.expect).join('\n'),
+      writes.map((w) => w.state).join('\n'),
     ];
-    for (const w of writes) args.push(w.id, String(w.expect), w.state);
     const jobKey = this.jobKey(o.job?.id ?? '-');
-    const bad = (await this.redis.eval(CAS, 3, this.states, this.versions, jobKey, ...args)) as string[];
+    const bad = (await this.redis.eval(CAS, 2, this.states, jobKey, ...args)) as string[];
     const out = new Map<string, Stored>();
     for (let i = 0; i + 2 < bad.length; i += 3)
       out.set(bad[i]!, { v: Number(bad[i + 1]), state: bad[i + 2]! });
