@@ -147,32 +147,22 @@ function printResult(x: {
   alarmStored: number[];
   lastPhase1Ms: number;
 }): void {
-  const {
-    r1,
-    r2,
-    lastPhase1Ms,
-    readingsPerSec,
-    rawStoreReadingsPerSec,
-    rows,
-    unique,
-    alarmLatencies,
-    alarmStored,
-  } = x;
+  const { r1, r2, readingsPerSec, rawStoreReadingsPerSec } = x;
   const published = r1.readings + r2.readings;
   const result = {
     sensors: S,
     gateways: G,
     readings: published,
     readingsPerSec: Math.round(readingsPerSec),
-    readingsPerSecWithLogins: Math.round(r1.readings / ((lastPhase1Ms - r1.startMs) / 1000)),
+    readingsPerSecWithLogins: Math.round(r1.readings / ((x.lastPhase1Ms - r1.startMs) / 1000)),
     rawStoreReadingsPerSec: Math.round(rawStoreReadingsPerSec),
     ratio: Math.round((readingsPerSec / rawStoreReadingsPerSec) * 1000) / 1000,
-    lost: published - unique,
-    duplicated: rows - unique,
+    lost: published - x.unique,
+    duplicated: x.rows - x.unique,
     alarms: r2.alarms,
-    alarmToTaskP50Ms: pct(alarmLatencies, 50),
-    alarmToTaskP99Ms: pct(alarmLatencies, 99),
-    alarmToStoredP50Ms: pct(alarmStored, 50),
+    alarmToTaskP50Ms: pct(x.alarmLatencies, 50),
+    alarmToTaskP99Ms: pct(x.alarmLatencies, 99),
+    alarmToStoredP50Ms: pct(x.alarmStored, 50),
     steadyReadingsPerSec: Math.round(r2.readings / ((r2.lastHandedMs - r2.firstMs) / 1000)),
     messagesResent: r1.resent + r2.resent,
     droppedBySpool: r1.dropped + r2.dropped,
