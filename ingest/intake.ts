@@ -134,11 +134,7 @@ export function intakeHits(
   return {
     part: envelopePart(
       { gateway, topic, payload, msgId: env?.msgId, envelopeMax: LIMITS.envelopeBytes },
-      {
-        hits,
-        quarantine,
-        rowBytes: hits.length * 64,
-      },
+      { hits, quarantine, rowBytes: hits.length * 64 },
     ),
     ackId: env?.msgId,
     hitsReceived: env ? parsed.hits.length + parsed.rejected.filter((r) => r.item !== undefined).length : 0,
