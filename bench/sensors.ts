@@ -194,6 +194,18 @@ async function insertRaw(
   return rawMs;
 }
 
+/** Smoke alarms' hand-over → task change applied, ms, into `out`. */
+function recordAlarmLatencies(alerts: Awaited<ReturnType<typeof createAlertEngine>>, out: number[]): void {
+  alerts.subscribe({
+    task: (c) => {
+      if (c.event.type !== 'opened' && c.event.type !== 'hits_added') return;
+      if (c.task.source.kind !== 'rule' || c.task.source.ruleId !== 'smoke-alarm') return;
+      const now = Date.now();
+      for (const h of c.event.hits) out.push(now - h.tsMs);
+    },
+  });
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'xl-bench-sensors-'));
   const redis = await redisProc(join(dir, 'redis'));
@@ -229,14 +241,7 @@ async function main(): Promise<void> {
     },
   });
   alerts = await createAlertEngine({ config, store, redisUrl: redis.url, log, registry: new Registry() });
-  alerts.subscribe({
-    task: (c) => {
-      if (c.event.type !== 'opened' && c.event.type !== 'hits_added') return;
-      if (c.task.source.kind !== 'rule' || c.task.source.ruleId !== 'smoke-alarm') return;
-      const now = Date.now();
-      for (const h of c.event.hits) alarmLatencies.push(now - h.tsMs);
-    },
-  });
+  recordAlarmLatencies(alerts, alarmLatencies);
   // Raw store: the same kind of rows straight into sensor_readings (and its rollups), in
   // INSERTs of the bundle size, generated before the clock starts, stamped before t0 (so they
   // are not counted as the pipeline's). Half before phase 1 and half after it: the box is

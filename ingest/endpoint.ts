@@ -170,6 +170,30 @@ function authenticator(
   };
 }
 
+/**
+ * aedes pulls bytes with `conn.read()` (aedes lib/client.js nextBatch): the guard sees each
+ * chunk first and closes the socket before an oversized packet is buffered.
+ */
+function guardSocket(socket: Socket, r: Refuser): PacketGuard {
+  const guard = new PacketGuard();
+  const read = socket.read.bind(socket);
+  socket.read = (size?: number) => {
+    const chunk = read(size) as Buffer | null;
+    if (chunk && !guard.feed(chunk)) {
+      r.refused.inc({ reason: 'packet_too_large' });
+      r.refusals.note(
+        'packet_too_large',
+        { address: socket.remoteAddress, why: guard.refused },
+        'MQTT connection closed: packet too large',
+      );
+      socket.destroy();
+      return null;
+    }
+    return chunk;
+  };
+  return guard;
+}
+
 export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const { dir, log } = o;
   const refused = refusalCounter(o.registry);
@@ -248,25 +272,8 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
       counted = false;
       pending--;
     };
-    const guard = new PacketGuard();
     socket.once('close', uncount);
-    // aedes pulls bytes with `conn.read()` (aedes lib/client.js nextBatch): the guard sees each
-    // chunk first and closes the socket before an oversized packet is buffered.
-    const read = socket.read.bind(socket);
-    socket.read = (size?: number) => {
-      const chunk = read(size) as Buffer | null;
-      if (chunk && !guard.feed(chunk)) {
-        refused.inc({ reason: 'packet_too_large' });
-        refuser.refusals.note(
-          'packet_too_large',
-          { address: socket.remoteAddress, why: guard.refused },
-          'MQTT connection closed: packet too large',
-        );
-        socket.destroy();
-        return null;
-      }
-      return chunk;
-    };
+    const guard = guardSocket(socket, refuser);
     const client = (broker.handle as (s: Socket) => Client)(socket) as Tagged;
     client[GUARD] = guard;
     client[UNCOUNT] = uncount;
