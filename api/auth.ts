@@ -4,7 +4,8 @@
  * keys plus the admin key of `xueliang up`) or an
  * HS256 JWT (`api.jwt.secret`). A principal has a role and an org node; its jurisdiction is
  * that org's subtree, applied in SQL through `{scope}` / `{districts}` parameters. Requests are
- * rate-limited per principal (token bucket), and failed credentials per client address.
+ * rate-limited per principal (token bucket), and failed credentials per client address (the
+ * refusals past that limit are answered late: contracts/refusals.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OrgTree } from '../contracts/org-tree.js';
@@ -12,6 +13,7 @@ import { apiError } from './errors.js';
 import { type JwtOptions, verifyJwt } from './jwt.js';
 import { KeyVerifier } from './key-verifier.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { Tarpit } from '../contracts/refusals.js';
 import type { Role } from '../contracts/config/api.js';
 import type { KeyRecord, Principal } from './principal.js';
 
@@ -46,6 +48,7 @@ export class Authenticator {
   private readonly keys: KeyVerifier;
   private readonly limiter: RateLimiter | undefined;
   private readonly failures: RateLimiter;
+  private readonly tarpit = new Tarpit();
   private readonly now: () => number;
 
   constructor(private readonly o: AuthOptions) {
@@ -91,8 +94,11 @@ export class Authenticator {
     } else {
       p = this.keys.cached(cred);
       if (!p) {
-        if (!this.failures.take(`ip:${req.ip}`, now))
+        if (!this.failures.take(`ip:${req.ip}`, now)) {
+          // Answered late (contracts/refusals.ts): a guessing loop slows down to its connections.
+          await this.tarpit.delay();
           throw apiError('API_RATE_LIMITED', 'too many unknown credentials from this address');
+        }
         p = await this.keys.verify(cred);
       }
       if (!p) throw apiError('API_UNAUTHORIZED', 'unknown API key');

@@ -62,5 +62,7 @@ async function mqttLoop(i: number): Promise<void> {
   }
 }
 
+// Tells bench/auth.ts the attack has begun (its clock must not include this process's start).
+process.stderr.write('auth-attacker: attacking\n');
 await Promise.all(Array.from({ length: clients }, (_, i) => (i % 2 === 0 ? httpLoop(i) : mqttLoop(i))));
 process.stdout.write(`${JSON.stringify(counts)}\n`);

@@ -12,6 +12,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadCityConfig } from '../contracts/config/index.js';
+import { MOSQUITTO_MAX_PACKET_BYTES } from './mosquitto.js';
 import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import { silentLogger } from '../contracts/log.js';
 import { projectRoot } from '../contracts/testdata.js';
@@ -75,11 +76,14 @@ describe.skipIf(!hasMosquitto)('broker mode through Mosquitto with generated ACL
     );
     expect(r.status, r.stderr).toBe(0);
     const port = await freePort();
+    // The generated settings (xueliang.conf: passwd, acl, packet and queue bounds) through
+    // include_dir, as docs/ingest.md tells operators; this file lives outside that folder.
+    const main = join(mkdtempSync(join(tmpdir(), 'xl-mosq-main-')), 'mosquitto.conf');
     writeFileSync(
-      join(dir, 'mosquitto.conf'),
-      `${process.getuid?.() === 0 ? 'user root\n' : ''}listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${join(dir, 'passwd')}\nacl_file ${join(dir, 'acl')}\npersistence false\n`,
+      main,
+      `${process.getuid?.() === 0 ? 'user root\n' : ''}persistence false\ninclude_dir ${dir}\nlistener ${port} 127.0.0.1\n`,
     );
-    broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+    broker = spawn('mosquitto', ['-c', main], { stdio: 'ignore' });
     url = `mqtt://127.0.0.1:${port}`;
     await until(async () => {
       const c = await mqtt
@@ -106,6 +110,78 @@ describe.skipIf(!hasMosquitto)('broker mode through Mosquitto with generated ACL
     expect(passwd).not.toContain(gatewayPassword(gatewayId(0)));
     expect(passwd).not.toContain(apiKeyOf('member-g0'));
   });
+
+  it('writes the broker settings: the packet size bound and the generated files', () => {
+    const conf = readFileSync(join(dir, 'xueliang.conf'), 'utf8');
+    expect(conf).toContain(`max_packet_size ${MOSQUITTO_MAX_PACKET_BYTES}`);
+    expect(conf).toContain(`acl_file ${dir}/acl`);
+    expect(conf).toContain('allow_anonymous false');
+  });
+
+  it('closes a gateway that sends a packet over max_packet_size; a normal one still gets through', async () => {
+    const GW = gatewayId(1);
+    const c = await mqtt.connectAsync(url, {
+      username: GW,
+      password: gatewayPassword(GW),
+      reconnectPeriod: 0,
+    });
+    const closed = new Promise<boolean>((r) => {
+      c.once('close', () => r(true));
+      setTimeout(() => r(false), 10_000).unref();
+    });
+    c.publish(topics.hits(GW), Buffer.alloc(MOSQUITTO_MAX_PACKET_BYTES + 1, 0x20), { qos: 1 });
+    expect(await closed).toBe(true);
+    c.end(true);
+    // Sensors go through the broker too (the ACL grants the gateway's sensors topic).
+    const ingestSide = await mqtt.connectAsync(url, {
+      username: 'ingest',
+      password: 'ingest-secret-pw',
+      reconnectPeriod: 0,
+    });
+    const got: string[] = [];
+    ingestSide.on('message', (t) => got.push(t));
+    await ingestSide.subscribeAsync(topics.allSensors, { qos: 1 });
+    const gw = await mqtt.connectAsync(url, {
+      username: GW,
+      password: gatewayPassword(GW),
+      reconnectPeriod: 0,
+    });
+    await gw.publishAsync(topics.sensors(GW), '{"v":1}', { qos: 1 });
+    await gw.publishAsync(topics.sensors(gatewayId(0)), '{"v":1}', { qos: 1 }); // not its own: dropped
+    expect(await until(() => got.length > 0, 5_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got).toEqual([topics.sensors(GW)]);
+    await gw.endAsync();
+    await ingestSide.endAsync();
+  }, 30_000);
+
+  it('a login using another gateway’s client id gets none of its queued messages', async () => {
+    const [A, B] = [gatewayId(0), gatewayId(1)];
+    // A keeps a session (clean: false) subscribed to its acks, then goes away.
+    const a = await mqtt.connectAsync(url, {
+      clientId: A,
+      username: A,
+      password: gatewayPassword(A),
+      clean: false,
+      reconnectPeriod: 0,
+    });
+    await a.subscribeAsync(topics.ack(A), { qos: 1 });
+    await a.endAsync();
+    await h!.ingest.publish(topics.ack(A), Buffer.from('{"v":1,"ids":["queued-for-a"]}'));
+    // B logs in with A's client id and resumes A's session.
+    const b = await mqtt.connectAsync(url, {
+      clientId: A,
+      username: B,
+      password: gatewayPassword(B),
+      clean: false,
+      reconnectPeriod: 0,
+    });
+    const stolen: string[] = [];
+    b.on('message', (t) => stolen.push(t));
+    await new Promise((r) => setTimeout(r, 1_000));
+    await b.endAsync();
+    expect(stolen).toEqual([]);
+  }, 30_000);
 
   it('an API key reads its grid’s tasks through the broker, not another grid’s', async () => {
     const m = await mqtt.connectAsync(url, {

@@ -17,6 +17,8 @@
  * (ingest/login-guard.ts); packets are bounded by topic kind as they arrive
  * (ingest/packet-guard.ts); connections that have not authenticated are capped in number and
  * time; gateways' retain flags are dropped (retained messages would stay in aedes' memory).
+ * Refusals are counted (`xueliang_mqtt_refused_total`) and logged in summary, not one line each;
+ * a login over its address's limit is refused late (contracts/refusals.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
@@ -30,6 +32,7 @@ import { checkSubscribe } from './gate.js';
 import { listenOn, MQTT_LISTEN } from '../contracts/net.js';
 import { LoginGuard } from './login-guard.js';
 import { PacketGuard } from './packet-guard.js';
+import { RefusalLog, TARPIT, Tarpit } from '../contracts/refusals.js';
 import type { TlsPem } from '../contracts/tls.js';
 
 /** Connection bounds of the embedded endpoint (docs/security.md). */
@@ -106,30 +109,14 @@ const GATEWAY = Symbol('xueliang.gateway');
 const GUARD = Symbol('xueliang.guard');
 /** The org of an API key logged in to read grid tasks. */
 const MEMBER = Symbol('xueliang.member');
-type Tagged = Client & { [GATEWAY]?: string; [MEMBER]?: string; [GUARD]?: PacketGuard };
-
-/**
- * A refused client retries (a gateway with a wrong password backs off, others may not): one warn
- * line per address and reason, then at most one a minute with the count of those left unsaid.
- */
-export class QuietLog {
-  private readonly last = new Map<string, { atMs: number; unsaid: number }>();
-  constructor(
-    private readonly log: Logger,
-    private readonly everyMs = 60_000,
-  ) {}
-
-  warn(key: string, fields: Record<string, unknown>, msg: string, nowMs = Date.now()): void {
-    const seen = this.last.get(key);
-    if (seen && nowMs - seen.atMs < this.everyMs) {
-      seen.unsaid++;
-      return;
-    }
-    if (this.last.size >= 10_000) this.last.clear(); // bounded: an attack spreads over many keys
-    this.last.set(key, { atMs: nowMs, unsaid: 0 });
-    this.log.warn(seen?.unsaid ? { ...fields, alsoRefused: seen.unsaid } : fields, msg);
-  }
-}
+/** Takes a not yet authenticated connection out of the pending count (once). */
+const UNCOUNT = Symbol('xueliang.uncount');
+type Tagged = Client & {
+  [GATEWAY]?: string;
+  [MEMBER]?: string;
+  [GUARD]?: PacketGuard;
+  [UNCOUNT]?: () => void;
+};
 
 /** The gateway a verified client certificate names (CN, else a DNS SAN), if city.yaml knows it. */
 function certGateway(client: Client, dir: Directory): string | undefined {
@@ -151,28 +138,41 @@ function authError(code: 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 }
 
+/** How the endpoint refuses logins: counted, logged in summary, late when over the limit. */
+interface Refuser {
+  logins: LoginGuard;
+  refused: ReturnType<typeof refusalCounter>;
+  refusals: RefusalLog;
+  tarpit: Tarpit;
+}
+
 /** aedes' authenticate: a gateway (its id and password) or an API key (grid tasks only). */
 function authenticator(
   o: EndpointOptions,
-  logins: LoginGuard,
-  refused: ReturnType<typeof refusalCounter>,
+  r: Refuser,
   principals: ReadonlySet<string>,
-  quiet: QuietLog,
 ): NonNullable<NonNullable<Parameters<typeof Aedes.createBroker>[0]>['authenticate']> {
   const { dir } = o;
+  const { logins } = r;
   return (client, givenUser, password, done) => {
     const c = client as Tagged;
     // --open: any client, any gateway prefix (no GATEWAY tag).
     if (dir.open) return done(null, true);
     const address = (client.conn as Socket | undefined)?.remoteAddress ?? '?';
     const refuse = (why: string, reason: RefusalReason = 'bad_login') => {
-      refused.inc({ reason });
-      quiet.warn(
-        `${address}|${reason}|${givenUser?.slice(0, 64)}`,
+      r.refused.inc({ reason });
+      r.refusals.note(
+        reason,
         { user: givenUser?.slice(0, 64), clientId: client.id?.slice(0, 64), address },
         `refused: ${why}`,
       );
-      return done(authError(reason === 'client_cert' ? 5 : 4, 'bad user name or password'), false);
+      const answer = () =>
+        done(authError(reason === 'client_cert' ? 5 : 4, 'bad user name or password'), false);
+      // Over the limit: answered late (contracts/refusals.ts), so a guessing loop slows down.
+      if (reason === 'login_limited') {
+        c[UNCOUNT]?.();
+        void r.tarpit.delay().then(answer);
+      } else answer();
     };
     // A client certificate signed by the city CA names its gateway (CN = gateway id).
     const certGw = certGateway(client, dir);
@@ -195,7 +195,7 @@ function authenticator(
     const member = username && !gw ? dir.members.get(username) : undefined;
     const hash = gw?.passwordHash || member?.hash;
     if (!username || !hash || !password) {
-      logins.take(address, Date.now()); // costs nothing, but counts against the address
+      logins.charge(address, Date.now()); // costs nothing, but counts against the address
       return refuse('unknown gateway or key, or no password');
     }
     // A session belongs to its principal: another's client id would take over its connection
@@ -203,40 +203,81 @@ function authenticator(
     if (!clientIdAllowed(client.id ?? '', username, principals))
       return refuse(`client id is not ${username}'s`, 'client_id');
     const pw = password.toString('utf8');
-    const known = o.credentials.known(pw, hash);
-    if (!known && !logins.take(address, Date.now()))
-      return refuse('too many failed logins from this address', 'login_limited');
-    o.credentials.verify(pw, hash).then(
-      (ok) => {
-        if (!ok) return refuse('wrong password');
-        if (!known) logins.refund(address);
-        if (gw) c[GATEWAY] = username;
-        else c[MEMBER] = member!.org;
-        done(null, true);
+    const accept = () => {
+      if (gw) c[GATEWAY] = username;
+      else c[MEMBER] = member!.org;
+      done(null, true);
+    };
+    if (o.credentials.known(pw, hash)) return accept(); // verified before: no hashing, not limited
+    logins.acquire(address, Date.now).then(
+      (go) => {
+        if (!go) return refuse('too many failed logins from this address', 'login_limited');
+        o.credentials.verify(pw, hash).then(
+          (ok) => {
+            logins.settle(address, ok);
+            if (!ok) return refuse('wrong password');
+            accept();
+          },
+          (e: unknown) => {
+            logins.settle(address, false);
+            done(authError(5, String(e)), false);
+          },
+        );
       },
-      (e: unknown) => done(authError(5, String(e)), false),
+      () => done(authError(5, 'login check failed'), false),
     );
   };
 }
 
+/**
+ * aedes pulls bytes with `conn.read()` (aedes lib/client.js nextBatch): the guard sees each
+ * chunk first and closes the socket before an oversized packet is buffered.
+ */
+function guardSocket(socket: Socket, r: Refuser): PacketGuard {
+  const guard = new PacketGuard();
+  const read = socket.read.bind(socket);
+  socket.read = (size?: number) => {
+    const chunk = read(size) as Buffer | null;
+    if (chunk && !guard.feed(chunk)) {
+      r.refused.inc({ reason: 'packet_too_large' });
+      r.refusals.note(
+        'packet_too_large',
+        { address: socket.remoteAddress, why: guard.refused },
+        'MQTT connection closed: packet too large',
+      );
+      socket.destroy();
+      return null;
+    }
+    return chunk;
+  };
+  return guard;
+}
+
 export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   const { dir, log } = o;
-  const logins = new LoginGuard();
   const refused = refusalCounter(o.registry);
+  const refuser: Refuser = {
+    logins: new LoginGuard(),
+    refused,
+    refusals: new RefusalLog(log, 'MQTT endpoint'),
+    // Held refusals are no longer pending (they cannot hold the endpoint's pending slots), so
+    // they have their own bound: each may have sent up to the pre-auth bytes (packet-guard.ts).
+    tarpit: new Tarpit({ delayMs: TARPIT.delayMs, maxHeld: ENDPOINT_LIMITS.maxPending }),
+  };
   const principals = new Set<string>([...dir.gateways.keys(), ...dir.members.keys()]);
-  const quiet = new QuietLog(log);
   const broker = await Aedes.createBroker({
     // Pending packets before CONNACK: a gateway reconnecting with a full spool sends at once.
     queueLimit: 10_000,
     connectTimeout: ENDPOINT_LIMITS.connectTimeoutMs,
     // Client ids are `<principal>[-suffix]` (ingest/client-ids.ts): principal ids reach 64.
     maxClientsIdLength: 128,
-    authenticate: authenticator(o, logins, refused, principals, quiet),
+    authenticate: authenticator(o, refuser, principals),
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the broker's own publishes (acks)
       if ((client as Tagged)[MEMBER] !== undefined) {
         // A task reader publishes nothing: refused, and aedes closes its connection.
-        log.warn(
+        refuser.refusals.note(
+          'key_publish',
           { clientId: client.id?.slice(0, 64), topic: packet.topic.slice(0, 120) },
           'refused: a key may not publish',
         );
@@ -266,9 +307,10 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   broker.on('clientError', (client, err) =>
     log.debug({ clientId: client.id, err: err.message }, 'client error'),
   );
-  const onSocket = socketHandler(broker, refused, log);
+  const onSocket = socketHandler(broker, refuser, log);
   const servers: Server[] = [];
   const close = async () => {
+    refuser.refusals.close();
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     await Promise.all(
       servers.map(
@@ -292,9 +334,7 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
   let port = 0;
   try {
     if (o.tls) {
-      const t = o.tls;
-      const server = tlsServer(t, onSocket, refused, quiet);
-      port = await listen(server, t.port);
+      port = await listen(tlsServer(o.tls, onSocket, refuser), o.tls.port);
       tlsUrl = `mqtts://${o.host}:${port}`;
     }
     if (!o.tls || o.plaintext) {
@@ -325,65 +365,41 @@ export async function startEndpoint(o: EndpointOptions): Promise<Endpoint> {
  * Each accepted socket (plain or TLS) goes to aedes behind the packet guard; connections not yet
  * authenticated are capped at ENDPOINT_LIMITS.maxPending.
  */
-function socketHandler(
-  broker: Aedes,
-  refused: ReturnType<typeof refusalCounter>,
-  log: Logger,
-): (socket: Socket) => void {
+function socketHandler(broker: Aedes, refuser: Refuser, log: Logger): (socket: Socket) => void {
   let pending = 0;
   let refusedSockets = 0;
   broker.on('client', (client) => {
     const g = (client as Tagged)[GUARD];
-    if (g && !g.authenticated) {
-      g.authenticated = true;
-      pending--;
-    }
+    if (g) g.authenticated = true;
+    (client as Tagged)[UNCOUNT]?.();
   });
   return (socket) => {
     if (pending >= ENDPOINT_LIMITS.maxPending) {
       refusedSockets++;
-      refused.inc({ reason: 'pending_full' });
+      refuser.refused.inc({ reason: 'pending_full' });
       if (refusedSockets % 100 === 1)
         log.warn({ pending, refusedSockets }, 'too many connections not yet authenticated: closing new ones');
       socket.destroy();
       return;
     }
     pending++;
-    const guard = new PacketGuard();
-    socket.once('close', () => {
-      if (!guard.authenticated) {
-        guard.authenticated = true;
-        pending--;
-      }
-    });
-    // aedes pulls bytes with `conn.read()` (aedes lib/client.js nextBatch): the guard sees each
-    // chunk first and closes the socket before an oversized packet is buffered.
-    const read = socket.read.bind(socket);
-    socket.read = (size?: number) => {
-      const chunk = read(size) as Buffer | null;
-      if (chunk && !guard.feed(chunk)) {
-        refused.inc({ reason: 'packet_too_large' });
-        log.warn(
-          { address: socket.remoteAddress, why: guard.refused },
-          'MQTT connection closed: packet too large',
-        );
-        socket.destroy();
-        return null;
-      }
-      return chunk;
+    let counted = true;
+    // Leaves the pending count once: authenticated, refused late (tarpit) or closed.
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      pending--;
     };
+    socket.once('close', uncount);
+    const guard = guardSocket(socket, refuser);
     const client = (broker.handle as (s: Socket) => Client)(socket) as Tagged;
     client[GUARD] = guard;
+    client[UNCOUNT] = uncount;
   };
 }
 
 /** The TLS listener: client certificates asked for unless `off`, required only with `require`. */
-function tlsServer(
-  t: EndpointTls,
-  onSocket: (socket: Socket) => void,
-  refused: ReturnType<typeof refusalCounter>,
-  quiet: QuietLog,
-): Server {
+function tlsServer(t: EndpointTls, onSocket: (socket: Socket) => void, refuser: Refuser): Server {
   const server = createTlsServer(
     {
       ...t.pem,
@@ -396,9 +412,9 @@ function tlsServer(
     onSocket,
   );
   server.on('tlsClientError', (e, socket) => {
-    refused.inc({ reason: 'tls_handshake' });
-    quiet.warn(
-      `${socket.remoteAddress}|tls`,
+    refuser.refused.inc({ reason: 'tls_handshake' });
+    refuser.refusals.note(
+      'tls_handshake',
       { address: socket.remoteAddress, err: e.message },
       'MQTT TLS handshake failed (plaintext client, unknown CA or bad client certificate)',
     );

@@ -43,6 +43,38 @@ export function digest(topic: string, payload: Uint8Array): string {
   return createHash('sha1').update(topic).update(payload).digest('base64url');
 }
 
+/** Where an envelope message came from: its gateway, topic and bytes, and its msgId once parsed. */
+export interface EnvelopeSource {
+  gateway: string;
+  topic: string;
+  payload: Uint8Array;
+  msgId: string | undefined;
+  /** The contract's envelope size bound (the size estimate counts at most this much payload). */
+  envelopeMax: number;
+}
+
+/**
+ * The bundle part of an envelope message (hits here, sensors in ingest/sensor-intake.ts): keyed
+ * by its msgId for the replay window, or by the payload's digest when it has none (nothing but
+ * quarantine); `bytes` estimates its JSON size in the queue job (`rowBytes` for its rows).
+ */
+export function envelopePart(
+  src: EnvelopeSource,
+  rows: Pick<Part, 'hits' | 'quarantine' | 'readings' | 'urgent'> & { rowBytes: number },
+): Part {
+  const { gateway, topic, payload, msgId } = src;
+  const { rowBytes, ...kept } = rows;
+  return {
+    key: msgId ? `m:${gateway}:${msgId}` : `q:${gateway}:${digest(topic, payload)}`,
+    snapshots: [],
+    ...kept,
+    bytes:
+      Math.min(payload.byteLength, src.envelopeMax) +
+      rowBytes +
+      rows.quarantine.reduce((n, q) => n + q.raw.length + 200, 0),
+  };
+}
+
 /** One quarantine row: the reason, a detail cut to 500 characters, the raw bytes cut to `rawMax`. */
 export function qrow(
   gateway: string,
@@ -99,18 +131,11 @@ export function intakeHits(
     } else hits.push(hitToRow(h, cam.placement));
   }
   const env = parsed.envelope;
-  const bytes =
-    Math.min(payload.byteLength, LIMITS.envelopeBytes) +
-    hits.length * 64 +
-    quarantine.reduce((n, q) => n + q.raw.length + 200, 0);
   return {
-    part: {
-      key: env ? `m:${gateway}:${env.msgId}` : `q:${gateway}:${digest(topic, payload)}`,
-      hits,
-      snapshots: [],
-      quarantine,
-      bytes,
-    },
+    part: envelopePart(
+      { gateway, topic, payload, msgId: env?.msgId, envelopeMax: LIMITS.envelopeBytes },
+      { hits, quarantine, rowBytes: hits.length * 64 },
+    ),
     ackId: env?.msgId,
     hitsReceived: env ? parsed.hits.length + parsed.rejected.filter((r) => r.item !== undefined).length : 0,
     rejected,

@@ -72,6 +72,12 @@ export interface WorkerOptions {
 
 /** Writes one job: one INSERT per non-empty table, each with the job id as dedup token. */
 export async function writeJob(store: Store, job: BundleJob, jobId: string): Promise<void> {
+  await writeHits(store, job, jobId);
+  await writeReadings(store, job, jobId);
+}
+
+/** The job's hits, snapshots and quarantine rows. */
+async function writeHits(store: Store, job: BundleJob, jobId: string): Promise<void> {
   // The views fed by `hits` (plates, stats, appearances) must drop a retried block too, or a
   // retry double-counts (docs/architecture.md#no-loss-chain step 6; analytics/migrations/004_stats.sql).
   await store.insert('hits', job.hits, {
@@ -80,6 +86,10 @@ export async function writeJob(store: Store, job: BundleJob, jobId: string): Pro
   });
   await store.insert('snapshots', job.snapshots, { dedupToken: jobId });
   await store.insert('quarantine', job.quarantine, { dedupToken: jobId });
+}
+
+/** The job's sensor readings. */
+async function writeReadings(store: Store, job: BundleJob, jobId: string): Promise<void> {
   // Readings feed the 1-minute and 1-hour rollups (analytics/migrations/020_sensor_readings.sql).
   if (job.readings?.length)
     await store.insert('sensor_readings', job.readings, {
@@ -89,12 +99,27 @@ export async function writeJob(store: Store, job: BundleJob, jobId: string): Pro
 }
 
 /**
+ * The readings INSERT and the rules (their Redis round trip, ingest/sensor-rules.ts) at once:
+ * the readings do not depend on the rows the rules derive. Both settle before either failure
+ * is thrown (a retry writes everything again under the same tokens).
+ */
+async function readingsAndDerived(o: WorkerOptions, job: BundleJob, id: string): Promise<HitRow[]> {
+  const [stored, derived] = await Promise.allSettled([
+    writeReadings(o.store, job, id),
+    Promise.resolve(o.derive?.rows(job, id) ?? []),
+  ]);
+  if (stored.status === 'rejected') throw stored.reason;
+  if (derived.status === 'rejected') throw derived.reason;
+  return derived.value;
+}
+
+/**
  * Rows a worker derives from a job before writing it (the sensor rules' events,
  * ingest/sensor-rules.ts), stored in the same INSERT as the job's hits. `rows` must return the
  * same rows when a job is retried (it keeps them by job id until `done`).
  */
 export interface Deriver {
-  rows(job: BundleJob, jobId: string): HitRow[];
+  rows(job: BundleJob, jobId: string): HitRow[] | Promise<HitRow[]>;
   done(jobId: string): void;
 }
 
@@ -104,9 +129,9 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
       if (job.data.readingCols) job.data.readings = decodeReadings(job.data.readingCols);
-      const derived = o.derive?.rows(job.data, id) ?? [];
+      const derived = await readingsAndDerived(o, job.data, id);
       const data = derived.length ? { ...job.data, hits: [...job.data.hits, ...derived] } : job.data;
-      await writeJob(o.store, data, id);
+      await writeHits(o.store, data, id);
       o.derive?.done(id);
       // Before the job completes (and is removed): a resend of its messages must still find
       // it, as the job or as this marker, or it would be queued again under another token.

@@ -13,7 +13,7 @@ import type { HitRow } from '../analytics/hit-rows.js';
 import type { SensorReading } from '../contracts/sensor.js';
 import { SENSOR_LIMITS } from '../contracts/sensor.js';
 import { parseSensorsMessage, type SensorRejectReason } from '../contracts/sensor-validate.js';
-import { digest, type Intake, qrow } from './intake.js';
+import { envelopePart, type Intake, qrow } from './intake.js';
 import type { QuarantineRow } from './jobs.js';
 
 /** Why a schema-valid reading does not fit its sensor, or undefined when it does. */
@@ -67,21 +67,17 @@ export function intakeSensors(
     else hits.push(alarmRow(e, s, gateway));
   }
   const env = parsed.envelope;
-  const bytes =
-    Math.min(payload.byteLength, SENSOR_LIMITS.envelopeBytes) +
-    readings.length * 48 +
-    hits.length * 64 +
-    quarantine.reduce((n, q) => n + q.raw.length + 200, 0);
   return {
-    part: {
-      key: env ? `m:${gateway}:${env.msgId}` : `q:${gateway}:${digest(topic, payload)}`,
-      hits,
-      snapshots: [],
-      quarantine,
-      readings,
-      bytes,
-      ...(hits.length ? { urgent: true } : {}),
-    },
+    part: envelopePart(
+      { gateway, topic, payload, msgId: env?.msgId, envelopeMax: SENSOR_LIMITS.envelopeBytes },
+      {
+        hits,
+        quarantine,
+        readings,
+        rowBytes: readings.length * 48 + hits.length * 64,
+        ...(hits.length ? { urgent: true } : {}),
+      },
+    ),
     ackId: env?.msgId,
     // Device alarms are hits; readings are counted by the sensor metrics (ingest/metrics.ts).
     hitsReceived: parsed.events.length,

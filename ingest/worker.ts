@@ -42,6 +42,9 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
     catalog: new SensorCatalog(o.config, false),
     store: o.store,
     log,
+    redis: o.redis,
+    prefix: o.prefix,
+    keptTtlMs: cfg.replayWindowMs,
     tickMs: cfg.sensorSilenceCheckMs,
     onEvents: (hits) =>
       o.onStored?.({ v: 1, hits, snapshots: [], quarantine: [], keys: [], firstMs: Date.now() }, ''),

@@ -8,8 +8,9 @@
  * same event ids and the same dedup token drops what was already stored (ingest/jobs.ts).
  *
  * State is kept only for configured sensors that have rules (the map is bounded by city.yaml;
- * sensors registered under --open have no rules). It lives in the worker process: with several
- * worker processes a sensor's readings may be split between them (docs/iot.md, limits).
+ * sensors registered under --open have no rules). This engine holds a copy; the shared copy is
+ * in Redis (ingest/sensor-state.ts): `changed` lists what a commit would write there, and
+ * `set` takes in what another worker wrote (encodeState / decodeState are its wire form).
  */
 import type { HitRow } from '../hit-rows.js';
 import type { SensorCatalog, SensorInfo } from './catalog.js';
@@ -28,7 +29,7 @@ import {
   type ThresholdState,
 } from './rules.js';
 
-interface SensorState {
+export interface SensorState {
   silence: SilenceState;
   /** Newest reading time per metric: older readings (out of order) do not step the rules. */
   metricMs: Map<string, number>;
@@ -47,22 +48,55 @@ function clone(s: SensorState): SensorState {
   return { silence: s.silence, metricMs: new Map(s.metricMs), rules: new Map(s.rules) };
 }
 
+/** A sensor's state as JSON (Redis, ingest/sensor-state.ts). */
+export function encodeState(s: SensorState): string {
+  return JSON.stringify({ s: s.silence, m: [...s.metricMs], r: [...s.rules] });
+}
+
+/** The inverse of encodeState; undefined for anything else (never throws). */
+export function decodeState(text: string): SensorState | undefined {
+  try {
+    const o = JSON.parse(text) as {
+      s?: SilenceState;
+      m?: Array<[string, number]>;
+      r?: Array<[string, ThresholdState | RateState]>;
+    };
+    if (!o.s || typeof o.s.lastMs !== 'number' || !Array.isArray(o.m) || !Array.isArray(o.r))
+      return undefined;
+    return { silence: o.s, metricMs: new Map(o.m), rules: new Map(o.r) };
+  } catch {
+    return undefined;
+  }
+}
+
 export class SensorRuleEngine {
   private readonly states = new Map<string, SensorState>();
 
   /** `startMs`: when this engine began watching; a sensor never heard from goes silent from then. */
   constructor(
     private readonly catalog: SensorCatalog,
-    startMs: number,
+    private readonly startMs: number,
   ) {
-    for (const s of catalog.all()) {
-      if (!hasTimedRules(s)) continue;
-      this.states.set(s.id, {
-        silence: { lastMs: startMs, fired: false },
-        metricMs: new Map(),
-        rules: new Map(),
-      });
-    }
+    for (const s of catalog.all()) if (hasTimedRules(s)) this.states.set(s.id, this.fresh());
+  }
+
+  private fresh(): SensorState {
+    return { silence: { lastMs: this.startMs, fired: false }, metricMs: new Map(), rules: new Map() };
+  }
+
+  /** A sensor's current state (undefined: no timed rules, not tracked). */
+  get(id: string): SensorState | undefined {
+    return this.states.get(id);
+  }
+
+  /** Takes in a state written elsewhere (undefined: back to the initial state). Untracked ids are ignored. */
+  set(id: string, st: SensorState | undefined): void {
+    if (this.states.has(id)) this.states.set(id, st ?? this.fresh());
+  }
+
+  /** Ids of the sensors with state. */
+  ids(): IterableIterator<string> {
+    return this.states.keys();
   }
 
   /** Sensors with state (for the eviction test: never more than the configured ones with rules). */
@@ -71,7 +105,11 @@ export class SensorRuleEngine {
   }
 
   /** The firings these readings cause, and how to make the new state current. */
-  evaluate(readings: readonly ReadingRow[]): { firings: EngineFiring[]; commit: () => void } {
+  evaluate(readings: readonly ReadingRow[]): {
+    firings: EngineFiring[];
+    changed: ReadonlyMap<string, SensorState>;
+    commit: () => void;
+  } {
     const next = new Map<string, SensorState>();
     const firings: EngineFiring[] = [];
     const sorted = [...readings].sort((a, b) => a.ts - b.ts);
@@ -102,6 +140,7 @@ export class SensorRuleEngine {
     }
     return {
       firings,
+      changed: next,
       commit: () => {
         for (const [id, st] of next) this.states.set(id, st);
       },
@@ -109,7 +148,11 @@ export class SensorRuleEngine {
   }
 
   /** Silence: sensors quiet past a silence rule's `afterMs` at `nowMs`. Same commit contract. */
-  tick(nowMs: number): { firings: EngineFiring[]; commit: () => void } {
+  tick(nowMs: number): {
+    firings: EngineFiring[];
+    changed: ReadonlyMap<string, SilenceState>;
+    commit: () => void;
+  } {
     const next = new Map<string, SilenceState>();
     const firings: EngineFiring[] = [];
     for (const [id, st] of this.states) {
@@ -128,6 +171,7 @@ export class SensorRuleEngine {
     }
     return {
       firings,
+      changed: next,
       commit: () => {
         for (const [id, s] of next) {
           const st = this.states.get(id);

@@ -3,8 +3,11 @@
  * the snapshots of cameras within `fusion.cameraRadiusM` taken within `fusion.windowMs` of
  * the event are attached to it (`nearby_added`, analytics/tasks/model.ts) — once at once (what
  * was seen before), and once more when the window after the event has passed. The second pass
- * is an in-process timer: a restart in between loses it (the first pass is already stored).
+ * is a delayed BullMQ job (queue `sensor-fusion`, one job id per task): it survives a restart of
+ * the process that opened the task, and it runs once whichever alert engines share the Redis.
  */
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Camera } from '../../contracts/config/org.js';
 import type { FusionSection } from '../../contracts/config/sensors.js';
 import { haversineM } from '../../contracts/geo.js';
@@ -29,6 +32,15 @@ export function camerasNear(
 /** Time after the window before the second pass, ms (late snapshots are still being written). */
 const SETTLE_MS = 5_000;
 
+export const FUSION_QUEUE = 'sensor-fusion';
+
+/** A second pass waiting in the queue. */
+interface LaterPass {
+  taskId: string;
+  near: Array<{ id: string; distanceM: number }>;
+  atMs: number;
+}
+
 export interface FusionOptions {
   store: Store;
   catalog: SensorCatalog;
@@ -38,13 +50,29 @@ export interface FusionOptions {
   now: () => number;
   /** Attaches snapshots to a task (a `nearby_added` event through the task service). */
   apply: (taskId: string, snapshots: NearbySnapshot[]) => Promise<void>;
+  /** Redis for the second passes' queue, and a blocking connection for its worker. */
+  queueConn: Redis;
+  workerConn: Redis;
+  prefix: string;
+  /** Time after the window before the second pass, ms (default 5 s). */
+  settleMs?: number;
 }
 
 export class SensorFusion {
-  /** Second passes due, by task id (removed when they run; all cleared on close). */
-  private readonly later = new Map<string, NodeJS.Timeout>();
+  private readonly queue: Queue<LaterPass>;
+  private readonly worker: Worker<LaterPass>;
 
-  constructor(private readonly o: FusionOptions) {}
+  constructor(private readonly o: FusionOptions) {
+    this.queue = new Queue<LaterPass>(FUSION_QUEUE, { connection: o.queueConn, prefix: o.prefix });
+    this.worker = new Worker<LaterPass>(
+      FUSION_QUEUE,
+      async (job) => {
+        await this.pass(job.data.taskId, job.data.near, job.data.atMs, true);
+      },
+      { connection: o.workerConn, prefix: o.prefix, concurrency: 4 },
+    );
+    this.worker.on('error', (e) => o.log.warn({ err: e.message }, 'sensor fusion worker error'));
+  }
 
   /** Tasks just opened: the sensor ones get their nearby snapshots. Never rejects. */
   onOpened(tasks: readonly Task[]): void {
@@ -57,22 +85,32 @@ export class SensorFusion {
       if (near.length === 0) continue;
       const atMs = Number.isFinite(t.firstHitMs) ? t.firstHitMs : t.openedMs;
       void this.pass(t.id, near, atMs);
-      const dueMs = atMs + f.windowMs + SETTLE_MS - this.o.now();
-      if (dueMs > 0 && !this.later.has(t.id)) {
-        const timer = setTimeout(() => {
-          this.later.delete(t.id);
-          void this.pass(t.id, near, atMs);
-        }, dueMs);
-        timer.unref();
-        this.later.set(t.id, timer);
-      }
+      const dueMs = atMs + f.windowMs + (this.o.settleMs ?? SETTLE_MS) - this.o.now();
+      if (dueMs > 0) this.later({ taskId: t.id, near, atMs }, dueMs);
     }
+  }
+
+  /** The second pass, once per task (its job id), kept in Redis until due. */
+  private later(p: LaterPass, delayMs: number): void {
+    this.queue
+      .add('later', p, {
+        jobId: `later-${p.taskId.replace(/:/g, '_')}`,
+        delay: delayMs,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 1_000 },
+        removeOnComplete: true,
+        removeOnFail: 100,
+      })
+      .catch((e: unknown) =>
+        this.o.log.warn({ err: String(e), taskId: p.taskId }, 'second nearby-snapshots pass not queued'),
+      );
   }
 
   private async pass(
     taskId: string,
     near: Array<{ id: string; distanceM: number }>,
     atMs: number,
+    rethrow = false,
   ): Promise<void> {
     const f = this.o.fusion;
     try {
@@ -100,11 +138,13 @@ export class SensorFusion {
       );
     } catch (e) {
       this.o.log.warn({ err: String(e), taskId }, 'nearby snapshots not attached');
+      if (rethrow) throw e; // the queued pass is retried
     }
   }
 
-  close(): void {
-    for (const t of this.later.values()) clearTimeout(t);
-    this.later.clear();
+  /** Stops taking second passes here; those not yet due stay queued for the next engine. */
+  async close(): Promise<void> {
+    await this.worker.close();
+    await this.queue.close();
   }
 }

@@ -194,7 +194,8 @@ class Engine implements AlertEngine {
     const hookWorkerConn = redisConnection(o.redisUrl, log, { worker: true });
     const sub = redisConnection(o.redisUrl, log);
     const robotWorkerConn = redisConnection(o.redisUrl, log, { worker: true });
-    this.conns = [redis, workerConn, hookWorkerConn, sub, robotWorkerConn];
+    const fusionWorkerConn = redisConnection(o.redisUrl, log, { worker: true });
+    this.conns = [redis, workerConn, hookWorkerConn, sub, robotWorkerConn, fusionWorkerConn];
     this.repo = new TaskRepo(redis, o.store, prefix, cfg.maxHitsPerTask);
     this.intake = new TaskIntake(this.repo, this.orgs, cfg, this.now);
     this.writer = new TaskWriter(this.repo, log, (stage, n) => m.errors.inc({ stage }, n));
@@ -244,6 +245,9 @@ class Engine implements AlertEngine {
       fusion: config.fusion,
       log,
       now: this.now,
+      queueConn: redis,
+      workerConn: fusionWorkerConn,
+      prefix,
       apply: async (taskId, snapshots) => {
         const change = await this.repo.transact(taskId, () => ({
           type: 'nearby_added',
@@ -438,16 +442,16 @@ class Engine implements AlertEngine {
 
   async close(): Promise<void> {
     clearInterval(this.reloadTimer);
-    this.fusion.close();
+    await this.fusion.close();
     await this.chain;
     await this.writer.close();
     await this.escalations.close();
     await this.webhooks.close();
     await this.robots.close();
     if (this.pub.own && this.pub.publisher) await this.pub.publisher.close().catch(() => undefined);
-    const [redis, workerConn, hookWorkerConn, sub, robotWorkerConn] = this.conns;
+    const [redis, workerConn, hookWorkerConn, sub, robotWorkerConn, fusionWorkerConn] = this.conns;
     await sub!.quit().catch(() => undefined);
-    for (const r of [redis!, workerConn!, hookWorkerConn!, robotWorkerConn!])
+    for (const r of [redis!, workerConn!, hookWorkerConn!, robotWorkerConn!, fusionWorkerConn!])
       await r.quit().catch(() => undefined);
     this.events.removeAllListeners();
   }

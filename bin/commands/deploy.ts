@@ -5,7 +5,7 @@
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCityConfig } from '../../contracts/config/index.js';
-import { mosquittoAcl, mosquittoPasswd } from '../../ingest/mosquitto.js';
+import { mosquittoAcl, mosquittoConf, mosquittoPasswd } from '../../ingest/mosquitto.js';
 import { defineCommand, str, UsageError } from '../cli.js';
 import type { CommandGroup } from '../main.js';
 import certs from './deploy-certs.js';
@@ -78,6 +78,7 @@ const acl = defineCommand({
     '(`xueliang tasks watch --username keyId --password key`).',
     '',
     'In mosquitto.conf:  allow_anonymous false / password_file DIR/passwd / acl_file DIR/acl',
+    '(or `include_dir DIR`: DIR/xueliang.conf sets those and the packet size and queue bounds)',
     'Mosquitto 2 reads passwd as the user it runs as (mosquitto): the file is given to --owner, or to',
     'mosquitto when run as root; the owner is printed. deploy/mosquitto/mosquitto.conf is a sample.',
     '',
@@ -92,7 +93,8 @@ const acl = defineCommand({
     const dir = resolve(str(values, 'out') ?? './deploy/mosquitto');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'acl'), mosquittoAcl(config, ingestUser));
-    const written = [join(dir, 'acl')];
+    writeFileSync(join(dir, 'xueliang.conf'), mosquittoConf(dir));
+    const written = [join(dir, 'acl'), join(dir, 'xueliang.conf')];
     const pwFile = str(values, 'passwords');
     if (pwFile) {
       if (!config.mqtt.password)
