@@ -6,6 +6,7 @@
  * `fresh` or `duplicate` (both are held durably) and leaves `pending` unacked.
  */
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import type { HitRow } from '../analytics/hit-rows.js';
 import { encodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
@@ -59,6 +60,12 @@ export interface BundlerOptions {
   maxQueuedJobs: number;
   attempts: number;
   backoffMs: number;
+  /**
+   * Replicas that must hold a job before its messages are acked: `WAIT n ms` on the connection
+   * that added it (docs/architecture.md#redis-high-availability). Short of them the messages
+   * stay unacked; their claims stay, so a resend is acked once the job is found.
+   */
+  replicas?: { redis: Redis; n: number; ms: number };
   metrics: IngestMetrics;
   log: Logger;
 }
@@ -176,6 +183,7 @@ export class Bundler {
         });
       }
       claimed = [];
+      if (this.o.replicas) await waitReplicas(this.o.replicas);
       this.o.metrics.queued(data.hits.length + data.snapshots.length + readings.length);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);
@@ -204,4 +212,10 @@ export class Bundler {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** `WAIT n ms`: resolves once `n` replicas acknowledged every write of `redis`, else throws. */
+export async function waitReplicas(r: { redis: Redis; n: number; ms: number }): Promise<void> {
+  const got = Number(await r.redis.call('WAIT', r.n, r.ms));
+  if (got < r.n) throw new Error(`only ${got} of ${r.n} Redis replicas acknowledged within ${r.ms} ms`);
 }

@@ -11,7 +11,7 @@
  * leave a message claimed but lost, and a message can reach the store under one job id only.
  */
 import type { Redis } from 'ioredis';
-import { doneKey } from './jobs.js';
+import { doneKey, QUEUE_NAME } from './jobs.js';
 
 /** SET key newValue PX ttl, only if it still holds oldValue (or is gone). Returns 1 when set. */
 const CAS = `local v = redis.call('GET', KEYS[1])
@@ -42,7 +42,8 @@ export interface DedupOptions {
 }
 
 export function seenKey(prefix: string, key: string): string {
-  return `${prefix}:ingest:seen:${key}`;
+  // Under the queue's hash tag: checked together with the job's keys (one Cluster slot).
+  return `${prefix}:${QUEUE_NAME}:seen:${key}`;
 }
 
 /** Claims `keys` for `jobId`; one verdict per key, in order. */

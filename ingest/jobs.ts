@@ -12,7 +12,11 @@ import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analyti
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
 
-export const QUEUE_NAME = 'hits';
+/**
+ * The queue's name carries a hash tag: every key of the queue, and the replay-window keys checked
+ * with it, hash to one Redis Cluster slot (docs/architecture.md#redis-high-availability).
+ */
+export const QUEUE_NAME = '{hits}';
 
 /** A row of the `quarantine` table. */
 export interface QuarantineRow {
@@ -54,7 +58,7 @@ export function queueOptions(prefix: string) {
 }
 
 export function doneKey(prefix: string, jobId: string): string {
-  return `${prefix}:ingest:done:${jobId}`;
+  return `${prefix}:${QUEUE_NAME}:done:${jobId}`;
 }
 
 export interface WorkerOptions {

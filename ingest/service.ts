@@ -7,7 +7,7 @@
  */
 import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
-import { redisConnection } from '../analytics/redis.js';
+import { describeRedis, type RedisTarget, redisConnection } from '../analytics/redis.js';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import { XlError } from '../contracts/errors.js';
@@ -29,7 +29,8 @@ export interface IngestOptions {
   config: Readonly<CityConfig>;
   /** The store, already migrated by the caller (not needed by a receiver-only process). */
   store: Store;
-  redisUrl: string;
+  /** Redis: a URL or a Sentinel set (analytics/redis.ts). */
+  redisUrl: RedisTarget;
   log: Logger;
   registry: Registry;
   mqtt: IngestMqtt;
@@ -86,7 +87,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     producer.disconnect();
     throw new XlError(
       'INGEST_REDIS_UNREACHABLE',
-      `cannot reach Redis at ${o.redisUrl.replace(/\/\/[^@/]*@/, '//***@')}: ${String(e)}`,
+      `cannot reach Redis at ${describeRedis(o.redisUrl)}: ${String(e)}`,
     );
   }
   const queue: Queue<BundleJob> = openQueue(producer, prefix);
@@ -116,7 +117,15 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     receiver =
       role === 'worker'
         ? undefined
-        : await startReceiver({ ...shared, mqtt: o.mqtt, dir, sensors, registry: o.registry, queue });
+        : await startReceiver({
+            ...shared,
+            mqtt: o.mqtt,
+            dir,
+            sensors,
+            registry: o.registry,
+            queue,
+            replicas: { n: o.config.redis.waitReplicas, ms: o.config.redis.waitMs },
+          });
   } catch (e) {
     // Nothing started may outlive a failed start: workers left on a Redis that is about to
     // go away would log connection errors forever.

@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../contracts/log.js';
 import type { Task } from './model.js';
 
-export const ESCALATE_QUEUE = 'alerts-escalate';
+/** Hash-tagged like every queue name (ingest/jobs.ts QUEUE_NAME). */
+export const ESCALATE_QUEUE = '{alerts-escalate}';
 
 export interface EscalateJob {
   taskId: string;

@@ -71,7 +71,8 @@ export interface WebhookDeadLetter {
   finishedOn: number | undefined;
 }
 
-export const WEBHOOK_QUEUE = 'alerts-webhooks';
+/** Hash-tagged like every queue name (ingest/jobs.ts QUEUE_NAME). */
+export const WEBHOOK_QUEUE = '{alerts-webhooks}';
 
 export interface WebhooksOptions {
   queueConn: Redis;
