@@ -141,7 +141,11 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
 }
 
 export function openQueue(connection: Redis, prefix: string): Queue<BundleJob> {
-  return new Queue<BundleJob>(QUEUE_NAME, { connection, prefix });
+  const q = new Queue<BundleJob>(QUEUE_NAME, { connection, prefix });
+  // BullMQ prints a queue's connection errors to the console unless someone listens; the
+  // connection's own handler logs them (analytics/redis.ts), and failed commands reach the caller.
+  q.on('error', () => undefined);
+  return q;
 }
 
 export interface DeadLetter {

@@ -35,6 +35,7 @@ export function watchQueues(o: QueueMetricsOptions): { close(): Promise<void> } 
   // A second ingest service on the same registry (tests, benchmarks): the first one reports.
   if (o.registry.getSingleMetric('xueliang_queue_jobs')) return { close: async () => undefined };
   const queues = o.names.map((name) => new Queue(name, { connection: o.connection, prefix: o.prefix }));
+  for (const q of queues) q.on('error', () => undefined); // logged by the connection (analytics/redis.ts)
   new Gauge({
     name: 'xueliang_queue_jobs',
     help: 'Jobs in each BullMQ queue by state (waiting and prioritized: the backlog)',

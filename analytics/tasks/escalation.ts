@@ -31,6 +31,7 @@ export class Escalations {
   }) {
     this.now = o.now;
     this.queue = new Queue<EscalateJob>(ESCALATE_QUEUE, { connection: o.queueConn, prefix: o.prefix });
+    this.queue.on('error', () => undefined); // logged by the connection (analytics/redis.ts)
     this.worker = new Worker<EscalateJob>(ESCALATE_QUEUE, (job: Job<EscalateJob>) => o.onDue(job.data), {
       connection: o.workerConn,
       prefix: o.prefix,

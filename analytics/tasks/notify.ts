@@ -94,6 +94,7 @@ export class Webhooks {
   constructor(private readonly o: WebhooksOptions) {
     this.byId = new Map(o.hooks.filter((h) => h.enabled).map((h) => [h.id, h]));
     this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, { connection: o.queueConn, prefix: o.prefix });
+    this.queue.on('error', () => undefined); // logged by the connection (analytics/redis.ts)
     this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job) => this.deliver(job), {
       connection: o.workerConn,
       prefix: o.prefix,

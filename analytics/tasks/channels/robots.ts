@@ -86,6 +86,7 @@ export class RobotChannels {
       });
     this.byId = new Map(o.channels.filter((c) => c.enabled).map((c) => [c.id, c]));
     this.queue = new Queue<ChannelJob>(CHANNEL_QUEUE, { connection: o.queueConn, prefix: o.prefix });
+    this.queue.on('error', () => undefined); // logged by the connection (analytics/redis.ts)
     this.worker = new Worker<ChannelJob>(CHANNEL_QUEUE, (job) => this.deliver(job), {
       connection: o.workerConn,
       prefix: o.prefix,
