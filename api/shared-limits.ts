@@ -7,8 +7,8 @@
  * locally: a request with a leased token goes on at once; only an empty lease waits for Redis.
  * A lease unspent after `leaseMs` is given up (never returned), so the city as a whole never
  * allows more than one bucket's worth, and an idle process holds little. When Redis cannot be
- * reached the process falls back to its own local buckets (api/rate-limit.ts) and says so in
- * the log once per outage.
+ * reached the process falls back to its own local buckets (api/rate-limit.ts), tries Redis
+ * again after a second, and says so in the log once per outage.
  *
  * Revocation: a revoked token's `jti` (or a key id) is a Redis key with a TTL equal to the
  * token's remaining life; each process keeps the set in memory, refreshed on a pub/sub message
@@ -41,6 +41,8 @@ interface Lease {
   tokens: number;
   untilMs: number;
   pending?: Promise<void> | undefined;
+  /** Redis had no token for this key when the lease was taken. */
+  empty?: boolean;
 }
 
 export interface SharedLimiterOptions extends RateLimitOptions {
@@ -60,6 +62,8 @@ export class SharedRateLimiter {
   private readonly chunk: number;
   private readonly leaseMs: number;
   private down = false;
+  /** While Redis is down: when to try it again (until then, local buckets at once). */
+  private retryAtMs = 0;
   /** Leases taken from Redis (tests and benchmarks read it). */
   leasesTaken = 0;
 
@@ -74,11 +78,19 @@ export class SharedRateLimiter {
    * promise of the answer once Redis leased more (or refused).
    */
   take(key: string, nowMs: number): boolean | Promise<boolean> {
+    // Leases run on this process's clock, whatever clock the caller passes (tests fix theirs).
+    const t = Date.now();
     const l = this.leases.get(key);
-    if (l && l.tokens > 0 && nowMs < l.untilMs) {
-      l.tokens--;
-      return true;
+    if (l && t < l.untilMs) {
+      if (l.tokens > 0) {
+        l.tokens--;
+        return true;
+      }
+      // Redis said the bucket is empty: refused here until a token can have come back, so a
+      // flood of refused requests costs no round trips.
+      if (l.empty) return false;
     }
+    if (this.down && t < this.retryAtMs) return this.local.take(key, nowMs);
     return this.refill(key).then(() => {
       const m = this.leases.get(key);
       if (this.down) return this.local.take(key, Date.now());
@@ -112,8 +124,12 @@ export class SharedRateLimiter {
         (got) => {
           if (this.down) this.o.log.info({ limiter: this.o.name }, 'shared rate limits back in Redis');
           this.down = false;
+          this.leasesTaken++;
           lease.tokens = Number(got);
-          lease.untilMs = Date.now() + this.leaseMs;
+          lease.empty = lease.tokens === 0;
+          // An empty bucket has a token again after 1/perSecond s: ask no sooner.
+          lease.untilMs =
+            Date.now() + (lease.empty ? Math.min(this.leaseMs, 1000 / this.o.perSecond) : this.leaseMs);
         },
         (e: unknown) => {
           if (!this.down)
@@ -122,6 +138,7 @@ export class SharedRateLimiter {
               'Redis unreachable: rate limits are per process until it is back',
             );
           this.down = true;
+          this.retryAtMs = Date.now() + 1000;
         },
       )
       .finally(() => {
