@@ -47,6 +47,8 @@ export interface CentralOptions {
   redis: RedisTarget;
   /** Where the embedded store and the API's files live. */
   dataDir: string;
+  /** The store, opened and migrated by the caller, who closes it (default: opened here when needed). */
+  store?: Store;
   /** API keys besides city.yaml's (the admin key). */
   extraKeys?: readonly KeyRecord[];
   keys?: CityKeys;
@@ -97,8 +99,8 @@ export async function startCentral(o: CentralOptions): Promise<Central> {
   };
   try {
     const needsStore = has('worker') || has('api');
-    const store = needsStore ? await openMigratedStore(config, log, o.dataDir) : noStore();
-    stops.push({ part: 'store', close: () => store.close() });
+    const store = o.store ?? (needsStore ? await openMigratedStore(config, log, o.dataDir) : noStore());
+    if (!o.store) stops.push({ part: 'store', close: () => store.close() });
     const orgs = new OrgTree(config); // built once: gate, alert engine and API share it
     const c: Central = { store, orgs, stop };
     let alerts: AlertEngine | undefined;

@@ -19,7 +19,7 @@ import { createMemorySpool } from '../edge-agent/publisher/memory-spool.js';
 import { SpoolPublisher } from '../edge-agent/publisher/publisher.js';
 import { cameraId, count, gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';
 import { startCentral } from './central.js';
-import { startSentinelSet } from './sentinel-testkit.js';
+import { type SentinelSet, startSentinelSet } from './sentinel-testkit.js';
 
 export interface FailoverRunOptions {
   dir: string;
@@ -74,6 +74,47 @@ function hit(gateway: string, camera: string, id: string, tag: string): Hit {
   };
 }
 
+/** Hands over hits at the rate, kills the master at `killAtMs`, waits for the promotion. */
+async function loadWithKill(
+  o: FailoverRunOptions,
+  set: SentinelSet,
+  pubs: SpoolPublisher[],
+  tag: string,
+  say: (s: string) => void,
+): Promise<{ handed: number; killedMs: number; failoverMs: number; recoveryMs: number }> {
+  const ulid = monotonicFactory();
+  const total = o.ratePerSec * o.seconds;
+  const t0 = Date.now();
+  let handed = 0;
+  let killedMs = 0;
+  let failoverMs = -1;
+  let recoveryMs = -1;
+  let promoted: Promise<void> | undefined;
+  while (handed < total) {
+    const now = Date.now();
+    const due = Math.min(total, Math.floor(((now - t0) / 1000) * o.ratePerSec));
+    for (; handed < due; handed++) {
+      const g = handed % o.gateways;
+      pubs[g]!.addHit(hit(gatewayId(g), cameraId(g, 0), ulid(), tag));
+    }
+    if (!killedMs && now - t0 >= o.killAtMs) {
+      const old = await set.killMaster();
+      killedMs = Date.now();
+      say(`killed the master (${old}) after ${handed} hits`);
+      promoted = set.promoted(old, 30_000).then((p) => {
+        failoverMs = Date.now() - killedMs;
+        say(`sentinels promoted ${p} after ${failoverMs} ms`);
+      });
+    }
+    if (killedMs && recoveryMs < 0 && failoverMs >= 0 && Date.now() - killedMs > 1500) {
+      if (pubs.every((p) => p.stats().oldestUnackedMs < 1500)) recoveryMs = Date.now() - killedMs;
+    }
+    await sleep(10);
+  }
+  await promoted;
+  return { handed, killedMs, failoverMs, recoveryMs };
+}
+
 export async function failoverRun(o: FailoverRunOptions): Promise<FailoverFigures> {
   const say = o.say ?? (() => undefined);
   const set = await startSentinelSet({ dir: join(o.dir, 'redis'), replicas: o.replicas });
@@ -125,37 +166,10 @@ export async function failoverRun(o: FailoverRunOptions): Promise<FailoverFigure
     }),
   );
   const tag = `failover-${Date.now().toString(36)}`;
-  const ulid = monotonicFactory();
   try {
-    const total = o.ratePerSec * o.seconds;
-    const t0 = Date.now();
-    let handed = 0;
-    let killedMs = 0;
-    let failoverMs = -1;
-    let recoveryMs = -1;
-    let promoted: Promise<void> | undefined;
-    while (handed < total) {
-      const now = Date.now();
-      const due = Math.min(total, Math.floor(((now - t0) / 1000) * o.ratePerSec));
-      for (; handed < due; handed++) {
-        const g = handed % o.gateways;
-        pubs[g]!.addHit(hit(gatewayId(g), cameraId(g, 0), ulid(), tag));
-      }
-      if (!killedMs && now - t0 >= o.killAtMs) {
-        const old = await set.killMaster();
-        killedMs = Date.now();
-        say(`killed the master (${old}) after ${handed} hits`);
-        promoted = set.promoted(old, 30_000).then((p) => {
-          failoverMs = Date.now() - killedMs;
-          say(`sentinels promoted ${p} after ${failoverMs} ms`);
-        });
-      }
-      if (killedMs && recoveryMs < 0 && failoverMs >= 0 && Date.now() - killedMs > 1500) {
-        if (pubs.every((p) => p.stats().oldestUnackedMs < 1500)) recoveryMs = Date.now() - killedMs;
-      }
-      await sleep(10);
-    }
-    await promoted;
+    const load = await loadWithKill(o, set, pubs, tag, say);
+    const { handed, killedMs, failoverMs } = load;
+    let recoveryMs = load.recoveryMs;
     for (const p of pubs) await p.flush();
     const end = Date.now() + (o.drainTimeoutMs ?? 60_000);
     while (!pubs.every((p) => p.drained()) && Date.now() < end) {

@@ -20,7 +20,7 @@ import { int, type OptionSpec, type OptionValues, str } from './cli.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { startRedisChild, type RedisChild } from './redis-child.js';
 import { PARTS, startCentral } from './central.js';
-import { embeddedStoreUrl, listenHttp, newRegistry } from './stack.js';
+import { embeddedStoreUrl, listenHttp, newRegistry, openMigratedStore } from './stack.js';
 
 /** Time each part of the stack gets to close on shutdown. */
 const STOP_STEP_MS = 15_000;
@@ -121,6 +121,10 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     // Ports first: a taken one is reported in a second, before the store and Redis start.
     await assertCanListen(config.http.port, config.http.host, HTTP_LISTEN);
     if (!config.mqtt.url) await assertCanListen(config.mqtt.port, config.mqtt.host, MQTT_LISTEN);
+    // The store before the Redis child: a second `up` on a folder in use stops here
+    // (STORE_LOCKED), before it could touch the first one's redis-server.
+    const store = await openMigratedStore(config, log, dataDir);
+    stops.push({ part: 'store', close: () => store.close() });
     let redis: RedisChild | undefined;
     const target = redisTarget(config.redis);
     if (!hasRedis(target)) {
@@ -137,11 +141,12 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
       parts: PARTS,
       redis: redis ? redis.url : target,
       dataDir,
+      store,
       extraKeys: [admin.record],
       keys: openCityKeys(config, dataDir, Date.now()),
     });
     stops.push({ part: 'central tier', close: () => central.stop() });
-    const { store, app } = central;
+    const { app } = central;
     const ingest = central.ingest!;
     const alerts = central.alerts!;
     const apiUrl = await listenHttp(app!, config);
