@@ -40,9 +40,12 @@ describe('hit feed', () => {
         await s.start();
         s.subscribe((b) => got[i]!.push(...b));
       }
-      expect(await until(async () => (pub.publish(rows.slice(0, 1)), got[0]!.length > 0), 3000, 150)).toBe(
-        true,
-      );
+      // The publisher learns within its probe period that someone listens: probe until it does.
+      const heard = () => {
+        pub.publish(rows.slice(0, 1));
+        return got[0]!.length > 0;
+      };
+      expect(await until(heard, 3000, 150)).toBe(true);
       await new Promise((r) => setTimeout(r, 300)); // the last probes arrive
       got[0]!.length = 0;
       got[1]!.length = 0;

@@ -6,6 +6,7 @@
  * and workers across processes.
  */
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { describeRedis, type RedisTarget, redisConnection } from '../analytics/redis.js';
 import type { Store } from '../analytics/store.js';
@@ -90,6 +91,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       `cannot reach Redis at ${describeRedis(o.redisUrl)}: ${String(e)}`,
     );
   }
+  await warnFewReplicas(producer, o.config.redis.waitReplicas, log);
   const queue: Queue<BundleJob> = openQueue(producer, prefix);
   const closers: Array<() => Promise<void>> = [];
   const queueMetrics = watchQueues({
@@ -170,4 +172,19 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       return closing;
     },
   };
+}
+
+/**
+ * `redis.waitReplicas` asks more replicas than the master has: no message would be acked until
+ * they connect (the gateways' spools hold the hits). Said at start rather than found in a backlog.
+ */
+async function warnFewReplicas(r: Redis, want: number, log: Logger): Promise<void> {
+  if (want === 0) return;
+  const info = await r.info('replication').catch(() => '');
+  const have = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+  if (have < want)
+    log.warn(
+      { waitReplicas: want, replicas: have },
+      'redis.waitReplicas exceeds the replicas connected to the master: messages stay unacked until enough connect',
+    );
 }
