@@ -24,6 +24,8 @@ export interface SentinelSet {
   target: RedisSentinels;
   /** The port of the master the sentinels name now. */
   masterPort(): Promise<number>;
+  /** Starts one more replica of the current master; resolves once it is in sync. */
+  addReplica(): Promise<number>;
   /** SIGKILLs the current master; resolves with its port. */
   killMaster(): Promise<number>;
   /** Resolves with the new master's port once the sentinels name one other than `oldPort`. */
@@ -70,6 +72,19 @@ async function ask<T>(port: number, password: string, fn: (r: Redis) => Promise<
   }
 }
 
+/** Resolves once `n` replicas of the master on `port` are online. */
+function inSync(port: number, n: number): Promise<true> {
+  return until(
+    'the replicas in sync',
+    () =>
+      ask(port, PASSWORD, async (r) => {
+        const info = await r.info('replication');
+        return (info.match(/state=online/g) ?? []).length >= n ? true : undefined;
+      }),
+    20_000,
+  );
+}
+
 export async function startSentinelSet(o: SentinelSetOptions): Promise<SentinelSet> {
   const procs = new Map<number, ChildProcess>();
   const sentinelPorts: number[] = [];
@@ -94,16 +109,7 @@ export async function startSentinelSet(o: SentinelSetOptions): Promise<SentinelS
     const master = await server();
     await until('the master', () => ask(master, PASSWORD, (r) => r.ping()), 10_000);
     for (let i = 0; i < o.replicas; i++) await server(master);
-    await until(
-      'the replicas in sync',
-      () =>
-        ask(master, PASSWORD, async (r) => {
-          const info = await r.info('replication');
-          const online = (info.match(/state=online/g) ?? []).length;
-          return online >= o.replicas ? true : undefined;
-        }),
-      20_000,
-    );
+    await inSync(master, o.replicas);
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
       const conf = join(o.dir, `sentinel-${port}.conf`);
@@ -162,6 +168,13 @@ export async function startSentinelSet(o: SentinelSetOptions): Promise<SentinelS
       sentinelPassword: SENTINEL_PASSWORD,
     },
     masterPort,
+    async addReplica() {
+      const master = await masterPort();
+      const have = await ask(master, PASSWORD, (r) => r.info('replication'));
+      const port = await server(master);
+      await inSync(master, (have.match(/state=online/g) ?? []).length + 1);
+      return port;
+    },
     async killMaster() {
       const port = await masterPort();
       procs.get(port)?.kill('SIGKILL');
