@@ -65,6 +65,7 @@ function xueliang(args: string[]): Proc {
   const child = spawn(process.execPath, [join(projectRoot, 'bin', 'xueliang.js'), ...args], {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, XUELIANG_API_KEY: apiKeyOf('admin') },
   });
   const p: Proc = { child, out: '', err: '' };
   child.stdout!.on('data', (b: Buffer) => (p.out += b.toString()));
@@ -255,11 +256,19 @@ describe('split central tier: receivers, a worker, APIs without workers', () => 
     expect(((await list.json()) as { items: Array<{ jti: string }> }).items.map((i) => i.jti)).toContain(
       `t-${now}`,
     );
+    // The CLI revokes through any API process, and lists what is revoked.
+    const cli = xueliang(['tokens', 'revoke', '--api-url', apis[1]!, '--jti', 'cli-jti-1', '--json']);
+    await new Promise((r) => cli.child.once('exit', r));
+    expect(cli.child.exitCode, cli.err).toBe(0);
+    expect(JSON.parse(cli.out)).toMatchObject({ jti: 'cli-jti-1' });
+    const listed = xueliang(['tokens', 'revoked', '--api-url', apis[0]!]);
+    await new Promise((r) => listed.child.once('exit', r));
+    expect(listed.out).toMatch(/^cli-jti-1 {2}until /m);
     // One bucket of 10 for the key across both processes: 14 requests, alternating, see 429s
     // (each process alone would have let all 14 through: 7 each).
     const statuses: number[] = [];
     for (let i = 0; i < 14; i++) statuses.push(await me(apis[i % 2]!, apiKeyOf('limited')));
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(10);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(4);
-  }, 30_000);
+  }, 40_000);
 });
