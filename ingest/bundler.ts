@@ -11,7 +11,7 @@ import { ulid } from 'ulid';
 import type { HitRow } from '../analytics/hit-rows.js';
 import { encodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Logger } from '../contracts/log.js';
-import { type ClaimVerdict, claim, type DedupOptions, release } from './dedup.js';
+import { type ClaimVerdict, claim, type DedupOptions, releaseIfOrphaned } from './dedup.js';
 import type { BundleJob, QuarantineRow, SnapshotRow } from './jobs.js';
 import type { IngestMetrics } from './metrics.js';
 
@@ -154,7 +154,7 @@ export class Bundler {
 
   private async flush(batch: Waiting[], firstMs: number): Promise<void> {
     const jobId = ulid();
-    let claimed: string[] = [];
+    const claimed: string[] = [];
     try {
       await this.waitForRoom();
       const keys = batch.map((w) => w.part.key);
@@ -182,7 +182,6 @@ export class Bundler {
           removeOnFail: false,
         });
       }
-      claimed = [];
       if (this.o.replicas) await waitReplicas(this.o.replicas);
       this.o.metrics.queued(data.hits.length + data.snapshots.length + readings.length);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
@@ -196,8 +195,26 @@ export class Bundler {
         { err: err.message, messages: batch.length },
         'bundle not queued; messages stay unacked',
       );
-      await release(this.o.dedup, claimed, jobId).catch(() => undefined);
       for (const w of batch) w.reject(err);
+      void this.releaseOrphans(claimed, jobId);
+    }
+  }
+
+  /**
+   * After a failed flush: releases its claims if its job is not in Redis (never added, or lost in
+   * a failover), retrying while Redis is unreachable, up to the claim grace period (which frees
+   * them anyway). Runs beside the next flushes; stops when the bundler closes.
+   */
+  private async releaseOrphans(keys: string[], jobId: string): Promise<void> {
+    const end = Date.now() + this.o.dedup.claimGraceMs;
+    while (keys.length > 0 && !this.closed && Date.now() < end) {
+      try {
+        if (await releaseIfOrphaned(this.o.dedup, keys, jobId))
+          this.o.log.info({ jobId, messages: keys.length }, 'claims of a bundle not in Redis released');
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
   }
 

@@ -26,6 +26,25 @@ export async function release(o: DedupOptions, keys: readonly string[], jobId: s
   await p.exec();
 }
 
+/**
+ * Releases `jobId`'s claims on `keys` when the job is neither in the queue nor done: the bundle
+ * failed after claiming, and its job never reached this Redis — or was lost with a master that
+ * failed over before replicating it (docs/architecture.md#redis-high-availability). A resend is
+ * then claimed afresh at once instead of after `claimGraceMs`. When the job is there, the claims
+ * stay: a resend is a duplicate, acked again.
+ */
+export async function releaseIfOrphaned(
+  o: DedupOptions,
+  keys: readonly string[],
+  jobId: string,
+): Promise<boolean> {
+  if (keys.length === 0) return false;
+  const there = await o.redis.exists(`${o.queueKey}:${jobId}`, doneKey(o.prefix, jobId));
+  if (there > 0) return false;
+  await release(o, keys, jobId);
+  return true;
+}
+
 const RELEASE = `local v = redis.call('GET', KEYS[1])
 if v and string.sub(v, 1, string.len(ARGV[1])) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0`;
