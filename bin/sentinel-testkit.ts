@@ -87,6 +87,11 @@ function inSync(port: number, n: number): Promise<true> {
 
 export async function startSentinelSet(o: SentinelSetOptions): Promise<SentinelSet> {
   const procs = new Map<number, ChildProcess>();
+  // Killed with this process too: a test that times out never reaches its `stop()`.
+  const killAll = () => {
+    for (const p of procs.values()) p.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
   const sentinelPorts: number[] = [];
   const minReplicas = o.minReplicasToWrite ?? 1;
   const server = async (replicaOf?: number) => {
@@ -148,7 +153,8 @@ export async function startSentinelSet(o: SentinelSetOptions): Promise<SentinelS
         30_000,
       );
   } catch (e) {
-    for (const p of procs.values()) p.kill('SIGKILL');
+    killAll();
+    process.off('exit', killAll);
     throw e;
   }
   const masterPort = async () => {
@@ -196,7 +202,8 @@ export async function startSentinelSet(o: SentinelSetOptions): Promise<SentinelS
             p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r()),
           ),
       );
-      for (const p of procs.values()) p.kill('SIGKILL');
+      killAll();
+      process.off('exit', killAll);
       await Promise.all(exits);
     },
   };
