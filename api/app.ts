@@ -14,6 +14,8 @@ import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
 import type { Store } from '../analytics/store.js';
 import type { AlertEngine } from '../analytics/tasks/service.js';
+import type { LiveHits } from '../analytics/hit-feed.js';
+import type { SharedApiState } from './shared-limits.js';
 import type { KeptStatus } from '../ingest/gateway-status.js';
 import type { IngestService } from '../ingest/service.js';
 import { hostname } from 'node:os';
@@ -38,6 +40,7 @@ import { sensorsRoutes } from './routes/sensors.js';
 import { snapshotsRoutes } from './routes/snapshots.js';
 import { streamRoutes } from './routes/stream.js';
 import { tasksRoutes } from './routes/tasks.js';
+import { tokensRoutes } from './routes/tokens.js';
 import { exportsRoutes } from './routes/exports.js';
 import { watchesRoutes } from './routes/watches.js';
 import { statsRoutes } from './routes/stats.js';
@@ -56,6 +59,10 @@ export interface AppDeps {
   extraKeys?: readonly KeyRecord[];
   /** The alert engine (analytics/tasks/service.ts): tasks, watches and the SSE stream need it. */
   alerts?: AlertEngine;
+  /** The live hit feed (analytics/hit-feed.ts) the SSE stream sends hits from. */
+  hitFeed?: LiveHits;
+  /** Rate limits and revocations shared by every API process (api/shared-limits.ts); default: per process. */
+  shared?: SharedApiState;
   /** Name of this process's audit hash chain (default `api-<hostname>-<pid>-<start ms>`); one writer per chain. */
   auditChain?: string;
   /** The city's keys (api/city-keys.ts openCityKeys); default: in-memory keys, no checkpoint file. */
@@ -121,7 +128,8 @@ function httpsOptions(c: CityConfig['http'], serverOptions: Record<string, numbe
   };
 }
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+/** The Fastify server with its bounds (docs/security.md), HTTPS when configured. */
+function newServer(deps: AppDeps): FastifyInstance {
   const serverOptions = {
     headersTimeout: deps.config.http.headersTimeoutMs,
     requestTimeout: deps.config.http.requestTimeoutMs,
@@ -151,6 +159,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = deps.config.http.headersTimeoutMs;
   app.server.maxConnections = deps.config.http.maxConnections;
+  return app;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = newServer(deps);
   installErrorHandler(app);
   app.addHook('preValidation', refuseNonFinite);
   installHttpMetrics(app, deps.registry);
@@ -164,6 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     orgs,
     jwt: deps.config.api.jwt,
     rateLimit: deps.config.api.rateLimit,
+    ...(deps.shared ? { shared: deps.shared } : {}),
     now,
   });
   const keys = deps.keys ?? ephemeralCityKeys();
@@ -225,12 +239,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await v1.register(routes, { ctx });
       }
       await v1.register(ingestAdminRoutes, { ctx, ...(deps.ingest ? { ingest: deps.ingest } : {}) });
+      if (deps.shared) await v1.register(tokensRoutes, { ctx, revoked: deps.shared.revoked });
       if (deps.alerts) {
         const withAlerts = { ...ctx, alerts: deps.alerts };
         for (const r of [tasksRoutes, watchesRoutes]) await v1.register(r, { ctx: withAlerts });
         await v1.register(streamRoutes, {
           ctx: withAlerts,
           maxStreamsPerKey: deps.config.api.maxStreamsPerKey,
+          ...(deps.hitFeed ? { feed: deps.hitFeed } : {}),
         });
       }
     },

@@ -12,12 +12,18 @@ import type { OrgTree } from '../contracts/org-tree.js';
 import { apiError } from './errors.js';
 import { type JwtOptions, verifyJwt } from './jwt.js';
 import { KeyVerifier } from './key-verifier.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { ADDRESS_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import type { SharedApiState } from './shared-limits.js';
 import { Tarpit } from '../contracts/refusals.js';
 import type { Role } from '../contracts/config/api.js';
 import type { KeyRecord, Principal } from './principal.js';
 
 export type { Role };
+
+/** A token bucket per key: local (api/rate-limit.ts) or shared (api/shared-limits.ts). */
+interface Limiter {
+  take(key: string, nowMs: number): boolean | Promise<boolean>;
+}
 
 export type { KeyRecord, Principal };
 
@@ -41,22 +47,24 @@ export interface AuthOptions {
   orgs: OrgTree;
   jwt?: JwtOptions;
   rateLimit?: RateLimitOptions;
+  /** Limits and revocations shared by every API process through Redis (api/shared-limits.ts). */
+  shared?: SharedApiState;
   now?: () => number;
 }
 
 export class Authenticator {
   private readonly keys: KeyVerifier;
-  private readonly limiter: RateLimiter | undefined;
-  private readonly failures: RateLimiter;
+  private readonly limiter: Limiter | undefined;
+  private readonly failures: Limiter;
   private readonly tarpit = new Tarpit();
   private readonly now: () => number;
 
   constructor(private readonly o: AuthOptions) {
     this.keys = new KeyVerifier({ keys: o.keys });
-    this.limiter = o.rateLimit ? new RateLimiter(o.rateLimit) : undefined;
+    this.limiter = o.shared?.keys ?? (o.rateLimit ? new RateLimiter(o.rateLimit) : undefined);
     // Credentials not verified before are limited per address before any hashing
     // (api/key-verifier.ts, docs/security.md).
-    this.failures = new RateLimiter({ perSecond: 1, burst: 20 });
+    this.failures = o.shared?.addresses ?? new RateLimiter(ADDRESS_LIMIT);
     this.now = o.now ?? Date.now;
   }
 
@@ -90,11 +98,13 @@ export class Authenticator {
     if (cred.split('.').length === 3 && this.o.jwt) {
       const r = verifyJwt(cred, this.o.jwt, now);
       if ('reason' in r) throw apiError('API_UNAUTHORIZED', r.reason);
+      if (r.claims.jti && this.o.shared?.revoked.has(r.claims.jti))
+        throw apiError('API_UNAUTHORIZED', 'JWT revoked');
       p = { keyId: `jwt:${r.claims.sub}`, role: r.claims.role, org: r.claims.org };
     } else {
       p = this.keys.cached(cred);
       if (!p) {
-        if (!this.failures.take(`ip:${req.ip}`, now)) {
+        if (!(await this.failures.take(`ip:${req.ip}`, now))) {
           // Answered late (contracts/refusals.ts): a guessing loop slows down to its connections.
           await this.tarpit.delay();
           throw apiError('API_RATE_LIMITED', 'too many unknown credentials from this address');
@@ -103,7 +113,9 @@ export class Authenticator {
       }
       if (!p) throw apiError('API_UNAUTHORIZED', 'unknown API key');
     }
-    if (this.limiter && !this.limiter.take(p.keyId, now))
+    // A leased token answers at once; only an empty lease waits for Redis (api/shared-limits.ts).
+    const ok = this.limiter ? this.limiter.take(p.keyId, now) : true;
+    if (ok === false || (ok !== true && !(await ok)))
       throw apiError('API_RATE_LIMITED', 'rate limit exceeded for this key; slow down');
     req.principal = p;
     req.scope = this.scopeOf(p);

@@ -1,6 +1,7 @@
 /**
  * JWT bearer tokens, HS256 only (RFC 7519 / RFC 7515): `alg` must be HS256 (never `none`, never
- * an asymmetric alg with the secret as a key); claims `sub`, `role`, `org`, `iat`, `exp`, `iss`.
+ * an asymmetric alg with the secret as a key); claims `sub`, `role`, `org`, `iat`, `exp`, `iss`,
+ * and `jti` (optional: the id a revocation names, api/shared-limits.ts).
  * Pure apart from node:crypto; the caller passes the time.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -21,6 +22,7 @@ export interface JwtClaims {
   exp: number;
   iss: string;
   nbf?: number;
+  jti?: string;
 }
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64url');
@@ -56,12 +58,14 @@ export function verifyJwt(
   const got = Buffer.from(s, 'base64url');
   if (got.length !== want.length || !timingSafeEqual(got, want)) return { reason: 'bad JWT signature' };
   if (!isObj(body)) return { reason: 'malformed JWT claims' };
-  const { sub, role, org, iat, exp, iss, nbf } = body;
+  const { sub, role, org, iat, exp, iss, nbf, jti } = body;
   if (typeof sub !== 'string' || !/^[A-Za-z0-9._@:-]{1,64}$/.test(sub))
     return { reason: 'JWT sub missing or malformed' };
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))
     return { reason: 'JWT role unknown' };
   if (typeof org !== 'string' || org.length === 0 || org.length > 64) return { reason: 'JWT org missing' };
+  if (jti !== undefined && (typeof jti !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(jti)))
+    return { reason: 'JWT jti malformed' };
   if (iss !== o.issuer) return { reason: 'JWT issuer not accepted' };
   if (typeof iat !== 'number' || typeof exp !== 'number') return { reason: 'JWT needs iat and exp' };
   if (exp - iat > o.maxTtlSec) return { reason: 'JWT lives longer than api.jwt.maxTtlSec' };
@@ -70,7 +74,16 @@ export function verifyJwt(
   if (iat > now + o.clockSkewSec || (typeof nbf === 'number' && nbf > now + o.clockSkewSec))
     return { reason: 'JWT not yet valid' };
   return {
-    claims: { sub, role: role as Role, org, iat, exp, iss, ...(typeof nbf === 'number' ? { nbf } : {}) },
+    claims: {
+      sub,
+      role: role as Role,
+      org,
+      iat,
+      exp,
+      iss,
+      ...(typeof nbf === 'number' ? { nbf } : {}),
+      ...(typeof jti === 'string' ? { jti } : {}),
+    },
   };
 }
 

@@ -8,7 +8,7 @@
  * - keys already verified are answered from a bounded cache of SHA-256 digests (no hashing);
  * - older keys without an id (`xl_…`) still verify by trying each configured hash, but one such
  *   scan at a time (a queue of at most `maxQueued`), and within a budget of hashes for all
- *   callers together (`scanHashesPerSecond`, default 2, burst `scanHashBurst`, default 16: enough
+ *   callers together (`scanHashesPerSecond`, default 2, burst `scanHashBurst`, default 32: enough
  *   for a process's legitimate first uses): a scan costs one scrypt per configured key, so
  *   without a global bound many addresses could keep cores busy. Past either bound the key is
  *   refused unverified; give keys ids.
@@ -43,7 +43,7 @@ export interface KeyVerifierOptions {
   maxQueued?: number;
   /** scrypt checks per second that scans of id-less keys may use, all callers together (default 2). */
   scanHashesPerSecond?: number;
-  /** …and their burst (default 16: one scan of a small city's keys; each scrypt is ~50 ms of a core). */
+  /** …and their burst (default 32: one scan of a small city's keys; each scrypt is ~50 ms of a core). */
   scanHashBurst?: number;
   now?: () => number;
 }
@@ -62,14 +62,14 @@ export class KeyVerifier {
   constructor(private readonly o: KeyVerifierOptions) {
     for (const k of o.keys) this.byId.set(k.keyId, k);
     this.maxQueued = o.maxQueued ?? 4;
-    this.scanTokens = o.scanHashBurst ?? 16;
+    this.scanTokens = o.scanHashBurst ?? 32;
     this.scanAtMs = (o.now ?? Date.now)();
   }
 
   /** Takes one scan's worth (a hash per key) of the global budget. */
   private takeScan(): boolean {
     const nowMs = (this.o.now ?? Date.now)();
-    const burst = this.o.scanHashBurst ?? 16;
+    const burst = this.o.scanHashBurst ?? 32;
     this.scanTokens = Math.min(
       burst,
       this.scanTokens + ((nowMs - this.scanAtMs) / 1000) * (this.o.scanHashesPerSecond ?? 2),

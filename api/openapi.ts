@@ -59,6 +59,7 @@ export const TAGS = [
   { name: 'audit', description: 'The hash-chained audit log' },
   { name: 'city', description: 'Cameras, orgs, the caller' },
   { name: 'ingest', description: 'Quarantine and dead letters of the ingest tier' },
+  { name: 'auth', description: 'Token revocation, shared by every API process' },
   { name: 'ops', description: 'Health and Prometheus metrics (no key)' },
 ] as const;
 

@@ -9,6 +9,9 @@ export interface RateLimitOptions {
   maxKeys?: number;
 }
 
+/** Per-address limit on credentials not verified before (docs/security.md). */
+export const ADDRESS_LIMIT: RateLimitOptions = { perSecond: 1, burst: 20 };
+
 interface Bucket {
   tokens: number;
   atMs: number;

@@ -1,20 +1,16 @@
 /**
- * Composition of the central tier in one process (`xueliang up`, `demo`, `api`, `ingest`):
- * config → store (migrated) → Redis → ingest → API. Each part closes in reverse order.
+ * Helpers the central tier's composition (bin/central.ts) and its commands share: the migrated
+ * store, ingest's MQTT side from the config, listening, the metrics registry, shutdown on signals.
  */
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { CityConfig } from '../contracts/config/index.js';
 import { HTTP_LISTEN, listenError } from '../contracts/net.js';
-import { OrgTree } from '../contracts/org-tree.js';
 import type { Logger } from '../contracts/log.js';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
-import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.js';
-import { ESCALATE_QUEUE } from '../analytics/tasks/escalation.js';
-import { WEBHOOK_QUEUE } from '../analytics/tasks/notify.js';
-import { type IngestOptions, type IngestService, startIngest } from '../ingest/service.js';
+import type { IngestOptions } from '../ingest/service.js';
 import { openClusterStore } from './cluster-store.js';
 import { applyServiceTls, httpScheme, withMqttTls } from './tls-config.js';
 
@@ -59,55 +55,6 @@ export function ingestMqtt(c: Readonly<CityConfig>): IngestOptions['mqtt'] {
         }
       : { mode: 'embedded', host: c.mqtt.host, port: c.mqtt.port },
   );
-}
-
-/**
- * The ingest tier and, unless it only receives, the alert engine its workers feed: a batch is
- * matched where it was stored (docs/architecture.md#alerts), in `up` and in a separate `xueliang ingest` alike.
- * Task notifications go out through ingest's MQTT side when it has one (the embedded endpoint
- * refuses other clients that publish on grid topics), else through `mqtt.url`. Close the
- * engine first, then ingest.
- */
-export async function startIngestWithAlerts(
-  o: Omit<IngestOptions, 'mqtt' | 'onStored'>,
-): Promise<{ ingest: IngestService; alerts: AlertEngine | undefined; orgs: OrgTree }> {
-  let alerts: AlertEngine | undefined;
-  // The org tree is built once and shared by the gate, the alert engine and (in `up`) the API.
-  const orgs = o.orgs ?? new OrgTree(o.config);
-  const ingest = await startIngest({
-    ...o,
-    orgs,
-    mqtt: ingestMqtt(o.config),
-    ...(o.role === 'receiver' ? {} : { metricsQueues: [WEBHOOK_QUEUE, ESCALATE_QUEUE] }),
-    onStored: (job) => {
-      alerts
-        ?.onRows(job.hits)
-        .catch((e: unknown) => o.log.error({ err: e }, 'alert engine failed on a stored batch'));
-    },
-  });
-  if (o.role === 'receiver') return { ingest, alerts, orgs };
-  try {
-    alerts = await createAlertEngine({
-      config: o.config,
-      store: o.store,
-      redisUrl: o.redisUrl,
-      log: o.log,
-      registry: o.registry,
-      orgs,
-      ...(ingest.mqttUrl
-        ? {
-            publisher: {
-              publish: (topic, payload) => ingest.publish(topic, Buffer.from(payload)),
-              close: async () => undefined,
-            },
-          }
-        : {}),
-    });
-  } catch (e) {
-    await ingest.close();
-    throw e;
-  }
-  return { ingest, alerts, orgs };
 }
 
 /** Starts the HTTP API on `http.host:http.port`; a taken port is `NET_PORT_IN_USE`. Returns its URL. */

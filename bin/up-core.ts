@@ -1,7 +1,8 @@
 /**
  * `xueliang up`: the whole central tier in one process group on embedded defaults — MQTT
- * endpoint (aedes) or an existing broker, Redis from a URL or a redis-server child, chDB in
- * the data folder, ingest, API. `xueliang demo` reuses this and adds edge agents.
+ * endpoint (aedes) or an existing broker, Redis from a URL (or sentinels) or a redis-server
+ * child, chDB in the data folder, and every part of bin/central.ts (receiver, worker, alert
+ * engine, API). `xueliang demo` reuses this and adds edge agents.
  */
 import { join, resolve } from 'node:path';
 import { loadCityConfig, withOverrides, type CityConfig } from '../contracts/config/index.js';
@@ -9,22 +10,17 @@ import { projectRoot } from '../contracts/paths.js';
 import { rootLogger, setLogLevel } from '../contracts/log.js';
 import { assertCanListen, HTTP_LISTEN, MQTT_LISTEN } from '../contracts/net.js';
 import { within } from '../contracts/within.js';
+import { hasRedis, redisTarget } from '../analytics/redis.js';
 import type { Store } from '../analytics/store.js';
 import { ensureAdminKey } from '../api/admin-key.js';
-import { buildApp } from '../api/app.js';
 import { ensureDataDir, openCityKeys } from '../api/city-keys.js';
 import type { AlertEngine } from '../analytics/tasks/service.js';
 import type { IngestService } from '../ingest/service.js';
 import { int, type OptionSpec, type OptionValues, str } from './cli.js';
 import { ensurePrivateDir } from './private-dir.js';
 import { startRedisChild, type RedisChild } from './redis-child.js';
-import {
-  embeddedStoreUrl,
-  listenHttp,
-  newRegistry,
-  openMigratedStore,
-  startIngestWithAlerts,
-} from './stack.js';
+import { PARTS, startCentral } from './central.js';
+import { embeddedStoreUrl, listenHttp, newRegistry, openMigratedStore } from './stack.js';
 
 /** Time each part of the stack gets to close on shutdown. */
 const STOP_STEP_MS = 15_000;
@@ -127,45 +123,35 @@ export async function startUp(values: OptionValues, env: NodeJS.ProcessEnv): Pro
     // With a server certificate the endpoint listens on mqtt.tls.port (bin/tls-config.ts).
     const mqttPort = config.mqtt.tls.cert ? config.mqtt.tls.port : config.mqtt.port;
     if (!config.mqtt.url) await assertCanListen(mqttPort, config.mqtt.host, MQTT_LISTEN);
+    // The store before the Redis child: a second `up` on a folder in use stops here
+    // (STORE_LOCKED), before it could touch the first one's redis-server.
     const store = await openMigratedStore(config, log, dataDir);
     stops.push({ part: 'store', close: () => store.close() });
     let redis: RedisChild | undefined;
-    if (!config.redis.url) {
+    const target = redisTarget(config.redis);
+    if (!hasRedis(target)) {
       redis = await startRedisChild(join(dataDir, 'redis'));
       stops.push({ part: 'redis', close: () => redis!.stop() });
     }
-    const redisUrl = config.redis.url || redis!.url;
-    const registry = newRegistry();
-    // Ingest and the alert engine its workers feed (task notifications through ingest's MQTT side).
-    const started = await startIngestWithAlerts({
-      config,
-      store,
-      redisUrl,
-      log,
-      registry,
-      open: config.ingest.open,
-    });
-    const ingest = started.ingest;
-    const alerts = started.alerts!; // role 'all' (receiver and workers) always has one
-    stops.push({ part: 'ingest', close: () => ingest.close() });
-    stops.push({ part: 'alerts', close: () => alerts.close() });
     const rootOrg = config.orgs[0]?.id ?? config.city.id;
     const admin = ensureAdminKey(dataDir, rootOrg);
-    const keys = openCityKeys(config, dataDir, Date.now());
-    const app = await buildApp({
+    // Every part in this process: receiver, worker, alert engine, API (bin/central.ts).
+    const central = await startCentral({
       config,
-      store,
-      registry,
       log,
-      health: () => ingest.health(),
+      registry: newRegistry(),
+      parts: PARTS,
+      redis: redis ? redis.url : target,
+      dataDir,
+      store,
       extraKeys: [admin.record],
-      ingest,
-      alerts,
-      keys,
-      orgs: started.orgs,
+      keys: openCityKeys(config, dataDir, Date.now()),
     });
-    stops.push({ part: 'api', close: () => app.close() });
-    const apiUrl = await listenHttp(app, config);
+    stops.push({ part: 'central tier', close: () => central.stop() });
+    const { app } = central;
+    const ingest = central.ingest!;
+    const alerts = central.alerts!;
+    const apiUrl = await listenHttp(app!, config);
     const out = [
       `Xueliang is up.`,
       `  MQTT: ${ingest.mqttUrl}${config.mqtt.url ? ' (existing broker)' : ' (embedded endpoint)'}`,

@@ -6,11 +6,12 @@
  * `fresh` or `duplicate` (both are held durably) and leaves `pending` unacked.
  */
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import type { HitRow } from '../analytics/hit-rows.js';
 import { encodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Logger } from '../contracts/log.js';
-import { type ClaimVerdict, claim, type DedupOptions, release } from './dedup.js';
+import { type ClaimVerdict, claim, type DedupOptions, releaseIfOrphaned } from './dedup.js';
 import type { BundleJob, QuarantineRow, SnapshotRow } from './jobs.js';
 import type { IngestMetrics } from './metrics.js';
 
@@ -59,6 +60,12 @@ export interface BundlerOptions {
   maxQueuedJobs: number;
   attempts: number;
   backoffMs: number;
+  /**
+   * Replicas that must hold a job before its messages are acked: `WAIT n ms` on the connection
+   * that added it (docs/architecture.md#redis-high-availability). Short of them the messages
+   * stay unacked; their claims stay, so a resend is acked once the job is found.
+   */
+  replicas?: { redis: Redis; n: number; ms: number };
   metrics: IngestMetrics;
   log: Logger;
 }
@@ -147,7 +154,7 @@ export class Bundler {
 
   private async flush(batch: Waiting[], firstMs: number): Promise<void> {
     const jobId = ulid();
-    let claimed: string[] = [];
+    const claimed: string[] = [];
     try {
       await this.waitForRoom();
       const keys = batch.map((w) => w.part.key);
@@ -175,7 +182,7 @@ export class Bundler {
           removeOnFail: false,
         });
       }
-      claimed = [];
+      if (this.o.replicas) await waitReplicas(this.o.replicas);
       this.o.metrics.queued(data.hits.length + data.snapshots.length + readings.length);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);
@@ -188,8 +195,26 @@ export class Bundler {
         { err: err.message, messages: batch.length },
         'bundle not queued; messages stay unacked',
       );
-      await release(this.o.dedup, claimed, jobId).catch(() => undefined);
       for (const w of batch) w.reject(err);
+      void this.releaseOrphans(claimed, jobId);
+    }
+  }
+
+  /**
+   * After a failed flush: releases its claims if its job is not in Redis (never added, or lost in
+   * a failover), retrying while Redis is unreachable, up to the claim grace period (which frees
+   * them anyway). Runs beside the next flushes; stops when the bundler closes.
+   */
+  private async releaseOrphans(keys: string[], jobId: string): Promise<void> {
+    const end = Date.now() + this.o.dedup.claimGraceMs;
+    while (keys.length > 0 && !this.closed && Date.now() < end) {
+      try {
+        if (await releaseIfOrphaned(this.o.dedup, keys, jobId))
+          this.o.log.info({ jobId, messages: keys.length }, 'claims of a bundle not in Redis released');
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
   }
 
@@ -204,4 +229,10 @@ export class Bundler {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** `WAIT n ms`: resolves once `n` replicas acknowledged every write of `redis`, else throws. */
+export async function waitReplicas(r: { redis: Redis; n: number; ms: number }): Promise<void> {
+  const got = Number(await r.redis.call('WAIT', r.n, r.ms));
+  if (got < r.n) throw new Error(`only ${got} of ${r.n} Redis replicas acknowledged within ${r.ms} ms`);
 }

@@ -11,7 +11,7 @@
  * leave a message claimed but lost, and a message can reach the store under one job id only.
  */
 import type { Redis } from 'ioredis';
-import { doneKey } from './jobs.js';
+import { doneKey, QUEUE_NAME } from './jobs.js';
 
 /** SET key newValue PX ttl, only if it still holds oldValue (or is gone). Returns 1 when set. */
 const CAS = `local v = redis.call('GET', KEYS[1])
@@ -24,6 +24,25 @@ export async function release(o: DedupOptions, keys: readonly string[], jobId: s
   const p = o.redis.pipeline();
   for (const k of keys) p.eval(RELEASE, 1, seenKey(o.prefix, k), `${jobId}:`);
   await p.exec();
+}
+
+/**
+ * Releases `jobId`'s claims on `keys` when the job is neither in the queue nor done: the bundle
+ * failed after claiming, and its job never reached this Redis — or was lost with a master that
+ * failed over before replicating it (docs/architecture.md#redis-high-availability). A resend is
+ * then claimed afresh at once instead of after `claimGraceMs`. When the job is there, the claims
+ * stay: a resend is a duplicate, acked again.
+ */
+export async function releaseIfOrphaned(
+  o: DedupOptions,
+  keys: readonly string[],
+  jobId: string,
+): Promise<boolean> {
+  if (keys.length === 0) return false;
+  const there = await o.redis.exists(`${o.queueKey}:${jobId}`, doneKey(o.prefix, jobId));
+  if (there > 0) return false;
+  await release(o, keys, jobId);
+  return true;
 }
 
 const RELEASE = `local v = redis.call('GET', KEYS[1])
@@ -42,7 +61,8 @@ export interface DedupOptions {
 }
 
 export function seenKey(prefix: string, key: string): string {
-  return `${prefix}:ingest:seen:${key}`;
+  // Under the queue's hash tag: checked together with the job's keys (one Cluster slot).
+  return `${prefix}:${QUEUE_NAME}:seen:${key}`;
 }
 
 /** Claims `keys` for `jobId`; one verdict per key, in order. */

@@ -12,7 +12,11 @@ import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analyti
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
 
-export const QUEUE_NAME = 'hits';
+/**
+ * The queue's name carries a hash tag: every key of the queue, and the replay-window keys checked
+ * with it, hash to one Redis Cluster slot (docs/architecture.md#redis-high-availability).
+ */
+export const QUEUE_NAME = '{hits}';
 
 /** A row of the `quarantine` table. */
 export interface QuarantineRow {
@@ -54,7 +58,7 @@ export function queueOptions(prefix: string) {
 }
 
 export function doneKey(prefix: string, jobId: string): string {
-  return `${prefix}:ingest:done:${jobId}`;
+  return `${prefix}:${QUEUE_NAME}:done:${jobId}`;
 }
 
 export interface WorkerOptions {
@@ -162,7 +166,11 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
 }
 
 export function openQueue(connection: Redis, prefix: string): Queue<BundleJob> {
-  return new Queue<BundleJob>(QUEUE_NAME, { connection, prefix });
+  const q = new Queue<BundleJob>(QUEUE_NAME, { connection, prefix });
+  // BullMQ prints a queue's connection errors to the console unless someone listens; the
+  // connection's own handler logs them (analytics/redis.ts), and failed commands reach the caller.
+  q.on('error', () => undefined);
+  return q;
 }
 
 export interface DeadLetter {

@@ -26,12 +26,16 @@ export interface QueueMetricsOptions {
   now?: () => number;
 }
 
+/** A queue's label: its name without the Cluster hash tag (`{hits}` → `hits`). */
+const label = (name: string) => name.replace(/^\{(.*)\}$/, '$1');
+
 /** One gauge pair for all the named queues; `close()` closes the Queue objects it reads through. */
 export function watchQueues(o: QueueMetricsOptions): { close(): Promise<void> } {
   const now = o.now ?? Date.now;
   // A second ingest service on the same registry (tests, benchmarks): the first one reports.
   if (o.registry.getSingleMetric('xueliang_queue_jobs')) return { close: async () => undefined };
   const queues = o.names.map((name) => new Queue(name, { connection: o.connection, prefix: o.prefix }));
+  for (const q of queues) q.on('error', () => undefined); // logged by the connection (analytics/redis.ts)
   new Gauge({
     name: 'xueliang_queue_jobs',
     help: 'Jobs in each BullMQ queue by state (waiting and prioritized: the backlog)',
@@ -42,7 +46,7 @@ export function watchQueues(o: QueueMetricsOptions): { close(): Promise<void> } 
       await Promise.all(
         queues.map(async (q) => {
           const counts = await q.getJobCounts(...QUEUE_STATES);
-          for (const s of QUEUE_STATES) this.set({ queue: q.name, state: s }, counts[s] ?? 0);
+          for (const s of QUEUE_STATES) this.set({ queue: label(q.name), state: s }, counts[s] ?? 0);
         }),
       );
     },
@@ -57,7 +61,7 @@ export function watchQueues(o: QueueMetricsOptions): { close(): Promise<void> } 
       await Promise.all(
         queues.map(async (q) => {
           const [oldest] = await q.getJobs(['waiting', 'prioritized'], 0, 0, true);
-          this.set({ queue: q.name }, oldest ? Math.max(0, now() - oldest.timestamp) / 1000 : 0);
+          this.set({ queue: label(q.name) }, oldest ? Math.max(0, now() - oldest.timestamp) / 1000 : 0);
         }),
       );
     },

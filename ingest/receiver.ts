@@ -47,6 +47,8 @@ export interface ReceiverOptions {
   prefix: string;
   metrics: IngestMetrics;
   log: Logger;
+  /** Replicas that must hold a queued bundle before its messages are acked (city.yaml `redis.waitReplicas`). */
+  replicas?: { n: number; ms: number };
 }
 
 export interface Receiver {
@@ -115,6 +117,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     maxQueuedJobs: cfg.maxQueuedJobs,
     attempts: cfg.attempts,
     backoffMs: cfg.backoffMs,
+    ...(o.replicas?.n ? { replicas: { redis: o.redis, ...o.replicas } } : {}),
     metrics,
     log,
   });

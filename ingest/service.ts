@@ -6,8 +6,9 @@
  * and workers across processes.
  */
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { redisConnection } from '../analytics/redis.js';
+import { describeRedis, type RedisTarget, redisConnection } from '../analytics/redis.js';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import { XlError } from '../contracts/errors.js';
@@ -29,7 +30,8 @@ export interface IngestOptions {
   config: Readonly<CityConfig>;
   /** The store, already migrated by the caller (not needed by a receiver-only process). */
   store: Store;
-  redisUrl: string;
+  /** Redis: a URL or a Sentinel set (analytics/redis.ts). */
+  redisUrl: RedisTarget;
   log: Logger;
   registry: Registry;
   mqtt: IngestMqtt;
@@ -86,9 +88,10 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     producer.disconnect();
     throw new XlError(
       'INGEST_REDIS_UNREACHABLE',
-      `cannot reach Redis at ${o.redisUrl.replace(/\/\/[^@/]*@/, '//***@')}: ${String(e)}`,
+      `cannot reach Redis at ${describeRedis(o.redisUrl)}: ${String(e)}`,
     );
   }
+  await warnFewReplicas(producer, o.config.redis.waitReplicas, log);
   const queue: Queue<BundleJob> = openQueue(producer, prefix);
   const closers: Array<() => Promise<void>> = [];
   const queueMetrics = watchQueues({
@@ -116,7 +119,15 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     receiver =
       role === 'worker'
         ? undefined
-        : await startReceiver({ ...shared, mqtt: o.mqtt, dir, sensors, registry: o.registry, queue });
+        : await startReceiver({
+            ...shared,
+            mqtt: o.mqtt,
+            dir,
+            sensors,
+            registry: o.registry,
+            queue,
+            replicas: { n: o.config.redis.waitReplicas, ms: o.config.redis.waitMs },
+          });
   } catch (e) {
     // Nothing started may outlive a failed start: workers left on a Redis that is about to
     // go away would log connection errors forever.
@@ -161,4 +172,19 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       return closing;
     },
   };
+}
+
+/**
+ * `redis.waitReplicas` asks more replicas than the master has: no message would be acked until
+ * they connect (the gateways' spools hold the hits). Said at start rather than found in a backlog.
+ */
+async function warnFewReplicas(r: Redis, want: number, log: Logger): Promise<void> {
+  if (want === 0) return;
+  const info = await r.info('replication').catch(() => '');
+  const have = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+  if (have < want)
+    log.warn(
+      { waitReplicas: want, replicas: have },
+      'redis.waitReplicas exceeds the replicas connected to the master: messages stay unacked until enough connect',
+    );
 }

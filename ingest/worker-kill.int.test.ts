@@ -64,6 +64,9 @@ function worker(): Promise<ChildProcess> {
       dir,
       '--log-level',
       'error',
+      // No fixed port: another xueliang on this machine may hold the default (9466).
+      '--metrics-port',
+      '0',
     ],
     { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] },
   );

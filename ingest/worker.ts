@@ -5,7 +5,7 @@
  */
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { redisConnection } from '../analytics/redis.js';
+import { type RedisTarget, redisConnection } from '../analytics/redis.js';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
@@ -17,7 +17,7 @@ import { SensorRules } from './sensor-rules.js';
 
 export interface WorkerSideOptions {
   cfg: CityConfig['ingest'];
-  redisUrl: string;
+  redisUrl: RedisTarget;
   /** The producer connection (the sweep's Redis reads). */
   redis: Redis;
   prefix: string;

@@ -51,6 +51,7 @@ export class DeliveryQueue {
 
   constructor(private readonly o: DeliveryQueueOptions) {
     this.queue = new Queue<DeliveryJob>(o.name, { connection: o.queueConn, prefix: o.prefix });
+    this.queue.on('error', () => undefined); // logged by the connection (analytics/redis.ts)
     this.worker = new Worker<DeliveryJob>(o.name, (job) => o.deliver(withTarget(job)), {
       connection: o.workerConn,
       prefix: o.prefix,

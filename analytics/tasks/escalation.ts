@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../contracts/log.js';
 import type { Task } from './model.js';
 
-export const ESCALATE_QUEUE = 'alerts-escalate';
+/** Hash-tagged like every queue name (ingest/jobs.ts QUEUE_NAME). */
+export const ESCALATE_QUEUE = '{alerts-escalate}';
 
 export interface EscalateJob {
   taskId: string;
@@ -30,6 +31,7 @@ export class Escalations {
   }) {
     this.now = o.now;
     this.queue = new Queue<EscalateJob>(ESCALATE_QUEUE, { connection: o.queueConn, prefix: o.prefix });
+    this.queue.on('error', () => undefined); // logged by the connection (analytics/redis.ts)
     this.worker = new Worker<EscalateJob>(ESCALATE_QUEUE, (job: Job<EscalateJob>) => o.onDue(job.data), {
       connection: o.workerConn,
       prefix: o.prefix,

@@ -61,7 +61,8 @@ export function verifyWebhook(secret: string, signature: string, timestampMs: nu
 
 export type WebhookDeadLetter = DeadLetter;
 
-export const WEBHOOK_QUEUE = 'alerts-webhooks';
+/** Hash-tagged like every queue name (ingest/jobs.ts QUEUE_NAME). */
+export const WEBHOOK_QUEUE = '{alerts-webhooks}';
 
 export interface WebhooksOptions {
   queueConn: Redis;

@@ -18,7 +18,7 @@ import type { Logger } from '../../contracts/log.js';
 import { type Alert, AlertMatcher } from '../alerts/matcher.js';
 import type { Watch } from '../alerts/watches.js';
 import { type HitRow, rowToHit } from '../hit-rows.js';
-import { redisConnection } from '../redis.js';
+import { type RedisTarget, redisConnection } from '../redis.js';
 import { SensorAlerts } from '../sensors/alerts.js';
 import { SensorCatalog } from '../sensors/catalog.js';
 import { SensorFusion } from '../sensors/fusion.js';
@@ -44,11 +44,13 @@ import { loadActiveWatches, saveWatch } from './watch-store.js';
 import { TaskWriter } from './writer.js';
 
 export type { TaskChange } from './repo.js';
+export type { PlacedHit } from '../hit-feed.js';
 
 export interface AlertEngineOptions {
   config: Readonly<CityConfig>;
   store: Store;
-  redisUrl: string;
+  /** Redis: a URL or a Sentinel set (analytics/redis.ts). */
+  redisUrl: RedisTarget;
   log: Logger;
   registry: Registry;
   /** Where task notifications go: a publisher (e.g. the embedded broker), or a broker URL. Default: config.mqtt.url when set; else none. */
@@ -60,15 +62,8 @@ export interface AlertEngineOptions {
   orgs?: OrgTree;
 }
 
-/** A stored hit as the stream sees it: with its camera's org path for jurisdiction. */
-export interface PlacedHit {
-  hit: Hit;
-  orgPath: readonly string[];
-}
-
 export interface AlertEvents {
   task: [TaskChange];
-  hits: [PlacedHit[]];
 }
 
 export type { TaskAction } from './decide.js';
@@ -94,10 +89,11 @@ export interface TasksApi {
   watches(): Watch[];
   webhookDeadLetters(limit?: number): Promise<WebhookDeadLetter[]>;
   /**
-   * Listens to stored hits (with their org path) and task changes of every process (changes of
-   * other processes arrive over Redis). Returns the function that stops listening.
+   * Listens to task changes of every process (changes of other processes arrive over Redis).
+   * Returns the function that stops listening. Stored hits travel on the hit feed
+   * (analytics/hit-feed.ts), not here.
    */
-  subscribe(l: { hits?: (batch: PlacedHit[]) => void; task?: (c: TaskChange) => void }): () => void;
+  subscribe(l: { task?: (c: TaskChange) => void }): () => void;
 }
 
 export interface AlertEngine extends TasksApi {
@@ -302,7 +298,6 @@ class Engine implements AlertEngine {
     const startMs = this.now();
     const t0 = performance.now();
     const alerts: Alert[] = [];
-    const placed: PlacedHit[] = [];
     if (this.cfg.enabled) {
       for (const h of hits) this.matcher.match(h, alerts);
       let watched = 0;
@@ -310,16 +305,8 @@ class Engine implements AlertEngine {
       if (watched) this.m.alerts.inc({ source: 'watch' }, watched);
       if (alerts.length > watched) this.m.alerts.inc({ source: 'rule' }, alerts.length - watched);
     }
-    if (this.events.listenerCount('hits') > 0) {
-      for (const h of hits)
-        placed.push({
-          hit: h,
-          orgPath:
-            this.orgs.placement(h.camera)?.orgPath ?? this.matcher.sensorPlacement(h.camera)?.orgPath ?? [],
-        });
-    }
     this.stageMs.match += performance.now() - t0;
-    const run = this.chain.then(() => this.processBatch(placed, alerts, startMs));
+    const run = this.chain.then(() => this.processBatch(alerts, startMs));
     this.chain = run.catch((e: unknown) => {
       this.m.errors.inc({ stage: 'batch' });
       this.log.error({ err: (e as Error).message }, 'alert batch failed');
@@ -332,8 +319,7 @@ class Engine implements AlertEngine {
     return this.onHits(rows.map((r) => rowToHit({ ...r, ts_ms: r.ts })));
   }
 
-  private async processBatch(placed: PlacedHit[], alerts: Alert[], startMs: number): Promise<void> {
-    if (placed.length && this.events.listenerCount('hits') > 0) this.events.emit('hits', placed);
+  private async processBatch(alerts: Alert[], startMs: number): Promise<void> {
     if (alerts.length === 0) return;
     const t0 = performance.now();
     const changes = await this.intake.apply(alerts);
@@ -421,11 +407,9 @@ class Engine implements AlertEngine {
     return [...(await this.webhooks.deadLetters(limit)), ...(await this.robots.deadLetters(limit))];
   }
 
-  subscribe(l: { hits?: (batch: PlacedHit[]) => void; task?: (c: TaskChange) => void }): () => void {
-    if (l.hits) this.events.on('hits', l.hits);
+  subscribe(l: { task?: (c: TaskChange) => void }): () => void {
     if (l.task) this.events.on('task', l.task);
     return () => {
-      if (l.hits) this.events.off('hits', l.hits);
       if (l.task) this.events.off('task', l.task);
     };
   }

@@ -1,6 +1,7 @@
 /**
  * `GET /api/v1/stream`: Server-Sent Events of new hits (`event: hit`) and task changes
- * (`event: task`) in the caller's jurisdiction, fed by the alert engine's in-process emitter.
+ * (`event: task`) in the caller's jurisdiction: hits from the live hit feed every ingest worker
+ * publishes through Redis (analytics/hit-feed.ts), task changes from the alert engine.
  * A comment line every `heartbeatMs` keeps proxies from closing the connection. A slow client
  * does not hold memory: past `maxBufferedBytes` unsent, events are dropped for it and the
  * count is sent as `event: dropped`.
@@ -8,7 +9,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type as T } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { PlacedHit, TaskChange } from '../../analytics/tasks/service.js';
+import type { LiveHits, PlacedHit } from '../../analytics/hit-feed.js';
+import type { TaskChange } from '../../analytics/tasks/service.js';
 import { who } from '../auth.js';
 import { apiError } from '../errors.js';
 import { auditNow } from '../route-rules.js';
@@ -19,6 +21,8 @@ export interface StreamRouteOptions extends TasksRouteOptions {
   maxBufferedBytes?: number;
   /** Streams one principal may hold open at once (city.yaml `api.maxStreamsPerKey`; default 4). */
   maxStreamsPerKey?: number;
+  /** The live hit feed; without it the stream carries task changes only. */
+  feed?: LiveHits;
 }
 
 const StreamQuery = T.Object(
@@ -123,10 +127,12 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app0,
         if (taskVisible(ctx, c.task, p))
           send('task', { event: c.event.type, by: c.event.by, tsMs: c.event.tsMs, task: c.task });
       };
-      const unsubscribe = ctx.alerts.subscribe({
-        ...(q.hits !== false ? { hits: onHits } : {}),
-        ...(q.tasks !== false ? { task: onTask } : {}),
-      });
+      const offTasks = ctx.alerts.subscribe(q.tasks !== false ? { task: onTask } : {});
+      const offHits = q.hits !== false && o.feed ? o.feed.subscribe(onHits) : () => undefined;
+      const unsubscribe = () => {
+        offTasks();
+        offHits();
+      };
       const beat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
       const stop = () => {
         release();

@@ -10,6 +10,8 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../analytics/tasks/model.js';
 import { type AlertEngine, createAlertEngine } from '../../analytics/tasks/service.js';
+import { HitFeedPublisher, HitFeedSubscriber } from '../../analytics/hit-feed.js';
+import { redisConnection } from '../../analytics/redis.js';
 import {
   alertCity,
   dropPrefix,
@@ -46,6 +48,9 @@ let ingest: IngestService;
 let app: FastifyInstance;
 let base = '';
 let gateway: MqttClient;
+let feedOut: HitFeedPublisher;
+let feedIn: HitFeedSubscriber;
+const feedConns: ReturnType<typeof redisConnection>[] = [];
 
 interface Sse {
   events: Array<{ event: string; data: unknown }>;
@@ -111,6 +116,11 @@ beforeAll(async () => {
     log,
     registry: new Registry(),
   });
+  // Live hits travel on the hit feed through Redis, as between processes (analytics/hit-feed.ts).
+  feedConns.push(redisConnection(TEST_REDIS_URL, log), redisConnection(TEST_REDIS_URL, log));
+  feedOut = new HitFeedPublisher(feedConns[0]!, cfg.redis.prefix, log);
+  feedIn = new HitFeedSubscriber(feedConns[1]!, cfg.redis.prefix);
+  await feedIn.start();
   ingest = await startIngest({
     config: cfg,
     store: ts.store,
@@ -119,7 +129,10 @@ beforeAll(async () => {
     registry: new Registry(),
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     open: false,
-    onStored: (job) => void engine.onRows(job.hits),
+    onStored: (job) => {
+      feedOut.publish(job.hits);
+      void engine.onRows(job.hits);
+    },
   });
   const extraKeys = Object.entries(KEYS).map(([k, v]) => ({ ...v, hash: hashSecret(k) }));
   app = await buildApp({
@@ -129,6 +142,7 @@ beforeAll(async () => {
     log,
     extraKeys,
     alerts: engine,
+    hitFeed: feedIn,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -145,6 +159,9 @@ afterAll(async () => {
   await app?.close();
   await ingest?.close();
   await engine?.close();
+  feedOut?.close();
+  await feedIn?.close();
+  for (const c of feedConns) c.disconnect();
   await ts?.close();
   await dropPrefix(TEST_REDIS_URL, cfg.redis.prefix);
 });

@@ -1,16 +1,12 @@
 import { resolve } from 'node:path';
-import type { Redis } from 'ioredis';
-import { redisConnection } from '../../analytics/redis.js';
+import { hasRedis, redisTarget } from '../../analytics/redis.js';
 import { loadCityConfig, withOverrides } from '../../contracts/config/index.js';
-import { OrgTree } from '../../contracts/org-tree.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { ensureAdminKey } from '../../api/admin-key.js';
-import { buildApp } from '../../api/app.js';
 import { ensureDataDir, openCityKeys } from '../../api/city-keys.js';
-import { type AlertEngine, createAlertEngine } from '../../analytics/tasks/service.js';
-import { readGatewayStatus } from '../../ingest/gateway-status.js';
+import { startCentral } from '../central.js';
 import { defineCommand, int, str, UsageError } from '../cli.js';
-import { embeddedStoreUrl, listenHttp, newRegistry, onShutdown, openMigratedStore } from '../stack.js';
+import { embeddedStoreUrl, listenHttp, newRegistry, onShutdown } from '../stack.js';
 
 export default defineCommand({
   name: 'api',
@@ -36,8 +32,14 @@ export default defineCommand({
     data: { type: 'string', arg: 'DIR', description: 'Folder holding admin-api-key', default: './data' },
     'log-level': { type: 'string', arg: 'LEVEL', description: 'trace, debug, info, warn, error' },
   },
-  details:
-    'The embedded engine (chdb://) allows one process per data folder: when ingest runs in another\nprocess, point both at a ClickHouse server (--clickhouse http://…), or use `xueliang up`.',
+  details: [
+    'Any number of API processes may run against one Redis and one store: live hits reach every',
+    "one's stream through Redis (the workers publish them), and rate limits and token revocations",
+    'are kept in Redis, so every API process agrees.',
+    '',
+    'The embedded engine (chdb://) allows one process per data folder: when ingest runs in another',
+    'process, point both at a ClickHouse server (--clickhouse http://…), or use `xueliang up`.',
+  ].join('\n'),
   async run({ values }) {
     const file = str(values, 'config');
     if (!file) throw new UsageError('--config FILE is required (see deploy/city.yaml)');
@@ -55,41 +57,24 @@ export default defineCommand({
       '/log/level': str(values, 'log-level'),
     });
     setLogLevel(config.log.level);
-    const store = await openMigratedStore(config, log, dataDir);
+    const redis = redisTarget(config.redis);
+    // Tasks, the live stream and the shared limits need Redis (task state, escalation timers,
+    // the hit feed, cross-process events).
+    if (!hasRedis(redis))
+      log.warn('no Redis (--redis-url, REDIS_URL or redis.sentinels): the tasks and stream routes are off');
     const admin = ensureAdminKey(dataDir, config.orgs[0]?.id ?? config.city.id);
-    const registry = newRegistry();
-    // Tasks and the live stream need Redis (task state, escalation timers, cross-process events).
-    let alerts: AlertEngine | undefined;
-    const orgs = new OrgTree(config); // built once: the alert engine and the API share it
-    if (config.redis.url)
-      alerts = await createAlertEngine({ config, store, redisUrl: config.redis.url, log, registry, orgs });
-    else log.warn('no Redis URL (--redis-url or REDIS_URL): the tasks and stream routes are off');
-    // The cameras' status as the ingest tier keeps it (ingest/gateway-status.ts).
-    let statusRedis: Redis | undefined;
-    if (config.redis.url) {
-      statusRedis = redisConnection(config.redis.url, log, {
-        maxRetriesPerRequest: 1,
-        label: 'redis error (gateway status)',
-      });
-    }
-    const redis = statusRedis;
-    const app = await buildApp({
+    const central = await startCentral({
       config,
-      store,
-      registry,
       log,
+      registry: newRegistry(),
+      parts: ['api'],
+      redis,
+      dataDir,
       extraKeys: [admin.record],
       keys: openCityKeys(config, dataDir, Date.now()),
-      orgs,
-      ...(alerts ? { alerts } : {}),
-      ...(redis ? { gatewayStatus: () => readGatewayStatus(redis, config.redis.prefix) } : {}),
     });
-    const stop = async () => {
-      await app.close();
-      await alerts?.close();
-      statusRedis?.disconnect();
-      await store.close();
-    };
+    const app = central.app!;
+    const stop = () => central.stop();
     let url: string;
     try {
       url = await listenHttp(app, config);

@@ -6,19 +6,14 @@ import { resolve } from 'node:path';
 import { type CityConfig, loadCityConfig, withOverrides } from '../../contracts/config/index.js';
 import { rootLogger, setLogLevel } from '../../contracts/log.js';
 import { projectRoot } from '../../contracts/paths.js';
-import { redisConnection } from '../../analytics/redis.js';
+import { hasRedis, redisConnection, redisTarget } from '../../analytics/redis.js';
+import { applyServiceTls } from '../tls-config.js';
 import { listDeadLetters, openQueue, redrive } from '../../ingest/jobs.js';
-import { noStore } from '../../ingest/no-store.js';
 import { serveMetrics } from '../../edge-agent/metrics.js';
+import { type Part, startCentral } from '../central.js';
 import { defineCommand, int, type OptionValues, str, UsageError } from '../cli.js';
 import type { CommandGroup } from '../main.js';
-import {
-  embeddedStoreUrl,
-  newRegistry,
-  onShutdown,
-  openMigratedStore,
-  startIngestWithAlerts,
-} from '../stack.js';
+import { embeddedStoreUrl, newRegistry, onShutdown } from '../stack.js';
 
 const ROLES = ['all', 'receiver', 'worker'] as const;
 
@@ -43,9 +38,9 @@ function loadConfig(values: OptionValues, extra: Record<string, unknown> = {}): 
     '/log/level': str(values, 'log-level'),
     ...extra,
   });
-  if (!config.redis.url)
+  if (!hasRedis(redisTarget(config.redis)))
     throw new UsageError(
-      'needs Redis: --redis-url redis://host:6379 (or redis.url in city.yaml, or REDIS_URL)',
+      'needs Redis: --redis-url redis://host:6379 (or redis.url or redis.sentinels in city.yaml, or REDIS_URL)',
     );
   setLogLevel(config.log.level);
   return config;
@@ -139,30 +134,25 @@ const run = defineCommand({
     });
     const metricsPort = int(values, 'metrics-port', 0, 65535) ?? 9466;
     const log = rootLogger();
-    const store = role === 'receiver' ? noStore() : await openMigratedStore(storeConfig, log, dataDir);
-    // Workers feed the alert engine with what they stored (tasks for grid members, docs/architecture.md#alerts).
+    // Workers feed the live hit feed and the alert engine with what they stored (bin/central.ts).
     const registry = newRegistry();
-    const { ingest, alerts } = await startIngestWithAlerts({
-      config,
-      store,
-      redisUrl: config.redis.url,
+    const central = await startCentral({
+      config: storeConfig,
       log,
       registry,
-      open: config.ingest.open,
-      role: role as (typeof ROLES)[number],
-    }).catch(async (e: unknown) => {
-      await store.close();
-      throw e;
+      parts: role === 'all' ? ['receiver', 'worker'] : [role as Part],
+      redis: redisTarget(config.redis),
+      dataDir,
     });
+    const ingest = central.ingest!;
+    const alerts = central.alerts;
     const metrics =
       metricsPort > 0
         ? await serveMetrics({ registry }, metricsPort, str(values, 'metrics-host') ?? '127.0.0.1', () => ({
             role,
             stats: ingest.stats(),
           })).catch(async (e: unknown) => {
-            await alerts?.close();
-            await ingest.close();
-            await store.close();
+            await central.stop();
             throw e;
           })
         : undefined;
@@ -171,9 +161,7 @@ const run = defineCommand({
     );
     onShutdown(log, async () => {
       await metrics?.close();
-      await alerts?.close();
-      await ingest.close();
-      await store.close();
+      await central.stop();
     });
     await new Promise(() => {});
     return 0;
@@ -185,7 +173,8 @@ async function withQueue<T>(
   fn: (q: ReturnType<typeof openQueue>) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(values);
-  const conn = redisConnection(config.redis.url, rootLogger());
+  applyServiceTls(config); // rediss:// with city.yaml's CA
+  const conn = redisConnection(redisTarget(config.redis), rootLogger());
   const q = openQueue(conn, config.redis.prefix);
   try {
     return await fn(q);

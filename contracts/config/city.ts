@@ -59,6 +59,8 @@ export type CityConfig = Static<typeof CityConfig>;
 export const CITY_ENV: Readonly<Record<string, string>> = Object.freeze({
   CLICKHOUSE_URL: '/store/clickhouse',
   REDIS_URL: '/redis/url',
+  REDIS_PASSWORD: '/redis/password',
+  REDIS_SENTINEL_PASSWORD: '/redis/sentinelPassword',
   MQTT_URL: '/mqtt/url',
   XUELIANG_INGEST_MQTT_PASSWORD: '/mqtt/password',
   XUELIANG_MQTT_CLIENT_ID: '/mqtt/clientId',

@@ -61,8 +61,38 @@ export const RedisSection = T.Object(
     tls: tlsFiles(
       'TLS for a `rediss://` URL: the CA of the server certificate, a client certificate if it asks for one',
     ),
+    sentinels: T.Array(T.String({ pattern: '^[^\\s:]+:[0-9]{1,5}$' }), {
+      default: [],
+      maxItems: 32,
+      description:
+        'Redis Sentinel addresses (`host:port`); when set they name the master instead of `url` (docs/architecture.md#redis-high-availability)',
+    }),
+    masterName: T.String({
+      default: 'mymaster',
+      pattern: '^[A-Za-z0-9._-]+$',
+      description: 'The master name the sentinels monitor',
+    }),
+    password: T.String({ default: '', description: 'Password of the Redis servers behind the sentinels' }),
+    sentinelPassword: T.String({ default: '', description: 'Password of the sentinels themselves' }),
+    waitReplicas: T.Integer({
+      minimum: 0,
+      maximum: 16,
+      default: 0,
+      description:
+        'Replicas that must hold a queued bundle (Redis WAIT) before its messages are acked to the gateways; 0: the master alone',
+    }),
+    waitMs: T.Integer({
+      minimum: 10,
+      maximum: 60_000,
+      default: 2_000,
+      description: 'How long an ack waits for `waitReplicas`, ms; short of them the messages stay unacked',
+    }),
   },
-  { additionalProperties: false, default: {}, description: 'Redis for BullMQ queues' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Redis: queues, task state, live feeds, shared API limits',
+  },
 );
 
 export const MqttSection = T.Object(

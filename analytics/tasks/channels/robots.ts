@@ -19,7 +19,8 @@ import { noticeContent } from './content.js';
 import { DINGTALK_PERMANENT, dingtalkMessage, dingtalkUrl } from './dingtalk.js';
 import { WECOM_PERMANENT, wecomMessage } from './wecom.js';
 
-export const CHANNEL_QUEUE = 'alerts-channels';
+/** Hash-tagged like every queue name (ingest/jobs.ts QUEUE_NAME). */
+export const CHANNEL_QUEUE = '{alerts-channels}';
 
 export type ChannelDeadLetter = DeadLetter;
 
