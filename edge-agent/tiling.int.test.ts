@@ -27,7 +27,7 @@ describe.skipIf(!data)(`tiled detection on the shared media${data ? '' : ` (${NO
     const person = det.labels.indexOf('person');
     const persons = (d: { classId: Int32Array }) => Array.from(d.classId).filter((c) => c === person).length;
     const whole = await detectTiled(det, frame, 0, { minScore: 0.3 });
-    const tiled = await detectTiled(det, frame, 3, { minScore: 0.3, tileMinScore: 0.5 });
+    const tiled = await detectTiled(det, frame, 3, { minScore: 0.3, tileMinScore: 0.4 });
     expect(persons(tiled.detections)).toBeGreaterThan(persons(whole.detections));
     const d = tiled.detections;
     for (let i = 0; i < d.length; i++)

@@ -167,7 +167,7 @@ export const GatewayConfig = T.Object(
         tileMinScore: T.Number({
           minimum: 0,
           maximum: 1,
-          default: 0.5,
+          default: 0.4,
           description:
             'With tiles: tile boxes below this score are dropped (tiles also see clutter at the higher resolution); whole-frame boxes keep minScore',
         }),
