@@ -26,6 +26,10 @@ export interface HitRow {
   color: string;
   upper_color: string;
   lower_color: string;
+  /** Second candidate colours ('' when none; absent in rows written before migration 030). */
+  color2?: string;
+  upper_color2?: string;
+  lower_color2?: string;
   vehicle_type: string;
   plate: string;
   plate_score: number;
@@ -58,6 +62,9 @@ export function hitToRow(h: Hit, place: Placement | undefined): HitRow {
     color: a.color ?? '',
     upper_color: a.upperColor ?? '',
     lower_color: a.lowerColor ?? '',
+    color2: a.color2 ?? '',
+    upper_color2: a.upperColor2 ?? '',
+    lower_color2: a.lowerColor2 ?? '',
     vehicle_type: a.vehicleType ?? '',
     plate: a.plate ?? '',
     plate_score: a.plateScore ?? 0,
@@ -72,7 +79,8 @@ export function hitToRow(h: Hit, place: Placement | undefined): HitRow {
 
 /** The columns a query selects to rebuild hits (ts as epoch ms in `ts_ms`: an alias `ts` would shadow the column in WHERE). */
 export const HIT_COLUMNS = `id, toUnixTimestamp64Milli(ts) AS ts_ms, gateway, camera, kind, type, label, score, box, track, zone, rule,
-  duration_ms, color, upper_color, lower_color, vehicle_type, plate, plate_score, direction, appearance, snapshot, snapshot_crop, frame, model`;
+  duration_ms, color, upper_color, lower_color, color2, upper_color2, lower_color2, vehicle_type, plate, plate_score, direction,
+  appearance, snapshot, snapshot_crop, frame, model`;
 
 export type StoredRow = Omit<HitRow, 'ts' | 'grid' | 'org_path'> & { ts_ms: number | string };
 
@@ -82,6 +90,9 @@ export function rowToHit(r: StoredRow): Hit {
   if (r.color) attrs.color = r.color;
   if (r.upper_color) attrs.upperColor = r.upper_color;
   if (r.lower_color) attrs.lowerColor = r.lower_color;
+  if (r.color2) attrs.color2 = r.color2;
+  if (r.upper_color2) attrs.upperColor2 = r.upper_color2;
+  if (r.lower_color2) attrs.lowerColor2 = r.lower_color2;
   if (r.vehicle_type) attrs.vehicleType = r.vehicle_type;
   if (r.plate) {
     attrs.plate = r.plate;

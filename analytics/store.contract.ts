@@ -48,7 +48,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         makeHit({
           camera,
           tsMs: t + 456,
-          attrs: { upperColor: 'red' },
+          attrs: { upperColor: 'red', upperColor2: 'pink', lowerColor: 'blue' },
           kind: 'sighting',
           type: 'person',
           label: 'person',

@@ -75,7 +75,13 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     type: 'string',
     default: '0',
     description:
-      'Also detect on an N×N grid of overlapping tiles and merge (SAHI-style; 0: whole frame only)',
+      'Also detect on an N×N grid of overlapping tiles and merge (SAHI-style, edge-agent/tiling.ts; 0: whole frame only)',
+  },
+  'tile-min-score': {
+    type: 'string',
+    default: '0',
+    description:
+      'Tile boxes below this score are dropped (the whole frame keeps --min-score; model.tileMinScore)',
   },
 });
 const log = (s: string): void => {
@@ -123,6 +129,7 @@ async function trackingFigures(): Promise<Record<string, unknown>> {
     fps: Number(values.fps),
     tiling: Number(values.tiling),
     minScore: Number(values['min-score']),
+    tileMinScore: Number(values['tile-min-score']),
     tracker: {
       lostTrackMs: t.lostTrackMs,
       minHits: t.minHits,
@@ -168,7 +175,13 @@ async function predict(
   frame: RgbFrame,
   only?: string,
 ): Promise<Array<PredBox & { label: string }>> {
-  const found = await detectTiled(det, frame, Number(values.tiling), Number(values['min-score']));
+  const found = await detectTiled(
+    det,
+    frame,
+    Number(values.tiling),
+    Number(values['min-score']),
+    Number(values['tile-min-score']),
+  );
   const pred: Array<PredBox & { label: string }> = [];
   for (const f of found) {
     const label = det.entry.labels[f.classId] ?? '';
@@ -289,6 +302,7 @@ async function main(): Promise<void> {
     model: values.model,
     minScore: Number(values['min-score']),
     tiling: Number(values.tiling),
+    tileMinScore: Number(values['tile-min-score']),
   };
   if (values.only === 'colour' || values.only === 'all') {
     const c = await colourFigures(frames);

@@ -61,6 +61,26 @@ export const HitAttrs = T.Object(
     color: T.Optional(T.Unsafe<Colour>({ ...Colour, description: 'Vehicle body colour' })),
     upperColor: T.Optional(T.Unsafe<Colour>({ ...Colour, description: "Person's upper clothing colour" })),
     lowerColor: T.Optional(T.Unsafe<Colour>({ ...Colour, description: "Person's lower clothing colour" })),
+    color2: T.Optional(
+      T.Unsafe<Colour>({
+        ...Colour,
+        description: 'A second vehicle body colour, close to `color` (a search for either finds the hit)',
+      }),
+    ),
+    upperColor2: T.Optional(
+      T.Unsafe<Colour>({
+        ...Colour,
+        description:
+          'A second upper clothing colour, close to `upperColor` (a search for either finds the hit)',
+      }),
+    ),
+    lowerColor2: T.Optional(
+      T.Unsafe<Colour>({
+        ...Colour,
+        description:
+          'A second lower clothing colour, close to `lowerColor` (a search for either finds the hit)',
+      }),
+    ),
     vehicleType: T.Optional(
       T.String({
         minLength: 1,

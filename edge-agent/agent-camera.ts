@@ -15,12 +15,17 @@ import { checkHit } from '../contracts/validate.js';
 import { Detections } from '../models/detections.js';
 import type { RgbFrame } from '../models/frame.js';
 import { appearanceHistogram } from './attributes/appearance.js';
-import type { RgbImage } from './attributes/colour.js';
+import type { ColourResult, RgbImage } from './attributes/colour.js';
 import { isMonochromeFrame } from './attributes/colour.js';
 import { personColours, vehicleColour } from './attributes/crops.js';
 import { sightingTypeOf, vehicleTypeOf } from './attributes/labels.js';
 import { PlateReads } from './attributes/plates.js';
-import { type TrackObservation, type TrackProfile, TrackProfiles } from './attributes/track-profile.js';
+import {
+  type ColourObservation,
+  type TrackObservation,
+  type TrackProfile,
+  TrackProfiles,
+} from './attributes/track-profile.js';
 import { normaliseBoxes } from './geometry.js';
 import { type BuildOptions, buildEventHit, buildSightingHit } from './hit-builder.js';
 import { RuleEngine, type RuleFiring } from './rules/engine.js';
@@ -248,11 +253,10 @@ export class CameraPipeline {
       if (measure) {
         if (type === 'person') {
           const c = personColours(img, boxPx, { monochrome });
-          obs.upper = { colour: c.upper.colour, confidence: c.upper.confidence };
-          obs.lower = { colour: c.lower.colour, confidence: c.lower.confidence };
+          obs.upper = colourObservation(c.upper);
+          obs.lower = colourObservation(c.lower);
         } else if (vehicleTypeOf(label)) {
-          const c = vehicleColour(img, boxPx, { monochrome });
-          obs.colour = { colour: c.colour, confidence: c.confidence };
+          obs.colour = colourObservation(vehicleColour(img, boxPx, { monochrome }));
         }
         obs.appearance = appearanceHistogram(img, boxPx, type === 'person');
       }
@@ -397,4 +401,11 @@ export class CameraPipeline {
   private ctx() {
     return { gateway: this.o.gateway, camera: this.o.camera.id, model: this.o.model };
   }
+}
+
+/** One frame's colour result as a track observation (winner, its share, the second candidate). */
+function colourObservation(r: ColourResult): ColourObservation {
+  return r.second
+    ? { colour: r.colour, confidence: r.confidence, second: r.second }
+    : { colour: r.colour, confidence: r.confidence };
 }

@@ -26,6 +26,7 @@ import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { WorkerFaceFinder } from '../models/face/worker-finder.js';
 import { WorkerPlateReader } from '../models/plates/worker-reader.js';
 import { WorkerDetector } from '../models/worker-detector.js';
+import { detectTiled } from './tiling.js';
 import { iou } from './geometry.js';
 import { type GatePlan, MotionGate } from './motion-gate.js';
 import { type CameraOutput, CameraPipeline, type PlateReaderPort } from './agent-camera.js';
@@ -436,9 +437,12 @@ export class EdgeAgent {
     let t: DetectTimings;
     try {
       while (rt.backlog >= MAX_BACKLOG) await rt.chain;
-      const minScore = this.o.config.model.minScore;
+      const { minScore, tiles, tileMinScore } = this.o.config.model;
       if (plan.kind === 'full') {
-        ({ detections: dets, timings: t } = await this.detector.detectTimed(f.frame, { minScore }));
+        ({ detections: dets, timings: t } = await detectTiled(this.detector, f.frame, tiles, {
+          minScore,
+          tileMinScore,
+        }));
         if (rt.gate) rt.lastFull = dets;
       } else {
         const parts: Array<{ detections: Detections; region: readonly number[] }> = [];

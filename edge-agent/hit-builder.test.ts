@@ -217,4 +217,22 @@ describe('sightingAttrs', () => {
       sightingAttrs(profile({ plate: { text: '', score: 0.9, support: 1, total: 1 } })).plate,
     ).toBeUndefined();
   });
+
+  it('carries second candidate colours next to the first, never without it', () => {
+    expect(sightingAttrs(profile({ colour2: 'grey' }))).toMatchObject({ color: 'white', color2: 'grey' });
+    const person = profile({
+      label: 'person',
+      classId: 0,
+      colour: undefined,
+      upper: { value: 'grey', confidence: 0.5, count: 9 },
+      upper2: 'blue',
+      lower: { value: 'unknown', confidence: 0.3, count: 9 },
+      lower2: 'black',
+    });
+    const a = sightingAttrs(person);
+    expect(a.upperColor).toBe('grey');
+    expect(a.upperColor2).toBe('blue');
+    expect(a.lowerColor).toBeUndefined();
+    expect(a.lowerColor2).toBeUndefined();
+  });
 });

@@ -96,13 +96,22 @@ export function sightingAttrs(p: TrackProfile): HitAttrs {
   const attrs: HitAttrs = {};
   const type = sightingTypeOf(p.label);
   if (type === 'person') {
-    if (p.upper && p.upper.value !== 'unknown') attrs.upperColor = p.upper.value;
-    if (p.lower && p.lower.value !== 'unknown') attrs.lowerColor = p.lower.value;
+    if (p.upper && p.upper.value !== 'unknown') {
+      attrs.upperColor = p.upper.value;
+      if (p.upper2) attrs.upperColor2 = p.upper2;
+    }
+    if (p.lower && p.lower.value !== 'unknown') {
+      attrs.lowerColor = p.lower.value;
+      if (p.lower2) attrs.lowerColor2 = p.lower2;
+    }
   }
   const vehicleType = vehicleTypeOf(p.label);
   if (vehicleType) {
     attrs.vehicleType = vehicleType;
-    if (p.colour && p.colour.value !== 'unknown') attrs.color = p.colour.value;
+    if (p.colour && p.colour.value !== 'unknown') {
+      attrs.color = p.colour.value;
+      if (p.colour2) attrs.color2 = p.colour2;
+    }
   }
   if (p.plate && p.plate.text.length >= 2) {
     attrs.plate = p.plate.text;

@@ -48,6 +48,22 @@ describe('WatchIndex', () => {
     ['wildcard, no bigram (scan)', plate('w', '*1?3*', 'wildcard'), car('浙HA1234'), true],
     ['clothing both', clothing('w', 'red', 'blue'), person('red', 'blue'), true],
     ['clothing upper only', clothing('w', 'red', null), person('red', 'black'), true],
+    [
+      'clothing by a second candidate colour',
+      clothing('w', 'blue', 'black'),
+      makeHit({
+        type: 'person',
+        label: 'person',
+        attrs: { upperColor: 'grey', upperColor2: 'blue', lowerColor: 'black' },
+      }),
+      true,
+    ],
+    [
+      'clothing neither first nor second',
+      clothing('w', 'green', null),
+      makeHit({ type: 'person', label: 'person', attrs: { upperColor: 'grey', upperColor2: 'blue' } }),
+      false,
+    ],
     ['clothing wrong lower', clothing('w', 'red', 'blue'), person('red', 'black'), false],
     ['clothing on a vehicle', clothing('w', 'red', null), car('浙H12345'), false],
     ['outside area', clothing('w', 'red', null, { area: 'grid-b' }), person('red', 'blue'), false],
@@ -139,7 +155,13 @@ function randWatch(r: () => number, id: string): Watch {
 
 function randHit(r: () => number): Hit {
   const tsMs = 946_684_800_000;
-  if (r() < 0.3) return person(pick(r, COLOURS), pick(r, COLOURS), tsMs);
+  if (r() < 0.3) {
+    const h = person(pick(r, COLOURS), pick(r, COLOURS), tsMs);
+    // Second candidate colours on some persons (the index looks them up too).
+    if (r() < 0.4) h.attrs = { ...h.attrs, upperColor2: pick(r, COLOURS) };
+    if (r() < 0.4) h.attrs = { ...h.attrs, lowerColor2: pick(r, COLOURS) };
+    return h;
+  }
   return car(randPlate(r), tsMs);
 }
 

@@ -13,7 +13,7 @@
  *   pattern starts with them); a read looks up its bigrams. Patterns without a literal
  *   bigram are checked for every plate read (kept in `scan`; counted by `stats()`);
  * - clothing: filed under (upper, lower) with `*` for a colour not given; a person hit
- *   looks up four keys.
+ *   looks up its first and second candidate colours (up to eight keys).
  *
  * `watchMatches` is the reference predicate; the index's answer must equal it (property test).
  * Pure: no clock, no I/O.
@@ -73,7 +73,9 @@ export function watchMatches(w: Watch, hit: Hit, orgPath: readonly string[]): bo
     if (hit.type !== 'person') return false;
     const a = hit.attrs;
     if (w.upper === null && w.lower === null) return false;
-    return (w.upper === null || a?.upperColor === w.upper) && (w.lower === null || a?.lowerColor === w.lower);
+    // Either the first or the second candidate colour matches, as in the persons search.
+    const up = w.upper === null || a?.upperColor === w.upper || a?.upperColor2 === w.upper;
+    return up && (w.lower === null || a?.lowerColor === w.lower || a?.lowerColor2 === w.lower);
   }
   const plate = hit.attrs?.plate;
   if (!plate) return false;
@@ -194,11 +196,13 @@ export class WatchIndex {
       }
     }
     if (hit.type === 'person' && this.clothing.size && a) {
-      const u = a.upperColor ?? '?';
-      const l = a.lowerColor ?? '?';
-      this.scan(this.clothing.get(`${u}|${l}`), V_ANY, '', ts, orgPath, stamp, out);
-      this.scan(this.clothing.get(`${u}|*`), V_ANY, '', ts, orgPath, stamp, out);
-      this.scan(this.clothing.get(`*|${l}`), V_ANY, '', ts, orgPath, stamp, out);
+      const us = [a.upperColor ?? '?', a.upperColor2 ?? '?'];
+      const ls = [a.lowerColor ?? '?', a.lowerColor2 ?? '?'];
+      for (const u of us) {
+        for (const l of ls) this.scan(this.clothing.get(`${u}|${l}`), V_ANY, '', ts, orgPath, stamp, out);
+        this.scan(this.clothing.get(`${u}|*`), V_ANY, '', ts, orgPath, stamp, out);
+      }
+      for (const l of ls) this.scan(this.clothing.get(`*|${l}`), V_ANY, '', ts, orgPath, stamp, out);
     }
     return out;
   }

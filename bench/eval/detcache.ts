@@ -1,7 +1,7 @@
 /**
  * Detections of a clip, cached on disk (the box is shared: a minute of video through a
  * detector costs minutes of CPU, and the tracker is evaluated many times on the same
- * detections). Keyed by model, clip, tiling and score threshold; stored as JSON under
+ * detections). Keyed by model, clip, tiling and score thresholds; stored as JSON under
  * `~/.cache/xueliang/eval/` (or `XUELIANG_EVAL_CACHE`). Boxes are frame pixels, all classes.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,7 @@ export async function clipDetections(
   tiling: number,
   minScore: number,
   log: (s: string) => void = () => {},
+  tileMinScore = 0,
 ): Promise<FrameDetections[]> {
   // v2: frames picked by number (./video.ts), not by ffmpeg's fps filter.
   const key = [
@@ -38,13 +39,15 @@ export async function clipDetections(
     clip.fps,
     `t${tiling}`,
     `s${minScore}`,
+    // Tile boxes held to a higher score (edge-agent/tiling.ts); absent from older keys.
+    ...(tiling >= 2 && tileMinScore > minScore ? [`ts${tileMinScore}`] : []),
   ];
   const file = join(evalCacheDir(), `${key.join('_')}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as FrameDetections[];
   const out: FrameDetections[] = [];
   const t0 = performance.now();
   for await (const { tSec, frame } of clipFrames(clip)) {
-    const dets = await detectTiled(det, frame, tiling, minScore);
+    const dets = await detectTiled(det, frame, tiling, minScore, tileMinScore);
     out.push({ tSec, dets: dets.map((d) => ({ ...d, box: d.box.map((v) => Math.round(v * 10) / 10) })) });
     if (out.length % 50 === 0) log(`detect ${det.name} ${clip.media}: ${out.length} frames`);
   }

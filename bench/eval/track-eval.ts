@@ -29,6 +29,8 @@ export interface TrackEvalOptions {
   fps: number;
   tiling: number;
   minScore: number;
+  /** Tile boxes below this are dropped (edge-agent/tiling.ts); 0: --min-score. */
+  tileMinScore?: number;
   tracker: Partial<TrackerOptions>;
   appearance: boolean;
   log: (s: string) => void;
@@ -101,7 +103,7 @@ export async function trackFigures(
   let offset = 0;
   for (const seq of seqs) {
     const clip: ClipRef = { media: seq.media, startSec: seq.startSec, durSec: seq.durSec, fps: o.fps };
-    const dets = await clipDetections(o.detector, clip, o.tiling, o.minScore, o.log);
+    const dets = await clipDetections(o.detector, clip, o.tiling, o.minScore, o.log, o.tileMinScore);
     const [widthPx, heightPx] = await clipSize(clip);
     const reader = o.appearance ? frameReader(clip) : undefined;
     const tracked = await runTracker(dets, {

@@ -182,6 +182,20 @@ export const GatewayConfig = T.Object(
           description:
             'Detections below this are ignored (the tracker uses those below tracker.highScore only to extend tracks)',
         }),
+        tiles: T.Integer({
+          minimum: 0,
+          maximum: 4,
+          default: 0,
+          description:
+            'Tiled detection (SAHI-style, edge-agent/tiling.ts): N ≥ 2 also runs the detector on an N×N grid of overlapping tiles and merges the boxes, so small distant objects are seen at a higher resolution; costs 1 + N² detector runs per whole frame (docs/accuracy.md). 0 or 1: the whole frame only',
+        }),
+        tileMinScore: T.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.4,
+          description:
+            'With tiles: tile boxes below this score are dropped (tiles also see clutter at the higher resolution); whole-frame boxes keep minScore',
+        }),
       },
       {
         additionalProperties: false,

@@ -54,6 +54,7 @@ describe('TrackProfiles', () => {
     });
     expect(s.colour).toMatchObject({ value: 'white', count: 10 });
     expect(s.colour?.confidence).toBeCloseTo(0.9, 6);
+    expect(s.colour2).toBeUndefined(); // grey once in ten frames is not close
     expect(s.plate).toMatchObject({ text: '浙H12345', support: 4 });
     expect(s.best.tsMs).toBe(1900);
     expect(s.appearance).toEqual(new Uint8Array(32).fill(16)); // 255 / 16, the 32-byte contract descriptor
@@ -119,5 +120,29 @@ describe('TrackProfiles', () => {
     const s = p.end(1)!;
     expect(s.plate?.total).toBe(5);
     expect(s.frames).toBe(5000);
+  });
+
+  it('carries a close second clothing colour over the track (faded denim: grey or blue)', () => {
+    const p = new TrackProfiles({ maxTrackMs: 60_000 });
+    for (let f = 0; f < 6; f++) {
+      p.observe(
+        obs({
+          trackId: 3,
+          tsMs: 1000 + f * 200,
+          classId: 0,
+          label: 'person',
+          upper: { colour: 'black', confidence: 0.8 },
+          lower:
+            f % 3 === 0
+              ? { colour: 'blue', confidence: 0.5, second: 'grey' }
+              : { colour: 'grey', confidence: 0.5, second: 'blue' },
+        }),
+      );
+    }
+    const s = p.end(3)!;
+    expect(s.lower?.value).toBe('grey');
+    expect(s.lower2).toBe('blue');
+    expect(s.upper?.value).toBe('black');
+    expect(s.upper2).toBeUndefined();
   });
 });

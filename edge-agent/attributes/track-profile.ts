@@ -13,12 +13,14 @@ import type { Box, Point } from '../geometry.js';
 import { AppearanceAccumulator } from './appearance.js';
 import { type Direction, directionOf } from './direction.js';
 import { type PlateConsensus, type PlateRead, PlateReads } from './plates.js';
-import { Vote, type VoteResult } from './vote.js';
+import { secondCandidate, Vote, type VoteResult } from './vote.js';
 
 /** A colour observed in one frame with its share (confidence) in the region. */
 export interface ColourObservation {
   colour: Colour;
   confidence: number;
+  /** This frame's second candidate (close runner-up), if any. */
+  second?: Colour;
 }
 
 /** What the pipeline learnt about one track in one frame. Only the fields measured this frame are set. */
@@ -58,6 +60,10 @@ export interface TrackProfile {
   upper?: VoteResult<Colour>;
   lower?: VoteResult<Colour>;
   colour?: VoteResult<Colour>;
+  /** Second candidate colours over the track (see `secondCandidate`), when one is close. */
+  upper2?: Colour;
+  lower2?: Colour;
+  colour2?: Colour;
   direction?: Direction;
   plate?: PlateConsensus;
   /** The track's averaged 32-byte appearance descriptor (contracts/appearance.ts). */
@@ -100,6 +106,8 @@ interface Profile {
   upper: Vote<Colour>;
   lower: Vote<Colour>;
   colour: Vote<Colour>;
+  /** Per-frame second candidates, weighted by the frame's winner share. */
+  seconds: { upper: Vote<Colour>; lower: Vote<Colour>; colour: Vote<Colour> };
   firstAnchor: Point;
   lastAnchor: Point;
   appearance: AppearanceAccumulator;
@@ -140,9 +148,12 @@ export class TrackProfiles {
     p.lastAnchor = anchor;
     p.classes.add(o.label, o.score);
     p.classIds.set(o.label, o.classId);
-    if (o.upper) p.upper.add(o.upper.colour, o.upper.confidence);
-    if (o.lower) p.lower.add(o.lower.colour, o.lower.confidence);
-    if (o.colour) p.colour.add(o.colour.colour, o.colour.confidence);
+    for (const k of ['upper', 'lower', 'colour'] as const) {
+      const c = o[k];
+      if (!c) continue;
+      p[k].add(c.colour, c.confidence);
+      if (c.second) p.seconds[k].add(c.second, c.confidence);
+    }
     if (o.appearance) p.appearance.add(o.appearance, o.score);
     if (o.plate) p.plates.add(o.plate);
     const newBest = p.frames === 1 || quality > p.best.quality;
@@ -195,6 +206,7 @@ export class TrackProfiles {
       upper: new Vote<Colour>(),
       lower: new Vote<Colour>(),
       colour: new Vote<Colour>(),
+      seconds: { upper: new Vote<Colour>(), lower: new Vote<Colour>(), colour: new Vote<Colour>() },
       firstAnchor: anchor,
       lastAnchor: anchor,
       appearance: new AppearanceAccumulator(),
@@ -217,9 +229,15 @@ export class TrackProfiles {
     const set = <K extends keyof TrackProfile>(k: K, v: TrackProfile[K] | undefined): void => {
       if (v !== undefined) out[k] = v;
     };
-    set('upper', p.upper.result());
-    set('lower', p.lower.result());
-    set('colour', p.colour.result());
+    for (const [k, k2] of [
+      ['upper', 'upper2'],
+      ['lower', 'lower2'],
+      ['colour', 'colour2'],
+    ] as const) {
+      const r = p[k].result();
+      set(k, r);
+      if (r) set(k2, secondCandidate(p[k], p.seconds[k], r.value));
+    }
     const dirOpts = {
       aspect: this.options.aspect ?? 1,
       cameraHeadingDeg: this.options.cameraHeadingDeg ?? 0,

@@ -45,6 +45,16 @@ export class Vote<T extends string> {
     }
   }
 
+  /** The weight cast for `value` so far (0 when none, or dropped). */
+  weightOf(value: T): number {
+    return this.weights.get(value) ?? 0;
+  }
+
+  /** The values held with their weights. */
+  entries(): IterableIterator<[T, number]> {
+    return this.weights.entries();
+  }
+
   /** Distinct values held (≤ maxKeys). */
   get size(): number {
     return this.weights.size;
@@ -63,4 +73,30 @@ export class Vote<T extends string> {
     if (best === undefined) return undefined;
     return { value: best, confidence: this.total > 0 ? bestW / this.total : 0, count: this.n };
   }
+}
+
+/**
+ * A track's second candidate colour: the value other than `winner` (and `unknown`) whose weight
+ * as a per-frame winner in `wins` plus as a per-frame second candidate in `seconds` (cast with the
+ * frame's winner share; edge-agent/attributes/colour.ts gives a second only within `ratio` of it)
+ * is the heaviest, when it reaches `ratio` of the winner's weight.
+ */
+export function secondCandidate<T extends string>(
+  wins: Vote<T>,
+  seconds: Vote<T>,
+  winner: T,
+  ratio = 0.6,
+): T | undefined {
+  const total = new Map<T, number>();
+  for (const [k, w] of wins.entries()) total.set(k, (total.get(k) ?? 0) + w);
+  for (const [k, w] of seconds.entries()) total.set(k, (total.get(k) ?? 0) + w);
+  let best: T | undefined;
+  let bestW = 0;
+  for (const [k, w] of total) {
+    if (k === winner || k === 'unknown' || w <= bestW) continue;
+    best = k;
+    bestW = w;
+  }
+  const winnerW = wins.weightOf(winner);
+  return best !== undefined && winnerW > 0 && bestW >= ratio * winnerW ? best : undefined;
 }

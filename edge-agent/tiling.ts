@@ -1,0 +1,121 @@
+/**
+ * SAHI-style sliced detection (docs/edge.md#tiled-detection): the whole frame plus an n×n grid
+ * of overlapping tiles, each run through the detector at its input size (so distant people are
+ * seen at a higher effective resolution), boxes mapped back to the frame, boxes cut by an inner
+ * tile edge dropped, and the rest merged per class (IoU or containment). The agent uses it when
+ * `model.tiles` ≥ 2; the accuracy harness (bench/eval/tiling.ts) measures it with `--tiling`.
+ * Costs 1 + n² detector runs per frame.
+ */
+import { Detections } from '../models/detections.js';
+import type { DetectOptions, DetectTimings, TimedDetections } from '../models/detector.js';
+import { cropFrame, type RgbFrame } from '../models/frame.js';
+import { type Box, iou } from './geometry.js';
+
+/** Overlap of neighbouring tiles, as a fraction of a tile. */
+export const TILE_OVERLAP = 0.2;
+/** Merged boxes of one class overlapping more than this are one object. */
+const MERGE_IOU = 0.5;
+
+/** What tiled detection needs of a detector (the worker pool and the in-process detector both fit). */
+export interface TimedDetector {
+  detectTimed(frame: RgbFrame, opts?: DetectOptions): Promise<TimedDetections>;
+}
+
+/** The views: the whole frame, then `grid`×`grid` tiles overlapping by `overlap` of a tile. */
+export function tileViews(widthPx: number, heightPx: number, grid: number, overlap = TILE_OVERLAP): Box[] {
+  const views: Box[] = [[0, 0, widthPx, heightPx]];
+  if (grid < 2) return views;
+  const tw = Math.round(widthPx / (grid - (grid - 1) * overlap));
+  const th = Math.round(heightPx / (grid - (grid - 1) * overlap));
+  for (let j = 0; j < grid; j++)
+    for (let i = 0; i < grid; i++) {
+      const x = Math.round((i * (widthPx - tw)) / (grid - 1));
+      const y = Math.round((j * (heightPx - th)) / (grid - 1));
+      views.push([x, y, x + tw, y + th]);
+    }
+  return views;
+}
+
+/** Whether a box (frame pixels) touches an edge of view `v` that is inside the frame. */
+function cutByInnerEdge(b: Box, v: Box, widthPx: number, heightPx: number): boolean {
+  const m = 0.03 * (v[2] - v[0]);
+  return (
+    (v[0] > 0 && b[0] <= v[0] + m) ||
+    (v[2] < widthPx && b[2] >= v[2] - m) ||
+    (v[1] > 0 && b[1] <= v[1] + m) ||
+    (v[3] < heightPx && b[3] >= v[3] - m)
+  );
+}
+
+const inside = (a: Box, b: Box): boolean =>
+  a[0] >= b[0] - 2 && a[1] >= b[1] - 2 && a[2] <= b[2] + 2 && a[3] <= b[3] + 2;
+
+interface Row {
+  box: Box;
+  score: number;
+  classId: number;
+}
+
+/**
+ * Merges the detections of each view (in view pixels; `views[k]` is where view k lies in the
+ * frame) into frame detections: tile boxes cut by an inner tile edge are dropped, then boxes
+ * are kept greedily by score unless one of the same class already kept overlaps it
+ * (IoU > 0.5) or contains it. Pure.
+ */
+export function mergeViews(
+  parts: ReadonlyArray<{ detections: Detections; view: Box }>,
+  widthPx: number,
+  heightPx: number,
+): Detections {
+  const all: Row[] = [];
+  for (const { detections: d, view: v } of parts) {
+    const whole = v[0] === 0 && v[1] === 0 && v[2] === widthPx && v[3] === heightPx;
+    for (let i = 0; i < d.length; i++) {
+      const b = d.box(i);
+      const box: Box = [b[0] + v[0], b[1] + v[1], b[2] + v[0], b[3] + v[1]];
+      if (!whole && cutByInnerEdge(box, v, widthPx, heightPx)) continue;
+      all.push({ box, score: d.score[i]!, classId: d.classId[i]! });
+    }
+  }
+  all.sort((a, b) => b.score - a.score);
+  const kept: Row[] = [];
+  for (const c of all)
+    if (!kept.some((k) => k.classId === c.classId && (iou(k.box, c.box) > MERGE_IOU || inside(c.box, k.box))))
+      kept.push(c);
+  return Detections.fromRows(kept);
+}
+
+/**
+ * Detections over the whole frame and `grid`×`grid` tiles, merged, with the summed timings
+ * (`grid` < 2: one whole-frame call, the detector's own output). Tile boxes scoring under
+ * `tileMinScore` are dropped (the whole frame's keep `minScore`). The views go to the detector
+ * together, so a worker pool runs them in parallel.
+ */
+export async function detectTiled(
+  det: TimedDetector,
+  frame: RgbFrame,
+  grid: number,
+  opts: DetectOptions & { tileMinScore?: number } = {},
+): Promise<TimedDetections> {
+  const { tileMinScore, ...whole } = opts;
+  if (grid < 2) return det.detectTimed(frame, whole);
+  // Tiles see clutter at a higher resolution too (cones, bollards read as people): their boxes
+  // may be held to a higher score than the whole frame's (docs/accuracy.md#tiled-detection).
+  const tile = { ...whole, minScore: Math.max(whole.minScore ?? 0, tileMinScore ?? 0) };
+  const views = tileViews(frame.width, frame.height, grid);
+  const runs = await Promise.all(
+    views.map((v, k) =>
+      k === 0
+        ? det.detectTimed(frame, whole)
+        : det.detectTimed(cropFrame(frame, v[0], v[1], v[2], v[3]), tile),
+    ),
+  );
+  const timings: DetectTimings = { preprocessMs: 0, runMs: 0, decodeMs: 0 };
+  for (const r of runs) {
+    timings.preprocessMs += r.timings.preprocessMs;
+    timings.runMs += r.timings.runMs;
+    timings.decodeMs += r.timings.decodeMs;
+  }
+  const parts = runs.map((r, k) => ({ detections: r.detections, view: views[k]! }));
+  return { detections: mergeViews(parts, frame.width, frame.height), timings };
+}
