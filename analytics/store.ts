@@ -10,7 +10,9 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import { Readable } from 'node:stream';
 import { XlError } from '../contracts/errors.js';
+import type { RowBlock } from './row-block.js';
 
 export type { ClickHouseClient };
 
@@ -47,7 +49,28 @@ export interface Store {
     rows: readonly object[],
     opts?: { dedupToken?: string; settings?: ClickHouseSettings },
   ): Promise<void>;
+  /**
+   * Inserts a pre-encoded row block (analytics/row-block.ts) as bytes: chDB's raw insert hands
+   * the buffer to the engine without a JS copy into the SQL text; a server gets it as the body
+   * of `INSERT … FORMAT JSONCompactEachRow`. A repeated `dedupToken` stores one copy.
+   */
+  insertBlock(
+    table: string,
+    block: RowBlock,
+    opts?: { dedupToken?: string; settings?: ClickHouseSettings },
+  ): Promise<void>;
   close(): Promise<void>;
+}
+
+/** chDB's raw passthrough insert (the `.chdb` extension of its connection). */
+interface ChdbRaw {
+  rawInsert(p: {
+    table: string;
+    values: Buffer;
+    format: 'JSONCompactEachRow';
+    columns: readonly string[];
+    settings: Record<string, string | number | boolean>;
+  }): Promise<unknown>;
 }
 
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -57,6 +80,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let client: ClickHouseClient;
   let engine: Store['engine'];
   let database = opts.database ?? 'default';
+  let raw: ChdbRaw | undefined;
   if (url.startsWith('chdb://')) {
     const path = resolve(opts.baseDir ?? process.cwd(), url.slice('chdb://'.length) || './data/clickhouse');
     mkdirSync(path, { recursive: true });
@@ -77,6 +101,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       );
     }
     client = createClient({ connection: connection as unknown as Conn });
+    raw = connection.chdb as unknown as ChdbRaw;
     engine = 'chdb';
     database = 'default';
   } else if (/^https?:\/\//.test(url)) {
@@ -161,6 +186,32 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
         format: 'JSONEachRow',
         clickhouse_settings: settings,
       });
+    },
+    async insertBlock(table, block, o = {}) {
+      if (block.rows === 0) return;
+      const own: ClickHouseSettings = {
+        ...(o.settings ?? {}),
+        insert_deduplication_token: o.dedupToken ?? '',
+      };
+      const settings = (await withSticky(own)) ?? own;
+      const cols = block.columns.map(assertIdent);
+      const body = Buffer.from(block.data);
+      if (raw) {
+        await raw.rawInsert({
+          table: assertIdent(table),
+          values: body,
+          format: 'JSONCompactEachRow',
+          columns: cols,
+          settings: settings as Record<string, string | number | boolean>,
+        });
+        return;
+      }
+      const rs = await client.exec({
+        query: `INSERT INTO ${assertIdent(table)} (${cols.join(', ')}) FORMAT JSONCompactEachRow`,
+        values: Readable.from([body], { objectMode: false }),
+        clickhouse_settings: settings,
+      });
+      rs.stream.resume();
     },
     async close() {
       await client.close();

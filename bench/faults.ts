@@ -208,6 +208,10 @@ async function faultStoreDown(
       if (failing) throw new Error('injected: store unavailable');
       return real.insert(table, rows, o);
     },
+    async insertBlock(table, block, o) {
+      if (failing) throw new Error('injected: store unavailable');
+      return real.insertBlock(table, block, o);
+    },
   };
   const w = await startIngest({
     config,

@@ -61,7 +61,7 @@ export function ingestMqtt(c: Readonly<CityConfig>): IngestOptions['mqtt'] {
  * engine first, then ingest.
  */
 export async function startIngestWithAlerts(
-  o: Omit<IngestOptions, 'mqtt' | 'onStored'>,
+  o: Omit<IngestOptions, 'mqtt' | 'onStored' | 'matchStored'>,
 ): Promise<{ ingest: IngestService; alerts: AlertEngine | undefined; orgs: OrgTree }> {
   let alerts: AlertEngine | undefined;
   // The org tree is built once and shared by the gate, the alert engine and (in `up`) the API.
@@ -71,11 +71,9 @@ export async function startIngestWithAlerts(
     orgs,
     mqtt: ingestMqtt(o.config),
     ...(o.role === 'receiver' ? {} : { metricsQueues: [WEBHOOK_QUEUE, ESCALATE_QUEUE] }),
-    onStored: (job) => {
-      alerts
-        ?.onRows(job.hits)
-        .catch((e: unknown) => o.log.error({ err: e }, 'alert engine failed on a stored batch'));
-    },
+    // The durable hand-off (analytics/stored-feed.ts): a batch stays in the feed until matched.
+    matchStored: (rows) =>
+      alerts ? alerts.onRows(rows) : Promise.reject(new Error('alert engine not started yet')),
   });
   if (o.role === 'receiver') return { ingest, alerts, orgs };
   try {

@@ -47,6 +47,13 @@ beforeAll(async () => {
           }
           return store.insert(table, rows, o);
         },
+        async insertBlock(table, block, o) {
+          if (failInserts > 0) {
+            failInserts--;
+            throw new Error('injected store failure');
+          }
+          return store.insertBlock(table, block, o);
+        },
       }),
     },
   );

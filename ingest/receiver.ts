@@ -9,7 +9,9 @@ import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
 import { AckBatcher } from './ack-batcher.js';
 import { Bundler } from './bundler.js';
+import { ulid } from 'ulid';
 import { Credentials } from './credentials.js';
+import { NodeLease } from './dedup.js';
 import { type Endpoint, type HandleFn, startEndpoint } from './endpoint.js';
 import type { Registry } from 'prom-client';
 import type { SensorCatalog } from '../analytics/sensors/catalog.js';
@@ -85,6 +87,8 @@ async function startMqttSide(o: ReceiverOptions, handle: HandleFn): Promise<Mqtt
 
 export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
   const { cfg, metrics, log } = o;
+  const lease = new NodeLease(o.redis, o.prefix, ulid());
+  await lease.refresh();
   const bundler = new Bundler({
     queue: o.queue,
     dedup: {
@@ -93,6 +97,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
       queueKey: `${o.prefix}:${QUEUE_NAME}`,
       windowMs: cfg.replayWindowMs,
       claimGraceMs: cfg.claimGraceMs,
+      lease,
     },
     maxHits: cfg.bundleMaxHits,
     maxMs: cfg.bundleMaxMs,
@@ -129,6 +134,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     side = await startMqttSide(o, handle);
   } catch (e) {
     await bundler.close().catch(() => undefined);
+    await lease.stop();
     throw e;
   }
   publish = side.publish;
@@ -140,6 +146,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
       await bundler.close();
       await acks.drain();
       await side.close();
+      await lease.stop();
     },
   };
 }
