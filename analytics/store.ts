@@ -190,6 +190,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     async insertBlock(table, block, o = {}) {
       if (block.rows === 0) return;
       const own: ClickHouseSettings = {
+        // One parser thread: measured faster for bundle-sized blocks on the 2-core box
+        // (docs/ingest.md#store-path); the engine's threads are busy with parts and views.
+        input_format_parallel_parsing: 0,
         ...(o.settings ?? {}),
         insert_deduplication_token: o.dedupToken ?? '',
       };
