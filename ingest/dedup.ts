@@ -38,7 +38,7 @@ return 0`;
 export type ClaimVerdict = 'fresh' | 'duplicate' | 'pending';
 
 /** How long a node's liveness key lives without a refresh, ms. */
-export const NODE_LEASE_MS = 3_000;
+export const NODE_LEASE_MS = 2_000;
 
 function nodeKey(prefix: string, nodeId: string): string {
   return `${prefix}:ingest:node:${nodeId}`;

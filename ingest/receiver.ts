@@ -11,7 +11,7 @@ import { AckBatcher } from './ack-batcher.js';
 import { Bundler } from './bundler.js';
 import { ulid } from 'ulid';
 import { Credentials } from './credentials.js';
-import { NodeLease } from './dedup.js';
+import { NODE_LEASE_MS, NodeLease } from './dedup.js';
 import { type Endpoint, type HandleFn, startEndpoint } from './endpoint.js';
 import type { Registry } from 'prom-client';
 import type { SensorCatalog } from '../analytics/sensors/catalog.js';
@@ -85,6 +85,9 @@ async function startMqttSide(o: ReceiverOptions, handle: HandleFn): Promise<Mqtt
   };
 }
 
+/** Re-checks of a pending copy, NODE_LEASE_MS / 3 apart: past the lease of a dead claimant. */
+const PENDING_RECHECKS = 5;
+
 export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
   const { cfg, metrics, log } = o;
   const lease = new NodeLease(o.redis, o.prefix, ulid());
@@ -116,7 +119,14 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
   );
   const hold = async (gateway: string, intake: Intake): Promise<void> => {
     for (const r of intake.rejected) metrics.rejected(r);
-    const verdict = await bundler.add(intake.part);
+    let verdict = await bundler.add(intake.part);
+    // A copy whose claim is held by another node that may have died (ingest/dedup.ts): ask
+    // again once that node's lease could have run out, instead of leaving the copy to the
+    // gateway's ack timeout (bench:faults measured 5 s more per receiver kill that way).
+    for (let i = 0; verdict === 'pending' && i < PENDING_RECHECKS; i++) {
+      await new Promise((r) => setTimeout(r, NODE_LEASE_MS / 3));
+      verdict = await bundler.add(intake.part);
+    }
     if (verdict !== 'pending' && intake.ackId) acks.add(gateway, intake.ackId);
   };
   const handle = messageRouter({
