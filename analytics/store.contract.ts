@@ -98,7 +98,11 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     it('stores a row block as the rows it encodes, once per dedup token', async () => {
       const camera = `cam-${ulid()}`;
       const hits = HOSTILE.slice(0, 6).map((p, i) =>
-        makeHit({ camera, tsMs: Date.now() - i, attrs: { plate: p.slice(0, 16), plateScore: 0.5, color: 'white' } }),
+        makeHit({
+          camera,
+          tsMs: Date.now() - i,
+          attrs: { plate: p.slice(0, 16), plateScore: 0.5, color: 'white' },
+        }),
       );
       const rows = hits.map((h) => hitToRow(h, { grid: 'g1', orgPath: ['city', "it's\\g1"] }));
       const block = hitsToBlock(rows);

@@ -25,7 +25,9 @@ function fresh(): string {
 }
 
 const rows = (n: number): HitRow[] =>
-  Array.from({ length: n }, () => hitToRow(makeHit({ camera: 'cam-1' }), { grid: 'g', orgPath: ['city', 'g'] }));
+  Array.from({ length: n }, () =>
+    hitToRow(makeHit({ camera: 'cam-1' }), { grid: 'g', orgPath: ['city', 'g'] }),
+  );
 
 const until = async (fn: () => boolean | Promise<boolean>, ms = 5_000) => {
   const end = Date.now() + ms;

@@ -70,7 +70,10 @@ const RECOVERED_AGE_MS = 1_500;
 const ALERT_EVERY = 50;
 
 /** A `xueliang ingest` child process that can be killed and started again. */
-function ingestProc(args: string[], env: Record<string, string> = {}): Proc & { exited(ms: number): Promise<boolean> } {
+function ingestProc(
+  args: string[],
+  env: Record<string, string> = {},
+): Proc & { exited(ms: number): Promise<boolean> } {
   let child: ChildProcess | undefined;
   return {
     exited: (ms) => waitFor(() => !child || child.exitCode !== null || child.signalCode !== null, ms, 20),
@@ -362,7 +365,8 @@ async function main(): Promise<void> {
       embeddedUrl,
       async () => {
         await qConn.set(`${PREFIX}:fault:armed`, '1');
-        if (!(await worker.exited(60_000))) throw new Error('fault f: the worker did not die after an insert');
+        if (!(await worker.exited(60_000)))
+          throw new Error('fault f: the worker did not die after an insert');
         await worker.start();
       },
       { alertEvery: ALERT_EVERY },
