@@ -273,6 +273,27 @@ async function countStored(store: Store, handed: RunCtx['handed']): Promise<Faul
   return results;
 }
 
+/** Fault f: kill -9 after an insert and before its batch is matched; every task still opens, once. */
+async function faultAlertKill(
+  run: (fault: string, url: string, inject: () => Promise<void>, extra?: object) => Promise<void>,
+  redis: Redis,
+  worker: Proc & { exited(ms: number): Promise<boolean> },
+  url: string,
+): Promise<void> {
+  await run(
+    'f',
+    url,
+    async () => {
+      await redis.set(`${PREFIX}:fault:armed`, '1');
+      if (!(await worker.exited(60_000))) throw new Error('fault f: the worker did not die after an insert');
+      await worker.start();
+    },
+    { alertEvery: ALERT_EVERY },
+  );
+  // Every stored batch matched and acknowledged.
+  await waitFor(async () => (await redis.xlen(storedFeedKey(PREFIX))) === 0, 60_000);
+}
+
 /** Fault f's tasks: every camera's zone events open one task (one cooldown key each), once. */
 async function countAlertTasks(store: Store, cameras: number) {
   const rows = await store.query<{ camera: string; tasks: string; opened: string }>(
@@ -358,22 +379,7 @@ async function main(): Promise<void> {
       await redis.stop('SIGKILL');
       await redis.start();
     });
-  if (want('f')) {
-    // kill -9 after an insert and before its batch is matched: every task still opens, once.
-    await run(
-      'f',
-      embeddedUrl,
-      async () => {
-        await qConn.set(`${PREFIX}:fault:armed`, '1');
-        if (!(await worker.exited(60_000)))
-          throw new Error('fault f: the worker did not die after an insert');
-        await worker.start();
-      },
-      { alertEvery: ALERT_EVERY },
-    );
-    // Every stored batch matched and acknowledged.
-    await waitFor(async () => (await qConn.xlen(storedFeedKey(PREFIX))) === 0, 60_000);
-  }
+  if (want('f')) await faultAlertKill(run, qConn, worker, embeddedUrl);
   await receiver.stop('SIGTERM');
 
   if (want('d')) {

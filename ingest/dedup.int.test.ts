@@ -57,4 +57,17 @@ describe('replay claims and node leases', () => {
     expect(await claim(o, ['m:gw:2'], 'job-2', now + 1_000)).toEqual(['pending']);
     expect(await claim(o, ['m:gw:2'], 'job-2', now + 61_000)).toEqual(['fresh']);
   });
+
+  it("a live node's claim made with a ULID job id is retaken after the grace period, counted from the id", async () => {
+    const prefix = `xltest-dedup-${ulid().toLowerCase()}`;
+    prefixes.push(prefix);
+    const a = new NodeLease(redis, prefix, 'node-a');
+    const o = await opts(a, prefix);
+    const t = Date.now();
+    expect(await claim(o, ['m:gw:3'], ulid(t), t)).toEqual(['fresh']);
+    expect(await redis.get(`${prefix}:ingest:seen:m:gw:3`)).toMatch(/^[0-9A-Z]{26}:node-a$/);
+    expect(await claim(o, ['m:gw:3'], ulid(t + 1_000), t + 1_000)).toEqual(['pending']);
+    expect(await claim(o, ['m:gw:3'], ulid(t + 61_000), t + 61_000)).toEqual(['fresh']);
+    await a.stop();
+  });
 });

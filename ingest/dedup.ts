@@ -3,7 +3,7 @@
  * again — the edge resends whatever it has not seen acked.
  *
  * Each message key is claimed with `SET NX` *before* its job is added, naming the job and
- * the claiming node (`jobId:claimMs:nodeId`). A later copy finds the claim and checks that job:
+ * the claiming node (`jobId:nodeId`; the claim time is the job ULID's). A later copy finds the claim and checks that job:
  * if it exists in the queue (waiting, active, failed) or has left a done marker (jobs.ts), the
  * copy is a duplicate — acked again and dropped. If neither, the claim is in flight or its node
  * died between claim and add. A live node keeps a liveness key (`NodeLease`, refreshed every
@@ -16,6 +16,7 @@
  * receiver's in-flight claims held the gateways' resends for `claimGraceMs` (30 s).
  */
 import type { Redis } from 'ioredis';
+import { decodeTime } from 'ulid';
 import { doneKey } from './jobs.js';
 
 /** SET key newValue PX ttl, only if it still holds oldValue (or is gone). Returns 1 when set. */
@@ -36,6 +37,15 @@ if v and string.sub(v, 1, string.len(ARGV[1])) == ARGV[1] then redis.call('DEL',
 return 0`;
 
 export type ClaimVerdict = 'fresh' | 'duplicate' | 'pending';
+
+/** When a job id (a ULID) was made; an id of another form counts as made now. */
+function claimTime(jobId: string, nowMs: number): number {
+  try {
+    return decodeTime(jobId);
+  } catch {
+    return nowMs;
+  }
+}
 
 /** How long a node's liveness key lives without a refresh, ms. */
 export const NODE_LEASE_MS = 2_000;
@@ -103,7 +113,8 @@ export async function claim(
   nowMs: number,
 ): Promise<ClaimVerdict[]> {
   if (keys.length === 0) return [];
-  const value = o.lease ? `${jobId}:${nowMs}:${o.lease.nodeId}` : `${jobId}:${nowMs}`;
+  // With a lease the claim time is the job id's own (a ULID's first 48 bits): no bytes spent on it.
+  const value = o.lease ? `${jobId}:${o.lease.nodeId}` : `${jobId}:${nowMs}`;
   const p = o.redis.pipeline();
   for (const k of keys) p.set(seenKey(o.prefix, k), value, 'PX', o.windowMs, 'NX');
   const setRes = (await p.exec()) ?? [];
@@ -115,8 +126,10 @@ export async function claim(
   const owners = ((await g.exec()) ?? []).map((r) => (typeof r[1] === 'string' ? r[1] : ''));
   const check = o.redis.pipeline();
   const parsed = owners.map((v) => {
-    const [job = '', claimMs = '0', node = ''] = v.split(':');
-    return { job, claimMs: Number(claimMs), node };
+    const [job = '', second = '0'] = v.split(':');
+    // `jobId:claimMs` (no lease) or `jobId:nodeId` (node ids start with a letter).
+    if (/^\d+$/.test(second)) return { job, claimMs: Number(second), node: '' };
+    return { job, claimMs: claimTime(job, nowMs), node: second };
   });
   for (const { job, node } of parsed) {
     check.exists(`${o.queueKey}:${job}`, doneKey(o.prefix, job));

@@ -9,7 +9,7 @@ import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
 import { AckBatcher } from './ack-batcher.js';
 import { Bundler } from './bundler.js';
-import { ulid } from 'ulid';
+import { randomBytes } from 'node:crypto';
 import { Credentials } from './credentials.js';
 import { NODE_LEASE_MS, NodeLease } from './dedup.js';
 import { type Endpoint, type HandleFn, startEndpoint } from './endpoint.js';
@@ -90,7 +90,8 @@ const PENDING_RECHECKS = 5;
 
 export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
   const { cfg, metrics, log } = o;
-  const lease = new NodeLease(o.redis, o.prefix, ulid());
+  // A short id: every replay claim names it (Redis memory per message, docs/ingest.md).
+  const lease = new NodeLease(o.redis, o.prefix, `n${randomBytes(6).toString('base64url')}`);
   await lease.refresh();
   const bundler = new Bundler({
     queue: o.queue,
