@@ -174,9 +174,15 @@ async function runFault(
   );
   // A failure of the gateway thread must end the run, not leave it waiting.
   let simError: unknown;
-  sim.done.catch((e: unknown) => {
-    simError = e;
-  });
+  let drained = false;
+  sim.done.then(
+    () => {
+      drained = true;
+    },
+    (e: unknown) => {
+      simError = e;
+    },
+  );
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
   const before = { queue: await backlog() };
   const t0 = Date.now();
@@ -187,12 +193,11 @@ async function runFault(
   await waitFor(
     async () => {
       if (simError) return true; // ends the wait; thrown below
-      return (
-        Date.now() - t0 > 300 &&
-        (latest?.atMs ?? 0) > t0 &&
-        (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS &&
-        (await backlog()) <= before.queue + 1
-      );
+      // The gateways stop reporting once every message is acked (the run ended before the
+      // recovery): then nothing is unacked any more.
+      const caughtUp =
+        drained || ((latest?.atMs ?? 0) > t0 && (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS);
+      return Date.now() - t0 > 300 && caughtUp && (await backlog()) <= before.queue + 1;
     },
     300_000,
     50,
