@@ -53,6 +53,7 @@ const values = benchArgs(
     gateways: { type: 'string', default: '10', description: 'Simulated gateways' },
     only: { type: 'string', description: 'Comma-separated faults to run (default: all)' },
     json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+    trace: { type: 'boolean', default: false, description: "Print the gateways' backlog every 0.5 s" },
   },
 );
 const RATE = Number(values.rate);
@@ -152,6 +153,7 @@ async function runFault(
   const { gws, backlog, handed } = ctx;
   say(`fault ${fault}: ${RATE} hits/s for ${SECONDS} s`);
   let latest: GatewayProgress | undefined;
+  let faultAt = 0;
   const sim = runGateways(
     {
       url: mqttUrl,
@@ -170,6 +172,10 @@ async function runFault(
     },
     (p) => {
       latest = p;
+      if (values.trace && p.atMs % 500 < 100)
+        say(
+          `    +${p.atMs - (faultAt || p.atMs)} ms: spooled ${p.spooled}, oldest unacked ${p.oldestUnackedMs} ms`,
+        );
     },
   );
   // A failure of the gateway thread must end the run, not leave it waiting.
@@ -186,6 +192,7 @@ async function runFault(
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
   const before = { queue: await backlog() };
   const t0 = Date.now();
+  faultAt = t0;
   await inject();
   const injectedMs = Date.now() - t0;
   // Caught up: every gateway's oldest unacked message is younger than RECOVERED_AGE_MS again
