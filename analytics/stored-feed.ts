@@ -79,6 +79,17 @@ export interface StoredFeed {
 
 type Entry = [id: string, fields: string[]];
 
+/** Consumers left by processes gone for an hour with nothing pending (each start adds one). */
+async function dropIdleConsumers(conn: Redis, key: string): Promise<void> {
+  const list = (await conn.xinfo('CONSUMERS', key, STORED_GROUP)) as unknown[][];
+  for (const c of list) {
+    const f: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < c.length; i += 2) f[String(c[i])] = c[i + 1];
+    if (Number(f.pending) === 0 && Number(f.idle) > 3_600_000)
+      await conn.xgroup('DELCONSUMER', key, STORED_GROUP, String(f.name));
+  }
+}
+
 /** Consumes the stored-batch feed until closed (one consumer of the group per process). */
 export async function startStoredFeed(o: StoredFeedOptions): Promise<StoredFeed> {
   const key = storedFeedKey(o.prefix);
@@ -92,6 +103,7 @@ export async function startStoredFeed(o: StoredFeedOptions): Promise<StoredFeed>
       throw e;
     }
   }
+  await dropIdleConsumers(conn, key).catch(() => undefined);
   let closed = false;
   let n = 0;
   const count = o.count ?? 16;
