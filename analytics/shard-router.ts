@@ -37,6 +37,10 @@ export function clusterStore(o: ClusterStoreOptions): Store {
       const shard = opts?.dedupToken ? shardOf(opts.dedupToken, o.shards.length) : 0;
       return o.shards[shard]!.insert(`${table}_local`, rows, opts);
     },
+    insertBlock(table, block, opts) {
+      const shard = opts?.dedupToken ? shardOf(opts.dedupToken, o.shards.length) : 0;
+      return o.shards[shard]!.insertBlock(`${table}_local`, block, opts);
+    },
     async close() {
       const all = new Set([o.query, ...o.shards]);
       await Promise.all([...all].map((s) => s.close()));

@@ -5,6 +5,7 @@
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { makeHit } from '../contracts/testkit.js';
+import { blockToHits, hitsToBlock } from './hit-block.js';
 import { HIT_COLUMNS, hitToRow, rowToHit } from './hit-rows.js';
 import { migrate } from './migrate.js';
 import type { Store } from './store.js';
@@ -92,6 +93,33 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         { camera },
       );
       expect(Number(r?.n)).toBe(3);
+    });
+
+    it('stores a row block as the rows it encodes, once per dedup token', async () => {
+      const camera = `cam-${ulid()}`;
+      const hits = HOSTILE.slice(0, 6).map((p, i) =>
+        makeHit({
+          camera,
+          tsMs: Date.now() - i,
+          attrs: { plate: p.slice(0, 16), plateScore: 0.5, color: 'white' },
+        }),
+      );
+      const rows = hits.map((h) => hitToRow(h, { grid: 'g1', orgPath: ['city', "it's\\g1"] }));
+      const block = hitsToBlock(rows);
+      expect(blockToHits(block)).toEqual(rows);
+      const token = `blk-${ulid()}`;
+      await store.insertBlock('hits', block, { dedupToken: token });
+      await store.insertBlock('hits', block, { dedupToken: token });
+      // No token carried over: a block without one after a deduplicated insert is stored.
+      await store.insertBlock('hits', hitsToBlock(rows.slice(0, 1)));
+      const got = await store.query<Parameters<typeof rowToHit>[0] & { org_path: string[] }>(
+        `SELECT ${HIT_COLUMNS}, org_path FROM hits WHERE camera = {camera:String} ORDER BY ts DESC, id`,
+        { camera },
+      );
+      expect(got).toHaveLength(rows.length + 1);
+      const byId = new Map(got.map((g) => [g.id, g]));
+      for (const h of hits) expect(rowToHit(byId.get(h.id)!)).toEqual(h);
+      expect(got[0]?.org_path).toEqual(['city', "it's\\g1"]);
     });
 
     it('passes hostile parameter values as data, never as SQL', async () => {

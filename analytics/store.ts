@@ -10,8 +10,10 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import { Readable } from 'node:stream';
 import { tlsForUrl } from '../contracts/tls.js';
 import { XlError } from '../contracts/errors.js';
+import type { RowBlock } from './row-block.js';
 
 export type { ClickHouseClient };
 
@@ -48,7 +50,28 @@ export interface Store {
     rows: readonly object[],
     opts?: { dedupToken?: string; settings?: ClickHouseSettings },
   ): Promise<void>;
+  /**
+   * Inserts a pre-encoded row block (analytics/row-block.ts) as bytes: chDB's raw insert hands
+   * the buffer to the engine without a JS copy into the SQL text; a server gets it as the body
+   * of `INSERT … FORMAT JSONCompactEachRow`. A repeated `dedupToken` stores one copy.
+   */
+  insertBlock(
+    table: string,
+    block: RowBlock,
+    opts?: { dedupToken?: string; settings?: ClickHouseSettings },
+  ): Promise<void>;
   close(): Promise<void>;
+}
+
+/** chDB's raw passthrough insert (the `.chdb` extension of its connection). */
+interface ChdbRaw {
+  rawInsert(p: {
+    table: string;
+    values: Buffer;
+    format: 'JSONCompactEachRow';
+    columns: readonly string[];
+    settings: Record<string, string | number | boolean>;
+  }): Promise<unknown>;
 }
 
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -65,26 +88,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let client: ClickHouseClient;
   let engine: Store['engine'];
   let database = opts.database ?? 'default';
+  let raw: ChdbRaw | undefined;
   if (url.startsWith('chdb://')) {
-    const path = resolve(opts.baseDir ?? process.cwd(), url.slice('chdb://'.length) || './data/clickhouse');
-    mkdirSync(path, { recursive: true });
-    // chdb is an optional native addon: load it only when the embedded engine is asked for.
-    const { createChdbConnection } = (await import('chdb/connection')) as typeof import('chdb/connection');
-    // chdb bundles its own copy of @clickhouse/client-common types; the runtime shapes agree.
-    type Conn = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
-    let connection: ReturnType<typeof createChdbConnection>;
-    try {
-      connection = createChdbConnection({ path });
-    } catch (e) {
-      // chDB takes a lock on <path>/status: a second process on the same folder fails here.
-      throw new XlError(
-        'STORE_LOCKED',
-        `cannot open the embedded ClickHouse in ${path}: the folder is in use by another process (another 'xueliang up', 'demo', 'api', 'ingest' or 'seed' with the same --data), or not writable. Stop that process, or pick another --data`,
-        { path },
-        { cause: e },
-      );
-    }
-    client = createClient({ connection: connection as unknown as Conn });
+    ({ client, raw } = await openChdb(
+      resolve(opts.baseDir ?? process.cwd(), url.slice('chdb://'.length) || './data/clickhouse'),
+    ));
     engine = 'chdb';
     database = 'default';
   } else if (/^https?:\/\//.test(url)) {
@@ -171,10 +179,74 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
         clickhouse_settings: settings,
       });
     },
+    async insertBlock(table, block, o = {}) {
+      if (block.rows === 0) return;
+      const own: ClickHouseSettings = {
+        // One parser thread: measured faster for bundle-sized blocks on the 2-core box
+        // (docs/ingest.md#store-path); the engine's threads are busy with parts and views.
+        input_format_parallel_parsing: 0,
+        ...(o.settings ?? {}),
+        insert_deduplication_token: o.dedupToken ?? '',
+      };
+      await sendBlock(client, raw, assertIdent(table), block, (await withSticky(own)) ?? own);
+    },
     async close() {
       await client.close();
     },
   };
+}
+
+/** The embedded engine on a data folder: a client over chDB's connection, and its raw insert. */
+async function openChdb(path: string): Promise<{ client: ClickHouseClient; raw: ChdbRaw }> {
+  mkdirSync(path, { recursive: true });
+  // chdb is an optional native addon: load it only when the embedded engine is asked for.
+  const { createChdbConnection } = (await import('chdb/connection')) as typeof import('chdb/connection');
+  // chdb bundles its own copy of @clickhouse/client-common types; the runtime shapes agree.
+  type Conn = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+  let connection: ReturnType<typeof createChdbConnection>;
+  try {
+    connection = createChdbConnection({ path });
+  } catch (e) {
+    // chDB takes a lock on <path>/status: a second process on the same folder fails here.
+    throw new XlError(
+      'STORE_LOCKED',
+      `cannot open the embedded ClickHouse in ${path}: the folder is in use by another process (another 'xueliang up', 'demo', 'api', 'ingest' or 'seed' with the same --data), or not writable. Stop that process, or pick another --data`,
+      { path },
+      { cause: e },
+    );
+  }
+  return {
+    client: createClient({ connection: connection as unknown as Conn }),
+    raw: connection.chdb as unknown as ChdbRaw,
+  };
+}
+
+/** A row block as bytes: chDB's raw insert, or the body of a server's INSERT. */
+async function sendBlock(
+  client: ClickHouseClient,
+  raw: ChdbRaw | undefined,
+  table: string,
+  block: RowBlock,
+  settings: ClickHouseSettings,
+): Promise<void> {
+  const cols = block.columns.map(assertIdent);
+  const body = Buffer.from(block.data);
+  if (raw) {
+    await raw.rawInsert({
+      table,
+      values: body,
+      format: 'JSONCompactEachRow',
+      columns: cols,
+      settings: settings as Record<string, string | number | boolean>,
+    });
+    return;
+  }
+  const rs = await client.exec({
+    query: `INSERT INTO ${table} (${cols.join(', ')}) FORMAT JSONCompactEachRow`,
+    values: Readable.from([body], { objectMode: false }),
+    clickhouse_settings: settings,
+  });
+  rs.stream.resume();
 }
 
 function assertIdent(name: string): string {

@@ -7,8 +7,11 @@
  *
  * (a) kill -9 the ingest worker process and start a new one; (b) kill -9 the ingest
  * (receiver) process and restart it; (c) kill -9 Redis (AOF, appendfsync always) and
- * restart it; (d) kill -9 the broker (Mosquitto, broker mode) and restart it; (e) the store
- * fails every insert for a while (a worker in this process over a failing store wrapper).
+ * restart it; (f) the worker kills itself (SIGKILL) right after an insert, before the batch
+ * is matched, and a new one starts — the gateways also send zone events that an alert rule
+ * turns into one task per camera: each must open once (`alertTasks`); (d) kill -9 the broker
+ * (Mosquitto, broker mode) and restart it; (e) the store fails every insert for a while (a
+ * worker in this process over a failing store wrapper).
  * Ingest runs as `xueliang ingest --role receiver|worker` child processes on one Redis and
  * one chDB folder. recoveredMs: from the fault until every gateway's oldest unacked message is
  * younger than 1.5 s again and the queue backlog is back to its level before the fault. The
@@ -23,6 +26,7 @@ import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
+import { storedFeedKey } from '../analytics/stored-feed.js';
 import { type CityConfig, loadCityConfig } from '../contracts/config/index.js';
 import { silentLogger } from '../contracts/log.js';
 import { projectRoot } from '../contracts/paths.js';
@@ -49,6 +53,7 @@ const values = benchArgs(
     gateways: { type: 'string', default: '10', description: 'Simulated gateways' },
     only: { type: 'string', description: 'Comma-separated faults to run (default: all)' },
     json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
+    trace: { type: 'boolean', default: false, description: "Print the gateways' backlog every 0.5 s" },
   },
 );
 const RATE = Number(values.rate);
@@ -62,11 +67,17 @@ const cityFile = join(dir, 'city.yaml');
 const PREFIX = 'faults';
 /** Oldest unacked message age below which a run counts as caught up, ms. */
 const RECOVERED_AGE_MS = 1_500;
+/** Fault f: one hit in this many is a zone event that opens (or adds to) its camera's task. */
+const ALERT_EVERY = 50;
 
 /** A `xueliang ingest` child process that can be killed and started again. */
-function ingestProc(args: string[]): Proc {
+function ingestProc(
+  args: string[],
+  env: Record<string, string> = {},
+): Proc & { exited(ms: number): Promise<boolean> } {
   let child: ChildProcess | undefined;
   return {
+    exited: (ms) => waitFor(() => !child || child.exitCode !== null || child.signalCode !== null, ms, 20),
     url: '',
     port: 0,
     async start() {
@@ -84,10 +95,14 @@ function ingestProc(args: string[]): Proc {
           dir,
           '--log-level',
           'warn',
+          // No metrics server: several ingest processes run here at once (and a fixed port may be taken).
+          '--metrics-port',
+          '0',
         ],
         {
           cwd: projectRoot,
           stdio: ['ignore', 'pipe', 'inherit'],
+          env: { ...process.env, ...env },
         },
       );
       child = c;
@@ -133,10 +148,12 @@ async function runFault(
   fault: string,
   mqttUrl: string,
   inject: () => Promise<void>,
+  extra: { alertEvery?: number } = {},
 ): Promise<void> {
   const { gws, backlog, handed } = ctx;
   say(`fault ${fault}: ${RATE} hits/s for ${SECONDS} s`);
   let latest: GatewayProgress | undefined;
+  let faultAt = 0;
   const sim = runGateways(
     {
       url: mqttUrl,
@@ -151,19 +168,31 @@ async function runFault(
       spoolDir: join(dir, 'spools', fault),
       progressMs: 100,
       logLevel: 'warn',
+      ...extra,
     },
     (p) => {
       latest = p;
+      if (values.trace && p.atMs % 500 < 100)
+        say(
+          `    +${p.atMs - (faultAt || p.atMs)} ms: spooled ${p.spooled}, oldest unacked ${p.oldestUnackedMs} ms`,
+        );
     },
   );
   // A failure of the gateway thread must end the run, not leave it waiting.
   let simError: unknown;
-  sim.done.catch((e: unknown) => {
-    simError = e;
-  });
+  let drained = false;
+  sim.done.then(
+    () => {
+      drained = true;
+    },
+    (e: unknown) => {
+      simError = e;
+    },
+  );
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
   const before = { queue: await backlog() };
   const t0 = Date.now();
+  faultAt = t0;
   await inject();
   const injectedMs = Date.now() - t0;
   // Caught up: every gateway's oldest unacked message is younger than RECOVERED_AGE_MS again
@@ -171,12 +200,11 @@ async function runFault(
   await waitFor(
     async () => {
       if (simError) return true; // ends the wait; thrown below
-      return (
-        Date.now() - t0 > 300 &&
-        (latest?.atMs ?? 0) > t0 &&
-        (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS &&
-        (await backlog()) <= before.queue + 1
-      );
+      // The gateways stop reporting once every message is acked (the run ended before the
+      // recovery): then nothing is unacked any more.
+      const caughtUp =
+        drained || ((latest?.atMs ?? 0) > t0 && (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS);
+      return Date.now() - t0 > 300 && caughtUp && (await backlog()) <= before.queue + 1;
     },
     300_000,
     50,
@@ -207,6 +235,10 @@ async function faultStoreDown(
     async insert(table, rows, o) {
       if (failing) throw new Error('injected: store unavailable');
       return real.insert(table, rows, o);
+    },
+    async insertBlock(table, block, o) {
+      if (failing) throw new Error('injected: store unavailable');
+      return real.insertBlock(table, block, o);
     },
   };
   const w = await startIngest({
@@ -253,6 +285,42 @@ async function countStored(store: Store, handed: RunCtx['handed']): Promise<Faul
   return results;
 }
 
+/** Fault f: kill -9 after an insert and before its batch is matched; every task still opens, once. */
+async function faultAlertKill(
+  run: (fault: string, url: string, inject: () => Promise<void>, extra?: object) => Promise<void>,
+  redis: Redis,
+  worker: Proc & { exited(ms: number): Promise<boolean> },
+  url: string,
+): Promise<void> {
+  await run(
+    'f',
+    url,
+    async () => {
+      await redis.set(`${PREFIX}:fault:armed`, '1');
+      if (!(await worker.exited(60_000))) throw new Error('fault f: the worker did not die after an insert');
+      await worker.start();
+    },
+    { alertEvery: ALERT_EVERY },
+  );
+  // Every stored batch matched and acknowledged.
+  await waitFor(async () => (await redis.xlen(storedFeedKey(PREFIX))) === 0, 60_000);
+}
+
+/** Fault f's tasks: every camera's zone events open one task (one cooldown key each), once. */
+async function countAlertTasks(store: Store, cameras: number) {
+  const rows = await store.query<{ camera: string; tasks: string; opened: string }>(
+    `SELECT t.camera AS camera, uniqExact(t.id) AS tasks, sum(e.opened) AS opened
+     FROM (SELECT DISTINCT id, camera FROM tasks WHERE rule_id = 'bench-alert') AS t
+     LEFT JOIN (SELECT task_id, countIf(type = 'opened') AS opened FROM task_events GROUP BY task_id) AS e
+       ON e.task_id = t.id
+     GROUP BY camera`,
+  );
+  const tasks = rows.reduce((n, r) => n + Number(r.tasks), 0);
+  const opened = rows.reduce((n, r) => n + Number(r.opened), 0);
+  const once = rows.filter((r) => Number(r.tasks) === 1 && Number(r.opened) === 1).length;
+  return { cameras, camerasWithTasks: rows.length, tasks, opened, ok: once === cameras && tasks === cameras };
+}
+
 async function main(): Promise<void> {
   const redis = await redisProc(join(dir, 'redis'));
   await redis.start();
@@ -262,6 +330,12 @@ async function main(): Promise<void> {
     prefix: PREFIX,
     ingest: { backoffMs: 200, attempts: 20 },
   });
+  // Fault f's rule: zone events open a task per camera, held for the whole run by its cooldown.
+  raw.alerts = {
+    rules: [
+      { id: 'bench-alert', match: { kinds: ['event'], zones: ['bench-alert'] }, cooldownMs: 3_600_000 },
+    ],
+  };
   writeFileSync(cityFile, stringify({ ...raw, redis: { url: redis.url, prefix: PREFIX } }));
   const config = loadCityConfig(cityFile);
   // The schema first, from this process; then the folder belongs to one worker at a time.
@@ -280,18 +354,16 @@ async function main(): Promise<void> {
   const handed: Record<string, { published: number; resent: number; recoveredMs: number }> = {};
 
   const ctx: RunCtx = { gws, backlog, handed };
-  const run = (fault: string, url: string, inject: () => Promise<void>) => runFault(ctx, fault, url, inject);
+  const run = (fault: string, url: string, inject: () => Promise<void>, extra = {}) =>
+    runFault(ctx, fault, url, inject, extra);
 
   const mqttPort = await freePort();
   const embeddedUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  const worker = ingestProc([
-    '--role',
-    'worker',
-    '--redis-url',
-    redis.url,
-    '--clickhouse',
-    `chdb://${chPath}`,
-  ]);
+  // The worker may be told to kill itself after an insert (analytics/stored-feed.ts, fault f).
+  const worker = ingestProc(
+    ['--role', 'worker', '--redis-url', redis.url, '--clickhouse', `chdb://${chPath}`],
+    { XUELIANG_FAULT_INJECT: 'kill-after-insert' },
+  );
   const receiver = ingestProc([
     '--role',
     'receiver',
@@ -319,6 +391,7 @@ async function main(): Promise<void> {
       await redis.stop('SIGKILL');
       await redis.start();
     });
+  if (want('f')) await faultAlertKill(run, qConn, worker, embeddedUrl);
   await receiver.stop('SIGTERM');
 
   if (want('d')) {
@@ -348,6 +421,7 @@ async function main(): Promise<void> {
   qConn.disconnect();
   const store = await openStore({ url: `chdb://${chPath}` });
   const results = await countStored(store, handed);
+  const alertTasks = want('f') ? await countAlertTasks(store, G) : undefined;
   const quarantined = await store.query<{ n: number }>('SELECT count() AS n FROM quarantine');
   await store.close();
   await redis.stop('SIGTERM');
@@ -357,11 +431,13 @@ async function main(): Promise<void> {
     seconds: SECONDS,
     gateways: G,
     faults: results,
+    ...(alertTasks ? { alertTasks } : {}),
     quarantined: Number(quarantined[0]?.n ?? 0),
   };
   if (!values.json) say(JSON.stringify(out, null, 2));
   process.stdout.write(`${JSON.stringify(out)}\n`);
-  process.exit(results.every((r) => r.lost === 0 && r.duplicated === 0) ? 0 : 1);
+  const ok = results.every((r) => r.lost === 0 && r.duplicated === 0) && (alertTasks?.ok ?? true);
+  process.exit(ok ? 0 : 1);
 }
 
 main().catch((e: unknown) => {

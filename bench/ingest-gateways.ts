@@ -20,6 +20,23 @@ const log = pino({ level: o.logLevel ?? 'silent', base: { thread: 'gateways' } }
 const ulid = monotonicFactory();
 
 function hit(gateway: string, camera: string, k: number): Hit {
+  if (o.alertEvery && k % o.alertEvery === 0)
+    return {
+      v: 1,
+      id: ulid(),
+      tsMs: Date.now(),
+      gateway,
+      camera,
+      kind: 'event',
+      type: 'person',
+      label: 'person',
+      score: 0.8,
+      box: [0.1, 0.2, 0.3, 0.4],
+      track: k % 100_000,
+      zone: 'bench-alert',
+      rule: 'zone_intrusion',
+      model: o.tag,
+    };
   return {
     v: 1,
     id: ulid(),

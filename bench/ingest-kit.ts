@@ -138,6 +138,8 @@ export interface GatewaySimOptions {
   ackTimeoutMs: number;
   /** Model tag on every hit (identifies a phase in the store). */
   tag: string;
+  /** Every this many hits one is a zone event (zone `bench-alert`) that an alert rule matches; 0: none. */
+  alertEvery?: number;
   /** Disk spools under this folder (else memory spools). */
   spoolDir?: string;
   /** Unacked spooled messages a gateway may have before the generator waits (as fast as possible mode). */

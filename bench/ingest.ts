@@ -9,14 +9,16 @@
  * last hit stored). Phase 2 publishes at --latency-rate hits/s for --latency-seconds:
  * publishToQueryableMs = time from a hit's hand-over to the publisher until the INSERT
  * holding it returned (it is queryable then). Then the same kind of rows are inserted
- * straight into the same table (with the views it feeds) in INSERTs of the same size: rawStoreHitsPerSec, and ratio =
- * hitsPerSec / rawStoreHitsPerSec. lost and duplicated are counted in the store by hit id.
+ * straight into the same table (with the views it feeds) in INSERTs of the same size, by
+ * today's JSONEachRow path (rawStoreBaselineHitsPerSec) and the block path ingest uses
+ * (rawStoreHitsPerSec), in turns; ratio = hitsPerSec / rawStoreHitsPerSec. lost and duplicated are counted in the store by hit id.
  * The last line is one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { hitsToBlock } from '../analytics/hit-block.js';
 import { hitToRow } from '../analytics/hit-rows.js';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
@@ -67,11 +69,22 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
-/** The store's own rate: rows straight into hits (with its views), one bundle per INSERT. */
-async function rawStoreRate(store: Store, batch: number, gws: readonly string[]): Promise<number> {
+/**
+ * The store's own rate: rows straight into hits (with its views), one bundle per INSERT, the
+ * same rows through today's path (JSONEachRow objects, `Store.insert`) and the block path
+ * (`hitsToBlock` + `Store.insertBlock`), batch by batch in turns (which goes first alternates),
+ * so both see the same load. Encoding is timed with each.
+ */
+async function rawStoreRates(
+  store: Store,
+  batch: number,
+  gws: readonly string[],
+): Promise<{ baseline: number; block: number }> {
   const rawRows = Math.min(N, Number(values['raw-rows']));
-  say(`raw store: ${rawRows} rows straight into hits (with its views), ${batch} per INSERT`);
-  let rawMs = 0;
+  say(`raw store: ${rawRows} rows straight into hits (with its views), ${batch} per INSERT, both paths`);
+  const settings = { deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
+  let baseMs = 0;
+  let blockMs = 0;
   for (let done = 0, k = 0; done < rawRows; done += batch, k++) {
     const rows = Array.from({ length: Math.min(batch, rawRows - done) }, (_, j) =>
       hitToRow(makeHit({ gateway: gws[j % G]!, camera: cameraId(j % G, 0), model: 'bench-raw' }), {
@@ -79,14 +92,25 @@ async function rawStoreRate(store: Store, batch: number, gws: readonly string[])
         orgPath: ['city', 'county', `grid-${j % G}`],
       }),
     );
-    const t = performance.now();
-    await store.insert('hits', rows, {
-      dedupToken: `raw-${k}`,
-      settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
-    });
-    rawMs += performance.now() - t;
+    const base = async () => {
+      const t = performance.now();
+      await store.insert('hits', rows, { dedupToken: `raw-base-${k}`, settings });
+      baseMs += performance.now() - t;
+    };
+    const block = async () => {
+      const t = performance.now();
+      await store.insertBlock('hits', hitsToBlock(rows), { dedupToken: `raw-block-${k}`, settings });
+      blockMs += performance.now() - t;
+    };
+    if (k % 2) {
+      await base();
+      await block();
+    } else {
+      await block();
+      await base();
+    }
   }
-  return rawRows / (rawMs / 1000);
+  return { baseline: rawRows / (baseMs / 1000), block: rawRows / (blockMs / 1000) };
 }
 
 async function main(): Promise<void> {
@@ -169,7 +193,8 @@ async function main(): Promise<void> {
   const v1 = await verify('bench-tp');
   const v2 = await verify('bench-lat');
 
-  const rawStoreHitsPerSec = await rawStoreRate(store, config.ingest.bundleMaxHits, gws);
+  const raws = await rawStoreRates(store, config.ingest.bundleMaxHits, gws);
+  const rawStoreHitsPerSec = raws.block;
   await store.close();
   await redis.stop('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
@@ -191,7 +216,9 @@ async function main(): Promise<void> {
     stored: unique,
     lost: published - unique,
     duplicated: v1.rows + v2.rows - unique,
+    rawStoreBaselineHitsPerSec: Math.round(raws.baseline),
     rawStoreHitsPerSec: Math.round(rawStoreHitsPerSec),
+    rawStoreSpeedup: Math.round((raws.block / raws.baseline) * 100) / 100,
     ratio: Math.round((hitsPerSec / rawStoreHitsPerSec) * 1000) / 1000,
     messagesResent: r1.resent + r2.resent,
     duplicatesDropped: stats.duplicatesDropped,

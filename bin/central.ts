@@ -6,9 +6,9 @@
  * `xueliang api` the API, `xueliang ingest --role` the receiver, the worker or both; any number of
  * each may run on any machine against one Redis and one store.
  *
- * Hand-off seam: a stored batch leaves the ingest worker through {@link onBatchStored} only
- * (the live hit feed and the alert engine); that is the one place to change how stored hits
- * reach the alerts.
+ * Hand-off seams: a stored batch leaves the ingest worker through {@link onBatchStored} (the
+ * live hit feed, at most once) and {@link matchStored} (the alert engine, durably through the
+ * stored feed, analytics/stored-feed.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -19,6 +19,7 @@ import { within } from '../contracts/within.js';
 import { HitFeedPublisher, HitFeedSubscriber } from '../analytics/hit-feed.js';
 import { hasRedis, type RedisTarget, redisConnection } from '../analytics/redis.js';
 import type { Store } from '../analytics/store.js';
+import type { HitRow } from '../analytics/hit-rows.js';
 import { ESCALATE_QUEUE } from '../analytics/tasks/escalation.js';
 import { WEBHOOK_QUEUE } from '../analytics/tasks/notify.js';
 import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.js';
@@ -66,20 +67,21 @@ export interface Central {
 }
 
 /**
- * What becomes of a batch a worker stored: it goes out on the live hit feed (analytics/hit-feed.ts)
- * and to the alert engine (matching, tasks). Neither may fail the job: the rows are stored.
+ * What becomes of a batch a worker stored: it goes out on the live hit feed
+ * (analytics/hit-feed.ts, at most once). It may not fail the job: the rows are stored. The alert
+ * engine gets the batch durably through `matchStored` (analytics/stored-feed.ts).
  */
-export function onBatchStored(
-  feed: HitFeedPublisher | undefined,
-  alerts: () => AlertEngine | undefined,
-  log: Logger,
-): (job: BundleJob) => void {
+export function onBatchStored(feed: HitFeedPublisher): (job: BundleJob) => void {
   return (job) => {
-    if (job.hits.length === 0) return;
-    feed?.publish(job.hits);
-    alerts()
-      ?.onRows(job.hits)
-      .catch((e: unknown) => log.error({ err: e }, 'alert engine failed on a stored batch'));
+    if (job.hits.length > 0) feed.publish(job.hits);
+  };
+}
+
+/** The durable hand-off to the alert engine: a batch stays in the stored feed until matched. */
+export function matchStored(alerts: () => AlertEngine | undefined): (rows: HitRow[]) => Promise<void> {
+  return (rows) => {
+    const engine = alerts();
+    return engine ? engine.onRows(rows) : Promise.reject(new Error('alert engine not started yet'));
   };
 }
 
@@ -131,7 +133,8 @@ export async function startCentral(o: CentralOptions): Promise<Central> {
         role,
         mqtt: ingestMqtt(config),
         ...(has('worker') ? { metricsQueues: [WEBHOOK_QUEUE, ESCALATE_QUEUE] } : {}),
-        onStored: onBatchStored(feed, () => alerts, log),
+        ...(feed ? { onStored: onBatchStored(feed) } : {}),
+        ...(has('worker') ? { matchStored: matchStored(() => alerts) } : {}),
       });
       stops.push({ part: 'ingest', close: () => ingest.close() });
       c.ingest = ingest;

@@ -8,6 +8,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
+import { hitsToBlock } from '../analytics/hit-block.js';
 import type { HitRow } from '../analytics/hit-rows.js';
 import { encodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Logger } from '../contracts/log.js';
@@ -159,6 +160,9 @@ export class Bundler {
       await this.waitForRoom();
       const keys = batch.map((w) => w.part.key);
       const verdicts = await claim(this.o.dedup, keys, jobId, Date.now());
+      // Another node may take over the claims of a node whose lease ran out (dedup.ts).
+      const lease = this.o.dedup.lease;
+      if (lease && !lease.fresh(Date.now())) throw new Error('node lease not fresh: bundle not queued');
       const data: BundleJob = { v: 1, hits: [], snapshots: [], quarantine: [], keys: [], firstMs };
       const readings: ReadingRow[] = [];
       batch.forEach((w, i) => {
@@ -171,6 +175,13 @@ export class Bundler {
         if (w.part.readings?.length) for (const r of w.part.readings) readings.push(r);
       });
       if (readings.length) data.readingCols = encodeReadings(readings);
+      // Encoded once here; the worker inserts the block as is (docs/ingest.md#store-path).
+      const hitCount = data.hits.length;
+      if (hitCount) {
+        data.hitBlock = hitsToBlock(data.hits).data;
+        data.hitCount = hitCount;
+        data.hits = [];
+      }
       if (data.keys.length > 0) {
         const readingsOnly = readings.length > 0 && !batch.some((w) => w.part.urgent);
         await this.o.queue.add('bundle', data, {
@@ -183,7 +194,7 @@ export class Bundler {
         });
       }
       if (this.o.replicas) await waitReplicas(this.o.replicas);
-      this.o.metrics.queued(data.hits.length + data.snapshots.length + readings.length);
+      this.o.metrics.queued(hitCount + data.snapshots.length + readings.length);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);
       batch.forEach((w, i) => {

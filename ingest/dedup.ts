@@ -2,15 +2,21 @@
  * The replay window (docs/architecture.md#no-loss-chain step 4): a message id already queued is dropped, not queued
  * again — the edge resends whatever it has not seen acked.
  *
- * Each message key is claimed with `SET NX` *before* its job is added, naming the job
- * (`jobId:claimMs`). A later copy finds the claim and checks that job: if it exists in the
- * queue (waiting, active, failed) or has left a done marker (jobs.ts), the copy is a
- * duplicate — acked again and dropped. If neither, the node that claimed it died between
- * claim and add; after `claimGraceMs` the key may be claimed again. While the claim is
+ * Each message key is claimed with `SET NX` *before* its job is added, naming the job and
+ * the claiming node (`jobId:nodeId`; the claim time is the job ULID's). A later copy finds the claim and checks that job:
+ * if it exists in the queue (waiting, active, failed) or has left a done marker (jobs.ts), the
+ * copy is a duplicate — acked again and dropped. If neither, the claim is in flight or its node
+ * died between claim and add. A live node keeps a liveness key (`NodeLease`, refreshed every
+ * NODE_LEASE_MS / 3) and adds a job only while its lease is fresh; a claim whose node's lease
+ * is gone may be claimed again at once, any other after `claimGraceMs`. While the claim is
  * young the copy is left unacked (the gateway resends later). A crash can therefore never
  * leave a message claimed but lost, and a message can reach the store under one job id only.
+ *
+ * Measured in bench:faults (docs/ingest.md#faults): with the grace period alone, a killed
+ * receiver's in-flight claims held the gateways' resends for `claimGraceMs` (30 s).
  */
 import type { Redis } from 'ioredis';
+import { decodeTime } from 'ulid';
 import { doneKey, QUEUE_NAME } from './jobs.js';
 
 /** SET key newValue PX ttl, only if it still holds oldValue (or is gone). Returns 1 when set. */
@@ -51,8 +57,62 @@ return 0`;
 
 export type ClaimVerdict = 'fresh' | 'duplicate' | 'pending';
 
+/** When a job id (a ULID) was made; an id of another form counts as made now. */
+function claimTime(jobId: string, nowMs: number): number {
+  try {
+    return decodeTime(jobId);
+  } catch {
+    return nowMs;
+  }
+}
+
+/** How long a node's liveness key lives without a refresh, ms. */
+export const NODE_LEASE_MS = 2_000;
+
+function nodeKey(prefix: string, nodeId: string): string {
+  return `${prefix}:ingest:node:${nodeId}`;
+}
+
+/** A node's liveness key: refreshed every NODE_LEASE_MS / 3 until stopped. */
+export class NodeLease {
+  private refreshedMs = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly nodeId: string,
+  ) {
+    this.timer = setInterval(() => void this.refresh(), NODE_LEASE_MS / 3);
+    this.timer.unref();
+    void this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    const t = Date.now();
+    try {
+      await this.redis.set(nodeKey(this.prefix, this.nodeId), '1', 'PX', NODE_LEASE_MS);
+      this.refreshedMs = t;
+    } catch {
+      // Redis unreachable: the lease runs out, and fresh() says so.
+    }
+  }
+
+  /** The lease was refreshed recently enough that no other node can think this one dead. */
+  fresh(nowMs: number): boolean {
+    return nowMs - this.refreshedMs < NODE_LEASE_MS / 2;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.redis.del(nodeKey(this.prefix, this.nodeId)).catch(() => undefined);
+  }
+}
+
 export interface DedupOptions {
   redis: Redis;
+  /** This node's liveness lease (claims name its node). */
+  lease?: NodeLease;
   prefix: string;
   /** BullMQ key prefix of the queue (`{prefix}:{queue}`), where a job's hash lives at `…:{jobId}`. */
   queueKey: string;
@@ -73,7 +133,8 @@ export async function claim(
   nowMs: number,
 ): Promise<ClaimVerdict[]> {
   if (keys.length === 0) return [];
-  const value = `${jobId}:${nowMs}`;
+  // With a lease the claim time is the job id's own (a ULID's first 48 bits): no bytes spent on it.
+  const value = o.lease ? `${jobId}:${o.lease.nodeId}` : `${jobId}:${nowMs}`;
   const p = o.redis.pipeline();
   for (const k of keys) p.set(seenKey(o.prefix, k), value, 'PX', o.windowMs, 'NX');
   const setRes = (await p.exec()) ?? [];
@@ -85,11 +146,19 @@ export async function claim(
   const owners = ((await g.exec()) ?? []).map((r) => (typeof r[1] === 'string' ? r[1] : ''));
   const check = o.redis.pipeline();
   const parsed = owners.map((v) => {
-    const at = v.lastIndexOf(':');
-    return { job: v.slice(0, at), claimMs: Number(v.slice(at + 1)) };
+    const [job = '', second = '0'] = v.split(':');
+    // `jobId:claimMs` (no lease) or `jobId:nodeId` (node ids start with a letter).
+    if (/^\d+$/.test(second)) return { job, claimMs: Number(second), node: '' };
+    return { job, claimMs: claimTime(job, nowMs), node: second };
   });
-  for (const { job } of parsed) check.exists(`${o.queueKey}:${job}`, doneKey(o.prefix, job));
-  const exists = ((await check.exec()) ?? []).map((r) => Number(r[1]));
+  for (const { job, node } of parsed) {
+    check.exists(`${o.queueKey}:${job}`, doneKey(o.prefix, job));
+    check.exists(node ? nodeKey(o.prefix, node) : `${o.prefix}:ingest:node:-`);
+  }
+  const res = ((await check.exec()) ?? []).map((r) => Number(r[1]));
+  const exists = parsed.map((_, k) => res[2 * k] ?? 0);
+  // A claim naming a node whose lease is gone: that node died before adding the job.
+  const orphan = parsed.map((p, k) => p.node !== '' && (res[2 * k + 1] ?? 1) === 0);
   const retake = o.redis.pipeline();
   const retaken: number[] = [];
   taken.forEach((i, k) => {
@@ -97,7 +166,7 @@ export async function claim(
     if (job === jobId)
       verdicts[i] = 'duplicate'; // the same key twice in one bundle
     else if ((exists[k] ?? 0) > 0) verdicts[i] = 'duplicate';
-    else if (!owners[k] || nowMs - claimMs > o.claimGraceMs) {
+    else if (!owners[k] || orphan[k] || nowMs - claimMs > o.claimGraceMs) {
       // Compare-and-set: of two nodes retaking the same orphan claim, one wins.
       retake.eval(CAS, 1, seenKey(o.prefix, keys[i]!), owners[k] ?? '', value, String(o.windowMs));
       retaken.push(i);

@@ -7,7 +7,9 @@
  */
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { blockToHits, HIT_BLOCK_COLUMNS, hitsToBlock } from '../analytics/hit-block.js';
 import type { HitRow } from '../analytics/hit-rows.js';
+import { concatBlocks, type RowBlock } from '../analytics/row-block.js';
 import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
@@ -40,7 +42,18 @@ export interface SnapshotRow {
 
 export interface BundleJob {
   v: 1;
+  /**
+   * The bundle's hits as rows. On the queue it is empty when `hitBlock` carries them; the worker
+   * fills it in from the block only for an `onStored` listener.
+   */
   hits: HitRow[];
+  /**
+   * The hits pre-encoded once by the receiver (analytics/hit-block.ts, JSONCompactEachRow in
+   * HIT_BLOCK_COLUMNS order): the worker inserts it as is (docs/ingest.md#store-path).
+   */
+  hitBlock?: string;
+  /** Hits in `hitBlock`. */
+  hitCount?: number;
   snapshots: SnapshotRow[];
   quarantine: QuarantineRow[];
   /** Sensor readings (docs/iot.md) as they travel in the queue; absent when the bundle held none. */
@@ -70,21 +83,50 @@ export interface WorkerOptions {
   doneTtlMs: number;
   log: Logger;
   onStored?: (job: BundleJob, jobId: string) => void;
+  /**
+   * Called after the INSERT and before the job completes, with the stored hits block: the
+   * durable hand-off to the alert engine (analytics/stored-feed.ts). A rejection fails the job,
+   * which is retried (the INSERT is deduplicated by its token).
+   */
+  afterInsert?: (hits: RowBlock, jobId: string) => Promise<void>;
+  /** Counts of what a job wrote (metrics), without decoding its hits. */
+  onWritten?: (hits: number, snapshots: number) => void;
   derive?: Deriver;
   onFailed?: (jobId: string, exhausted: boolean, err: Error) => void;
 }
 
-/** Writes one job: one INSERT per non-empty table, each with the job id as dedup token. */
-export async function writeJob(store: Store, job: BundleJob, jobId: string): Promise<void> {
-  await writeHits(store, job, jobId);
+/** The job's hits as one block: the receiver's block (or its rows encoded), then `extra` rows. */
+export function jobHitBlock(job: BundleJob, extra: readonly HitRow[] = []): RowBlock {
+  const own: RowBlock = job.hitBlock
+    ? { columns: HIT_BLOCK_COLUMNS, data: job.hitBlock, rows: job.hitCount ?? 0 }
+    : hitsToBlock(job.hits);
+  return extra.length ? concatBlocks(own, hitsToBlock(extra)) : own;
+}
+
+/** Hits in a job, whichever way it carries them. */
+export function jobHitCount(job: BundleJob): number {
+  return job.hitBlock ? (job.hitCount ?? 0) : job.hits.length;
+}
+
+/**
+ * Writes one job: one INSERT per non-empty table, each with the job id as dedup token.
+ * `hits` is the job's hits block (jobHitBlock) when the caller built it already.
+ */
+export async function writeJob(
+  store: Store,
+  job: BundleJob,
+  jobId: string,
+  hits: RowBlock = jobHitBlock(job),
+): Promise<void> {
+  await writeHits(store, job, jobId, hits);
   await writeReadings(store, job, jobId);
 }
 
-/** The job's hits, snapshots and quarantine rows. */
-async function writeHits(store: Store, job: BundleJob, jobId: string): Promise<void> {
+/** The job's hits (as a block), snapshots and quarantine rows. */
+async function writeHits(store: Store, job: BundleJob, jobId: string, hits: RowBlock): Promise<void> {
   // The views fed by `hits` (plates, stats, appearances) must drop a retried block too, or a
   // retry double-counts (docs/architecture.md#no-loss-chain step 6; analytics/migrations/004_stats.sql).
-  await store.insert('hits', job.hits, {
+  await store.insertBlock('hits', hits, {
     dedupToken: jobId,
     settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
   });
@@ -134,21 +176,28 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       const id = job.id as string;
       if (job.data.readingCols) job.data.readings = decodeReadings(job.data.readingCols);
       const derived = await readingsAndDerived(o, job.data, id);
-      const data = derived.length ? { ...job.data, hits: [...job.data.hits, ...derived] } : job.data;
-      await writeHits(o.store, data, id);
+      const block = jobHitBlock(job.data, derived);
+      await writeHits(o.store, job.data, id, block);
       o.derive?.done(id);
+      if (o.afterInsert && block.rows > 0) await o.afterInsert(block, id);
       // Before the job completes (and is removed): a resend of its messages must still find
       // it, as the job or as this marker, or it would be queued again under another token.
       await o.connection.set(doneKey(o.prefix, id), '1', 'PX', o.doneTtlMs);
-      o.onStored?.(data, id);
+      o.onWritten?.(block.rows, job.data.snapshots.length);
+      if (o.onStored) {
+        const hits = job.data.hitBlock ? [...blockToHits(block)] : [...job.data.hits, ...derived];
+        o.onStored({ ...job.data, hits }, id);
+      }
     },
     {
       connection: o.connection,
       prefix: o.prefix,
       concurrency: o.concurrency,
-      // A crashed worker's job is taken over after this; the dedup token makes the re-run safe.
-      lockDuration: 10_000,
-      stalledInterval: 5_000,
+      // A crashed worker's job is taken over after this; the dedup token makes the re-run safe
+      // (and so does the stored feed's once-per-job append). The lock is renewed every half of
+      // it; bench:faults measured 8 s to recover from a worker kill with 10 s / 5 s.
+      lockDuration: 3_000,
+      stalledInterval: 1_000,
       maxStalledCount: 1_000,
       autorun: true,
     },
@@ -198,7 +247,7 @@ export async function listDeadLetters(
       jobId: j.id as string,
       failedReason: j.failedReason ?? '',
       attemptsMade: j.attemptsMade,
-      hits: j.data.hits.length,
+      hits: jobHitCount(j.data),
       snapshots: j.data.snapshots.length,
       quarantine: j.data.quarantine.length,
       firstMs: j.data.firstMs,

@@ -15,6 +15,7 @@ export function noStore(): Store {
     query: async () => fail(),
     command: async () => fail(),
     insert: async () => fail(),
+    insertBlock: async () => fail(),
     close: async () => undefined,
   };
 }

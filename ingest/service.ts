@@ -8,6 +8,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import type { HitRow } from '../analytics/hit-rows.js';
 import { describeRedis, type RedisTarget, redisConnection } from '../analytics/redis.js';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
@@ -45,6 +46,11 @@ export interface IngestOptions {
   metricsQueues?: readonly string[];
   /** Called after a worker stored a job (benchmarks measure publish-to-queryable with it). */
   onStored?: (job: BundleJob, jobId: string) => void;
+  /**
+   * The alert engine's durable hand-off (analytics/stored-feed.ts): each stored batch is
+   * recorded before its job completes and handed to this until it resolves once.
+   */
+  matchStored?: (rows: HitRow[], jobId: string) => Promise<void>;
 }
 
 export interface IngestService {
@@ -111,6 +117,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
           redisUrl: o.redisUrl,
           store: o.store,
           ...(o.onStored ? { onStored: o.onStored } : {}),
+          ...(o.matchStored ? { matchStored: o.matchStored } : {}),
         });
   if (workers) closers.push(() => workers.close());
   // Receivers close first: stop taking messages, flush the open bundle, send its acks.

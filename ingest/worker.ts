@@ -6,6 +6,13 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type RedisTarget, redisConnection } from '../analytics/redis.js';
+import type { HitRow } from '../analytics/hit-rows.js';
+import {
+  appendStored,
+  STORED_CLAIM_IDLE_MS,
+  type StoredFeed,
+  startStoredFeed,
+} from '../analytics/stored-feed.js';
 import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
@@ -25,6 +32,12 @@ export interface WorkerSideOptions {
   metrics: IngestMetrics;
   log: Logger;
   onStored?: (job: BundleJob, jobId: string) => void;
+  /**
+   * The alert engine's side of the durable hand-off (analytics/stored-feed.ts): every stored
+   * batch is recorded in the stored-batch feed before its job completes, and this is called
+   * for each entry until it resolves once.
+   */
+  matchStored?: (rows: HitRow[], jobId: string) => Promise<void>;
   /** The validated city (sensor catalogue for the rules run where readings are stored). */
   config: CityConfig;
 }
@@ -46,8 +59,12 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
     prefix: o.prefix,
     keptTtlMs: cfg.replayWindowMs,
     tickMs: cfg.sensorSilenceCheckMs,
-    onEvents: (hits) =>
-      o.onStored?.({ v: 1, hits, snapshots: [], quarantine: [], keys: [], firstMs: Date.now() }, ''),
+    onEvents: (hits) => {
+      o.onStored?.({ v: 1, hits, snapshots: [], quarantine: [], keys: [], firstMs: Date.now() }, '');
+      o.matchStored?.(hits, '').catch((e: unknown) =>
+        log.error({ err: (e as Error).message }, 'alert engine failed on sensor events'),
+      );
+    },
   });
   const worker: Worker<BundleJob> = startWorker({
     derive: rules,
@@ -57,12 +74,27 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
     concurrency: cfg.workerConcurrency,
     doneTtlMs: cfg.replayWindowMs,
     log,
-    onStored: (job, id) => {
-      metrics.stored(job.hits.length, job.snapshots.length);
-      o.onStored?.(job, id);
-    },
+    onWritten: (hits, snapshots) => metrics.stored(hits, snapshots),
+    ...(o.onStored ? { onStored: o.onStored } : {}),
+    ...(o.matchStored
+      ? {
+          afterInsert: (block, id) => appendStored(conn, o.prefix, block, id, cfg.replayWindowMs),
+        }
+      : {}),
     onFailed: (_id, exhausted) => (exhausted ? metrics.dead() : metrics.retry()),
   });
+  const feed: Promise<StoredFeed | undefined> = o.matchStored
+    ? startStoredFeed({
+        redisUrl: o.redisUrl,
+        prefix: o.prefix,
+        log,
+        handle: o.matchStored,
+        claimIdleMs: STORED_CLAIM_IDLE_MS,
+      }).catch((e: unknown) => {
+        log.error({ err: (e as Error).message }, 'stored-batch feed did not start; alerts wait');
+        return undefined;
+      })
+    : Promise.resolve(undefined);
   const sweep = {
     store: o.store,
     redis: o.redis,
@@ -80,6 +112,7 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
     running: () => worker.isRunning(),
     async close() {
       clearInterval(sweeper);
+      await (await feed)?.close();
       await rules.close();
       await worker.close();
       conn.disconnect();

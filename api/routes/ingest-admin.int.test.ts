@@ -36,6 +36,13 @@ beforeAll(async () => {
           }
           return s.insert(table, rows, o);
         },
+        async insertBlock(table, block, o) {
+          if (failInserts > 0 && table === 'hits' && block.rows > 0) {
+            failInserts--;
+            throw new Error('injected');
+          }
+          return s.insertBlock(table, block, o);
+        },
       }),
     },
   );

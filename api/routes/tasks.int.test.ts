@@ -118,9 +118,10 @@ beforeAll(async () => {
   });
   // Live hits travel on the hit feed through Redis, as between processes (analytics/hit-feed.ts).
   feedConns.push(redisConnection(TEST_REDIS_URL, log), redisConnection(TEST_REDIS_URL, log));
-  feedOut = new HitFeedPublisher(feedConns[0]!, cfg.redis.prefix, log);
+  // The API subscribes first: a publisher probes for listeners when it starts (and each second).
   feedIn = new HitFeedSubscriber(feedConns[1]!, cfg.redis.prefix);
   await feedIn.start();
+  feedOut = new HitFeedPublisher(feedConns[0]!, cfg.redis.prefix, log);
   ingest = await startIngest({
     config: cfg,
     store: ts.store,
