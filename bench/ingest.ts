@@ -17,6 +17,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { hitsToBlock } from '../analytics/hit-block.js';
 import { hitToRow } from '../analytics/hit-rows.js';
@@ -79,12 +80,13 @@ async function rawStoreRates(
   store: Store,
   batch: number,
   gws: readonly string[],
-): Promise<{ baseline: number; block: number }> {
+): Promise<{ baseline: number; block: number; blockCpuMs: number; blockMs: number }> {
   const rawRows = Math.min(N, Number(values['raw-rows']));
   say(`raw store: ${rawRows} rows straight into hits (with its views), ${batch} per INSERT, both paths`);
   const settings = { deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
   let baseMs = 0;
   let blockMs = 0;
+  let blockCpuMs = 0;
   for (let done = 0, k = 0; done < rawRows; done += batch, k++) {
     const rows = Array.from({ length: Math.min(batch, rawRows - done) }, (_, j) =>
       hitToRow(makeHit({ gateway: gws[j % G]!, camera: cameraId(j % G, 0), model: 'bench-raw' }), {
@@ -99,8 +101,11 @@ async function rawStoreRates(
     };
     const block = async () => {
       const t = performance.now();
+      const c = process.cpuUsage();
       await store.insertBlock('hits', hitsToBlock(rows), { dedupToken: `raw-block-${k}`, settings });
       blockMs += performance.now() - t;
+      const d = process.cpuUsage(c);
+      blockCpuMs += (d.user + d.system) / 1000;
     };
     if (k % 2) {
       await base();
@@ -110,7 +115,12 @@ async function rawStoreRates(
       await base();
     }
   }
-  return { baseline: rawRows / (baseMs / 1000), block: rawRows / (blockMs / 1000) };
+  return {
+    baseline: rawRows / (baseMs / 1000),
+    block: rawRows / (blockMs / 1000),
+    blockCpuMs: Math.round(blockCpuMs),
+    blockMs: Math.round(blockMs),
+  };
 }
 
 async function main(): Promise<void> {
@@ -125,11 +135,24 @@ async function main(): Promise<void> {
   const store = await openStore({ url: `chdb://${join(dir, 'ch')}` });
   await migrate(store, { hitsDays: 3650, snapshotsDays: 7, quarantineDays: 14 });
   const counts: Record<string, number> = {};
+  let phase: 'bench-tp' | 'bench-lat' = 'bench-tp';
   let lastStoredMs = 0;
+  // The worker's hits INSERTs, timed: how much of phase 1 the store itself took.
+  const inserts = { ms: 0, n: 0, lastEnd: 0, gaps: [] as number[] };
+  const timed = Object.assign(Object.create(store) as Store, {
+    insertBlock: async (...a: Parameters<Store['insertBlock']>) => {
+      const t = performance.now();
+      if (inserts.lastEnd) inserts.gaps.push(t - inserts.lastEnd);
+      await store.insertBlock(...a);
+      inserts.lastEnd = performance.now();
+      inserts.ms += inserts.lastEnd - t;
+      inserts.n++;
+    },
+  });
   const latencies: number[] = [];
   const ingest = await startIngest({
     config,
-    store,
+    store: timed,
     redisUrl: redis.url,
     log,
     registry: new Registry(),
@@ -138,12 +161,16 @@ async function main(): Promise<void> {
       mode === 'embedded'
         ? { mode: 'embedded', host: '127.0.0.1', port: 0 }
         : { mode: 'broker', url: values['broker-url'] as string },
+    // Phase 1 only counts (its hits are not decoded: a listener's cost, not the chain's; phase 2
+    // starts once all are stored).
     onStored: (job) => {
       const now = Date.now();
-      for (const h of job.hits) {
-        counts[h.model] = (counts[h.model] ?? 0) + 1;
-        if (h.model === 'bench-lat') latencies.push(now - h.ts);
-      }
+      if (phase === 'bench-tp') counts[phase] = (counts[phase] ?? 0) + (job.hitCount ?? job.hits.length);
+      else
+        for (const h of job.hits) {
+          counts[h.model] = (counts[h.model] ?? 0) + 1;
+          if (h.model === 'bench-lat') latencies.push(now - h.ts);
+        }
       lastStoredMs = now;
     },
   });
@@ -160,9 +187,21 @@ async function main(): Promise<void> {
 
   say(`phase 1: ${N} hits from ${G} gateways, ${mode}, as fast as acks allow`);
   let last = 0;
+  // Queue depth, sampled (is the worker waiting for jobs, or jobs for the worker?).
+  let waiting = 0;
+  const depth = new Redis(redis.url);
+  const sampler = setInterval(() => {
+    depth.llen('bench:{hits}:wait').then(
+      (n) => {
+        waiting = n;
+      },
+      () => undefined,
+    );
+  }, 250);
+  const cpu0 = process.cpuUsage();
   const p1 = runGateways({ ...sim, hits: N, ratePerSec: 0, tag: 'bench-tp' }, (p) => {
     say(
-      `  handed ${p.handedOver}, acked msgs ${p.acked}, stored ${counts['bench-tp'] ?? 0} (+${(counts['bench-tp'] ?? 0) - last}/s)`,
+      `  handed ${p.handedOver}, acked msgs ${p.acked}, stored ${counts['bench-tp'] ?? 0} (+${(counts['bench-tp'] ?? 0) - last}/s), jobs waiting ${waiting}`,
     );
     last = counts['bench-tp'] ?? 0;
   });
@@ -171,10 +210,23 @@ async function main(): Promise<void> {
   await waitFor(() => (counts['bench-tp'] ?? 0) >= N, 120_000);
   const tpEnd = lastStoredMs;
   const hitsPerSec = N / ((tpEnd - r1.firstMs) / 1000);
+  const cpu1 = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  depth.disconnect();
+  const phase1 = {
+    wallMs: tpEnd - r1.firstMs,
+    insertMs: Math.round(inserts.ms),
+    inserts: inserts.n,
+    /** Between one INSERT's return and the next one's start: median and largest, ms. */
+    insertGapMs: { p50: Math.round(pct(inserts.gaps, 50)), max: Math.round(Math.max(0, ...inserts.gaps)) },
+    processCpuMs: Math.round((cpu1.user + cpu1.system) / 1000),
+  };
   say(`  ${Math.round(hitsPerSec)} hits/s (published ${r1.published} messages, resent ${r1.resent})`);
+  say(`  ${JSON.stringify(phase1)}`);
 
   const latN = latRate * latSeconds;
   say(`phase 2: ${latRate} hits/s for ${latSeconds} s`);
+  phase = 'bench-lat';
   const p2 = runGateways({ ...sim, hits: latN, ratePerSec: latRate, tag: 'bench-lat' });
   const r2 = await p2.done;
   await p2.stop();
@@ -218,8 +270,10 @@ async function main(): Promise<void> {
     duplicated: v1.rows + v2.rows - unique,
     rawStoreBaselineHitsPerSec: Math.round(raws.baseline),
     rawStoreHitsPerSec: Math.round(rawStoreHitsPerSec),
+    rawStoreBlock: { wallMs: raws.blockMs, processCpuMs: raws.blockCpuMs },
     rawStoreSpeedup: Math.round((raws.block / raws.baseline) * 100) / 100,
     ratio: Math.round((hitsPerSec / rawStoreHitsPerSec) * 1000) / 1000,
+    phase1,
     messagesResent: r1.resent + r2.resent,
     duplicatesDropped: stats.duplicatesDropped,
     rejected: stats.rejected,
