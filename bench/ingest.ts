@@ -54,6 +54,11 @@ const values = benchArgs(
       default: '500000',
       description: 'Rows inserted straight into the store for the raw baseline',
     },
+    'worker-concurrency': {
+      type: 'string',
+      default: '',
+      description: 'ingest.workerConcurrency (default: the config default)',
+    },
     json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
 );
@@ -131,7 +136,12 @@ async function main(): Promise<void> {
   const log = rootLogger();
   say(`hashing ${G} gateway passwords (scrypt)…`);
   const raw = testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' });
-  const config = loadCityConfig(undefined, {}, { ...raw, redis: { url: redis.url, prefix: 'bench' } });
+  const wc = values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {};
+  const config = loadCityConfig(
+    undefined,
+    {},
+    { ...raw, redis: { url: redis.url, prefix: 'bench' }, ingest: { ...(raw.ingest ?? {}), ...wc } },
+  );
   const store = await openStore({ url: `chdb://${join(dir, 'ch')}` });
   await migrate(store, { hitsDays: 3650, snapshotsDays: 7, quarantineDays: 14 });
   const counts: Record<string, number> = {};
@@ -257,6 +267,7 @@ async function main(): Promise<void> {
     mode,
     gateways: G,
     hits: N,
+    workerConcurrency: config.ingest.workerConcurrency,
     hitsPerSec: Math.round(hitsPerSec),
     publishToQueryableMs: {
       p50: pct(latencies, 50),

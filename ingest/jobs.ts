@@ -233,7 +233,24 @@ function storedJob(job: BundleJob, block: RowBlock, derived: readonly HitRow[]):
   return out;
 }
 
+/**
+ * One write at a time: `run` starts once every write handed in before it has settled. The jobs a
+ * worker holds at once (`concurrency`) fetch their blocks and send their acks around another's
+ * INSERT, but INSERT one at a time and in the order they reached this point: the rules see a
+ * sensor's readings in order, and chDB gets one INSERT at a time (its session keeps settings
+ * between calls, analytics/store.ts).
+ */
+function writeTurns(): <T>(run: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (run) => {
+    const mine = last.then(run);
+    last = mine.catch(() => undefined);
+    return mine;
+  };
+}
+
 export function startWorker(o: WorkerOptions): Worker<BundleJob> {
+  const inTurn = writeTurns();
   const w = new Worker<BundleJob>(
     QUEUE_NAME,
     async (job: Job<BundleJob>) => {
@@ -241,9 +258,12 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       const bytes = await readBlock(o, job.data, id);
       if (bytes === null) return;
       if (job.data.readingCols) job.data.readings = decodeReadings(job.data.readingCols);
-      const derived = await readingsAndDerived(o, job.data, id);
-      const block = jobHitBlock(job.data, derived, bytes);
-      await writeHits(o.store, job.data, id, block);
+      const { block, derived } = await inTurn(async () => {
+        const derived = await readingsAndDerived(o, job.data, id);
+        const block = jobHitBlock(job.data, derived, bytes);
+        await writeHits(o.store, job.data, id, block);
+        return { block, derived };
+      });
       o.derive?.done(id);
       if (o.afterInsert && block.rows > 0) await o.afterInsert(block, id);
       // Before the job completes (and is removed): a resend of its messages must still find
