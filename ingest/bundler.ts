@@ -163,7 +163,8 @@ export class Bundler {
       const verdicts = await claim(this.o.dedup, keys, jobId, Date.now());
       // Another node may take over the claims of a node whose lease ran out (dedup.ts).
       const lease = this.o.dedup.lease;
-      if (lease && !lease.fresh(Date.now())) throw new Error('node lease not fresh: bundle not queued');
+      if (lease && !lease.fresh(Date.now()) && !(await lease.renew()))
+        throw new Error('node lease not fresh: bundle not queued');
       const data: BundleJob = { v: 1, hits: [], snapshots: [], quarantine: [], keys: [], firstMs };
       const readings: ReadingRow[] = [];
       batch.forEach((w, i) => {
