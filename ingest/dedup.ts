@@ -2,8 +2,12 @@
  * The replay window (docs/architecture.md#no-loss-chain step 4): a message id already queued is dropped, not queued
  * again — the edge resends whatever it has not seen acked.
  *
- * Each message key is claimed with `SET NX` *before* its job is added, naming the job and
- * the claiming node (`jobId:nodeId`; the claim time is the job ULID's). A later copy finds the claim and checks that job:
+ * Each message key is claimed *before* its job is added, naming the job and the claiming node
+ * (the claim time is the job ULID's). Claims are not a Redis key each: they are fields of one
+ * hash per gateway, message kind and slice of message-id time (replay-slots.ts), claimed with
+ * `HSETNX` in one script per bundle; every claim renews its hash for the window, so a claim
+ * lives at least `windowMs`. A later copy of the message falls into the same field, finds the
+ * claim and checks that job:
  * if it exists in the queue (waiting, active, failed) or has left a done marker (jobs.ts), the
  * copy is a duplicate — acked again and dropped. If neither, the claim is in flight or its node
  * died between claim and add. A live node keeps a liveness key (`NodeLease`, refreshed every
@@ -18,17 +22,45 @@
 import type { Redis } from 'ioredis';
 import { decodeTime } from 'ulid';
 import { doneKey, QUEUE_NAME } from './jobs.js';
+import { claimPrefix, decodeClaim, encodeClaim, replaySlot } from './replay-slots.js';
 
-/** SET key newValue PX ttl, only if it still holds oldValue (or is gone). Returns 1 when set. */
-const CAS = `local v = redis.call('GET', KEYS[1])
-if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end
+/** HSET field newValue only if it still holds oldValue (or is gone); the hash lives on. Returns 1 when set. */
+const CAS = `local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v == false or v == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return 1
+end
+return 0`;
+
+/**
+ * Claims fields in slice hashes. KEYS: the hashes; ARGV: windowMs, the claim value, then a
+ * hash index (1-based) and a field per message. Returns per message 1 (claimed now) or the
+ * claim found. Every hash touched lives windowMs more, so each claim lives at least that long.
+ */
+const CLAIM = `local out = {}
+for i = 3, #ARGV, 2 do
+  local k, f = KEYS[tonumber(ARGV[i])], ARGV[i + 1]
+  if redis.call('HSETNX', k, f, ARGV[2]) == 1 then out[#out + 1] = 1
+  else out[#out + 1] = redis.call('HGET', k, f) end
+end
+for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, ARGV[1]) end
+return out`;
+
+/** Deletes a claim if it still names the job (its value starts with ARGV[2]). */
+const RELEASE = `local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v and string.sub(v, 1, string.len(ARGV[2])) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 0`;
 
 /** Releases claims made for a job that never reached Redis (best effort; the grace period covers a failure). */
 export async function release(o: DedupOptions, keys: readonly string[], jobId: string): Promise<void> {
   if (keys.length === 0) return;
+  const mine = claimPrefix(jobId);
   const p = o.redis.pipeline();
-  for (const k of keys) p.eval(RELEASE, 1, seenKey(o.prefix, k), `${jobId}:`);
+  for (const k of keys) {
+    const s = replaySlot(k);
+    p.eval(RELEASE, 1, replayKey(o.prefix, s.bucket), s.field, mine);
+  }
   await p.exec();
 }
 
@@ -50,10 +82,6 @@ export async function releaseIfOrphaned(
   await release(o, keys, jobId);
   return true;
 }
-
-const RELEASE = `local v = redis.call('GET', KEYS[1])
-if v and string.sub(v, 1, string.len(ARGV[1])) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 0`;
 
 export type ClaimVerdict = 'fresh' | 'duplicate' | 'pending';
 
@@ -120,9 +148,36 @@ export interface DedupOptions {
   claimGraceMs: number;
 }
 
-export function seenKey(prefix: string, key: string): string {
+/** The Redis hash holding a slice of replay claims (ingest/replay-slots.ts). */
+export function replayKey(prefix: string, bucket: string): string {
   // Under the queue's hash tag: checked together with the job's keys (one Cluster slot).
-  return `${prefix}:${QUEUE_NAME}:seen:${key}`;
+  return `${prefix}:${QUEUE_NAME}:replay:${bucket}`;
+}
+
+/** The claim held on a replay key, if any: its job and its node id (or claim time). */
+export async function claimOf(
+  redis: Redis,
+  prefix: string,
+  key: string,
+): Promise<{ job: string; tail: string } | undefined> {
+  const s = replaySlot(key);
+  const v = await redis.hgetBuffer(replayKey(prefix, s.bucket), s.field);
+  return v ? decodeClaim(v) : undefined;
+}
+
+/** One EVAL claims every key of a bundle; a claim already there comes back as its value. */
+async function claimSlots(o: DedupOptions, keys: readonly string[], value: Buffer): Promise<unknown[]> {
+  const hashes = new Map<string, number>();
+  const args: (string | Buffer)[] = [String(o.windowMs), value];
+  for (const k of keys) {
+    const s = replaySlot(k);
+    const h = replayKey(o.prefix, s.bucket);
+    const at = hashes.get(h) ?? hashes.size + 1;
+    hashes.set(h, at);
+    args.push(String(at), s.field);
+  }
+  const res = await o.redis.callBuffer('EVAL', CLAIM, hashes.size, ...hashes.keys(), ...args);
+  return Array.isArray(res) ? res : [];
 }
 
 /** Claims `keys` for `jobId`; one verdict per key, in order. */
@@ -134,22 +189,21 @@ export async function claim(
 ): Promise<ClaimVerdict[]> {
   if (keys.length === 0) return [];
   // With a lease the claim time is the job id's own (a ULID's first 48 bits): no bytes spent on it.
-  const value = o.lease ? `${jobId}:${o.lease.nodeId}` : `${jobId}:${nowMs}`;
-  const p = o.redis.pipeline();
-  for (const k of keys) p.set(seenKey(o.prefix, k), value, 'PX', o.windowMs, 'NX');
-  const setRes = (await p.exec()) ?? [];
-  const verdicts: ClaimVerdict[] = keys.map((_, i) => (setRes[i]?.[1] === 'OK' ? 'fresh' : 'pending'));
+  const value = encodeClaim(jobId, o.lease ? o.lease.nodeId : String(nowMs));
+  const found = await claimSlots(o, keys, value);
+  const verdicts: ClaimVerdict[] = keys.map((_, i) => (found[i] === 1 ? 'fresh' : 'pending'));
   const taken = verdicts.flatMap((v, i) => (v === 'pending' ? [i] : []));
   if (taken.length === 0) return verdicts;
-  const g = o.redis.pipeline();
-  for (const i of taken) g.get(seenKey(o.prefix, keys[i]!));
-  const owners = ((await g.exec()) ?? []).map((r) => (typeof r[1] === 'string' ? r[1] : ''));
+  const owners = taken.map((i) => {
+    const v = found[i];
+    return v instanceof Uint8Array ? Buffer.from(v) : undefined;
+  });
   const check = o.redis.pipeline();
   const parsed = owners.map((v) => {
-    const [job = '', second = '0'] = v.split(':');
-    // `jobId:claimMs` (no lease) or `jobId:nodeId` (node ids start with a letter).
-    if (/^\d+$/.test(second)) return { job, claimMs: Number(second), node: '' };
-    return { job, claimMs: claimTime(job, nowMs), node: second };
+    const { job, tail } = v ? decodeClaim(v) : { job: '', tail: '0' };
+    // A claim time (no lease) or a node id (node ids start with a letter).
+    if (/^\d+$/.test(tail)) return { job, claimMs: Number(tail), node: '' };
+    return { job, claimMs: claimTime(job, nowMs), node: tail };
   });
   for (const { job, node } of parsed) {
     check.exists(`${o.queueKey}:${job}`, doneKey(o.prefix, job));
@@ -168,7 +222,9 @@ export async function claim(
     else if ((exists[k] ?? 0) > 0) verdicts[i] = 'duplicate';
     else if (!owners[k] || orphan[k] || nowMs - claimMs > o.claimGraceMs) {
       // Compare-and-set: of two nodes retaking the same orphan claim, one wins.
-      retake.eval(CAS, 1, seenKey(o.prefix, keys[i]!), owners[k] ?? '', value, String(o.windowMs));
+      const s = replaySlot(keys[i]!);
+      const old = owners[k] ?? '';
+      retake.eval(CAS, 1, replayKey(o.prefix, s.bucket), s.field, old, value, String(o.windowMs));
       retaken.push(i);
     }
   });
