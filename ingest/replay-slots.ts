@@ -7,8 +7,10 @@
  * The field is the ULID packed into 16 bytes and the claim value the claiming job's ULID packed
  * the same way plus the node id. A slice of one gateway holds ~75 messages at the edge's
  * default 200 ms flush (contracts/config/gateway.ts): small hashes are kept by Redis as one
- * listpack (up to `hash-max-listpack-entries`, 128 by default), about 46 bytes a message
- * against 168 for a key of its own (measured in bench/replay-memory.ts, docs/ingest.md#replay-window).
+ * listpack (up to `hash-max-listpack-entries`, 512 by default): about 50 bytes a message
+ * against over 200 for a key of its own (bench/replay-memory.ts, docs/ingest.md#replay-window).
+ * A gateway sending more than ~34 messages/s fills a slice past 512 and its hash becomes a
+ * hash table, still smaller than keys.
  * An id that is not a canonical ULID (a payload digest, a hand-made id) gets a hash of its own.
  */
 
