@@ -6,7 +6,7 @@
  *
  * `--messages` message ids are made as gateways make them (ULIDs at `--rate` messages/s spread
  * over `--gateways`) and grouped into bundles of `--bundle-ms` of arrival, as the receiver
- * bundles them. Before: each is claimed in the form ingest used until issue 16, one key
+ * bundles them. Before: each is claimed in the form the hashes replaced, one key
  * `{prefix}:{hits}:seen:m:{gw}:{msgId}` = `jobId:nodeId`, `SET … PX window NX`, pipelined per
  * bundle. After: the same bundles go through the real `claim` (ingest/dedup.ts). Both add the
  * done marker each job leaves for the window (ingest/jobs.ts), one per bundle. Each is the
