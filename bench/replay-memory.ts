@@ -8,8 +8,9 @@
  * over `--gateways`) and grouped into bundles of `--bundle-ms` of arrival, as the receiver
  * bundles them. Before: each is claimed in the form the hashes replaced, one key
  * `{prefix}:{hits}:seen:m:{gw}:{msgId}` = `jobId:nodeId`, `SET … PX window NX`, pipelined per
- * bundle. After: the same bundles go through the real `claim` (ingest/dedup.ts). Both add the
- * done marker each job leaves for the window (ingest/jobs.ts), one per bundle. Each is the
+ * bundle, with the done marker each job left for the window. After: the same bundles go
+ * through the real `claim` and, as the worker does once a job is stored, `markStored`
+ * (ingest/dedup.ts). Each is the
  * `used_memory` (INFO memory) delta over its fill divided by the messages; the Redis is
  * flushed between. Every 50th bundle is then claimed again by another job: every copy must be
  * refused as a duplicate (`resendsNotDropped` 0). mbPer1000MsgPerSecOver6h = bytes per message ×
@@ -21,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
-import { claim, type DedupOptions, NodeLease } from '../ingest/dedup.js';
+import { claim, type DedupOptions, markStored, NodeLease } from '../ingest/dedup.js';
 import { doneKey, QUEUE_NAME } from '../ingest/jobs.js';
 import { gatewayId } from '../ingest/testkit.js';
 import { benchArgs } from './args.js';
@@ -147,8 +148,8 @@ async function main(): Promise<void> {
     const after = await fill(r, n, async () => {
       for (const b of bundles) {
         const v = await claim(o, b.keys, b.jobId, b.atMs);
-        // The worker's done marker once the job is stored (ingest/jobs.ts): part of the cost.
-        await r.set(doneKey(prefix, b.jobId), '1', 'PX', windowMs);
+        // What the worker does once the job is stored (ingest/jobs.ts): part of the cost.
+        await markStored(r, prefix, b.jobId, b.keys, windowMs);
         notFresh += v.filter((x) => x !== 'fresh').length;
       }
     });

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, describe, expect, it } from 'vitest';
-import { claim, claimOf, type DedupOptions, NodeLease, releaseIfOrphaned, replayKey } from './dedup.js';
+import { claim, claimOf, type DedupOptions, markStored, NodeLease, releaseIfOrphaned } from './dedup.js';
+import { replayKey } from './queue-keys.js';
 import { QUEUE_NAME } from './jobs.js';
 import { REPLAY_SLICE_MS, replaySlot } from './replay-slots.js';
 import { TEST_REDIS_URL } from './testkit.js';
@@ -128,7 +129,7 @@ describe('replay claims and node leases', () => {
     const second = `m:gw-1:${ulid(t + 1)}`;
     const job1 = ulid(t);
     expect(await claim(o, [first], job1, Date.now())).toEqual(['fresh']);
-    await redis.set(`${prefix}:${QUEUE_NAME}:done:${job1}`, '1', 'PX', 60_000);
+    await markStored(redis, prefix, job1, [first], 600);
     await new Promise((r) => setTimeout(r, 400));
     // A later claim in the same hash renews it: the first claim outlives its own 600 ms.
     expect(await claim(o, [second], ulid(), Date.now())).toEqual(['fresh']);
@@ -137,6 +138,32 @@ describe('replay claims and node leases', () => {
     await new Promise((r) => setTimeout(r, 700));
     expect(await redis.exists(replayKey(prefix, replaySlot(first).bucket))).toBe(0);
     expect(await claim(o, [first], ulid(), Date.now())).toEqual(['fresh']);
+    await a.stop();
+  });
+
+  it("a stored job's claims shrink to the stored mark, found as duplicates; another job's claim is left alone", async () => {
+    const prefix = `xltest-dedup-${ulid().toLowerCase()}`;
+    prefixes.push(prefix);
+    const a = new NodeLease(redis, prefix, 'nA');
+    const o = await opts(a, prefix);
+    const t = Math.floor(Date.now() / REPLAY_SLICE_MS) * REPLAY_SLICE_MS;
+    const mine = [`m:gw-1:${ulid(t)}`, `s:gw-1:${ulid(t)}`, 'q:gw-1:digest'];
+    const other = `m:gw-1:${ulid(t + 1)}`;
+    const job = ulid(t);
+    const job2 = ulid(t + 1);
+    expect(await claim(o, mine, job, t)).toEqual(['fresh', 'fresh', 'fresh']);
+    expect(await claim(o, [other], job2, t)).toEqual(['fresh']);
+    const hash = replayKey(prefix, replaySlot(mine[0]!).bucket);
+    const bytesBefore = Number(await redis.memory('USAGE', hash));
+    // The worker names the other key too (it never does): a claim of another job stays.
+    await markStored(redis, prefix, job, [...mine, other], 60_000);
+    for (const k of mine) expect(await claimOf(redis, prefix, k)).toBe('stored');
+    expect(await claimOf(redis, prefix, other)).toEqual({ job: job2, tail: 'nA' });
+    expect(Number(await redis.memory('USAGE', hash))).toBeLessThan(bytesBefore);
+    // Copies are duplicates without the job or its done marker.
+    await redis.del(`${prefix}:${QUEUE_NAME}:done:${job}`);
+    expect(await claim(o, mine, ulid(), Date.now())).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    expect(await claim(o, [other], ulid(), Date.now())).toEqual(['pending']);
     await a.stop();
   });
 });

@@ -6,8 +6,9 @@
  * (the claim time is the job ULID's). Claims are not a Redis key each: they are fields of one
  * hash per gateway, message kind and slice of message-id time (replay-slots.ts), claimed with
  * `HSETNX` in one script per bundle; every claim renews its hash for the window, so a claim
- * lives at least `windowMs`. A later copy of the message falls into the same field, finds the
- * claim and checks that job:
+ * lives at least `windowMs`. Once the job is stored the worker shrinks its claims to a
+ * one-byte stored mark (`markStored`). A later copy of the message falls into the same field
+ * and finds the claim: marked stored, the copy is a duplicate; else it checks the claim's job:
  * if it exists in the queue (waiting, active, failed) or has left a done marker (jobs.ts), the
  * copy is a duplicate — acked again and dropped. If neither, the claim is in flight or its node
  * died between claim and add. A live node keeps a liveness key (`NodeLease`, refreshed every
@@ -21,8 +22,15 @@
  */
 import type { Redis } from 'ioredis';
 import { decodeTime } from 'ulid';
-import { doneKey, QUEUE_NAME } from './jobs.js';
-import { claimPrefix, decodeClaim, encodeClaim, replaySlot } from './replay-slots.js';
+import { doneKey, replayKey } from './queue-keys.js';
+import {
+  claimPrefix,
+  decodeClaim,
+  encodeClaim,
+  isStoredClaim,
+  replaySlot,
+  STORED_CLAIM,
+} from './replay-slots.js';
 
 /** HSET field newValue only if it still holds oldValue (or is gone); the hash lives on. Returns 1 when set. */
 const CAS = `local v = redis.call('HGET', KEYS[1], ARGV[1])
@@ -46,6 +54,20 @@ for i = 3, #ARGV, 2 do
 end
 for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, ARGV[1]) end
 return out`;
+
+/**
+ * Marks a job stored. KEYS: its done marker, then the hashes; ARGV: windowMs, the job's claim
+ * prefix, then a hash index (from 2) and a field per message. Sets the done marker and turns
+ * each claim still naming the job into the stored mark.
+ */
+const STORED = `redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+local n = string.len(ARGV[2])
+for i = 3, #ARGV, 2 do
+  local k, f = KEYS[tonumber(ARGV[i])], ARGV[i + 1]
+  local v = redis.call('HGET', k, f)
+  if v and string.sub(v, 1, n) == ARGV[2] then redis.call('HSET', k, f, '${STORED_CLAIM}') end
+end
+return 0`;
 
 /** Deletes a claim if it still names the job (its value starts with ARGV[2]). */
 const RELEASE = `local v = redis.call('HGET', KEYS[1], ARGV[1])
@@ -148,36 +170,84 @@ export interface DedupOptions {
   claimGraceMs: number;
 }
 
-/** The Redis hash holding a slice of replay claims (ingest/replay-slots.ts). */
-export function replayKey(prefix: string, bucket: string): string {
-  // Under the queue's hash tag: checked together with the job's keys (one Cluster slot).
-  return `${prefix}:${QUEUE_NAME}:replay:${bucket}`;
-}
-
-/** The claim held on a replay key, if any: its job and its node id (or claim time). */
+/** The claim held on a replay key, if any: its job and its node id (or claim time), or `stored`. */
 export async function claimOf(
   redis: Redis,
   prefix: string,
   key: string,
-): Promise<{ job: string; tail: string } | undefined> {
+): Promise<{ job: string; tail: string } | 'stored' | undefined> {
   const s = replaySlot(key);
   const v = await redis.hgetBuffer(replayKey(prefix, s.bucket), s.field);
-  return v ? decodeClaim(v) : undefined;
+  if (!v) return undefined;
+  return isStoredClaim(v) ? 'stored' : decodeClaim(v);
+}
+
+/** Script arguments naming each key's hash (by its index in KEYS, from `first`) and field. */
+function slotArgs(prefix: string, keys: readonly string[], first: number) {
+  const hashes = new Map<string, number>();
+  const pairs: (string | Buffer)[] = [];
+  for (const k of keys) {
+    const s = replaySlot(k);
+    const h = replayKey(prefix, s.bucket);
+    const at = hashes.get(h) ?? hashes.size + first;
+    hashes.set(h, at);
+    pairs.push(String(at), s.field);
+  }
+  return { hashes: [...hashes.keys()], pairs };
 }
 
 /** One EVAL claims every key of a bundle; a claim already there comes back as its value. */
 async function claimSlots(o: DedupOptions, keys: readonly string[], value: Buffer): Promise<unknown[]> {
-  const hashes = new Map<string, number>();
-  const args: (string | Buffer)[] = [String(o.windowMs), value];
-  for (const k of keys) {
-    const s = replaySlot(k);
-    const h = replayKey(o.prefix, s.bucket);
-    const at = hashes.get(h) ?? hashes.size + 1;
-    hashes.set(h, at);
-    args.push(String(at), s.field);
-  }
-  const res = await o.redis.callBuffer('EVAL', CLAIM, hashes.size, ...hashes.keys(), ...args);
+  const { hashes, pairs } = slotArgs(o.prefix, keys, 1);
+  const res = await o.redis.callBuffer(
+    'EVAL',
+    CLAIM,
+    hashes.length,
+    ...hashes,
+    String(o.windowMs),
+    value,
+    ...pairs,
+  );
   return Array.isArray(res) ? res : [];
+}
+
+/**
+ * Marks `jobId` stored (after its INSERT, before it completes): its done marker for the window,
+ * and each of its messages' claims still naming it shrunk to the one-byte stored mark, so a
+ * claim costs its 16-byte field and the mark for the rest of the window (docs/ingest.md#replay-window).
+ */
+export async function markStored(
+  redis: Redis,
+  prefix: string,
+  jobId: string,
+  keys: readonly string[],
+  windowMs: number,
+): Promise<void> {
+  const { hashes, pairs } = slotArgs(prefix, keys, 2);
+  const done = doneKey(prefix, jobId);
+  await redis.eval(
+    STORED,
+    1 + hashes.length,
+    done,
+    ...hashes,
+    String(windowMs),
+    claimPrefix(jobId),
+    ...pairs,
+  );
+}
+
+interface Owner {
+  job: string;
+  claimMs: number;
+  node: string;
+}
+
+/** Who holds a claim found: its job, when it was made, and the node (none without a lease). */
+function ownerOf(v: Buffer | undefined, nowMs: number): Owner {
+  const { job, tail } = v ? decodeClaim(v) : { job: '', tail: '0' };
+  // A claim time (no lease) or a node id (node ids start with a letter).
+  if (/^\d+$/.test(tail)) return { job, claimMs: Number(tail), node: '' };
+  return { job, claimMs: claimTime(job, nowMs), node: tail };
 }
 
 /** Claims `keys` for `jobId`; one verdict per key, in order. */
@@ -190,37 +260,34 @@ export async function claim(
   if (keys.length === 0) return [];
   // With a lease the claim time is the job id's own (a ULID's first 48 bits): no bytes spent on it.
   const value = encodeClaim(jobId, o.lease ? o.lease.nodeId : String(nowMs));
-  const found = await claimSlots(o, keys, value);
-  const verdicts: ClaimVerdict[] = keys.map((_, i) => (found[i] === 1 ? 'fresh' : 'pending'));
+  const found = (await claimSlots(o, keys, value)).map((v) => (v instanceof Uint8Array ? Buffer.from(v) : v));
+  // A claim marked stored is a duplicate outright; any other is resolved by its job and node.
+  const verdicts: ClaimVerdict[] = found.map((v) =>
+    v === 1 ? 'fresh' : v instanceof Buffer && isStoredClaim(v) ? 'duplicate' : 'pending',
+  );
   const taken = verdicts.flatMap((v, i) => (v === 'pending' ? [i] : []));
   if (taken.length === 0) return verdicts;
   const owners = taken.map((i) => {
     const v = found[i];
-    return v instanceof Uint8Array ? Buffer.from(v) : undefined;
+    return v instanceof Buffer ? v : undefined;
   });
+  const parsed = owners.map((v) => ownerOf(v, nowMs));
   const check = o.redis.pipeline();
-  const parsed = owners.map((v) => {
-    const { job, tail } = v ? decodeClaim(v) : { job: '', tail: '0' };
-    // A claim time (no lease) or a node id (node ids start with a letter).
-    if (/^\d+$/.test(tail)) return { job, claimMs: Number(tail), node: '' };
-    return { job, claimMs: claimTime(job, nowMs), node: tail };
-  });
   for (const { job, node } of parsed) {
     check.exists(`${o.queueKey}:${job}`, doneKey(o.prefix, job));
     check.exists(node ? nodeKey(o.prefix, node) : `${o.prefix}:ingest:node:-`);
   }
   const res = ((await check.exec()) ?? []).map((r) => Number(r[1]));
-  const exists = parsed.map((_, k) => res[2 * k] ?? 0);
-  // A claim naming a node whose lease is gone: that node died before adding the job.
-  const orphan = parsed.map((p, k) => p.node !== '' && (res[2 * k + 1] ?? 1) === 0);
   const retake = o.redis.pipeline();
   const retaken: number[] = [];
   taken.forEach((i, k) => {
-    const { job, claimMs } = parsed[k]!;
+    const { job, claimMs, node } = parsed[k]!;
+    // A claim naming a node whose lease is gone: that node died before adding the job.
+    const orphan = node !== '' && (res[2 * k + 1] ?? 1) === 0;
     if (job === jobId)
       verdicts[i] = 'duplicate'; // the same key twice in one bundle
-    else if ((exists[k] ?? 0) > 0) verdicts[i] = 'duplicate';
-    else if (!owners[k] || orphan[k] || nowMs - claimMs > o.claimGraceMs) {
+    else if ((res[2 * k] ?? 0) > 0) verdicts[i] = 'duplicate';
+    else if (!owners[k] || orphan || nowMs - claimMs > o.claimGraceMs) {
       // Compare-and-set: of two nodes retaking the same orphan claim, one wins.
       const s = replaySlot(keys[i]!);
       const old = owners[k] ?? '';

@@ -4,13 +4,14 @@
  *
  * Gateways name their messages with ULIDs (edge-agent/publisher/publisher.ts), so a resend
  * carries the same time and falls into the same slice: the claim is found with one field read.
- * The field is the ULID packed into 16 bytes and the claim value the claiming job's ULID packed
- * the same way plus the node id. A slice of one gateway holds ~75 messages at the edge's
- * default 200 ms flush (contracts/config/gateway.ts): small hashes are kept by Redis as one
- * listpack (up to `hash-max-listpack-entries`, 512 by default): about 50 bytes a message
- * against over 200 for a key of its own (bench/replay-memory.ts, docs/ingest.md#replay-window).
- * A gateway sending more than ~34 messages/s fills a slice past 512 and its hash becomes a
- * hash table, still smaller than keys.
+ * The field is the ULID packed into 16 bytes; the value is the claiming job's ULID packed the
+ * same way and the node id, and once the job is stored a one-byte mark (STORED_CLAIM). A slice
+ * of one gateway holds ~75 messages at the edge's default 200 ms flush
+ * (contracts/config/gateway.ts): small hashes are kept by Redis as one listpack (up to
+ * `hash-max-listpack-entries`, 512 by default), about 24 bytes a message against over 200 for
+ * a key of its own (bench/replay-memory.ts, docs/ingest.md#replay-window). A gateway sending
+ * more than ~34 messages/s fills a slice past 512 and its hash becomes a hash table, still
+ * smaller than keys.
  * An id that is not a canonical ULID (a payload digest, a hand-made id) gets a hash of its own.
  */
 
@@ -96,6 +97,16 @@ export function encodeClaim(jobId: string, tail: string): Buffer {
 export function claimPrefix(jobId: string): Buffer {
   const packed = packUlid(jobId);
   return packed ? Buffer.concat([Buffer.of(PACKED), packed]) : Buffer.from(`${jobId}:`);
+}
+
+/**
+ * What a claim becomes once its job is stored (ingest/dedup.ts markStored): the job is no
+ * longer needed to call a copy a duplicate. Never an encoded claim: those are longer.
+ */
+export const STORED_CLAIM = '1';
+
+export function isStoredClaim(v: Uint8Array): boolean {
+  return v.length === 1 && v[0] === STORED_CLAIM.charCodeAt(0);
 }
 
 /** encodeClaim's inverse. */
