@@ -13,12 +13,10 @@ import { concatBlocks, type RowBlock } from '../analytics/row-block.js';
 import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
+import { markStored } from './dedup.js';
+import { doneKey, QUEUE_NAME } from './queue-keys.js';
 
-/**
- * The queue's name carries a hash tag: every key of the queue, and the replay-window keys checked
- * with it, hash to one Redis Cluster slot (docs/architecture.md#redis-high-availability).
- */
-export const QUEUE_NAME = '{hits}';
+export { doneKey, QUEUE_NAME };
 
 /** A row of the `quarantine` table. */
 export interface QuarantineRow {
@@ -68,10 +66,6 @@ export interface BundleJob {
 
 export function queueOptions(prefix: string) {
   return { prefix };
-}
-
-export function doneKey(prefix: string, jobId: string): string {
-  return `${prefix}:${QUEUE_NAME}:done:${jobId}`;
 }
 
 export interface WorkerOptions {
@@ -181,8 +175,9 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       o.derive?.done(id);
       if (o.afterInsert && block.rows > 0) await o.afterInsert(block, id);
       // Before the job completes (and is removed): a resend of its messages must still find
-      // it, as the job or as this marker, or it would be queued again under another token.
-      await o.connection.set(doneKey(o.prefix, id), '1', 'PX', o.doneTtlMs);
+      // it, as the job, as this marker or as its claims marked stored, or it would be queued
+      // again under another token.
+      await markStored(o.connection, o.prefix, id, job.data.keys, o.doneTtlMs);
       o.onWritten?.(block.rows, job.data.snapshots.length);
       if (o.onStored) {
         const hits = job.data.hitBlock ? [...blockToHits(block)] : [...job.data.hits, ...derived];
