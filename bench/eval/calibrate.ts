@@ -34,6 +34,7 @@ const GRID: Record<keyof LabNaming, number[]> = {
   darkExtraChroma: [0, 2, 4, 6, 8],
   lightChromaSlope: [0, 0.05, 0.1, 0.15, 0.2, 0.3],
   blueChromaFactor: [0.4, 0.5, 0.6, 0.7, 0.8, 1],
+  darkBlueChroma: [4, 5, 6, 7, 8, 10, 12, 99],
 };
 
 function score(items: Item[], naming: LabNaming): { score: number; parts: string } {

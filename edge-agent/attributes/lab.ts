@@ -42,6 +42,13 @@ export interface LabNaming {
   lightChromaSlope: number;
   /** Blue hues (denim, navy) count from this fraction of the chroma other hues need. */
   blueChromaFactor: number;
+  /**
+   * A region whose winner is black is blue (navy, dark denim) when the mean a*, b* of its
+   * black pixels has at least this chroma at a blue hue (see {@link isBlueTint}). Pixel by
+   * pixel dark denim is too noisy to name; averaged, its tint is clear (chroma 9–25 on the
+   * labelled dark jeans, 3–8 on black cloth, whose cast is red-purple).
+   */
+  darkBlueChroma: number;
 }
 
 /** Calibrated cut-offs of {@link nameOfLab}. */
@@ -57,6 +64,7 @@ export const LAB_NAMING: Readonly<LabNaming> = {
   darkExtraChroma: 2,
   lightChromaSlope: 0,
   blueChromaFactor: 0.7,
+  darkBlueChroma: 7,
 };
 
 /** The palette name of a pixel given in Lab. */
@@ -77,6 +85,13 @@ export function nameOfLab(l: number, a: number, b: number, n: Readonly<LabNaming
   if (h < 200) return 'green';
   if (h < 310) return 'blue';
   return l > 55 ? 'pink' : 'purple';
+}
+
+/** Whether a mean `a*`, `b*` is a blue tint of at least `minChroma` (hue angle 200°–310°, as nameOfLab's blue). */
+export function isBlueTint(a: number, b: number, minChroma: number): boolean {
+  let h = (Math.atan2(b, a) * 180) / Math.PI;
+  if (h < 0) h += 360;
+  return Math.hypot(a, b) >= minChroma && h >= 200 && h < 310;
 }
 
 /** The palette name of an sRGB pixel. */
