@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Colour } from '../../contracts/hit.js';
 import { colourOfRegion } from './colour.js';
-import { PERSON_LOWER, PERSON_UPPER, personColours, subBox, vehicleColour } from './crops.js';
+import { PERSON_LOWER, PERSON_UPPER, personColours, subBox, VEHICLE_BODY, vehicleColour } from './crops.js';
 import { paint, paintPerson, solidImage } from './testkit.js';
 
 type Rgb = [number, number, number];
@@ -96,6 +96,16 @@ describe('vehicleColour', () => {
     const img = solidImage(200, 100, body);
     paint(img, [0, 0, 200, 100 * darkFraction], BLACK);
     expect(vehicleColour(img, [0, 0, 200, 100]).colour).toBe(want);
+  });
+
+  it('tells silver (grey) from white paint by the lightness of its brightest tenth', () => {
+    // Silver: light grey (L* 77) with a highlight band (L* 86): every pixel names white.
+    const silver = paint(solidImage(200, 100, [190, 190, 192]), [0, 60, 200, 75], [215, 215, 217]);
+    expect(colourOfRegion(silver, subBox([0, 0, 200, 100], VEHICLE_BODY)).colour).toBe('white');
+    expect(vehicleColour(silver, [0, 0, 200, 100])).toMatchObject({ colour: 'grey', second: 'white' });
+    // The same car with its highlights at L* 95: white paint.
+    paint(silver, [0, 60, 200, 75], [242, 242, 244]);
+    expect(vehicleColour(silver, [0, 0, 200, 100]).colour).toBe('white');
   });
 
   it('stays unknown in the dark', () => {

@@ -12,11 +12,12 @@ import {
   type ColourOptions,
   type ColourResult,
   colourOfRegion,
+  forEachSample,
   labSamples,
   PIXEL_COLOURS,
   type RgbImage,
 } from './colour.js';
-import { LAB_NAMING, nameOfLab } from './lab.js';
+import { LAB_NAMING, nameOfLab, rgbToLab } from './lab.js';
 
 /** A sub-box as fractions of the box: `[x1, y1, x2, y2]` in 0..1 of its width and height. */
 export type BoxFraction = readonly [number, number, number, number];
@@ -152,7 +153,8 @@ export function vehicleColour(
   boxPx: Box,
   options: ColourOptions & { chromaticMinShare?: number } = {},
 ): ColourResult {
-  const r = colourOfRegion(img, subBox(boxPx, VEHICLE_BODY), options);
+  const body = subBox(boxPx, VEHICLE_BODY);
+  const r = colourOfRegion(img, body, options);
   if (r.confidence === 0 && r.colour === 'unknown') return r;
   const minShare = options.chromaticMinShare ?? 0.25;
   let bestChromatic = -1;
@@ -166,5 +168,36 @@ export function vehicleColour(
   if (share >= minShare && share >= bestAchromatic / 2) {
     return { colour: PIXEL_COLOURS[bestChromatic]!, confidence: share, histogram: r.histogram };
   }
+  if (r.colour === 'white' || r.colour === 'grey') return whiteOrSilver(img, body, r, options);
   return r;
+}
+
+/**
+ * White against silver (`grey`): pixel by pixel both are light and colourless, and a silver
+ * body's highlights name as many pixels white as a white body's shaded side names grey. White
+ * paint is the brightest thing on the car: its 90th-percentile lightness reaches
+ * `whiteBodyL`, silver's stays below (docs/accuracy.md). The other of the two is the second
+ * candidate when the histogram was the other way round.
+ */
+function whiteOrSilver(img: RgbImage, body: Box, r: ColourResult, options: ColourOptions): ColourResult {
+  const naming = options.naming ?? LAB_NAMING;
+  const counts = new Uint32Array(101);
+  let n = 0;
+  forEachSample(img, body, 32, (red, g, b) => {
+    counts[Math.max(0, Math.min(100, Math.round(rgbToLab(red, g, b)[0])))]!++;
+    n++;
+  });
+  let seen = 0;
+  let l90 = 100;
+  for (let l = 0; l <= 100; l++) {
+    seen += counts[l]!;
+    if (seen > 0.9 * n) {
+      l90 = l;
+      break;
+    }
+  }
+  const colour: Colour = l90 >= naming.whiteBodyL ? 'white' : 'grey';
+  if (colour === r.colour) return r;
+  const { second: _, ...rest } = r;
+  return { ...rest, colour, second: r.colour };
 }

@@ -49,6 +49,8 @@ export interface LabNaming {
    * labelled dark jeans, 3–8 on black cloth, whose cast is red-purple).
    */
   darkBlueChroma: number;
+  /** A light colourless vehicle body is white when its 90th-percentile L* reaches this, else grey (silver). */
+  whiteBodyL: number;
 }
 
 /** Calibrated cut-offs of {@link nameOfLab}. */
@@ -65,6 +67,7 @@ export const LAB_NAMING: Readonly<LabNaming> = {
   lightChromaSlope: 0,
   blueChromaFactor: 0.7,
   darkBlueChroma: 7,
+  whiteBodyL: 90,
 };
 
 /** The palette name of a pixel given in Lab. */
