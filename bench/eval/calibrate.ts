@@ -84,7 +84,7 @@ function describe(t: Counts): string {
 }
 
 /** Coordinate descent over GRID from `start`, on `items`. */
-function fit(items: Item[], start: LabNaming): LabNaming {
+function fitNaming(items: Item[], start: LabNaming): LabNaming {
   let best: LabNaming = { ...start };
   let bestScore = score(items, best).score;
   for (let round = 0; round < 3; round++) {
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   // Cross-validation by time block: each fold scored with cut-offs fitted on the others.
   const held: Counts = { upper: [0, 0, 0], lower: [0, 0, 0], vehicle: [0, 0, 0] };
   for (let f = 0; f < FOLDS; f++) {
-    const fitted = fit(
+    const fitted = fitNaming(
       all.filter((i) => i.fold !== f),
       LAB_NAMING,
     );
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--folds-only')) return;
   const even = all.filter((_, i) => i % 2 === 0);
   const odd = all.filter((_, i) => i % 2 === 1);
-  const best = fit(even, LAB_NAMING);
+  const best = fitNaming(even, LAB_NAMING);
   out(`even-index fit ${JSON.stringify(best)}`);
   out(`even-index fit, fitted on: ${score(even, best).parts}`);
   out(`even-index fit, held out (odd): ${score(odd, best).parts}`);
