@@ -56,9 +56,9 @@ export interface LabNaming {
 /** Calibrated cut-offs of {@link nameOfLab}. */
 export const LAB_NAMING: Readonly<LabNaming> = {
   /** Below this lightness every pixel is black (too dark for a hue to be trusted). */
-  blackL: 6,
+  blackL: 8,
   /** Achromatic pixels darker than this are black, lighter than `whiteL` white, else grey. */
-  greyL: 36,
+  greyL: 40,
   whiteL: 60,
   /** Chroma (√(a²+b²)) from which a pixel has a colour. */
   minChroma: 12,
