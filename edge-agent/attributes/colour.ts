@@ -7,7 +7,8 @@
  * the box edges counts less, and pixels that look like the given background samples count
  * less still. A region is `unknown` when it is too dark to judge, when the frame is
  * monochrome (IR night mode or a greyscale camera: every colour would read as grey) or when
- * no colour wins a clear share. A close runner-up is reported as a second candidate.
+ * no colour wins a clear share. A close runner-up is reported as a second candidate. A region
+ * whose pixels name black but average a blue tint is blue (navy, dark denim: ./lab.ts isBlueTint).
  */
 import type { Colour } from '../../contracts/hit.js';
 import { NAMED_COLOURS, type NamedColour } from '../../contracts/vocabulary.js';
