@@ -14,6 +14,7 @@ import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analyti
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
 import { markStored } from './dedup.js';
+import { dropStoredCopies, hasLateMessage } from './late-copies.js';
 import { doneKey, QUEUE_NAME } from './queue-keys.js';
 
 export { doneKey, QUEUE_NAME };
@@ -163,6 +164,22 @@ export interface Deriver {
   done(jobId: string): void;
 }
 
+/**
+ * A job carrying a message older than half the replay window may hold copies the store already
+ * has under another job's token (ingest/late-copies.ts): they are dropped before the INSERT.
+ */
+async function withoutLateCopies(
+  o: WorkerOptions,
+  job: Job<BundleJob>,
+  block: RowBlock,
+): Promise<{ data: BundleJob; block: RowBlock }> {
+  if (!hasLateMessage(job.data.keys, Date.now(), o.doneTtlMs)) return { data: job.data, block };
+  const f = await dropStoredCopies(o.store, block, job.data.snapshots, job.timestamp);
+  if (f.dropped > 0)
+    o.log.info({ jobId: job.id, dropped: f.dropped }, 'dropped copies stored before the replay window');
+  return { data: { ...job.data, snapshots: f.snapshots }, block: f.hits };
+}
+
 export function startWorker(o: WorkerOptions): Worker<BundleJob> {
   const w = new Worker<BundleJob>(
     QUEUE_NAME,
@@ -170,8 +187,8 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       const id = job.id as string;
       if (job.data.readingCols) job.data.readings = decodeReadings(job.data.readingCols);
       const derived = await readingsAndDerived(o, job.data, id);
-      const block = jobHitBlock(job.data, derived);
-      await writeHits(o.store, job.data, id, block);
+      const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived));
+      await writeHits(o.store, data, id, block);
       o.derive?.done(id);
       if (o.afterInsert && block.rows > 0) await o.afterInsert(block, id);
       // Before the job completes (and is removed): a resend of its messages must still find
