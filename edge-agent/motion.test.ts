@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RgbFrame } from '../models/frame.js';
-import { greyCells, MotionDetector } from './motion.js';
+import { greyCells, MotionDetector, selectKth } from './motion.js';
 import { cropRegions, MotionGate } from './motion-gate.js';
 import { withCarriedOver } from './agent.js';
 import { Detections } from '../models/detections.js';
@@ -13,6 +13,54 @@ function frame(w: number, h: number, rects: Array<[number, number, number, numbe
       for (let x = x1; x < x2; x++) data.fill(v, (y * w + x) * 3, (y * w + x) * 3 + 3);
   return { data, width: w, height: h };
 }
+
+/** greyCells as first written: every sampled pixel's cell computed on the spot. */
+function greyCellsReference(f: RgbFrame, cw: number, ch: number): Float32Array {
+  const out = new Float32Array(cw * ch);
+  const n = new Uint32Array(cw * ch);
+  const sx = Math.max(1, Math.floor(f.width / cw / 3));
+  const sy = Math.max(1, Math.floor(f.height / ch / 3));
+  for (let y = 0; y < f.height; y += sy)
+    for (let x = 0; x < f.width; x += sx) {
+      const k =
+        Math.min(ch - 1, Math.floor((y * ch) / f.height)) * cw +
+        Math.min(cw - 1, Math.floor((x * cw) / f.width));
+      const p = (y * f.width + x) * 3;
+      out[k] = out[k]! + 0.299 * f.data[p]! + 0.587 * f.data[p + 1]! + 0.114 * f.data[p + 2]!;
+      n[k]!++;
+    }
+  return out.map((v, k) => (n[k] ? v / n[k]! : 0));
+}
+
+describe('greyCells and selectKth', () => {
+  it('greyCells (precomputed sampling) equals the per-pixel computation, odd sizes included', () => {
+    for (const [w, h, cw, ch] of [
+      [640, 480, 64, 48],
+      [767, 431, 64, 36],
+      [320, 240, 64, 48],
+      [50, 30, 64, 38],
+    ] as const) {
+      const f = frame(w, h);
+      for (let k = 0; k < f.data.length; k++) f.data[k] = (k * 31 + (k >> 5)) & 255;
+      expect(Array.from(greyCells(f, Math.min(cw, w), ch))).toEqual(
+        Array.from(greyCellsReference(f, Math.min(cw, w), ch)),
+      );
+    }
+  });
+
+  it('selectKth gives the sorted array element at k, duplicates included', () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (const n of [1, 2, 3, 10, 101, 3072]) {
+      const a = Float32Array.from({ length: n }, () => Math.round(rnd() * 40) - 20 + (rnd() < 0.3 ? 0.5 : 0));
+      const sorted = Float32Array.from(a).sort();
+      for (const k of [0, n >> 1, n - 1]) expect(selectKth(Float32Array.from(a), k)).toBe(sorted[k]);
+    }
+  });
+});
 
 describe('MotionDetector', () => {
   it('a still scene (and a little sensor noise) has no motion', () => {

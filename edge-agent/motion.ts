@@ -34,24 +34,85 @@ export interface MotionResult {
   fraction: number;
 }
 
+/** Which pixels a `cw × ch` grid samples, and the cell column of each sampled x (per frame size). */
+interface Sampling {
+  sx: number;
+  sy: number;
+  /** Byte offset in a row and cell column of each sampled x. */
+  xOff: Int32Array;
+  xCell: Int32Array;
+  /** Pixels read per cell. */
+  n: Uint32Array;
+}
+const samplings = new Map<string, Sampling>();
+
+function sampling(width: number, height: number, cw: number, ch: number): Sampling {
+  const key = `${width}x${height}/${cw}x${ch}`;
+  let s = samplings.get(key);
+  if (s) return s;
+  const sx = Math.max(1, Math.floor(width / cw / 3));
+  const sy = Math.max(1, Math.floor(height / ch / 3));
+  const xs = Math.ceil(width / sx);
+  const xOff = new Int32Array(xs);
+  const xCell = new Int32Array(xs);
+  for (let j = 0; j < xs; j++) {
+    xOff[j] = j * sx * 3;
+    xCell[j] = Math.min(cw - 1, Math.floor((j * sx * cw) / width));
+  }
+  const n = new Uint32Array(cw * ch);
+  for (let y = 0; y < height; y += sy) {
+    const row = Math.min(ch - 1, Math.floor((y * ch) / height)) * cw;
+    for (let j = 0; j < xs; j++) n[row + xCell[j]!]!++;
+  }
+  s = { sx, sy, xOff, xCell, n };
+  if (samplings.size > 16) samplings.clear();
+  samplings.set(key, s);
+  return s;
+}
+
 /** Mean grey of each cell of a `cw × ch` grid over the frame (about 3 × 3 pixels read per cell). */
 export function greyCells(f: RgbFrame, cw: number, ch: number): Float32Array {
   const out = new Float32Array(cw * ch);
-  const n = new Uint32Array(cw * ch);
-  const sx = Math.max(1, Math.floor(f.width / cw / 3));
-  const sy = Math.max(1, Math.floor(f.height / ch / 3));
+  const { sy, xOff, xCell, n } = sampling(f.width, f.height, cw, ch);
+  const d = f.data;
+  const xs = xOff.length;
   for (let y = 0; y < f.height; y += sy) {
-    const cy = Math.min(ch - 1, Math.floor((y * ch) / f.height));
-    for (let x = 0; x < f.width; x += sx) {
-      const cx = Math.min(cw - 1, Math.floor((x * cw) / f.width));
-      const p = (y * f.width + x) * 3;
-      out[cy * cw + cx] =
-        out[cy * cw + cx]! + 0.299 * f.data[p]! + 0.587 * f.data[p + 1]! + 0.114 * f.data[p + 2]!;
-      n[cy * cw + cx]!++;
+    const row = Math.min(ch - 1, Math.floor((y * ch) / f.height)) * cw;
+    const base = y * f.width * 3;
+    for (let j = 0; j < xs; j++) {
+      const p = base + xOff[j]!;
+      const k = row + xCell[j]!;
+      out[k] = out[k]! + 0.299 * d[p]! + 0.587 * d[p + 1]! + 0.114 * d[p + 2]!;
     }
   }
   for (let k = 0; k < out.length; k++) out[k] = n[k]! ? out[k]! / n[k]! : 0;
   return out;
+}
+
+/** The element that sorting `a` would put at index `k` (quickselect; reorders `a`). */
+export function selectKth(a: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 /** Motion of one camera's frames against its running background. */
@@ -81,8 +142,9 @@ export class MotionDetector {
       return { boxes: [], fraction: 0 };
     }
     const moved = new Uint8Array(cw * ch);
-    const diff = grey.map((g, k) => g - bg[k]!);
-    const shift = Float32Array.from(diff).sort()[diff.length >> 1]!;
+    const diff = new Float32Array(grey.length);
+    for (let k = 0; k < grey.length; k++) diff[k] = grey[k]! - bg[k]!;
+    const shift = selectKth(Float32Array.from(diff), diff.length >> 1);
     let count = 0;
     for (let k = 0; k < grey.length; k++) {
       if (Math.abs(diff[k]! - shift) > o.threshold) {
