@@ -596,6 +596,13 @@ export class EdgeAgent {
     return this.stages.summary();
   }
 
+  /** CPU ms used so far by the cameras' running ffmpeg processes (benchmarks: cost per frame). */
+  sourcesCpuMs(): number {
+    let t = 0;
+    for (const rt of this.cameras.values()) t += rt.source.ffmpegCpuMs() ?? 0;
+    return t;
+  }
+
   /** Holds (or releases) every lossless file camera: no new frames while held (benchmarks). */
   holdSources(held: boolean): void {
     for (const rt of this.cameras.values()) rt.source.hold(held);
