@@ -63,6 +63,33 @@ describe('greyCells and selectKth', () => {
 });
 
 describe('MotionDetector', () => {
+  it('the ghost of an object that left is not motion (frame differencing), unless that is off', () => {
+    const run = (activeThreshold: number) => {
+      const m = new MotionDetector({ activeThreshold });
+      for (let k = 0; k < 3; k++) m.update(frame(320, 240));
+      // A bright block crosses for 8 frames (the background takes part of it in), then leaves.
+      for (let k = 0; k < 8; k++)
+        expect(m.update(frame(320, 240, [[40 + 20 * k, 80, 90 + 20 * k, 160, 230]])).boxes).toHaveLength(1);
+      const left = m.update(frame(320, 240));
+      return { left, after: [1, 2, 3].map(() => m.update(frame(320, 240))) };
+    };
+    const on = run(7);
+    expect(on.left.boxes.length).toBeGreaterThan(0); // the frame it left in: its cells just changed
+    for (const r of on.after) expect(r.boxes).toEqual([]);
+    const off = run(0);
+    expect(off.after[0]!.boxes.length).toBeGreaterThan(0); // the background still holds the block
+  });
+
+  it('an object that stops is motion while it moves, then not (the whole-frame check sees it)', () => {
+    const m = new MotionDetector();
+    m.update(frame(320, 240));
+    for (let k = 0; k < 4; k++)
+      expect(m.update(frame(320, 240, [[40 + 15 * k, 80, 90 + 15 * k, 160, 30]])).boxes).toHaveLength(1);
+    const parked = frame(320, 240, [[100, 80, 150, 160, 30]]);
+    m.update(parked);
+    expect(m.update(parked).boxes).toEqual([]);
+  });
+
   it('a still scene (and a little sensor noise) has no motion', () => {
     const m = new MotionDetector();
     expect(m.update(frame(320, 240)).boxes).toEqual([]);

@@ -2,7 +2,9 @@
  * Cheap motion detection that gates the detector (docs/edge.md#motion-gating), in the manner
  * of Frigate's: the frame is reduced to a small grey image (block means), compared with a
  * running background (exponential average), and the cells that differ by more than a
- * threshold, grown by one cell, are grouped into boxes (8-connected components). A global
+ * threshold, grown by one cell, are grouped into boxes (8-connected components); a component
+ * none of whose cells changed since the previous frame (frame differencing) is the background
+ * catching up, not motion. A global
  * change of brightness (auto exposure as a large bright vehicle enters, a cloud) is not
  * motion: the median difference over all cells is taken off every cell first. Pure: frames
  * in, boxes in frame pixels out; no clock.
@@ -18,6 +20,13 @@ export interface MotionOptions {
   learnRate: number;
   /** Components smaller than this many cells (after growing by one cell: one changed cell makes 9) are noise. */
   minCells: number;
+  /**
+   * A component is motion only if one of its cells also changed by more than this since the
+   * previous frame (frame differencing; 0: off). What differs from the background alone is
+   * the background still catching up — the ghost of a car that has left, for 2–3 s at rate
+   * 0.1 — or something that stopped; the whole-frame check every `stillCheckMs` still sees it.
+   */
+  activeThreshold: number;
 }
 
 export const DEFAULT_MOTION_OPTIONS: Readonly<MotionOptions> = Object.freeze({
@@ -25,6 +34,7 @@ export const DEFAULT_MOTION_OPTIONS: Readonly<MotionOptions> = Object.freeze({
   threshold: 14,
   learnRate: 0.1,
   minCells: 12,
+  activeThreshold: 7,
 });
 
 export interface MotionResult {
@@ -119,6 +129,7 @@ export function selectKth(a: Float32Array, k: number): number {
 export class MotionDetector {
   readonly options: Readonly<MotionOptions>;
   private background: Float32Array | undefined;
+  private previous: Float32Array | undefined;
   private size = { w: 0, h: 0, cw: 0, ch: 0 };
 
   constructor(options: Partial<MotionOptions> = {}) {
@@ -137,8 +148,10 @@ export class MotionDetector {
     const { cw, ch } = this.size;
     const grey = greyCells(frame, cw, ch);
     const bg = this.background;
-    if (!bg) {
-      this.background = grey;
+    const prev = this.previous;
+    this.previous = grey;
+    if (!bg || !prev) {
+      this.background = Float32Array.from(grey);
       return { boxes: [], fraction: 0 };
     }
     const moved = new Uint8Array(cw * ch);
@@ -153,7 +166,16 @@ export class MotionDetector {
       }
       bg[k] = bg[k]! + o.learnRate * (grey[k]! - bg[k]!);
     }
-    const cells = components(dilate(moved, cw, ch), cw, ch, o.minCells);
+    let active: Uint8Array | undefined;
+    if (o.activeThreshold > 0) {
+      const step = new Float32Array(grey.length);
+      for (let k = 0; k < grey.length; k++) step[k] = grey[k]! - prev[k]!;
+      const stepShift = selectKth(Float32Array.from(step), step.length >> 1);
+      active = new Uint8Array(grey.length);
+      for (let k = 0; k < grey.length; k++)
+        active[k] = Math.abs(step[k]! - stepShift) > o.activeThreshold ? 1 : 0;
+    }
+    const cells = components(dilate(moved, cw, ch), cw, ch, o.minCells, active);
     const sx = frame.width / cw;
     const sy = frame.height / ch;
     return {
@@ -179,12 +201,16 @@ function dilate(m: Uint8Array, w: number, h: number): Uint8Array {
   return out;
 }
 
-/** Bounding boxes (cell units, exclusive end) of 8-connected components of at least `minCells` cells. */
+/**
+ * Bounding boxes (cell units, exclusive end) of 8-connected components of at least `minCells`
+ * cells (and, given `active`, with at least one active cell).
+ */
 function components(
   m: Uint8Array,
   w: number,
   h: number,
   minCells: number,
+  active?: Uint8Array,
 ): Array<[number, number, number, number]> {
   const seen = new Uint8Array(m.length);
   const out: Array<[number, number, number, number]> = [];
@@ -192,6 +218,7 @@ function components(
   for (let s = 0; s < m.length; s++) {
     if (!m[s] || seen[s]) continue;
     let [x1, y1, x2, y2, n] = [w, h, 0, 0, 0];
+    let live = !active;
     seen[s] = 1;
     stack.push(s);
     while (stack.length) {
@@ -199,6 +226,7 @@ function components(
       const x = k % w;
       const y = (k - x) / w;
       n++;
+      if (active?.[k]) live = true;
       x1 = Math.min(x1, x);
       y1 = Math.min(y1, y);
       x2 = Math.max(x2, x + 1);
@@ -214,7 +242,7 @@ function components(
           }
         }
     }
-    if (n >= minCells) out.push([x1, y1, x2, y2]);
+    if (n >= minCells && live) out.push([x1, y1, x2, y2]);
   }
   return out;
 }
