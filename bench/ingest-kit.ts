@@ -65,7 +65,8 @@ function procOf(spawnIt: () => ChildProcess, ready: () => Promise<boolean>, url:
   };
 }
 
-export async function redisProc(dir: string): Promise<Proc> {
+/** A Redis child; `extraArgs` come last and override (bench:replay turns AOF off: memory only). */
+export async function redisProc(dir: string, extraArgs: readonly string[] = []): Promise<Proc> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
@@ -86,6 +87,7 @@ export async function redisProc(dir: string): Promise<Proc> {
     'noeviction',
     '--logfile',
     'redis.log',
+    ...extraArgs,
   ];
   const ping = async () => {
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -9,8 +9,8 @@ import type { Store } from '../analytics/store.js';
 import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import { topics } from '../contracts/topics.js';
 import { parseAck } from '../contracts/ack.js';
-import { seenKey } from './dedup.js';
-import { blockKey, doneKey, openQueue } from './jobs.js';
+import { claim } from './dedup.js';
+import { blockKey, doneKey, openQueue, QUEUE_NAME } from './jobs.js';
 import {
   cameraId,
   connectGateway,
@@ -100,12 +100,9 @@ describe('acks and replays', () => {
     const e = envelope(3);
     // What a node leaves when it dies between claiming the key and adding the job.
     const claimedAt = Date.now();
-    await redis.set(
-      seenKey(h.config.redis.prefix, `m:${GW}:${e.msgId}`),
-      `01DEADNODEJOB:${claimedAt}`,
-      'PX',
-      60_000,
-    );
+    const prefix = h.config.redis.prefix;
+    const dedup = { redis, prefix, queueKey: `${prefix}:${QUEUE_NAME}`, windowMs: 60_000, claimGraceMs: 500 };
+    expect(await claim(dedup, [`m:${GW}:${e.msgId}`], '01DEADNODEJOB', claimedAt)).toEqual(['fresh']);
     const payload = Buffer.from(JSON.stringify(e));
     // The receiver holds the young claim's copy and asks again (receiver.ts), instead of
     // leaving it to the gateway's resend: it is acked once the grace period (500 ms) is over.

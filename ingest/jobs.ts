@@ -13,12 +13,11 @@ import { concatBlocks, type RowBlock } from '../analytics/row-block.js';
 import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
+import { markStored } from './dedup.js';
+import { dropStoredCopies, hasLateMessage } from './late-copies.js';
+import { blockKey, doneKey, QUEUE_NAME } from './queue-keys.js';
 
-/**
- * The queue's name carries a hash tag: every key of the queue, and the replay-window keys checked
- * with it, hash to one Redis Cluster slot (docs/architecture.md#redis-high-availability).
- */
-export const QUEUE_NAME = '{hits}';
+export { blockKey, doneKey, QUEUE_NAME };
 
 /** A row of the `quarantine` table. */
 export interface QuarantineRow {
@@ -78,18 +77,6 @@ export function queueOptions(prefix: string) {
   return { prefix };
 }
 
-export function doneKey(prefix: string, jobId: string): string {
-  return `${prefix}:${QUEUE_NAME}:done:${jobId}`;
-}
-
-/**
- * Where a job's hits block waits (`BundleJob.hitBlockKey`). No expiry: a dead letter keeps its
- * block until it is re-driven and stored; the worker deletes it with the done marker.
- */
-export function blockKey(prefix: string, jobId: string): string {
-  return `${prefix}:${QUEUE_NAME}:block:${jobId}`;
-}
-
 export interface WorkerOptions {
   connection: Redis;
   prefix: string;
@@ -141,17 +128,6 @@ async function readBlock(o: WorkerOptions, job: BundleJob, id: string): Promise<
   if (bytes) return bytes;
   if (await o.connection.exists(doneKey(o.prefix, id))) return null;
   throw new Error(`the hits block of job ${id} is not in Redis`);
-}
-
-/** Done marker set and block deleted at once (MULTI): a re-run finds one or the other. */
-async function markDone(o: WorkerOptions, id: string): Promise<void> {
-  const res = await o.connection
-    .multi()
-    .set(doneKey(o.prefix, id), '1', 'PX', o.doneTtlMs)
-    .del(blockKey(o.prefix, id))
-    .exec();
-  const failed = (res ?? []).find(([e]) => e);
-  if (!res || failed) throw failed?.[0] ?? new Error('done marker not set');
 }
 
 /**
@@ -249,6 +225,22 @@ function writeTurns(): <T>(run: () => Promise<T>) => Promise<T> {
   };
 }
 
+/**
+ * A job carrying a message older than half the replay window may hold copies the store already
+ * has under another job's token (ingest/late-copies.ts): they are dropped before the INSERT.
+ */
+async function withoutLateCopies(
+  o: WorkerOptions,
+  job: Job<BundleJob>,
+  block: RowBlock,
+): Promise<{ data: BundleJob; block: RowBlock }> {
+  if (!hasLateMessage(job.data.keys, Date.now(), o.doneTtlMs)) return { data: job.data, block };
+  const f = await dropStoredCopies(o.store, block, job.data.snapshots, job.timestamp);
+  if (f.dropped > 0)
+    o.log.info({ jobId: job.id, dropped: f.dropped }, 'dropped copies stored before the replay window');
+  return { data: { ...job.data, snapshots: f.snapshots }, block: f.hits };
+}
+
 export function startWorker(o: WorkerOptions): Worker<BundleJob> {
   const inTurn = writeTurns();
   const w = new Worker<BundleJob>(
@@ -260,15 +252,18 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       if (job.data.readingCols) job.data.readings = decodeReadings(job.data.readingCols);
       const { block, derived } = await inTurn(async () => {
         const derived = await readingsAndDerived(o, job.data, id);
-        const block = jobHitBlock(job.data, derived, bytes);
-        await writeHits(o.store, job.data, id, block);
+        const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived, bytes));
+        await writeHits(o.store, data, id, block);
         return { block, derived };
       });
       o.derive?.done(id);
       if (o.afterInsert && block.rows > 0) await o.afterInsert(block, id);
       // Before the job completes (and is removed): a resend of its messages must still find
-      // it, as the job or as this marker, or it would be queued again under another token.
-      await markDone(o, id);
+      // it, as the job, as this marker or as its claims marked stored, or it would be queued
+      // again under another token. The block goes after the marker: a re-run that finds it gone
+      // finds the marker (readBlock); one that finds it re-inserts under the same token.
+      await markStored(o.connection, o.prefix, id, job.data.keys, o.doneTtlMs);
+      if (job.data.hitBlockKey) await o.connection.del(blockKey(o.prefix, id));
       o.onWritten?.(block.rows, job.data.snapshots.length);
       if (o.onStored) o.onStored(storedJob(job.data, block, derived), id);
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Colour } from '../../contracts/hit.js';
-import { colourOfRegion, isMonochromeFrame, labSamples, topTwo } from './colour.js';
+import { colourOfRegion, isMonochromeFrame, labSamples, PIXEL_COLOURS, topTwo } from './colour.js';
+import { LAB_NAMING } from './lab.js';
 import { paint, solidImage } from './testkit.js';
 
 describe('colourOfRegion', () => {
@@ -40,6 +41,29 @@ describe('colourOfRegion', () => {
     const img = solidImage(10, 10, [30, 60, 200]);
     expect(colourOfRegion(img, [-5, -5, 50, 50]).colour).toBe('blue');
     expect(colourOfRegion(img, [20, 20, 30, 30])).toMatchObject({ colour: 'unknown', confidence: 0 });
+  });
+});
+
+describe('colourOfRegion: dark blue tint', () => {
+  // Dark denim: each pixel alone too grey to be named blue (chroma 8.4–8.6 at L* 11–13), their
+  // mean tint clearly blue; black cloth's red-purple cast (chroma 3–4) is not.
+  const navy = (): ReturnType<typeof solidImage> => {
+    const img = solidImage(20, 20, [30, 32, 44]);
+    for (let y = 0; y < 20; y++)
+      for (let x = y % 2; x < 20; x += 2) img.data.set([26, 28, 40], (y * 20 + x) * 3);
+    return img;
+  };
+
+  it('names a region of dark bluish pixels blue, black the second candidate', () => {
+    const r = colourOfRegion(navy(), [0, 0, 20, 20]);
+    expect(r.histogram[PIXEL_COLOURS.indexOf('black')]).toBeCloseTo(1, 5);
+    expect(r).toMatchObject({ colour: 'blue', second: 'black' });
+  });
+
+  it('keeps them black without the tint rule, and keeps black cloth black', () => {
+    const naming = { ...LAB_NAMING, darkBlueChroma: Number.POSITIVE_INFINITY };
+    expect(colourOfRegion(navy(), [0, 0, 20, 20], { naming }).colour).toBe('black');
+    expect(colourOfRegion(solidImage(20, 20, [36, 32, 38]), [0, 0, 20, 20]).colour).toBe('black');
   });
 });
 

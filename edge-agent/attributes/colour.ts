@@ -7,12 +7,13 @@
  * the box edges counts less, and pixels that look like the given background samples count
  * less still. A region is `unknown` when it is too dark to judge, when the frame is
  * monochrome (IR night mode or a greyscale camera: every colour would read as grey) or when
- * no colour wins a clear share. A close runner-up is reported as a second candidate.
+ * no colour wins a clear share. A close runner-up is reported as a second candidate. A region
+ * whose pixels name black but average a blue tint is blue (navy, dark denim: ./lab.ts isBlueTint).
  */
 import type { Colour } from '../../contracts/hit.js';
 import { NAMED_COLOURS, type NamedColour } from '../../contracts/vocabulary.js';
 import type { Box } from '../geometry.js';
-import { LAB_NAMING, type LabNaming, nameOfLab, rgbToLab } from './lab.js';
+import { isBlueTint, LAB_NAMING, type LabNaming, nameOfLab, rgbToLab } from './lab.js';
 
 /** An RGB image, `heightPx × widthPx × 3` bytes, row-major (ffmpeg `rgb24`). */
 export interface RgbImage {
@@ -51,6 +52,11 @@ export interface ColourOptions {
   background?: Float32Array;
   backgroundDeltaE?: number;
   backgroundWeight?: number;
+  /**
+   * When background down-weighting leaves less than this share of the region's weight, the
+   * "background" was the object's own colour (dark legs in a dark street) and every pixel counts.
+   */
+  minKeptShare?: number;
   /** Lab naming cut-offs (calibration; default ./lab.ts LAB_NAMING). */
   naming?: Readonly<LabNaming>;
   /** A runner-up holding at least this fraction of the winner's share is the second candidate. */
@@ -74,6 +80,7 @@ const DEFAULTS = {
   backgroundDeltaE: 8,
   backgroundWeight: 0.15,
   secondRatio: 0.6,
+  minKeptShare: 0.5,
 };
 
 /**
@@ -93,10 +100,19 @@ export function colourOfRegion(img: RgbImage, regionPx: Box, options: ColourOpti
   // Two histograms: every pixel at full weight, and background look-alikes down-weighted.
   const plain = new Float32Array(PIXEL_COLOURS.length);
   let plainTotal = 0;
+  // Weighted mean a*, b* of the black pixels: the tint that tells navy and dark denim from black.
+  let blackA = 0;
+  let blackB = 0;
+  let blackW = 0;
   forEachSample(img, regionPx, o.maxSamplesPerSide, (r, g, b, weight) => {
     const lab = rgbToLab(r, g, b);
     const k = INDEX[nameOfLab(lab[0], lab[1], lab[2], naming)];
     const w = bg && nearAny(lab, bg, near2) ? weight * o.backgroundWeight : weight;
+    if (k === BLACK) {
+      blackA += lab[1] * w;
+      blackB += lab[2] * w;
+      blackW += w;
+    }
     histogram[k]! += w;
     plain[k]! += weight;
     brightness[Math.max(r, g, b)]!++;
@@ -106,7 +122,7 @@ export function colourOfRegion(img: RgbImage, regionPx: Box, options: ColourOpti
   });
   // When most of the region looks like the "background" the strips beside it were the
   // object's own colour (dark legs in a dark street): keep every pixel.
-  if (total < MIN_KEPT_SHARE * plainTotal) {
+  if (total < o.minKeptShare * plainTotal) {
     histogram.set(plain);
     total = plainTotal;
   }
@@ -118,13 +134,16 @@ export function colourOfRegion(img: RgbImage, regionPx: Box, options: ColourOpti
   const [best, next] = topTwo(histogram);
   const share = histogram[best]!;
   if (share < o.minShare) return { colour: 'unknown', confidence: share, histogram };
+  if (best === BLACK && blackW > 0 && isBlueTint(blackA / blackW, blackB / blackW, naming.darkBlueChroma)) {
+    // Navy or dark denim: blue, with black as the close alternative it is.
+    return { colour: 'blue', confidence: share + histogram[INDEX.blue]!, histogram, second: 'black' };
+  }
   const result: ColourResult = { colour: PIXEL_COLOURS[best]!, confidence: share, histogram };
   if (next >= 0 && histogram[next]! >= o.secondRatio * share) result.second = PIXEL_COLOURS[next]!;
   return result;
 }
 
-/** Below this share of the region's weight left after background down-weighting, nothing is down-weighted. */
-const MIN_KEPT_SHARE = 0.5;
+const BLACK = INDEX.black;
 
 /** Indices of the largest and second-largest bins (second -1 when there is one bin). */
 export function topTwo(histogram: Float32Array): [number, number] {

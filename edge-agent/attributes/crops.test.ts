@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Colour } from '../../contracts/hit.js';
 import { colourOfRegion } from './colour.js';
-import { PERSON_LOWER, PERSON_UPPER, personColours, subBox, vehicleColour } from './crops.js';
+import { PERSON_LOWER, PERSON_UPPER, personColours, subBox, VEHICLE_BODY, vehicleColour } from './crops.js';
 import { paint, paintPerson, solidImage } from './testkit.js';
 
 type Rgb = [number, number, number];
@@ -58,6 +58,25 @@ describe('personColours', () => {
     expect(r.lower.colour).toBe('blue');
   });
 
+  it.each<[string, Rgb, Colour, Colour | undefined]>([
+    ['jeans under a long black coat on grass', [50, 70, 120], 'blue', 'black'],
+    ['black trousers under a long black coat on grass', BLACK, 'black', undefined],
+  ])('%s: the legs below the coat name the lower colour', (_n, legs, want, second) => {
+    const GRASS: Rgb = [70, 130, 40];
+    const img = solidImage(200, 300, GRASS);
+    const box: [number, number, number, number] = [70, 20, 130, 280];
+    paint(img, [85, 20, 115, 56], [230, 190, 160]);
+    // The coat from the shoulders to 70 % of the box height, the legs below it.
+    paint(img, [75, 56, 125, 202], BLACK);
+    paint(img, [82, 202, 96, 280], legs);
+    paint(img, [104, 202, 118, 280], legs);
+    const r = personColours(img, box);
+    expect(r.upper.colour).toBe('black');
+    expect(colourOfRegion(img, subBox(box, PERSON_LOWER)).colour).toBe('black');
+    expect(r.lower.colour).toBe(want);
+    expect(r.lower.second).toBe(second);
+  });
+
   it('black cloth clipped to 0 in daylight is black, not unknown', () => {
     const img = paintPerson(solidImage(200, 300, [180, 180, 175]), [60, 20, 140, 280], [0, 0, 0], [0, 0, 0]);
     const r = personColours(img, [60, 20, 140, 280]);
@@ -77,6 +96,16 @@ describe('vehicleColour', () => {
     const img = solidImage(200, 100, body);
     paint(img, [0, 0, 200, 100 * darkFraction], BLACK);
     expect(vehicleColour(img, [0, 0, 200, 100]).colour).toBe(want);
+  });
+
+  it('tells silver (grey) from white paint by the lightness of its brightest tenth', () => {
+    // Silver: light grey (L* 77) with a highlight band (L* 86): every pixel names white.
+    const silver = paint(solidImage(200, 100, [190, 190, 192]), [0, 60, 200, 75], [215, 215, 217]);
+    expect(colourOfRegion(silver, subBox([0, 0, 200, 100], VEHICLE_BODY)).colour).toBe('white');
+    expect(vehicleColour(silver, [0, 0, 200, 100])).toMatchObject({ colour: 'grey', second: 'white' });
+    // The same car with its highlights at L* 95: white paint.
+    paint(silver, [0, 60, 200, 75], [242, 242, 244]);
+    expect(vehicleColour(silver, [0, 0, 200, 100]).colour).toBe('white');
   });
 
   it('stays unknown in the dark', () => {

@@ -12,10 +12,12 @@ import {
   type ColourOptions,
   type ColourResult,
   colourOfRegion,
+  forEachSample,
   labSamples,
   PIXEL_COLOURS,
   type RgbImage,
 } from './colour.js';
+import { LAB_NAMING, nameOfLab, rgbToLab } from './lab.js';
 
 /** A sub-box as fractions of the box: `[x1, y1, x2, y2]` in 0..1 of its width and height. */
 export type BoxFraction = readonly [number, number, number, number];
@@ -24,6 +26,11 @@ export type BoxFraction = readonly [number, number, number, number];
 export const PERSON_UPPER: BoxFraction = [0.2, 0.15, 0.8, 0.5];
 /** Lower body: waist to above the feet (shoes and ground shadow excluded). */
 export const PERSON_LOWER: BoxFraction = [0.25, 0.5, 0.75, 0.88];
+/**
+ * Legs below the knee to above the ankles: where the trousers show under a coat that covers
+ * the hips (the lower region then reads the coat's colour).
+ */
+export const PERSON_LEGS: BoxFraction = [0.25, 0.68, 0.75, 0.88];
 /** Vehicle body: trims roof and windscreen at the top, wheels and road at the bottom. */
 export const VEHICLE_BODY: BoxFraction = [0.12, 0.3, 0.88, 0.85];
 
@@ -62,11 +69,56 @@ export function besideStrips(img: RgbImage, boxPx: Box, y1: number, y2: number):
  * when the background beside it is well lit (black cloth in daylight clips to 0).
  */
 export function personColours(img: RgbImage, boxPx: Box, options: ColourOptions = {}): PersonColours {
-  return {
-    upper: bodyRegionColour(img, boxPx, PERSON_UPPER, options),
-    lower: bodyRegionColour(img, boxPx, PERSON_LOWER, options),
-  };
+  const upper = bodyRegionColour(img, boxPx, PERSON_UPPER, options);
+  let lower = bodyRegionColour(img, boxPx, PERSON_LOWER, options);
+  if (lower.colour === upper.colour && lower.colour !== 'unknown') {
+    // A coat or dress over the hips: the lower region is the upper garment again; the
+    // trousers, if any, show on the legs.
+    const legs = legsColour(img, boxPx, options);
+    if (legs && legs.colour !== upper.colour) lower = { ...legs, second: lower.colour };
+  }
+  return { upper, lower };
 }
+
+/**
+ * The colour of the legs band ({@link PERSON_LEGS}), which is mostly background between and
+ * beside the legs: pixels like the background beside the box count 0.05, and colours that
+ * name at least a quarter of that background (lawn green, pavement grey; shaded grass between
+ * the legs is darker than the lit lawn beside, so ΔE alone misses it) are not candidates.
+ * Undefined when no other colour holds {@link LEGS_MIN_SHARE} of the band.
+ */
+function legsColour(img: RgbImage, boxPx: Box, options: ColourOptions): ColourResult | undefined {
+  const region = subBox(boxPx, PERSON_LEGS);
+  const background = labSamples(img, besideStrips(img, boxPx, region[1], region[3]));
+  const naming = options.naming ?? LAB_NAMING;
+  const bgCount = new Map<Colour, number>();
+  const nBg = background.length / 3;
+  for (let k = 0; k < background.length; k += 3) {
+    const c = nameOfLab(background[k]!, background[k + 1]!, background[k + 2]!, naming);
+    bgCount.set(c, (bgCount.get(c) ?? 0) + 1);
+  }
+  const candidate = (c: Colour): boolean =>
+    !ACHROMATIC.has(c) && (bgCount.get(c) ?? 0) < LEGS_BACKGROUND_NAME_SHARE * nBg;
+  const r = colourOfRegion(img, region, {
+    background,
+    backgroundWeight: 0.05,
+    minKeptShare: 0,
+    minBrightness: 0,
+    ...options,
+  });
+  if (candidate(r.colour)) return r;
+  let best = -1;
+  PIXEL_COLOURS.forEach((c, k) => {
+    if (candidate(c) && (best < 0 || r.histogram[k]! > r.histogram[best]!)) best = k;
+  });
+  if (best < 0 || r.histogram[best]! < LEGS_MIN_SHARE) return undefined;
+  return { colour: PIXEL_COLOURS[best]!, confidence: r.histogram[best]!, histogram: r.histogram };
+}
+
+/** A colour naming this share of the background beside the legs is taken for background there. */
+const LEGS_BACKGROUND_NAME_SHARE = 0.25;
+/** Smallest share of the legs band a non-background colour needs to name the trousers. */
+const LEGS_MIN_SHARE = 0.15;
 
 function bodyRegionColour(
   img: RgbImage,
@@ -101,7 +153,8 @@ export function vehicleColour(
   boxPx: Box,
   options: ColourOptions & { chromaticMinShare?: number } = {},
 ): ColourResult {
-  const r = colourOfRegion(img, subBox(boxPx, VEHICLE_BODY), options);
+  const body = subBox(boxPx, VEHICLE_BODY);
+  const r = colourOfRegion(img, body, options);
   if (r.confidence === 0 && r.colour === 'unknown') return r;
   const minShare = options.chromaticMinShare ?? 0.25;
   let bestChromatic = -1;
@@ -115,5 +168,36 @@ export function vehicleColour(
   if (share >= minShare && share >= bestAchromatic / 2) {
     return { colour: PIXEL_COLOURS[bestChromatic]!, confidence: share, histogram: r.histogram };
   }
+  if (r.colour === 'white' || r.colour === 'grey') return whiteOrSilver(img, body, r, options);
   return r;
+}
+
+/**
+ * White against silver (`grey`): pixel by pixel both are light and colourless, and a silver
+ * body's highlights name as many pixels white as a white body's shaded side names grey. White
+ * paint is the brightest thing on the car: its 90th-percentile lightness reaches
+ * `whiteBodyL`, silver's stays below (docs/accuracy.md). The other of the two is the second
+ * candidate when the histogram was the other way round.
+ */
+function whiteOrSilver(img: RgbImage, body: Box, r: ColourResult, options: ColourOptions): ColourResult {
+  const naming = options.naming ?? LAB_NAMING;
+  const counts = new Uint32Array(101);
+  let n = 0;
+  forEachSample(img, body, 32, (red, g, b) => {
+    counts[Math.max(0, Math.min(100, Math.round(rgbToLab(red, g, b)[0])))]!++;
+    n++;
+  });
+  let seen = 0;
+  let l90 = 100;
+  for (let l = 0; l <= 100; l++) {
+    seen += counts[l]!;
+    if (seen > 0.9 * n) {
+      l90 = l;
+      break;
+    }
+  }
+  const colour: Colour = l90 >= naming.whiteBodyL ? 'white' : 'grey';
+  if (colour === r.colour) return r;
+  const { second: _, ...rest } = r;
+  return { ...rest, colour, second: r.colour };
 }

@@ -42,14 +42,23 @@ export interface LabNaming {
   lightChromaSlope: number;
   /** Blue hues (denim, navy) count from this fraction of the chroma other hues need. */
   blueChromaFactor: number;
+  /**
+   * A region whose winner is black is blue (navy, dark denim) when the mean a*, b* of its
+   * black pixels has at least this chroma at a blue hue (see {@link isBlueTint}). Pixel by
+   * pixel dark denim is too noisy to name; averaged, its tint is clear (chroma 9–25 on the
+   * labelled dark jeans, 3–8 on black cloth, whose cast is red-purple).
+   */
+  darkBlueChroma: number;
+  /** A light colourless vehicle body is white when its 90th-percentile L* reaches this, else grey (silver). */
+  whiteBodyL: number;
 }
 
 /** Calibrated cut-offs of {@link nameOfLab}. */
 export const LAB_NAMING: Readonly<LabNaming> = {
   /** Below this lightness every pixel is black (too dark for a hue to be trusted). */
-  blackL: 6,
+  blackL: 8,
   /** Achromatic pixels darker than this are black, lighter than `whiteL` white, else grey. */
-  greyL: 36,
+  greyL: 40,
   whiteL: 60,
   /** Chroma (√(a²+b²)) from which a pixel has a colour. */
   minChroma: 12,
@@ -57,6 +66,8 @@ export const LAB_NAMING: Readonly<LabNaming> = {
   darkExtraChroma: 2,
   lightChromaSlope: 0,
   blueChromaFactor: 0.7,
+  darkBlueChroma: 7,
+  whiteBodyL: 90,
 };
 
 /** The palette name of a pixel given in Lab. */
@@ -77,6 +88,13 @@ export function nameOfLab(l: number, a: number, b: number, n: Readonly<LabNaming
   if (h < 200) return 'green';
   if (h < 310) return 'blue';
   return l > 55 ? 'pink' : 'purple';
+}
+
+/** Whether a mean `a*`, `b*` is a blue tint of at least `minChroma` (hue angle 200°–310°, as nameOfLab's blue). */
+export function isBlueTint(a: number, b: number, minChroma: number): boolean {
+  let h = (Math.atan2(b, a) * 180) / Math.PI;
+  if (h < 0) h += 360;
+  return Math.hypot(a, b) >= minChroma && h >= 200 && h < 310;
 }
 
 /** The palette name of an sRGB pixel. */

@@ -1,0 +1,27 @@
+/**
+ * Names of the hits queue and of the Redis keys checked with it (the replay window,
+ * docs/ingest.md#replay-window): one hash tag, so they hash to one Redis Cluster slot
+ * (docs/architecture.md#redis-high-availability).
+ */
+
+/** The queue's name; its hash tag covers every key of the queue and of the replay window. */
+export const QUEUE_NAME = '{hits}';
+
+/** The marker a job leaves once stored, for the replay window (ingest/jobs.ts). */
+export function doneKey(prefix: string, jobId: string): string {
+  return `${prefix}:${QUEUE_NAME}:done:${jobId}`;
+}
+
+/** The Redis hash holding a slice of replay claims (ingest/replay-slots.ts). */
+export function replayKey(prefix: string, bucket: string): string {
+  return `${prefix}:${QUEUE_NAME}:replay:${bucket}`;
+}
+
+/**
+ * Where a job's hits block waits (`BundleJob.hitBlockKey`, ingest/jobs.ts). No expiry: a dead
+ * letter keeps its block until it is re-driven and stored; the worker deletes it once the job's
+ * done marker is set.
+ */
+export function blockKey(prefix: string, jobId: string): string {
+  return `${prefix}:${QUEUE_NAME}:block:${jobId}`;
+}
