@@ -14,8 +14,11 @@ import { XlError } from '../contracts/errors.js';
 export interface RowBlock {
   /** Column names, in the order of each row's values. */
   readonly columns: readonly string[];
-  /** JSONCompactEachRow: one JSON array per line, '\n' after each. */
-  readonly data: string;
+  /**
+   * JSONCompactEachRow: one JSON array per line, '\n' after each; as text, or as its UTF-8 bytes
+   * (a block read back from Redis stays bytes all the way into the store).
+   */
+  readonly data: string | Buffer;
   /** Rows in `data`. */
   readonly rows: number;
 }
@@ -31,13 +34,23 @@ export function encodeBlock(columns: readonly string[], rows: readonly (readonly
 export function concatBlocks(a: RowBlock, b: RowBlock): RowBlock {
   if (a.columns.join() !== b.columns.join())
     throw new XlError('STORE_BLOCK_COLUMNS', 'cannot join row blocks with different columns');
-  return { columns: a.columns, data: a.data + b.data, rows: a.rows + b.rows };
+  const data =
+    typeof a.data === 'string' && typeof b.data === 'string'
+      ? a.data + b.data
+      : Buffer.concat([blockBytes(a), blockBytes(b)]);
+  return { columns: a.columns, data, rows: a.rows + b.rows };
+}
+
+/** The block's bytes (UTF-8); no copy when it holds bytes already. */
+export function blockBytes(b: Pick<RowBlock, 'data'>): Buffer {
+  return typeof b.data === 'string' ? Buffer.from(b.data) : b.data;
 }
 
 /** The rows of a block, each an array of values in `columns` order. */
 export function decodeBlock(b: Pick<RowBlock, 'data'>): unknown[][] {
-  if (b.data.length === 0) return [];
+  const text = typeof b.data === 'string' ? b.data : b.data.toString('utf8');
+  if (text.length === 0) return [];
   // Each line is one JSON array; JSON escapes '\n' inside strings, so lines are rows.
-  const body = b.data.endsWith('\n') ? b.data.slice(0, -1) : b.data;
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
   return JSON.parse(`[${body.replaceAll('\n', ',')}]`) as unknown[][];
 }

@@ -13,7 +13,7 @@ import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@c
 import { Readable } from 'node:stream';
 import { tlsForUrl } from '../contracts/tls.js';
 import { XlError } from '../contracts/errors.js';
-import type { RowBlock } from './row-block.js';
+import { blockBytes, type RowBlock } from './row-block.js';
 
 export type { ClickHouseClient };
 
@@ -230,7 +230,7 @@ async function sendBlock(
   settings: ClickHouseSettings,
 ): Promise<void> {
   const cols = block.columns.map(assertIdent);
-  const body = Buffer.from(block.data);
+  const body = blockBytes(block);
   if (raw) {
     await raw.rawInsert({
       table,

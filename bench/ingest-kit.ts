@@ -149,6 +149,8 @@ export interface GatewaySimOptions {
   progressMs?: number;
   /** Publisher log level on stderr (default silent). */
   logLevel?: string;
+  /** Start handing hits over only once every gateway is logged in (at most 30 s). */
+  waitLogins?: boolean;
 }
 
 export interface GatewayProgress {
@@ -167,6 +169,9 @@ export interface GatewaySimResult {
   resent: number;
   acked: number;
   droppedHits: number;
+  /** When the publishers were started. */
+  startMs: number;
+  /** The first hand-over (after every login with `waitLogins`). */
   firstMs: number;
   lastHandedMs: number;
   drainedMs: number;

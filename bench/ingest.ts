@@ -6,10 +6,11 @@
  *   npm run bench:ingest -- --hits 1000000 --gateways 200 [--mode embedded|broker] [--json]
  *
  * Phase 1 publishes --hits as fast as acks allow: hitsPerSec = hits / (first hand-over →
- * last hit stored). Phase 2 publishes at --latency-rate hits/s for --latency-seconds:
+ * last hit stored), the first hand-over once every gateway is logged in (hitsPerSecWithLogins
+ * counts from the publishers' start, as bench:sensors does). Phase 2 publishes at --latency-rate hits/s for --latency-seconds:
  * publishToQueryableMs = time from a hit's hand-over to the publisher until the INSERT
- * holding it returned (it is queryable then). Then the same kind of rows are inserted
- * straight into the same table (with the views it feeds) in INSERTs of the same size, by
+ * holding it returned (it is queryable then). The same kind of rows are inserted (half
+ * before phase 1, half after phase 2: the shared box's load drifts) straight into the same table (with the views it feeds) in INSERTs of the same size, by
  * today's JSONEachRow path (rawStoreBaselineHitsPerSec) and the block path ingest uses
  * (rawStoreHitsPerSec), in turns; ratio = hitsPerSec / rawStoreHitsPerSec. lost and duplicated are counted in the store by hit id.
  * The last line is one JSON object.
@@ -17,6 +18,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { hitsToBlock } from '../analytics/hit-block.js';
 import { hitToRow } from '../analytics/hit-rows.js';
@@ -53,6 +55,11 @@ const values = benchArgs(
       default: '500000',
       description: 'Rows inserted straight into the store for the raw baseline',
     },
+    'worker-concurrency': {
+      type: 'string',
+      default: '',
+      description: 'ingest.workerConcurrency (default: the config default)',
+    },
     json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
 );
@@ -69,38 +76,51 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
+/** Time (ms) and process CPU (ms) the raw-store INSERTs took, by path; rows inserted by each. */
+interface RawTimes {
+  rows: number;
+  baseMs: number;
+  blockMs: number;
+  blockCpuMs: number;
+}
+
 /**
  * The store's own rate: rows straight into hits (with its views), one bundle per INSERT, the
  * same rows through today's path (JSONEachRow objects, `Store.insert`) and the block path
  * (`hitsToBlock` + `Store.insertBlock`), batch by batch in turns (which goes first alternates),
- * so both see the same load. Encoding is timed with each.
+ * so both see the same load. Encoding is timed with each. Called for rows [from, to) of the
+ * --raw-rows: half before phase 1 and half after the chain (the box is shared and its load
+ * drifts; the ratio should compare like with like, as bench:sensors does).
  */
 async function rawStoreRates(
   store: Store,
   batch: number,
   gws: readonly string[],
-): Promise<{ baseline: number; block: number }> {
-  const rawRows = Math.min(N, Number(values['raw-rows']));
-  say(`raw store: ${rawRows} rows straight into hits (with its views), ${batch} per INSERT, both paths`);
+  from: number,
+  to: number,
+  t: RawTimes,
+): Promise<void> {
+  say(`raw store: ${to - from} rows straight into hits (with its views), ${batch} per INSERT, both paths`);
   const settings = { deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
-  let baseMs = 0;
-  let blockMs = 0;
-  for (let done = 0, k = 0; done < rawRows; done += batch, k++) {
-    const rows = Array.from({ length: Math.min(batch, rawRows - done) }, (_, j) =>
+  for (let done = from, k = Math.floor(from / batch); done < to; done += batch, k++) {
+    const rows = Array.from({ length: Math.min(batch, to - done) }, (_, j) =>
       hitToRow(makeHit({ gateway: gws[j % G]!, camera: cameraId(j % G, 0), model: 'bench-raw' }), {
         grid: `grid-${j % G}`,
         orgPath: ['city', 'county', `grid-${j % G}`],
       }),
     );
     const base = async () => {
-      const t = performance.now();
+      const t0 = performance.now();
       await store.insert('hits', rows, { dedupToken: `raw-base-${k}`, settings });
-      baseMs += performance.now() - t;
+      t.baseMs += performance.now() - t0;
     };
     const block = async () => {
-      const t = performance.now();
+      const t0 = performance.now();
+      const c = process.cpuUsage();
       await store.insertBlock('hits', hitsToBlock(rows), { dedupToken: `raw-block-${k}`, settings });
-      blockMs += performance.now() - t;
+      t.blockMs += performance.now() - t0;
+      const d = process.cpuUsage(c);
+      t.blockCpuMs += (d.user + d.system) / 1000;
     };
     if (k % 2) {
       await base();
@@ -109,8 +129,8 @@ async function rawStoreRates(
       await block();
       await base();
     }
+    t.rows += rows.length;
   }
-  return { baseline: rawRows / (baseMs / 1000), block: rawRows / (blockMs / 1000) };
 }
 
 async function main(): Promise<void> {
@@ -121,15 +141,33 @@ async function main(): Promise<void> {
   const log = rootLogger();
   say(`hashing ${G} gateway passwords (scrypt)…`);
   const raw = testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' });
-  const config = loadCityConfig(undefined, {}, { ...raw, redis: { url: redis.url, prefix: 'bench' } });
+  const wc = values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {};
+  const config = loadCityConfig(
+    undefined,
+    {},
+    { ...raw, redis: { url: redis.url, prefix: 'bench' }, ingest: { ...(raw.ingest ?? {}), ...wc } },
+  );
   const store = await openStore({ url: `chdb://${join(dir, 'ch')}` });
   await migrate(store, { hitsDays: 3650, snapshotsDays: 7, quarantineDays: 14 });
   const counts: Record<string, number> = {};
+  let phase: 'bench-tp' | 'bench-lat' = 'bench-tp';
   let lastStoredMs = 0;
+  // The worker's hits INSERTs, timed: how much of phase 1 the store itself took.
+  const inserts = { ms: 0, n: 0, lastEnd: 0, gaps: [] as number[] };
+  const timed = Object.assign(Object.create(store) as Store, {
+    insertBlock: async (...a: Parameters<Store['insertBlock']>) => {
+      const t = performance.now();
+      if (inserts.lastEnd) inserts.gaps.push(t - inserts.lastEnd);
+      await store.insertBlock(...a);
+      inserts.lastEnd = performance.now();
+      inserts.ms += inserts.lastEnd - t;
+      inserts.n++;
+    },
+  });
   const latencies: number[] = [];
   const ingest = await startIngest({
     config,
-    store,
+    store: timed,
     redisUrl: redis.url,
     log,
     registry: new Registry(),
@@ -138,16 +176,24 @@ async function main(): Promise<void> {
       mode === 'embedded'
         ? { mode: 'embedded', host: '127.0.0.1', port: 0 }
         : { mode: 'broker', url: values['broker-url'] as string },
+    // Phase 1 only counts (its hits are not decoded: a listener's cost, not the chain's; phase 2
+    // starts once all are stored).
     onStored: (job) => {
       const now = Date.now();
-      for (const h of job.hits) {
-        counts[h.model] = (counts[h.model] ?? 0) + 1;
-        if (h.model === 'bench-lat') latencies.push(now - h.ts);
-      }
+      if (phase === 'bench-tp') counts[phase] = (counts[phase] ?? 0) + (job.hitCount ?? job.hits.length);
+      else
+        for (const h of job.hits) {
+          counts[h.model] = (counts[h.model] ?? 0) + 1;
+          if (h.model === 'bench-lat') latencies.push(now - h.ts);
+        }
       lastStoredMs = now;
     },
   });
   const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
+  const rawT: RawTimes = { rows: 0, baseMs: 0, blockMs: 0, blockCpuMs: 0 };
+  const batch = config.ingest.bundleMaxHits;
+  const rawRows = Math.min(N, Number(values['raw-rows']));
+  await rawStoreRates(store, batch, gws, 0, Math.floor(rawRows / 2 / batch) * batch, rawT);
   const sim = {
     url: ingest.mqttUrl,
     gateways: gws,
@@ -156,13 +202,26 @@ async function main(): Promise<void> {
     flushMs: 200,
     ackTimeoutMs: 15_000,
     logLevel: 'warn',
+    waitLogins: true,
   };
 
   say(`phase 1: ${N} hits from ${G} gateways, ${mode}, as fast as acks allow`);
   let last = 0;
+  // Queue depth, sampled (is the worker waiting for jobs, or jobs for the worker?).
+  let waiting = 0;
+  const depth = new Redis(redis.url);
+  const sampler = setInterval(() => {
+    depth.llen('bench:{hits}:wait').then(
+      (n) => {
+        waiting = n;
+      },
+      () => undefined,
+    );
+  }, 250);
+  const cpu0 = process.cpuUsage();
   const p1 = runGateways({ ...sim, hits: N, ratePerSec: 0, tag: 'bench-tp' }, (p) => {
     say(
-      `  handed ${p.handedOver}, acked msgs ${p.acked}, stored ${counts['bench-tp'] ?? 0} (+${(counts['bench-tp'] ?? 0) - last}/s)`,
+      `  handed ${p.handedOver}, acked msgs ${p.acked}, stored ${counts['bench-tp'] ?? 0} (+${(counts['bench-tp'] ?? 0) - last}/s), jobs waiting ${waiting}`,
     );
     last = counts['bench-tp'] ?? 0;
   });
@@ -171,10 +230,23 @@ async function main(): Promise<void> {
   await waitFor(() => (counts['bench-tp'] ?? 0) >= N, 120_000);
   const tpEnd = lastStoredMs;
   const hitsPerSec = N / ((tpEnd - r1.firstMs) / 1000);
+  const cpu1 = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  depth.disconnect();
+  const phase1 = {
+    wallMs: tpEnd - r1.firstMs,
+    insertMs: Math.round(inserts.ms),
+    inserts: inserts.n,
+    /** Between one INSERT's return and the next one's start: median and largest, ms. */
+    insertGapMs: { p50: Math.round(pct(inserts.gaps, 50)), max: Math.round(Math.max(0, ...inserts.gaps)) },
+    processCpuMs: Math.round((cpu1.user + cpu1.system) / 1000),
+  };
   say(`  ${Math.round(hitsPerSec)} hits/s (published ${r1.published} messages, resent ${r1.resent})`);
+  say(`  ${JSON.stringify(phase1)}`);
 
   const latN = latRate * latSeconds;
   say(`phase 2: ${latRate} hits/s for ${latSeconds} s`);
+  phase = 'bench-lat';
   const p2 = runGateways({ ...sim, hits: latN, ratePerSec: latRate, tag: 'bench-lat' });
   const r2 = await p2.done;
   await p2.stop();
@@ -193,7 +265,8 @@ async function main(): Promise<void> {
   const v1 = await verify('bench-tp');
   const v2 = await verify('bench-lat');
 
-  const raws = await rawStoreRates(store, config.ingest.bundleMaxHits, gws);
+  await rawStoreRates(store, batch, gws, Math.floor(rawRows / 2 / batch) * batch, rawRows, rawT);
+  const raws = { baseline: rawT.rows / (rawT.baseMs / 1000), block: rawT.rows / (rawT.blockMs / 1000) };
   const rawStoreHitsPerSec = raws.block;
   await store.close();
   await redis.stop('SIGTERM');
@@ -205,7 +278,10 @@ async function main(): Promise<void> {
     mode,
     gateways: G,
     hits: N,
+    workerConcurrency: config.ingest.workerConcurrency,
     hitsPerSec: Math.round(hitsPerSec),
+    /** The same from the publishers' start, the 200 gateways' logins (scrypt) included. */
+    hitsPerSecWithLogins: Math.round(N / ((tpEnd - r1.startMs) / 1000)),
     publishToQueryableMs: {
       p50: pct(latencies, 50),
       p99: pct(latencies, 99),
@@ -218,8 +294,14 @@ async function main(): Promise<void> {
     duplicated: v1.rows + v2.rows - unique,
     rawStoreBaselineHitsPerSec: Math.round(raws.baseline),
     rawStoreHitsPerSec: Math.round(rawStoreHitsPerSec),
+    rawStoreBlock: {
+      rows: rawT.rows,
+      wallMs: Math.round(rawT.blockMs),
+      processCpuMs: Math.round(rawT.blockCpuMs),
+    },
     rawStoreSpeedup: Math.round((raws.block / raws.baseline) * 100) / 100,
     ratio: Math.round((hitsPerSec / rawStoreHitsPerSec) * 1000) / 1000,
+    phase1,
     messagesResent: r1.resent + r2.resent,
     duplicatesDropped: stats.duplicatesDropped,
     rejected: stats.rejected,

@@ -45,6 +45,7 @@ const { values } = parseArgs({
     'steady-seconds': { type: 'string', default: '15' },
     'alarm-every-ms': { type: 'string', default: '100' },
     'fusion-radius-m': { type: 'string', default: '300' },
+    'worker-concurrency': { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -85,6 +86,9 @@ async function benchCity(redisUrl: string, dir: string) {
     {
       ...testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' }),
       redis: { url: redisUrl, prefix: 'bench' },
+      ...(values['worker-concurrency']
+        ? { ingest: { workerConcurrency: Number(values['worker-concurrency']) } }
+        : {}),
       sensorKinds: sensorKindsRaw({}),
       sensors: sensorsRaw({ gateways: G, perGateway: per }).slice(0, S),
     },

@@ -10,7 +10,7 @@ import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import { topics } from '../contracts/topics.js';
 import { parseAck } from '../contracts/ack.js';
 import { claim } from './dedup.js';
-import { QUEUE_NAME } from './jobs.js';
+import { blockKey, doneKey, openQueue, QUEUE_NAME } from './jobs.js';
 import {
   cameraId,
   connectGateway,
@@ -71,6 +71,7 @@ afterAll(async () => {
 
 const envelope = (n: number) =>
   makeEnvelope(Array.from({ length: n }, () => makeHit({ gateway: GW, camera: cameraId(0, 0) })));
+const blockKeys = () => redis.keys(blockKey(h.config.redis.prefix, '*'));
 const hitsOf = (msgIds: string[]) =>
   count(h.store, 'SELECT count() AS n FROM hits WHERE id IN {ids:Array(String)}', { ids: msgIds });
 
@@ -86,6 +87,8 @@ describe('acks and replays', () => {
     expect(h.ingest.stats().duplicatesDropped).toBe(dupsBefore + 1);
     const ids = e.hits.map((x) => x.id);
     expect(await until(async () => (await hitsOf(ids)) === 5)).toBe(true);
+    // The job's hits block, kept beside it in Redis, is deleted once the job is stored.
+    expect(await until(async () => (await blockKeys()).length === 0, 5_000)).toBe(true);
     // After the job completed and left the queue, its done marker still identifies replays.
     await gw.publishAsync(topics.hits(GW), payload, { qos: 1 });
     expect(await until(() => acked.filter((x) => x === e.msgId).length === 3, 5_000)).toBe(true);
@@ -127,6 +130,9 @@ describe('acks and replays', () => {
     expect(dl.items[0]).toMatchObject({ hits: 6, attemptsMade: 3, failedReason: 'injected store failure' });
     expect(h.ingest.stats().deadLetters).toBe(1);
     expect(await hitsOf(e.hits.map((x) => x.id))).toBe(0);
+    // A dead letter keeps its hits block in Redis until it is re-driven and stored.
+    const jobId = dl.items[0]?.jobId ?? '';
+    expect(await redis.exists(blockKey(h.config.redis.prefix, jobId))).toBe(1);
     // The gateway resending it is a duplicate: the dead letter holds it.
     await gw.publishAsync(topics.hits(GW), Buffer.from(JSON.stringify(e)), { qos: 1 });
     expect(await until(() => acked.filter((x) => x === e.msgId).length === 2, 5_000)).toBe(true);
@@ -136,5 +142,43 @@ describe('acks and replays', () => {
     // Running the same job id again (a redrive after a partial success) is deduplicated by the store.
     await new Promise((r) => setTimeout(r, 200));
     expect(await hitsOf(e.hits.map((x) => x.id))).toBe(6);
+    expect(await until(async () => (await blockKeys()).length === 0, 5_000)).toBe(true);
+  });
+
+  it('a job whose block is gone is done when its done marker is set, and a dead letter when not', async () => {
+    const prefix = h.config.redis.prefix;
+    const queue = openQueue(redis, prefix);
+    const job = {
+      v: 1 as const,
+      hits: [],
+      hitBlockKey: true as const,
+      hitCount: 2,
+      snapshots: [],
+      quarantine: [],
+      keys: [],
+      firstMs: Date.now(),
+    };
+    // An earlier run stored it, set the marker and deleted the block, and died before completing.
+    await redis.set(doneKey(prefix, 'gone-done'), '1', 'PX', 60_000);
+    await queue.add('bundle', job, {
+      jobId: 'gone-done',
+      attempts: 1,
+      removeOnComplete: true,
+      removeOnFail: false,
+    });
+    // Nothing stored it: the block must be there, and its absence is a failure, not a silent success.
+    await queue.add('bundle', job, {
+      jobId: 'gone-lost',
+      attempts: 1,
+      removeOnComplete: true,
+      removeOnFail: false,
+    });
+    expect(await until(async () => (await h.ingest.deadLetters()).total === 1, 10_000)).toBe(true);
+    const dl = await h.ingest.deadLetters();
+    expect(dl.items[0]).toMatchObject({ jobId: 'gone-lost', hits: 2 });
+    expect(dl.items[0]?.failedReason).toContain('not in Redis');
+    expect(await until(async () => (await queue.getJobState('gone-done')) === 'unknown', 5_000)).toBe(true);
+    await (await queue.getJob('gone-lost'))?.remove();
+    await queue.close();
   });
 });

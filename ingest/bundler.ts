@@ -9,11 +9,12 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { hitsToBlock } from '../analytics/hit-block.js';
+import { blockBytes } from '../analytics/row-block.js';
 import type { HitRow } from '../analytics/hit-rows.js';
 import { encodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { Logger } from '../contracts/log.js';
 import { type ClaimVerdict, claim, type DedupOptions, releaseIfOrphaned } from './dedup.js';
-import type { BundleJob, QuarantineRow, SnapshotRow } from './jobs.js';
+import { blockKey, type BundleJob, type QuarantineRow, type SnapshotRow } from './jobs.js';
 import type { IngestMetrics } from './metrics.js';
 
 /** What one MQTT message contributes to a bundle. */
@@ -162,7 +163,8 @@ export class Bundler {
       const verdicts = await claim(this.o.dedup, keys, jobId, Date.now());
       // Another node may take over the claims of a node whose lease ran out (dedup.ts).
       const lease = this.o.dedup.lease;
-      if (lease && !lease.fresh(Date.now())) throw new Error('node lease not fresh: bundle not queued');
+      if (lease && !lease.fresh(Date.now()) && !(await lease.renew()))
+        throw new Error('node lease not fresh: bundle not queued');
       const data: BundleJob = { v: 1, hits: [], snapshots: [], quarantine: [], keys: [], firstMs };
       const readings: ReadingRow[] = [];
       batch.forEach((w, i) => {
@@ -175,10 +177,15 @@ export class Bundler {
         if (w.part.readings?.length) for (const r of w.part.readings) readings.push(r);
       });
       if (readings.length) data.readingCols = encodeReadings(readings);
-      // Encoded once here; the worker inserts the block as is (docs/ingest.md#store-path).
+      // Encoded once here and kept beside the job as bytes, before the job exists (a job is
+      // never without its block); the worker inserts the bytes as is (docs/ingest.md#store-path).
       const hitCount = data.hits.length;
       if (hitCount) {
-        data.hitBlock = hitsToBlock(data.hits).data;
+        await this.o.dedup.redis.set(
+          blockKey(this.o.dedup.prefix, jobId),
+          blockBytes(hitsToBlock(data.hits)),
+        );
+        data.hitBlockKey = true;
         data.hitCount = hitCount;
         data.hits = [];
       }
@@ -220,8 +227,11 @@ export class Bundler {
     const end = Date.now() + this.o.dedup.claimGraceMs;
     while (keys.length > 0 && !this.closed && Date.now() < end) {
       try {
-        if (await releaseIfOrphaned(this.o.dedup, keys, jobId))
+        if (await releaseIfOrphaned(this.o.dedup, keys, jobId)) {
+          // Its hits block, if it was written before the job add failed, belongs to no job.
+          await this.o.dedup.redis.del(blockKey(this.o.dedup.prefix, jobId));
           this.o.log.info({ jobId, messages: keys.length }, 'claims of a bundle not in Redis released');
+        }
         return;
       } catch {
         await new Promise((r) => setTimeout(r, 250));

@@ -153,6 +153,20 @@ export class NodeLease {
     return nowMs - this.refreshedMs < NODE_LEASE_MS / 2;
   }
 
+  /**
+   * Refreshes a stale lease now, and says whether it is fresh again without ever having lapsed:
+   * the refresh was answered before the last one could expire (its key lives NODE_LEASE_MS from
+   * when Redis ran it, after `refreshedMs`). A refresh timer that ran late on a starved event loop
+   * then costs a round trip instead of a refused bundle (bench:ingest: 12.7 s of resends).
+   */
+  async renew(): Promise<boolean> {
+    const held = this.refreshedMs;
+    if (held === 0) return false;
+    await this.refresh();
+    const now = Date.now();
+    return this.refreshedMs > held && now < held + NODE_LEASE_MS && this.fresh(now);
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.redis.del(nodeKey(this.prefix, this.nodeId)).catch(() => undefined);

@@ -16,3 +16,12 @@ export function doneKey(prefix: string, jobId: string): string {
 export function replayKey(prefix: string, bucket: string): string {
   return `${prefix}:${QUEUE_NAME}:replay:${bucket}`;
 }
+
+/**
+ * Where a job's hits block waits (`BundleJob.hitBlockKey`, ingest/jobs.ts). No expiry: a dead
+ * letter keeps its block until it is re-driven and stored; the worker deletes it once the job's
+ * done marker is set.
+ */
+export function blockKey(prefix: string, jobId: string): string {
+  return `${prefix}:${QUEUE_NAME}:block:${jobId}`;
+}

@@ -37,8 +37,9 @@ export const IngestSection = T.Object(
     workerConcurrency: T.Integer({
       minimum: 1,
       maximum: 64,
-      default: 1,
-      description: 'Jobs a worker inserts at once',
+      default: 2,
+      description:
+        "Jobs a worker process holds at once: their INSERTs run one at a time, in order, while the others fetch their blocks and send their acks (2: the next job's fetch and the last one's acks overlap an INSERT)",
     }),
     attempts: T.Integer({
       minimum: 1,
