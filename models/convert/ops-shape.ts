@@ -35,7 +35,9 @@ function unpack(c: NodeCtx): void {
   em.node('Split', [c.val(0), em.i64(`${n.name}/split`, Array(num).fill(1))], parts, {
     axis: { kind: 'int', value: axis },
   });
-  parts.forEach((p, i) => em.node('Squeeze', [p, axes], [outs[i]!]));
+  parts.forEach((p, i) => {
+    em.node('Squeeze', [p, axes], [outs[i]!]);
+  });
 }
 
 export const SHAPE_OPS: Readonly<Record<string, Handler>> = {
