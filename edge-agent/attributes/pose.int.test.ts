@@ -4,11 +4,11 @@
  * the labelled upper colour.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadFrame } from '../../bench/eval/media.js';
 import { NO_TEST_DATA, testDataDir } from '../../contracts/testdata.js';
 import { POSE_MODEL } from '../../models/build.js';
 import { KEYPOINTS } from '../../models/pose/movenet.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../../models/testkit.js';
+import { join } from 'node:path';
+import { BUILD_TIMEOUT_MS, builtModelsDir, frameAt } from '../../models/testkit.js';
 import { torsoRegion } from './body-regions.js';
 import { personColours } from './crops.js';
 import { PoseEstimator } from './pose.js';
@@ -29,7 +29,7 @@ describe.skipIf(!data)(`PoseEstimator on real person boxes${data ? '' : ` (${NO_
 
   it('keypoints inside the box, shoulders above hips above ankles; the torso names the top', async () => {
     const pose = await PoseEstimator.open(dir, POSE_MODEL);
-    const frame = await loadFrame({ media: 'video/campus_pedestrians.mp4', tSec: 6 });
+    const frame = await frameAt(join(data!, 'video/campus_pedestrians.mp4'), 6);
     const img = { data: frame.data, widthPx: frame.width, heightPx: frame.height };
     for (const [box, upper] of PEOPLE) {
       const kp = await pose.estimate(frame, box);

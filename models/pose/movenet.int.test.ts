@@ -8,14 +8,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadFrame } from '../../bench/eval/media.js';
 import { NO_TEST_DATA, testDataDir } from '../../contracts/testdata.js';
 import { POSE_MODEL } from '../build.js';
 import { cropFrame } from '../frame.js';
 import { loadModel } from '../manifest.js';
 import { openSession } from '../onnx-session.js';
 import { prepareInput } from '../preprocess.js';
-import { BUILD_TIMEOUT_MS, builtModelsDir } from '../testkit.js';
+import { BUILD_TIMEOUT_MS, builtModelsDir, frameAt } from '../testkit.js';
 import { decodeMoveNet, KEYPOINTS } from './movenet.js';
 
 const data = testDataDir();
@@ -49,7 +48,7 @@ describe.skipIf(!data)(
           weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
         }),
       );
-      const frame = await loadFrame({ media: 'video/campus_pedestrians.mp4', tSec: 6 });
+      const frame = await frameAt(join(data!, 'video/campus_pedestrians.mp4'), 6);
       let confident = 0;
       for (const b of BOXES) {
         const mw = (b[2] - b[0]) * 0.1;
