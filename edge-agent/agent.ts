@@ -248,7 +248,7 @@ export class EdgeAgent {
       }
     }
     this.faces = await this.openFaceGuard(modelsDir);
-    // On the main thread: ~25 ms per person box (docs/accuracy.md), hence off by default.
+    // On the main thread: 9–13 ms per person box (docs/accuracy.md), hence off by default.
     if (c.attributes.keypoints) this.pose = await PoseEstimator.open(modelsDir, POSE_MODEL, 1);
     this.spool = await openDiskSpool({ dir: resolve(c.spool.dir), maxBytes: c.spool.maxBytes });
     // mqtts:// verified against the city CA, and the client certificate (docs/deploy.md#tls).
