@@ -18,7 +18,12 @@
  * 4. the same with motion gating on (config `motion.enabled`, docs/edge.md#motion-gating), on
  *    the busy scene and on a typical street scene (`--street`, default parking_lane_topdown.mp4:
  *    a fixed camera over a lane where 0–2 cars pass and the scene is still in between); the
- *    search gallops up from twice the busy figure.
+ *    search gallops up from twice the busy figure. Each gated scene also reports what the gate did
+ *    (shares of frames skipped and cropped) and the CPU per decoded frame (this process, detector
+ *    workers included, plus the cameras' ffmpeg) at its largest passing N; `streetCostRatio` is
+ *    the busy scene's CPU per frame without gating over the street scene's with it, both at the
+ *    busy scene's N — the camera ratio the CPU predicts, steadier than the camera counts on a
+ *    shared box.
  * Footage: campus_pedestrians.mp4 (the busy scene: 2–6 people walking at any time) from
  * ../shared/data, else the demo's sample (OpenCV vtest.avi, the same scene).
  * Human-readable lines go to stderr; with --json the last stdout line is one JSON object.
@@ -169,8 +174,9 @@ function totals(a: EdgeAgent) {
       proc: t.proc + c.framesProcessed,
       drop: t.drop + c.framesDropped,
       skip: t.skip + c.framesSkipped,
+      crop: t.crop + c.framesCropped,
     }),
-    { in: 0, proc: 0, drop: 0, skip: 0 },
+    { in: 0, proc: 0, drop: 0, skip: 0, crop: 0 },
   );
 }
 
@@ -229,8 +235,22 @@ async function maxCamerasGallop(
   return best;
 }
 
+/** What the gate did and what a frame cost in one trial (the motion-gated figures). */
+interface TrialInfo {
+  /** CPU per decoded frame: this process (agent, detector workers) plus the cameras' ffmpeg. */
+  cpuMsPerFrame: number;
+  skippedPct: number;
+  croppedPct: number;
+  stageMs: { decode: number; motion: number; inference: number };
+}
+
 /** Real-time capacity of a scene at 5 fps (< 5 % dropped frames in a `--window` of each N). */
-function cameraTrial(broker: Broker, scene: { video: string; motion: boolean }, peak: { rssMb: number }) {
+function cameraTrial(
+  broker: Broker,
+  scene: { video: string; motion: boolean },
+  peak: { rssMb: number },
+  info: Map<number, TrialInfo> = new Map(),
+) {
   return (n: number) =>
     withAgent(
       broker,
@@ -240,18 +260,34 @@ function cameraTrial(broker: Broker, scene: { video: string; motion: boolean }, 
         await sleep(6000);
         a.resetStageStats();
         const t0 = totals(a);
+        const cpu0 = process.cpuUsage();
+        const ff0 = a.sourcesCpuMs();
         const rss = setInterval(() => {
           peak.rssMb = Math.max(peak.rssMb, process.memoryUsage().rss / 2 ** 20);
         }, 500);
         await sleep(windowS * 1000);
         clearInterval(rss);
         const t1 = totals(a);
+        const cpu = process.cpuUsage(cpu0);
+        const ff = a.sourcesCpuMs() - ff0;
         const inN = t1.in - t0.in;
         const dropped = (t1.drop - t0.drop) / Math.max(1, inN);
         const skipped = (t1.skip - t0.skip) / Math.max(1, t1.proc - t0.proc);
-        const lat = a.stageStats().latency;
+        const cropped = (t1.crop - t0.crop) / Math.max(1, t1.proc - t0.proc);
+        const st = a.stageStats();
+        const lat = st.latency;
+        info.set(n, {
+          cpuMsPerFrame: round(((cpu.user + cpu.system) / 1000 + ff) / Math.max(1, inN), 2),
+          skippedPct: round(skipped * 100),
+          croppedPct: round(cropped * 100),
+          stageMs: {
+            decode: round(st.decode.p50, 2),
+            motion: round(st.motion.p50, 3),
+            inference: round(st.inference.p50, 2),
+          },
+        });
         log(
-          `  ${n} cameras at ${FPS} fps${scene.motion ? ' (motion gating)' : ''}: ${((inN * 1000) / (windowS * 1000)).toFixed(1)} fps in, ${(dropped * 100).toFixed(1)} % dropped, ${(skipped * 100).toFixed(0)} % skipped by motion, latency p50 ${lat.p50} ms p95 ${lat.p95} ms`,
+          `  ${n} cameras at ${FPS} fps${scene.motion ? ' (motion gating)' : ''}: ${((inN * 1000) / (windowS * 1000)).toFixed(1)} fps in, ${(dropped * 100).toFixed(1)} % dropped, ${(skipped * 100).toFixed(0)} % skipped by motion, ${(cropped * 100).toFixed(0)} % cropped, ${(((cpu.user + cpu.system) / 1000 + ff) / Math.max(1, inN)).toFixed(1)} ms CPU a frame, latency p50 ${lat.p50} ms p95 ${lat.p95} ms`,
         );
         return { ok: dropped < 0.05 && inN > 0, dropped, latency: lat };
       },
@@ -312,22 +348,42 @@ async function main(): Promise<void> {
     // 3. Real-time capacity at 5 fps per camera.
     const peak = { rssMb: 0 };
     const busy = { video, motion: false };
-    const best = await maxCameras(cameraTrial(broker, busy, peak), Math.max(1, Math.floor(pipeFps / FPS)));
+    const busyInfo = new Map<number, TrialInfo>();
+    const best = await maxCameras(
+      cameraTrial(broker, busy, peak, busyInfo),
+      Math.max(1, Math.floor(pipeFps / FPS)),
+    );
     // 4. Motion gating on: the busy scene, then the typical street scene.
-    const gated: Record<string, { video: string; maxCameras5fps: number }> = {};
+    let streetCpuAtBusyN: number | undefined;
+    const gated: Record<string, { video: string; maxCameras5fps: number } & Partial<TrialInfo>> = {};
     if (values.motion) {
       const street = values.street && data ? join(data, values.street) : '';
       const scenes = { busy: video, ...(street && existsSync(street) ? { street } : {}) };
       for (const [name, v] of Object.entries(scenes)) {
         log(`motion gating on, ${name} scene: ${v}`);
         const from = (name === 'street' ? 2 : 1) * (best?.n ?? 1);
-        const g = await maxCamerasGallop(cameraTrial(broker, { video: v, motion: true }, peak), from);
-        gated[name] = { video: v.replace(`${data ?? ''}/`, ''), maxCameras5fps: g?.n ?? 0 };
+        const info = new Map<number, TrialInfo>();
+        const g = await maxCamerasGallop(cameraTrial(broker, { video: v, motion: true }, peak, info), from);
+        // CPU per frame falls as cameras are added (fixed costs spread): the street scene's cost
+        // ratio is taken at the busy scene's camera count.
+        if (name === 'street' && best && !info.has(best.n))
+          await cameraTrial(broker, { video: v, motion: true }, peak, info)(best.n);
+        if (name === 'street' && best) streetCpuAtBusyN = info.get(best.n)?.cpuMsPerFrame;
+        gated[name] = {
+          video: v.replace(`${data ?? ''}/`, ''),
+          maxCameras5fps: g?.n ?? 0,
+          ...(g ? info.get(g.n) : {}),
+        };
       }
     }
     const s = pipe.stages;
+    // CPU per frame is what a camera costs; on a shared box it moves less than the camera counts.
+    const busyCpu = best ? busyInfo.get(best.n)?.cpuMsPerFrame : undefined;
+    const streetCpu = streetCpuAtBusyN;
     const result = {
       maxCameras5fps: best?.n ?? 0,
+      cpuMsPerFrame: busyCpu ?? null,
+      streetCostRatio: busyCpu && streetCpu ? round(busyCpu / streetCpu, 2) : null,
       busyScene: video.replace(`${data ?? ''}/`, ''),
       motionGated: gated,
       stageMs: {

@@ -26,7 +26,7 @@ import { openSession } from '../models/onnx-session.js';
 import { Value } from '@sinclair/typebox/value';
 import { benchArgs } from './args.js';
 import { type TrackSequence, trackFigures } from './eval/track-eval.js';
-import { gatedDetections } from './eval/motion-eval.js';
+import { gatedDetections, regionCropDetections } from './eval/motion-eval.js';
 import { type PlateLabel, plateFigures } from './eval/plates-eval.js';
 import { clipFrames } from './eval/video.js';
 import { FrameCache, type FrameRef } from './eval/media.js';
@@ -53,7 +53,11 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     description: 'Detection score threshold (the agent default)',
   },
   'models-dir': { type: 'string', description: 'Models directory (default: ~/.cache/xueliang/models)' },
-  only: { type: 'string', default: 'all', description: 'colour | detect | track | plates | type | all' },
+  only: {
+    type: 'string',
+    default: 'all',
+    description: 'colour | detect | people | track | plates | type | all',
+  },
   'plate-model': {
     type: 'string',
     default: '',
@@ -77,6 +81,12 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     default: 'agent',
     description:
       'Clothing colours from body keypoints (MoveNet): on | off | agent (the agent default, attributes.keypoints)',
+  },
+  crops: {
+    type: 'boolean',
+    default: false,
+    description:
+      "people: detect only on the motion gate's crops around the labelled people (as if they alone moved), not the whole frame",
   },
   tiling: {
     type: 'string',
@@ -110,6 +120,8 @@ interface VehicleLabel extends FrameRef {
 interface BoxesLabel extends FrameRef {
   boxes: Array<GtBox & { ignore?: boolean }>;
   ignoreRegions?: number[][];
+  /** Only this class is labelled on the frame (small-people.json: persons); others are not scored. */
+  only?: string;
 }
 
 function readLabels<T>(name: string): T[] {
@@ -214,13 +226,17 @@ async function predict(
  * Detection per size band on the labelled frames (boxes.json) and on the frames of the
  * identity labels (tracks.json: one class per clip, every labelled frame).
  */
-async function detectionFigures(
-  frames: FrameCache,
-): Promise<{ frames: DetectionTally; clips: DetectionTally; gated?: DetectionTally }> {
+async function detectionFigures(frames: FrameCache): Promise<{
+  frames: DetectionTally;
+  clips: DetectionTally;
+  smallPeople: DetectionTally;
+  gated?: DetectionTally;
+}> {
   const det = await openDetector();
   const tally = emptyDetectionTally();
   for (const l of readLabels<BoxesLabel>('boxes.json'))
     tallyDetections(tally, l.boxes, await predict(det, await frames.get(l)), 0.5, l.ignoreRegions);
+  const smallPeople = await smallPeopleFigures(det, frames);
   const clips = emptyDetectionTally();
   for (const seq of readLabels<TrackSequence>('tracks.json')) {
     const byT = new Map(seq.frames.map((f) => [Math.round(f.tSec * 100), f]));
@@ -234,7 +250,32 @@ async function detectionFigures(
       tallyDetections(clips, gt, await predict(det, frame, seq.cls), 0.5, ignore);
     }
   }
-  return { frames: tally, clips, ...(values.motion ? { gated: await gatedFigures(det) } : {}) };
+  return { frames: tally, clips, smallPeople, ...(values.motion ? { gated: await gatedFigures(det) } : {}) };
+}
+
+/** Persons on the frames where every person was boxed by eye, no detector proposals (docs/accuracy.md, "Small people"). */
+async function smallPeopleFigures(det: OnnxDetector, frames: FrameCache): Promise<DetectionTally> {
+  const t = emptyDetectionTally();
+  let runs = 0;
+  for (const l of readLabels<BoxesLabel>('small-people.json')) {
+    const frame = await frames.get(l);
+    if (!values.crops) {
+      tallyDetections(t, l.boxes, await predict(det, frame, l.only), 0.5, l.ignoreRegions);
+      continue;
+    }
+    const moving = l.boxes.filter((b) => !b.ignore).map((b) => b.box);
+    const r = await regionCropDetections(det, frame, moving, Number(values['min-score']));
+    runs += r.runs;
+    const pred: PredBox[] = [];
+    for (let i = 0; i < r.detections.length; i++) {
+      const cls = sightingTypeOf(det.entry.labels[r.detections.classId[i]!] ?? '');
+      if (cls === (l.only ?? cls))
+        pred.push({ cls, score: r.detections.score[i]!, box: r.detections.box(i) });
+    }
+    tallyDetections(t, l.boxes, pred, 0.5, l.ignoreRegions);
+  }
+  if (values.crops) log(`people: motion-region crops, ${runs} detector runs`);
+  return t;
 }
 
 /** Detection on the identity-label frames as the motion-gated agent sees them (./eval/motion-eval.ts). */
@@ -345,6 +386,19 @@ async function main(): Promise<void> {
   if (values.only === 'track' || values.only === 'all') out.tracking = await trackingFigures();
   if (values.only === 'plates' || values.only === 'all') out.plates = await plates();
   if (values.only === 'type' || values.only === 'all') out.vehicleType = await vehicleTypes(frames);
+  if (values.only === 'people') {
+    const t = await smallPeopleFigures(await openDetector(), frames);
+    out.detectionSmallPeople = Object.fromEntries(
+      Object.entries(t).map(([band, b]) => [
+        band,
+        { ...b, recallPct: pct(b.found, b.gt), precisionPct: pct(b.correct, b.pred) },
+      ]),
+    );
+    for (const [band, b] of Object.entries(t))
+      log(
+        `detect ${values.model} tiling ${values.tiling} people ${band.padEnd(6)} gt=${b.gt} found ${b.found} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
+      );
+  }
   if (values.only === 'detect' || values.only === 'all') {
     const d = await detectionFigures(frames);
     const all = emptyDetectionTally();
@@ -366,12 +420,14 @@ async function main(): Promise<void> {
       );
     out.detection = figures(d.frames);
     out.detectionClips = figures(d.clips);
+    out.detectionSmallPeople = figures(d.smallPeople);
     out.detectionAll = figures(all);
     if (d.gated) out.detectionClipsGated = figures(d.gated);
     const sets: Array<[string, DetectionTally]> = [
       ['frames', d.frames],
       ['clips', d.clips],
       ['all', all],
+      ['people', d.smallPeople],
     ];
     if (d.gated) sets.push(['gated', d.gated]);
     for (const [name, t] of sets)

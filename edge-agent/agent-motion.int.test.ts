@@ -66,7 +66,7 @@ async function run(file: string, motion: boolean) {
   try {
     await agent.idle();
     await agent.drained(20_000);
-    return { stats: agent.cameraStats()[0]!, hits: [...tap.hits.values()] };
+    return { stats: agent.cameraStats()[0]!, hits: [...tap.hits.values()], stages: agent.stageStats() };
   } finally {
     await agent.stop();
     await tap.close();
@@ -75,11 +75,15 @@ async function run(file: string, motion: boolean) {
 
 describe.skipIf(!data || !!noBroker)('edge agent with motion gating', () => {
   it('a still scene is detected once every stillCheckMs, every frame still processed', async () => {
-    const { stats } = await run(join(dir, 'still.mp4'), true);
+    const { stats, stages } = await run(join(dir, 'still.mp4'), true);
     expect(stats.framesProcessed).toBe(stats.framesIn);
     expect(stats.framesIn).toBeGreaterThanOrEqual(28);
     // 6 s at 5 fps: a full check at 0, 2 and 4 s, the rest skipped.
     expect(stats.framesSkipped).toBeGreaterThanOrEqual(stats.framesProcessed - 4);
+    expect(stats.framesCropped).toBe(0);
+    // The gate is timed on every frame (stage `motion`), and costs far less than a detection.
+    expect(stages.motion.n).toBe(stats.framesIn);
+    expect(stages.motion.p50).toBeLessThan(stages.inference.p50);
   }, 120_000);
 
   it('people walking are still detected and become sightings', async () => {

@@ -65,6 +65,8 @@ export interface CameraStats {
   framesProcessed: number;
   /** Of the processed frames, those the motion gate kept from the detector (still scene). */
   framesSkipped: number;
+  /** Of the processed frames, those the detector saw only motion regions of. */
+  framesCropped: number;
   framesDropped: number;
   sightings: number;
   events: number;
@@ -83,6 +85,8 @@ interface CameraRuntime {
   processed: number;
   /** Frames the motion gate kept from the detector (counted in `processed` too). */
   skipped: number;
+  /** Frames detected on their motion regions only. */
+  cropped: number;
   /** Motion gate (config `motion.enabled`) and the last full-frame detections (frame pixels). */
   gate: MotionGate | undefined;
   lastFull: Detections | undefined;
@@ -375,6 +379,7 @@ export class EdgeAgent {
       detecting: false,
       processed: 0,
       skipped: 0,
+      cropped: 0,
       gate: c.motion.enabled
         ? new MotionGate({
             stillCheckMs: c.motion.stillCheckMs,
@@ -432,7 +437,12 @@ export class EdgeAgent {
   private async detect(id: string, f: CameraFrame): Promise<void> {
     const rt = this.cameras.get(id);
     if (!rt || rt.flushed) return;
-    const plan: GatePlan = rt.gate ? rt.gate.plan(f.frame, f.tsMs) : { kind: 'full' };
+    let plan: GatePlan = { kind: 'full' };
+    if (rt.gate) {
+      const g0 = performance.now();
+      plan = rt.gate.plan(f.frame, f.tsMs);
+      this.sample('motion', id, performance.now() - g0);
+    }
     if (plan.kind === 'skip') {
       rt.processed++;
       rt.skipped++;
@@ -464,6 +474,7 @@ export class EdgeAgent {
           };
         }
         dets = withCarriedOver(parts, rt.lastFull);
+        rt.cropped++;
       }
     } finally {
       rt.detecting = false;
@@ -568,6 +579,7 @@ export class EdgeAgent {
         framesIn: live.framesIn,
         framesProcessed: rt.processed,
         framesSkipped: rt.skipped,
+        framesCropped: rt.cropped,
         framesDropped: slot?.dropped ?? 0,
         sightings: rt.sightings,
         events: rt.events,
@@ -588,6 +600,13 @@ export class EdgeAgent {
   /** Median (and p95) of each stage's samples, ms. */
   stageStats(): Record<StageName, { p50: number; p95: number; n: number }> {
     return this.stages.summary();
+  }
+
+  /** CPU ms used so far by the cameras' running ffmpeg processes (benchmarks: cost per frame). */
+  sourcesCpuMs(): number {
+    let t = 0;
+    for (const rt of this.cameras.values()) t += rt.source.ffmpegCpuMs() ?? 0;
+    return t;
   }
 
   /** Holds (or releases) every lossless file camera: no new frames while held (benchmarks). */

@@ -8,7 +8,15 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { listenOn, METRICS_LISTEN } from '../contracts/net.js';
 
 /** Pipeline stages timed per camera (bench:edge reports the same names). */
-export const STAGES = ['decode', 'preprocess', 'inference', 'tracking', 'attributes', 'publish'] as const;
+export const STAGES = [
+  'decode',
+  'motion',
+  'preprocess',
+  'inference',
+  'tracking',
+  'attributes',
+  'publish',
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 const SECONDS_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];

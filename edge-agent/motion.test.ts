@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RgbFrame } from '../models/frame.js';
-import { greyCells, MotionDetector } from './motion.js';
+import { greyCells, MotionDetector, selectKth } from './motion.js';
 import { cropRegions, MotionGate } from './motion-gate.js';
 import { withCarriedOver } from './agent.js';
 import { Detections } from '../models/detections.js';
@@ -14,7 +14,82 @@ function frame(w: number, h: number, rects: Array<[number, number, number, numbe
   return { data, width: w, height: h };
 }
 
+/** greyCells as first written: every sampled pixel's cell computed on the spot. */
+function greyCellsReference(f: RgbFrame, cw: number, ch: number): Float32Array {
+  const out = new Float32Array(cw * ch);
+  const n = new Uint32Array(cw * ch);
+  const sx = Math.max(1, Math.floor(f.width / cw / 3));
+  const sy = Math.max(1, Math.floor(f.height / ch / 3));
+  for (let y = 0; y < f.height; y += sy)
+    for (let x = 0; x < f.width; x += sx) {
+      const k =
+        Math.min(ch - 1, Math.floor((y * ch) / f.height)) * cw +
+        Math.min(cw - 1, Math.floor((x * cw) / f.width));
+      const p = (y * f.width + x) * 3;
+      out[k] = out[k]! + 0.299 * f.data[p]! + 0.587 * f.data[p + 1]! + 0.114 * f.data[p + 2]!;
+      n[k]!++;
+    }
+  return out.map((v, k) => (n[k] ? v / n[k]! : 0));
+}
+
+describe('greyCells and selectKth', () => {
+  it('greyCells (precomputed sampling) equals the per-pixel computation, odd sizes included', () => {
+    for (const [w, h, cw, ch] of [
+      [640, 480, 64, 48],
+      [767, 431, 64, 36],
+      [320, 240, 64, 48],
+      [50, 30, 64, 38],
+    ] as const) {
+      const f = frame(w, h);
+      for (let k = 0; k < f.data.length; k++) f.data[k] = (k * 31 + (k >> 5)) & 255;
+      expect(Array.from(greyCells(f, Math.min(cw, w), ch))).toEqual(
+        Array.from(greyCellsReference(f, Math.min(cw, w), ch)),
+      );
+    }
+  });
+
+  it('selectKth gives the sorted array element at k, duplicates included', () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (const n of [1, 2, 3, 10, 101, 3072]) {
+      const a = Float32Array.from({ length: n }, () => Math.round(rnd() * 40) - 20 + (rnd() < 0.3 ? 0.5 : 0));
+      const sorted = Float32Array.from(a).sort();
+      for (const k of [0, n >> 1, n - 1]) expect(selectKth(Float32Array.from(a), k)).toBe(sorted[k]);
+    }
+  });
+});
+
 describe('MotionDetector', () => {
+  it('the ghost of an object that left is not motion (frame differencing), unless that is off', () => {
+    const run = (activeThreshold: number) => {
+      const m = new MotionDetector({ activeThreshold });
+      for (let k = 0; k < 3; k++) m.update(frame(320, 240));
+      // A bright block crosses for 8 frames (the background takes part of it in), then leaves.
+      for (let k = 0; k < 8; k++)
+        expect(m.update(frame(320, 240, [[40 + 20 * k, 80, 90 + 20 * k, 160, 230]])).boxes).toHaveLength(1);
+      const left = m.update(frame(320, 240));
+      return { left, after: [1, 2, 3].map(() => m.update(frame(320, 240))) };
+    };
+    const on = run(7);
+    expect(on.left.boxes.length).toBeGreaterThan(0); // the frame it left in: its cells just changed
+    for (const r of on.after) expect(r.boxes).toEqual([]);
+    const off = run(0);
+    expect(off.after[0]!.boxes.length).toBeGreaterThan(0); // the background still holds the block
+  });
+
+  it('an object that stops is motion while it moves, then not (the whole-frame check sees it)', () => {
+    const m = new MotionDetector();
+    m.update(frame(320, 240));
+    for (let k = 0; k < 4; k++)
+      expect(m.update(frame(320, 240, [[40 + 15 * k, 80, 90 + 15 * k, 160, 30]])).boxes).toHaveLength(1);
+    const parked = frame(320, 240, [[100, 80, 150, 160, 30]]);
+    m.update(parked);
+    expect(m.update(parked).boxes).toEqual([]);
+  });
+
   it('a still scene (and a little sensor noise) has no motion', () => {
     const m = new MotionDetector();
     expect(m.update(frame(320, 240)).boxes).toEqual([]);

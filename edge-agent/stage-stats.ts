@@ -1,5 +1,5 @@
 /**
- * The edge agent's stage statistics (docs/edge.md): per stage (decode, preprocess, inference,
+ * The edge agent's stage statistics (docs/edge.md): per stage (decode, motion, preprocess, inference,
  * tracking, attributes, publish) and end-to-end latency, bounded samples for medians and
  * percentiles (the benchmark reads them), also observed into the stage histogram.
  */
@@ -29,6 +29,7 @@ export class Samples {
 export type StageName = Stage | 'latency';
 const STAGES: readonly StageName[] = [
   'decode',
+  'motion',
   'preprocess',
   'inference',
   'tracking',

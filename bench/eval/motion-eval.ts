@@ -7,10 +7,15 @@
  * were skipped, cropped and whole.
  */
 import { withCarriedOver } from '../../edge-agent/agent.js';
-import { type MotionGateOptions, MotionGate } from '../../edge-agent/motion-gate.js';
+import {
+  cropRegions,
+  DEFAULT_MOTION_GATE,
+  type MotionGateOptions,
+  MotionGate,
+} from '../../edge-agent/motion-gate.js';
 import type { Detections } from '../../models/detections.js';
 import type { Detector } from '../../models/detector.js';
-import { cropFrame } from '../../models/frame.js';
+import { cropFrame, type RgbFrame } from '../../models/frame.js';
 import type { TrackSequence } from './track-eval.js';
 import { clipFrames } from './video.js';
 
@@ -50,4 +55,24 @@ export async function gatedDetections(
     if (want.has(key) && current) byT.set(key, current);
   }
   return { byT, plans };
+}
+
+/**
+ * Detections on the crops the gate would make if exactly the given boxes moved (the labelled
+ * people: an upper bound for motion-region crops on a still photo): the boxes grown and merged
+ * by the gate's own rule (`cropRegions`, default margin and minimum side), each crop detected at
+ * its decoded resolution, the boxes mapped back and merged. No `maxRegions` limit: every
+ * region is one detector run, counted in `runs`.
+ */
+export async function regionCropDetections(
+  det: Detector,
+  frame: RgbFrame,
+  moving: ReadonlyArray<readonly number[]>,
+  minScore: number,
+): Promise<{ detections: Detections; runs: number }> {
+  const regions = cropRegions(moving, frame.width, frame.height, DEFAULT_MOTION_GATE);
+  const parts = [];
+  for (const r of regions)
+    parts.push({ detections: await det.detect(cropFrame(frame, ...r), { minScore }), region: r });
+  return { detections: withCarriedOver(parts, undefined), runs: regions.length };
 }
