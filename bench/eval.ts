@@ -17,7 +17,8 @@ import { projectRoot } from '../contracts/testdata.js';
 import type { RgbImage } from '../edge-agent/attributes/colour.js';
 import { personColours, vehicleColour } from '../edge-agent/attributes/crops.js';
 import { sightingTypeOf, vehicleTypeOf } from '../edge-agent/attributes/labels.js';
-import { buildModels } from '../models/build.js';
+import { PoseEstimator } from '../edge-agent/attributes/pose.js';
+import { buildModels, POSE_MODEL } from '../models/build.js';
 import { OnnxDetector } from '../models/detector.js';
 import type { RgbFrame } from '../models/frame.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
@@ -74,6 +75,12 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     default: 'agent',
     description:
       'Appearance in the tracker association: on | off | agent (the agent default, tracker.appearance)',
+  },
+  keypoints: {
+    type: 'string',
+    default: 'agent',
+    description:
+      'Clothing colours from body keypoints (MoveNet): on | off | agent (the agent default, attributes.keypoints)',
   },
   crops: {
     type: 'boolean',
@@ -164,12 +171,22 @@ async function trackingFigures(): Promise<Record<string, unknown>> {
 
 const asImage = (f: RgbFrame): RgbImage => ({ data: f.data, widthPx: f.width, heightPx: f.height });
 
+/** Whether colours use body keypoints (`--keypoints`, default the agent's `attributes.keypoints`). */
+function keypointsOn(): boolean {
+  if (values.keypoints === 'on' || values.keypoints === 'off') return values.keypoints === 'on';
+  return (Value.Default(GatewayConfig.properties.attributes, {}) as GatewayConfig['attributes']).keypoints;
+}
+
 async function colourFigures(frames: FrameCache): Promise<Record<string, ColourTally>> {
   const upper = emptyTally();
   const lower = emptyTally();
   const body = emptyTally();
+  const pose = keypointsOn()
+    ? await PoseEstimator.open(resolve(values['models-dir'] ?? defaultModelsDir()), POSE_MODEL)
+    : undefined;
   for (const l of readLabels<PersonLabel>('person-colours.json')) {
-    const c = personColours(asImage(await frames.get(l)), l.box);
+    const frame = await frames.get(l);
+    const c = personColours(asImage(frame), l.box, {}, await pose?.estimate(frame, l.box));
     if (l.upper) tallyColour(upper, l.upper, c.upper.colour, c.upper.second);
     if (l.lower) tallyColour(lower, l.lower, c.lower.colour, c.lower.second);
   }
@@ -178,6 +195,7 @@ async function colourFigures(frames: FrameCache): Promise<Record<string, ColourT
     const c = vehicleColour(asImage(await frames.get(l)), l.box);
     tallyColour(body, l.body, c.colour, c.second);
   }
+  await pose?.release();
   return { upper, lower, vehicle: body };
 }
 
@@ -344,6 +362,7 @@ async function main(): Promise<void> {
     minScore: Number(values['min-score']),
     tiling: Number(values.tiling),
     tileMinScore: Number(values['tile-min-score']),
+    keypoints: keypointsOn(),
   };
   if (values.only === 'colour' || values.only === 'all') {
     const c = await colourFigures(frames);

@@ -18,6 +18,7 @@ import { appearanceHistogram } from './attributes/appearance.js';
 import type { ColourResult, RgbImage } from './attributes/colour.js';
 import { isMonochromeFrame } from './attributes/colour.js';
 import { personColours, vehicleColour } from './attributes/crops.js';
+import type { BodyKeypoints } from './attributes/pose.js';
 import { sightingTypeOf, vehicleTypeOf } from './attributes/labels.js';
 import { PlateReads } from './attributes/plates.js';
 import {
@@ -76,6 +77,13 @@ export interface CameraPipelineOptions {
   faces?: FaceGuardPort | undefined;
   /** Signal phases for red_light rules (edge-agent/signals.ts). */
   phases?: PhaseSource;
+  /** Body keypoints for clothing colours (`attributes.keypoints`, edge-agent/attributes/pose.ts). */
+  pose?: PosePort | undefined;
+}
+
+/** Finds body keypoints of a person box (edge-agent/attributes/pose.ts PoseEstimator). */
+export interface PosePort {
+  estimate(frame: RgbFrame, boxPx: readonly [number, number, number, number]): Promise<BodyKeypoints>;
 }
 
 /** Vehicle crops kept per track for plate reading (the best few by box height). */
@@ -168,7 +176,7 @@ export class CameraPipeline {
     const firings = this.rules.update({ detections, tsMs: f.tsMs, endedTrackIds: ended });
     const t1 = performance.now();
 
-    this.observe(f.frame, detections, f.tsMs);
+    await this.observe(f.frame, detections, f.tsMs);
     const t2 = performance.now();
 
     const out: CameraOutput = {
@@ -231,7 +239,7 @@ export class CameraPipeline {
   }
 
   /** Colours, appearance, best crops and plate crops of every tracked box in this frame. */
-  private observe(frame: RgbFrame, d: Detections, tsMs: number): void {
+  private async observe(frame: RgbFrame, d: Detections, tsMs: number): Promise<void> {
     if (!d.trackId || d.length === 0) return;
     const img: RgbImage = { data: frame.data, widthPx: frame.width, heightPx: frame.height };
     const monochrome = isMonochromeFrame(img);
@@ -252,7 +260,8 @@ export class CameraPipeline {
       const type = sightingTypeOf(label);
       if (measure) {
         if (type === 'person') {
-          const c = personColours(img, boxPx, { monochrome });
+          const kp = this.o.pose && !monochrome ? await this.o.pose.estimate(frame, boxPx) : undefined;
+          const c = personColours(img, boxPx, { monochrome }, kp);
           obs.upper = colourObservation(c.upper);
           obs.lower = colourObservation(c.lower);
         } else if (vehicleTypeOf(label)) {

@@ -22,6 +22,7 @@ import { type GatewayStatus, STATUS_EVERY_MS } from '../contracts/status.js';
 import { Detections } from '../models/detections.js';
 import { cropFrame } from '../models/frame.js';
 import type { DetectTimings, Detector } from '../models/detector.js';
+import { POSE_MODEL } from '../models/build.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { WorkerFaceFinder } from '../models/face/worker-finder.js';
 import { WorkerPlateReader } from '../models/plates/worker-reader.js';
@@ -30,6 +31,7 @@ import { detectTiled } from './tiling.js';
 import { iou } from './geometry.js';
 import { type GatePlan, MotionGate } from './motion-gate.js';
 import { type CameraOutput, CameraPipeline, type PlateReaderPort } from './agent-camera.js';
+import { PoseEstimator } from './attributes/pose.js';
 import { FACE_GUARD_DEFAULTS, FaceGuard, type FaceGuardPort } from './privacy/face-guard.js';
 import { EdgeMetrics, type Stage, serveMetrics } from './metrics.js';
 import { openDiskSpool } from './publisher/disk-spool.js';
@@ -160,6 +162,7 @@ export class EdgeAgent {
   private plateReader: WorkerPlateReader | undefined;
   private faceFinder: WorkerFaceFinder | undefined;
   private faces: FaceGuardPort | undefined;
+  private pose: PoseEstimator | undefined;
   /** Detector workers: `model.concurrency`, or one per core when 0. */
   readonly detectorWorkers: number;
   private stopped = false;
@@ -249,6 +252,8 @@ export class EdgeAgent {
       }
     }
     this.faces = await this.openFaceGuard(modelsDir);
+    // On the main thread: 9–13 ms per person box (docs/accuracy.md), hence off by default.
+    if (c.attributes.keypoints) this.pose = await PoseEstimator.open(modelsDir, POSE_MODEL, 1);
     this.spool = await openDiskSpool({ dir: resolve(c.spool.dir), maxBytes: c.spool.maxBytes });
     // mqtts:// verified against the city CA, and the client certificate (docs/deploy.md#tls).
     const tls = gatewayMqttOptions(c.mqtt);
@@ -343,6 +348,7 @@ export class EdgeAgent {
       log,
       plates,
       faces: this.faces,
+      pose: this.pose,
       ...(this.signals ? { phases: this.signals.phases } : {}),
     });
     const source = new CameraSource({
@@ -682,5 +688,6 @@ export class EdgeAgent {
     await this.ownDetector?.close();
     await this.plateReader?.close();
     await this.faceFinder?.close();
+    await this.pose?.release();
   }
 }

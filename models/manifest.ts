@@ -106,6 +106,18 @@ export const BlazeFaceDecoder = T.Object(
   },
   { additionalProperties: false },
 );
+export const MoveNetDecoder = T.Object(
+  {
+    kind: T.Literal('movenet'),
+    heatmap: T.String({ description: 'Keypoint heatmaps after sigmoid, [1, 48, 48, 17]' }),
+    centre: T.String({
+      description: 'Person-centre score weighted towards the input centre, [1, 48, 48, 1]',
+    }),
+    regress: T.String({ description: 'Keypoint offsets from the centre, grid cells, [1, 48, 48, 34]' }),
+    offset: T.String({ description: 'Sub-cell keypoint offsets, [1, 48, 48, 34]' }),
+  },
+  { additionalProperties: false },
+);
 export const ClassifyDecoder = T.Object(
   { kind: T.Literal('softmax'), output: T.String() },
   { additionalProperties: false },
@@ -120,6 +132,7 @@ export const Decoder = T.Union([
   CtcDecoder,
   ClassifyDecoder,
   BlazeFaceDecoder,
+  MoveNetDecoder,
 ]);
 export type Decoder = Static<typeof Decoder>;
 
@@ -145,6 +158,7 @@ export const ModelEntry = T.Object(
       T.Literal('plate-detect'),
       T.Literal('classify'),
       T.Literal('face-detect'),
+      T.Literal('pose'),
     ]),
     file: T.String({ description: 'Path relative to the models directory' }),
     sha256: T.String({ pattern: '^[0-9a-f]{64}$' }),

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildModels } from './build.js';
+import { type RgbFrame, readImage } from './frame.js';
 import { defaultModelsDir } from './manifest.js';
 
 export const MODELS_DIR = defaultModelsDir();
@@ -39,4 +40,28 @@ export function extractFrames(video: string, everySeconds: number, count: number
     .filter((f) => f.endsWith('.png'))
     .sort()
     .map((f) => join(dir, f));
+}
+
+/** One frame of a test video at `tSec` (ffmpeg accurate seek), decoded. */
+export async function frameAt(video: string, tSec: number): Promise<RgbFrame> {
+  const png = execFileSync(
+    'ffmpeg',
+    [
+      '-loglevel',
+      'error',
+      '-ss',
+      String(tSec),
+      '-i',
+      video,
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'png',
+      '-',
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return readImage(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
 }

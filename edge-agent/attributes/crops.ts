@@ -17,7 +17,9 @@ import {
   PIXEL_COLOURS,
   type RgbImage,
 } from './colour.js';
+import { BODY_REGION_DEFAULTS, type BodyRegionOptions, legsRegion, torsoRegion } from './body-regions.js';
 import { LAB_NAMING, nameOfLab, rgbToLab } from './lab.js';
+import type { BodyKeypoints } from './pose.js';
 
 /** A sub-box as fractions of the box: `[x1, y1, x2, y2]` in 0..1 of its width and height. */
 export type BoxFraction = readonly [number, number, number, number];
@@ -68,9 +70,19 @@ export function besideStrips(img: RgbImage, boxPx: Box, y1: number, y2: number):
  * between the arms and the legs). A region darker than `minBrightness` is black, not unknown,
  * when the background beside it is well lit (black cloth in daylight clips to 0).
  */
-export function personColours(img: RgbImage, boxPx: Box, options: ColourOptions = {}): PersonColours {
-  const upper = bodyRegionColour(img, boxPx, PERSON_UPPER, options);
-  let lower = bodyRegionColour(img, boxPx, PERSON_LOWER, options);
+export function personColours(
+  img: RgbImage,
+  boxPx: Box,
+  options: ColourOptions = {},
+  keypoints?: BodyKeypoints,
+  regionOptions: BodyRegionOptions = BODY_REGION_DEFAULTS,
+): PersonColours {
+  const upperRegion =
+    (keypoints && torsoRegion(keypoints, boxPx, regionOptions)) ?? subBox(boxPx, PERSON_UPPER);
+  const lowerRegion =
+    (keypoints && legsRegion(keypoints, boxPx, regionOptions)) ?? subBox(boxPx, PERSON_LOWER);
+  const upper = bodyRegionColour(img, boxPx, upperRegion, options);
+  let lower = bodyRegionColour(img, boxPx, lowerRegion, options);
   if (lower.colour === upper.colour && lower.colour !== 'unknown') {
     // A coat or dress over the hips: the lower region is the upper garment again; the
     // trousers, if any, show on the legs.
@@ -120,13 +132,7 @@ const LEGS_BACKGROUND_NAME_SHARE = 0.25;
 /** Smallest share of the legs band a non-background colour needs to name the trousers. */
 const LEGS_MIN_SHARE = 0.15;
 
-function bodyRegionColour(
-  img: RgbImage,
-  boxPx: Box,
-  frac: BoxFraction,
-  options: ColourOptions,
-): ColourResult {
-  const region = subBox(boxPx, frac);
+function bodyRegionColour(img: RgbImage, boxPx: Box, region: Box, options: ColourOptions): ColourResult {
   const background = labSamples(img, besideStrips(img, boxPx, region[1], region[3]));
   let lit = false;
   for (let k = 0; k < background.length; k += 3) if (background[k]! > LIT_BACKGROUND_L) lit = true;

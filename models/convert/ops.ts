@@ -5,6 +5,7 @@
 import { XlError } from '../../contracts/errors.js';
 import { b64, type NodeCtx } from './emitter.js';
 import { floatTensor, type OnnxAttrValue } from './onnx-proto.js';
+import { SHAPE_OPS } from './ops-shape.js';
 
 type Handler = (c: NodeCtx) => void;
 
@@ -120,6 +121,7 @@ const binary =
     c.em.node(op, [c.val(0), c.val(1)], [c.out]);
 
 export const OPS: Readonly<Record<string, Handler>> = {
+  ...SHAPE_OPS,
   Identity: unary('Identity'),
   Relu: unary('Relu'),
   Sigmoid: unary('Sigmoid'),
