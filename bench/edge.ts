@@ -295,6 +295,40 @@ function cameraTrial(
     );
 }
 
+type Gated = Record<string, { video: string; maxCameras5fps: number } & Partial<TrialInfo>>;
+
+/**
+ * Cameras at 5 fps with motion gating on, for the busy scene and the typical street scene, and
+ * the street scene's CPU per frame at the busy scene's camera count `busyN`.
+ */
+async function gatedScenes(
+  broker: Broker,
+  peak: { rssMb: number },
+  busyN: number | undefined,
+): Promise<{ gated: Gated; streetCpuAtBusyN: number | undefined }> {
+  let streetCpuAtBusyN: number | undefined;
+  const gated: Gated = {};
+  const street = values.street && data ? join(data, values.street) : '';
+  const scenes = { busy: video, ...(street && existsSync(street) ? { street } : {}) };
+  for (const [name, v] of Object.entries(scenes)) {
+    log(`motion gating on, ${name} scene: ${v}`);
+    const from = (name === 'street' ? 2 : 1) * (busyN ?? 1);
+    const info = new Map<number, TrialInfo>();
+    const g = await maxCamerasGallop(cameraTrial(broker, { video: v, motion: true }, peak, info), from);
+    // CPU per frame falls as cameras are added (fixed costs spread): the street scene's cost
+    // ratio is taken at the busy scene's camera count.
+    if (name === 'street' && busyN && !info.has(busyN))
+      await cameraTrial(broker, { video: v, motion: true }, peak, info)(busyN);
+    if (name === 'street' && busyN) streetCpuAtBusyN = info.get(busyN)?.cpuMsPerFrame;
+    gated[name] = {
+      video: v.replace(`${data ?? ''}/`, ''),
+      maxCameras5fps: g?.n ?? 0,
+      ...(g ? info.get(g.n) : {}),
+    };
+  }
+  return { gated, streetCpuAtBusyN };
+}
+
 async function main(): Promise<void> {
   await buildModels({ modelsDir, progress: log });
   log(
@@ -354,28 +388,9 @@ async function main(): Promise<void> {
       Math.max(1, Math.floor(pipeFps / FPS)),
     );
     // 4. Motion gating on: the busy scene, then the typical street scene.
-    let streetCpuAtBusyN: number | undefined;
-    const gated: Record<string, { video: string; maxCameras5fps: number } & Partial<TrialInfo>> = {};
-    if (values.motion) {
-      const street = values.street && data ? join(data, values.street) : '';
-      const scenes = { busy: video, ...(street && existsSync(street) ? { street } : {}) };
-      for (const [name, v] of Object.entries(scenes)) {
-        log(`motion gating on, ${name} scene: ${v}`);
-        const from = (name === 'street' ? 2 : 1) * (best?.n ?? 1);
-        const info = new Map<number, TrialInfo>();
-        const g = await maxCamerasGallop(cameraTrial(broker, { video: v, motion: true }, peak, info), from);
-        // CPU per frame falls as cameras are added (fixed costs spread): the street scene's cost
-        // ratio is taken at the busy scene's camera count.
-        if (name === 'street' && best && !info.has(best.n))
-          await cameraTrial(broker, { video: v, motion: true }, peak, info)(best.n);
-        if (name === 'street' && best) streetCpuAtBusyN = info.get(best.n)?.cpuMsPerFrame;
-        gated[name] = {
-          video: v.replace(`${data ?? ''}/`, ''),
-          maxCameras5fps: g?.n ?? 0,
-          ...(g ? info.get(g.n) : {}),
-        };
-      }
-    }
+    const { gated, streetCpuAtBusyN } = values.motion
+      ? await gatedScenes(broker, peak, best?.n)
+      : { gated: {}, streetCpuAtBusyN: undefined };
     const s = pipe.stages;
     // CPU per frame is what a camera costs; on a shared box it moves less than the camera counts.
     const busyCpu = best ? busyInfo.get(best.n)?.cpuMsPerFrame : undefined;

@@ -133,6 +133,109 @@ async function rawStoreRates(
   }
 }
 
+interface InsertTimes {
+  ms: number;
+  n: number;
+  lastEnd: number;
+  gaps: number[];
+}
+
+/** The bench city: G gateways of one camera each, on the bench's own Redis. */
+function benchCity(redisUrl: string) {
+  const raw = testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' });
+  const wc = values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {};
+  return loadCityConfig(
+    undefined,
+    {},
+    { ...raw, redis: { url: redisUrl, prefix: 'bench' }, ingest: { ...(raw.ingest ?? {}), ...wc } },
+  );
+}
+
+/** The simulated gateways' settings (bench/ingest-kit.ts). */
+function simOf(url: string, gws: string[]) {
+  return {
+    url,
+    gateways: gws,
+    passwords: gws.map(gatewayPassword),
+    cameras: gws.map((_, i) => cameraId(i, 0)),
+    flushMs: 200,
+    ackTimeoutMs: 15_000,
+    logLevel: 'warn',
+    waitLogins: true,
+  };
+}
+
+/** The store with its hits INSERTs timed into `t`. */
+function timedStore(store: Store, t: InsertTimes): Store {
+  return Object.assign(Object.create(store) as Store, {
+    insertBlock: async (...a: Parameters<Store['insertBlock']>) => {
+      const s = performance.now();
+      if (t.lastEnd) t.gaps.push(s - t.lastEnd);
+      await store.insertBlock(...a);
+      t.lastEnd = performance.now();
+      t.ms += t.lastEnd - s;
+      t.n++;
+    },
+  });
+}
+
+/** Rows and distinct ids stored under a bench tag. */
+async function verifyTag(store: Store, tag: string): Promise<{ rows: number; unique: number }> {
+  const [r] = await store.query<{ n: number; u: number }>(
+    'SELECT count() AS n, uniqExact(id) AS u FROM hits WHERE model = {tag:String}',
+    { tag },
+  );
+  return { rows: Number(r?.n ?? 0), unique: Number(r?.u ?? 0) };
+}
+
+type Sim = Omit<Parameters<typeof runGateways>[0], 'hits' | 'ratePerSec' | 'tag'>;
+
+/** Phase 1: N hits as fast as acks allow; `progress` reads the stored count and its last time. */
+async function phaseOne(
+  sim: Sim,
+  redisUrl: string,
+  inserts: InsertTimes,
+  progress: () => { stored: number; lastStoredMs: number },
+) {
+  let last = 0;
+  // Queue depth, sampled (is the worker waiting for jobs, or jobs for the worker?).
+  let waiting = 0;
+  const depth = new Redis(redisUrl);
+  const sampler = setInterval(() => {
+    depth.llen('bench:{hits}:wait').then(
+      (n) => {
+        waiting = n;
+      },
+      () => undefined,
+    );
+  }, 250);
+  const cpu0 = process.cpuUsage();
+  const p1 = runGateways({ ...sim, hits: N, ratePerSec: 0, tag: 'bench-tp' }, (p) => {
+    const stored = progress().stored;
+    say(
+      `  handed ${p.handedOver}, acked msgs ${p.acked}, stored ${stored} (+${stored - last}/s), jobs waiting ${waiting}`,
+    );
+    last = stored;
+  });
+  const r1 = await p1.done;
+  await p1.stop();
+  await waitFor(() => progress().stored >= N, 120_000);
+  const tpEnd = progress().lastStoredMs;
+  const hitsPerSec = N / ((tpEnd - r1.firstMs) / 1000);
+  const cpu1 = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  depth.disconnect();
+  const phase1 = {
+    wallMs: tpEnd - r1.firstMs,
+    insertMs: Math.round(inserts.ms),
+    inserts: inserts.n,
+    /** Between one INSERT's return and the next one's start: median and largest, ms. */
+    insertGapMs: { p50: Math.round(pct(inserts.gaps, 50)), max: Math.round(Math.max(0, ...inserts.gaps)) },
+    processCpuMs: Math.round((cpu1.user + cpu1.system) / 1000),
+  };
+  return { r1, hitsPerSec, tpEnd, phase1 };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'xl-bench-ingest-'));
   const redis = await redisProc(join(dir, 'redis'));
@@ -140,30 +243,15 @@ async function main(): Promise<void> {
   setLogLevel('warn');
   const log = rootLogger();
   say(`hashing ${G} gateway passwords (scrypt)…`);
-  const raw = testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' });
-  const wc = values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {};
-  const config = loadCityConfig(
-    undefined,
-    {},
-    { ...raw, redis: { url: redis.url, prefix: 'bench' }, ingest: { ...(raw.ingest ?? {}), ...wc } },
-  );
+  const config = benchCity(redis.url);
   const store = await openStore({ url: `chdb://${join(dir, 'ch')}` });
   await migrate(store, { hitsDays: 3650, snapshotsDays: 7, quarantineDays: 14 });
   const counts: Record<string, number> = {};
   let phase: 'bench-tp' | 'bench-lat' = 'bench-tp';
   let lastStoredMs = 0;
   // The worker's hits INSERTs, timed: how much of phase 1 the store itself took.
-  const inserts = { ms: 0, n: 0, lastEnd: 0, gaps: [] as number[] };
-  const timed = Object.assign(Object.create(store) as Store, {
-    insertBlock: async (...a: Parameters<Store['insertBlock']>) => {
-      const t = performance.now();
-      if (inserts.lastEnd) inserts.gaps.push(t - inserts.lastEnd);
-      await store.insertBlock(...a);
-      inserts.lastEnd = performance.now();
-      inserts.ms += inserts.lastEnd - t;
-      inserts.n++;
-    },
-  });
+  const inserts: InsertTimes = { ms: 0, n: 0, lastEnd: 0, gaps: [] };
+  const timed = timedStore(store, inserts);
   const latencies: number[] = [];
   const ingest = await startIngest({
     config,
@@ -194,53 +282,13 @@ async function main(): Promise<void> {
   const batch = config.ingest.bundleMaxHits;
   const rawRows = Math.min(N, Number(values['raw-rows']));
   await rawStoreRates(store, batch, gws, 0, Math.floor(rawRows / 2 / batch) * batch, rawT);
-  const sim = {
-    url: ingest.mqttUrl,
-    gateways: gws,
-    passwords: gws.map(gatewayPassword),
-    cameras: gws.map((_, i) => cameraId(i, 0)),
-    flushMs: 200,
-    ackTimeoutMs: 15_000,
-    logLevel: 'warn',
-    waitLogins: true,
-  };
+  const sim = simOf(ingest.mqttUrl, gws);
 
   say(`phase 1: ${N} hits from ${G} gateways, ${mode}, as fast as acks allow`);
-  let last = 0;
-  // Queue depth, sampled (is the worker waiting for jobs, or jobs for the worker?).
-  let waiting = 0;
-  const depth = new Redis(redis.url);
-  const sampler = setInterval(() => {
-    depth.llen('bench:{hits}:wait').then(
-      (n) => {
-        waiting = n;
-      },
-      () => undefined,
-    );
-  }, 250);
-  const cpu0 = process.cpuUsage();
-  const p1 = runGateways({ ...sim, hits: N, ratePerSec: 0, tag: 'bench-tp' }, (p) => {
-    say(
-      `  handed ${p.handedOver}, acked msgs ${p.acked}, stored ${counts['bench-tp'] ?? 0} (+${(counts['bench-tp'] ?? 0) - last}/s), jobs waiting ${waiting}`,
-    );
-    last = counts['bench-tp'] ?? 0;
-  });
-  const r1 = await p1.done;
-  await p1.stop();
-  await waitFor(() => (counts['bench-tp'] ?? 0) >= N, 120_000);
-  const tpEnd = lastStoredMs;
-  const hitsPerSec = N / ((tpEnd - r1.firstMs) / 1000);
-  const cpu1 = process.cpuUsage(cpu0);
-  clearInterval(sampler);
-  depth.disconnect();
-  const phase1 = {
-    wallMs: tpEnd - r1.firstMs,
-    insertMs: Math.round(inserts.ms),
-    inserts: inserts.n,
-    /** Between one INSERT's return and the next one's start: median and largest, ms. */
-    insertGapMs: { p50: Math.round(pct(inserts.gaps, 50)), max: Math.round(Math.max(0, ...inserts.gaps)) },
-    processCpuMs: Math.round((cpu1.user + cpu1.system) / 1000),
-  };
+  const { r1, hitsPerSec, tpEnd, phase1 } = await phaseOne(sim, redis.url, inserts, () => ({
+    stored: counts['bench-tp'] ?? 0,
+    lastStoredMs,
+  }));
   say(`  ${Math.round(hitsPerSec)} hits/s (published ${r1.published} messages, resent ${r1.resent})`);
   say(`  ${JSON.stringify(phase1)}`);
 
@@ -255,15 +303,8 @@ async function main(): Promise<void> {
 
   const stats = ingest.stats();
   await ingest.close();
-  const verify = async (tag: string) => {
-    const [r] = await store.query<{ n: number; u: number }>(
-      'SELECT count() AS n, uniqExact(id) AS u FROM hits WHERE model = {tag:String}',
-      { tag },
-    );
-    return { rows: Number(r?.n ?? 0), unique: Number(r?.u ?? 0) };
-  };
-  const v1 = await verify('bench-tp');
-  const v2 = await verify('bench-lat');
+  const v1 = await verifyTag(store, 'bench-tp');
+  const v2 = await verifyTag(store, 'bench-lat');
 
   await rawStoreRates(store, batch, gws, Math.floor(rawRows / 2 / batch) * batch, rawRows, rawT);
   const raws = { baseline: rawT.rows / (rawT.baseMs / 1000), block: rawT.rows / (rawT.blockMs / 1000) };
