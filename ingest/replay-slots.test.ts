@@ -13,6 +13,7 @@ import {
 describe('replay slots', () => {
   it('packs a canonical ULID into 16 bytes and back, keeping its order and time', () => {
     const next = monotonicFactory();
+    // calendar-safe: pure packing of ids made at a given time (no store, no clock)
     const t = 1_700_000_000_123;
     const ids = [
       ulid(0),
@@ -40,6 +41,7 @@ describe('replay slots', () => {
   });
 
   it('puts messages of one gateway and kind in one hash per slice of their id time', () => {
+    // calendar-safe: pure slicing of ids made at a given time (no store, no clock)
     const t = 1_700_000_010_000;
     const a = replaySlot(`m:gw-1:${ulid(t)}`);
     const b = replaySlot(`m:gw-1:${ulid(t + 1)}`);
@@ -59,6 +61,7 @@ describe('replay slots', () => {
 
   it.each([
     ['a ULID job and a node', ulid(), 'nAbC123_-'],
+    // calendar-safe: a claim's tail is opaque text here, not a fixture time
     ['a ULID job and a claim time', ulid(), '1700000000000'],
     ['another job id', 'job-a', 'node-a'],
   ])('encodes and decodes a claim: %s', (_, job, tail) => {
