@@ -4,11 +4,11 @@
  * data directory (`video/campus_pedestrians.mp4`, `images/london_bus.jpg`); the media itself is
  * never in the repository.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { XlError } from '../../contracts/errors.js';
 import { testDataDir } from '../../contracts/testdata.js';
 import { type RgbFrame, readImage } from '../../models/frame.js';
+import { frameAt } from '../../models/testkit.js';
 
 /** A labelled frame: a shared image, or a video at `tSec`. */
 export interface FrameRef {
@@ -33,26 +33,7 @@ export function frameKey(f: FrameRef): string {
 export async function loadFrame(f: FrameRef): Promise<RgbFrame> {
   const path = join(dataDir(), f.media);
   if (f.tSec === undefined) return readImage(path);
-  const png = execFileSync(
-    'ffmpeg',
-    [
-      '-loglevel',
-      'error',
-      '-ss',
-      String(f.tSec),
-      '-i',
-      path,
-      '-frames:v',
-      '1',
-      '-f',
-      'image2pipe',
-      '-c:v',
-      'png',
-      '-',
-    ],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  return readImage(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
+  return frameAt(path, f.tSec);
 }
 
 /** A frame cache for one run (frames are small: 768×576×3). */
