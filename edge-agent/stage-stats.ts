@@ -3,7 +3,7 @@
  * tracking, attributes, publish) and end-to-end latency, bounded samples for medians and
  * percentiles (the benchmark reads them), also observed into the stage histogram.
  */
-import type { EdgeMetrics, Stage } from './metrics.js';
+import { type EdgeMetrics, STAGES as PIPELINE_STAGES, type Stage } from './metrics.js';
 
 /** Bounded samples for medians and percentiles. */
 export class Samples {
@@ -27,16 +27,8 @@ export class Samples {
 }
 
 export type StageName = Stage | 'latency';
-const STAGES: readonly StageName[] = [
-  'decode',
-  'motion',
-  'preprocess',
-  'inference',
-  'tracking',
-  'attributes',
-  'publish',
-  'latency',
-];
+/** The pipeline's stages (edge-agent/metrics.ts), then end-to-end latency. */
+const STAGES: readonly StageName[] = [...PIPELINE_STAGES, 'latency'];
 
 export class StageStats {
   private readonly samples = new Map<StageName, Samples>(STAGES.map((k) => [k, new Samples()]));
