@@ -31,7 +31,9 @@ import { type PlateLabel, plateFigures } from './eval/plates-eval.js';
 import { clipFrames } from './eval/video.js';
 import { FrameCache, type FrameRef } from './eval/media.js';
 import { detectTiled } from './eval/tiling.js';
+import { mosaics } from './eval/mosaic.js';
 import {
+  type BandTally,
   type ColourTally,
   type DetectionTally,
   emptyDetectionTally,
@@ -93,6 +95,12 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     default: '0',
     description:
       'Also detect on an N×N grid of overlapping tiles and merge (SAHI-style, edge-agent/tiling.ts; 0: whole frame only)',
+  },
+  'split-groups': {
+    type: 'boolean',
+    default: false,
+    description:
+      'With --tiling: drop whole-frame boxes the tiles split into side-by-side objects (model.tileSplitGroups, edge-agent/tiling.ts)',
   },
   'tile-min-score': {
     type: 'string',
@@ -211,6 +219,7 @@ async function predict(
     Number(values.tiling),
     Number(values['min-score']),
     Number(values['tile-min-score']),
+    values['split-groups'],
   );
   const pred: Array<PredBox & { label: string }> = [];
   for (const f of found) {
@@ -355,6 +364,32 @@ async function plates(): Promise<Record<string, unknown>> {
   };
 }
 
+/** Detector runs per frame of tiled detection: the whole frame plus grid² tiles. */
+const tileRuns = (grid: number): number => (grid >= 2 ? 1 + grid * grid : 1);
+
+/** Per band and over all sizes (`all`): counts, recall and precision. */
+function peopleFigures(t: DetectionTally): Record<string, BandTally & { recallPct: number | null; precisionPct: number | null }> {
+  const all: BandTally = { gt: 0, found: 0, pred: 0, correct: 0 };
+  for (const b of Object.values(t)) for (const k of ['gt', 'found', 'pred', 'correct'] as const) all[k] += b[k];
+  return Object.fromEntries(
+    Object.entries({ ...t, all }).map(([band, b]) => [
+      band,
+      { ...b, recallPct: pct(b.found, b.gt), precisionPct: pct(b.correct, b.pred) },
+    ]),
+  );
+}
+
+/** Persons on the synthetic-scale mosaics of the campus frames (./eval/mosaic.ts), apart from the by-eye set. */
+async function syntheticScaleFigures(det: OnnxDetector): Promise<DetectionTally> {
+  const t = emptyDetectionTally();
+  for (const seq of readLabels<TrackSequence>('tracks.json')) {
+    if (seq.cls !== 'person') continue;
+    for await (const { frame, label } of mosaics(seq))
+      tallyDetections(t, label.boxes, await predict(det, frame, 'person'), 0.5, label.ignoreRegions);
+  }
+  return t;
+}
+
 async function main(): Promise<void> {
   const frames = new FrameCache();
   const out: Record<string, unknown> = {
@@ -387,17 +422,20 @@ async function main(): Promise<void> {
   if (values.only === 'plates' || values.only === 'all') out.plates = await plates();
   if (values.only === 'type' || values.only === 'all') out.vehicleType = await vehicleTypes(frames);
   if (values.only === 'people') {
-    const t = await smallPeopleFigures(await openDetector(), frames);
-    out.detectionSmallPeople = Object.fromEntries(
-      Object.entries(t).map(([band, b]) => [
-        band,
-        { ...b, recallPct: pct(b.found, b.gt), precisionPct: pct(b.correct, b.pred) },
-      ]),
-    );
-    for (const [band, b] of Object.entries(t))
-      log(
-        `detect ${values.model} tiling ${values.tiling} people ${band.padEnd(6)} gt=${b.gt} found ${b.found} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
-      );
+    const det = await openDetector();
+    const runs = values.crops ? 'crops' : tileRuns(Number(values.tiling));
+    out.detectorRunsPerFrame = runs;
+    const sets: Array<[string, string, DetectionTally]> = [
+      ['detectionSmallPeople', 'people', await smallPeopleFigures(det, frames)],
+    ];
+    if (!values.crops) sets.push(['detectionSyntheticScale', 'synth', await syntheticScaleFigures(det)]);
+    for (const [key, name, t] of sets) {
+      out[key] = peopleFigures(t);
+      for (const [band, b] of Object.entries(out[key] as Record<string, BandTally>))
+        log(
+          `detect ${values.model} tiling ${values.tiling} ${name} ${band.padEnd(8)} gt=${b.gt} found ${b.found} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.correct}/${b.pred} predictions; ${runs} detector runs a frame)`,
+        );
+    }
   }
   if (values.only === 'detect' || values.only === 'all') {
     const d = await detectionFigures(frames);

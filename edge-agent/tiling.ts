@@ -57,26 +57,46 @@ interface Row {
 }
 
 /**
+ * Whether a whole-frame box is a group the tiles see as separate objects: two or more tile
+ * boxes of its class lie inside it side by side (each at least 60 % of its height, overlapping
+ * each other by IoU < 0.3) — a distant crowd the whole frame boxes two or three at a time.
+ */
+function isGroup(w: Row, tiles: readonly Row[]): boolean {
+  const h = w.box[3] - w.box[1];
+  const members = tiles.filter(
+    (t) => t.classId === w.classId && inside(t.box, w.box) && t.box[3] - t.box[1] >= 0.6 * h,
+  );
+  for (let i = 0; i < members.length; i++)
+    for (let j = i + 1; j < members.length; j++) if (iou(members[i]!.box, members[j]!.box) < 0.3) return true;
+  return false;
+}
+
+/**
  * Merges the detections of each view (in view pixels; `views[k]` is where view k lies in the
  * frame) into frame detections: tile boxes cut by an inner tile edge are dropped, then boxes
  * are kept greedily by score unless one of the same class already kept overlaps it
- * (IoU > 0.5) or contains it. Pure.
+ * (IoU > 0.5) or contains it. With `splitGroups`, whole-frame boxes the tiles split into
+ * side-by-side objects (`isGroup`) are dropped first, so the tiles' single people survive the
+ * containment rule. Pure.
  */
 export function mergeViews(
   parts: ReadonlyArray<{ detections: Detections; view: Box }>,
   widthPx: number,
   heightPx: number,
+  splitGroups = false,
 ): Detections {
-  const all: Row[] = [];
+  const wholeRows: Row[] = [];
+  const tileRows: Row[] = [];
   for (const { detections: d, view: v } of parts) {
     const whole = v[0] === 0 && v[1] === 0 && v[2] === widthPx && v[3] === heightPx;
     for (let i = 0; i < d.length; i++) {
       const b = d.box(i);
       const box: Box = [b[0] + v[0], b[1] + v[1], b[2] + v[0], b[3] + v[1]];
       if (!whole && cutByInnerEdge(box, v, widthPx, heightPx)) continue;
-      all.push({ box, score: d.score[i]!, classId: d.classId[i]! });
+      (whole ? wholeRows : tileRows).push({ box, score: d.score[i]!, classId: d.classId[i]! });
     }
   }
+  const all = [...(splitGroups ? wholeRows.filter((w) => !isGroup(w, tileRows)) : wholeRows), ...tileRows];
   all.sort((a, b) => b.score - a.score);
   const kept: Row[] = [];
   for (const c of all)
@@ -95,9 +115,9 @@ export async function detectTiled(
   det: TimedDetector,
   frame: RgbFrame,
   grid: number,
-  opts: DetectOptions & { tileMinScore?: number } = {},
+  opts: DetectOptions & { tileMinScore?: number; splitGroups?: boolean } = {},
 ): Promise<TimedDetections> {
-  const { tileMinScore, ...whole } = opts;
+  const { tileMinScore, splitGroups, ...whole } = opts;
   if (grid < 2) return det.detectTimed(frame, whole);
   // Tiles see clutter at a higher resolution too (cones, bollards read as people): their boxes
   // may be held to a higher score than the whole frame's (docs/accuracy.md#tiled-detection).
@@ -117,5 +137,5 @@ export async function detectTiled(
     timings.decodeMs += r.timings.decodeMs;
   }
   const parts = runs.map((r, k) => ({ detections: r.detections, view: views[k]! }));
-  return { detections: mergeViews(parts, frame.width, frame.height), timings };
+  return { detections: mergeViews(parts, frame.width, frame.height, splitGroups), timings };
 }

@@ -20,8 +20,9 @@ export async function detectTiled(
   grid: number,
   minScore: number,
   tileMinScore = 0,
+  splitGroups = false,
 ): Promise<TiledBox[]> {
-  const { detections: d } = await detectTiledAgent(det, frame, grid, { minScore, tileMinScore });
+  const { detections: d } = await detectTiledAgent(det, frame, grid, { minScore, tileMinScore, splitGroups });
   return Array.from({ length: d.length }, (_, i) => ({
     classId: d.classId[i]!,
     box: d.box(i),
