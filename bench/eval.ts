@@ -29,7 +29,7 @@ import { type TrackSequence, trackFigures } from './eval/track-eval.js';
 import { gatedDetections, regionCropDetections } from './eval/motion-eval.js';
 import { type PlateLabel, plateFigures } from './eval/plates-eval.js';
 import { clipFrames } from './eval/video.js';
-import { FrameCache, type FrameRef } from './eval/media.js';
+import { FrameCache, type FrameRef, resizeFrame } from './eval/media.js';
 import { detectTiled } from './eval/tiling.js';
 import { mosaics } from './eval/mosaic.js';
 import {
@@ -96,6 +96,12 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     description:
       'Also detect on an N×N grid of overlapping tiles and merge (SAHI-style, edge-agent/tiling.ts; 0: whole frame only)',
   },
+  'native-tiles': {
+    type: 'boolean',
+    default: false,
+    description:
+      'people: on frames the agent decodes smaller than the camera (small-people.json `decode`), crop tiles from the native frame',
+  },
   'split-groups': {
     type: 'boolean',
     default: false,
@@ -130,6 +136,8 @@ interface BoxesLabel extends FrameRef {
   ignoreRegions?: number[][];
   /** Only this class is labelled on the frame (small-people.json: persons); others are not scored. */
   only?: string;
+  /** The size the agent decodes this camera at (small-people.json: the campus, boxed at 768×576, decoded at 640×480). */
+  decode?: [number, number];
 }
 
 function readLabels<T>(name: string): T[] {
@@ -212,6 +220,7 @@ async function predict(
   det: OnnxDetector,
   frame: RgbFrame,
   only?: string,
+  native?: RgbFrame,
 ): Promise<Array<PredBox & { label: string }>> {
   const found = await detectTiled(
     det,
@@ -220,6 +229,7 @@ async function predict(
     Number(values['min-score']),
     Number(values['tile-min-score']),
     values['split-groups'],
+    values['native-tiles'] ? native : undefined,
   );
   const pred: Array<PredBox & { label: string }> = [];
   for (const f of found) {
@@ -262,14 +272,35 @@ async function detectionFigures(frames: FrameCache): Promise<{
   return { frames: tally, clips, smallPeople, ...(values.motion ? { gated: await gatedFigures(det) } : {}) };
 }
 
+/**
+ * A by-eye frame as the agent sees it: labels with `decode` ([w, h]) were boxed on the native
+ * frame, which the agent decodes at w×h — the frame is resized and the boxes scaled with it.
+ */
+async function asDecoded(native: RgbFrame, l: BoxesLabel): Promise<{ frame: RgbFrame; label: BoxesLabel }> {
+  if (!l.decode) return { frame: native, label: l };
+  const [w, h] = l.decode;
+  const sx = w / native.width;
+  const sy = h / native.height;
+  const scale = (b: readonly number[]): number[] => [b[0]! * sx, b[1]! * sy, b[2]! * sx, b[3]! * sy];
+  return {
+    frame: await resizeFrame(native, w, h),
+    label: {
+      ...l,
+      boxes: l.boxes.map((b) => ({ ...b, box: scale(b.box) })),
+      ...(l.ignoreRegions ? { ignoreRegions: l.ignoreRegions.map(scale) } : {}),
+    },
+  };
+}
+
 /** Persons on the frames where every person was boxed by eye, no detector proposals (docs/accuracy.md, "Small people"). */
 async function smallPeopleFigures(det: OnnxDetector, frames: FrameCache): Promise<DetectionTally> {
   const t = emptyDetectionTally();
   let runs = 0;
-  for (const l of readLabels<BoxesLabel>('small-people.json')) {
-    const frame = await frames.get(l);
+  for (const raw of readLabels<BoxesLabel>('small-people.json')) {
+    const native = await frames.get(raw);
+    const { frame, label: l } = await asDecoded(native, raw);
     if (!values.crops) {
-      tallyDetections(t, l.boxes, await predict(det, frame, l.only), 0.5, l.ignoreRegions);
+      tallyDetections(t, l.boxes, await predict(det, frame, l.only, native), 0.5, l.ignoreRegions);
       continue;
     }
     const moving = l.boxes.filter((b) => !b.ignore).map((b) => b.box);

@@ -108,16 +108,18 @@ export function mergeViews(
 /**
  * Detections over the whole frame and `grid`×`grid` tiles, merged, with the summed timings
  * (`grid` < 2: one whole-frame call, the detector's own output). Tile boxes scoring under
- * `tileMinScore` are dropped (the whole frame's keep `minScore`). The views go to the detector
- * together, so a worker pool runs them in parallel.
+ * `tileMinScore` are dropped (the whole frame's keep `minScore`). With `native` (the same
+ * picture at the camera's higher resolution), tiles are cropped from it, so a tile has more
+ * pixels than the decoded frame holds there. The views go to the detector together, so a
+ * worker pool runs them in parallel.
  */
 export async function detectTiled(
   det: TimedDetector,
   frame: RgbFrame,
   grid: number,
-  opts: DetectOptions & { tileMinScore?: number; splitGroups?: boolean } = {},
+  opts: DetectOptions & { tileMinScore?: number; splitGroups?: boolean; native?: RgbFrame } = {},
 ): Promise<TimedDetections> {
-  const { tileMinScore, splitGroups, ...whole } = opts;
+  const { tileMinScore, splitGroups, native, ...whole } = opts;
   if (grid < 2) return det.detectTimed(frame, whole);
   // Tiles see clutter at a higher resolution too (cones, bollards read as people): their boxes
   // may be held to a higher score than the whole frame's (docs/accuracy.md#tiled-detection).
@@ -127,7 +129,9 @@ export async function detectTiled(
     views.map((v, k) =>
       k === 0
         ? det.detectTimed(frame, whole)
-        : det.detectTimed(cropFrame(frame, v[0], v[1], v[2], v[3]), tile),
+        : native
+          ? nativeTile(det, native, v, native.width / frame.width, native.height / frame.height, tile)
+          : det.detectTimed(cropFrame(frame, v[0], v[1], v[2], v[3]), tile),
     ),
   );
   const timings: DetectTimings = { preprocessMs: 0, runMs: 0, decodeMs: 0 };
@@ -138,4 +142,24 @@ export async function detectTiled(
   }
   const parts = runs.map((r, k) => ({ detections: r.detections, view: views[k]! }));
   return { detections: mergeViews(parts, frame.width, frame.height, splitGroups), timings };
+}
+
+/** One tile (decoded-frame pixels) cropped from the native frame, its boxes scaled back to tile pixels. */
+async function nativeTile(
+  det: TimedDetector,
+  native: RgbFrame,
+  v: Box,
+  sx: number,
+  sy: number,
+  opts: DetectOptions,
+): Promise<TimedDetections> {
+  const r = await det.detectTimed(cropFrame(native, v[0] * sx, v[1] * sy, v[2] * sx, v[3] * sy), opts);
+  // cropFrame starts at whole native pixels: the crop's origin in tile pixels is this far off.
+  const dx = Math.max(0, Math.floor(v[0] * sx)) / sx - v[0];
+  const dy = Math.max(0, Math.floor(v[1] * sy)) / sy - v[1];
+  const rows = r.detections.toRows().map((d) => ({
+    ...d,
+    box: [d.box[0] / sx + dx, d.box[1] / sy + dy, d.box[2] / sx + dx, d.box[3] / sy + dy],
+  }));
+  return { detections: Detections.fromRows(rows), timings: r.timings };
 }

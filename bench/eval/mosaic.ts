@@ -7,8 +7,8 @@
  * into its figures. Quadrant k of mosaic m holds labelled frame m + k·(frames / grid²), so the
  * four views of a mosaic are far apart in time.
  */
-import sharp from 'sharp';
 import type { RgbFrame } from '../../models/frame.js';
+import { resizeFrame } from './media.js';
 import type { GtBox } from './score.js';
 import type { TrackSequence } from './track-eval.js';
 import { clipFrames } from './video.js';
@@ -66,12 +66,7 @@ export async function composeMosaic(frames: readonly RgbFrame[], grid: number, o
   const data = new Uint8Array(out[0] * out[1] * 3);
   for (let k = 0; k < frames.length; k++) {
     const f = frames[k]!;
-    const small = await sharp(Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength), {
-      raw: { width: f.width, height: f.height, channels: 3 },
-    })
-      .resize(cw, ch, { fit: 'fill' })
-      .raw()
-      .toBuffer();
+    const small = (await resizeFrame(f, cw, ch)).data;
     const ox = (k % grid) * cw;
     const oy = Math.floor(k / grid) * ch;
     for (let y = 0; y < ch; y++)

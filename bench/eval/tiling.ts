@@ -21,8 +21,14 @@ export async function detectTiled(
   minScore: number,
   tileMinScore = 0,
   splitGroups = false,
+  native?: RgbFrame,
 ): Promise<TiledBox[]> {
-  const { detections: d } = await detectTiledAgent(det, frame, grid, { minScore, tileMinScore, splitGroups });
+  const { detections: d } = await detectTiledAgent(det, frame, grid, {
+    minScore,
+    tileMinScore,
+    splitGroups,
+    ...(native ? { native } : {}),
+  });
   return Array.from({ length: d.length }, (_, i) => ({
     classId: d.classId[i]!,
     box: d.box(i),
