@@ -196,6 +196,11 @@ export const GatewayConfig = T.Object(
           description:
             'With tiles: tile boxes below this score are dropped (tiles also see clutter at the higher resolution); whole-frame boxes keep minScore',
         }),
+        tileSplitGroups: T.Boolean({
+          default: false,
+          description:
+            'With tiles: a whole-frame box that two or more tile boxes of its class split into objects side by side (a distant group boxed as one) is dropped, so the single people survive the merge (edge-agent/tiling.ts, docs/accuracy.md)',
+        }),
       },
       {
         additionalProperties: false,
