@@ -102,6 +102,11 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     description:
       'people: on frames the agent decodes smaller than the camera (small-people.json `decode`), crop tiles from the native frame',
   },
+  'small-min-score': {
+    type: 'string',
+    default: '0',
+    description: 'Boxes under 32 px tall (the small band) scoring below this are dropped, from any view',
+  },
   'split-groups': {
     type: 'boolean',
     default: false,
@@ -232,7 +237,9 @@ async function predict(
     values['native-tiles'] ? native : undefined,
   );
   const pred: Array<PredBox & { label: string }> = [];
+  const smallMin = Number(values['small-min-score']);
   for (const f of found) {
+    if (f.box[3]! - f.box[1]! < 32 && f.score < smallMin) continue;
     const label = det.entry.labels[f.classId] ?? '';
     const cls = sightingTypeOf(label);
     if ((cls === 'person' || cls === 'vehicle') && (!only || cls === only))
