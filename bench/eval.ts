@@ -105,7 +105,8 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
   'small-min-score': {
     type: 'string',
     default: '0',
-    description: 'Boxes under 32 px tall (the small band) scoring below this are dropped, from any view',
+    description:
+      'Boxes under 32 px tall (the small band) scoring below this are dropped after the merge, from any view (model.smallMinScore)',
   },
   'split-groups': {
     type: 'boolean',
@@ -233,13 +234,14 @@ async function predict(
     Number(values.tiling),
     Number(values['min-score']),
     Number(values['tile-min-score']),
-    values['split-groups'],
-    values['native-tiles'] ? native : undefined,
+    {
+      splitGroups: values['split-groups'],
+      smallMinScore: Number(values['small-min-score']),
+      ...(values['native-tiles'] && native ? { native } : {}),
+    },
   );
   const pred: Array<PredBox & { label: string }> = [];
-  const smallMin = Number(values['small-min-score']);
   for (const f of found) {
-    if (f.box[3]! - f.box[1]! < 32 && f.score < smallMin) continue;
     const label = det.entry.labels[f.classId] ?? '';
     const cls = sightingTypeOf(label);
     if ((cls === 'person' || cls === 'vehicle') && (!only || cls === only))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Detections } from '../models/detections.js';
-import { mergeViews, tileViews } from './tiling.js';
+import { holdSmall, mergeViews, tileViews } from './tiling.js';
 
 describe('tileViews', () => {
   it('is the whole frame alone below a 2×2 grid', () => {
@@ -106,5 +106,19 @@ describe('mergeViews', () => {
     );
     expect(d.length).toBe(1);
     expect(d.box(0)).toEqual([400, 100, 426, 160]);
+  });
+});
+
+describe('holdSmall', () => {
+  it('drops boxes under 32 px tall scoring below the bar and keeps taller ones at any score', () => {
+    const d = Detections.fromRows([
+      { box: [0, 0, 10, 31], score: 0.45, classId: 0 }, // small, under 0.5: dropped
+      { box: [20, 0, 30, 31], score: 0.5, classId: 0 }, // small, at the bar: kept
+      { box: [40, 0, 60, 32], score: 0.31, classId: 0 }, // 32 px: not small, kept
+    ]);
+    const h = holdSmall(d, 0.5);
+    expect(h.length).toBe(2);
+    expect(h.box(0)).toEqual([20, 0, 30, 31]);
+    expect(h.box(1)).toEqual([40, 0, 60, 32]);
   });
 });

@@ -16,6 +16,20 @@ export const TILE_OVERLAP = 0.2;
 /** Merged boxes of one class overlapping more than this are one object. */
 const MERGE_IOU = 0.5;
 
+/** Height under which a box is small (docs/accuracy.md's small band). */
+export const SMALL_PX = 32;
+
+export interface TileOptions extends DetectOptions {
+  /** Tile boxes below this score are dropped. */
+  tileMinScore?: number;
+  /** Whole-frame group boxes the tiles split are dropped (`isGroup`). */
+  splitGroups?: boolean;
+  /** The same picture at the camera's higher resolution: tiles are cropped from it. */
+  native?: RgbFrame;
+  /** After the merge, boxes under SMALL_PX tall scoring below this are dropped (any view). */
+  smallMinScore?: number;
+}
+
 /** What tiled detection needs of a detector (the worker pool and the in-process detector both fit). */
 export interface TimedDetector {
   detectTimed(frame: RgbFrame, opts?: DetectOptions): Promise<TimedDetections>;
@@ -110,16 +124,35 @@ export function mergeViews(
  * (`grid` < 2: one whole-frame call, the detector's own output). Tile boxes scoring under
  * `tileMinScore` are dropped (the whole frame's keep `minScore`). With `native` (the same
  * picture at the camera's higher resolution), tiles are cropped from it, so a tile has more
- * pixels than the decoded frame holds there. The views go to the detector together, so a
- * worker pool runs them in parallel.
+ * pixels than the decoded frame holds there. With `smallMinScore`, small boxes are held to
+ * that score after the merge. The views go to the detector together, so a worker pool runs
+ * them in parallel.
  */
 export async function detectTiled(
   det: TimedDetector,
   frame: RgbFrame,
   grid: number,
-  opts: DetectOptions & { tileMinScore?: number; splitGroups?: boolean; native?: RgbFrame } = {},
+  opts: TileOptions = {},
 ): Promise<TimedDetections> {
-  const { tileMinScore, splitGroups, native, ...whole } = opts;
+  const r = await detectViews(det, frame, grid, opts);
+  return opts.smallMinScore ? { ...r, detections: holdSmall(r.detections, opts.smallMinScore) } : r;
+}
+
+/** Boxes under SMALL_PX tall scoring below `minScore` dropped (small clutter: posts, signs, cones). Pure. */
+export function holdSmall(d: Detections, minScore: number): Detections {
+  return d.filter(Array.from({ length: d.length }, (_, i) => {
+    const b = d.box(i);
+    return b[3] - b[1] >= SMALL_PX || d.score[i]! >= minScore;
+  }));
+}
+
+async function detectViews(
+  det: TimedDetector,
+  frame: RgbFrame,
+  grid: number,
+  opts: TileOptions,
+): Promise<TimedDetections> {
+  const { tileMinScore, splitGroups, native, smallMinScore: _, ...whole } = opts;
   if (grid < 2) return det.detectTimed(frame, whole);
   // Tiles see clutter at a higher resolution too (cones, bollards read as people): their boxes
   // may be held to a higher score than the whole frame's (docs/accuracy.md#tiled-detection).
