@@ -29,9 +29,11 @@ import { type TrackSequence, trackFigures } from './eval/track-eval.js';
 import { gatedDetections, regionCropDetections } from './eval/motion-eval.js';
 import { type PlateLabel, plateFigures } from './eval/plates-eval.js';
 import { clipFrames } from './eval/video.js';
-import { FrameCache, type FrameRef } from './eval/media.js';
+import { FrameCache, type FrameRef, resizeFrame } from './eval/media.js';
 import { detectTiled } from './eval/tiling.js';
+import { mosaics } from './eval/mosaic.js';
 import {
+  type BandTally,
   type ColourTally,
   type DetectionTally,
   emptyDetectionTally,
@@ -94,6 +96,24 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     description:
       'Also detect on an N×N grid of overlapping tiles and merge (SAHI-style, edge-agent/tiling.ts; 0: whole frame only)',
   },
+  'native-tiles': {
+    type: 'boolean',
+    default: false,
+    description:
+      'people: on frames the agent decodes smaller than the camera (small-people.json `decode`), crop tiles from the native frame',
+  },
+  'small-min-score': {
+    type: 'string',
+    default: '0',
+    description:
+      'Boxes under 32 px tall (the small band) scoring below this are dropped after the merge, from any view (model.smallMinScore)',
+  },
+  'split-groups': {
+    type: 'boolean',
+    default: false,
+    description:
+      'With --tiling: drop whole-frame boxes the tiles split into side-by-side objects (model.tileSplitGroups, edge-agent/tiling.ts)',
+  },
   'tile-min-score': {
     type: 'string',
     default: '0',
@@ -122,6 +142,8 @@ interface BoxesLabel extends FrameRef {
   ignoreRegions?: number[][];
   /** Only this class is labelled on the frame (small-people.json: persons); others are not scored. */
   only?: string;
+  /** The size the agent decodes this camera at (small-people.json: the campus, boxed at 768×576, decoded at 640×480). */
+  decode?: [number, number];
 }
 
 function readLabels<T>(name: string): T[] {
@@ -204,6 +226,7 @@ async function predict(
   det: OnnxDetector,
   frame: RgbFrame,
   only?: string,
+  native?: RgbFrame,
 ): Promise<Array<PredBox & { label: string }>> {
   const found = await detectTiled(
     det,
@@ -211,6 +234,11 @@ async function predict(
     Number(values.tiling),
     Number(values['min-score']),
     Number(values['tile-min-score']),
+    {
+      splitGroups: values['split-groups'],
+      smallMinScore: Number(values['small-min-score']),
+      ...(values['native-tiles'] && native ? { native } : {}),
+    },
   );
   const pred: Array<PredBox & { label: string }> = [];
   for (const f of found) {
@@ -253,14 +281,35 @@ async function detectionFigures(frames: FrameCache): Promise<{
   return { frames: tally, clips, smallPeople, ...(values.motion ? { gated: await gatedFigures(det) } : {}) };
 }
 
+/**
+ * A by-eye frame as the agent sees it: labels with `decode` ([w, h]) were boxed on the native
+ * frame, which the agent decodes at w×h — the frame is resized and the boxes scaled with it.
+ */
+async function asDecoded(native: RgbFrame, l: BoxesLabel): Promise<{ frame: RgbFrame; label: BoxesLabel }> {
+  if (!l.decode) return { frame: native, label: l };
+  const [w, h] = l.decode;
+  const sx = w / native.width;
+  const sy = h / native.height;
+  const scale = (b: readonly number[]): number[] => [b[0]! * sx, b[1]! * sy, b[2]! * sx, b[3]! * sy];
+  return {
+    frame: await resizeFrame(native, w, h),
+    label: {
+      ...l,
+      boxes: l.boxes.map((b) => ({ ...b, box: scale(b.box) })),
+      ...(l.ignoreRegions ? { ignoreRegions: l.ignoreRegions.map(scale) } : {}),
+    },
+  };
+}
+
 /** Persons on the frames where every person was boxed by eye, no detector proposals (docs/accuracy.md, "Small people"). */
 async function smallPeopleFigures(det: OnnxDetector, frames: FrameCache): Promise<DetectionTally> {
   const t = emptyDetectionTally();
   let runs = 0;
-  for (const l of readLabels<BoxesLabel>('small-people.json')) {
-    const frame = await frames.get(l);
+  for (const raw of readLabels<BoxesLabel>('small-people.json')) {
+    const native = await frames.get(raw);
+    const { frame, label: l } = await asDecoded(native, raw);
     if (!values.crops) {
-      tallyDetections(t, l.boxes, await predict(det, frame, l.only), 0.5, l.ignoreRegions);
+      tallyDetections(t, l.boxes, await predict(det, frame, l.only, native), 0.5, l.ignoreRegions);
       continue;
     }
     const moving = l.boxes.filter((b) => !b.ignore).map((b) => b.box);
@@ -355,6 +404,32 @@ async function plates(): Promise<Record<string, unknown>> {
   };
 }
 
+/** Detector runs per frame of tiled detection: the whole frame plus grid² tiles. */
+const tileRuns = (grid: number): number => (grid >= 2 ? 1 + grid * grid : 1);
+
+/** Per band and over all sizes (`all`): counts, recall and precision. */
+function peopleFigures(t: DetectionTally): Record<string, BandTally & { recallPct: number | null; precisionPct: number | null }> {
+  const all: BandTally = { gt: 0, found: 0, pred: 0, correct: 0 };
+  for (const b of Object.values(t)) for (const k of ['gt', 'found', 'pred', 'correct'] as const) all[k] += b[k];
+  return Object.fromEntries(
+    Object.entries({ ...t, all }).map(([band, b]) => [
+      band,
+      { ...b, recallPct: pct(b.found, b.gt), precisionPct: pct(b.correct, b.pred) },
+    ]),
+  );
+}
+
+/** Persons on the synthetic-scale mosaics of the campus frames (./eval/mosaic.ts), apart from the by-eye set. */
+async function syntheticScaleFigures(det: OnnxDetector): Promise<DetectionTally> {
+  const t = emptyDetectionTally();
+  for (const seq of readLabels<TrackSequence>('tracks.json')) {
+    if (seq.cls !== 'person') continue;
+    for await (const { frame, label } of mosaics(seq))
+      tallyDetections(t, label.boxes, await predict(det, frame, 'person'), 0.5, label.ignoreRegions);
+  }
+  return t;
+}
+
 async function main(): Promise<void> {
   const frames = new FrameCache();
   const out: Record<string, unknown> = {
@@ -387,17 +462,20 @@ async function main(): Promise<void> {
   if (values.only === 'plates' || values.only === 'all') out.plates = await plates();
   if (values.only === 'type' || values.only === 'all') out.vehicleType = await vehicleTypes(frames);
   if (values.only === 'people') {
-    const t = await smallPeopleFigures(await openDetector(), frames);
-    out.detectionSmallPeople = Object.fromEntries(
-      Object.entries(t).map(([band, b]) => [
-        band,
-        { ...b, recallPct: pct(b.found, b.gt), precisionPct: pct(b.correct, b.pred) },
-      ]),
-    );
-    for (const [band, b] of Object.entries(t))
-      log(
-        `detect ${values.model} tiling ${values.tiling} people ${band.padEnd(6)} gt=${b.gt} found ${b.found} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.pred} predictions)`,
-      );
+    const det = await openDetector();
+    const runs = values.crops ? 'crops' : tileRuns(Number(values.tiling));
+    out.detectorRunsPerFrame = runs;
+    const sets: Array<[string, string, DetectionTally]> = [
+      ['detectionSmallPeople', 'people', await smallPeopleFigures(det, frames)],
+    ];
+    if (!values.crops) sets.push(['detectionSyntheticScale', 'synth', await syntheticScaleFigures(det)]);
+    for (const [key, name, t] of sets) {
+      out[key] = peopleFigures(t);
+      for (const [band, b] of Object.entries(out[key] as Record<string, BandTally>))
+        log(
+          `detect ${values.model} tiling ${values.tiling} ${name} ${band.padEnd(8)} gt=${b.gt} found ${b.found} recall ${pct(b.found, b.gt)} % precision ${pct(b.correct, b.pred)} % (${b.correct}/${b.pred} predictions; ${runs} detector runs a frame)`,
+        );
+    }
   }
   if (values.only === 'detect' || values.only === 'all') {
     const d = await detectionFigures(frames);

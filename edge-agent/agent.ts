@@ -453,11 +453,13 @@ export class EdgeAgent {
     let t: DetectTimings;
     try {
       while (rt.backlog >= MAX_BACKLOG) await rt.chain;
-      const { minScore, tiles, tileMinScore } = this.o.config.model;
+      const { minScore, tiles, tileMinScore, tileSplitGroups, smallMinScore } = this.o.config.model;
       if (plan.kind === 'full') {
         ({ detections: dets, timings: t } = await detectTiled(this.detector, f.frame, tiles, {
           minScore,
           tileMinScore,
+          splitGroups: tileSplitGroups,
+          smallMinScore,
         }));
         if (rt.gate) rt.lastFull = dets;
       } else {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Detections } from '../models/detections.js';
-import { mergeViews, tileViews } from './tiling.js';
+import { holdSmall, mergeViews, tileViews } from './tiling.js';
 
 describe('tileViews', () => {
   it('is the whole frame alone below a 2×2 grid', () => {
@@ -67,5 +67,58 @@ describe('mergeViews', () => {
     );
     expect(d.length).toBe(1);
     expect(d.box(0)).toEqual([400, 300, 460, 420]);
+  });
+
+  it('with splitGroups, drops a whole-frame group box the tiles split into people side by side', () => {
+    // The whole frame boxes two distant people as one (0.6); a tile at (284, 0) sees each (0.5, 0.45).
+    const whole = rows([[[400, 100, 426, 144], 0.6, 0]]);
+    const tile = rows([
+      [[117, 101, 129, 143], 0.5, 0],
+      [[129, 102, 141, 144], 0.45, 0],
+    ]);
+    const parts = [
+      { detections: whole, view: [0, 0, W, H] as [number, number, number, number] },
+      { detections: tile, view: [284, 0, 640, 267] as [number, number, number, number] },
+    ];
+    const merged = mergeViews(parts, W, H);
+    expect(merged.length).toBe(1); // the people are inside the group box: dropped by default
+    const split = mergeViews(parts, W, H, true);
+    expect(split.length).toBe(2);
+    expect(split.box(0)).toEqual([401, 101, 413, 143]);
+    expect(split.box(1)).toEqual([413, 102, 425, 144]);
+  });
+
+  it('with splitGroups, keeps a whole-frame box whose tile boxes are parts of one person', () => {
+    // Head-and-shoulders and legs inside one person: under 60 % of its height, not a group.
+    const whole = rows([[[400, 100, 426, 160], 0.6, 0]]);
+    const tile = rows([
+      [[116, 100, 142, 125], 0.5, 0],
+      [[116, 130, 142, 160], 0.45, 0],
+    ]);
+    const d = mergeViews(
+      [
+        { detections: whole, view: [0, 0, W, H] },
+        { detections: tile, view: [284, 0, 640, 267] },
+      ],
+      W,
+      H,
+      true,
+    );
+    expect(d.length).toBe(1);
+    expect(d.box(0)).toEqual([400, 100, 426, 160]);
+  });
+});
+
+describe('holdSmall', () => {
+  it('drops boxes under 32 px tall scoring below the bar and keeps taller ones at any score', () => {
+    const d = Detections.fromRows([
+      { box: [0, 0, 10, 31], score: 0.45, classId: 0 }, // small, under 0.5: dropped
+      { box: [20, 0, 30, 31], score: 0.5, classId: 0 }, // small, at the bar: kept
+      { box: [40, 0, 60, 32], score: 0.31, classId: 0 }, // 32 px: not small, kept
+    ]);
+    const h = holdSmall(d, 0.5);
+    expect(h.length).toBe(2);
+    expect(h.box(0)).toEqual([20, 0, 30, 31]);
+    expect(h.box(1)).toEqual([40, 0, 60, 32]);
   });
 });

@@ -5,6 +5,7 @@
  * never in the repository.
  */
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { XlError } from '../../contracts/errors.js';
 import { testDataDir } from '../../contracts/testdata.js';
 import { type RgbFrame, readImage } from '../../models/frame.js';
@@ -14,6 +15,17 @@ import { frameAt } from '../../models/testkit.js';
 export interface FrameRef {
   media: string;
   tSec?: number;
+}
+
+/** Resizes a frame (sharp, its default Lanczos filter: what a camera's or decoder's scaler does). */
+export async function resizeFrame(f: RgbFrame, width: number, height: number): Promise<RgbFrame> {
+  const data = await sharp(Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength), {
+    raw: { width: f.width, height: f.height, channels: 3 },
+  })
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height };
 }
 
 /** The test data directory, or a coded error when it is absent. */

@@ -5,7 +5,7 @@
  */
 import type { Detector } from '../../models/detector.js';
 import type { RgbFrame } from '../../models/frame.js';
-import { detectTiled as detectTiledAgent } from '../../edge-agent/tiling.js';
+import { detectTiled as detectTiledAgent, type TileOptions } from '../../edge-agent/tiling.js';
 
 export interface TiledBox {
   classId: number;
@@ -20,8 +20,9 @@ export async function detectTiled(
   grid: number,
   minScore: number,
   tileMinScore = 0,
+  more: Pick<TileOptions, 'splitGroups' | 'native' | 'smallMinScore'> = {},
 ): Promise<TiledBox[]> {
-  const { detections: d } = await detectTiledAgent(det, frame, grid, { minScore, tileMinScore });
+  const { detections: d } = await detectTiledAgent(det, frame, grid, { minScore, tileMinScore, ...more });
   return Array.from({ length: d.length }, (_, i) => ({
     classId: d.classId[i]!,
     box: d.box(i),

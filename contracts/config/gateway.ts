@@ -196,6 +196,18 @@ export const GatewayConfig = T.Object(
           description:
             'With tiles: tile boxes below this score are dropped (tiles also see clutter at the higher resolution); whole-frame boxes keep minScore',
         }),
+        smallMinScore: T.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0,
+          description:
+            'Boxes under 32 px tall scoring below this are dropped after the merge of whole frame and tiles (small clutter — posts, signs — scores low); 0: off. With tiles: 3 and tileMinScore 0.4, 0.5 is the best measured trade for small people (docs/accuracy.md)',
+        }),
+        tileSplitGroups: T.Boolean({
+          default: false,
+          description:
+            'With tiles: a whole-frame box that two or more tile boxes of its class split into objects side by side (a distant group boxed as one) is dropped, so the single people survive the merge (edge-agent/tiling.ts, docs/accuracy.md)',
+        }),
       },
       {
         additionalProperties: false,
