@@ -50,7 +50,8 @@ const GRID: Record<keyof LabNaming, number[]> = {
   lightChromaSlope: [0, 0.05, 0.1, 0.15, 0.2, 0.3],
   blueChromaFactor: [0.4, 0.5, 0.6, 0.7, 0.8, 1],
   darkBlueChroma: [4, 5, 6, 7, 8, 10, 12, 99],
-  whiteBodyL: [0, 80, 84, 86, 88, 90, 92, 94, 96],
+  whiteBodyL: [0, 80, 84, 86, 88, 89, 90, 91, 92, 94, 96],
+  darkRedChroma: [3, 4, 5, 6, 7, 8, 10, 99],
 };
 
 type Counts = Record<'upper' | 'lower' | 'vehicle', number[]>;

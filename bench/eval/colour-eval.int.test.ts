@@ -1,8 +1,8 @@
 /**
  * The colour figures of the accuracy harness (docs/accuracy.md), run as `npm run eval` runs
  * them, against the issue's targets where they are met: a change to the naming or the
- * sampling that loses them fails here. Vehicles (81 % exact, target 85 % not met) are held to
- * their measured agreement within the labelled alternatives.
+ * sampling that loses them fails here. Vehicles (target 85 % exact not met) are held to
+ * their measured agreement within the labelled alternatives (84.7 % exact, 96.5 % within).
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ interface Part {
 }
 
 describe.skipIf(!data)('colour accuracy on the labels', () => {
-  it('upper and lower clothing ≥ 85 % exact, vehicles ≥ 93 % within the labelled colours', () => {
+  it('upper and lower clothing ≥ 85 % exact, vehicles ≥ 84 % exact and ≥ 95 % within the labelled colours', () => {
     const out = execFileSync(
       process.execPath,
       ['--import', 'tsx', join(projectRoot, 'bench/eval.ts'), '--only', 'colour', '--json'],
@@ -33,7 +33,8 @@ describe.skipIf(!data)('colour accuracy on the labels', () => {
     expect(colour.vehicle.n).toBeGreaterThanOrEqual(85);
     expect(colour.upper.exactPct).toBeGreaterThanOrEqual(85);
     expect(colour.lower.exactPct).toBeGreaterThanOrEqual(85);
-    expect(colour.vehicle.withinPct).toBeGreaterThanOrEqual(93);
+    expect(colour.vehicle.exactPct).toBeGreaterThanOrEqual(84);
+    expect(colour.vehicle.withinPct).toBeGreaterThanOrEqual(95);
     // The second candidate only ever adds agreement.
     for (const p of Object.values(colour)) expect(p.withinTop2Pct).toBeGreaterThanOrEqual(p.withinPct);
   }, 150_000);

@@ -108,6 +108,15 @@ describe('vehicleColour', () => {
     expect(vehicleColour(silver, [0, 0, 200, 100]).colour).toBe('white');
   });
 
+  it('a maroon body, each pixel too dull to name, is red by its mean tint; neutral dark paint is not', () => {
+    // L* 32, chroma 8 at 21°: every pixel names black (below the naming chroma).
+    const maroon = paint(solidImage(200, 100, [88, 70, 70]), [0, 0, 200, 40], BLACK);
+    expect(colourOfRegion(maroon, subBox([0, 0, 200, 100], VEHICLE_BODY)).colour).toBe('black');
+    expect(vehicleColour(maroon, [0, 0, 200, 100])).toMatchObject({ colour: 'red', second: 'black' });
+    const charcoal = paint(solidImage(200, 100, [72, 72, 74]), [0, 0, 200, 40], BLACK);
+    expect(vehicleColour(charcoal, [0, 0, 200, 100]).colour).toBe('black');
+  });
+
   it('stays unknown in the dark', () => {
     expect(vehicleColour(solidImage(50, 50, [5, 5, 8]), [0, 0, 50, 50]).colour).toBe('unknown');
   });

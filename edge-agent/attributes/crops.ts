@@ -18,7 +18,7 @@ import {
   type RgbImage,
 } from './colour.js';
 import { BODY_REGION_DEFAULTS, type BodyRegionOptions, legsRegion, torsoRegion } from './body-regions.js';
-import { LAB_NAMING, nameOfLab, rgbToLab } from './lab.js';
+import { isRedTint, LAB_NAMING, type LabNaming, nameOfLab, rgbToLab } from './lab.js';
 import type { BodyKeypoints } from './pose.js';
 
 /** A sub-box as fractions of the box: `[x1, y1, x2, y2]` in 0..1 of its width and height. */
@@ -174,23 +174,29 @@ export function vehicleColour(
   if (share >= minShare && share >= bestAchromatic / 2) {
     return { colour: PIXEL_COLOURS[bestChromatic]!, confidence: share, histogram: r.histogram };
   }
-  if (r.colour === 'white' || r.colour === 'grey') return whiteOrSilver(img, body, r, options);
+  if (!ACHROMATIC.has(r.colour)) return r;
+  const naming = options.naming ?? LAB_NAMING;
+  const stats = bodyStats(img, body);
+  if (r.colour !== 'white' && isRedTint(stats.meanA, stats.meanB, naming.darkRedChroma)) {
+    // Maroon and dark red paint: each pixel too dull to name, the body's mean tint red.
+    const { second: _, ...rest } = r;
+    return { ...rest, colour: 'red', second: r.colour };
+  }
+  if (r.colour === 'white' || r.colour === 'grey') return whiteOrSilver(stats.l90, r, naming);
   return r;
 }
 
-/**
- * White against silver (`grey`): pixel by pixel both are light and colourless, and a silver
- * body's highlights name as many pixels white as a white body's shaded side names grey. White
- * paint is the brightest thing on the car: its 90th-percentile lightness reaches
- * `whiteBodyL`, silver's stays below (docs/accuracy.md). The other of the two is the second
- * candidate when the histogram was the other way round.
- */
-function whiteOrSilver(img: RgbImage, body: Box, r: ColourResult, options: ColourOptions): ColourResult {
-  const naming = options.naming ?? LAB_NAMING;
+/** The 90th-percentile L* and the mean a*, b* of a vehicle body (a grid of at most 32 × 32 pixels). */
+function bodyStats(img: RgbImage, body: Box): { l90: number; meanA: number; meanB: number } {
   const counts = new Uint32Array(101);
   let n = 0;
+  let sumA = 0;
+  let sumB = 0;
   forEachSample(img, body, 32, (red, g, b) => {
-    counts[Math.max(0, Math.min(100, Math.round(rgbToLab(red, g, b)[0])))]!++;
+    const lab = rgbToLab(red, g, b);
+    counts[Math.max(0, Math.min(100, Math.round(lab[0])))]!++;
+    sumA += lab[1];
+    sumB += lab[2];
     n++;
   });
   let seen = 0;
@@ -202,6 +208,17 @@ function whiteOrSilver(img: RgbImage, body: Box, r: ColourResult, options: Colou
       break;
     }
   }
+  return { l90, meanA: n ? sumA / n : 0, meanB: n ? sumB / n : 0 };
+}
+
+/**
+ * White against silver (`grey`): pixel by pixel both are light and colourless, and a silver
+ * body's highlights name as many pixels white as a white body's shaded side names grey. White
+ * paint is the brightest thing on the car: its 90th-percentile lightness `l90` reaches
+ * `whiteBodyL`, silver's stays below (docs/accuracy.md). The other of the two is the second
+ * candidate when the histogram was the other way round.
+ */
+function whiteOrSilver(l90: number, r: ColourResult, naming: Readonly<LabNaming>): ColourResult {
   const colour: Colour = l90 >= naming.whiteBodyL ? 'white' : 'grey';
   if (colour === r.colour) return r;
   const { second: _, ...rest } = r;

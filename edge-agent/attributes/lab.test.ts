@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Colour } from '../../contracts/hit.js';
-import { LAB_NAMING, nameOfLab, nameOfRgb, rgbToLab } from './lab.js';
+import { isRedTint, LAB_NAMING, nameOfLab, nameOfRgb, rgbToLab } from './lab.js';
 
 describe('rgbToLab', () => {
   it.each<[[number, number, number], [number, number, number]]>([
@@ -67,5 +67,14 @@ describe('nameOfRgb', () => {
     const lab = rgbToLab(150, 152, 150);
     expect(nameOfLab(...lab)).toBe('white');
     expect(nameOfLab(...lab, { ...LAB_NAMING, whiteL: 70 })).toBe('grey');
+  });
+});
+
+describe('isRedTint', () => {
+  it('needs the chroma at a red hue (345°–50°)', () => {
+    expect(isRedTint(5.8, 0.6, 5)).toBe(true); // the labelled maroon car's mean tint, 6°
+    expect(isRedTint(4, 0.5, 5)).toBe(false); // too faint
+    expect(isRedTint(-4, -5, 5)).toBe(false); // 231°: the blue-grey cast of grey cars
+    expect(isRedTint(6, -3, 5)).toBe(false); // 333°: purple, outside the red sector
   });
 });

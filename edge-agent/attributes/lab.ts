@@ -51,6 +51,13 @@ export interface LabNaming {
   darkBlueChroma: number;
   /** A light colourless vehicle body is white when its 90th-percentile L* reaches this, else grey (silver). */
   whiteBodyL: number;
+  /**
+   * A vehicle body read grey or black is red (maroon, dark red paint) when the mean a*, b* of its
+   * pixels has at least this chroma at a red hue (see {@link isRedTint}): pixel by pixel a dark
+   * red car on low-resolution footage is too dull to name, averaged its tint is clear (chroma
+   * 5.8 at 6° on the labelled maroon car; the grey and black cars' tints lie at 150°–280°).
+   */
+  darkRedChroma: number;
 }
 
 /** Calibrated cut-offs of {@link nameOfLab}. */
@@ -67,7 +74,8 @@ export const LAB_NAMING: Readonly<LabNaming> = {
   lightChromaSlope: 0,
   blueChromaFactor: 0.7,
   darkBlueChroma: 7,
-  whiteBodyL: 90,
+  whiteBodyL: 91,
+  darkRedChroma: 5,
 };
 
 /** The palette name of a pixel given in Lab. */
@@ -95,6 +103,13 @@ export function isBlueTint(a: number, b: number, minChroma: number): boolean {
   let h = (Math.atan2(b, a) * 180) / Math.PI;
   if (h < 0) h += 360;
   return Math.hypot(a, b) >= minChroma && h >= 200 && h < 310;
+}
+
+/** Whether a mean `a*`, `b*` is a red tint of at least `minChroma` (hue angle 345°–50°, as nameOfLab's red). */
+export function isRedTint(a: number, b: number, minChroma: number): boolean {
+  let h = (Math.atan2(b, a) * 180) / Math.PI;
+  if (h < 0) h += 360;
+  return Math.hypot(a, b) >= minChroma && (h >= 345 || h < 50);
 }
 
 /** The palette name of an sRGB pixel. */
