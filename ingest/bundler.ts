@@ -11,10 +11,11 @@ import { ulid } from 'ulid';
 import { hitsToBlock } from '../analytics/hit-block.js';
 import { blockBytes } from '../analytics/row-block.js';
 import type { HitRow } from '../analytics/hit-rows.js';
-import { encodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
+import { readingsToBlock } from '../analytics/sensors/reading-block.js';
+import type { ReadingRow } from '../analytics/sensors/rows.js';
 import type { Logger } from '../contracts/log.js';
 import { type ClaimVerdict, claim, type DedupOptions, releaseIfOrphaned } from './dedup.js';
-import { blockKey, type BundleJob, type QuarantineRow, type SnapshotRow } from './jobs.js';
+import { blockKey, type BundleJob, type QuarantineRow, readingsKey, type SnapshotRow } from './jobs.js';
 import type { IngestMetrics } from './metrics.js';
 
 /** What one MQTT message contributes to a bundle. */
@@ -176,7 +177,15 @@ export class Bundler {
         for (const q of w.part.quarantine) data.quarantine.push(q);
         if (w.part.readings?.length) for (const r of w.part.readings) readings.push(r);
       });
-      if (readings.length) data.readingCols = encodeReadings(readings);
+      if (readings.length) {
+        // The readings likewise, as their own block (ingest/reading-jobs.ts).
+        await this.o.dedup.redis.set(
+          readingsKey(this.o.dedup.prefix, jobId),
+          blockBytes(readingsToBlock(readings)),
+        );
+        data.readingBlockKey = true;
+        data.readingCount = readings.length;
+      }
       // Encoded once here and kept beside the job as bytes, before the job exists (a job is
       // never without its block); the worker inserts the bytes as is (docs/ingest.md#store-path).
       const hitCount = data.hits.length;
@@ -229,7 +238,10 @@ export class Bundler {
       try {
         if (await releaseIfOrphaned(this.o.dedup, keys, jobId)) {
           // Its hits block, if it was written before the job add failed, belongs to no job.
-          await this.o.dedup.redis.del(blockKey(this.o.dedup.prefix, jobId));
+          await this.o.dedup.redis.del(
+            blockKey(this.o.dedup.prefix, jobId),
+            readingsKey(this.o.dedup.prefix, jobId),
+          );
           this.o.log.info({ jobId, messages: keys.length }, 'claims of a bundle not in Redis released');
         }
         return;
