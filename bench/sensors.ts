@@ -11,8 +11,9 @@
  * logged in (readingsPerSecWithLogins counts from the publishers' start, logins included). Phase 2 sends --steady-rate readings/s
  * for --steady-seconds with a smoke alarm every --alarm-every-ms: alarmToTaskP99Ms is the time
  * from an alarm's hand-over to its task change being applied and sent. Then the same rows are
- * inserted straight into sensor_readings (with its rollups) in INSERTs of the bundle size:
- * rawStoreReadingsPerSec, ratio = readingsPerSec / rawStoreReadingsPerSec. lost and duplicated
+ * inserted straight into sensor_readings (with its rollups) in INSERTs of the bundle size, by the
+ * chain's store path (a JSONCompactEachRow block as bytes through Store.insertBlock, encoded
+ * before each INSERT is timed): rawStoreReadingsPerSec, ratio = readingsPerSec / rawStoreReadingsPerSec. lost and duplicated
  * are counted in the store by (sensor, metric, ts). The last line is one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -112,13 +113,13 @@ function rawReadings(config: ReturnType<typeof loadCityConfig>, t0: number) {
   return { sims, raw };
 }
 
-/** The store with each sensor_readings INSERT's time reported. */
+/** The store with each sensor_readings INSERT's time reported (the workers insert blocks). */
 function timedStore(store: Awaited<ReturnType<typeof openStore>>, took: (ms: number) => void): typeof store {
   return Object.assign(Object.create(store) as typeof store, {
-    insert: async (table: string, rows: readonly object[], o?: Parameters<typeof store.insert>[2]) => {
+    insertBlock: async (...a: Parameters<typeof store.insertBlock>) => {
       const t = performance.now();
-      await store.insert(table, rows, o);
-      if (table === 'sensor_readings') took(performance.now() - t);
+      await store.insertBlock(...a);
+      if (a[0] === 'sensor_readings') took(performance.now() - t);
     },
   });
 }
