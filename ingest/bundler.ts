@@ -184,10 +184,7 @@ export class Bundler {
       });
       if (readings.rows) {
         // The readings likewise, as their own block (ingest/reading-jobs.ts).
-        await this.o.dedup.redis.set(
-          readingsKey(this.o.dedup.prefix, jobId),
-          blockBytes(readings),
-        );
+        await this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes(readings));
         data.readingBlockKey = true;
         data.readingCount = readings.rows;
       }
@@ -242,7 +239,7 @@ export class Bundler {
     while (keys.length > 0 && !this.closed && Date.now() < end) {
       try {
         if (await releaseIfOrphaned(this.o.dedup, keys, jobId)) {
-          // Its hits block, if it was written before the job add failed, belongs to no job.
+          // Its blocks, if they were written before the job add failed, belong to no job.
           await this.o.dedup.redis.del(
             blockKey(this.o.dedup.prefix, jobId),
             readingsKey(this.o.dedup.prefix, jobId),

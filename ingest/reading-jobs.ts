@@ -6,7 +6,11 @@
  * decoded from the same bytes.
  */
 import type { Redis } from 'ioredis';
-import { READING_BLOCK_COLUMNS, blockToReadings, readingsToBlock } from '../analytics/sensors/reading-block.js';
+import {
+  READING_BLOCK_COLUMNS,
+  blockToReadings,
+  readingsToBlock,
+} from '../analytics/sensors/reading-block.js';
 import { decodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { RowBlock } from '../analytics/row-block.js';
 import type { Store } from '../analytics/store.js';
@@ -40,7 +44,11 @@ export async function loadReadings(
 }
 
 /** The readings block into `sensor_readings` (and its rollups), the job id as dedup token. */
-export async function writeReadingBlock(store: Store, block: RowBlock | undefined, jobId: string): Promise<void> {
+export async function writeReadingBlock(
+  store: Store,
+  block: RowBlock | undefined,
+  jobId: string,
+): Promise<void> {
   // Readings feed the 1-minute and 1-hour rollups (analytics/migrations/020_sensor_readings.sql):
   // a retried block must not count twice in them either.
   if (block && block.rows > 0)

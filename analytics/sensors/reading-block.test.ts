@@ -34,7 +34,10 @@ describe('sensor readings as row blocks', () => {
     const enc = new ReadingLineEncoder();
     // Twice: the second pass runs on the kept per-sensor and per-metric parts.
     for (let pass = 0; pass < 2; pass++)
-      for (const [r, gw] of cases) expect(enc.line(r, cat.get(r.sensor)!, gw)).toBe(readingLine(readingToRow(r, cat.get(r.sensor)!, gw)));
+      for (const [r, gw] of cases)
+        expect(enc.line(r, cat.get(r.sensor)!, gw)).toBe(
+          readingLine(readingToRow(r, cat.get(r.sensor)!, gw)),
+        );
   });
 
   it('so do sensors registered under --open, whose ids, metrics and units come from the message', () => {

@@ -68,7 +68,6 @@ export function blockToReadings(b: Pick<RowBlock, 'data'>): ReadingRow[] {
   }));
 }
 
-
 /** A block's text as it is built up message by message (the bundler joins them). */
 export interface ReadingLines {
   data: string;
