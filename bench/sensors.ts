@@ -13,7 +13,9 @@
  * from an alarm's hand-over to its task change being applied and sent. Then the same rows are
  * inserted straight into sensor_readings (with its rollups) in INSERTs of the bundle size, by the
  * chain's store path (a JSONCompactEachRow block as bytes through Store.insertBlock, encoded
- * before each INSERT is timed): rawStoreReadingsPerSec, ratio = readingsPerSec / rawStoreReadingsPerSec. lost and duplicated
+ * before each INSERT is timed): rawStoreReadingsPerSec, ratio = readingsPerSec / rawStoreReadingsPerSec;
+ * in turns with it, the JSONEachRow objects path readings took before (Store.insert):
+ * rawStoreJsonEachRowReadingsPerSec and ratioToJsonEachRow, to compare with earlier runs. lost and duplicated
  * are counted in the store by (sensor, metric, ts). The last line is one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -148,6 +150,7 @@ function printResult(x: {
   r2: RunFigures;
   readingsPerSec: number;
   rawStoreReadingsPerSec: number;
+  rawStoreJsonEachRowReadingsPerSec: number;
   rows: number;
   unique: number;
   alarmLatencies: number[];
@@ -164,6 +167,8 @@ function printResult(x: {
     readingsPerSecWithLogins: Math.round(r1.readings / ((x.lastPhase1Ms - r1.startMs) / 1000)),
     rawStoreReadingsPerSec: Math.round(rawStoreReadingsPerSec),
     ratio: Math.round((readingsPerSec / rawStoreReadingsPerSec) * 1000) / 1000,
+    rawStoreJsonEachRowReadingsPerSec: Math.round(x.rawStoreJsonEachRowReadingsPerSec),
+    ratioToJsonEachRow: Math.round((readingsPerSec / x.rawStoreJsonEachRowReadingsPerSec) * 1000) / 1000,
     lost: published - x.unique,
     duplicated: x.rows - x.unique,
     alarms: r2.alarms,
@@ -178,30 +183,35 @@ function printResult(x: {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-/** Raw rows [from, to) straight into sensor_readings (with its rollups), `batch` per INSERT; the ms it took. */
+/**
+ * Raw rows [from, to) straight into sensor_readings (with its rollups), `batch` per INSERT: by
+ * the chain's path (a block, `blockMs`) and, in turns, by the JSONEachRow objects path readings
+ * took before the block path (`jsonMs`, for comparison with earlier runs; docs/iot.md).
+ */
 async function insertRaw(
   store: Awaited<ReturnType<typeof openStore>>,
   raw: ReturnType<typeof rawReadings>['raw'],
   from: number,
   to: number,
   batch: number,
-): Promise<number> {
-  let rawMs = 0;
+  t: { blockMs: number; jsonMs: number },
+): Promise<void> {
   say(
-    `raw store: ${Math.round(to - from)} rows straight into sensor_readings (with its rollups), ${batch} per INSERT`,
+    `raw store: ${Math.round(to - from)} rows straight into sensor_readings (with its rollups), ${batch} per INSERT, both paths`,
   );
+  const settings = { deduplicate_blocks_in_dependent_materialized_views: 1 as const };
   for (let k = Math.round(from); k < to; k += batch) {
+    const rows = raw.slice(k, Math.min(to, k + batch));
     // The chain's store path: a block encoded once (by the receiver there), handed over as bytes.
-    const text = readingsToBlock(raw.slice(k, Math.min(to, k + batch)));
+    const text = readingsToBlock(rows);
     const block = { ...text, data: blockBytes(text) };
-    const t = performance.now();
-    await store.insertBlock('sensor_readings', block, {
-      dedupToken: `raw-${k}`,
-      settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
-    });
-    rawMs += performance.now() - t;
+    let t0 = performance.now();
+    await store.insertBlock('sensor_readings', block, { dedupToken: `raw-${k}`, settings });
+    t.blockMs += performance.now() - t0;
+    t0 = performance.now();
+    await store.insert('sensor_readings', rows, { dedupToken: `raw-json-${k}`, settings });
+    t.jsonMs += performance.now() - t0;
   }
-  return rawMs;
 }
 
 /** Smoke alarms' hand-over → task change applied, ms, into `out`. */
@@ -259,8 +269,8 @@ async function main(): Promise<void> {
   const t0 = Date.now() - (ROUNDS + 60) * MIN;
   const { sims, raw } = rawReadings(config, t0);
   const batch = config.ingest.bundleMaxHits;
-  let rawMs = 0;
-  rawMs += await insertRaw(store, raw, 0, raw.length / 2, batch);
+  const rawT = { blockMs: 0, jsonMs: 0 };
+  await insertRaw(store, raw, 0, raw.length / 2, batch, rawT);
   const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
   const base = {
     url: ingest.mqttUrl,
@@ -312,8 +322,9 @@ async function main(): Promise<void> {
 
   const { rows, unique } = await countReadings(store, t0);
 
-  rawMs += await insertRaw(store, raw, raw.length / 2, raw.length, batch);
-  const rawStoreReadingsPerSec = raw.length / (rawMs / 1000);
+  await insertRaw(store, raw, raw.length / 2, raw.length, batch, rawT);
+  const rawStoreReadingsPerSec = raw.length / (rawT.blockMs / 1000);
+  const rawStoreJsonEachRowReadingsPerSec = raw.length / (rawT.jsonMs / 1000);
   await store.close();
   await redis.stop('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
@@ -324,6 +335,7 @@ async function main(): Promise<void> {
     lastPhase1Ms,
     readingsPerSec,
     rawStoreReadingsPerSec,
+    rawStoreJsonEachRowReadingsPerSec,
     rows,
     unique,
     alarmLatencies,
