@@ -11,11 +11,18 @@ import {
   blockToReadings,
   readingsToBlock,
 } from '../analytics/sensors/reading-block.js';
-import { decodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
+import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { RowBlock } from '../analytics/row-block.js';
 import type { Store } from '../analytics/store.js';
-import type { BundleJob } from './jobs.js';
 import { doneKey, readingsKey } from './queue-keys.js';
+
+/** The readings fields of a queue job (ingest/jobs.ts BundleJob). */
+export interface ReadingsJob {
+  readingBlockKey?: true;
+  readingCount?: number;
+  readingCols?: ReadingColumns;
+  readings?: ReadingRow[];
+}
 
 /**
  * The job's readings block, with the readings set on `job.readings` for the rules: from its key,
@@ -26,7 +33,7 @@ import { doneKey, readingsKey } from './queue-keys.js';
 export async function loadReadings(
   redis: Redis,
   prefix: string,
-  job: BundleJob,
+  job: ReadingsJob,
   id: string,
 ): Promise<RowBlock | null | undefined> {
   if (job.readingBlockKey) {
