@@ -250,8 +250,9 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
       const bytes = await readBlock(o, job.data, id);
+      if (bytes === null) return;
       const readings = await loadReadings(o.connection, o.prefix, job.data, id);
-      if (bytes === null || readings === null) return;
+      if (readings === null) return;
       const { block, derived } = await inTurn(async () => {
         const derived = await readingsAndDerived(o, job.data, id, readings);
         const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived, bytes));
@@ -265,8 +266,12 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       // again under another token. The block goes after the marker: a re-run that finds it gone
       // finds the marker (readBlock); one that finds it re-inserts under the same token.
       await markStored(o.connection, o.prefix, id, job.data.keys, o.doneTtlMs);
-      if (job.data.hitBlockKey) await o.connection.del(blockKey(o.prefix, id));
-      if (job.data.readingBlockKey) await o.connection.del(readingsKey(o.prefix, id));
+      // Both blocks in one DEL: none is left behind by a worker dying between two.
+      const blocks = [
+        ...(job.data.hitBlockKey ? [blockKey(o.prefix, id)] : []),
+        ...(job.data.readingBlockKey ? [readingsKey(o.prefix, id)] : []),
+      ];
+      if (blocks.length) await o.connection.del(...blocks);
       o.onWritten?.(block.rows, job.data.snapshots.length);
       if (o.onStored) o.onStored(storedJob(job.data, block, derived), id);
     },
