@@ -11,8 +11,11 @@
  * logged in (readingsPerSecWithLogins counts from the publishers' start, logins included). Phase 2 sends --steady-rate readings/s
  * for --steady-seconds with a smoke alarm every --alarm-every-ms: alarmToTaskP99Ms is the time
  * from an alarm's hand-over to its task change being applied and sent. Then the same rows are
- * inserted straight into sensor_readings (with its rollups) in INSERTs of the bundle size:
- * rawStoreReadingsPerSec, ratio = readingsPerSec / rawStoreReadingsPerSec. lost and duplicated
+ * inserted straight into sensor_readings (with its rollups) in INSERTs of the bundle size, by the
+ * chain's store path (a JSONCompactEachRow block as bytes through Store.insertBlock, encoded
+ * before each INSERT is timed): rawStoreReadingsPerSec, ratio = readingsPerSec / rawStoreReadingsPerSec;
+ * in turns with it, the JSONEachRow objects path readings took before (Store.insert):
+ * rawStoreJsonEachRowReadingsPerSec and ratioToJsonEachRow, to compare with earlier runs. lost and duplicated
  * are counted in the store by (sensor, metric, ts). The last line is one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +26,8 @@ import { Worker } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { migrate } from '../analytics/migrate.js';
 import { SensorCatalog } from '../analytics/sensors/catalog.js';
+import { blockBytes } from '../analytics/row-block.js';
+import { readingsToBlock } from '../analytics/sensors/reading-block.js';
 import { readingToRow } from '../analytics/sensors/rows.js';
 import { sensorKindsRaw, sensorsRaw } from '../analytics/sensors/testkit.js';
 import { openStore } from '../analytics/store.js';
@@ -110,13 +115,13 @@ function rawReadings(config: ReturnType<typeof loadCityConfig>, t0: number) {
   return { sims, raw };
 }
 
-/** The store with each sensor_readings INSERT's time reported. */
+/** The store with each sensor_readings INSERT's time reported (the workers insert blocks). */
 function timedStore(store: Awaited<ReturnType<typeof openStore>>, took: (ms: number) => void): typeof store {
   return Object.assign(Object.create(store) as typeof store, {
-    insert: async (table: string, rows: readonly object[], o?: Parameters<typeof store.insert>[2]) => {
+    insertBlock: async (...a: Parameters<typeof store.insertBlock>) => {
       const t = performance.now();
-      await store.insert(table, rows, o);
-      if (table === 'sensor_readings') took(performance.now() - t);
+      await store.insertBlock(...a);
+      if (a[0] === 'sensor_readings') took(performance.now() - t);
     },
   });
 }
@@ -145,6 +150,7 @@ function printResult(x: {
   r2: RunFigures;
   readingsPerSec: number;
   rawStoreReadingsPerSec: number;
+  rawStoreJsonEachRowReadingsPerSec: number;
   rows: number;
   unique: number;
   alarmLatencies: number[];
@@ -161,6 +167,8 @@ function printResult(x: {
     readingsPerSecWithLogins: Math.round(r1.readings / ((x.lastPhase1Ms - r1.startMs) / 1000)),
     rawStoreReadingsPerSec: Math.round(rawStoreReadingsPerSec),
     ratio: Math.round((readingsPerSec / rawStoreReadingsPerSec) * 1000) / 1000,
+    rawStoreJsonEachRowReadingsPerSec: Math.round(x.rawStoreJsonEachRowReadingsPerSec),
+    ratioToJsonEachRow: Math.round((readingsPerSec / x.rawStoreJsonEachRowReadingsPerSec) * 1000) / 1000,
     lost: published - x.unique,
     duplicated: x.rows - x.unique,
     alarms: r2.alarms,
@@ -175,27 +183,35 @@ function printResult(x: {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-/** Raw rows [from, to) straight into sensor_readings (with its rollups), `batch` per INSERT; the ms it took. */
+/**
+ * Raw rows [from, to) straight into sensor_readings (with its rollups), `batch` per INSERT: by
+ * the chain's path (a block, `blockMs`) and, in turns, by the JSONEachRow objects path readings
+ * took before the block path (`jsonMs`, for comparison with earlier runs; docs/iot.md).
+ */
 async function insertRaw(
   store: Awaited<ReturnType<typeof openStore>>,
   raw: ReturnType<typeof rawReadings>['raw'],
   from: number,
   to: number,
   batch: number,
-): Promise<number> {
-  let rawMs = 0;
+  t: { blockMs: number; jsonMs: number },
+): Promise<void> {
   say(
-    `raw store: ${Math.round(to - from)} rows straight into sensor_readings (with its rollups), ${batch} per INSERT`,
+    `raw store: ${Math.round(to - from)} rows straight into sensor_readings (with its rollups), ${batch} per INSERT, both paths`,
   );
+  const settings = { deduplicate_blocks_in_dependent_materialized_views: 1 as const };
   for (let k = Math.round(from); k < to; k += batch) {
-    const t = performance.now();
-    await store.insert('sensor_readings', raw.slice(k, Math.min(to, k + batch)), {
-      dedupToken: `raw-${k}`,
-      settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
-    });
-    rawMs += performance.now() - t;
+    const rows = raw.slice(k, Math.min(to, k + batch));
+    // The chain's store path: a block encoded once (by the receiver there), handed over as bytes.
+    const text = readingsToBlock(rows);
+    const block = { ...text, data: blockBytes(text) };
+    let t0 = performance.now();
+    await store.insertBlock('sensor_readings', block, { dedupToken: `raw-${k}`, settings });
+    t.blockMs += performance.now() - t0;
+    t0 = performance.now();
+    await store.insert('sensor_readings', rows, { dedupToken: `raw-json-${k}`, settings });
+    t.jsonMs += performance.now() - t0;
   }
-  return rawMs;
 }
 
 /** Smoke alarms' hand-over → task change applied, ms, into `out`. */
@@ -253,8 +269,8 @@ async function main(): Promise<void> {
   const t0 = Date.now() - (ROUNDS + 60) * MIN;
   const { sims, raw } = rawReadings(config, t0);
   const batch = config.ingest.bundleMaxHits;
-  let rawMs = 0;
-  rawMs += await insertRaw(store, raw, 0, raw.length / 2, batch);
+  const rawT = { blockMs: 0, jsonMs: 0 };
+  await insertRaw(store, raw, 0, raw.length / 2, batch, rawT);
   const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
   const base = {
     url: ingest.mqttUrl,
@@ -306,8 +322,9 @@ async function main(): Promise<void> {
 
   const { rows, unique } = await countReadings(store, t0);
 
-  rawMs += await insertRaw(store, raw, raw.length / 2, raw.length, batch);
-  const rawStoreReadingsPerSec = raw.length / (rawMs / 1000);
+  await insertRaw(store, raw, raw.length / 2, raw.length, batch, rawT);
+  const rawStoreReadingsPerSec = raw.length / (rawT.blockMs / 1000);
+  const rawStoreJsonEachRowReadingsPerSec = raw.length / (rawT.jsonMs / 1000);
   await store.close();
   await redis.stop('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
@@ -318,6 +335,7 @@ async function main(): Promise<void> {
     lastPhase1Ms,
     readingsPerSec,
     rawStoreReadingsPerSec,
+    rawStoreJsonEachRowReadingsPerSec,
     rows,
     unique,
     alarmLatencies,

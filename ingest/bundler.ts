@@ -11,10 +11,10 @@ import { ulid } from 'ulid';
 import { hitsToBlock } from '../analytics/hit-block.js';
 import { blockBytes } from '../analytics/row-block.js';
 import type { HitRow } from '../analytics/hit-rows.js';
-import { encodeReadings, type ReadingRow } from '../analytics/sensors/rows.js';
+import type { ReadingLines } from '../analytics/sensors/reading-block.js';
 import type { Logger } from '../contracts/log.js';
 import { type ClaimVerdict, claim, type DedupOptions, releaseIfOrphaned } from './dedup.js';
-import { blockKey, type BundleJob, type QuarantineRow, type SnapshotRow } from './jobs.js';
+import { blockKey, type BundleJob, type QuarantineRow, readingsKey, type SnapshotRow } from './jobs.js';
 import type { IngestMetrics } from './metrics.js';
 
 /** What one MQTT message contributes to a bundle. */
@@ -24,8 +24,11 @@ export interface Part {
   hits: HitRow[];
   snapshots: SnapshotRow[];
   quarantine: QuarantineRow[];
-  /** Sensor readings (docs/iot.md); absent on hits and snapshot messages. */
-  readings?: ReadingRow[];
+  /**
+   * Sensor readings (docs/iot.md) as `sensor_readings` block lines, encoded once by the intake
+   * (ingest/sensor-intake.ts); absent on hits and snapshot messages.
+   */
+  readings?: ReadingLines;
   /**
    * It carries a device alarm: its bundle is cut at bundleMaxMs even while jobs wait, instead
    * of filling for up to bundleHoldMs (docs/iot.md, alarm → task latency). Cutting at once
@@ -90,7 +93,7 @@ export class Bundler {
   add(part: Part): Promise<ClaimVerdict> {
     if (this.closed) return Promise.reject(new Error('ingest is closing'));
     return new Promise<ClaimVerdict>((resolve, reject) => {
-      const n = part.hits.length + part.snapshots.length + (part.readings?.length ?? 0);
+      const n = part.hits.length + part.snapshots.length + (part.readings?.rows ?? 0);
       if (
         this.open.length > 0 &&
         (this.openHits + n > this.o.maxHits || this.openBytes + part.bytes > this.o.maxBytes)
@@ -166,7 +169,7 @@ export class Bundler {
       if (lease && !lease.fresh(Date.now()) && !(await lease.renew()))
         throw new Error('node lease not fresh: bundle not queued');
       const data: BundleJob = { v: 1, hits: [], snapshots: [], quarantine: [], keys: [], firstMs };
-      const readings: ReadingRow[] = [];
+      const readings: ReadingLines = { data: '', rows: 0 };
       batch.forEach((w, i) => {
         if (verdicts[i] !== 'fresh') return;
         claimed.push(w.part.key);
@@ -174,9 +177,17 @@ export class Bundler {
         for (const h of w.part.hits) data.hits.push(h);
         for (const s of w.part.snapshots) data.snapshots.push(s);
         for (const q of w.part.quarantine) data.quarantine.push(q);
-        if (w.part.readings?.length) for (const r of w.part.readings) readings.push(r);
+        if (w.part.readings?.rows) {
+          readings.data += w.part.readings.data;
+          readings.rows += w.part.readings.rows;
+        }
       });
-      if (readings.length) data.readingCols = encodeReadings(readings);
+      if (readings.rows) {
+        // The readings likewise, as their own block (ingest/reading-jobs.ts).
+        await this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes(readings));
+        data.readingBlockKey = true;
+        data.readingCount = readings.rows;
+      }
       // Encoded once here and kept beside the job as bytes, before the job exists (a job is
       // never without its block); the worker inserts the bytes as is (docs/ingest.md#store-path).
       const hitCount = data.hits.length;
@@ -190,7 +201,7 @@ export class Bundler {
         data.hits = [];
       }
       if (data.keys.length > 0) {
-        const readingsOnly = readings.length > 0 && !batch.some((w) => w.part.urgent);
+        const readingsOnly = readings.rows > 0 && !batch.some((w) => w.part.urgent);
         await this.o.queue.add('bundle', data, {
           jobId,
           ...(readingsOnly ? { priority: READINGS_PRIORITY } : {}),
@@ -201,7 +212,7 @@ export class Bundler {
         });
       }
       if (this.o.replicas) await waitReplicas(this.o.replicas);
-      this.o.metrics.queued(hitCount + data.snapshots.length + readings.length);
+      this.o.metrics.queued(hitCount + data.snapshots.length + readings.rows);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);
       batch.forEach((w, i) => {
@@ -228,8 +239,11 @@ export class Bundler {
     while (keys.length > 0 && !this.closed && Date.now() < end) {
       try {
         if (await releaseIfOrphaned(this.o.dedup, keys, jobId)) {
-          // Its hits block, if it was written before the job add failed, belongs to no job.
-          await this.o.dedup.redis.del(blockKey(this.o.dedup.prefix, jobId));
+          // Its blocks, if they were written before the job add failed, belong to no job.
+          await this.o.dedup.redis.del(
+            blockKey(this.o.dedup.prefix, jobId),
+            readingsKey(this.o.dedup.prefix, jobId),
+          );
           this.o.log.info({ jobId, messages: keys.length }, 'claims of a bundle not in Redis released');
         }
         return;

@@ -10,14 +10,15 @@ import type { Redis } from 'ioredis';
 import { blockToHits, HIT_BLOCK_COLUMNS, hitsToBlock } from '../analytics/hit-block.js';
 import type { HitRow } from '../analytics/hit-rows.js';
 import { concatBlocks, type RowBlock } from '../analytics/row-block.js';
-import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analytics/sensors/rows.js';
+import type { ReadingColumns, ReadingRow } from '../analytics/sensors/rows.js';
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
 import { markStored } from './dedup.js';
 import { dropStoredCopies, hasLateMessage } from './late-copies.js';
-import { blockKey, doneKey, QUEUE_NAME } from './queue-keys.js';
+import { blockKey, doneKey, QUEUE_NAME, readingsKey } from './queue-keys.js';
+import { loadReadings, readingRowsBlock, writeReadingBlock } from './reading-jobs.js';
 
-export { blockKey, doneKey, QUEUE_NAME };
+export { blockKey, doneKey, QUEUE_NAME, readingsKey };
 
 /** A row of the `quarantine` table. */
 export interface QuarantineRow {
@@ -63,8 +64,14 @@ export interface BundleJob {
   hitCount?: number;
   snapshots: SnapshotRow[];
   quarantine: QuarantineRow[];
-  /** Sensor readings (docs/iot.md) as they travel in the queue; absent when the bundle held none. */
+  /** Sensor readings (docs/iot.md) as columns in the job: jobs queued before `readingBlockKey` (still accepted). */
   readingCols?: ReadingColumns;
+  /**
+   * The readings block is beside the job, as bytes, at `readingsKey(prefix, jobId)` (like
+   * `hitBlockKey`; ingest/reading-jobs.ts); `readingCount` readings in it.
+   */
+  readingBlockKey?: true;
+  readingCount?: number;
   /** The same readings decoded (the worker fills this in before writing; never queued). */
   readings?: ReadingRow[];
   /** Replay-window keys of the messages in this job (for the record; acks are already sent). */
@@ -141,7 +148,7 @@ export async function writeJob(
   hits: RowBlock = jobHitBlock(job),
 ): Promise<void> {
   await writeHits(store, job, jobId, hits);
-  await writeReadings(store, job, jobId);
+  await writeReadingBlock(store, readingRowsBlock(job.readings), jobId);
 }
 
 /** The job's hits (as a block), snapshots and quarantine rows. */
@@ -156,24 +163,19 @@ async function writeHits(store: Store, job: BundleJob, jobId: string, hits: RowB
   await store.insert('quarantine', job.quarantine, { dedupToken: jobId });
 }
 
-/** The job's sensor readings. */
-async function writeReadings(store: Store, job: BundleJob, jobId: string): Promise<void> {
-  // Readings feed the 1-minute and 1-hour rollups (analytics/migrations/020_sensor_readings.sql).
-  if (job.readings?.length)
-    await store.insert('sensor_readings', job.readings, {
-      dedupToken: jobId,
-      settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
-    });
-}
-
 /**
  * The readings INSERT and the rules (their Redis round trip, ingest/sensor-rules.ts) at once:
  * the readings do not depend on the rows the rules derive. Both settle before either failure
  * is thrown (a retry writes everything again under the same tokens).
  */
-async function readingsAndDerived(o: WorkerOptions, job: BundleJob, id: string): Promise<HitRow[]> {
+async function readingsAndDerived(
+  o: WorkerOptions,
+  job: BundleJob,
+  id: string,
+  readings: RowBlock | undefined,
+): Promise<HitRow[]> {
   const [stored, derived] = await Promise.allSettled([
-    writeReadings(o.store, job, id),
+    writeReadingBlock(o.store, readings, id),
     Promise.resolve(o.derive?.rows(job, id) ?? []),
   ]);
   if (stored.status === 'rejected') throw stored.reason;
@@ -249,9 +251,10 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       const id = job.id as string;
       const bytes = await readBlock(o, job.data, id);
       if (bytes === null) return;
-      if (job.data.readingCols) job.data.readings = decodeReadings(job.data.readingCols);
+      const readings = await loadReadings(o.connection, o.prefix, job.data, id);
+      if (readings === null) return;
       const { block, derived } = await inTurn(async () => {
-        const derived = await readingsAndDerived(o, job.data, id);
+        const derived = await readingsAndDerived(o, job.data, id, readings);
         const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived, bytes));
         await writeHits(o.store, data, id, block);
         return { block, derived };
@@ -263,7 +266,12 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       // again under another token. The block goes after the marker: a re-run that finds it gone
       // finds the marker (readBlock); one that finds it re-inserts under the same token.
       await markStored(o.connection, o.prefix, id, job.data.keys, o.doneTtlMs);
-      if (job.data.hitBlockKey) await o.connection.del(blockKey(o.prefix, id));
+      // Both blocks in one DEL: none is left behind by a worker dying between two.
+      const blocks = [
+        ...(job.data.hitBlockKey ? [blockKey(o.prefix, id)] : []),
+        ...(job.data.readingBlockKey ? [readingsKey(o.prefix, id)] : []),
+      ];
+      if (blocks.length) await o.connection.del(...blocks);
       o.onWritten?.(block.rows, job.data.snapshots.length);
       if (o.onStored) o.onStored(storedJob(job.data, block, derived), id);
     },

@@ -25,3 +25,12 @@ export function replayKey(prefix: string, bucket: string): string {
 export function blockKey(prefix: string, jobId: string): string {
   return `${prefix}:${QUEUE_NAME}:block:${jobId}`;
 }
+
+/**
+ * Where a job's sensor readings block waits (`BundleJob.readingBlockKey`, ingest/jobs.ts),
+ * beside its hits block and with the same life: written before the job is added, deleted after
+ * its done marker, kept (no expiry) by a dead letter.
+ */
+export function readingsKey(prefix: string, jobId: string): string {
+  return `${prefix}:${QUEUE_NAME}:readings:${jobId}`;
+}

@@ -8,7 +8,8 @@
  * registry in the catalog.
  */
 import type { SensorCatalog, SensorInfo } from '../analytics/sensors/catalog.js';
-import { alarmRow, type ReadingRow, readingToRow } from '../analytics/sensors/rows.js';
+import { ReadingLineEncoder } from '../analytics/sensors/reading-block.js';
+import { alarmRow } from '../analytics/sensors/rows.js';
 import type { HitRow } from '../analytics/hit-rows.js';
 import type { SensorReading } from '../contracts/sensor.js';
 import { SENSOR_LIMITS } from '../contracts/sensor.js';
@@ -32,6 +33,9 @@ export function readingProblem(
   return undefined;
 }
 
+/** Readings go into the bundle as block lines (analytics/sensors/reading-block.ts), encoded here once. */
+const lines = new ReadingLineEncoder();
+
 export function intakeSensors(
   catalog: SensorCatalog,
   gateway: string,
@@ -41,7 +45,7 @@ export function intakeSensors(
   nowMs: number,
 ): Intake {
   const parsed = parseSensorsMessage(payload, gateway);
-  const readings: ReadingRow[] = [];
+  const readings = { data: '', rows: 0 };
   const hits: HitRow[] = [];
   const quarantine: QuarantineRow[] = [];
   const rejected: SensorRejectReason[] = [];
@@ -59,7 +63,10 @@ export function intakeSensors(
     }
     const p = readingProblem(r, s);
     if (p) refuse(p.reason, p.detail, r);
-    else readings.push(readingToRow(r, s, gateway));
+    else {
+      readings.data += lines.line(r, s, gateway);
+      readings.rows++;
+    }
   }
   for (const e of parsed.events) {
     const s = catalog.forGateway(e.sensor, gateway);
@@ -73,8 +80,8 @@ export function intakeSensors(
       {
         hits,
         quarantine,
-        readings,
-        rowBytes: readings.length * 48 + hits.length * 64,
+        ...(readings.rows ? { readings } : {}),
+        rowBytes: readings.rows * 48 + hits.length * 64,
         ...(hits.length ? { urgent: true } : {}),
       },
     ),

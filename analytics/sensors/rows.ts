@@ -126,8 +126,9 @@ export function alarmRow(e: SensorEvent, s: SensorInfo, gateway: string): HitRow
 }
 
 /**
- * Readings as they travel in a queue job: columns of numbers and indexes into one string
- * table, instead of an object per reading. Measured in bench:sensors (2-core box): JSON of
+ * Readings as jobs queued before the block path carried them (ingest/jobs.ts `readingCols`,
+ * still accepted; new jobs carry a block beside the job, analytics/sensors/reading-block.ts):
+ * columns of numbers and indexes into one string table, instead of an object per reading. Measured in bench:sensors (2-core box): JSON of
  * 10,000 ReadingRow objects took ~170 ms to write and as long to read on each side of Redis;
  * the columns are a fraction of the bytes and the time.
  */
