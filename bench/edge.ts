@@ -23,7 +23,8 @@
  *    workers included, plus the cameras' ffmpeg) at its largest passing N; `streetCostRatio` is
  *    the busy scene's CPU per frame without gating over the street scene's with it, both at the
  *    busy scene's N — the camera ratio the CPU predicts, steadier than the camera counts on a
- *    shared box.
+ *    shared box; `streetCostRatioNoCoast` is the same with the street scene gated without
+ *    coasting (`motion.coastFrames: 1`, measured right after it: the baseline in the same run).
  * Footage: campus_pedestrians.mp4 (the busy scene: 2–6 people walking at any time) from
  * ../shared/data, else the demo's sample (OpenCV vtest.avi, the same scene).
  * Human-readable lines go to stderr; with --json the last stdout line is one JSON object.
@@ -70,6 +71,12 @@ const values = benchArgs(
       description: 'Typical street scene for the motion-gated figure (under the test data; "" skips it)',
     },
     motion: { type: 'boolean', default: true, description: 'Also measure cameras with motion gating on' },
+    coast: {
+      type: 'string',
+      default: '',
+      description:
+        'motion.coastFrames of the gated scenes ("": the config default); the street scene is also measured at the busy N with 1 (no coasting) beside it',
+    },
   },
 );
 const threads = Number(values.threads);
@@ -136,7 +143,7 @@ async function withAgent<T>(
   cameras: number,
   speed: number,
   run: (a: EdgeAgent) => Promise<T>,
-  scene: { video: string; motion: boolean } = { video, motion: false },
+  scene: Scene = { video, motion: false },
 ): Promise<T> {
   const tap = await Tap.connect(broker.url, GW);
   const config = gatewayConfig({
@@ -155,7 +162,7 @@ async function withAgent<T>(
     extra: {
       model: { dir: modelsDir, name: values.model, threads, concurrency },
       attributes: { plates: false },
-      motion: { enabled: scene.motion },
+      motion: { enabled: scene.motion, ...(scene.coastFrames ? { coastFrames: scene.coastFrames } : {}) },
     },
   });
   const agent = await EdgeAgent.start({ config, log: silentLogger() });
@@ -175,12 +182,16 @@ function totals(a: EdgeAgent) {
       drop: t.drop + c.framesDropped,
       skip: t.skip + c.framesSkipped,
       crop: t.crop + c.framesCropped,
+      coast: t.coast + c.framesCoasted,
     }),
-    { in: 0, proc: 0, drop: 0, skip: 0, crop: 0 },
+    { in: 0, proc: 0, drop: 0, skip: 0, crop: 0, coast: 0 },
   );
 }
 
 type Latency = { p50: number; p95: number };
+
+/** A scene's cameras: the clip, motion gating on or off, and `motion.coastFrames` if not the default. */
+type Scene = { video: string; motion: boolean; coastFrames?: number };
 
 /** The most cameras at 5 fps with < 5 % dropped, searched up or down from `start`. */
 async function maxCameras(
@@ -240,6 +251,8 @@ interface TrialInfo {
   /** CPU per decoded frame: this process (agent, detector workers) plus the cameras' ffmpeg. */
   cpuMsPerFrame: number;
   skippedPct: number;
+  /** Of the skipped frames' share, those coasted on steady tracks or examined motion (`motion.coastFrames`). */
+  coastedPct: number;
   croppedPct: number;
   stageMs: { decode: number; motion: number; inference: number };
 }
@@ -247,7 +260,7 @@ interface TrialInfo {
 /** Real-time capacity of a scene at 5 fps (< 5 % dropped frames in a `--window` of each N). */
 function cameraTrial(
   broker: Broker,
-  scene: { video: string; motion: boolean },
+  scene: Scene,
   peak: { rssMb: number },
   info: Map<number, TrialInfo> = new Map(),
 ) {
@@ -274,11 +287,13 @@ function cameraTrial(
         const dropped = (t1.drop - t0.drop) / Math.max(1, inN);
         const skipped = (t1.skip - t0.skip) / Math.max(1, t1.proc - t0.proc);
         const cropped = (t1.crop - t0.crop) / Math.max(1, t1.proc - t0.proc);
+        const coasted = (t1.coast - t0.coast) / Math.max(1, t1.proc - t0.proc);
         const st = a.stageStats();
         const lat = st.latency;
         info.set(n, {
           cpuMsPerFrame: round(((cpu.user + cpu.system) / 1000 + ff) / Math.max(1, inN), 2),
           skippedPct: round(skipped * 100),
+          coastedPct: round(coasted * 100),
           croppedPct: round(cropped * 100),
           stageMs: {
             decode: round(st.decode.p50, 2),
@@ -287,7 +302,7 @@ function cameraTrial(
           },
         });
         log(
-          `  ${n} cameras at ${FPS} fps${scene.motion ? ' (motion gating)' : ''}: ${((inN * 1000) / (windowS * 1000)).toFixed(1)} fps in, ${(dropped * 100).toFixed(1)} % dropped, ${(skipped * 100).toFixed(0)} % skipped by motion, ${(cropped * 100).toFixed(0)} % cropped, ${(((cpu.user + cpu.system) / 1000 + ff) / Math.max(1, inN)).toFixed(1)} ms CPU a frame, latency p50 ${lat.p50} ms p95 ${lat.p95} ms`,
+          `  ${n} cameras at ${FPS} fps${scene.motion ? ' (motion gating)' : ''}: ${((inN * 1000) / (windowS * 1000)).toFixed(1)} fps in, ${(dropped * 100).toFixed(1)} % dropped, ${(skipped * 100).toFixed(0)} % skipped by motion (${(coasted * 100).toFixed(0)} % coasted), ${(cropped * 100).toFixed(0)} % cropped, ${(((cpu.user + cpu.system) / 1000 + ff) / Math.max(1, inN)).toFixed(1)} ms CPU a frame, latency p50 ${lat.p50} ms p95 ${lat.p95} ms`,
         );
         return { ok: dropped < 0.05 && inN > 0, dropped, latency: lat };
       },
@@ -305,8 +320,15 @@ async function gatedScenes(
   broker: Broker,
   peak: { rssMb: number },
   busyN: number | undefined,
-): Promise<{ gated: Gated; streetCpuAtBusyN: number | undefined }> {
+): Promise<{ gated: Gated; streetCpuAtBusyN: number | undefined; streetNoCoastCpu: number | undefined }> {
   let streetCpuAtBusyN: number | undefined;
+  let streetNoCoastCpu: number | undefined;
+  const coastFrames = values.coast ? Number(values.coast) : undefined;
+  const gatedScene = (v: string): Scene => ({
+    video: v,
+    motion: true,
+    ...(coastFrames ? { coastFrames } : {}),
+  });
   const gated: Gated = {};
   const street = values.street && data ? join(data, values.street) : '';
   const scenes = { busy: video, ...(street && existsSync(street) ? { street } : {}) };
@@ -314,19 +336,26 @@ async function gatedScenes(
     log(`motion gating on, ${name} scene: ${v}`);
     const from = (name === 'street' ? 2 : 1) * (busyN ?? 1);
     const info = new Map<number, TrialInfo>();
-    const g = await maxCamerasGallop(cameraTrial(broker, { video: v, motion: true }, peak, info), from);
+    const g = await maxCamerasGallop(cameraTrial(broker, gatedScene(v), peak, info), from);
     // CPU per frame falls as cameras are added (fixed costs spread): the street scene's cost
     // ratio is taken at the busy scene's camera count.
     if (name === 'street' && busyN && !info.has(busyN))
-      await cameraTrial(broker, { video: v, motion: true }, peak, info)(busyN);
-    if (name === 'street' && busyN) streetCpuAtBusyN = info.get(busyN)?.cpuMsPerFrame;
+      await cameraTrial(broker, gatedScene(v), peak, info)(busyN);
+    if (name === 'street' && busyN) {
+      streetCpuAtBusyN = info.get(busyN)?.cpuMsPerFrame;
+      // The baseline beside it: the same N, gated without coasting.
+      log(`  street scene at ${busyN} cameras without coasting (motion.coastFrames 1):`);
+      const base = new Map<number, TrialInfo>();
+      await cameraTrial(broker, { video: v, motion: true, coastFrames: 1 }, peak, base)(busyN);
+      streetNoCoastCpu = base.get(busyN)?.cpuMsPerFrame;
+    }
     gated[name] = {
       video: v.replace(`${data ?? ''}/`, ''),
       maxCameras5fps: g?.n ?? 0,
       ...(g ? info.get(g.n) : {}),
     };
   }
-  return { gated, streetCpuAtBusyN };
+  return { gated, streetCpuAtBusyN, streetNoCoastCpu };
 }
 
 async function main(): Promise<void> {
@@ -388,9 +417,9 @@ async function main(): Promise<void> {
       Math.max(1, Math.floor(pipeFps / FPS)),
     );
     // 4. Motion gating on: the busy scene, then the typical street scene.
-    const { gated, streetCpuAtBusyN } = values.motion
+    const { gated, streetCpuAtBusyN, streetNoCoastCpu } = values.motion
       ? await gatedScenes(broker, peak, best?.n)
-      : { gated: {}, streetCpuAtBusyN: undefined };
+      : { gated: {}, streetCpuAtBusyN: undefined, streetNoCoastCpu: undefined };
     const s = pipe.stages;
     // CPU per frame is what a camera costs; on a shared box it moves less than the camera counts.
     const busyCpu = best ? busyInfo.get(best.n)?.cpuMsPerFrame : undefined;
@@ -399,6 +428,7 @@ async function main(): Promise<void> {
       maxCameras5fps: best?.n ?? 0,
       cpuMsPerFrame: busyCpu ?? null,
       streetCostRatio: busyCpu && streetCpu ? round(busyCpu / streetCpu, 2) : null,
+      streetCostRatioNoCoast: busyCpu && streetNoCoastCpu ? round(busyCpu / streetNoCoastCpu, 2) : null,
       busyScene: video.replace(`${data ?? ''}/`, ''),
       motionGated: gated,
       stageMs: {
