@@ -71,6 +71,13 @@ const values = benchArgs(
       description: 'Typical street scene for the motion-gated figure (under the test data; "" skips it)',
     },
     motion: { type: 'boolean', default: true, description: 'Also measure cameras with motion gating on' },
+    'cost-rounds': {
+      type: 'string',
+      default: '0',
+      description:
+        'Only the CPU-per-frame comparison: this many alternating rounds of busy ungated, street gated, street gated without coasting, each on --cost-cameras lossless cameras (no frame dropped, so it holds on a loaded box)',
+    },
+    'cost-cameras': { type: 'string', default: '2', description: 'Cameras of each --cost-rounds trial' },
     coast: {
       type: 'string',
       default: '',
@@ -358,6 +365,57 @@ async function gatedScenes(
   return { gated, streetCpuAtBusyN, streetNoCoastCpu };
 }
 
+/**
+ * CPU per decoded frame (this process and the cameras' ffmpeg) of three arms in alternating
+ * rounds, each on `n` lossless cameras (`speed: 0`: ffmpeg waits for the pipeline, nothing is
+ * dropped, so the figure holds on a loaded box): busy ungated, street gated with the default
+ * (or --coast) coasting, street gated without coasting. Ratios are busy ÷ street per round.
+ */
+async function costRounds(broker: Broker, rounds: number, n: number) {
+  const street = values.street && data ? join(data, values.street) : '';
+  if (!street || !existsSync(street)) throw new Error(`street clip not found: ${values.street}`);
+  const coastFrames = values.coast ? Number(values.coast) : undefined;
+  const arms: Record<string, Scene> = {
+    busy: { video, motion: false },
+    streetCoast: { video: street, motion: true, ...(coastFrames ? { coastFrames } : {}) },
+    streetNoCoast: { video: street, motion: true, coastFrames: 1 },
+  };
+  const cpu: Record<string, number[]> = { busy: [], streetCoast: [], streetNoCoast: [] };
+  for (let r = 0; r < rounds; r++)
+    for (const [name, scene] of Object.entries(arms)) {
+      const ms = await withAgent(
+        broker,
+        n,
+        0,
+        async (a) => {
+          await sleep(4000);
+          const t0 = totals(a);
+          const c0 = process.cpuUsage();
+          const f0 = a.sourcesCpuMs();
+          await sleep(windowS * 1000);
+          const c = process.cpuUsage(c0);
+          const t1 = totals(a);
+          const inN = Math.max(1, t1.in - t0.in);
+          const ms = ((c.user + c.system) / 1000 + a.sourcesCpuMs() - f0) / inN;
+          log(
+            `  round ${r + 1} ${name}: ${inN} frames, ${ms.toFixed(1)} ms CPU a frame, ${(((t1.skip - t0.skip) * 100) / Math.max(1, t1.proc - t0.proc)).toFixed(0)} % skipped (${(((t1.coast - t0.coast) * 100) / Math.max(1, t1.proc - t0.proc)).toFixed(0)} % coasted), load ${loadavg()[0]!.toFixed(1)}`,
+          );
+          return ms;
+        },
+        scene,
+      );
+      cpu[name]!.push(round(ms, 2));
+    }
+  const ratio = (k: string) => cpu.busy!.map((b, i) => round(b / cpu[k]![i]!, 2));
+  return {
+    cameras: n,
+    windowS,
+    cpuMsPerFrame: cpu,
+    streetCostRatio: { rounds: ratio('streetCoast'), median: median(ratio('streetCoast')) },
+    streetCostRatioNoCoast: { rounds: ratio('streetNoCoast'), median: median(ratio('streetNoCoast')) },
+  };
+}
+
 async function main(): Promise<void> {
   await buildModels({ modelsDir, progress: log });
   log(
@@ -378,6 +436,11 @@ async function main(): Promise<void> {
   });
   const broker = await startBroker();
   try {
+    if (Number(values['cost-rounds']) > 0) {
+      const cost = await costRounds(broker, Number(values['cost-rounds']), Number(values['cost-cameras']));
+      if (values.json) process.stdout.write(`${JSON.stringify(cost)}\n`);
+      return;
+    }
     // 1–2. Alternating rounds, so both figures see the same load: the whole pipeline on 4
     // lossless cameras, then every camera held (no frames) and the detector alone.
     const pipe = await withAgent(broker, 4, 0, async (a) => {
