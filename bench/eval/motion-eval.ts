@@ -19,6 +19,7 @@ import { ByteTracker } from '../../edge-agent/tracker/tracker.js';
 import {
   cropRegions,
   DEFAULT_MOTION_GATE,
+  type GatePlan,
   type MotionGateOptions,
   MotionGate,
 } from '../../edge-agent/motion-gate.js';
@@ -40,8 +41,11 @@ export async function gatedDetections(
   fps: number,
   minScore: number,
   gate: Partial<MotionGateOptions> = {},
+  frames?: AsyncIterable<{ tSec: number; frame: RgbFrame }>,
 ): Promise<GatedFrames> {
-  const g = new MotionGate(gate);
+  // coastFrames 0: no gate at all, every frame detected whole (the ungated agent).
+  const ungated = gate.coastFrames === 0;
+  const g = new MotionGate(ungated ? { ...gate, coastFrames: 1 } : gate);
   const want = new Set(seq.frames.map((f) => Math.round(f.tSec * 100)));
   const byT = new Map<number, Detections>();
   const plans = { skip: 0, coast: 0, crop: 0, full: 0 };
@@ -49,15 +53,17 @@ export async function gatedDetections(
   let current: Detections | undefined;
   const clip = { media: seq.media, startSec: seq.startSec, durSec: seq.durSec, fps };
   const tracker = g.options.coastFrames > 1 ? agentTracker(det.labels) : undefined;
-  for await (const { tSec, frame } of clipFrames(clip)) {
+  for await (const { tSec, frame } of frames ?? clipFrames(clip)) {
     const tMs = Math.round(tSec * 1000);
     const { width: w, height: h } = frame;
     const steady = tracker && steadyTrackBoxes(tracker.tracksInfo(tMs), { lines: [], zones: [] });
-    const p = g.plan(
-      frame,
-      tMs,
-      steady?.map((b) => [b[0] * w, b[1] * h, b[2] * w, b[3] * h]),
-    );
+    const p: GatePlan = ungated
+      ? { kind: 'full' }
+      : g.plan(
+          frame,
+          tMs,
+          steady?.map((b) => [b[0] * w, b[1] * h, b[2] * w, b[3] * h]),
+        );
     plans[p.kind]++;
     if (p.kind === 'coast' && tracker) current = predicted(tracker, tMs, w, h);
     if (p.kind === 'full') {
