@@ -72,6 +72,13 @@ describe('motionExplained', () => {
   it('a steady track without motion on it (stopped, turned) is a disagreement: not explained', () => {
     expect(motionExplained([[110, 120, 190, 290]], [track, [400, 100, 450, 200]], [], 0.25)).toBe(false);
   });
+  it('with tracks in view, motion outside them is not explained though it touches examined motion', () => {
+    const motion = [
+      [110, 120, 190, 290],
+      [300, 300, 360, 360],
+    ];
+    expect(motionExplained(motion, [track], [[340, 320, 400, 380]], 0.25)).toBe(false);
+  });
   it('motion overlapping what the detector last examined is explained; no motion known: not', () => {
     expect(motionExplained([[300, 300, 360, 360]], [], [[340, 320, 400, 380]], 0.25)).toBe(true);
     expect(motionExplained([[300, 300, 360, 360]], [], [[400, 320, 440, 380]], 0.25)).toBe(false);
@@ -85,6 +92,14 @@ describe('steadyTrackBoxes', () => {
       [0.4, 0.4, 0.5, 0.6],
     ]);
     expect(steadyTrackBoxes([], noRules)).toEqual([]);
+  });
+  it('two touching tracks (identities may swap) forbid coasting', () => {
+    expect(steadyTrackBoxes([info({}), info({ trackId: 2, box: [0.48, 0.5, 0.6, 0.7] })], noRules)).toBe(
+      undefined,
+    );
+    expect(
+      steadyTrackBoxes([info({}), info({ trackId: 2, box: [0.7, 0.5, 0.8, 0.7] })], noRules),
+    ).toHaveLength(2);
   });
   it('a new (tentative) or not yet steady track forbids coasting', () => {
     expect(steadyTrackBoxes([info({}), info({ trackId: 0, state: 'tentative', hits: 1 })], noRules)).toBe(

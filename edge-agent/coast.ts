@@ -2,8 +2,8 @@
  * Whether the motion gate may coast (edge-agent/motion-gate.ts, `coastFrames`;
  * docs/edge.md#motion-gating), and on which tracks: the predicted boxes of a camera's
  * confirmed tracks (none: an empty list), when every one of them is steady (matched in at
- * least `steadyHits` frames) and none is near a rule line or a zone edge, and no new
- * (tentative) track is waiting to be confirmed. Otherwise undefined: the detector runs at the
+ * least `steadyHits` frames), none is near a rule line or a zone edge, no two touch (where
+ * identities swap), and no new (tentative) track is waiting to be confirmed. Otherwise undefined: the detector runs at the
  * full rate. Lost tracks are left out: they neither block nor explain motion.
  * Pure: track snapshots and geometry in, boxes out (0..1 of the frame).
  */
@@ -37,6 +37,9 @@ export function steadyTrackBoxes(
     if (nearRule(t.box, rules, o.ruleMargin)) return undefined;
     boxes.push(t.box);
   }
+  // Two tracks touching: where identities swap, the detector runs at the full rate.
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) if (touching(boxes[i]!, boxes[j]!)) return undefined;
   return boxes;
 }
 
@@ -49,6 +52,10 @@ export function nearRule(box: Box, rules: CoastRules, margin: number): boolean {
   return rules.zones.some((z) =>
     z.polygon.some((p, i) => segmentTouchesBox(p, z.polygon[(i + 1) % z.polygon.length]!, r)),
   );
+}
+
+function touching(a: Box, b: Box): boolean {
+  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 }
 
 function segmentTouchesBox(a: Point, b: Point, r: Box): boolean {

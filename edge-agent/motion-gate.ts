@@ -12,8 +12,9 @@
  *   - motion over more than `cropMaxFraction` of the frame, or in more regions: the whole frame;
  *   - coasting (`coastFrames` > 1): when all motion is explained — every motion box lies
  *     inside the predicted box of a confirmed, steadily moving track (the caller passes them,
- *     ./coast.ts) or overlaps a motion box the detector was run on at its last run (the same
- *     moving thing, already looked at) — and every steady track has motion on it, the
+ *     ./coast.ts) or, with no track in view, overlaps a motion box the detector was run on at
+ *     its last run (the same moving thing, already looked at and found no one to track in) —
+ *     and every steady track has motion on it, the
  *     detector runs on only one frame in `coastFrames` and the tracker coasts on its motion
  *     model in between. New motion (touching nothing examined and no track), a track without
  *     motion (it stopped or turned), or the caller forbidding it (a new track, a track near a
@@ -112,8 +113,8 @@ export class MotionGate {
 }
 
 /**
- * Every motion box inside some track box grown by `margin` of its size on each side or
- * overlapping a motion box the detector last looked at, and every track box touched by some
+ * Every motion box inside some track box grown by `margin` of its size on each side or, when
+ * there is no track, overlapping a motion box the detector last looked at, and every track box touched by some
  * motion box (a track without motion on it has stopped or turned: its prediction and the
  * motion disagree).
  */
@@ -132,8 +133,10 @@ export function motionExplained(
     b[0]! >= t[0]! && b[1]! >= t[1]! && b[2]! <= t[2]! && b[3]! <= t[3]!;
   const touch = (b: readonly number[], t: readonly number[]) =>
     b[0]! < t[2]! && t[0]! < b[2]! && b[1]! < t[3]! && t[1]! < b[3]!;
+  // With steady tracks in view, motion must lie in them: a person walking past the tracked ones
+  // must not be coasted over because it touches motion already looked at.
   const known = (b: readonly number[]) =>
-    grown.some((t) => inside(b, t)) || examined.some((e) => touch(b, e));
+    tracks.length > 0 ? grown.some((t) => inside(b, t)) : examined.some((e) => touch(b, e));
   return motion.every(known) && tracks.every((t) => motion.some((b) => touch(b, t)));
 }
 
