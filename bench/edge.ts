@@ -23,7 +23,8 @@
  *    workers included, plus the cameras' ffmpeg) at its largest passing N; `streetCostRatio` is
  *    the busy scene's CPU per frame without gating over the street scene's with it, both at the
  *    busy scene's N — the camera ratio the CPU predicts, steadier than the camera counts on a
- *    shared box.
+ *    shared box; `streetCostRatioNoCoast` is the same with the street scene gated without
+ *    coasting (`motion.coastFrames: 1`, measured right after it: the baseline in the same run).
  * Footage: campus_pedestrians.mp4 (the busy scene: 2–6 people walking at any time) from
  * ../shared/data, else the demo's sample (OpenCV vtest.avi, the same scene).
  * Human-readable lines go to stderr; with --json the last stdout line is one JSON object.
@@ -70,6 +71,19 @@ const values = benchArgs(
       description: 'Typical street scene for the motion-gated figure (under the test data; "" skips it)',
     },
     motion: { type: 'boolean', default: true, description: 'Also measure cameras with motion gating on' },
+    'cost-rounds': {
+      type: 'string',
+      default: '0',
+      description:
+        'Only the CPU-per-frame comparison: this many alternating rounds of busy ungated, street gated, street gated without coasting, each on --cost-cameras lossless cameras (no frame dropped, so it holds on a loaded box)',
+    },
+    'cost-cameras': { type: 'string', default: '2', description: 'Cameras of each --cost-rounds trial' },
+    coast: {
+      type: 'string',
+      default: '',
+      description:
+        'motion.coastFrames of the gated scenes ("": the config default); the street scene is also measured at the busy N with 1 (no coasting) beside it',
+    },
   },
 );
 const threads = Number(values.threads);
@@ -136,7 +150,7 @@ async function withAgent<T>(
   cameras: number,
   speed: number,
   run: (a: EdgeAgent) => Promise<T>,
-  scene: { video: string; motion: boolean } = { video, motion: false },
+  scene: Scene = { video, motion: false },
 ): Promise<T> {
   const tap = await Tap.connect(broker.url, GW);
   const config = gatewayConfig({
@@ -155,7 +169,7 @@ async function withAgent<T>(
     extra: {
       model: { dir: modelsDir, name: values.model, threads, concurrency },
       attributes: { plates: false },
-      motion: { enabled: scene.motion },
+      motion: { enabled: scene.motion, ...(scene.coastFrames ? { coastFrames: scene.coastFrames } : {}) },
     },
   });
   const agent = await EdgeAgent.start({ config, log: silentLogger() });
@@ -175,12 +189,16 @@ function totals(a: EdgeAgent) {
       drop: t.drop + c.framesDropped,
       skip: t.skip + c.framesSkipped,
       crop: t.crop + c.framesCropped,
+      coast: t.coast + c.framesCoasted,
     }),
-    { in: 0, proc: 0, drop: 0, skip: 0, crop: 0 },
+    { in: 0, proc: 0, drop: 0, skip: 0, crop: 0, coast: 0 },
   );
 }
 
 type Latency = { p50: number; p95: number };
+
+/** A scene's cameras: the clip, motion gating on or off, and `motion.coastFrames` if not the default. */
+type Scene = { video: string; motion: boolean; coastFrames?: number };
 
 /** The most cameras at 5 fps with < 5 % dropped, searched up or down from `start`. */
 async function maxCameras(
@@ -240,6 +258,8 @@ interface TrialInfo {
   /** CPU per decoded frame: this process (agent, detector workers) plus the cameras' ffmpeg. */
   cpuMsPerFrame: number;
   skippedPct: number;
+  /** Of the skipped frames' share, those coasted on steady tracks or examined motion (`motion.coastFrames`). */
+  coastedPct: number;
   croppedPct: number;
   stageMs: { decode: number; motion: number; inference: number };
 }
@@ -247,7 +267,7 @@ interface TrialInfo {
 /** Real-time capacity of a scene at 5 fps (< 5 % dropped frames in a `--window` of each N). */
 function cameraTrial(
   broker: Broker,
-  scene: { video: string; motion: boolean },
+  scene: Scene,
   peak: { rssMb: number },
   info: Map<number, TrialInfo> = new Map(),
 ) {
@@ -274,11 +294,13 @@ function cameraTrial(
         const dropped = (t1.drop - t0.drop) / Math.max(1, inN);
         const skipped = (t1.skip - t0.skip) / Math.max(1, t1.proc - t0.proc);
         const cropped = (t1.crop - t0.crop) / Math.max(1, t1.proc - t0.proc);
+        const coasted = (t1.coast - t0.coast) / Math.max(1, t1.proc - t0.proc);
         const st = a.stageStats();
         const lat = st.latency;
         info.set(n, {
           cpuMsPerFrame: round(((cpu.user + cpu.system) / 1000 + ff) / Math.max(1, inN), 2),
           skippedPct: round(skipped * 100),
+          coastedPct: round(coasted * 100),
           croppedPct: round(cropped * 100),
           stageMs: {
             decode: round(st.decode.p50, 2),
@@ -287,7 +309,7 @@ function cameraTrial(
           },
         });
         log(
-          `  ${n} cameras at ${FPS} fps${scene.motion ? ' (motion gating)' : ''}: ${((inN * 1000) / (windowS * 1000)).toFixed(1)} fps in, ${(dropped * 100).toFixed(1)} % dropped, ${(skipped * 100).toFixed(0)} % skipped by motion, ${(cropped * 100).toFixed(0)} % cropped, ${(((cpu.user + cpu.system) / 1000 + ff) / Math.max(1, inN)).toFixed(1)} ms CPU a frame, latency p50 ${lat.p50} ms p95 ${lat.p95} ms`,
+          `  ${n} cameras at ${FPS} fps${scene.motion ? ' (motion gating)' : ''}: ${((inN * 1000) / (windowS * 1000)).toFixed(1)} fps in, ${(dropped * 100).toFixed(1)} % dropped, ${(skipped * 100).toFixed(0)} % skipped by motion (${(coasted * 100).toFixed(0)} % coasted), ${(cropped * 100).toFixed(0)} % cropped, ${(((cpu.user + cpu.system) / 1000 + ff) / Math.max(1, inN)).toFixed(1)} ms CPU a frame, latency p50 ${lat.p50} ms p95 ${lat.p95} ms`,
         );
         return { ok: dropped < 0.05 && inN > 0, dropped, latency: lat };
       },
@@ -305,8 +327,15 @@ async function gatedScenes(
   broker: Broker,
   peak: { rssMb: number },
   busyN: number | undefined,
-): Promise<{ gated: Gated; streetCpuAtBusyN: number | undefined }> {
+): Promise<{ gated: Gated; streetCpuAtBusyN: number | undefined; streetNoCoastCpu: number | undefined }> {
   let streetCpuAtBusyN: number | undefined;
+  let streetNoCoastCpu: number | undefined;
+  const coastFrames = values.coast ? Number(values.coast) : undefined;
+  const gatedScene = (v: string): Scene => ({
+    video: v,
+    motion: true,
+    ...(coastFrames ? { coastFrames } : {}),
+  });
   const gated: Gated = {};
   const street = values.street && data ? join(data, values.street) : '';
   const scenes = { busy: video, ...(street && existsSync(street) ? { street } : {}) };
@@ -314,19 +343,77 @@ async function gatedScenes(
     log(`motion gating on, ${name} scene: ${v}`);
     const from = (name === 'street' ? 2 : 1) * (busyN ?? 1);
     const info = new Map<number, TrialInfo>();
-    const g = await maxCamerasGallop(cameraTrial(broker, { video: v, motion: true }, peak, info), from);
+    const g = await maxCamerasGallop(cameraTrial(broker, gatedScene(v), peak, info), from);
     // CPU per frame falls as cameras are added (fixed costs spread): the street scene's cost
     // ratio is taken at the busy scene's camera count.
     if (name === 'street' && busyN && !info.has(busyN))
-      await cameraTrial(broker, { video: v, motion: true }, peak, info)(busyN);
-    if (name === 'street' && busyN) streetCpuAtBusyN = info.get(busyN)?.cpuMsPerFrame;
+      await cameraTrial(broker, gatedScene(v), peak, info)(busyN);
+    if (name === 'street' && busyN) {
+      streetCpuAtBusyN = info.get(busyN)?.cpuMsPerFrame;
+      // The baseline beside it: the same N, gated without coasting.
+      log(`  street scene at ${busyN} cameras without coasting (motion.coastFrames 1):`);
+      const base = new Map<number, TrialInfo>();
+      await cameraTrial(broker, { video: v, motion: true, coastFrames: 1 }, peak, base)(busyN);
+      streetNoCoastCpu = base.get(busyN)?.cpuMsPerFrame;
+    }
     gated[name] = {
       video: v.replace(`${data ?? ''}/`, ''),
       maxCameras5fps: g?.n ?? 0,
       ...(g ? info.get(g.n) : {}),
     };
   }
-  return { gated, streetCpuAtBusyN };
+  return { gated, streetCpuAtBusyN, streetNoCoastCpu };
+}
+
+/**
+ * CPU per decoded frame (this process and the cameras' ffmpeg) of three arms in alternating
+ * rounds, each on `n` lossless cameras (`speed: 0`: ffmpeg waits for the pipeline, nothing is
+ * dropped, so the figure holds on a loaded box): busy ungated, street gated with the default
+ * (or --coast) coasting, street gated without coasting. Ratios are busy ÷ street per round.
+ */
+async function costRounds(broker: Broker, rounds: number, n: number) {
+  const street = values.street && data ? join(data, values.street) : '';
+  if (!street || !existsSync(street)) throw new Error(`street clip not found: ${values.street}`);
+  const coastFrames = values.coast ? Number(values.coast) : undefined;
+  const arms: Record<string, Scene> = {
+    busy: { video, motion: false },
+    streetCoast: { video: street, motion: true, ...(coastFrames ? { coastFrames } : {}) },
+    streetNoCoast: { video: street, motion: true, coastFrames: 1 },
+  };
+  const cpu: Record<string, number[]> = { busy: [], streetCoast: [], streetNoCoast: [] };
+  for (let r = 0; r < rounds; r++)
+    for (const [name, scene] of Object.entries(arms)) {
+      const ms = await withAgent(
+        broker,
+        n,
+        0,
+        async (a) => {
+          await sleep(4000);
+          const t0 = totals(a);
+          const c0 = process.cpuUsage();
+          const f0 = a.sourcesCpuMs();
+          await sleep(windowS * 1000);
+          const c = process.cpuUsage(c0);
+          const t1 = totals(a);
+          const inN = Math.max(1, t1.in - t0.in);
+          const ms = ((c.user + c.system) / 1000 + a.sourcesCpuMs() - f0) / inN;
+          log(
+            `  round ${r + 1} ${name}: ${inN} frames, ${ms.toFixed(1)} ms CPU a frame, ${(((t1.skip - t0.skip) * 100) / Math.max(1, t1.proc - t0.proc)).toFixed(0)} % skipped (${(((t1.coast - t0.coast) * 100) / Math.max(1, t1.proc - t0.proc)).toFixed(0)} % coasted), load ${loadavg()[0]!.toFixed(1)}`,
+          );
+          return ms;
+        },
+        scene,
+      );
+      cpu[name]!.push(round(ms, 2));
+    }
+  const ratio = (k: string) => cpu.busy!.map((b, i) => round(b / cpu[k]![i]!, 2));
+  return {
+    cameras: n,
+    windowS,
+    cpuMsPerFrame: cpu,
+    streetCostRatio: { rounds: ratio('streetCoast'), median: median(ratio('streetCoast')) },
+    streetCostRatioNoCoast: { rounds: ratio('streetNoCoast'), median: median(ratio('streetNoCoast')) },
+  };
 }
 
 async function main(): Promise<void> {
@@ -349,6 +436,11 @@ async function main(): Promise<void> {
   });
   const broker = await startBroker();
   try {
+    if (Number(values['cost-rounds']) > 0) {
+      const cost = await costRounds(broker, Number(values['cost-rounds']), Number(values['cost-cameras']));
+      if (values.json) process.stdout.write(`${JSON.stringify(cost)}\n`);
+      return;
+    }
     // 1–2. Alternating rounds, so both figures see the same load: the whole pipeline on 4
     // lossless cameras, then every camera held (no frames) and the detector alone.
     const pipe = await withAgent(broker, 4, 0, async (a) => {
@@ -388,9 +480,9 @@ async function main(): Promise<void> {
       Math.max(1, Math.floor(pipeFps / FPS)),
     );
     // 4. Motion gating on: the busy scene, then the typical street scene.
-    const { gated, streetCpuAtBusyN } = values.motion
+    const { gated, streetCpuAtBusyN, streetNoCoastCpu } = values.motion
       ? await gatedScenes(broker, peak, best?.n)
-      : { gated: {}, streetCpuAtBusyN: undefined };
+      : { gated: {}, streetCpuAtBusyN: undefined, streetNoCoastCpu: undefined };
     const s = pipe.stages;
     // CPU per frame is what a camera costs; on a shared box it moves less than the camera counts.
     const busyCpu = best ? busyInfo.get(best.n)?.cpuMsPerFrame : undefined;
@@ -399,6 +491,7 @@ async function main(): Promise<void> {
       maxCameras5fps: best?.n ?? 0,
       cpuMsPerFrame: busyCpu ?? null,
       streetCostRatio: busyCpu && streetCpu ? round(busyCpu / streetCpu, 2) : null,
+      streetCostRatioNoCoast: busyCpu && streetNoCoastCpu ? round(busyCpu / streetNoCoastCpu, 2) : null,
       busyScene: video.replace(`${data ?? ''}/`, ''),
       motionGated: gated,
       stageMs: {

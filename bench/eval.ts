@@ -70,7 +70,13 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
   motion: {
     type: 'boolean',
     default: false,
-    description: 'Also score detection on the identity-label clips with motion gating, at --fps (detect)',
+    description:
+      'Also score detection on the identity-label clips with motion gating, at --fps (detect); track: the tracker behind the motion gate',
+  },
+  coast: {
+    type: 'string',
+    default: 'agent',
+    description: 'motion.coastFrames with --motion: N, or agent (the agent default)',
   },
   appearance: {
     type: 'string',
@@ -155,6 +161,12 @@ function trackerDefaults(): GatewayConfig['tracker'] {
   return Value.Default(GatewayConfig.properties.tracker, {}) as GatewayConfig['tracker'];
 }
 
+/** motion.coastFrames for the gated figures: --coast, or the agent default. */
+function coastFrames(): number {
+  if (values.coast !== 'agent') return Number(values.coast);
+  return (Value.Default(GatewayConfig.properties.motion, {}) as GatewayConfig['motion']).coastFrames;
+}
+
 async function openDetector(): Promise<OnnxDetector> {
   const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
   await buildModels({ modelsDir, progress: (l) => log(`models: ${l}`) });
@@ -178,10 +190,15 @@ async function trackingFigures(): Promise<Record<string, unknown>> {
       newTrackScore: t.newTrackScore,
     },
     appearance,
+    ...(values.motion ? { gate: { coastFrames: coastFrames() } } : {}),
     log,
   });
   const r3 = (v: number): number => Math.round(v * 1000) / 1000;
-  const out: Record<string, unknown> = { appearance, fps: Number(values.fps) };
+  const out: Record<string, unknown> = {
+    appearance,
+    fps: Number(values.fps),
+    ...(values.motion ? { motionGate: { coastFrames: coastFrames() } } : {}),
+  };
   for (const [k, m] of Object.entries(res)) {
     out[k] = { ...m, mota: r3(m.mota), motp: r3(m.motp), idf1: r3(m.idf1), idp: r3(m.idp), idr: r3(m.idr) };
     log(
@@ -331,9 +348,11 @@ async function smallPeopleFigures(det: OnnxDetector, frames: FrameCache): Promis
 async function gatedFigures(det: OnnxDetector): Promise<DetectionTally> {
   const tally = emptyDetectionTally();
   for (const seq of readLabels<TrackSequence>('tracks.json')) {
-    const g = await gatedDetections(det, seq, Number(values.fps), Number(values['min-score']));
+    const g = await gatedDetections(det, seq, Number(values.fps), Number(values['min-score']), {
+      coastFrames: coastFrames(),
+    });
     log(
-      `motion gating ${seq.media}: ${g.plans.skip} frames skipped, ${g.plans.crop} cropped, ${g.plans.full} whole`,
+      `motion gating ${seq.media} (coastFrames ${coastFrames()}): ${g.plans.skip} frames skipped (${g.plans.coast} coasted), ${g.plans.crop} cropped, ${g.plans.full} whole`,
     );
     for (const l of seq.frames) {
       const d = g.byT.get(Math.round(l.tSec * 100));

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = {};
   for (const clip of CLIPS) {
     const gate = new MotionGate();
-    const n = { skip: 0, crop: 0, full: 0 };
+    const n = { skip: 0, coast: 0, crop: 0, full: 0 };
     const timeline: string[] = [];
     let cpuUs = 0;
     let k = 0;

@@ -27,7 +27,8 @@ import {
   type TrackProfile,
   TrackProfiles,
 } from './attributes/track-profile.js';
-import { normaliseBoxes } from './geometry.js';
+import { steadyTrackBoxes } from './coast.js';
+import { type Box, normaliseBoxes } from './geometry.js';
 import { type BuildOptions, buildEventHit, buildSightingHit } from './hit-builder.js';
 import { RuleEngine, type RuleFiring } from './rules/engine.js';
 import { encodeEventFrame } from './event-frame.js';
@@ -153,6 +154,14 @@ export class CameraPipeline {
   /** Tracks held by the tracker. */
   get tracks(): number {
     return this.tracker.size;
+  }
+
+  /**
+   * Predicted boxes (0..1, at `tsMs`) of the steady tracks the motion gate may coast on, or
+   * undefined when it may not (./coast.ts).
+   */
+  steadyTracks(tsMs: number): Box[] | undefined {
+    return steadyTrackBoxes(this.tracker.tracksInfo(tsMs), this.o.camera);
   }
 
   /** Runs everything after the detector on one frame. */

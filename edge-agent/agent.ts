@@ -67,6 +67,8 @@ export interface CameraStats {
   framesSkipped: number;
   /** Of the processed frames, those the detector saw only motion regions of. */
   framesCropped: number;
+  /** Of the skipped frames, those skipped while the tracker coasted on steady tracks (`motion.coastFrames`). */
+  framesCoasted: number;
   framesDropped: number;
   sightings: number;
   events: number;
@@ -87,6 +89,8 @@ interface CameraRuntime {
   skipped: number;
   /** Frames detected on their motion regions only. */
   cropped: number;
+  /** Skipped frames whose motion steady tracks explained (counted in `skipped` too). */
+  coasted: number;
   /** Motion gate (config `motion.enabled`) and the last full-frame detections (frame pixels). */
   gate: MotionGate | undefined;
   lastFull: Detections | undefined;
@@ -380,10 +384,12 @@ export class EdgeAgent {
       processed: 0,
       skipped: 0,
       cropped: 0,
+      coasted: 0,
       gate: c.motion.enabled
         ? new MotionGate({
             stillCheckMs: c.motion.stillCheckMs,
             cropMaxFraction: c.motion.cropMaxFraction,
+            coastFrames: c.motion.coastFrames,
             motion: { threshold: c.motion.threshold },
           })
         : undefined,
@@ -440,12 +446,18 @@ export class EdgeAgent {
     let plan: GatePlan = { kind: 'full' };
     if (rt.gate) {
       const g0 = performance.now();
-      plan = rt.gate.plan(f.frame, f.tsMs);
+      const { width: w, height: h } = f.frame;
+      const steady =
+        rt.gate.options.coastFrames > 1
+          ? rt.pipeline.steadyTracks(f.tsMs)?.map((b) => [b[0] * w, b[1] * h, b[2] * w, b[3] * h])
+          : undefined;
+      plan = rt.gate.plan(f.frame, f.tsMs, steady);
       this.sample('motion', id, performance.now() - g0);
     }
-    if (plan.kind === 'skip') {
+    if (plan.kind === 'skip' || plan.kind === 'coast') {
       rt.processed++;
       rt.skipped++;
+      if (plan.kind === 'coast') rt.coasted++;
       return;
     }
     rt.detecting = true;
@@ -582,6 +594,7 @@ export class EdgeAgent {
         framesProcessed: rt.processed,
         framesSkipped: rt.skipped,
         framesCropped: rt.cropped,
+        framesCoasted: rt.coasted,
         framesDropped: slot?.dropped ?? 0,
         sightings: rt.sightings,
         events: rt.events,

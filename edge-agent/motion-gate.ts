@@ -9,7 +9,16 @@
  *     people reach the detector larger than in the whole frame scaled down), boxes mapped
  *     back and merged; objects of the last full detection outside the regions are carried
  *     over (they did not move);
- *   - motion over more than `cropMaxFraction` of the frame, or in more regions: the whole frame.
+ *   - motion over more than `cropMaxFraction` of the frame, or in more regions: the whole frame;
+ *   - coasting (`coastFrames` > 1): when all motion is explained — every motion box lies
+ *     inside the predicted box of a confirmed, steadily moving track (the caller passes them,
+ *     ./coast.ts) or, with no track in view, overlaps a motion box the detector was run on at
+ *     its last run (the same moving thing, already looked at and found no one to track in) —
+ *     and every steady track has motion on it, the
+ *     detector runs on only one frame in `coastFrames` and the tracker coasts on its motion
+ *     model in between. New motion (touching nothing examined and no track), a track without
+ *     motion (it stopped or turned), or the caller forbidding it (a new track, a track near a
+ *     rule line or zone edge): detected at once.
  * Pure: frames and times in, plans out.
  */
 import type { RgbFrame } from '../models/frame.js';
@@ -29,6 +38,13 @@ export interface MotionGateOptions {
    * much as the whole frame, so the default 1 never makes a frame dearer than ungated.
    */
   maxRegions: number;
+  /**
+   * While all motion is explained by steady tracks, the detector runs on one frame in this
+   * many (1: every frame, coasting off).
+   */
+  coastFrames: number;
+  /** A motion box counts as inside a track's predicted box grown by this share of its size on each side. */
+  coastMargin: number;
   motion?: Partial<MotionOptions>;
 }
 
@@ -38,10 +54,13 @@ export const DEFAULT_MOTION_GATE: Readonly<MotionGateOptions> = Object.freeze({
   cropMargin: 0.25,
   minCropPx: 160,
   maxRegions: 1,
+  coastFrames: 1,
+  coastMargin: 0.25,
 });
 
 export type GatePlan =
   | { kind: 'skip' }
+  | { kind: 'coast' }
   | { kind: 'full' }
   | { kind: 'crop'; regions: Array<[number, number, number, number]> };
 
@@ -49,27 +68,76 @@ export class MotionGate {
   readonly options: Readonly<MotionGateOptions>;
   private readonly motion: MotionDetector;
   private lastFullMs = Number.NEGATIVE_INFINITY;
+  /** Frames coasted since the detector last ran. */
+  private coasted = 0;
+  /** Motion boxes of the frame the detector last ran on. */
+  private examined: ReadonlyArray<readonly number[]> = [];
 
   constructor(options: Partial<MotionGateOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_MOTION_GATE, ...options });
     this.motion = new MotionDetector(this.options.motion);
   }
 
-  plan(frame: RgbFrame, tsMs: number): GatePlan {
+  /**
+   * The plan for one frame. `steadyTracks`: predicted boxes (frame pixels, at `tsMs`) of the
+   * camera's confirmed, steadily moving tracks (maybe none), or undefined when coasting is not
+   * allowed now (./coast.ts decides); only used when `coastFrames` > 1.
+   */
+  plan(frame: RgbFrame, tsMs: number, steadyTracks?: ReadonlyArray<readonly number[]>): GatePlan {
     const o = this.options;
     const m = this.motion.update(frame);
     const due = tsMs - this.lastFullMs >= o.stillCheckMs || tsMs < this.lastFullMs;
     const full = (): GatePlan => {
       this.lastFullMs = tsMs;
+      this.coasted = 0;
+      this.examined = m.boxes;
       return { kind: 'full' };
     };
     if (due) return full();
     if (m.boxes.length === 0) return { kind: 'skip' };
+    if (
+      steadyTracks &&
+      this.coasted < o.coastFrames - 1 &&
+      motionExplained(m.boxes, steadyTracks, this.examined, o.coastMargin)
+    ) {
+      this.coasted++;
+      return { kind: 'coast' };
+    }
     const regions = cropRegions(m.boxes, frame.width, frame.height, o);
     const area = regions.reduce((a, r) => a + (r[2] - r[0]) * (r[3] - r[1]), 0);
     if (regions.length > o.maxRegions || area > o.cropMaxFraction * frame.width * frame.height) return full();
+    this.coasted = 0;
+    this.examined = m.boxes;
     return { kind: 'crop', regions };
   }
+}
+
+/**
+ * Every motion box inside some track box grown by `margin` of its size on each side or, when
+ * there is no track, overlapping a motion box the detector last looked at, and every track box touched by some
+ * motion box (a track without motion on it has stopped or turned: its prediction and the
+ * motion disagree).
+ */
+export function motionExplained(
+  motion: ReadonlyArray<readonly number[]>,
+  tracks: ReadonlyArray<readonly number[]>,
+  examined: ReadonlyArray<readonly number[]>,
+  margin: number,
+): boolean {
+  const grown = tracks.map((t) => {
+    const mx = (t[2]! - t[0]!) * margin;
+    const my = (t[3]! - t[1]!) * margin;
+    return [t[0]! - mx, t[1]! - my, t[2]! + mx, t[3]! + my];
+  });
+  const inside = (b: readonly number[], t: readonly number[]) =>
+    b[0]! >= t[0]! && b[1]! >= t[1]! && b[2]! <= t[2]! && b[3]! <= t[3]!;
+  const touch = (b: readonly number[], t: readonly number[]) =>
+    b[0]! < t[2]! && t[0]! < b[2]! && b[1]! < t[3]! && t[1]! < b[3]!;
+  // With steady tracks in view, motion must lie in them: a person walking past the tracked ones
+  // must not be coasted over because it touches motion already looked at.
+  const known = (b: readonly number[]) =>
+    tracks.length > 0 ? grown.some((t) => inside(b, t)) : examined.some((e) => touch(b, e));
+  return motion.every(known) && tracks.every((t) => motion.some((b) => touch(b, t)));
 }
 
 /** Motion boxes grown to crops (./cropRegion), overlapping crops merged into their union until none overlap. */

@@ -4,6 +4,7 @@
  * tracker over them (./track-run.ts), scored against the identity labels in
  * bench/eval/labels/tracks.json with CLEAR MOT and the identity measures (./mot.ts).
  */
+import { MotionGate, type MotionGateOptions } from '../../edge-agent/motion-gate.js';
 import type { TrackerOptions } from '../../edge-agent/tracker/tracker.js';
 import type { Detector } from '../../models/detector.js';
 import type { RgbFrame } from '../../models/frame.js';
@@ -33,6 +34,8 @@ export interface TrackEvalOptions {
   tileMinScore?: number;
   tracker: Partial<TrackerOptions>;
   appearance: boolean;
+  /** The agent's motion gate in front of the tracker with these options (./track-run.ts), or none. */
+  gate?: Partial<MotionGateOptions>;
   log: (s: string) => void;
 }
 
@@ -105,15 +108,19 @@ export async function trackFigures(
     const clip: ClipRef = { media: seq.media, startSec: seq.startSec, durSec: seq.durSec, fps: o.fps };
     const dets = await clipDetections(o.detector, clip, o.tiling, o.minScore, o.log, o.tileMinScore);
     const [widthPx, heightPx] = await clipSize(clip);
-    const reader = o.appearance ? frameReader(clip) : undefined;
+    const reader = o.appearance || o.gate ? frameReader(clip) : undefined;
+    const plans = { skip: 0, coast: 0, crop: 0, full: 0 };
     const tracked = await runTracker(dets, {
       labels: o.detector.labels,
       widthPx,
       heightPx,
       tracker: o.tracker,
+      appearance: o.appearance,
       ...(reader ? { frameAt: reader.at } : {}),
+      ...(o.gate ? { gate: { gate: new MotionGate(o.gate), plans } } : {}),
     });
     await reader?.close();
+    if (o.gate) o.log(`track ${seq.media}: gate ${JSON.stringify(o.gate)} ${JSON.stringify(plans)}`);
     const frames = motFrames(seq, tracked, o.fps);
     res[seq.media] = motMetrics(frames);
     // Identities of different clips never meet: offset them before pooling.

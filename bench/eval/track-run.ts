@@ -8,6 +8,8 @@
 import { appearanceHistogram } from '../../edge-agent/attributes/appearance.js';
 import type { Box } from '../../edge-agent/geometry.js';
 import { sightingTypeOf } from '../../edge-agent/attributes/labels.js';
+import { steadyTrackBoxes } from '../../edge-agent/coast.js';
+import type { GatePlan, MotionGate } from '../../edge-agent/motion-gate.js';
 import { ByteTracker, type TrackerOptions } from '../../edge-agent/tracker/tracker.js';
 import { Detections } from '../../models/detections.js';
 import type { RgbFrame } from '../../models/frame.js';
@@ -30,8 +32,16 @@ export interface TrackRunOptions {
   widthPx: number;
   heightPx: number;
   tracker: Partial<TrackerOptions>;
-  /** The frame of each detection row, for trackers that look at pixels (appearance). */
+  /** The frame of each detection row, for trackers that look at pixels (appearance) and the motion gate. */
   frameAt?: (k: number) => Promise<RgbFrame>;
+  /** Colour histograms for the appearance terms (default: when `frameAt` is given). */
+  appearance?: boolean;
+  /**
+   * The agent's motion gate in front (needs `frameAt`): on a frame it skips or coasts
+   * (edge-agent/motion-gate.ts) the tracker gets nothing and the frame's boxes are the tracked
+   * tracks' predicted ones; the cached whole-frame detections stand for crops. Counts in `plans`.
+   */
+  gate?: { gate: MotionGate; plans: Record<GatePlan['kind'], number> };
 }
 
 /** The tracker's output on every frame of the clip. */
@@ -60,7 +70,26 @@ export async function runTracker(
       classId: Int32Array.from(rows, (d) => d.classId),
     });
     const frame = o.frameAt ? await o.frameAt(k) : undefined;
-    const img = frame && { data: frame.data, widthPx: frame.width, heightPx: frame.height };
+    const tMs = Math.round(f.tSec * 1000);
+    if (o.gate && frame) {
+      const steady = steadyTrackBoxes(tracker.tracksInfo(tMs), { lines: [], zones: [] });
+      const px = steady?.map((b) => [
+        b[0] * o.widthPx,
+        b[1] * o.heightPx,
+        b[2] * o.widthPx,
+        b[3] * o.heightPx,
+      ]);
+      const plan = o.gate.gate.plan(frame, tMs, px);
+      o.gate.plans[plan.kind]++;
+      if (plan.kind === 'skip' || plan.kind === 'coast') {
+        out.push({ tSec: f.tSec, boxes: coastingBoxes(tracker, tMs, o) });
+        continue;
+      }
+    }
+    const img =
+      frame && o.appearance !== false
+        ? { data: frame.data, widthPx: frame.width, heightPx: frame.height }
+        : undefined;
     const hist =
       img &&
       rows.map((d) =>
@@ -70,7 +99,7 @@ export async function runTracker(
           sightingTypeOf(o.labels[d.classId] ?? '') === 'person',
         ),
       );
-    const { detections } = tracker.update(dets, Math.round(f.tSec * 1000), hist);
+    const { detections } = tracker.update(dets, tMs, hist);
     const boxes: TrackedBox[] = [];
     for (let i = 0; i < detections.length; i++) {
       const b = detections.box(i);
@@ -84,6 +113,23 @@ export async function runTracker(
       });
     }
     out.push({ tSec: f.tSec, boxes });
+  }
+  return out;
+}
+
+/** The tracked (confirmed, matched) tracks' boxes predicted to `tMs`, in frame pixels: the coasting tracker's belief. */
+function coastingBoxes(tracker: ByteTracker, tMs: number, o: TrackRunOptions): TrackedBox[] {
+  const out: TrackedBox[] = [];
+  for (const t of tracker.tracksInfo(tMs)) {
+    const cls = sightingTypeOf(o.labels[t.classId] ?? '');
+    if (t.state !== 'tracked' || t.trackId === 0 || (cls !== 'person' && cls !== 'vehicle')) continue;
+    const b = t.box;
+    out.push({
+      id: t.trackId,
+      cls,
+      box: [b[0] * o.widthPx, b[1] * o.heightPx, b[2] * o.widthPx, b[3] * o.heightPx],
+      score: 1,
+    });
   }
   return out;
 }

@@ -265,6 +265,13 @@ export const GatewayConfig = T.Object(
           default: 14,
           description: 'Grey-level change of a cell (0..255) that counts as motion',
         }),
+        coastFrames: T.Integer({
+          minimum: 1,
+          maximum: 10,
+          default: 2,
+          description:
+            'While all motion lies inside steady confirmed tracks (none near a rule line or zone edge, none new), detect one frame in this many and let the tracker coast in between; 1: detect every frame with motion (docs/edge.md#motion-gating)',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'Motion gating of the detector' },
     ),

@@ -34,6 +34,7 @@ import { Detections } from '../../models/detections.js';
 import { iouMatrix } from '../geometry.js';
 import { histogramDistance } from './appearance-cost.js';
 import { type Assignment, assign, assignGreedy } from './assignment.js';
+import { kalmanBox, kalmanPredict } from './kalman.js';
 import { Track } from './track.js';
 
 /** Tracker tuning; see {@link DEFAULT_TRACKER_OPTIONS}. Detections must reach the tracker down to `lowScore`. */
@@ -278,13 +279,16 @@ export class ByteTracker {
     return events;
   }
 
-  /** Snapshot of every track held (ids are 0 for tentative tracks). */
-  tracksInfo(): TrackInfo[] {
+  /**
+   * Snapshot of every track held (ids are 0 for tentative tracks); with `atMs`, each box is
+   * predicted to that time without advancing the track (the motion gate's coasting, edge-agent/coast.ts).
+   */
+  tracksInfo(atMs?: number): TrackInfo[] {
     return [...this.tracks.values()].map((t) => ({
       trackId: t.id,
       state: t.state,
       classId: t.classId,
-      box: t.box(),
+      box: atMs === undefined ? t.box() : kalmanBox(kalmanPredict(t.kf, atMs - t.kfMs)),
       firstSeenMs: t.firstSeenMs,
       lastSeenMs: t.lastSeenMs,
       hits: t.hits,
