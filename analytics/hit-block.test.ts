@@ -17,7 +17,13 @@ describe('hitLine', () => {
         snapshot: 's1',
         snapshotCrop: [0.1, 0.1, 0.9, 0.9],
         frame: 'f1',
-        attrs: { upperColor: 'red', lowerColor: 'black', color2: 'grey', upperColor2: 'white', lowerColor2: 'blue' },
+        attrs: {
+          upperColor: 'red',
+          lowerColor: 'black',
+          color2: 'grey',
+          upperColor2: 'white',
+          lowerColor2: 'blue',
+        },
       }),
     ];
     for (const h of hits) {

@@ -12,13 +12,13 @@
 const NON_ASCII = /[\u007f-\uffff]/;
 const NON_ASCII_ALL = /[\u007f-\uffff]/g;
 
-function escape(c: string): string {
+function unicodeEscape(c: string): string {
   return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
 /** `json` (JSON text) with its non-ASCII characters escaped; `json` itself when it has none. */
 export function asciiOnly(json: string): string {
-  return NON_ASCII.test(json) ? json.replace(NON_ASCII_ALL, escape) : json;
+  return NON_ASCII.test(json) ? json.replace(NON_ASCII_ALL, unicodeEscape) : json;
 }
 
 /** `JSON.stringify(value)` in ASCII only. */
