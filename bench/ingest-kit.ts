@@ -43,6 +43,8 @@ export interface Proc {
   start(): Promise<void>;
   /** SIGKILL by default (a crash); SIGTERM for a clean stop. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** The running child's pid. */
+  pid?(): number | undefined;
 }
 
 function procOf(spawnIt: () => ChildProcess, ready: () => Promise<boolean>, url: string, port: number): Proc {
@@ -50,6 +52,7 @@ function procOf(spawnIt: () => ChildProcess, ready: () => Promise<boolean>, url:
   return {
     url,
     port,
+    pid: () => child?.pid,
     async start() {
       child = spawnIt();
       if (!(await waitFor(ready, 15_000))) throw new Error(`${url} did not start`);

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import { monotonicFactory } from 'ulid';
 import { hitsToBlock } from '../analytics/hit-block.js';
 import { hitToRow } from '../analytics/hit-rows.js';
 import { migrate } from '../analytics/migrate.js';
@@ -31,6 +32,7 @@ import { startIngest } from '../ingest/service.js';
 import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';
 import { redisProc, runGateways, waitFor } from './ingest-kit.js';
 import { benchArgs } from './args.js';
+import { cpuByName, pidCpu, threadCpu } from './thread-cpu.js';
 
 const values = benchArgs(
   'ingest',
@@ -76,6 +78,10 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
+// makeHit's plain ulid() draws crypto randomness per character: 11.6 s of CPU for 100,000 raw
+// rows in a profile of this bench (outside the clocks, but beside the chain's phase).
+const rawId = monotonicFactory();
+
 /** Time (ms) and process CPU (ms) the raw-store INSERTs took, by path; rows inserted by each. */
 interface RawTimes {
   rows: number;
@@ -104,10 +110,13 @@ async function rawStoreRates(
   const settings = { deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
   for (let done = from, k = Math.floor(from / batch); done < to; done += batch, k++) {
     const rows = Array.from({ length: Math.min(batch, to - done) }, (_, j) =>
-      hitToRow(makeHit({ gateway: gws[j % G]!, camera: cameraId(j % G, 0), model: 'bench-raw' }), {
-        grid: `grid-${j % G}`,
-        orgPath: ['city', 'county', `grid-${j % G}`],
-      }),
+      hitToRow(
+        makeHit({ id: rawId(), gateway: gws[j % G]!, camera: cameraId(j % G, 0), model: 'bench-raw' }),
+        {
+          grid: `grid-${j % G}`,
+          orgPath: ['city', 'county', `grid-${j % G}`],
+        },
+      ),
     );
     const base = async () => {
       const t0 = performance.now();
@@ -194,6 +203,7 @@ type Sim = Omit<Parameters<typeof runGateways>[0], 'hits' | 'ratePerSec' | 'tag'
 async function phaseOne(
   sim: Sim,
   redisUrl: string,
+  redisPid: number | undefined,
   inserts: InsertTimes,
   progress: () => { stored: number; lastStoredMs: number },
 ) {
@@ -210,6 +220,8 @@ async function phaseOne(
     );
   }, 250);
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpu();
+  const redis0 = pidCpu(redisPid);
   const p1 = runGateways({ ...sim, hits: N, ratePerSec: 0, tag: 'bench-tp' }, (p) => {
     const stored = progress().stored;
     say(
@@ -218,11 +230,16 @@ async function phaseOne(
     last = stored;
   });
   const r1 = await p1.done;
+  // The gateway thread's last reading: its thread is gone after stop().
+  const threadsAtDone = threadCpu();
   await p1.stop();
   await waitFor(() => progress().stored >= N, 120_000);
   const tpEnd = progress().lastStoredMs;
   const hitsPerSec = N / ((tpEnd - r1.firstMs) / 1000);
   const cpu1 = process.cpuUsage(cpu0);
+  // The split by thread; threads gone since (the gateway thread) count as last read.
+  const threads = cpuByName(threads0, new Map([...threadsAtDone, ...threadCpu()]));
+  const redisCpuMs = pidCpu(redisPid) - redis0;
   clearInterval(sampler);
   depth.disconnect();
   const phase1 = {
@@ -232,6 +249,9 @@ async function phaseOne(
     /** Between one INSERT's return and the next one's start: median and largest, ms. */
     insertGapMs: { p50: Math.round(pct(inserts.gaps, 50)), max: Math.round(Math.max(0, ...inserts.gaps)) },
     processCpuMs: Math.round((cpu1.user + cpu1.system) / 1000),
+    /** Process CPU by thread (bench/thread-cpu.ts) and the Redis child's CPU, ms. */
+    threadCpuMs: threads,
+    redisCpuMs,
   };
   return { r1, hitsPerSec, tpEnd, phase1 };
 }
@@ -285,7 +305,7 @@ async function main(): Promise<void> {
   const sim = simOf(ingest.mqttUrl, gws);
 
   say(`phase 1: ${N} hits from ${G} gateways, ${mode}, as fast as acks allow`);
-  const { r1, hitsPerSec, tpEnd, phase1 } = await phaseOne(sim, redis.url, inserts, () => ({
+  const { r1, hitsPerSec, tpEnd, phase1 } = await phaseOne(sim, redis.url, redis.pid?.(), inserts, () => ({
     stored: counts['bench-tp'] ?? 0,
     lastStoredMs,
   }));

@@ -10,6 +10,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
 import { ulid } from 'ulid';
+import { asciiJson } from '../../contracts/ascii-json.js';
 import type { Hit } from '../../contracts/hit.js';
 import type { SensorEvent, SensorReading } from '../../contracts/sensor.js';
 import type { Logger } from '../../contracts/log.js';
@@ -72,7 +73,8 @@ export class SpoolPublisher {
   private backoff: BackoffState = { code: undefined, failures: 0, delayMs: 1_000 };
   private createdMs = 0;
   private lastConnectedMs = 0;
-  private buffer: Hit[] = [];
+  /** Hits waiting for the next envelope, each as its JSON text (ASCII only, contracts/ascii-json.ts). */
+  private buffer: string[] = [];
   private readonly inflight = new Map<string, number>();
   private readonly st = { published: 0, resent: 0, acked: 0 };
   private readonly everSent = new Set<string>();
@@ -184,10 +186,22 @@ export class SpoolPublisher {
     return new SpoolPublisher(o);
   }
 
-  /** Queues a hit for the next envelope. */
+  /**
+   * Queues a hit for the next envelope. It is encoded here, in ASCII only: the receiver decodes
+   * and parses an ASCII envelope about four times faster than one with a raw plate character
+   * (docs/ingest.md#less-work-outside-the-store).
+   */
   addHit(hit: Hit): void {
+    this.addEncodedHit(asciiJson(hit));
+  }
+
+  /**
+   * Queues a hit already encoded as JSON text (one object, a valid contract hit: the receiver
+   * quarantines it otherwise). The bench gateways patch ids and times into a template.
+   */
+  addEncodedHit(json: string): void {
     if (this.closed) throw new Error('publisher closed');
-    this.buffer.push(hit);
+    this.buffer.push(json);
     if (this.buffer.length >= this.maxHits) void this.flush();
   }
 
@@ -226,9 +240,9 @@ export class SpoolPublisher {
     while (this.buffer.length > 0) {
       const hits = this.buffer.splice(0, this.maxHits);
       const msgId = ulid();
-      const payload = Buffer.from(
-        JSON.stringify({ v: 1, msgId, gateway: this.o.gateway, sentMs: Date.now(), hits }),
-      );
+      // The envelope's JSON built around the encoded hits (the same text JSON.stringify gives).
+      const head = asciiJson({ v: 1, msgId, gateway: this.o.gateway, sentMs: Date.now() });
+      const payload = Buffer.from(`${head.slice(0, -1)},"hits":[${hits.join(',')}]}`);
       await this.spool({ id: msgId, kind: 'hits', topic: topics.hits(this.o.gateway), payload });
     }
   }
