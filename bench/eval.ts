@@ -427,9 +427,12 @@ async function plates(): Promise<Record<string, unknown>> {
 const tileRuns = (grid: number): number => (grid >= 2 ? 1 + grid * grid : 1);
 
 /** Per band and over all sizes (`all`): counts, recall and precision. */
-function peopleFigures(t: DetectionTally): Record<string, BandTally & { recallPct: number | null; precisionPct: number | null }> {
+function peopleFigures(
+  t: DetectionTally,
+): Record<string, BandTally & { recallPct: number | null; precisionPct: number | null }> {
   const all: BandTally = { gt: 0, found: 0, pred: 0, correct: 0 };
-  for (const b of Object.values(t)) for (const k of ['gt', 'found', 'pred', 'correct'] as const) all[k] += b[k];
+  for (const b of Object.values(t))
+    for (const k of ['gt', 'found', 'pred', 'correct'] as const) all[k] += b[k];
   return Object.fromEntries(
     Object.entries({ ...t, all }).map(([band, b]) => [
       band,

@@ -140,10 +140,12 @@ export async function detectTiled(
 
 /** Boxes under SMALL_PX tall scoring below `minScore` dropped (small clutter: posts, signs, cones). Pure. */
 export function holdSmall(d: Detections, minScore: number): Detections {
-  return d.filter(Array.from({ length: d.length }, (_, i) => {
-    const b = d.box(i);
-    return b[3] - b[1] >= SMALL_PX || d.score[i]! >= minScore;
-  }));
+  return d.filter(
+    Array.from({ length: d.length }, (_, i) => {
+      const b = d.box(i);
+      return b[3] - b[1] >= SMALL_PX || d.score[i]! >= minScore;
+    }),
+  );
 }
 
 async function detectViews(

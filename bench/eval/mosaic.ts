@@ -60,7 +60,11 @@ export function mosaicLabel(
 }
 
 /** Shrinks frames (sharp, its default Lanczos filter — what a lower-resolution camera's optics and scaler do) and pastes them row by row. */
-export async function composeMosaic(frames: readonly RgbFrame[], grid: number, out: [number, number]): Promise<RgbFrame> {
+export async function composeMosaic(
+  frames: readonly RgbFrame[],
+  grid: number,
+  out: [number, number],
+): Promise<RgbFrame> {
   const cw = Math.round(out[0] / grid);
   const ch = Math.round(out[1] / grid);
   const data = new Uint8Array(out[0] * out[1] * 3);
