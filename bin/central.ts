@@ -76,11 +76,21 @@ export function onBatchStored(feed: HitFeedPublisher): (job: BundleJob) => void 
   };
 }
 
+/**
+ * How long a stored batch waits for the alert engine of a starting worker (it starts right after
+ * ingest, whose stored feed may hand it a batch first). Without the wait the batch failed and
+ * stayed pending for the feed's claim idle time (STORED_CLAIM_IDLE_MS, 5 s) after every start.
+ */
+const ENGINE_WAIT_MS = 10_000;
+
 /** The durable hand-off to the alert engine: a batch stays in the stored feed until matched. */
 export function matchStored(alerts: () => AlertEngine | undefined): (rows: HitRow[]) => Promise<void> {
-  return (rows) => {
+  return async (rows) => {
+    for (const end = Date.now() + ENGINE_WAIT_MS; !alerts() && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 50));
     const engine = alerts();
-    return engine ? engine.onRows(rows) : Promise.reject(new Error('alert engine not started yet'));
+    if (!engine) throw new Error('alert engine not started yet');
+    return engine.onRows(rows);
   };
 }
 
