@@ -67,6 +67,8 @@ const cityFile = join(dir, 'city.yaml');
 const PREFIX = 'faults';
 /** Oldest unacked message age below which a run counts as caught up, ms. */
 const RECOVERED_AGE_MS = 1_500;
+/** Longest an ingest child may take to say it is up, ms. */
+const START_TIMEOUT_MS = 180_000;
 /** Fault f: one hit in this many is a zone event that opens (or adds to) its camera's task. */
 const ALERT_EVERY = 50;
 
@@ -110,7 +112,8 @@ function ingestProc(
       c.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
       });
-      if (!(await waitFor(() => out.includes('is up'), 60_000)))
+      // Generous: on a box loaded by other work a start took over 60 s (docs/ingest.md).
+      if (!(await waitFor(() => out.includes('is up'), START_TIMEOUT_MS)))
         throw new Error(`ingest ${args.join(' ')} did not start`);
     },
     async stop(signal: NodeJS.Signals = 'SIGKILL') {

@@ -22,17 +22,16 @@ import type { Store } from '../analytics/store.js';
 import type { HitRow } from '../analytics/hit-rows.js';
 import { ESCALATE_QUEUE } from '../analytics/tasks/escalation.js';
 import { WEBHOOK_QUEUE } from '../analytics/tasks/notify.js';
-import { type AlertEngine, createAlertEngine } from '../analytics/tasks/service.js';
+import type { AlertEngine } from '../analytics/tasks/service.js';
 import { readGatewayStatus } from '../ingest/gateway-status.js';
 import type { BundleJob } from '../ingest/jobs.js';
 import { noStore } from '../ingest/no-store.js';
 import { type IngestService, startIngest } from '../ingest/service.js';
-import { buildApp } from '../api/app.js';
 import type { KeyRecord } from '../api/auth.js';
 import type { CityKeys } from '../api/city-keys.js';
 import { ingestMqtt, openMigratedStore } from './stack.js';
 import { applyServiceTls } from './tls-config.js';
-import { type SharedApiState, sharedApiState } from '../api/shared-limits.js';
+import type { SharedApiState } from '../api/shared-limits.js';
 
 export const PARTS = ['receiver', 'worker', 'api'] as const;
 export type Part = (typeof PARTS)[number];
@@ -77,11 +76,21 @@ export function onBatchStored(feed: HitFeedPublisher): (job: BundleJob) => void 
   };
 }
 
+/**
+ * How long a stored batch waits for the alert engine of a starting worker (it starts right after
+ * ingest, whose stored feed may hand it a batch first). Without the wait the batch failed and
+ * stayed pending for the feed's claim idle time (STORED_CLAIM_IDLE_MS, 5 s) after every start.
+ */
+const ENGINE_WAIT_MS = 10_000;
+
 /** The durable hand-off to the alert engine: a batch stays in the stored feed until matched. */
 export function matchStored(alerts: () => AlertEngine | undefined): (rows: HitRow[]) => Promise<void> {
-  return (rows) => {
+  return async (rows) => {
+    for (const end = Date.now() + ENGINE_WAIT_MS; !alerts() && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 50));
     const engine = alerts();
-    return engine ? engine.onRows(rows) : Promise.reject(new Error('alert engine not started yet'));
+    if (!engine) throw new Error('alert engine not started yet');
+    return engine.onRows(rows);
   };
 }
 
@@ -142,6 +151,9 @@ export async function startCentral(o: CentralOptions): Promise<Central> {
     // Workers match what they stored; the API serves tasks and watches: both need the engine.
     if (has('worker') || (has('api') && hasRedis(o.redis))) {
       const ingest = c.ingest;
+      // Loaded here, not at the top: a receiver never needs the engine, nor the API (below),
+      // and a process that loads less starts sooner (bin/main.ts).
+      const { createAlertEngine } = await import('../analytics/tasks/service.js');
       alerts = await createAlertEngine({
         config,
         store,
@@ -178,6 +190,10 @@ async function startApi(
   stops: Array<{ part: string; close: () => Promise<void> }>,
 ): Promise<FastifyInstance> {
   const { config, log } = o;
+  const [{ sharedApiState }, { buildApp }] = await Promise.all([
+    import('../api/shared-limits.js'),
+    import('../api/app.js'),
+  ]);
   let feed: HitFeedSubscriber | undefined;
   let shared: SharedApiState | undefined;
   // Without Redis: searches and the dashboard only; no tasks, stream or shared limits.

@@ -2,9 +2,12 @@
  * Entry of the `xueliang` CLI. Commands live one per file in bin/commands/ (a file may hold a
  * command with subcommands, e.g. `models build`); each default-exports a Command, or a
  * `{ name, summary, subcommands }` group. They are found at run time, so adding a command
- * is adding a file.
+ * is adding a file. A command whose file is named after it (`ingest` in bin/commands/ingest.ts)
+ * loads that file alone: a command does not pay for the others' imports (a restarted ingest
+ * process is part of a fault's recovery, docs/ingest.md#fault-runs--npm-run-benchfaults); the
+ * top help, and any name without its own file, load them all.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Command, helpText, runCommand } from './cli.js';
@@ -21,10 +24,19 @@ export interface CommandGroup {
 type Entry = Command | CommandGroup;
 
 const here = dirname(fileURLToPath(import.meta.url));
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+/** The command named `name` from its own file (bin/commands/NAME.ts), or undefined. */
+async function loadOne(name: string): Promise<Entry | undefined> {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
+  const file = join(here, 'commands', `${name}${ext}`);
+  if (!existsSync(file)) return undefined;
+  const entry = (await import(pathToFileURL(file).href)).default as Entry | undefined;
+  return entry?.name === name ? entry : undefined;
+}
 
 async function loadAll(): Promise<Entry[]> {
   const dir = join(here, 'commands');
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const files = readdirSync(dir).filter(
     (f) => f.endsWith(ext) && !f.includes('.test.') && !f.endsWith('.d.ts'),
   );
@@ -74,18 +86,19 @@ function version(): string {
 let entriesCache: Entry[] | undefined;
 
 async function main(argv: string[]): Promise<number> {
-  entriesCache ??= await loadAll();
-  const entries = entriesCache;
   const [first, second, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const own = first && !first.startsWith('-') && first !== 'help' ? await loadOne(first) : undefined;
+  entriesCache ??= own ? [own] : await loadAll();
+  const entries = entriesCache;
   if (first === 'help' && second)
     return main([second, ...(rest[0] && !rest[0].startsWith('-') ? [rest[0]] : []), '--help']);
   if (!first || first === '--help' || first === '-h' || first === 'help') {
     process.stdout.write(topHelp(entries));
     return first ? 0 : 2;
-  }
-  if (first === '--version' || first === '-v' || first === 'version') {
-    process.stdout.write(`${version()}\n`);
-    return 0;
   }
   if (first.startsWith('-')) {
     process.stderr.write(

@@ -17,6 +17,7 @@ import { markStored } from './dedup.js';
 import { dropStoredCopies, hasLateMessage } from './late-copies.js';
 import { blockKey, doneKey, QUEUE_NAME, readingsKey } from './queue-keys.js';
 import { loadReadings, readingRowsBlock, writeReadingBlock } from './reading-jobs.js';
+import { StoreBackWatch } from './store-back.js';
 
 export { blockKey, doneKey, QUEUE_NAME, readingsKey };
 
@@ -288,8 +289,10 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
       autorun: true,
     },
   );
+  const storeBack = promoteWhenStoreBack(w, o);
   w.on('failed', (job, err) => {
     if (!job) return;
+    storeBack.failed();
     const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
     o.onFailed?.(job.id as string, exhausted, err);
     if (exhausted)
@@ -298,6 +301,25 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
   });
   w.on('error', (err) => o.log.warn({ err: err.message }, 'worker error'));
   return w;
+}
+
+/**
+ * A job stored right after a run of failed ones: the store is back, the delayed retries go now
+ * instead of after their backoff (ingest/store-back.ts).
+ */
+function promoteWhenStoreBack(w: Worker<BundleJob>, o: WorkerOptions): StoreBackWatch {
+  const watch = new StoreBackWatch();
+  let queue: Queue<BundleJob> | undefined;
+  w.on('completed', () => {
+    if (!watch.stored()) return;
+    queue ??= openQueue(o.connection, o.prefix);
+    queue.promoteJobs().then(
+      () => o.log.info('store back: delayed retries promoted'),
+      (e: unknown) => o.log.warn({ err: (e as Error).message }, 'promoting delayed retries failed'),
+    );
+  });
+  w.on('closed', () => void queue?.close().catch(() => undefined));
+  return watch;
 }
 
 export function openQueue(connection: Redis, prefix: string): Queue<BundleJob> {

@@ -21,8 +21,7 @@ import { type KeptStatus, readGatewayStatus } from './gateway-status.js';
 import { type BundleJob, type DeadLetter, listDeadLetters, openQueue, QUEUE_NAME, redrive } from './jobs.js';
 import { watchQueues } from './queue-metrics.js';
 import { IngestMetrics, type IngestStats } from './metrics.js';
-import { type IngestMqtt, type Receiver, startReceiver } from './receiver.js';
-import { startWorkerSide } from './worker.js';
+import type { IngestMqtt, Receiver } from './receiver.js';
 
 export type { DeadLetter } from './jobs.js';
 export type { IngestStats } from './metrics.js';
@@ -87,7 +86,21 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
       '--open: accepting ANY gateway and camera, unauthenticated; unknown cameras are registered. Development only.',
     );
 
+  // Each role loads only its side (the receiver's MQTT endpoint, the worker's writers): a
+  // restarted process starts sooner (docs/ingest.md#fault-runs--npm-run-benchfaults).
+  const sides = Promise.all([
+    role === 'receiver' ? undefined : import('./worker.js'),
+    role === 'worker' ? undefined : import('./receiver.js'),
+  ]);
   const producer = redisConnection(o.redisUrl, log);
+  let workerSide: Awaited<typeof sides>[0];
+  let receiverSide: Awaited<typeof sides>[1];
+  try {
+    [workerSide, receiverSide] = await sides;
+  } catch (e) {
+    producer.disconnect();
+    throw e;
+  }
   try {
     await producer.ping();
   } catch (e) {
@@ -108,33 +121,27 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
   });
   closers.push(() => queueMetrics.close());
   const shared = { cfg, redis: producer, prefix, metrics, log };
-  const workers =
-    role === 'receiver'
-      ? undefined
-      : startWorkerSide({
-          ...shared,
-          config: o.config,
-          redisUrl: o.redisUrl,
-          store: o.store,
-          ...(o.onStored ? { onStored: o.onStored } : {}),
-          ...(o.matchStored ? { matchStored: o.matchStored } : {}),
-        });
+  const workers = workerSide?.startWorkerSide({
+    ...shared,
+    config: o.config,
+    redisUrl: o.redisUrl,
+    store: o.store,
+    ...(o.onStored ? { onStored: o.onStored } : {}),
+    ...(o.matchStored ? { matchStored: o.matchStored } : {}),
+  });
   if (workers) closers.push(() => workers.close());
   // Receivers close first: stop taking messages, flush the open bundle, send its acks.
   let receiver: Receiver | undefined;
   try {
-    receiver =
-      role === 'worker'
-        ? undefined
-        : await startReceiver({
-            ...shared,
-            mqtt: o.mqtt,
-            dir,
-            sensors,
-            registry: o.registry,
-            queue,
-            replicas: { n: o.config.redis.waitReplicas, ms: o.config.redis.waitMs },
-          });
+    receiver = await receiverSide?.startReceiver({
+      ...shared,
+      mqtt: o.mqtt,
+      dir,
+      sensors,
+      registry: o.registry,
+      queue,
+      replicas: { n: o.config.redis.waitReplicas, ms: o.config.redis.waitMs },
+    });
   } catch (e) {
     // Nothing started may outlive a failed start: workers left on a Redis that is about to
     // go away would log connection errors forever.
