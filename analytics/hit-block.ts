@@ -3,8 +3,7 @@
  * once, the queue carries the block as one string, the worker hands it to the store as is.
  * Pure.
  */
-import type { Hit } from '../contracts/hit.js';
-import type { HitRow, Placement } from './hit-rows.js';
+import type { HitRow } from './hit-rows.js';
 import { decodeBlock, encodeBlock, type RowBlock } from './row-block.js';
 
 /** The `hits` columns a block carries, in order (analytics/migrations/001_hits.sql, 013, 014, 030). */
@@ -78,49 +77,6 @@ function values(r: HitRow): unknown[] {
 
 export function hitsToBlock(rows: readonly HitRow[]): RowBlock {
   return encodeBlock(HIT_BLOCK_COLUMNS, rows.map(values));
-}
-
-/**
- * One hit's line of a hits block, straight from the contract hit: the same text as
- * `hitsToBlock([hitToRow(h, place)])` (analytics/hit-block.test.ts holds them equal), without
- * the row object in between. The receiver encodes each valid hit this way as it takes it in
- * (ingest/intake.ts): about half the CPU of building rows and encoding them per bundle
- * (docs/ingest.md#less-work-outside-the-store).
- */
-export function hitLine(h: Hit, place: Placement | undefined): string {
-  const a = h.attrs ?? {};
-  return `${JSON.stringify([
-    h.id,
-    h.tsMs,
-    h.gateway,
-    h.camera,
-    place?.grid ?? '',
-    place?.orgPath ?? [],
-    h.kind,
-    h.type,
-    h.label,
-    h.score,
-    h.box,
-    h.track ?? 0,
-    h.zone ?? '',
-    h.rule ?? '',
-    h.durationMs ?? 0,
-    a.color ?? '',
-    a.upperColor ?? '',
-    a.lowerColor ?? '',
-    a.color2 ?? '',
-    a.upperColor2 ?? '',
-    a.lowerColor2 ?? '',
-    a.vehicleType ?? '',
-    a.plate ?? '',
-    a.plateScore ?? 0,
-    a.direction ?? '',
-    h.appearance ?? '',
-    h.snapshot ?? '',
-    h.snapshotCrop ?? [],
-    h.frame ?? '',
-    h.model ?? '',
-  ])}\n`;
 }
 
 /** The rows of a hits block (for the alert engine and other readers of stored batches). */

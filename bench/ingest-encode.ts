@@ -2,12 +2,12 @@
  * The receiver's per-hit work on one 300-hit envelope, in turns (docs/ingest.md#less-work-outside-the-store):
  * UTF-8 decode and JSON.parse of the envelope as JSON.stringify writes it (a raw plate character)
  * and as the publisher now writes it (ASCII only, contracts/ascii-json.ts); and the hits block
- * built through row objects (hitToRow + hitsToBlock) and straight from the hits (hitLine).
+ * built from them (hitToRow + hitsToBlock, as the intake and the bundler do).
  * Microseconds per hit, median of --rounds.
  *
  *   npx tsx bench/ingest-encode.ts [--rounds 7] [--json]
  */
-import { hitLine, hitsToBlock } from '../analytics/hit-block.js';
+import { hitsToBlock } from '../analytics/hit-block.js';
 import { hitToRow } from '../analytics/hit-rows.js';
 import { blockBytes } from '../analytics/row-block.js';
 import { asciiJson } from '../contracts/ascii-json.js';
@@ -37,11 +37,6 @@ const cases: Record<string, () => unknown> = {
   parseUtf8: () => JSON.parse(raw.toString('utf8')),
   parseAscii: () => JSON.parse(ascii.toString('utf8')),
   blockViaRows: () => blockBytes(hitsToBlock(parsed.map((h) => hitToRow(h, place)))),
-  blockDirect: () => {
-    let s = '';
-    for (const h of parsed) s += hitLine(h, place);
-    return Buffer.from(s);
-  },
 };
 
 const rounds = Number(values.rounds);

@@ -22,11 +22,6 @@ export interface Part {
   /** Replay-window key (`m:gw:msgId`, `s:gw:snapId`, `q:gw:sha1`). */
   key: string;
   hits: HitRow[];
-  /**
-   * Hits already encoded as block lines (HIT_BLOCK_COLUMNS, analytics/hit-block.ts `hitLine`):
-   * the hits intake writes them so (ingest/intake.ts); `hits` holds rows made elsewhere.
-   */
-  hitBlock?: { text: string; rows: number };
   snapshots: SnapshotRow[];
   quarantine: QuarantineRow[];
   /**
@@ -98,8 +93,7 @@ export class Bundler {
   add(part: Part): Promise<ClaimVerdict> {
     if (this.closed) return Promise.reject(new Error('ingest is closing'));
     return new Promise<ClaimVerdict>((resolve, reject) => {
-      const n =
-        part.hits.length + (part.hitBlock?.rows ?? 0) + part.snapshots.length + (part.readings?.rows ?? 0);
+      const n = part.hits.length + part.snapshots.length + (part.readings?.rows ?? 0);
       if (
         this.open.length > 0 &&
         (this.openHits + n > this.o.maxHits || this.openBytes + part.bytes > this.o.maxBytes)
@@ -176,16 +170,10 @@ export class Bundler {
         throw new Error('node lease not fresh: bundle not queued');
       const data: BundleJob = { v: 1, hits: [], snapshots: [], quarantine: [], keys: [], firstMs };
       const readings: ReadingLines = { data: '', rows: 0 };
-      let text = '';
-      let lines = 0;
       batch.forEach((w, i) => {
         if (verdicts[i] !== 'fresh') return;
         claimed.push(w.part.key);
         data.keys.push(w.part.key);
-        if (w.part.hitBlock) {
-          text += w.part.hitBlock.text;
-          lines += w.part.hitBlock.rows;
-        }
         for (const h of w.part.hits) data.hits.push(h);
         for (const s of w.part.snapshots) data.snapshots.push(s);
         for (const q of w.part.quarantine) data.quarantine.push(q);
@@ -202,10 +190,12 @@ export class Bundler {
       }
       // Encoded once here and kept beside the job as bytes, before the job exists (a job is
       // never without its block); the worker inserts the bytes as is (docs/ingest.md#store-path).
-      const hitCount = lines + data.hits.length;
+      const hitCount = data.hits.length;
       if (hitCount) {
-        if (data.hits.length) text += hitsToBlock(data.hits).data;
-        await this.o.dedup.redis.set(blockKey(this.o.dedup.prefix, jobId), Buffer.from(text));
+        await this.o.dedup.redis.set(
+          blockKey(this.o.dedup.prefix, jobId),
+          blockBytes(hitsToBlock(data.hits)),
+        );
         data.hitBlockKey = true;
         data.hitCount = hitCount;
         data.hits = [];

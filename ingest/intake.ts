@@ -5,7 +5,7 @@
  * from the --open camera registry in the directory.
  */
 import { createHash } from 'node:crypto';
-import { hitLine } from '../analytics/hit-block.js';
+import { type HitRow, hitToRow } from '../analytics/hit-rows.js';
 import { LIMITS } from '../contracts/hit.js';
 import { parseHitsMessage } from '../contracts/validate.js';
 import type { Part } from './bundler.js';
@@ -60,7 +60,7 @@ export interface EnvelopeSource {
  */
 export function envelopePart(
   src: EnvelopeSource,
-  rows: Pick<Part, 'hits' | 'hitBlock' | 'quarantine' | 'readings' | 'urgent'> & { rowBytes: number },
+  rows: Pick<Part, 'hits' | 'quarantine' | 'readings' | 'urgent'> & { rowBytes: number },
 ): Part {
   const { gateway, topic, payload, msgId } = src;
   const { rowBytes, ...kept } = rows;
@@ -105,9 +105,7 @@ export function intakeHits(
   nowMs: number,
 ): Intake {
   const parsed = parseHitsMessage(payload, gateway, nowMs);
-  // Valid hits go straight into block lines (analytics/hit-block.ts), no row objects between.
-  let text = '';
-  let rows = 0;
+  const hits: HitRow[] = [];
   const quarantine: QuarantineRow[] = [];
   const rejected: IngestReason[] = [];
   for (const r of parsed.rejected) {
@@ -130,16 +128,13 @@ export function intakeHits(
         ),
       );
       rejected.push(cam);
-    } else {
-      text += hitLine(h, cam.placement);
-      rows++;
-    }
+    } else hits.push(hitToRow(h, cam.placement));
   }
   const env = parsed.envelope;
   return {
     part: envelopePart(
       { gateway, topic, payload, msgId: env?.msgId, envelopeMax: LIMITS.envelopeBytes },
-      { hits: [], ...(rows ? { hitBlock: { text, rows } } : {}), quarantine, rowBytes: rows * 64 },
+      { hits, quarantine, rowBytes: hits.length * 64 },
     ),
     ackId: env?.msgId,
     hitsReceived: env ? parsed.hits.length + parsed.rejected.filter((r) => r.item !== undefined).length : 0,
