@@ -14,6 +14,7 @@ import type { ReadingColumns, ReadingRow } from '../analytics/sensors/rows.js';
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
 import { markStored } from './dedup.js';
+import { bytesBesideJob } from './job-bytes.js';
 import { dropStoredCopies, hasLateMessage } from './late-copies.js';
 import { blockKey, doneKey, QUEUE_NAME, readingsKey } from './queue-keys.js';
 import { loadReadings, readingRowsBlock, writeReadingBlock } from './reading-jobs.js';
@@ -132,10 +133,7 @@ export function jobHitCount(job: BundleJob): number {
  */
 async function readBlock(o: WorkerOptions, job: BundleJob, id: string): Promise<Buffer | null | undefined> {
   if (!job.hitBlockKey) return undefined;
-  const bytes = await o.connection.getBuffer(blockKey(o.prefix, id));
-  if (bytes) return bytes;
-  if (await o.connection.exists(doneKey(o.prefix, id))) return null;
-  throw new Error(`the hits block of job ${id} is not in Redis`);
+  return bytesBesideJob(o.connection, o.prefix, blockKey(o.prefix, id), id, 'hits');
 }
 
 /**

@@ -14,7 +14,8 @@ import {
 import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { RowBlock } from '../analytics/row-block.js';
 import type { Store } from '../analytics/store.js';
-import { doneKey, readingsKey } from './queue-keys.js';
+import { bytesBesideJob } from './job-bytes.js';
+import { readingsKey } from './queue-keys.js';
 
 /** The readings fields of a queue job (ingest/jobs.ts BundleJob). */
 export interface ReadingsJob {
@@ -37,11 +38,8 @@ export async function loadReadings(
   id: string,
 ): Promise<RowBlock | null | undefined> {
   if (job.readingBlockKey) {
-    const bytes = await redis.getBuffer(readingsKey(prefix, id));
-    if (!bytes) {
-      if (await redis.exists(doneKey(prefix, id))) return null;
-      throw new Error(`the readings block of job ${id} is not in Redis`);
-    }
+    const bytes = await bytesBesideJob(redis, prefix, readingsKey(prefix, id), id, 'readings');
+    if (!bytes) return null;
     const block: RowBlock = { columns: READING_BLOCK_COLUMNS, data: bytes, rows: job.readingCount ?? 0 };
     job.readings = blockToReadings(block);
     return block;
