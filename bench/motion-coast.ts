@@ -13,7 +13,6 @@
  *
  *   npx tsx bench/motion-coast.ts [--json] [--coast 1,2,3] [--cost R]
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +25,7 @@ import type { RgbFrame } from '../models/frame.js';
 import { defaultModelsDir, loadModel } from '../models/manifest.js';
 import { openSession } from '../models/onnx-session.js';
 import { gatedDetections } from './eval/motion-eval.js';
+import { ffmpegFrames } from './eval/video.js';
 
 const CLIPS = ['video/parking_lane_topdown.mp4', 'video/campus_pedestrians.mp4', 'video/highway_cctv.avi'];
 const FPS = 5;
@@ -84,24 +84,11 @@ const CLK_TCK = 100;
 
 /** bench:edge's camera frames: the clip's first 30 s at 5 fps, scaled to 640×480. */
 async function* cameraFrames(media: string): AsyncGenerator<{ tSec: number; frame: RgbFrame }> {
-  const [W, H] = [640, 480];
   const args = ['-loglevel', 'error', '-threads', '1', '-t', '30', '-i', join(testDataDir()!, media)];
-  args.push('-vf', `fps=${FPS},scale=${W}:${H}:flags=area,format=rgb24`, '-f', 'rawvideo', '-');
-  const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise((r) => p.on('close', r));
-  let buf: Buffer = Buffer.alloc(0);
+  args.push('-vf', `fps=${FPS},scale=640:480:flags=area,format=rgb24`, '-f', 'rawvideo', '-');
   let k = 0;
-  for await (const chunk of p.stdout as AsyncIterable<Buffer>) {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    while (buf.length >= W * H * 3) {
-      yield {
-        tSec: k++ / FPS,
-        frame: { data: new Uint8Array(buf.subarray(0, W * H * 3)), width: W, height: H },
-      };
-      buf = buf.subarray(W * H * 3);
-    }
-  }
-  await exited; // reaped: its CPU is in cutime
+  // Reaped when the frames end (ffmpegFrames): its CPU is in cutime.
+  for await (const frame of ffmpegFrames(args, 640, 480)) yield { tSec: k++ / FPS, frame };
 }
 
 async function costRounds(det: OnnxDetector, rounds: number, coastFrames: number) {

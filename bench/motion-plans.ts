@@ -6,30 +6,20 @@
  *
  *   npx tsx bench/motion-plans.ts [--json]
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { testDataDir } from '../contracts/testdata.js';
 import { MotionGate } from '../edge-agent/motion-gate.js';
 import type { RgbFrame } from '../models/frame.js';
+import { ffmpegFrames } from './eval/video.js';
 
 const W = 640;
 const H = 480;
 const FPS = 5;
 const CLIPS = ['video/campus_pedestrians.mp4', 'video/parking_lane_topdown.mp4', 'video/highway_cctv.avi'];
 
-async function* frames(path: string): AsyncGenerator<RgbFrame> {
-  const size = W * H * 3;
+function frames(path: string): AsyncGenerator<RgbFrame> {
   const vf = `fps=${FPS},scale=${W}:${H}:flags=area,format=rgb24`;
-  const args = ['-loglevel', 'error', '-i', path, '-vf', vf, '-f', 'rawvideo', '-'];
-  const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf: Buffer = Buffer.alloc(0);
-  for await (const chunk of p.stdout as AsyncIterable<Buffer>) {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    while (buf.length >= size) {
-      yield { data: new Uint8Array(buf.subarray(0, size)), width: W, height: H };
-      buf = buf.subarray(size);
-    }
-  }
+  return ffmpegFrames(['-loglevel', 'error', '-i', path, '-vf', vf, '-f', 'rawvideo', '-'], W, H);
 }
 
 async function main(): Promise<void> {

@@ -67,7 +67,6 @@ export function clipSize(c: ClipRef): Promise<[number, number]> {
 export async function* clipFrames(c: ClipRef): AsyncGenerator<{ k: number; tSec: number; frame: RgbFrame }> {
   const path = join(dataDir(), c.media);
   const [width, height, rate] = await probe(path);
-  const size = width * height * 3;
   const step = rate / c.fps;
   const exact = Math.abs(step - Math.round(step)) < 1e-6 && Math.round(step) >= 1;
   const vf = exact ? `select=not(mod(n\\,${Math.round(step)}))` : `fps=${c.fps}`;
@@ -75,9 +74,24 @@ export async function* clipFrames(c: ClipRef): AsyncGenerator<{ k: number; tSec:
   // highway_cctv.avi (MPEG-4 with B-frames, three keyframes) yields grey, broken frames.
   const args = ['-loglevel', 'error', '-i', path, '-ss', String(c.startSec), '-t', String(c.durSec)];
   args.push('-vf', vf, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-');
-  const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf: Buffer = Buffer.alloc(0);
   let k = 0;
+  for await (const frame of ffmpegFrames(args, width, height)) {
+    yield { k, tSec: c.startSec + k / c.fps, frame };
+    k++;
+  }
+}
+
+/**
+ * The frames ffmpeg writes as raw RGB24 of `width`×`height` to its stdout (`args` end with
+ * `-f rawvideo -`, the pixel format rgb24), one at a time. ffmpeg is stopped when the reader
+ * stops early, and reaped before the generator ends (its CPU then counts in the parent's
+ * children times).
+ */
+export async function* ffmpegFrames(args: string[], width: number, height: number): AsyncGenerator<RgbFrame> {
+  const size = width * height * 3;
+  const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const closed = new Promise((r) => p.on('close', r));
+  let buf: Buffer = Buffer.alloc(0);
   try {
     for await (const chunk of p.stdout as AsyncIterable<Buffer>) {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
@@ -85,11 +99,11 @@ export async function* clipFrames(c: ClipRef): AsyncGenerator<{ k: number; tSec:
         const data = new Uint8Array(size);
         data.set(buf.subarray(0, size));
         buf = buf.subarray(size);
-        yield { k, tSec: c.startSec + k / c.fps, frame: { data, width, height } };
-        k++;
+        yield { data, width, height };
       }
     }
   } finally {
     p.kill();
+    await closed;
   }
 }
