@@ -7,7 +7,15 @@
  * full rate. Lost tracks are left out: they neither block nor explain motion.
  * Pure: track snapshots and geometry in, boxes out (0..1 of the frame).
  */
-import { type Box, type Point, type Polygon, pointInPolygon, segmentsIntersect } from './geometry.js';
+import {
+  type Box,
+  boxesOverlap,
+  growBox,
+  type Point,
+  type Polygon,
+  pointInPolygon,
+  segmentsIntersect,
+} from './geometry.js';
 import type { TrackInfo } from './tracker/tracker.js';
 
 export interface CoastRules {
@@ -39,23 +47,17 @@ export function steadyTrackBoxes(
   }
   // Two tracks touching: where identities swap, the detector runs at the full rate.
   for (let i = 0; i < boxes.length; i++)
-    for (let j = i + 1; j < boxes.length; j++) if (touching(boxes[i]!, boxes[j]!)) return undefined;
+    for (let j = i + 1; j < boxes.length; j++) if (boxesOverlap(boxes[i]!, boxes[j]!)) return undefined;
   return boxes;
 }
 
 /** The box, grown by `margin` of its size on each side, touches a line or crosses a zone's edge. */
 export function nearRule(box: Box, rules: CoastRules, margin: number): boolean {
-  const mx = (box[2] - box[0]) * margin;
-  const my = (box[3] - box[1]) * margin;
-  const r: Box = [box[0] - mx, box[1] - my, box[2] + mx, box[3] + my];
+  const r = growBox(box, margin);
   if (rules.lines.some((l) => segmentTouchesBox(l.from, l.to, r))) return true;
   return rules.zones.some((z) =>
     z.polygon.some((p, i) => segmentTouchesBox(p, z.polygon[(i + 1) % z.polygon.length]!, r)),
   );
-}
-
-function touching(a: Box, b: Box): boolean {
-  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 }
 
 function segmentTouchesBox(a: Point, b: Point, r: Box): boolean {

@@ -111,6 +111,18 @@ export function boxArea(box: Box): number {
   return Math.max(0, box[2] - box[0]) * Math.max(0, box[3] - box[1]);
 }
 
+/** An xyxy box grown by `margin` of its width and height on each side. */
+export function growBox(b: ArrayLike<number>, margin: number): Box {
+  const mx = (b[2]! - b[0]!) * margin;
+  const my = (b[3]! - b[1]!) * margin;
+  return [b[0]! - mx, b[1]! - my, b[2]! + mx, b[3]! + my];
+}
+
+/** Two xyxy boxes share some area (touching edges do not count). */
+export function boxesOverlap(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  return a[0]! < b[2]! && b[0]! < a[2]! && a[1]! < b[3]! && b[1]! < a[3]!;
+}
+
 /** IoU of two xyxy boxes (0 when either is empty). */
 export function iou(a: Box, b: Box): number {
   const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);

@@ -22,6 +22,7 @@
  * Pure: frames and times in, plans out.
  */
 import type { RgbFrame } from '../models/frame.js';
+import { boxesOverlap, growBox } from './geometry.js';
 import { MotionDetector, type MotionOptions } from './motion.js';
 
 export interface MotionGateOptions {
@@ -124,20 +125,14 @@ export function motionExplained(
   examined: ReadonlyArray<readonly number[]>,
   margin: number,
 ): boolean {
-  const grown = tracks.map((t) => {
-    const mx = (t[2]! - t[0]!) * margin;
-    const my = (t[3]! - t[1]!) * margin;
-    return [t[0]! - mx, t[1]! - my, t[2]! + mx, t[3]! + my];
-  });
+  const grown = tracks.map((t) => growBox(t, margin));
   const inside = (b: readonly number[], t: readonly number[]) =>
     b[0]! >= t[0]! && b[1]! >= t[1]! && b[2]! <= t[2]! && b[3]! <= t[3]!;
-  const touch = (b: readonly number[], t: readonly number[]) =>
-    b[0]! < t[2]! && t[0]! < b[2]! && b[1]! < t[3]! && t[1]! < b[3]!;
   // With steady tracks in view, motion must lie in them: a person walking past the tracked ones
   // must not be coasted over because it touches motion already looked at.
   const known = (b: readonly number[]) =>
-    tracks.length > 0 ? grown.some((t) => inside(b, t)) : examined.some((e) => touch(b, e));
-  return motion.every(known) && tracks.every((t) => motion.some((b) => touch(b, t)));
+    tracks.length > 0 ? grown.some((t) => inside(b, t)) : examined.some((e) => boxesOverlap(b, e));
+  return motion.every(known) && tracks.every((t) => motion.some((b) => boxesOverlap(b, t)));
 }
 
 /** Motion boxes grown to crops (./cropRegion), overlapping crops merged into their union until none overlap. */
