@@ -17,6 +17,7 @@ import { projectRoot } from '../../contracts/testdata.js';
 import type { RgbImage } from '../../edge-agent/attributes/colour.js';
 import { personColours, vehicleColour } from '../../edge-agent/attributes/crops.js';
 import { LAB_NAMING, type LabNaming } from '../../edge-agent/attributes/lab.js';
+import { FOLDS, foldOf } from './folds.js';
 import { FrameCache, type FrameRef } from './media.js';
 
 type Label = FrameRef & {
@@ -30,15 +31,6 @@ interface Item {
   label: Label;
   vehicle: boolean;
   fold: number;
-}
-
-const FOLDS = 4;
-
-/** Time block of a label: 4 blocks per clip (campus 80 s, highway 30 s), photos dealt round. */
-function foldOf(label: Label, index: number): number {
-  if (label.tSec === undefined) return index % FOLDS;
-  const block = label.media.includes('highway') ? 7.5 : 20;
-  return Math.min(FOLDS - 1, Math.floor(label.tSec / block));
 }
 
 const GRID: Record<keyof LabNaming, number[]> = {
