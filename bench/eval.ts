@@ -26,7 +26,8 @@ import { openSession } from '../models/onnx-session.js';
 import { Value } from '@sinclair/typebox/value';
 import { benchArgs } from './args.js';
 import { type TrackSequence, trackFigures } from './eval/track-eval.js';
-import { gatedDetections, regionCropDetections } from './eval/motion-eval.js';
+import { gatedDetections, motionBefore, regionCropDetections } from './eval/motion-eval.js';
+import { DEFAULT_ZOOM, zoomViews } from '../edge-agent/zoom.js';
 import { type PlateLabel, plateFigures } from './eval/plates-eval.js';
 import { clipFrames } from './eval/video.js';
 import { FrameCache, type FrameRef, resizeFrame } from './eval/media.js';
@@ -120,6 +121,23 @@ const values = benchArgs('eval', 'Detection and attribute accuracy against the l
     description:
       'With --tiling: drop whole-frame boxes the tiles split into side-by-side objects (model.tileSplitGroups, edge-agent/tiling.ts)',
   },
+  zoom: {
+    type: 'string',
+    default: '0',
+    description:
+      "people: also detect on up to N square crops around the video frame's small motion blobs, the gate fed the 3 s before (model.zoomCrops, edge-agent/zoom.ts)",
+  },
+  'zoom-min-score': {
+    type: 'string',
+    default: '0',
+    description: 'Zoom-crop boxes below this score are dropped (model.zoomMinScore; 0: --min-score)',
+  },
+  'zoom-context': {
+    type: 'string',
+    default: '1.5',
+    description: 'Zoom crop side as a multiple of the blob (tuning)',
+  },
+  'zoom-min-px': { type: 'string', default: '96', description: 'Smallest zoom crop side, px (tuning)' },
   'tile-min-score': {
     type: 'string',
     default: '0',
@@ -244,6 +262,7 @@ async function predict(
   frame: RgbFrame,
   only?: string,
   native?: RgbFrame,
+  motion?: ReadonlyArray<readonly number[]>,
 ): Promise<Array<PredBox & { label: string }>> {
   const found = await detectTiled(
     det,
@@ -255,6 +274,9 @@ async function predict(
       splitGroups: values['split-groups'],
       smallMinScore: Number(values['small-min-score']),
       ...(values['native-tiles'] && native ? { native } : {}),
+      ...(motion
+        ? { zoom: { views: zoomOf(motion, frame), minScore: Number(values['zoom-min-score']) } }
+        : {}),
     },
   );
   const pred: Array<PredBox & { label: string }> = [];
@@ -265,6 +287,19 @@ async function predict(
       pred.push({ cls, score: f.score, box: f.box, label });
   }
   return pred;
+}
+
+let zoomRuns = 0;
+/** The zoom crops (`--zoom`) the agent would cut around these motion boxes; counted in zoomRuns. */
+function zoomOf(motion: ReadonlyArray<readonly number[]>, frame: RgbFrame) {
+  const views = zoomViews(motion, frame.width, frame.height, {
+    ...DEFAULT_ZOOM,
+    crops: Number(values.zoom),
+    context: Number(values['zoom-context']),
+    minPx: Number(values['zoom-min-px']),
+  });
+  zoomRuns += views.length;
+  return views;
 }
 
 /**
@@ -326,7 +361,8 @@ async function smallPeopleFigures(det: OnnxDetector, frames: FrameCache): Promis
     const native = await frames.get(raw);
     const { frame, label: l } = await asDecoded(native, raw);
     if (!values.crops) {
-      tallyDetections(t, l.boxes, await predict(det, frame, l.only, native), 0.5, l.ignoreRegions);
+      const motion = Number(values.zoom) > 0 ? await motionBefore(raw) : undefined;
+      tallyDetections(t, l.boxes, await predict(det, frame, l.only, native, motion), 0.5, l.ignoreRegions);
       continue;
     }
     const moving = l.boxes.filter((b) => !b.ignore).map((b) => b.box);
@@ -341,6 +377,7 @@ async function smallPeopleFigures(det: OnnxDetector, frames: FrameCache): Promis
     tallyDetections(t, l.boxes, pred, 0.5, l.ignoreRegions);
   }
   if (values.crops) log(`people: motion-region crops, ${runs} detector runs`);
+  if (Number(values.zoom) > 0) log(`people: ${zoomRuns} zoom crops (detector runs) on the by-eye frames`);
   return t;
 }
 
@@ -487,9 +524,11 @@ async function main(): Promise<void> {
     const det = await openDetector();
     const runs = values.crops ? 'crops' : tileRuns(Number(values.tiling));
     out.detectorRunsPerFrame = runs;
+    out.zoomCrops = Number(values.zoom);
     const sets: Array<[string, string, DetectionTally]> = [
       ['detectionSmallPeople', 'people', await smallPeopleFigures(det, frames)],
     ];
+    if (Number(values.zoom) > 0) out.zoomDetectorRuns = zoomRuns;
     if (!values.crops) sets.push(['detectionSyntheticScale', 'synth', await syntheticScaleFigures(det)]);
     for (const [key, name, t] of sets) {
       out[key] = peopleFigures(t);

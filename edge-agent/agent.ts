@@ -28,6 +28,7 @@ import { WorkerFaceFinder } from '../models/face/worker-finder.js';
 import { WorkerPlateReader } from '../models/plates/worker-reader.js';
 import { WorkerDetector } from '../models/worker-detector.js';
 import { detectTiled } from './tiling.js';
+import { DEFAULT_ZOOM, detectZoomed, zoomViews } from './zoom.js';
 import { iou } from './geometry.js';
 import { type GatePlan, MotionGate } from './motion-gate.js';
 import { type CameraOutput, CameraPipeline, type PlateReaderPort } from './agent-camera.js';
@@ -69,6 +70,8 @@ export interface CameraStats {
   framesCropped: number;
   /** Of the skipped frames, those skipped while the tracker coasted on steady tracks (`motion.coastFrames`). */
   framesCoasted: number;
+  /** Motion-zoom crops detected (`model.zoomCrops`): one detector run each, on top of the frames'. */
+  zoomCrops: number;
   framesDropped: number;
   sightings: number;
   events: number;
@@ -91,6 +94,8 @@ interface CameraRuntime {
   cropped: number;
   /** Skipped frames whose motion steady tracks explained (counted in `skipped` too). */
   coasted: number;
+  /** Motion-zoom crops detected (one detector run each). */
+  zoomed: number;
   /** Motion gate (config `motion.enabled`) and the last full-frame detections (frame pixels). */
   gate: MotionGate | undefined;
   lastFull: Detections | undefined;
@@ -385,6 +390,7 @@ export class EdgeAgent {
       skipped: 0,
       cropped: 0,
       coasted: 0,
+      zoomed: 0,
       gate: c.motion.enabled
         ? new MotionGate({
             stillCheckMs: c.motion.stillCheckMs,
@@ -465,7 +471,8 @@ export class EdgeAgent {
     let t: DetectTimings;
     try {
       while (rt.backlog >= MAX_BACKLOG) await rt.chain;
-      const { minScore, tiles, tileMinScore, tileSplitGroups, smallMinScore } = this.o.config.model;
+      const { minScore, tiles, tileMinScore, tileSplitGroups, smallMinScore, zoomCrops, zoomMinScore } =
+        this.o.config.model;
       if (plan.kind === 'full') {
         ({ detections: dets, timings: t } = await detectTiled(this.detector, f.frame, tiles, {
           minScore,
@@ -489,6 +496,20 @@ export class EdgeAgent {
         }
         dets = withCarriedOver(parts, rt.lastFull);
         rt.cropped++;
+      }
+      if (rt.gate && zoomCrops > 0) {
+        const views = zoomViews(rt.gate.lastMotion, f.frame.width, f.frame.height, {
+          ...DEFAULT_ZOOM,
+          crops: zoomCrops,
+        });
+        ({ detections: dets, timings: t } = await detectZoomed(
+          this.detector,
+          f.frame,
+          { detections: dets, timings: t },
+          views,
+          { minScore, zoomMinScore },
+        ));
+        rt.zoomed += views.length;
       }
     } finally {
       rt.detecting = false;
@@ -595,6 +616,7 @@ export class EdgeAgent {
         framesSkipped: rt.skipped,
         framesCropped: rt.cropped,
         framesCoasted: rt.coasted,
+        zoomCrops: rt.zoomed,
         framesDropped: slot?.dropped ?? 0,
         sightings: rt.sightings,
         events: rt.events,

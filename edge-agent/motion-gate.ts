@@ -73,6 +73,8 @@ export class MotionGate {
   private coasted = 0;
   /** Motion boxes of the frame the detector last ran on. */
   private examined: ReadonlyArray<readonly number[]> = [];
+  /** Motion boxes of the last planned frame (frame pixels): what motion zoom (./zoom.ts) crops around. */
+  lastMotion: ReadonlyArray<readonly number[]> = [];
 
   constructor(options: Partial<MotionGateOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_MOTION_GATE, ...options });
@@ -87,6 +89,7 @@ export class MotionGate {
   plan(frame: RgbFrame, tsMs: number, steadyTracks?: ReadonlyArray<readonly number[]>): GatePlan {
     const o = this.options;
     const m = this.motion.update(frame);
+    this.lastMotion = m.boxes;
     const due = tsMs - this.lastFullMs >= o.stillCheckMs || tsMs < this.lastFullMs;
     const full = (): GatePlan => {
       this.lastFullMs = tsMs;

@@ -27,6 +27,7 @@ import { Detections } from '../../models/detections.js';
 import type { Detector } from '../../models/detector.js';
 import { cropFrame, type RgbFrame } from '../../models/frame.js';
 import type { TrackSequence } from './track-eval.js';
+import { resizeFrame } from './media.js';
 import { clipFrames } from './video.js';
 
 export interface GatedFrames {
@@ -130,4 +131,25 @@ export async function regionCropDetections(
   for (const r of regions)
     parts.push({ detections: await det.detect(cropFrame(frame, ...r), { minScore }), region: r });
   return { detections: withCarriedOver(parts, undefined), runs: regions.length };
+}
+
+/**
+ * The motion boxes the agent's gate has on a labelled video frame: the gate (default options)
+ * fed the `leadSec` seconds of frames before it at `fps`, each resized to `decode` when the
+ * agent decodes the camera smaller (small-people.json). A still image has no motion: [].
+ */
+export async function motionBefore(
+  l: { media: string; tSec?: number; decode?: [number, number] },
+  fps = 5,
+  leadSec = 3,
+): Promise<ReadonlyArray<readonly number[]>> {
+  if (l.tSec === undefined) return [];
+  const g = new MotionGate();
+  const clip = { media: l.media, startSec: Math.max(0, l.tSec - leadSec), durSec: leadSec + 0.5 / fps, fps };
+  for await (const { tSec, frame } of clipFrames(clip)) {
+    const f = l.decode ? await resizeFrame(frame, l.decode[0], l.decode[1]) : frame;
+    g.plan(f, Math.round(tSec * 1000));
+    if (tSec >= l.tSec - 0.5 / fps) return g.lastMotion;
+  }
+  return g.lastMotion;
 }

@@ -5,7 +5,9 @@
  */
 import type { Detector } from '../../models/detector.js';
 import type { RgbFrame } from '../../models/frame.js';
+import type { Box } from '../../edge-agent/geometry.js';
 import { detectTiled as detectTiledAgent, type TileOptions } from '../../edge-agent/tiling.js';
+import { detectZoomed } from '../../edge-agent/zoom.js';
 
 export interface TiledBox {
   classId: number;
@@ -13,16 +15,25 @@ export interface TiledBox {
   score: number;
 }
 
-/** Detections over the whole frame and the tiles, merged (`grid` < 2: the whole frame only, unmerged). */
+/**
+ * Detections over the whole frame and the tiles, merged (`grid` < 2: the whole frame only,
+ * unmerged); with `zoom`, the motion-zoom crops (edge-agent/zoom.ts) merged in as the agent does.
+ */
 export async function detectTiled(
   det: Detector,
   frame: RgbFrame,
   grid: number,
   minScore: number,
   tileMinScore = 0,
-  more: Pick<TileOptions, 'splitGroups' | 'native' | 'smallMinScore'> = {},
+  more: Pick<TileOptions, 'splitGroups' | 'native' | 'smallMinScore'> & {
+    zoom?: { views: readonly Box[]; minScore: number };
+  } = {},
 ): Promise<TiledBox[]> {
-  const { detections: d } = await detectTiledAgent(det, frame, grid, { minScore, tileMinScore, ...more });
+  const { zoom, ...tiles } = more;
+  const base = await detectTiledAgent(det, frame, grid, { minScore, tileMinScore, ...tiles });
+  const { detections: d } = zoom
+    ? await detectZoomed(det, frame, base, zoom.views, { minScore, zoomMinScore: zoom.minScore })
+    : base;
   return Array.from({ length: d.length }, (_, i) => ({
     classId: d.classId[i]!,
     box: d.box(i),

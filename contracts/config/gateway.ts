@@ -203,6 +203,20 @@ export const GatewayConfig = T.Object(
           description:
             'Boxes under 32 px tall scoring below this are dropped after the merge of whole frame and tiles (small clutter — posts, signs — scores low); 0: off. With tiles: 3 and tileMinScore 0.4, 0.5 is the best measured trade for small people (docs/accuracy.md)',
         }),
+        zoomCrops: T.Integer({
+          minimum: 0,
+          maximum: 8,
+          default: 0,
+          description:
+            'Motion zoom (edge-agent/zoom.ts, needs motion.enabled): on each detected frame, also run the detector on up to N square crops around the small motion blobs (1.5× the blob, at least 96 px), scaled up to the model input, so a person 20–30 px tall is seen several times larger; each crop is one more detector run (docs/accuracy.md). 0: off',
+        }),
+        zoomMinScore: T.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0,
+          description:
+            'With zoomCrops: zoom-crop boxes below this score are dropped (0: minScore). smallMinScore does not apply to them (they lie on motion; posts and signs do not move)',
+        }),
         tileSplitGroups: T.Boolean({
           default: false,
           description:
