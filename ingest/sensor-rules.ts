@@ -15,6 +15,7 @@ import type { HitRow } from '../analytics/hit-rows.js';
 import type { SensorCatalog } from '../analytics/sensors/catalog.js';
 import { decodeState, encodeState, firingRows, SensorRuleEngine } from '../analytics/sensors/engine.js';
 import type { Store } from '../analytics/store.js';
+import type { SilenceState } from '../analytics/sensors/rules.js';
 import type { Logger } from '../contracts/log.js';
 import type { BundleJob, Deriver } from './jobs.js';
 import { type CasWrite, SensorStateStore, type Stored } from './sensor-state.js';
@@ -38,6 +39,20 @@ export interface SensorRulesOptions {
   /** Offline events stored: handed on like a stored job's hits (to the alert engine). */
   onEvents: (rows: HitRow[]) => void;
   nowMs?: () => number;
+}
+
+/**
+ * Whether another worker wrote this sensor's silence as fired, from the same last reading,
+ * while this one was storing its own firing: that worker reports it.
+ */
+function reportedElsewhere(
+  moved: ReadonlyMap<string, Stored>,
+  changed: ReadonlyMap<string, SilenceState>,
+  id: string,
+): boolean {
+  const m = moved.get(id);
+  const cur = m?.state ? decodeState(m.state) : undefined;
+  return cur !== undefined && cur.silence.fired && cur.silence.lastMs === changed.get(id)?.lastMs;
 }
 
 export class SensorRules implements Deriver {
@@ -176,8 +191,11 @@ export class SensorRules implements Deriver {
     commit();
     this.bump(changed.keys(), moved);
     this.take(moved);
-    this.o.onEvents(rows);
-    return rows.length;
+    // The turn (tickTurn) can lapse during a slow INSERT and another worker then fires the same
+    // silence: the compare-and-set decides which of the two reports it.
+    const mine = rows.filter((_, i) => !reportedElsewhere(moved, changed, firings[i]!.sensor.id));
+    if (mine.length) this.o.onEvents(mine);
+    return mine.length;
   }
 
   async close(): Promise<void> {
