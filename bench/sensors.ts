@@ -253,8 +253,9 @@ async function main(): Promise<void> {
     open: false,
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     onStored: (job) => {
-      stored += job.readings?.length ?? 0;
-      if (job.readings?.length) jobs++;
+      const n = job.readingCount ?? job.readings?.length ?? 0;
+      stored += n;
+      if (n) jobs++;
       for (const h of job.hits) if (h.type === 'smoke') alarmStored.push(lastStoredMs - h.ts);
       lastStoredMs = Date.now();
       if (job.hits.length) void alerts?.onRows(job.hits);
