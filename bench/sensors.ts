@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { migrate } from '../analytics/migrate.js';
 import { SensorCatalog } from '../analytics/sensors/catalog.js';
@@ -126,6 +127,19 @@ function timedStore(store: Awaited<ReturnType<typeof openStore>>, took: (ms: num
   });
 }
 
+/**
+ * CPU seconds used so far by this process (every thread: receiver, workers, rules, the simulated
+ * gateways' thread and chDB's) and by Redis: figures a neighbour's load moves far less than rates.
+ */
+async function cpuSec(redisUrl: string): Promise<{ proc: number; redis: number }> {
+  const u = process.cpuUsage();
+  const r = new Redis(redisUrl);
+  const info = await r.info('cpu');
+  r.disconnect();
+  const field = (k: string) => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return { proc: (u.user + u.system) / 1e6, redis: field('used_cpu_user') + field('used_cpu_sys') };
+}
+
 /** Readings stored since `t0`: rows, and distinct (sensor, metric, ts). */
 async function countReadings(store: Awaited<ReturnType<typeof openStore>>, t0: number) {
   const [v] = await store.query<{ n: string; u: string }>(
@@ -156,6 +170,8 @@ function printResult(x: {
   alarmLatencies: number[];
   alarmStored: number[];
   lastPhase1Ms: number;
+  /** CPU seconds: phase 1 in this process (gateway logins included) and in Redis; the raw block INSERTs. */
+  cpu: { chain: number; redis: number; raw: number; rawRows: number };
 }): void {
   const { r1, r2, readingsPerSec, rawStoreReadingsPerSec } = x;
   const published = r1.readings + r2.readings;
@@ -176,6 +192,10 @@ function printResult(x: {
     alarmToTaskP99Ms: pct(x.alarmLatencies, 99),
     alarmToStoredP50Ms: pct(x.alarmStored, 50),
     steadyReadingsPerSec: Math.round(r2.readings / ((r2.lastHandedMs - r2.firstMs) / 1000)),
+    phase1CpuSec: Math.round(x.cpu.chain * 10) / 10,
+    phase1RedisCpuSec: Math.round(x.cpu.redis * 10) / 10,
+    phase1CpuUsPerReading: Math.round(((x.cpu.chain + x.cpu.redis) * 1e6) / r1.readings),
+    rawStoreCpuUsPerReading: Math.round((x.cpu.raw * 1e6) / x.cpu.rawRows),
     messagesResent: r1.resent + r2.resent,
     droppedBySpool: r1.dropped + r2.dropped,
   };
@@ -194,7 +214,7 @@ async function insertRaw(
   from: number,
   to: number,
   batch: number,
-  t: { blockMs: number; jsonMs: number },
+  t: { blockMs: number; jsonMs: number; blockCpuSec: number },
 ): Promise<void> {
   say(
     `raw store: ${Math.round(to - from)} rows straight into sensor_readings (with its rollups), ${batch} per INSERT, both paths`,
@@ -206,12 +226,34 @@ async function insertRaw(
     const text = readingsToBlock(rows);
     const block = { ...text, data: blockBytes(text) };
     let t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await store.insertBlock('sensor_readings', block, { dedupToken: `raw-${k}`, settings });
     t.blockMs += performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    t.blockCpuSec += (cpu.user + cpu.system) / 1e6;
     t0 = performance.now();
     await store.insert('sensor_readings', rows, { dedupToken: `raw-json-${k}`, settings });
     t.jsonMs += performance.now() - t0;
   }
+}
+
+/** The gateways' thread's work: phase 1 (ROUNDS rounds as fast as acks allow) or phase 2 (steady, with alarms). */
+function phaseWork(
+  base: Pick<SensorSimWork, 'url' | 'gateways' | 'passwords' | 'sensors' | 'maxSpooled' | 'alarmSensors'>,
+  phase: SensorSimWork['phase'],
+  t0: number,
+): SensorSimWork {
+  const steady = phase === 'steady';
+  return {
+    ...base,
+    phase,
+    rounds: steady ? 0 : ROUNDS,
+    t0,
+    stepMs: MIN,
+    ratePerSec: steady ? Number(values['steady-rate']) : 0,
+    seconds: steady ? Number(values['steady-seconds']) : 0,
+    alarmEveryMs: steady ? Number(values['alarm-every-ms']) : 0,
+  };
 }
 
 /** Smoke alarms' hand-over → task change applied, ms, into `out`. */
@@ -253,8 +295,9 @@ async function main(): Promise<void> {
     open: false,
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     onStored: (job) => {
-      stored += job.readings?.length ?? 0;
-      if (job.readings?.length) jobs++;
+      const n = job.readingCount ?? job.readings?.length ?? 0;
+      stored += n;
+      if (n) jobs++;
       for (const h of job.hits) if (h.type === 'smoke') alarmStored.push(lastStoredMs - h.ts);
       lastStoredMs = Date.now();
       if (job.hits.length) void alerts?.onRows(job.hits);
@@ -269,7 +312,7 @@ async function main(): Promise<void> {
   const t0 = Date.now() - (ROUNDS + 60) * MIN;
   const { sims, raw } = rawReadings(config, t0);
   const batch = config.ingest.bundleMaxHits;
-  const rawT = { blockMs: 0, jsonMs: 0 };
+  const rawT = { blockMs: 0, jsonMs: 0, blockCpuSec: 0 };
   await insertRaw(store, raw, 0, raw.length / 2, batch, rawT);
   const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
   const base = {
@@ -282,39 +325,22 @@ async function main(): Promise<void> {
   };
 
   say(`phase 1: ${ROUNDS} rounds of ${S} sensors, as fast as acks allow`);
+  const cpu0 = await cpuSec(redis.url);
   const progress = setInterval(() => say(`  stored ${stored} readings`), 2_000);
-  const r1 = await runThread({
-    ...base,
-    phase: 'throughput',
-    rounds: ROUNDS,
-    t0,
-    stepMs: MIN,
-    ratePerSec: 0,
-    seconds: 0,
-    alarmEveryMs: 0,
-  });
+  const r1 = await runThread(phaseWork(base, 'throughput', t0));
   await waitFor(() => stored >= r1.readings, 120_000);
+  const cpu1 = await cpuSec(redis.url);
   const lastPhase1Ms = lastStoredMs;
   const readingsPerSec = r1.readings / ((lastStoredMs - r1.firstMs) / 1000);
-  say(`  ${Math.round(readingsPerSec)} readings/s (${r1.readings} readings, resent ${r1.resent} messages)`);
   say(
-    `  ${jobs} jobs, ${Math.round(stored / jobs)} readings a job, INSERTs took ${Math.round(insertMs)} of ${lastStoredMs - r1.firstMs} ms`,
+    `  ${Math.round(readingsPerSec)} readings/s (${r1.readings} readings, resent ${r1.resent} messages), ${jobs} jobs, ${Math.round(stored / jobs)} readings a job, INSERTs took ${Math.round(insertMs)} of ${lastStoredMs - r1.firstMs} ms`,
   );
 
   const rate = Number(values['steady-rate']);
   const secs = Number(values['steady-seconds']);
   say(`phase 2: ${rate} readings/s for ${secs} s, a smoke alarm every ${values['alarm-every-ms']} ms`);
   const before = stored;
-  const r2 = await runThread({
-    ...base,
-    phase: 'steady',
-    rounds: 0,
-    t0: t0 + (ROUNDS + 1) * MIN,
-    stepMs: MIN,
-    ratePerSec: rate,
-    seconds: secs,
-    alarmEveryMs: Number(values['alarm-every-ms']),
-  });
+  const r2 = await runThread(phaseWork(base, 'steady', t0 + (ROUNDS + 1) * MIN));
   await waitFor(() => stored - before >= r2.readings && alarmLatencies.length >= r2.alarms, 60_000);
   clearInterval(progress);
   await alerts.close();
@@ -340,6 +366,12 @@ async function main(): Promise<void> {
     unique,
     alarmLatencies,
     alarmStored,
+    cpu: {
+      chain: cpu1.proc - cpu0.proc,
+      redis: cpu1.redis - cpu0.redis,
+      raw: rawT.blockCpuSec,
+      rawRows: raw.length,
+    },
   });
   process.exit(0);
 }

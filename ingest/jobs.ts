@@ -74,8 +74,10 @@ export interface BundleJob {
    */
   readingBlockKey?: true;
   readingCount?: number;
-  /** The same readings decoded (the worker fills this in before writing; never queued). */
+  /** The same readings decoded: jobs queued before `readingBlockKey` (the worker decodes `readingCols`; never queued). */
   readings?: ReadingRow[];
+  /** The readings block read beside the job (the worker sets it before writing; never queued). */
+  readingBlock?: RowBlock;
   /** Replay-window keys of the messages in this job (for the record; acks are already sent). */
   keys: string[];
   /** When the oldest message of the bundle arrived, epoch ms. */

@@ -2,15 +2,11 @@
  * A job's sensor readings on the block path (docs/iot.md, docs/ingest.md#store-path): the
  * bundler encodes them once into a block (analytics/sensors/reading-block.ts) and writes its
  * bytes beside the job (`readingsKey`) before adding the job; the worker reads the bytes and
- * hands them to the store as is, under the job id as dedup token. The rules read the readings
- * decoded from the same bytes.
+ * hands them to the store as is, under the job id as dedup token. The rules read, from the same
+ * bytes, only the lines of the sensors that have rules (ingest/sensor-rules.ts).
  */
 import type { Redis } from 'ioredis';
-import {
-  READING_BLOCK_COLUMNS,
-  blockToReadings,
-  readingsToBlock,
-} from '../analytics/sensors/reading-block.js';
+import { READING_BLOCK_COLUMNS, readingsToBlock } from '../analytics/sensors/reading-block.js';
 import { decodeReadings, type ReadingColumns, type ReadingRow } from '../analytics/sensors/rows.js';
 import type { RowBlock } from '../analytics/row-block.js';
 import type { Store } from '../analytics/store.js';
@@ -23,11 +19,13 @@ export interface ReadingsJob {
   readingCount?: number;
   readingCols?: ReadingColumns;
   readings?: ReadingRow[];
+  /** The readings block read beside the job (the worker sets it; never queued). */
+  readingBlock?: RowBlock;
 }
 
 /**
- * The job's readings block, with the readings set on `job.readings` for the rules: from its key,
- * or from the columns of a job queued before the block path. `null` when the key is gone because
+ * The job's readings block, also set on `job.readingBlock` for the rules: from its key, or from
+ * the columns of a job queued before the block path (those set `job.readings` too). `null` when the key is gone because
  * an earlier run stored the job and set its done marker (nothing left to do); a missing block
  * without the marker throws. `undefined` when the job has no readings.
  */
@@ -41,7 +39,7 @@ export async function loadReadings(
     const bytes = await bytesBesideJob(redis, prefix, readingsKey(prefix, id), id, 'readings');
     if (!bytes) return null;
     const block: RowBlock = { columns: READING_BLOCK_COLUMNS, data: bytes, rows: job.readingCount ?? 0 };
-    job.readings = blockToReadings(block);
+    job.readingBlock = block;
     return block;
   }
   if (job.readingCols) job.readings = decodeReadings(job.readingCols);

@@ -40,10 +40,10 @@ let dir: string;
 const redis = new Redis(TEST_REDIS_URL);
 const workers: SensorRules[] = [];
 
-function worker(prefix: string, tickMs: number, events: HitRow[] = []): SensorRules {
+function worker(prefix: string, tickMs: number, events: HitRow[] = [], over: Store = store): SensorRules {
   const w = new SensorRules({
     catalog,
-    store,
+    store: over,
     log: silentLogger(),
     redis,
     prefix,
@@ -75,6 +75,16 @@ function job(levels: Array<[number, number]>): BundleJob {
 }
 
 const T0 = Date.now() - 600_000;
+
+/** The store with every `insert` held back `ms` first. */
+function slowInserts(s: Store, ms: number): Store {
+  return Object.assign(Object.create(s) as Store, {
+    insert: async (...a: Parameters<Store['insert']>) => {
+      await new Promise((r) => setTimeout(r, ms));
+      await s.insert(...a);
+    },
+  });
+}
 
 beforeAll(async () => {
   ({ store, dir } = await openTestStore());
@@ -118,8 +128,13 @@ describe('sensor rule state shared by two workers', () => {
   it('a silent sensor is reported offline once, however many workers check silence', async () => {
     const p = prefix('silence');
     const events: HitRow[] = [];
-    worker(p, 200, events);
-    worker(p, 200, events);
+    // Each INSERT takes longer than the silence check's turn (tickMs - 50 ms): the other worker
+    // takes its turn and reads the states before the first one has written the fired flag. A
+    // loaded box did this now and then; here it happens on every firing, so "once" must rest
+    // on the compare-and-set, not on the INSERT being quick.
+    const slow = slowInserts(store, 400);
+    worker(p, 200, events, slow);
+    worker(p, 200, events, slow);
     expect(await until(() => events.some((e) => e.camera === SILENT), 10_000)).toBe(true);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(events.filter((e) => e.camera === SILENT)).toHaveLength(1);

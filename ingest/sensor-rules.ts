@@ -14,7 +14,10 @@ import type { Redis } from 'ioredis';
 import type { HitRow } from '../analytics/hit-rows.js';
 import type { SensorCatalog } from '../analytics/sensors/catalog.js';
 import { decodeState, encodeState, firingRows, SensorRuleEngine } from '../analytics/sensors/engine.js';
+import { blockReadingsOf } from '../analytics/sensors/reading-block.js';
+import type { ReadingRow } from '../analytics/sensors/rows.js';
 import type { Store } from '../analytics/store.js';
+import type { SilenceState } from '../analytics/sensors/rules.js';
 import type { Logger } from '../contracts/log.js';
 import type { BundleJob, Deriver } from './jobs.js';
 import { type CasWrite, SensorStateStore, type Stored } from './sensor-state.js';
@@ -40,6 +43,20 @@ export interface SensorRulesOptions {
   nowMs?: () => number;
 }
 
+/**
+ * Whether another worker wrote this sensor's silence as fired, from the same last reading,
+ * while this one was storing its own firing: that worker reports it.
+ */
+function reportedElsewhere(
+  moved: ReadonlyMap<string, Stored>,
+  changed: ReadonlyMap<string, SilenceState>,
+  id: string,
+): boolean {
+  const m = moved.get(id);
+  const cur = m?.state ? decodeState(m.state) : undefined;
+  return cur !== undefined && cur.silence.fired && cur.silence.lastMs === changed.get(id)?.lastMs;
+}
+
 export class SensorRules implements Deriver {
   private engine: SensorRuleEngine | undefined;
   private loading: Promise<SensorRuleEngine> | undefined;
@@ -49,6 +66,8 @@ export class SensorRules implements Deriver {
   /** Versions of the states in this process's copy (absent: 0, never written). */
   private readonly versions = new Map<string, number>();
   private readonly kept = new Map<string, HitRow[]>();
+  /** Ids of the sensors with state, as JSON strings (how a block line begins). */
+  private ruled: Set<string> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private readonly now: () => number;
@@ -121,13 +140,14 @@ export class SensorRules implements Deriver {
   async rows(job: BundleJob, jobId: string): Promise<HitRow[]> {
     const local = this.kept.get(jobId);
     if (local) return local;
-    if (!job.readings?.length) return [];
+    if (!job.readings?.length && !job.readingBlock?.rows) return [];
     const engine = await this.ready();
     if (engine.tracked === 0) return [];
     const kept = await this.shared.kept(jobId);
     if (kept) return kept;
+    const readings = this.readingsOf(job, engine);
     for (let i = 0; i < MAX_TRIES; i++) {
-      const { firings, changed, commit } = engine.evaluate(job.readings);
+      const { firings, changed, commit } = engine.evaluate(readings);
       const rows = firingRows(firings);
       const writes = this.writes(changed, (_id, st) => encodeState(st));
       const moved = await this.shared.cas(writes, { job: { id: jobId, rows, ttlMs: this.o.keptTtlMs } });
@@ -142,6 +162,13 @@ export class SensorRules implements Deriver {
       this.take(moved);
     }
     throw new Error(`sensor rule state kept moving under job ${jobId}; the job is retried`);
+  }
+
+  /** The job's readings the rules read: from its block, only the lines of sensors with state. */
+  private readingsOf(job: BundleJob, engine: SensorRuleEngine): readonly ReadingRow[] {
+    if (job.readings || !job.readingBlock) return job.readings ?? [];
+    this.ruled ??= new Set([...engine.ids()].map((id) => JSON.stringify(id)));
+    return blockReadingsOf(job.readingBlock, this.ruled);
   }
 
   done(jobId: string): void {
@@ -176,8 +203,11 @@ export class SensorRules implements Deriver {
     commit();
     this.bump(changed.keys(), moved);
     this.take(moved);
-    this.o.onEvents(rows);
-    return rows.length;
+    // The turn (tickTurn) can lapse during a slow INSERT and another worker then fires the same
+    // silence: the compare-and-set decides which of the two reports it.
+    const mine = rows.filter((_, i) => !reportedElsewhere(moved, changed, firings[i]!.sensor.id));
+    if (mine.length) this.o.onEvents(mine);
+    return mine.length;
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,13 @@ import type { SensorReading } from '../../contracts/sensor.js';
 import { testCityRaw } from '../../ingest/testkit.js';
 import { blockBytes } from '../row-block.js';
 import { SensorCatalog } from './catalog.js';
-import { blockToReadings, ReadingLineEncoder, readingLine, readingsToBlock } from './reading-block.js';
+import {
+  blockReadingsOf,
+  blockToReadings,
+  ReadingLineEncoder,
+  readingLine,
+  readingsToBlock,
+} from './reading-block.js';
 import { readingToRow } from './rows.js';
 import { reading, sensorKindsRaw, sensorsRaw } from './testkit.js';
 
@@ -58,5 +64,27 @@ describe('sensor readings as row blocks', () => {
     expect(blockToReadings(block)).toEqual(rows);
     expect(blockToReadings({ data: blockBytes(block) })).toEqual(rows);
     expect(blockToReadings({ data: '' })).toEqual([]);
+  });
+
+  it('the rules read only the lines of the sensors asked for, parsed like the whole block', () => {
+    const open = new SensorCatalog(city, true);
+    const odd = open.forGateway('dev-"q"\\', GW);
+    const near = open.forGateway('sen-000-01', GW);
+    if (typeof odd === 'string' || typeof near === 'string') throw new Error('not registered');
+    const rows = [
+      ...cases.map(([r, gw]) => readingToRow(r, cat.get(r.sensor)!, gw)),
+      readingToRow(reading('dev-"q"\\', 'pm2_5', 3, T0 + 5), odd, GW),
+      readingToRow(reading('sen-000-01', 'level', 4, T0 + 6), near, GW),
+    ];
+    const block = readingsToBlock(rows);
+    const want = rows.filter((r) => r.sensor === 'sen-000-0');
+    expect(want).toHaveLength(4);
+    expect(blockReadingsOf(block, new Set(['"sen-000-0"']))).toEqual(want);
+    expect(blockReadingsOf({ data: blockBytes(block) }, new Set(['"sen-000-0"']))).toEqual(want);
+    // An id that needs escaping (never a city.yaml id, so never one with rules) is cut at its
+    // backslash: it matches no id without one.
+    expect(blockReadingsOf(block, new Set([JSON.stringify('dev-"q"\\'), '"dev-"']))).toEqual([]);
+    expect(blockReadingsOf(block, new Set())).toEqual([]);
+    expect(blockReadingsOf({ data: '' }, new Set(['"sen-000-0"']))).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@
  * `sensor_readings` rows as a row block (analytics/row-block.ts), like analytics/hit-block.ts
  * for hits: the receiver encodes a bundle's readings once, the block waits beside its job in
  * Redis as bytes, and the worker hands those bytes to the store as is (`Store.insertBlock`,
- * docs/iot.md). The rules still need the readings as values: `blockToReadings`. Pure.
+ * docs/iot.md). The rules read the readings of the sensors that have rules from the same bytes
+ * (`blockReadingsOf`). Pure.
  */
 import { decodeBlock, type RowBlock } from '../row-block.js';
 import type { SensorMetric } from '../../contracts/config/sensors.js';
@@ -50,9 +51,35 @@ export function readingsToBlock(rows: readonly ReadingRow[]): RowBlock {
   return { columns: READING_BLOCK_COLUMNS, data, rows: rows.length };
 }
 
-/** The readings of a block (the rules and `onStored` listeners read them; the store never does). */
+/** The readings of a block (`onStored` listeners and tests; the store and the rules never decode it all). */
 export function blockToReadings(b: Pick<RowBlock, 'data'>): ReadingRow[] {
-  return decodeBlock(b).map((v) => ({
+  return decodeBlock(b).map(lineRow);
+}
+
+/**
+ * The readings of the block's lines whose sensor is in `sensors` (ids as JSON strings, quotes
+ * included, as each line begins with one): the rules read only the sensors that have rules, and
+ * the other lines are passed over without being parsed. A line's id is taken to end at the next
+ * quote: right for the ids of city.yaml (their pattern, contracts/config/sensors.ts, needs no
+ * escaping); an id that needs escaping (registered under --open, with no rules) is cut at a
+ * backslash that no city.yaml id has, so it matches none.
+ */
+export function blockReadingsOf(b: Pick<RowBlock, 'data'>, sensors: ReadonlySet<string>): ReadingRow[] {
+  const text = typeof b.data === 'string' ? b.data : b.data.toString('utf8');
+  const out: ReadingRow[] = [];
+  for (let at = 0; at < text.length; ) {
+    let nl = text.indexOf('\n', at);
+    if (nl < 0) nl = text.length;
+    const idEnd = text.indexOf('"', at + 2);
+    if (idEnd > 0 && idEnd < nl && sensors.has(text.slice(at + 1, idEnd + 1)))
+      out.push(lineRow(JSON.parse(text.slice(at, nl)) as unknown[]));
+    at = nl + 1;
+  }
+  return out;
+}
+
+function lineRow(v: unknown[]): ReadingRow {
+  return {
     sensor: v[0] as string,
     metric: v[1] as string,
     ts: v[2] as number,
@@ -65,7 +92,7 @@ export function blockToReadings(b: Pick<RowBlock, 'data'>): ReadingRow[] {
     raw_days: v[9] as number,
     minute_days: v[10] as number,
     hour_days: v[11] as number,
-  }));
+  };
 }
 
 /** A block's text as it is built up message by message (the bundler joins them). */

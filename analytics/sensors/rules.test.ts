@@ -132,6 +132,8 @@ describe('rate of change', () => {
     const r = rule({ type: 'rate', rise: 1e6, withinMs: 30 * 86_400_000 });
     for (let i = 0; i < 5_000; i++) s = stepRate(r, s, i, 0).state;
     expect(s.points.length).toBeLessThanOrEqual(512);
+    // The newest ones, in order.
+    expect(s.points.map(([t]) => t)).toEqual(Array.from({ length: 512 }, (_, k) => 5_000 - 512 + k));
   });
 });
 
