@@ -54,7 +54,7 @@ function reportedElsewhere(
 ): boolean {
   const m = moved.get(id);
   const cur = m?.state ? decodeState(m.state) : undefined;
-  return cur !== undefined && cur.silence.fired && cur.silence.lastMs === changed.get(id)?.lastMs;
+  return cur?.silence.fired === true && cur.silence.lastMs === changed.get(id)?.lastMs;
 }
 
 export class SensorRules implements Deriver {
