@@ -238,7 +238,7 @@ async function phaseOne(
     );
   }, 250);
   // CPU is read from the first hand-over, like the clock: the gateways' logins before it (a
-  // scrypt check each on libuv's pool, ~10 s of CPU for 200 gateways) are not phase work.
+  // scrypt check each, on libuv's pool) are not phase work (docs/ingest.md, bench:ingest).
   let cpu0 = process.cpuUsage();
   let threads0 = threadCpu();
   let redis0 = pidCpu(redisPid);
