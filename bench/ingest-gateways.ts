@@ -113,6 +113,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
   }
   const firstMs = Date.now();
+  // The clock starts here: the parent takes its CPU readings now (the logins' scrypt is not phase work).
+  parentPort?.postMessage({ type: 'started', firstMs });
   let handed = 0;
   let k = 0;
   const maxSpooled = o.maxSpooled ?? 8;

@@ -184,6 +184,7 @@ export interface GatewaySimResult {
 export function runGateways(
   o: GatewaySimOptions,
   onProgress?: (p: GatewayProgress) => void,
+  onStarted?: () => void,
 ): { done: Promise<GatewaySimResult>; stop(): Promise<void> } {
   // The thread runs TypeScript through tsx's loader, like the benchmark itself (Node 20
   // cannot start a worker from a .ts URL even with --import tsx).
@@ -193,6 +194,7 @@ export function runGateways(
   const done = new Promise<GatewaySimResult>((resolve, reject) => {
     w.on('message', (m: { type: string } & Record<string, unknown>) => {
       if (m.type === 'progress') onProgress?.(m as unknown as GatewayProgress);
+      if (m.type === 'started') onStarted?.();
       if (m.type === 'done') resolve(m.result as GatewaySimResult);
     });
     w.on('error', reject);
