@@ -16,8 +16,8 @@
  * one chDB folder, in the form a deployment runs (deploy/Dockerfile): the compiled CLI, which
  * the bench builds first into dist/ (`npm run build`'s tsc step; `xueliang` in this checkout
  * then runs it, as after any build); `--source` runs the TypeScript through tsx instead.
- * recoveredMs: from the fault until every gateway's oldest unacked message is younger than
- * 1.5 s again and the queue backlog is back to its level before the fault; restartMs: how long
+ * recoveredMs: from the fault until every gateway is connected, its oldest unacked message
+ * younger than 1.5 s again, and the queue backlog back to its level before the fault; restartMs: how long
  * the fault and the restart of what it killed took. The last line is one JSON object.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -236,9 +236,13 @@ async function runFault(
     async () => {
       if (simError) return true; // ends the wait; thrown below
       // The gateways stop reporting once every message is acked (the run ended before the
-      // recovery): then nothing is unacked any more.
+      // recovery): then nothing is unacked any more. Every gateway must be connected again: a
+      // restart shorter than RECOVERED_AGE_MS would otherwise count as recovered at once.
       const caughtUp =
-        drained || ((latest?.atMs ?? 0) > t0 && (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS);
+        drained ||
+        ((latest?.atMs ?? 0) > t0 &&
+          latest?.connected === G &&
+          (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS);
       return Date.now() - t0 > 300 && caughtUp && (await backlog()) <= before.queue + 1;
     },
     300_000,
