@@ -13,11 +13,14 @@
  * (Mosquitto, broker mode) and restart it; (e) the store fails every insert for a while (a
  * worker in this process over a failing store wrapper).
  * Ingest runs as `xueliang ingest --role receiver|worker` child processes on one Redis and
- * one chDB folder. recoveredMs: from the fault until every gateway's oldest unacked message is
- * younger than 1.5 s again and the queue backlog is back to its level before the fault. The
- * last line is one JSON object.
+ * one chDB folder, in the form a deployment runs (deploy/Dockerfile): the compiled CLI, which
+ * the bench builds first into dist/ (`npm run build`'s tsc step; `xueliang` in this checkout
+ * then runs it, as after any build); `--source` runs the TypeScript through tsx instead.
+ * recoveredMs: from the fault until every gateway is connected, its oldest unacked message
+ * younger than 1.5 s again, and the queue backlog back to its level before the fault; restartMs: how long
+ * the fault and the restart of what it killed took. The last line is one JSON object.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +56,16 @@ const values = benchArgs(
     gateways: { type: 'string', default: '10', description: 'Simulated gateways' },
     only: { type: 'string', description: 'Comma-separated faults to run (default: all)' },
     json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
-    trace: { type: 'boolean', default: false, description: "Print the gateways' backlog every 0.5 s" },
+    trace: {
+      type: 'boolean',
+      default: false,
+      description: "Print the gateways' backlog and the queue every 0.1 s from the fault on",
+    },
+    source: {
+      type: 'boolean',
+      default: false,
+      description: 'Run ingest from the TypeScript sources through tsx (default: build dist/ and run it)',
+    },
   },
 );
 const RATE = Number(values.rate);
@@ -86,8 +98,7 @@ function ingestProc(
       const c = spawn(
         process.execPath,
         [
-          '--import',
-          'tsx',
+          ...(values.source ? ['--import', 'tsx'] : []),
           join(projectRoot, 'bin/xueliang.js'),
           'ingest',
           ...args,
@@ -104,7 +115,7 @@ function ingestProc(
         {
           cwd: projectRoot,
           stdio: ['ignore', 'pipe', 'inherit'],
-          env: { ...process.env, ...env },
+          env: { ...process.env, XUELIANG_FROM_SOURCE: values.source ? '1' : '', ...env },
         },
       );
       child = c;
@@ -127,9 +138,19 @@ function ingestProc(
   };
 }
 
+/** --trace: one line per gateway progress report (every 100 ms) from the fault on. */
+async function traceLine(p: GatewayProgress, faultAt: number, backlog: () => Promise<number>): Promise<void> {
+  const queued = await backlog().catch(() => -1);
+  say(
+    `    +${p.atMs - faultAt} ms: connected ${p.connected}, spooled ${p.spooled}, acked ${p.acked}, ` +
+      `published ${p.published} (resent ${p.resent}), oldest unacked ${p.oldestUnackedMs} ms, queue ${queued}`,
+  );
+}
+
 interface FaultResult {
   fault: string;
   recoveredMs: number;
+  restartMs: number;
   published: number;
   stored: number;
   lost: number;
@@ -142,7 +163,14 @@ interface RunCtx {
   /** Jobs not yet stored. */
   backlog: () => Promise<number>;
   /** Per fault: hits handed over, messages resent, time to recover. */
-  handed: Record<string, { published: number; resent: number; recoveredMs: number }>;
+  handed: Record<string, Handed>;
+}
+
+interface Handed {
+  published: number;
+  resent: number;
+  recoveredMs: number;
+  restartMs: number;
 }
 
 /** One run: steady publishing, the fault at 1/3 of the run, wait until all acked and stored. */
@@ -175,10 +203,7 @@ async function runFault(
     },
     (p) => {
       latest = p;
-      if (values.trace && p.atMs % 500 < 100)
-        say(
-          `    +${p.atMs - (faultAt || p.atMs)} ms: spooled ${p.spooled}, oldest unacked ${p.oldestUnackedMs} ms`,
-        );
+      if (values.trace && faultAt) void traceLine(p, faultAt, backlog);
     },
   );
   // A failure of the gateway thread must end the run, not leave it waiting.
@@ -192,6 +217,13 @@ async function runFault(
       simError = e;
     },
   );
+  // The clock of the run starts once every gateway is connected and acked: on a loaded box the
+  // gateway thread alone took over 4 s to start, and the fault then came before any traffic.
+  await waitFor(
+    () => simError !== undefined || drained || (latest?.connected === G && latest.acked > 0),
+    120_000,
+    20,
+  );
   await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
   const before = { queue: await backlog() };
   const t0 = Date.now();
@@ -204,9 +236,13 @@ async function runFault(
     async () => {
       if (simError) return true; // ends the wait; thrown below
       // The gateways stop reporting once every message is acked (the run ended before the
-      // recovery): then nothing is unacked any more.
+      // recovery): then nothing is unacked any more. Every gateway must be connected again: a
+      // restart shorter than RECOVERED_AGE_MS would otherwise count as recovered at once.
       const caughtUp =
-        drained || ((latest?.atMs ?? 0) > t0 && (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS);
+        drained ||
+        ((latest?.atMs ?? 0) > t0 &&
+          latest?.connected === G &&
+          (latest?.oldestUnackedMs ?? 1e9) < RECOVERED_AGE_MS);
       return Date.now() - t0 > 300 && caughtUp && (await backlog()) <= before.queue + 1;
     },
     300_000,
@@ -218,7 +254,7 @@ async function runFault(
   const r = await sim.done;
   await sim.stop();
   await waitFor(async () => (await backlog()) === 0, 180_000);
-  handed[fault] = { published: r.handedOver, resent: r.resent, recoveredMs };
+  handed[fault] = { published: r.handedOver, resent: r.resent, recoveredMs, restartMs: injectedMs };
   say(`  recovered in ${recoveredMs} ms; ${r.handedOver} hits handed over, ${r.resent} messages resent`);
 }
 
@@ -278,6 +314,7 @@ async function countStored(store: Store, handed: RunCtx['handed']): Promise<Faul
     results.push({
       fault,
       recoveredMs: h.recoveredMs,
+      restartMs: h.restartMs,
       published: h.published,
       stored: u,
       lost: h.published - u,
@@ -324,9 +361,25 @@ async function countAlertTasks(store: Store, cameras: number) {
   return { cameras, camerasWithTasks: rows.length, tasks, opened, ok: once === cameras && tasks === cameras };
 }
 
-async function main(): Promise<void> {
-  const redis = await redisProc(join(dir, 'redis'));
-  await redis.start();
+/** Builds dist/ once (unless --source): the ingest children run the compiled CLI. */
+function buildCli(): string {
+  if (values.source) return 'source (tsx)';
+  const t0 = Date.now();
+  say('building dist/ (tsc -p tsconfig.build.json): the ingest children run the compiled CLI');
+  execFileSync(
+    process.execPath,
+    [join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: projectRoot,
+      stdio: 'inherit',
+    },
+  );
+  say(`  built in ${Date.now() - t0} ms`);
+  return 'compiled (dist/)';
+}
+
+/** city.yaml (with fault f's alert rule) and the store's schema; returns the loaded config. */
+async function setUpCity(redisUrl: string): Promise<CityConfig> {
   const raw = testCityRaw({
     gateways: G,
     camerasPerGateway: 1,
@@ -339,12 +392,19 @@ async function main(): Promise<void> {
       { id: 'bench-alert', match: { kinds: ['event'], zones: ['bench-alert'] }, cooldownMs: 3_600_000 },
     ],
   };
-  writeFileSync(cityFile, stringify({ ...raw, redis: { url: redis.url, prefix: PREFIX } }));
-  const config = loadCityConfig(cityFile);
+  writeFileSync(cityFile, stringify({ ...raw, redis: { url: redisUrl, prefix: PREFIX } }));
   // The schema first, from this process; then the folder belongs to one worker at a time.
   const boot = await openStore({ url: `chdb://${chPath}` });
   await migrate(boot, { hitsDays: 3650, snapshotsDays: 7, quarantineDays: 14 });
   await boot.close();
+  return loadCityConfig(cityFile);
+}
+
+async function main(): Promise<void> {
+  const cli = buildCli();
+  const redis = await redisProc(join(dir, 'redis'));
+  await redis.start();
+  const config = await setUpCity(redis.url);
 
   const qConn = new Redis(redis.url, { maxRetriesPerRequest: null });
   qConn.on('error', () => {});
@@ -354,7 +414,7 @@ async function main(): Promise<void> {
     return Object.values(c).reduce((a, b) => a + b, 0);
   };
   const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
-  const handed: Record<string, { published: number; resent: number; recoveredMs: number }> = {};
+  const handed: Record<string, Handed> = {};
 
   const ctx: RunCtx = { gws, backlog, handed };
   const run = (fault: string, url: string, inject: () => Promise<void>, extra = {}) =>
@@ -433,6 +493,7 @@ async function main(): Promise<void> {
     rateHitsPerSec: RATE,
     seconds: SECONDS,
     gateways: G,
+    cli,
     faults: results,
     ...(alertTasks ? { alertTasks } : {}),
     quarantined: Number(quarantined[0]?.n ?? 0),

@@ -129,6 +129,9 @@ async function main(): Promise<void> {
       acked,
       spooled,
       oldestUnackedMs,
+      connected: st.filter((x) => x.connected).length,
+      published: st.reduce((n, x) => n + x.published, 0),
+      resent: st.reduce((n, x) => n + x.resent, 0),
       atMs: Date.now(),
     });
   }, o.progressMs ?? 1_000);

@@ -163,6 +163,11 @@ export interface GatewayProgress {
   spooled: number;
   /** Age of the oldest unacked message over all gateways, ms. */
   oldestUnackedMs: number;
+  /** Gateways connected to the endpoint. */
+  connected: number;
+  /** Messages published (resends included), and of them resent. */
+  published: number;
+  resent: number;
   atMs: number;
 }
 

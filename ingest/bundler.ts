@@ -81,6 +81,8 @@ export class Bundler {
   private openBytes = 0;
   private openSinceMs = 0;
   private openUrgent = false;
+  /** When the last message joined the open bundle, epoch ms. */
+  private lastAddMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -104,6 +106,7 @@ export class Bundler {
         this.timer = setTimeout(() => this.onAge(), this.o.maxMs);
       }
       this.open.push({ part, resolve, reject });
+      this.lastAddMs = Date.now();
       this.openHits += n;
       this.openBytes += part.bytes;
       if (part.urgent) this.openUrgent = true;
@@ -127,14 +130,19 @@ export class Bundler {
    * The age bound was reached. While jobs wait in the queue the writers are behind, and a job
    * cut now would only wait there too: keep filling the bundle (up to `holdMs`), so the store
    * gets fewer, larger INSERTs — each costs a fixed ~100 ms on chDB (parts for hits and every
-   * view it feeds), measured in bench:ingest.
+   * view it feeds), measured in bench:ingest. Only while it fills: when nothing joined it for
+   * `maxMs`, its senders are waiting for these very acks (each gateway has at most
+   * `maxInflight` messages unacked), and holding on would only hold them — after a receiver
+   * restart that paced the gateways' resends at one window per `holdMs` (bench:faults).
    */
   private onAge(): void {
-    const age = Date.now() - this.openSinceMs;
+    const now = Date.now();
+    const age = now - this.openSinceMs;
     if (
       !this.openUrgent &&
       this.lastWaiting > 0 &&
       age + this.o.maxMs <= this.o.holdMs &&
+      now - this.lastAddMs < this.o.maxMs &&
       this.open.length > 0
     ) {
       this.timer = setTimeout(() => this.onAge(), this.o.maxMs);
