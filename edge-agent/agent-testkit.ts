@@ -15,6 +15,7 @@ import { type GatewayConfig, loadGatewayConfig } from '../contracts/config/index
 import type { Hit, HitEnvelope } from '../contracts/hit.js';
 import { parseTopic, topics } from '../contracts/topics.js';
 import { encodeAck } from '../contracts/ack.js';
+import type { Detector } from '../models/detector.js';
 import { freePort } from './source/testdata/rtsp-server.js';
 
 export { freePort };
@@ -195,4 +196,19 @@ export async function until(
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A real detector whose timed runs (one per whole frame, tile or crop) are counted in `runs`. */
+export function countingDetector(real: Detector): { detector: Detector; runs: () => number } {
+  let n = 0;
+  const detector: Detector = {
+    name: real.name,
+    labels: real.labels,
+    detect: (f, o) => real.detect(f, o),
+    detectTimed: (f, o) => {
+      n++;
+      return real.detectTimed(f, o);
+    },
+  };
+  return { detector, runs: () => n };
 }

@@ -11,12 +11,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../contracts/log.js';
 import { NO_TEST_DATA, testDataDir } from '../contracts/testdata.js';
-import type { Detector } from '../models/detector.js';
 import { loadModel } from '../models/manifest.js';
 import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/testkit.js';
 import { WorkerDetector } from '../models/worker-detector.js';
 import { EdgeAgent } from './agent.js';
-import { type Broker, gatewayConfig, mosquittoUnavailable, startBroker, Tap } from './agent-testkit.js';
+import {
+  type Broker,
+  countingDetector,
+  gatewayConfig,
+  mosquittoUnavailable,
+  startBroker,
+  Tap,
+} from './agent-testkit.js';
 
 const data = testDataDir();
 const noBroker = mosquittoUnavailable();
@@ -60,17 +66,8 @@ afterAll(async () => {
 
 describe.skipIf(!data || !!noBroker)('edge agent with model.tiles', () => {
   it('runs the detector 1 + 2² times a frame and still sights the people walking', async () => {
-    let runs = 0;
     // The real detector, its calls counted.
-    const detector: Detector = {
-      name: worker.name,
-      labels: worker.labels,
-      detect: (f, o) => worker.detect(f, o),
-      detectTimed: (f, o) => {
-        runs++;
-        return worker.detectTimed(f, o);
-      },
-    };
+    const { detector, runs } = countingDetector(worker);
     const tap = await Tap.connect(broker.url, GW);
     const config = gatewayConfig({
       gateway: GW,
@@ -86,7 +83,7 @@ describe.skipIf(!data || !!noBroker)('edge agent with model.tiles', () => {
       const stats = agent.cameraStats()[0]!;
       expect(stats.framesProcessed).toBe(stats.framesIn);
       expect(stats.framesIn).toBeGreaterThanOrEqual(25);
-      expect(runs).toBe(5 * stats.framesProcessed);
+      expect(runs()).toBe(5 * stats.framesProcessed);
       const people = [...tap.hits.values()].filter((h) => h.kind === 'sighting' && h.type === 'person');
       expect(people.length).toBeGreaterThanOrEqual(2);
     } finally {

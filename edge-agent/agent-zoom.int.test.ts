@@ -11,12 +11,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../contracts/log.js';
 import { NO_TEST_DATA, testDataDir } from '../contracts/testdata.js';
-import type { Detector } from '../models/detector.js';
 import { loadModel } from '../models/manifest.js';
 import { BUILD_TIMEOUT_MS, builtModelsDir } from '../models/testkit.js';
 import { WorkerDetector } from '../models/worker-detector.js';
 import { EdgeAgent } from './agent.js';
-import { type Broker, gatewayConfig, mosquittoUnavailable, startBroker, Tap } from './agent-testkit.js';
+import {
+  type Broker,
+  countingDetector,
+  gatewayConfig,
+  mosquittoUnavailable,
+  startBroker,
+  Tap,
+} from './agent-testkit.js';
 
 const data = testDataDir();
 const noBroker = mosquittoUnavailable();
@@ -47,17 +53,8 @@ afterAll(async () => {
 });
 
 async function run(zoomCrops: number) {
-  let runs = 0;
   // The real detector, its calls counted.
-  const detector: Detector = {
-    name: worker.name,
-    labels: worker.labels,
-    detect: (f, o) => worker.detect(f, o),
-    detectTimed: (f, o) => {
-      runs++;
-      return worker.detectTimed(f, o);
-    },
-  };
+  const { detector, runs } = countingDetector(worker);
   const tap = await Tap.connect(broker.url, GW);
   const config = gatewayConfig({
     gateway: GW,
@@ -74,7 +71,7 @@ async function run(zoomCrops: number) {
   try {
     await agent.idle();
     await agent.drained(20_000);
-    return { stats: agent.cameraStats()[0]!, runs };
+    return { stats: agent.cameraStats()[0]!, runs: runs() };
   } finally {
     await agent.stop();
     await tap.close();
