@@ -14,14 +14,14 @@
  * worker in this process over a failing store wrapper).
  * Ingest runs as `xueliang ingest --role receiver|worker` child processes on one Redis and
  * one chDB folder, in the form a deployment runs (deploy/Dockerfile): the compiled CLI, which
- * the bench builds first into dist/ (`npm run build`'s tsc step; `xueliang` in this checkout
- * then runs it, as after any build); `--source` runs the TypeScript through tsx instead.
+ * the bench builds first into dist/ (`npm run build`'s tsc step; a dist/ it made is removed
+ * when it exits); `--source` runs the TypeScript through tsx instead.
  * recoveredMs: from the fault until every gateway is connected, its oldest unacked message
  * younger than 1.5 s again, and the queue backlog back to its level before the fault; restartMs: how long
  * the fault and the restart of what it killed took. The last line is one JSON object.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -361,9 +361,15 @@ async function countAlertTasks(store: Store, cameras: number) {
   return { cameras, camerasWithTasks: rows.length, tasks, opened, ok: once === cameras && tasks === cameras };
 }
 
-/** Builds dist/ once (unless --source): the ingest children run the compiled CLI. */
+/**
+ * Builds dist/ once (unless --source): the ingest children run the compiled CLI. A dist/ the
+ * bench made is removed when it exits, so `xueliang` in this checkout does not go on running a
+ * build of sources edited later; one that was there before (`npm run build`) is rebuilt and kept.
+ */
 function buildCli(): string {
   if (values.source) return 'source (tsx)';
+  const distDir = join(projectRoot, 'dist');
+  if (!existsSync(distDir)) process.on('exit', () => rmSync(distDir, { recursive: true, force: true }));
   const t0 = Date.now();
   say('building dist/ (tsc -p tsconfig.build.json): the ingest children run the compiled CLI');
   execFileSync(
