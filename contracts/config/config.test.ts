@@ -118,4 +118,13 @@ describe('gateway config cross-references', () => {
     const p = problemsOf(() => loadGatewayConfig(f));
     expect(p.map((x) => x.path)).toContain('/cameras/0/rules/0/zone');
   });
+  it('refuses motion zoom without the motion gate, and takes it with the gate', () => {
+    const base =
+      'gateway: { id: gw-1 }\ncameras:\n  - { id: cam-1, url: rtsp://x/1 }\nmodel: { zoomCrops: 2 }\n';
+    const p = problemsOf(() => loadGatewayConfig(yamlFile(base)));
+    expect(p).toEqual([
+      expect.objectContaining({ path: '/model/zoomCrops', message: expect.stringMatching(/motion/) }),
+    ]);
+    expect(loadGatewayConfig(yamlFile(`${base}motion: { enabled: true }\n`)).model.zoomCrops).toBe(2);
+  });
 });

@@ -18,9 +18,17 @@ export function loadCityConfig(file: string | undefined, env: Env = {}, raw?: un
   return loadConfigValue(CityConfig, raw ?? {}, '<built-in>', opts);
 }
 
-/** Each camera's zone/line/rule cross-references, with paths from the file's root. */
+/**
+ * Each camera's zone/line/rule cross-references, with paths from the file's root; and motion
+ * zoom, which crops around the motion gate's blobs and would do nothing without the gate.
+ */
 function checkGateway(g: GatewayConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  if (g.model.zoomCrops > 0 && !g.motion.enabled)
+    problems.push({
+      path: '/model/zoomCrops',
+      message: 'needs motion.enabled: true (it crops around motion)',
+    });
   g.cameras.forEach((cam, k) => {
     for (const p of checkCameraRules({
       zones: cam.zones,
