@@ -13,6 +13,7 @@ import { concatBlocks, type RowBlock } from '../analytics/row-block.js';
 import type { ReadingColumns, ReadingRow } from '../analytics/sensors/rows.js';
 import type { Store } from '../analytics/store.js';
 import type { Logger } from '../contracts/log.js';
+import { Coalescer, type CoalesceLimits, firstStart, groupOf } from './coalesce.js';
 import { markStored } from './dedup.js';
 import { bytesBesideJob } from './job-bytes.js';
 import { dropStoredCopies, hasLateMessage } from './late-copies.js';
@@ -106,6 +107,14 @@ export interface WorkerOptions {
   /** Counts of what a job wrote (metrics), without decoding its hits. */
   onWritten?: (hits: number, snapshots: number) => void;
   derive?: Deriver;
+  /**
+   * Several held jobs stored by one INSERT (ingest/coalesce.ts); absent or `maxRows` 0: one
+   * INSERT per job, as before (a job an earlier run put in a group is still stored with it).
+   */
+  coalesce?: CoalesceLimits & {
+    /** Jobs held at once while coalescing (at least `concurrency`). */
+    jobs: number;
+  };
   onFailed?: (jobId: string, exhausted: boolean, err: Error) => void;
 }
 
@@ -133,7 +142,11 @@ export function jobHitCount(job: BundleJob): number {
  * `null` when the key is gone because an earlier run of this job stored it and set its done
  * marker (its completion was lost): nothing left to do. A missing block without a marker throws.
  */
-async function readBlock(o: WorkerOptions, job: BundleJob, id: string): Promise<Buffer | null | undefined> {
+export async function readBlock(
+  o: WorkerOptions,
+  job: BundleJob,
+  id: string,
+): Promise<Buffer | null | undefined> {
   if (!job.hitBlockKey) return undefined;
   return bytesBesideJob(o.connection, o.prefix, blockKey(o.prefix, id), id, 'hits');
 }
@@ -153,7 +166,7 @@ export async function writeJob(
 }
 
 /** The job's hits (as a block), snapshots and quarantine rows. */
-async function writeHits(store: Store, job: BundleJob, jobId: string, hits: RowBlock): Promise<void> {
+export async function writeHits(store: Store, job: BundleJob, jobId: string, hits: RowBlock): Promise<void> {
   // The views fed by `hits` (plates, stats, appearances) must drop a retried block too, or a
   // retry double-counts (docs/architecture.md#no-loss-chain step 6; analytics/migrations/004_stats.sql).
   await store.insertBlock('hits', hits, {
@@ -198,7 +211,7 @@ export interface Deriver {
  * The stored job for an `onStored` listener: `hits` is decoded from the block when first read
  * (a listener that only counts, `hitCount`, does not pay for it).
  */
-function storedJob(job: BundleJob, block: RowBlock, derived: readonly HitRow[]): BundleJob {
+export function storedJob(job: BundleJob, block: RowBlock, derived: readonly HitRow[]): BundleJob {
   const blockBorne = job.hitBlock !== undefined || job.hitBlockKey === true;
   let rows: HitRow[] | undefined;
   const out: BundleJob = { ...job, hitCount: block.rows };
@@ -232,7 +245,7 @@ function writeTurns(): <T>(run: () => Promise<T>) => Promise<T> {
  * A job carrying a message older than half the replay window may hold copies the store already
  * has under another job's token (ingest/late-copies.ts): they are dropped before the INSERT.
  */
-async function withoutLateCopies(
+export async function withoutLateCopies(
   o: WorkerOptions,
   job: Job<BundleJob>,
   block: RowBlock,
@@ -244,42 +257,61 @@ async function withoutLateCopies(
   return { data: { ...job.data, snapshots: f.snapshots }, block: f.hits };
 }
 
+/** One job, one INSERT under its id (no coalescing): its acks run beside the next INSERT. */
+async function writeAlone(
+  o: WorkerOptions,
+  inTurn: ReturnType<typeof writeTurns>,
+  job: Job<BundleJob>,
+  bytes: Buffer | undefined,
+  readings: RowBlock | undefined,
+): Promise<void> {
+  const id = job.id as string;
+  const { block, derived } = await inTurn(async () => {
+    const derived = await readingsAndDerived(o, job.data, id, readings);
+    const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived, bytes));
+    await writeHits(o.store, data, id, block);
+    return { block, derived };
+  });
+  o.derive?.done(id);
+  if (o.afterInsert && block.rows > 0) await o.afterInsert(block, id);
+  // Before the job completes (and is removed): a resend of its messages must still find
+  // it, as the job, as this marker or as its claims marked stored, or it would be queued
+  // again under another token. The block goes after the marker: a re-run that finds it gone
+  // finds the marker (readBlock); one that finds it re-inserts under the same token.
+  await markStored(o.connection, o.prefix, id, job.data.keys, o.doneTtlMs);
+  // Both blocks in one DEL: none is left behind by a worker dying between two.
+  const blocks = [
+    ...(job.data.hitBlockKey ? [blockKey(o.prefix, id)] : []),
+    ...(job.data.readingBlockKey ? [readingsKey(o.prefix, id)] : []),
+  ];
+  if (blocks.length) await o.connection.del(...blocks);
+  o.onWritten?.(block.rows, job.data.snapshots.length);
+  if (o.onStored) o.onStored(storedJob(job.data, block, derived), id);
+}
+
 export function startWorker(o: WorkerOptions): Worker<BundleJob> {
   const inTurn = writeTurns();
+  const grouping = (o.coalesce?.maxRows ?? 0) > 0;
+  const groups = new Coalescer(o, o.coalesce ?? { maxRows: 0, maxBytes: 0 }, inTurn);
   const w = new Worker<BundleJob>(
     QUEUE_NAME,
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
-      const bytes = await readBlock(o, job.data, id);
+      const [bytes, group] = await Promise.all([readBlock(o, job.data, id), groupOf(o, id)]);
       if (bytes === null) return;
       const readings = await loadReadings(o.connection, o.prefix, job.data, id);
       if (readings === null) return;
-      const { block, derived } = await inTurn(async () => {
-        const derived = await readingsAndDerived(o, job.data, id, readings);
-        const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived, bytes));
-        await writeHits(o.store, data, id, block);
-        return { block, derived };
-      });
-      o.derive?.done(id);
-      if (o.afterInsert && block.rows > 0) await o.afterInsert(block, id);
-      // Before the job completes (and is removed): a resend of its messages must still find
-      // it, as the job, as this marker or as its claims marked stored, or it would be queued
-      // again under another token. The block goes after the marker: a re-run that finds it gone
-      // finds the marker (readBlock); one that finds it re-inserts under the same token.
-      await markStored(o.connection, o.prefix, id, job.data.keys, o.doneTtlMs);
-      // Both blocks in one DEL: none is left behind by a worker dying between two.
-      const blocks = [
-        ...(job.data.hitBlockKey ? [blockKey(o.prefix, id)] : []),
-        ...(job.data.readingBlockKey ? [readingsKey(o.prefix, id)] : []),
-      ];
-      if (blocks.length) await o.connection.del(...blocks);
-      o.onWritten?.(block.rows, job.data.snapshots.length);
-      if (o.onStored) o.onStored(storedJob(job.data, block, derived), id);
+      if (grouping || group !== null) {
+        const fresh = firstStart(job);
+        await groups.write({ job, id, bytes, readings, fresh, ...(group !== null ? { group } : {}) });
+        return;
+      }
+      await writeAlone(o, inTurn, job, bytes, readings);
     },
     {
       connection: o.connection,
       prefix: o.prefix,
-      concurrency: o.concurrency,
+      concurrency: grouping ? Math.max(o.concurrency, o.coalesce?.jobs ?? 0) : o.concurrency,
       // A crashed worker's job is taken over after this; the dedup token makes the re-run safe
       // (and so does the stored feed's once-per-job append). The lock is renewed every half of
       // it; bench:faults measured 8 s to recover from a worker kill with 10 s / 5 s.
@@ -300,6 +332,7 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     else o.log.warn({ jobId: job.id, attempt: job.attemptsMade, err: err.message }, 'job failed; will retry');
   });
   w.on('error', (err) => o.log.warn({ err: err.message }, 'worker error'));
+  w.on('closed', () => void groups.close());
   return w;
 }
 
