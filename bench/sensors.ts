@@ -52,6 +52,8 @@ const { values } = parseArgs({
     'alarm-every-ms': { type: 'string', default: '100' },
     'fusion-radius-m': { type: 'string', default: '300' },
     'worker-concurrency': { type: 'string', default: '' },
+    /** ingest.coalesceMaxRows (docs/ingest.md#several-jobs-one-insert); default: the config default. */
+    'coalesce-rows': { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -92,9 +94,10 @@ async function benchCity(redisUrl: string, dir: string) {
     {
       ...testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' }),
       redis: { url: redisUrl, prefix: 'bench' },
-      ...(values['worker-concurrency']
-        ? { ingest: { workerConcurrency: Number(values['worker-concurrency']) } }
-        : {}),
+      ingest: {
+        ...(values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {}),
+        ...(values['coalesce-rows'] ? { coalesceMaxRows: Number(values['coalesce-rows']) } : {}),
+      },
       sensorKinds: sensorKindsRaw({}),
       sensors: sensorsRaw({ gateways: G, perGateway: per }).slice(0, S),
     },
