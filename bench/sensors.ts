@@ -281,9 +281,11 @@ async function main(): Promise<void> {
   let stored = 0;
   let jobs = 0;
   let insertMs = 0;
+  let inserts = 0;
   // The workers' store, timed: how much of phase 1 the readings INSERTs took.
   const timed = timedStore(store, (ms) => {
     insertMs += ms;
+    inserts++;
   });
   let lastStoredMs = 0;
   const alarmLatencies: number[] = [];
@@ -336,7 +338,7 @@ async function main(): Promise<void> {
   const lastPhase1Ms = lastStoredMs;
   const readingsPerSec = r1.readings / ((lastStoredMs - r1.firstMs) / 1000);
   say(
-    `  ${Math.round(readingsPerSec)} readings/s (${r1.readings} readings, resent ${r1.resent} messages), ${jobs} jobs, ${Math.round(stored / jobs)} readings a job, INSERTs took ${Math.round(insertMs)} of ${lastStoredMs - r1.firstMs} ms`,
+    `  ${Math.round(readingsPerSec)} readings/s (${r1.readings} readings, resent ${r1.resent} messages), ${jobs} jobs, ${Math.round(stored / jobs)} readings a job, ${inserts} INSERTs took ${Math.round(insertMs)} of ${lastStoredMs - r1.firstMs} ms`,
   );
 
   const rate = Number(values['steady-rate']);
