@@ -174,6 +174,10 @@ export class Coalescer {
   private async turn(group: Member[]): Promise<void> {
     const lead = group[0]!;
     if (lead.group !== undefined) return this.rerun(lead, lead.group);
+    // A job alone on its first start needs no record: its token is its id, and any other run of
+    // it is a later start, which is never grouped with others (it records itself alone, or finds
+    // the group this run would have recorded). So an empty queue costs no extra round trip.
+    if (group.length === 1 && lead.fresh) return this.store(group, lead.id);
     const gid = group.length === 1 ? lead.id : `g${ulid()}`;
     const said = await recordGroup(
       this.o.connection,
