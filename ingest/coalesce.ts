@@ -13,16 +13,16 @@ import { blockBytes, type RowBlock } from '../analytics/row-block.js';
 import { groupMembers, markGroup, recordGroup, storedOf } from './group-record.js';
 import {
   type BundleJob,
+  type CoalesceLimits,
   jobHitBlock,
   jobHitCount,
-  QUEUE_NAME,
   readBlock,
   storedJob,
   type WorkerOptions,
   withoutLateCopies,
   writeHits,
-} from './jobs.js';
-import { inGroupKey } from './queue-keys.js';
+} from './job-data.js';
+import { inGroupKey, QUEUE_NAME } from './queue-keys.js';
 import { loadReadings, writeReadingBlock } from './reading-jobs.js';
 
 /** A held job waiting for its INSERT turn, its blocks read. */
@@ -36,13 +36,6 @@ export interface Member {
   /** The group it was recorded in by an earlier run: it is stored with that group. */
   group?: string;
   settle?: { resolve(): void; reject(e: unknown): void };
-}
-
-export interface CoalesceLimits {
-  /** Most rows (hits, readings, snapshots, quarantine) in one group; 0: every job alone. */
-  maxRows: number;
-  /** Most block bytes (hits and readings) in one group. */
-  maxBytes: number;
 }
 
 type Turns = <T>(run: () => Promise<T>) => Promise<T>;

@@ -15,13 +15,13 @@ import { stringify } from 'yaml';
 import { migrate } from '../analytics/migrate.js';
 import { openStore } from '../analytics/store.js';
 import { loadCityConfig } from '../contracts/config/index.js';
-import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import { silentLogger } from '../contracts/log.js';
 import { projectRoot } from '../contracts/testdata.js';
+import { makeEnvelope, makeHit } from '../contracts/testkit.js';
 import { topics } from '../contracts/topics.js';
 import { openQueue } from './jobs.js';
-import { doneKey, groupKey } from './queue-keys.js';
 import { noStore } from './no-store.js';
+import { doneKey, groupKey } from './queue-keys.js';
 import { startIngest } from './service.js';
 import {
   cameraId,
