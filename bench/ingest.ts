@@ -68,6 +68,11 @@ const values = benchArgs(
       description:
         'ingest.coalesceMaxRows: held jobs stored by one INSERT up to this many rows (default: the config default)',
     },
+    'coalesce-jobs': {
+      type: 'string',
+      default: '',
+      description: 'ingest.coalesceJobs: jobs a worker holds while coalescing (default: the config default)',
+    },
     json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
 );
@@ -179,6 +184,7 @@ function benchCity(redisUrl: string) {
   const wc = {
     ...(values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {}),
     ...(values['coalesce-rows'] ? { coalesceMaxRows: Number(values['coalesce-rows']) } : {}),
+    ...(values['coalesce-jobs'] ? { coalesceJobs: Number(values['coalesce-jobs']) } : {}),
   };
   return loadCityConfig(
     undefined,
@@ -379,6 +385,7 @@ async function main(): Promise<void> {
     hits: N,
     workerConcurrency: config.ingest.workerConcurrency,
     coalesceMaxRows: config.ingest.coalesceMaxRows,
+    coalesceJobs: config.ingest.coalesceJobs,
     hitsPerSec: Math.round(hitsPerSec),
     /** The same from the publishers' start, the 200 gateways' logins (scrypt) included. */
     hitsPerSecWithLogins: Math.round(N / ((tpEnd - r1.startMs) / 1000)),
