@@ -43,8 +43,11 @@ import {
   iou,
   type PredBox,
   type SizeBand,
+  colourFigures,
   tallyColour,
+  tallyColourIn,
   tallyDetections,
+  vehicleSource,
 } from './eval/score.js';
 
 const values = benchArgs('eval', 'Detection and attribute accuracy against the labels in bench/eval/labels', {
@@ -234,10 +237,21 @@ function keypointsOn(): boolean {
   return (Value.Default(GatewayConfig.properties.attributes, {}) as GatewayConfig['attributes']).keypoints;
 }
 
-async function colourFigures(frames: FrameCache): Promise<Record<string, ColourTally>> {
+/** Colour tallies: upper and lower clothing, vehicle body overall, and vehicle body per source and per media file. */
+interface ColourTallies {
+  upper: ColourTally;
+  lower: ColourTally;
+  vehicle: ColourTally;
+  vehicleBySource: Record<string, ColourTally>;
+  vehicleByMedia: Record<string, ColourTally>;
+}
+
+async function colourTallies(frames: FrameCache): Promise<ColourTallies> {
   const upper = emptyTally();
   const lower = emptyTally();
   const body = emptyTally();
+  const bySource: Record<string, ColourTally> = {};
+  const byMedia: Record<string, ColourTally> = {};
   const pose = keypointsOn()
     ? await PoseEstimator.open(resolve(values['models-dir'] ?? defaultModelsDir()), POSE_MODEL)
     : undefined;
@@ -251,9 +265,35 @@ async function colourFigures(frames: FrameCache): Promise<Record<string, ColourT
     if (!l.body) continue;
     const c = vehicleColour(asImage(await frames.get(l)), l.box);
     tallyColour(body, l.body, c.colour, c.second);
+    tallyColourIn(bySource, vehicleSource(l.media), l.body, c.colour, c.second);
+    tallyColourIn(byMedia, l.media, l.body, c.colour, c.second);
   }
   await pose?.release();
-  return { upper, lower, vehicle: body };
+  return { upper, lower, vehicle: body, vehicleBySource: bySource, vehicleByMedia: byMedia };
+}
+
+/**
+ * The colour section of the output: `upper`, `lower`, `vehicle` (all labelled vehicles), and
+ * `vehicleBySource` (`highway`: the highway clip, `other`: the rest) and `vehicleByMedia`.
+ */
+async function colourSection(frames: FrameCache): Promise<Record<string, unknown>> {
+  const t = await colourTallies(frames);
+  const line = (k: string, f: ReturnType<typeof colourFigures>): void =>
+    log(
+      `colour ${k.padEnd(8)} n=${f.n} exact ${f.exactPct} % (${f.exact}) within ${f.withinPct} % with second candidate ${f.withinTop2Pct} %`,
+    );
+  const out: Record<string, unknown> = {};
+  for (const k of ['upper', 'lower', 'vehicle'] as const) {
+    out[k] = colourFigures(t[k]);
+    line(k, out[k] as ReturnType<typeof colourFigures>);
+  }
+  for (const key of ['vehicleBySource', 'vehicleByMedia'] as const) {
+    const groups = Object.fromEntries(Object.entries(t[key]).map(([g, tally]) => [g, colourFigures(tally)]));
+    out[key] = groups;
+    for (const [g, f] of Object.entries(groups))
+      line(`vehicle ${key === 'vehicleBySource' ? 'source' : 'media'} ${g}`, f);
+  }
+  return out;
 }
 
 /** Person and vehicle predictions on one frame (`only`: one class, the others not scored). */
@@ -416,8 +456,12 @@ async function vehicleTypes(frames: FrameCache): Promise<Record<string, unknown>
   const det = await openDetector();
   const t = emptyTally();
   let missed = 0;
+  const bySource: Record<string, ColourTally> = {};
+  const missedBySource: Record<string, number> = {};
   for (const l of readLabels<VehicleLabel>('vehicle-colours.json')) {
     if (!l.type) continue;
+    const source = vehicleSource(l.media);
+    bySource[source] ??= emptyTally();
     let best: string | undefined;
     let bestIou = 0.5;
     for (const p of await predict(det, await frames.get(l), 'vehicle')) {
@@ -426,17 +470,31 @@ async function vehicleTypes(frames: FrameCache): Promise<Record<string, unknown>
       bestIou = v;
       best = vehicleTypeOf(p.label);
     }
-    if (best === undefined) missed++;
-    else tallyColour(t, l.type, best);
+    if (best === undefined) {
+      missed++;
+      missedBySource[source] = (missedBySource[source] ?? 0) + 1;
+    } else {
+      tallyColour(t, l.type, best);
+      tallyColour(bySource[source], l.type, best);
+    }
   }
+  const figures = (x: ColourTally, m: number) => ({
+    n: x.n + m,
+    detected: x.n,
+    exactPct: pct(x.exact, x.n),
+    withinPct: pct(x.within, x.n),
+    confusions: x.confusions,
+  });
   const r = {
-    n: t.n + missed,
-    detected: t.n,
-    exactPct: pct(t.exact, t.n),
-    withinPct: pct(t.within, t.n),
-    confusions: t.confusions,
+    ...figures(t, missed),
+    bySource: Object.fromEntries(
+      Object.entries(bySource).map(([k, x]) => [k, figures(x, missedBySource[k] ?? 0)]),
+    ),
   };
-  log(`vehicle type n=${r.n} detected ${r.detected}: exact ${r.exactPct} % within ${r.withinPct} %`);
+  for (const [k, f] of [['all', r] as const, ...Object.entries(r.bySource)])
+    log(
+      `vehicle type ${k.padEnd(7)} n=${f.n} detected ${f.detected}: exact ${f.exactPct} % within ${f.withinPct} %`,
+    );
   return r;
 }
 
@@ -498,25 +556,7 @@ async function main(): Promise<void> {
     tileMinScore: Number(values['tile-min-score']),
     keypoints: keypointsOn(),
   };
-  if (values.only === 'colour' || values.only === 'all') {
-    const c = await colourFigures(frames);
-    out.colour = Object.fromEntries(
-      Object.entries(c).map(([k, t]) => [
-        k,
-        {
-          n: t.n,
-          exactPct: pct(t.exact, t.n),
-          withinPct: pct(t.within, t.n),
-          withinTop2Pct: pct(t.withinTop2, t.n),
-          confusions: t.confusions,
-        },
-      ]),
-    );
-    for (const [k, t] of Object.entries(c))
-      log(
-        `colour ${k.padEnd(8)} n=${t.n} exact ${pct(t.exact, t.n)} % within ${pct(t.within, t.n)} % with second candidate ${pct(t.withinTop2, t.n)} %`,
-      );
-  }
+  if (values.only === 'colour' || values.only === 'all') out.colour = await colourSection(frames);
   if (values.only === 'track' || values.only === 'all') out.tracking = await trackingFigures();
   if (values.only === 'plates' || values.only === 'all') out.plates = await plates();
   if (values.only === 'type' || values.only === 'all') out.vehicleType = await vehicleTypes(frames);

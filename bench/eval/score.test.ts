@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { emptyDetectionTally, emptyTally, iou, sizeBand, tallyColour, tallyDetections } from './score.js';
+import {
+  colourFigures,
+  emptyDetectionTally,
+  emptyTally,
+  HIGHWAY_CLIP,
+  iou,
+  sizeBand,
+  tallyColour,
+  tallyColourIn,
+  tallyDetections,
+  vehicleSource,
+} from './score.js';
 
 describe('tallyColour', () => {
   it('counts exact (first label) and within (any label), and the confusions', () => {
@@ -8,6 +19,47 @@ describe('tallyColour', () => {
     tallyColour(t, ['blue', 'black'], 'black');
     tallyColour(t, ['white'], 'grey', 'white');
     expect(t).toEqual({ n: 3, exact: 1, within: 2, withinTop2: 3, confusions: { 'white→grey': 1 } });
+  });
+});
+
+describe('vehicle colour per source', () => {
+  it('puts the highway clip in one group and every other video and photo in the other', () => {
+    expect(vehicleSource(HIGHWAY_CLIP)).toBe('highway');
+    expect(vehicleSource('video/parking_lane_topdown.mp4')).toBe('other');
+    expect(vehicleSource('images/highway_cctv.png')).toBe('other');
+    expect(vehicleSource('plates/wanA_UJ299_ccpd.jpg')).toBe('other');
+  });
+
+  it('tallies each group apart, and the groups add up to the overall tally', () => {
+    const all = emptyTally();
+    const groups: Record<string, ReturnType<typeof emptyTally>> = {};
+    const answers: Array<[string, string[], string, string?]> = [
+      [HIGHWAY_CLIP, ['white', 'grey'], 'white'],
+      [HIGHWAY_CLIP, ['white'], 'grey', 'white'],
+      ['images/london_bus.jpg', ['red'], 'red'],
+      ['plates/huB_S7821_yellow_truck.jpg', ['blue'], 'black'],
+      ['video/parking_lane_topdown.mp4', ['grey', 'green'], 'green'],
+    ];
+    for (const [media, labelled, answer, second] of answers) {
+      tallyColour(all, labelled, answer, second);
+      tallyColourIn(groups, vehicleSource(media), labelled, answer, second);
+    }
+    expect(groups).toEqual({
+      highway: { n: 2, exact: 1, within: 1, withinTop2: 2, confusions: { 'white→grey': 1 } },
+      other: { n: 3, exact: 1, within: 2, withinTop2: 2, confusions: { 'blue→black': 1 } },
+    });
+    expect(colourFigures(groups.highway!)).toEqual({
+      n: 2,
+      exact: 1,
+      exactPct: 50,
+      withinPct: 50,
+      withinTop2Pct: 100,
+      confusions: { 'white→grey': 1 },
+    });
+    expect(colourFigures(groups.other!).exactPct).toBe(33.3);
+    expect(colourFigures(emptyTally()).exactPct).toBeNull();
+    for (const k of ['n', 'exact', 'within', 'withinTop2'] as const)
+      expect(groups.highway![k] + groups.other![k]).toBe(all[k]);
   });
 });
 

@@ -36,6 +36,49 @@ export function tallyColour(
   }
 }
 
+/** Figures of a colour tally: counts and percentages (one decimal), and the confusions. */
+export function colourFigures(t: ColourTally): {
+  n: number;
+  exact: number;
+  exactPct: number | null;
+  withinPct: number | null;
+  withinTop2Pct: number | null;
+  confusions: Record<string, number>;
+} {
+  const pct = (a: number): number | null => (t.n === 0 ? null : Math.round((1000 * a) / t.n) / 10);
+  return {
+    n: t.n,
+    exact: t.exact,
+    exactPct: pct(t.exact),
+    withinPct: pct(t.within),
+    withinTop2Pct: pct(t.withinTop2),
+    confusions: t.confusions,
+  };
+}
+
+/** The one clip most vehicle colour labels were first made on (320×240 highway CCTV). */
+export const HIGHWAY_CLIP = 'video/highway_cctv.avi';
+
+/**
+ * The source group of a vehicle colour label, for figures per source beside the overall one:
+ * `highway` (the highway clip) or `other` (every other video and photo).
+ */
+export function vehicleSource(media: string): 'highway' | 'other' {
+  return media === HIGHWAY_CLIP ? 'highway' : 'other';
+}
+
+/** Adds one answer to the tally of its group (created on first use), as {@link tallyColour}. */
+export function tallyColourIn(
+  groups: Record<string, ColourTally>,
+  group: string,
+  labelled: readonly string[],
+  answer: string,
+  second?: string,
+): void {
+  groups[group] ??= emptyTally();
+  tallyColour(groups[group], labelled, answer, second);
+}
+
 /** Size band of a box by its height in pixels: small < 32, medium < 96, large otherwise (COCO's cut-offs, on height). */
 export type SizeBand = 'small' | 'medium' | 'large';
 export function sizeBand(box: readonly number[]): SizeBand {

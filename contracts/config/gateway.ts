@@ -111,7 +111,8 @@ export const GatewayConfig = T.Object(
           minimum: 100,
           maximum: 600_000,
           default: 10_000,
-          description: 'Resend a message not acked within this, ms',
+          description:
+            'Resend a message not acked within this, ms: the shortest wait; while acks come slower (an overloaded ingest) the wait follows their measured pace and backs off after each timeout, up to 8 times this',
         }),
         flushMs: T.Integer({
           minimum: 10,

@@ -127,4 +127,51 @@ describe('spool publisher timeouts', () => {
     await new Promise<void>((r) => broker.close(() => r()));
     server.close();
   }, 20_000);
+
+  it('waits for acks slower than the timeout once it has measured them, instead of resending everything', async () => {
+    const broker = await Aedes.createBroker();
+    const ack = (id: string) =>
+      broker.publish(
+        {
+          cmd: 'publish',
+          topic: topics.ack(GW),
+          payload: encodeAck([id]),
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
+        () => undefined,
+      );
+    // An ingest that is slow but keeps up: every copy is acked 350 ms after it arrives.
+    broker.on('publish', (p, client) => {
+      if (client && p.topic.endsWith('/hits')) {
+        const id = (JSON.parse(p.payload.toString()) as { msgId: string }).msgId;
+        setTimeout(() => ack(id), 350);
+      }
+    });
+    const server = createServer(broker.handle as (s: import('node:net').Socket) => void);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const spool = await openDiskSpool({ dir: mkdtempSync(join(tmpdir(), 'xl-pub-')), maxBytes: 1 << 20 });
+    const p = SpoolPublisher.start({ gateway: GW, url, spool, flushMs: 20, ackTimeoutMs: 200, log });
+    const send = async (n: number, gapMs: number) => {
+      for (const x of hitsFor(n)) {
+        p.addHit(x);
+        await p.flush();
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
+    };
+    await send(3, 20);
+    expect(await until(() => spool.entries().length === 0, 5_000)).toBe(true);
+    const before = p.stats().resent;
+    expect(p.stats().ackWaitMs).toBeGreaterThan(350);
+    await send(10, 60);
+    expect(await until(() => spool.entries().length === 0, 5_000)).toBe(true);
+    // With a fixed 200 ms timeout each of the ten was sent twice.
+    expect(p.stats().resent - before).toBe(0);
+    expect(p.stats().acked).toBe(13);
+    await p.close();
+    await new Promise<void>((r) => broker.close(() => r()));
+    server.close();
+  }, 20_000);
 });

@@ -2,9 +2,9 @@
  * The gateway's publisher (docs/architecture.md#edge-agent, #no-loss-chain steps 1 and 5): hits are gathered into envelopes
  * every `flushMs` (or at `maxHitsPerEnvelope`), each envelope and snapshot is written to
  * the spool, then published with QoS 1 on a persistent session. A message leaves the spool
- * only when the ingest tier names it on `xueliang/v1/gw/{gw}/ack`; one not acked within
- * `ackTimeoutMs` is sent again, and after a reconnect or restart everything unacked is sent
- * again, oldest first. MQTT 3.1.1 by default: the embedded endpoint (aedes 1.x) refuses 5.
+ * only when the ingest tier names it on `xueliang/v1/gw/{gw}/ack`; one not acked in time is sent
+ * again (`ackTimeoutMs` at least, longer while the acks come slower: ack-timer.ts), and after a
+ * reconnect or restart everything unacked is sent again, oldest first. MQTT 3.1.1 by default: the embedded endpoint (aedes 1.x) refuses 5.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
@@ -18,6 +18,7 @@ import { topics } from '../../contracts/topics.js';
 import { endMqtt } from '../../contracts/within.js';
 import { parseAck } from '../../contracts/ack.js';
 import { type BackoffState, reconnectBackoff } from '../../contracts/mqtt-backoff.js';
+import { AckTimer } from './ack-timer.js';
 import type { Spool } from './spool.js';
 
 /** A client with no connection attempt for this long is told to reconnect, ms. */
@@ -35,7 +36,10 @@ export interface PublisherOptions {
   spool: Spool;
   /** Hits are sent in envelopes at this interval, ms (gateway.yaml mqtt.flushMs). */
   flushMs: number;
-  /** Resend a message not acked within this, ms (gateway.yaml mqtt.ackTimeoutMs). */
+  /**
+   * Resend a message not acked within this, ms (gateway.yaml mqtt.ackTimeoutMs): the floor of
+   * the wait, which grows with the acks' measured pace and backs off after timeouts (ack-timer.ts).
+   */
   ackTimeoutMs: number;
   maxHitsPerEnvelope?: number;
   /**
@@ -65,6 +69,8 @@ export interface PublisherStats {
   connected: boolean;
   /** Age of the oldest unacked message, ms (0 when none): how far behind the acks are. */
   oldestUnackedMs: number;
+  /** How long a message now waits for its ack before it is sent again, ms (ack-timer.ts). */
+  ackWaitMs: number;
 }
 
 export class SpoolPublisher {
@@ -78,6 +84,9 @@ export class SpoolPublisher {
   private readonly inflight = new Map<string, number>();
   private readonly st = { published: 0, resent: 0, acked: 0 };
   private readonly everSent = new Set<string>();
+  /** Ids sent more than once: their acks are not timed (an ack cannot say which copy it answers). */
+  private readonly retried = new Set<string>();
+  private readonly ackTimer: AckTimer;
   /** When each unacked message entered the spool (insertion order: oldest first); evicted on ack or drop. */
   private readonly since = new Map<string, number>();
   private flushTimer: NodeJS.Timeout;
@@ -94,6 +103,7 @@ export class SpoolPublisher {
 
   private constructor(private readonly o: PublisherOptions) {
     this.maxInflight = o.maxInflight ?? 32;
+    this.ackTimer = new AckTimer(o.ackTimeoutMs);
     this.maxHits = o.maxHitsPerEnvelope ?? 1_000;
     this.m = o.registry ? metrics(o.registry) : undefined;
     const started = Date.now();
@@ -151,6 +161,7 @@ export class SpoolPublisher {
       o.log.info({ url: o.url }, 'connected to ingest');
       // Whatever was in flight may be lost with the old connection: send it all again, in order.
       this.inflight.clear();
+      this.ackTimer.reset();
       // Send only once the ack subscription holds: an ack published before it would be lost
       // (and the message resent after the timeout).
       client.subscribe(topics.ack(o.gateway), { qos: 1 }, (err) => {
@@ -267,6 +278,7 @@ export class SpoolPublisher {
       droppedSnaps: s.droppedSnaps,
       connected: this.client.connected,
       oldestUnackedMs: this.oldestUnackedMs(),
+      ackWaitMs: Math.round(this.ackTimer.timeoutMs),
     };
   }
 
@@ -310,6 +322,7 @@ export class SpoolPublisher {
     if (!this.since.has(m.id)) this.since.set(m.id, Date.now());
     for (const d of dropped) {
       this.inflight.delete(d.id);
+      this.retried.delete(d.id);
       this.since.delete(d.id);
       this.m?.dropped.inc({ kind: d.kind });
       this.o.log.warn({ id: d.id, kind: d.kind }, 'spool full: dropped the oldest message');
@@ -318,8 +331,12 @@ export class SpoolPublisher {
   }
 
   private async onAck(ids: string[]): Promise<void> {
+    const now = Date.now();
     for (const id of ids) {
+      const sentAt = this.inflight.get(id);
+      if (sentAt !== undefined && !this.retried.has(id)) this.ackTimer.sample(now - sentAt);
       this.inflight.delete(id);
+      this.retried.delete(id);
       this.since.delete(id);
     }
     const n = await this.o.spool.remove(ids);
@@ -330,14 +347,18 @@ export class SpoolPublisher {
 
   private expire(): void {
     const now = Date.now();
+    const limit = this.ackTimer.timeoutMs;
     let any = false;
     for (const [id, at] of this.inflight) {
-      if (now - at >= this.o.ackTimeoutMs) {
+      if (now - at >= limit) {
         this.inflight.delete(id);
         any = true;
       }
     }
-    if (any) this.pump();
+    if (any) {
+      this.ackTimer.timedOut();
+      this.pump();
+    }
     this.m?.depth.set(this.o.spool.stats().messages);
   }
 
@@ -358,8 +379,10 @@ export class SpoolPublisher {
             const m = await this.o.spool.read(e.id);
             if (!m) continue;
             this.inflight.set(e.id, Date.now());
-            if (this.everSent.has(e.id)) this.st.resent++;
-            else this.everSent.add(e.id);
+            if (this.everSent.has(e.id)) {
+              this.st.resent++;
+              this.retried.add(e.id);
+            } else this.everSent.add(e.id);
             this.st.published++;
             this.m?.published.inc();
             this.client.publish(m.topic, m.payload, { qos: 1 }, (err) => {
@@ -374,6 +397,7 @@ export class SpoolPublisher {
     // everSent only needs ids still spooled.
     if (this.everSent.size > 4 * (this.o.spool.stats().messages + 1024)) {
       for (const id of this.everSent) if (!this.o.spool.has(id)) this.everSent.delete(id);
+      for (const id of this.retried) if (!this.o.spool.has(id)) this.retried.delete(id);
     }
   }
 }
