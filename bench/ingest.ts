@@ -62,6 +62,17 @@ const values = benchArgs(
       default: '',
       description: 'ingest.workerConcurrency (default: the config default)',
     },
+    'coalesce-rows': {
+      type: 'string',
+      default: '',
+      description:
+        'ingest.coalesceMaxRows: held jobs stored by one INSERT up to this many rows (default: the config default)',
+    },
+    'coalesce-jobs': {
+      type: 'string',
+      default: '',
+      description: 'ingest.coalesceJobs: jobs a worker holds while coalescing (default: the config default)',
+    },
     json: { type: 'boolean', default: false, description: 'Print one JSON object as the last line' },
   },
 );
@@ -170,7 +181,11 @@ interface InsertTimes {
 /** The bench city: G gateways of one camera each, on the bench's own Redis. */
 function benchCity(redisUrl: string) {
   const raw = testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' });
-  const wc = values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {};
+  const wc = {
+    ...(values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {}),
+    ...(values['coalesce-rows'] ? { coalesceMaxRows: Number(values['coalesce-rows']) } : {}),
+    ...(values['coalesce-jobs'] ? { coalesceJobs: Number(values['coalesce-jobs']) } : {}),
+  };
   return loadCityConfig(
     undefined,
     {},
@@ -369,6 +384,8 @@ async function main(): Promise<void> {
     gateways: G,
     hits: N,
     workerConcurrency: config.ingest.workerConcurrency,
+    coalesceMaxRows: config.ingest.coalesceMaxRows,
+    coalesceJobs: config.ingest.coalesceJobs,
     hitsPerSec: Math.round(hitsPerSec),
     /** The same from the publishers' start, the 200 gateways' logins (scrypt) included. */
     hitsPerSecWithLogins: Math.round(N / ((tpEnd - r1.startMs) / 1000)),

@@ -52,6 +52,8 @@ const { values } = parseArgs({
     'alarm-every-ms': { type: 'string', default: '100' },
     'fusion-radius-m': { type: 'string', default: '300' },
     'worker-concurrency': { type: 'string', default: '' },
+    /** ingest.coalesceMaxRows (docs/ingest.md#several-jobs-one-insert); default: the config default. */
+    'coalesce-rows': { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -92,9 +94,10 @@ async function benchCity(redisUrl: string, dir: string) {
     {
       ...testCityRaw({ gateways: G, camerasPerGateway: 1, prefix: 'bench' }),
       redis: { url: redisUrl, prefix: 'bench' },
-      ...(values['worker-concurrency']
-        ? { ingest: { workerConcurrency: Number(values['worker-concurrency']) } }
-        : {}),
+      ingest: {
+        ...(values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {}),
+        ...(values['coalesce-rows'] ? { coalesceMaxRows: Number(values['coalesce-rows']) } : {}),
+      },
       sensorKinds: sensorKindsRaw({}),
       sensors: sensorsRaw({ gateways: G, perGateway: per }).slice(0, S),
     },
@@ -278,9 +281,11 @@ async function main(): Promise<void> {
   let stored = 0;
   let jobs = 0;
   let insertMs = 0;
+  let inserts = 0;
   // The workers' store, timed: how much of phase 1 the readings INSERTs took.
   const timed = timedStore(store, (ms) => {
     insertMs += ms;
+    inserts++;
   });
   let lastStoredMs = 0;
   const alarmLatencies: number[] = [];
@@ -333,7 +338,7 @@ async function main(): Promise<void> {
   const lastPhase1Ms = lastStoredMs;
   const readingsPerSec = r1.readings / ((lastStoredMs - r1.firstMs) / 1000);
   say(
-    `  ${Math.round(readingsPerSec)} readings/s (${r1.readings} readings, resent ${r1.resent} messages), ${jobs} jobs, ${Math.round(stored / jobs)} readings a job, INSERTs took ${Math.round(insertMs)} of ${lastStoredMs - r1.firstMs} ms`,
+    `  ${Math.round(readingsPerSec)} readings/s (${r1.readings} readings, resent ${r1.resent} messages), ${jobs} jobs, ${Math.round(stored / jobs)} readings a job, ${inserts} INSERTs took ${Math.round(insertMs)} of ${lastStoredMs - r1.firstMs} ms`,
   );
 
   const rate = Number(values['steady-rate']);

@@ -34,3 +34,16 @@ export function blockKey(prefix: string, jobId: string): string {
 export function readingsKey(prefix: string, jobId: string): string {
   return `${prefix}:${QUEUE_NAME}:readings:${jobId}`;
 }
+
+/**
+ * A group of jobs stored by one INSERT (ingest/group-record.ts): its members' ids in order,
+ * written before the INSERT and deleted when the members are marked stored.
+ */
+export function groupKey(prefix: string, groupId: string): string {
+  return `${prefix}:${QUEUE_NAME}:group:${groupId}`;
+}
+
+/** The group a job was put in (ingest/group-record.ts); lives as long as the group record. */
+export function inGroupKey(prefix: string, jobId: string): string {
+  return `${prefix}:${QUEUE_NAME}:in-group:${jobId}`;
+}

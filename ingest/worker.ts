@@ -72,6 +72,7 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
     prefix: o.prefix,
     store: o.store,
     concurrency: cfg.workerConcurrency,
+    coalesce: { maxRows: cfg.coalesceMaxRows, maxBytes: cfg.coalesceMaxBytes, jobs: cfg.coalesceJobs },
     doneTtlMs: cfg.replayWindowMs,
     log,
     onWritten: (hits, snapshots) => metrics.stored(hits, snapshots),

@@ -41,6 +41,26 @@ export const IngestSection = T.Object(
       description:
         "Jobs a worker process holds at once: their INSERTs run one at a time, in order, while the others fetch their blocks and send their acks (2: the next job's fetch and the last one's acks overlap an INSERT)",
     }),
+    coalesceMaxRows: T.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 0,
+      description:
+        'Several queued jobs stored by one INSERT: when an INSERT turn starts, the jobs a worker already holds join it up to this many rows (a group recorded in Redis first; docs/ingest.md). 0: one INSERT per job',
+    }),
+    coalesceMaxBytes: T.Integer({
+      minimum: 64 * 1024,
+      maximum: 256 * 1024 * 1024,
+      default: 32 * 1024 * 1024,
+      description: 'With coalesceMaxRows: most block bytes (hits and readings) in one grouped INSERT',
+    }),
+    coalesceJobs: T.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 8,
+      description:
+        'With coalesceMaxRows: jobs a worker process holds at once (at least workerConcurrency), so that several are ready when an INSERT turn starts',
+    }),
     attempts: T.Integer({
       minimum: 1,
       maximum: 100,
