@@ -44,7 +44,7 @@ export const IngestSection = T.Object(
     coalesceMaxRows: T.Integer({
       minimum: 0,
       maximum: 1_000_000,
-      default: 0,
+      default: 40_000,
       description:
         'Several queued jobs stored by one INSERT: when an INSERT turn starts, the jobs a worker already holds join it up to this many rows (a group recorded in Redis first; docs/ingest.md). 0: one INSERT per job',
     }),
