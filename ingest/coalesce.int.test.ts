@@ -31,6 +31,18 @@ interface Insert {
   data: string;
 }
 
+/** A job whose two hit rows wait in its block at `blockKey` (no hits in the job itself). */
+const blockJob = (firstMs: number): BundleJob => ({
+  v: 1,
+  hits: [],
+  hitBlockKey: true,
+  hitCount: 2,
+  snapshots: [],
+  quarantine: [],
+  keys: [],
+  firstMs,
+});
+
 function recordingStore(inserts: Insert[]): Store {
   return {
     get client(): never {
@@ -57,16 +69,7 @@ async function queueJobs(prefix: string, n: number, add = true) {
   const blocks = ids.map((id) => `["${id}-a"]\n["${id}-b"]\n`);
   for (const [i, id] of ids.entries()) {
     await redis.set(blockKey(prefix, id), blocks[i]!);
-    const data: BundleJob = {
-      v: 1,
-      hits: [],
-      hitBlockKey: true,
-      hitCount: 2,
-      snapshots: [],
-      quarantine: [],
-      keys: [],
-      firstMs: Date.now(),
-    };
+    const data = blockJob(Date.now());
     if (add) await queue.add('bundle', data, { jobId: id, removeOnComplete: true, attempts: 3 });
   }
   await queue.close();
@@ -115,21 +118,7 @@ describe('several jobs, one INSERT', () => {
     const order = [ids[2]!, ids[0]!, ids[1]!];
     await recordGroup(redis, prefix, 'gcrashed', order);
     const queue = openQueue(redis, prefix);
-    for (const id of ids)
-      await queue.add(
-        'bundle',
-        {
-          v: 1,
-          hits: [],
-          hitBlockKey: true,
-          hitCount: 2,
-          snapshots: [],
-          quarantine: [],
-          keys: [],
-          firstMs: 0,
-        },
-        { jobId: id, removeOnComplete: true },
-      );
+    for (const id of ids) await queue.add('bundle', blockJob(0), { jobId: id, removeOnComplete: true });
     await queue.close();
     const inserts: Insert[] = [];
     // Coalescing off in this worker: a recorded group is honoured all the same.
@@ -155,11 +144,7 @@ describe('several jobs, one INSERT', () => {
     await redis.set(doneKey(prefix, ids[0]!), '1');
     await redis.del(blockKey(prefix, ids[0]!));
     const queue = openQueue(redis, prefix);
-    await queue.add(
-      'bundle',
-      { v: 1, hits: [], hitBlockKey: true, hitCount: 2, snapshots: [], quarantine: [], keys: [], firstMs: 0 },
-      { jobId: ids[1]!, removeOnComplete: true },
-    );
+    await queue.add('bundle', blockJob(0), { jobId: ids[1]!, removeOnComplete: true });
     const inserts: Insert[] = [];
     worker(prefix, inserts, 100);
     expect(await until(async () => (await storedOf(redis, prefix, ids)).every(Boolean), 20_000, 20)).toBe(

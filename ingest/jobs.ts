@@ -26,16 +26,13 @@ import { blockKey, doneKey, QUEUE_NAME, readingsKey } from './queue-keys.js';
 import { loadReadings, readingRowsBlock, writeReadingBlock } from './reading-jobs.js';
 import { StoreBackWatch } from './store-back.js';
 
-export type { CoalesceLimits, Deriver, QuarantineRow, SnapshotRow } from './job-data.js';
-export {
-  type BundleJob,
-  jobHitBlock,
-  jobHitCount,
-  readBlock,
-  storedJob,
-  type WorkerOptions,
-  withoutLateCopies,
-  writeHits,
+export type {
+  BundleJob,
+  CoalesceLimits,
+  Deriver,
+  QuarantineRow,
+  SnapshotRow,
+  WorkerOptions,
 } from './job-data.js';
 export { blockKey, doneKey, QUEUE_NAME, readingsKey };
 
