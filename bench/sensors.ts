@@ -41,6 +41,7 @@ import { startIngest } from '../ingest/service.js';
 import { gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';
 import { redisProc, waitFor } from './ingest-kit.js';
 import type { SensorSimResult, SensorSimWork } from './sensors-gateways.js';
+import { cpuByName, threadCpu } from './thread-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,14 +70,17 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
-function runThread(work: SensorSimWork): Promise<SensorSimResult> {
+/** The gateways' thread's result, with every thread's CPU read before it ends (bench/thread-cpu.ts). */
+function runThread(
+  work: SensorSimWork,
+): Promise<SensorSimResult & { threads: ReturnType<typeof threadCpu> }> {
   const entry = new URL('./sensors-gateways.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
   const w = new Worker(boot, { eval: true, workerData: work });
   return new Promise((resolve, reject) => {
     w.on('message', (m: { type: string; result: SensorSimResult }) => {
       if (m.type === 'done') {
-        resolve(m.result);
+        resolve({ ...m.result, threads: threadCpu() });
         void w.terminate();
       }
     });
@@ -175,6 +179,8 @@ function printResult(x: {
   lastPhase1Ms: number;
   /** CPU seconds: phase 1 in this process (gateway logins included) and in Redis; the raw block INSERTs. */
   cpu: { chain: number; redis: number; raw: number; rawRows: number };
+  /** Phase 1's CPU by thread (bench/thread-cpu.ts), ms. */
+  threadCpuMs: Record<string, number>;
 }): void {
   const { r1, r2, readingsPerSec, rawStoreReadingsPerSec } = x;
   const published = r1.readings + r2.readings;
@@ -201,6 +207,7 @@ function printResult(x: {
     rawStoreCpuUsPerReading: Math.round((x.cpu.raw * 1e6) / x.cpu.rawRows),
     messagesResent: r1.resent + r2.resent,
     droppedBySpool: r1.dropped + r2.dropped,
+    phase1ThreadCpuMs: x.threadCpuMs,
   };
   if (!values.json) say(JSON.stringify(result, null, 2));
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -319,6 +326,7 @@ async function main(): Promise<void> {
   const batch = config.ingest.bundleMaxHits;
   const rawT = { blockMs: 0, jsonMs: 0, blockCpuSec: 0 };
   await insertRaw(store, raw, 0, raw.length / 2, batch, rawT);
+  const rawBeforeMs = rawT.blockMs;
   const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
   const base = {
     url: ingest.mqttUrl,
@@ -331,10 +339,12 @@ async function main(): Promise<void> {
 
   say(`phase 1: ${ROUNDS} rounds of ${S} sensors, as fast as acks allow`);
   const cpu0 = await cpuSec(redis.url);
+  const threads0 = threadCpu();
   const progress = setInterval(() => say(`  stored ${stored} readings`), 2_000);
   const r1 = await runThread(phaseWork(base, 'throughput', t0));
   await waitFor(() => stored >= r1.readings, 120_000);
   const cpu1 = await cpuSec(redis.url);
+  const threadCpuMs = cpuByName(threads0, new Map([...r1.threads, ...threadCpu()]));
   const lastPhase1Ms = lastStoredMs;
   const readingsPerSec = r1.readings / ((lastStoredMs - r1.firstMs) / 1000);
   say(
@@ -354,6 +364,9 @@ async function main(): Promise<void> {
   const { rows, unique } = await countReadings(store, t0);
 
   await insertRaw(store, raw, raw.length / 2, raw.length, batch, rawT);
+  say(
+    `  raw halves: before phase 1 ${Math.round(rawBeforeMs)} ms, after phase 2 ${Math.round(rawT.blockMs - rawBeforeMs)} ms`,
+  );
   const rawStoreReadingsPerSec = raw.length / (rawT.blockMs / 1000);
   const rawStoreJsonEachRowReadingsPerSec = raw.length / (rawT.jsonMs / 1000);
   await store.close();
@@ -371,6 +384,7 @@ async function main(): Promise<void> {
     unique,
     alarmLatencies,
     alarmStored,
+    threadCpuMs,
     cpu: {
       chain: cpu1.proc - cpu0.proc,
       redis: cpu1.redis - cpu0.redis,
