@@ -130,10 +130,14 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     QUEUE_NAME,
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
-      const [bytes, group] = await Promise.all([readBlock(o, job.data, id), groupOf(o, id)]);
-      if (bytes === null) return;
-      const readings = await loadReadings(o.connection, o.prefix, job.data, id);
-      if (readings === null) return;
+      // Both blocks and the group record in one round trip: on a busy receiver each awaited
+      // reply waits for the event loop, so a job reached its INSERT a turn later (docs/iot.md).
+      const [bytes, group, readings] = await Promise.all([
+        readBlock(o, job.data, id),
+        groupOf(o, id),
+        loadReadings(o.connection, o.prefix, job.data, id),
+      ]);
+      if (bytes === null || readings === null) return;
       if (grouping || group !== null) {
         const fresh = firstStart(job);
         await groups.write({ job, id, bytes, readings, fresh, ...(group !== null ? { group } : {}) });
