@@ -84,7 +84,7 @@ async function writeGroup(o: WorkerOptions, members: readonly Member[], token: s
   const readings = joinBlocks(members.flatMap((m) => (m.readings ? [m.readings] : [])));
   const deriveAll = async () => {
     const out: HitRow[][] = [];
-    for (const m of members) out.push((await o.derive?.rows(m.job.data, m.id)) ?? []);
+    for (const m of members) out.push((await o.derive?.rows(m.job.data, m.id, m.fresh)) ?? []);
     return out;
   };
   const [stored, derivedAll] = await Promise.allSettled([

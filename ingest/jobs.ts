@@ -61,13 +61,13 @@ export async function writeJob(
  */
 async function readingsAndDerived(
   o: WorkerOptions,
-  job: BundleJob,
+  job: Job<BundleJob>,
   id: string,
   readings: RowBlock | undefined,
 ): Promise<HitRow[]> {
   const [stored, derived] = await Promise.allSettled([
     writeReadingBlock(o.store, readings, id),
-    Promise.resolve(o.derive?.rows(job, id) ?? []),
+    Promise.resolve(o.derive?.rows(job.data, id, firstStart(job)) ?? []),
   ]);
   if (stored.status === 'rejected') throw stored.reason;
   if (derived.status === 'rejected') throw derived.reason;
@@ -100,7 +100,7 @@ async function writeAlone(
 ): Promise<void> {
   const id = job.id as string;
   const { block, derived } = await inTurn(async () => {
-    const derived = await readingsAndDerived(o, job.data, id, readings);
+    const derived = await readingsAndDerived(o, job, id, readings);
     const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived, bytes));
     await writeHits(o.store, data, id, block);
     return { block, derived };

@@ -135,15 +135,18 @@ export class SensorRules implements Deriver {
   /**
    * The job's derived rows. The shared state moves on at once (jobs run concurrently, here and
    * in other workers, and must see each other's readings in order); a retry of the job in any
-   * worker gets the rows it got the first time, under the same dedup token.
+   * worker gets the rows it got the first time, under the same dedup token. `firstRun`: the job
+   * was never started before (nothing of an earlier run to look up).
    */
-  async rows(job: BundleJob, jobId: string): Promise<HitRow[]> {
+  async rows(job: BundleJob, jobId: string, firstRun = false): Promise<HitRow[]> {
     const local = this.kept.get(jobId);
     if (local) return local;
     if (!job.readings?.length && !job.readingBlock?.rows) return [];
     const engine = await this.ready();
     if (engine.tracked === 0) return [];
-    const kept = await this.shared.kept(jobId);
+    // A job's first run has nothing kept by an earlier one: one round trip less (a group's
+    // members run their rules one after another beside its INSERT, docs/iot.md).
+    const kept = firstRun ? undefined : await this.shared.kept(jobId);
     if (kept) return kept;
     const readings = this.readingsOf(job, engine);
     for (let i = 0; i < MAX_TRIES; i++) {
