@@ -66,6 +66,8 @@ export class SensorRules implements Deriver {
   /** Versions of the states in this process's copy (absent: 0, never written). */
   private readonly versions = new Map<string, number>();
   private readonly kept = new Map<string, HitRow[]>();
+  /** Jobs whose rules are running now. */
+  private readonly running = new Map<string, Promise<HitRow[]>>();
   /** Ids of the sensors with state, as JSON strings (how a block line begins). */
   private ruled: Set<string> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -141,6 +143,20 @@ export class SensorRules implements Deriver {
   async rows(job: BundleJob, jobId: string, firstRun = false): Promise<HitRow[]> {
     const local = this.kept.get(jobId);
     if (local) return local;
+    // A job's rules run once at a time here: a second caller (its INSERT turn, while the rules
+    // it started early are still running, ingest/coalesce.ts) waits for the same run.
+    const running = this.running.get(jobId);
+    if (running) return running;
+    const run = this.derive(job, jobId, firstRun);
+    this.running.set(jobId, run);
+    try {
+      return await run;
+    } finally {
+      this.running.delete(jobId);
+    }
+  }
+
+  private async derive(job: BundleJob, jobId: string, firstRun: boolean): Promise<HitRow[]> {
     if (!job.readings?.length && !job.readingBlock?.rows) return [];
     const engine = await this.ready();
     if (engine.tracked === 0) return [];
