@@ -12,14 +12,13 @@ import { silentLogger } from '../contracts/log.js';
 import { Bundler, type Part } from './bundler.js';
 import { markStored } from './dedup.js';
 import { openQueue, QUEUE_NAME, readingsKey } from './jobs.js';
-import { LocalBlocks } from './local-blocks.js';
 import { IngestMetrics } from './metrics.js';
 import { dropPrefix, TEST_REDIS_URL } from './testkit.js';
 
 const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
 const opened: Array<{ bundler: Bundler; queue: ReturnType<typeof openQueue>; prefix: string }> = [];
 
-function bundlerFor(maxQueuedJobs: number, local?: LocalBlocks) {
+function bundlerFor(maxQueuedJobs: number) {
   const prefix = `xltest-${ulid().toLowerCase()}`;
   const queue = openQueue(redis, prefix);
   const bundler = new Bundler({
@@ -34,7 +33,6 @@ function bundlerFor(maxQueuedJobs: number, local?: LocalBlocks) {
     backoffMs: 100,
     metrics: new IngestMetrics(new Registry()),
     log: silentLogger(),
-    ...(local ? { local } : {}),
   });
   opened.push({ bundler, queue, prefix });
   return { bundler, queue, prefix };
@@ -67,8 +65,7 @@ afterAll(async () => {
 
 describe('bundler flush', () => {
   it('keeps only the fresh messages readings in the block, and leaves no block when none is fresh', async () => {
-    const local = new LocalBlocks(1 << 20);
-    const { bundler, queue, prefix } = bundlerFor(100, local);
+    const { bundler, queue, prefix } = bundlerFor(100);
     const first = part('s-a');
     expect(await bundler.add(first)).toBe('fresh');
     const [job1] = await jobs(queue);
@@ -82,9 +79,6 @@ describe('bundler flush', () => {
     const job2 = all[1]!;
     expect(job2.data.readingCount).toBe(1);
     expect(await redis.get(readingsKey(prefix, job2.id!))).toBe(line('s-b'));
-    // The workers of the same process get the same bytes without reading them back.
-    expect(local.take(job2.id!)?.toString()).toBe(line('s-b'));
-    expect(local.take(job1!.id!)?.toString()).toBe(line('s-a'));
 
     // Only the stored message again: no job, and no block left behind.
     const before = await redis.keys(`${prefix}:*readings*`);

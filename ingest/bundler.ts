@@ -15,7 +15,6 @@ import type { ReadingLines } from '../analytics/sensors/reading-block.js';
 import type { Logger } from '../contracts/log.js';
 import { type ClaimVerdict, claim, type DedupOptions, releaseIfOrphaned } from './dedup.js';
 import { blockKey, type BundleJob, type QuarantineRow, readingsKey, type SnapshotRow } from './jobs.js';
-import type { LocalBlocks } from './local-blocks.js';
 import type { IngestMetrics } from './metrics.js';
 
 /** What one MQTT message contributes to a bundle. */
@@ -74,8 +73,6 @@ export interface BundlerOptions {
   replicas?: { redis: Redis; n: number; ms: number };
   metrics: IngestMetrics;
   log: Logger;
-  /** The workers of this process, handed each readings block in memory too (ingest/local-blocks.ts). */
-  local?: LocalBlocks;
 }
 
 export class Bundler {
@@ -174,7 +171,7 @@ export class Bundler {
     // The readings block of the whole batch goes out with the claim (one round trip, not two:
     // on a busy receiver each awaited reply waits for the event loop); written again below in
     // the rare case that some of the batch's messages are not fresh.
-    let early: Promise<Buffer | undefined> | undefined;
+    let early: Promise<boolean> | undefined;
     try {
       await this.waitForRoom();
       const keys = batch.map((w) => w.part.key);
@@ -200,15 +197,12 @@ export class Bundler {
       });
       // The readings likewise, as their own block (ingest/reading-jobs.ts); the job is added
       // only once it holds the fresh messages' readings and nothing else.
-      let written = claimed.length === batch.length ? await early : undefined;
+      const whole = claimed.length === batch.length && (await early);
       if (readings.rows) {
-        if (!written) {
-          written = blockBytes(readings);
-          await this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), written);
-        }
+        if (!whole)
+          await this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes(readings));
         data.readingBlockKey = true;
         data.readingCount = readings.rows;
-        this.o.local?.put(jobId, written);
       } else if (await early) await this.o.dedup.redis.del(readingsKey(this.o.dedup.prefix, jobId));
       // Encoded once here and kept beside the job as bytes, before the job exists (a job is
       // never without its block); the worker inserts the bytes as is (docs/ingest.md#store-path).
@@ -247,7 +241,6 @@ export class Bundler {
         'bundle not queued; messages stay unacked',
       );
       for (const w of batch) w.reject(err);
-      this.o.local?.take(jobId);
       void this.releaseOrphans(claimed, jobId);
       // No claim taken (releaseOrphans has nothing to do): the block written beside the claim goes.
       if (claimed.length === 0)
@@ -259,10 +252,10 @@ export class Bundler {
 
   /**
    * Writes the readings of every message of the batch as the job's block, not waited for here:
-   * its bytes once written, undefined when there are none or the write failed (then it is
-   * written again after the claim, or the flush fails there).
+   * true once written, false when there are none or the write failed (then it is written again
+   * after the claim, or the flush fails there).
    */
-  private readingsBlock(batch: readonly Waiting[], jobId: string): Promise<Buffer | undefined> {
+  private readingsBlock(batch: readonly Waiting[], jobId: string): Promise<boolean> {
     let data = '';
     let rows = 0;
     for (const w of batch) {
@@ -270,11 +263,10 @@ export class Bundler {
       data += w.part.readings.data;
       rows += w.part.readings.rows;
     }
-    if (rows === 0) return Promise.resolve(undefined);
-    const bytes = blockBytes({ data });
-    return this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), bytes).then(
-      () => bytes,
-      () => undefined,
+    if (rows === 0) return Promise.resolve(false);
+    return this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes({ data })).then(
+      () => true,
+      () => false,
     );
   }
 

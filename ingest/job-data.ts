@@ -3,7 +3,6 @@
  * worker; ingest/coalesce.ts stores several jobs by one INSERT): the job's shape, the worker's
  * options, its hits block, the hits INSERT, late copies dropped, the stored job for listeners.
  */
-import type { LocalBlocks } from './local-blocks.js';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { blockToHits, HIT_BLOCK_COLUMNS, hitsToBlock } from '../analytics/hit-block.js';
@@ -113,8 +112,6 @@ export interface WorkerOptions {
     jobs: number;
   };
   onFailed?: (jobId: string, exhausted: boolean, err: Error) => void;
-  /** Readings blocks this process's receiver queued, in memory (ingest/local-blocks.ts). */
-  local?: LocalBlocks;
 }
 
 /**

@@ -25,7 +25,6 @@ import {
 import { blockKey, doneKey, QUEUE_NAME, readingsKey } from './queue-keys.js';
 import { loadReadings, readingRowsBlock, writeReadingBlock } from './reading-jobs.js';
 import { StoreBackWatch } from './store-back.js';
-import { READING_BLOCK_COLUMNS } from '../analytics/sensors/reading-block.js';
 
 export type {
   BundleJob,
@@ -123,15 +122,6 @@ async function writeAlone(
   if (o.onStored) o.onStored(storedJob(job.data, block, derived), id);
 }
 
-/** The job's readings block from this process's receiver, set on the job as loadReadings does. */
-function localReadings(o: WorkerOptions, job: BundleJob, id: string): RowBlock | undefined {
-  const data = job.readingBlockKey ? o.local?.take(id) : undefined;
-  if (!data) return undefined;
-  const block: RowBlock = { columns: READING_BLOCK_COLUMNS, data, rows: job.readingCount ?? 0 };
-  job.readingBlock = block;
-  return block;
-}
-
 export function startWorker(o: WorkerOptions): Worker<BundleJob> {
   const inTurn = writeTurns();
   const grouping = (o.coalesce?.maxRows ?? 0) > 0;
@@ -140,14 +130,12 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     QUEUE_NAME,
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
-      // On its first start a job is in no group, and its readings block may be in this
-      // process's memory (ingest/local-blocks.ts); else both blocks and the group record in one
-      // round trip: on a busy receiver each awaited reply waits for the event loop (docs/iot.md).
-      const local = firstStart(job) ? localReadings(o, job.data, id) : undefined;
+      // Both blocks and the group record in one round trip: on a busy receiver each awaited
+      // reply waits for the event loop, so a job reached its INSERT a turn later (docs/iot.md).
       const [bytes, group, readings] = await Promise.all([
         readBlock(o, job.data, id),
-        local ? null : groupOf(o, id),
-        local ?? loadReadings(o.connection, o.prefix, job.data, id),
+        groupOf(o, id),
+        loadReadings(o.connection, o.prefix, job.data, id),
       ]);
       if (bytes === null || readings === null) return;
       if (grouping || group !== null) {

@@ -3,7 +3,6 @@
  * to an existing broker), the router, the bundler that turns messages into queued jobs, and the
  * ack batcher that tells each gateway which of its messages Redis now holds.
  */
-import type { LocalBlocks } from './local-blocks.js';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CityConfig } from '../contracts/config/index.js';
@@ -52,8 +51,6 @@ export interface ReceiverOptions {
   log: Logger;
   /** Replicas that must hold a queued bundle before its messages are acked (city.yaml `redis.waitReplicas`). */
   replicas?: { n: number; ms: number };
-  /** The workers of this process (ingest/local-blocks.ts). */
-  local?: LocalBlocks;
 }
 
 export interface Receiver {
@@ -130,7 +127,6 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     attempts: cfg.attempts,
     backoffMs: cfg.backoffMs,
     ...(o.replicas?.n ? { replicas: { redis: o.redis, ...o.replicas } } : {}),
-    ...(o.local ? { local: o.local } : {}),
     metrics,
     log,
   });

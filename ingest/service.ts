@@ -5,7 +5,6 @@
  * Redis holds a message) and workers (worker.ts: jobs into the store). `role` splits receivers
  * and workers across processes.
  */
-import { LOCAL_BLOCKS_MAX_BYTES, LocalBlocks } from './local-blocks.js';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -121,10 +120,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     names: [QUEUE_NAME, ...(o.metricsQueues ?? [])],
   });
   closers.push(() => queueMetrics.close());
-  // One process running both sides: the workers take the receiver's readings blocks from
-  // memory on a job's first start (ingest/local-blocks.ts; Redis still holds them).
-  const local = workerSide && receiverSide ? new LocalBlocks(LOCAL_BLOCKS_MAX_BYTES) : undefined;
-  const shared = { cfg, redis: producer, prefix, metrics, log, ...(local ? { local } : {}) };
+  const shared = { cfg, redis: producer, prefix, metrics, log };
   const workers = workerSide?.startWorkerSide({
     ...shared,
     config: o.config,

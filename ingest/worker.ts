@@ -17,7 +17,6 @@ import type { Store } from '../analytics/store.js';
 import type { CityConfig } from '../contracts/config/index.js';
 import type { Logger } from '../contracts/log.js';
 import { type BundleJob, startWorker } from './jobs.js';
-import type { LocalBlocks } from './local-blocks.js';
 import type { IngestMetrics } from './metrics.js';
 import { sweepOrphanSnapshots } from './orphans.js';
 import { SensorCatalog } from '../analytics/sensors/catalog.js';
@@ -41,8 +40,6 @@ export interface WorkerSideOptions {
   matchStored?: (rows: HitRow[], jobId: string) => Promise<void>;
   /** The validated city (sensor catalogue for the rules run where readings are stored). */
   config: CityConfig;
-  /** Readings blocks this process's receiver queued, in memory (ingest/local-blocks.ts). */
-  local?: LocalBlocks;
 }
 
 export interface WorkerSide {
@@ -86,7 +83,6 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
         }
       : {}),
     onFailed: (_id, exhausted) => (exhausted ? metrics.dead() : metrics.retry()),
-    ...(o.local ? { local: o.local } : {}),
   });
   const feed: Promise<StoredFeed | undefined> = o.matchStored
     ? startStoredFeed({
