@@ -33,6 +33,7 @@ import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/tes
 import { redisProc, runGateways, waitFor } from './ingest-kit.js';
 import { benchArgs } from './args.js';
 import { cpuByName, pidCpu, threadCpu } from './thread-cpu.js';
+import { StageRecorder } from './ingest-stages.js';
 
 const values = benchArgs(
   'ingest',
@@ -316,7 +317,10 @@ async function main(): Promise<void> {
   const inserts: InsertTimes = { ms: 0, n: 0, lastEnd: 0, gaps: [] };
   const timed = timedStore(store, inserts);
   const latencies: number[] = [];
+  // Stage timestamps of the latency phase's hits (bench/ingest-stages.ts).
+  const stages = new StageRecorder();
   const ingest = await startIngest({
+    trace: stages.trace,
     config,
     store: timed,
     redisUrl: redis.url,
@@ -329,7 +333,7 @@ async function main(): Promise<void> {
         : { mode: 'broker', url: values['broker-url'] as string },
     // Phase 1 only counts (its hits are not decoded: a listener's cost, not the chain's; phase 2
     // starts once all are stored).
-    onStored: (job) => {
+    onStored: (job, jobId) => {
       const now = Date.now();
       if (phase === 'bench-tp') counts[phase] = (counts[phase] ?? 0) + (job.hitCount ?? job.hits.length);
       else
@@ -337,6 +341,7 @@ async function main(): Promise<void> {
           counts[h.model] = (counts[h.model] ?? 0) + 1;
           if (h.model === 'bench-lat') latencies.push(now - h.ts);
         }
+      if (phase === 'bench-lat') stages.stored(job, jobId, now, 'bench-lat');
       lastStoredMs = now;
     },
   });
@@ -359,11 +364,13 @@ async function main(): Promise<void> {
   const latN = latRate * latSeconds;
   say(`phase 2: ${latRate} hits/s for ${latSeconds} s`);
   phase = 'bench-lat';
+  stages.start();
   const p2 = runGateways({ ...sim, hits: latN, ratePerSec: latRate, tag: 'bench-lat' });
   const r2 = await p2.done;
   await p2.stop();
   await waitFor(() => (counts['bench-lat'] ?? 0) >= latN, 60_000);
   const achievedRate = latN / ((r2.lastHandedMs - r2.firstMs) / 1000);
+  const latencyStages = stages.summary();
 
   const stats = ingest.stats();
   await ingest.close();
@@ -395,6 +402,8 @@ async function main(): Promise<void> {
       rateHitsPerSec: Math.round(achievedRate),
       samples: latencies.length,
     },
+    /** Where the latency goes, stage by stage (bench/ingest-stages.ts). */
+    latencyStages,
     published,
     stored: unique,
     lost: published - unique,

@@ -16,6 +16,7 @@ import type { Logger } from '../contracts/log.js';
 import { type ClaimVerdict, claim, type DedupOptions, releaseIfOrphaned } from './dedup.js';
 import { blockKey, type BundleJob, type QuarantineRow, readingsKey, type SnapshotRow } from './jobs.js';
 import type { IngestMetrics } from './metrics.js';
+import type { StageTrace } from './stage-trace.js';
 
 /** What one MQTT message contributes to a bundle. */
 export interface Part {
@@ -73,6 +74,8 @@ export interface BundlerOptions {
   replicas?: { redis: Redis; n: number; ms: number };
   metrics: IngestMetrics;
   log: Logger;
+  /** Stage timestamps (bench:ingest's latency breakdown; ingest/stage-trace.ts). */
+  trace?: StageTrace;
 }
 
 export class Bundler {
@@ -161,6 +164,10 @@ export class Bundler {
     this.openUrgent = false;
     this.openHits = 0;
     this.openBytes = 0;
+    this.o.trace?.cut?.(
+      batch.map((w) => w.part.key),
+      Date.now(),
+    );
     // Flushes run one at a time: while one talks to Redis the next bundle fills.
     this.chain = this.chain.then(() => this.flush(batch, firstMs));
   }
@@ -220,6 +227,7 @@ export class Bundler {
         });
       }
       if (this.o.replicas) await waitReplicas(this.o.replicas);
+      this.o.trace?.queued?.(jobId, data.keys, Date.now());
       this.o.metrics.queued(hitCount + data.snapshots.length + readings.rows);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);
