@@ -89,8 +89,10 @@ export class Bundler {
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
-  /** Jobs waiting in the queue at the last flush. */
+  /** Jobs waiting in the queue at the last flush (or the last count during a hold). */
   private lastWaiting = 0;
+  /** Bundles cut so far: the open bundle's number (a count answered after a cut is not its). */
+  private bundleNo = 0;
 
   constructor(private readonly o: BundlerOptions) {}
 
@@ -137,21 +139,38 @@ export class Bundler {
    * `maxMs`, its senders are waiting for these very acks (each gateway has at most
    * `maxInflight` messages unacked), and holding on would only hold them — after a receiver
    * restart that paced the gateways' resends at one window per `holdMs` (bench:faults).
+   *
+   * And only while jobs wait now: the count seen at the last flush is asked again before each
+   * step of the hold. A count left over from a burst (the queue drained since, and no flush ran
+   * to see it) held the first bundle after it for the whole `holdMs`: in bench:ingest that one
+   * bundle was the slowest 1 % of the latency phase (docs/ingest.md, "Where the p99 goes").
    */
   private onAge(): void {
-    const now = Date.now();
-    const age = now - this.openSinceMs;
-    if (
+    this.timer = undefined;
+    if (!this.mayHold(Date.now())) return this.cut();
+    const bundle = this.bundleNo;
+    this.o.queue.getJobCountByTypes('waiting', 'prioritized').then(
+      (n) => {
+        this.lastWaiting = n;
+        if (bundle !== this.bundleNo) return; // cut meanwhile (full, or closing)
+        if (n > 0 && this.mayHold(Date.now())) this.timer = setTimeout(() => this.onAge(), this.o.maxMs);
+        else this.cut();
+      },
+      () => {
+        if (bundle === this.bundleNo) this.cut();
+      },
+    );
+  }
+
+  /** The open bundle may keep filling: not urgent, jobs waited at the last count, filling, within holdMs. */
+  private mayHold(now: number): boolean {
+    return (
       !this.openUrgent &&
       this.lastWaiting > 0 &&
-      age + this.o.maxMs <= this.o.holdMs &&
+      now - this.openSinceMs + this.o.maxMs <= this.o.holdMs &&
       now - this.lastAddMs < this.o.maxMs &&
       this.open.length > 0
-    ) {
-      this.timer = setTimeout(() => this.onAge(), this.o.maxMs);
-      return;
-    }
-    this.cut();
+    );
   }
 
   private cut(): void {
@@ -160,6 +179,7 @@ export class Bundler {
     if (this.open.length === 0) return;
     const batch = this.open;
     const firstMs = this.openSinceMs;
+    this.bundleNo++;
     this.open = [];
     this.openUrgent = false;
     this.openHits = 0;
