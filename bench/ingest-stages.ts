@@ -7,7 +7,11 @@
  *   gateway     hand-over → its envelope built (the publisher's flushMs)
  *   toReceiver  envelope built → the receiver's bundler has it (spool, MQTT, aedes, intake)
  *   bundle      → its bundle cut (bundleMaxMs, or the hold while jobs wait)
- *   queueAdd    → its job in Redis (room check, claims, block, job add)
+ *   flushWait   → its bundle's flush started (the flush before it ended: one at a time)
+ *   room        → room found in the queue (the waiting count; backpressure)
+ *   claim       → its replay keys claimed
+ *   blocks      → the lease checked, its block encoded and written beside the job
+ *   add         → its job added (in Redis)
  *   queue       → a worker's processor started on it
  *   fetch       → its blocks read
  *   turnWait    → its INSERT turn started (the INSERT before it returned)
@@ -16,6 +20,7 @@
  *   acks        → the listener saw it stored (marking, done markers)
  */
 import { type IntervalHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type { Redis } from 'ioredis';
 import { decodeTime } from 'ulid';
 import type { BundleJob } from '../ingest/jobs.js';
 import type { StageTrace } from '../ingest/stage-trace.js';
@@ -24,7 +29,11 @@ export const STAGES = [
   'gateway',
   'toReceiver',
   'bundle',
-  'queueAdd',
+  'flushWait',
+  'room',
+  'claim',
+  'blocks',
+  'add',
   'queue',
   'fetch',
   'turnWait',
@@ -49,6 +58,8 @@ interface HitStages {
   total: number;
   d: number[];
   jobs: readonly string[];
+  /** Its hand-over, ms after the recording started. */
+  at: number;
 }
 
 export interface StageSummary {
@@ -62,6 +73,10 @@ export interface StageSummary {
     /** Jobs and rows in the INSERT that stored them (median). */
     insertJobsP50: number;
     insertRowsP50: number;
+    /** When they were handed over, s after the phase started: first, median, last. */
+    atS: { min: number; p50: number; max: number };
+    /** Distinct INSERTs that stored them. */
+    inserts: number;
   };
   /** The main thread's event-loop delay over the latency phase, ms. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
@@ -74,7 +89,7 @@ export class StageRecorder {
   private on = false;
   private readonly recv = new Map<string, { key: string; ms: number }>();
   private readonly cutMs = new Map<string, number>();
-  private readonly queuedMs = new Map<string, number>();
+  private readonly queuedMs = new Map<string, number[]>();
   private readonly pickedMs = new Map<string, number>();
   private readonly readyMs = new Map<string, number>();
   private readonly turns = new Map<string, { turn: number; insert: number; done: number; jobs: string[] }>();
@@ -92,7 +107,7 @@ export class StageRecorder {
     cut: (keys, ms) => {
       if (this.on) for (const k of keys) setOnce(this.cutMs, k, ms);
     },
-    queued: (id, _keys, ms) => this.on && setOnce(this.queuedMs, id, ms),
+    queued: (id, _keys, ms, marks) => this.on && setOnce(this.queuedMs, id, [...marks, ms]),
     picked: (id, ms) => this.on && setOnce(this.pickedMs, id, ms),
     ready: (id, ms) => this.on && setOnce(this.readyMs, id, ms),
     turn: (ids, turn, insert, done) => {
@@ -101,8 +116,11 @@ export class StageRecorder {
     },
   };
 
+  private startMs = 0;
+
   start(): void {
     this.on = true;
+    this.startMs = Date.now();
     this.loop = monitorEventLoopDelay({ resolution: 10 });
     this.loop.enable();
     this.gcObs = new PerformanceObserver((list) => {
@@ -123,11 +141,11 @@ export class StageRecorder {
       const q = this.queuedMs.get(jobId);
       const p = this.pickedMs.get(jobId);
       const rd = this.readyMs.get(jobId);
-      if (!r || cut === undefined || q === undefined || p === undefined || rd === undefined || !t) continue;
+      if (!r || cut === undefined || q?.length !== 5 || p === undefined || rd === undefined || !t) continue;
       const sent = decodeTime(r.key.slice(r.key.lastIndexOf(':') + 1));
-      const marks = [h.ts, sent, r.ms, cut, q, p, rd, t.turn, t.insert, t.done, nowMs];
+      const marks = [h.ts, sent, r.ms, cut, ...q, p, rd, t.turn, t.insert, t.done, nowMs];
       const d = STAGES.map((_, i) => marks[i + 1]! - marks[i]!);
-      this.hits.push({ total: nowMs - h.ts, d, jobs: t.jobs });
+      this.hits.push({ total: nowMs - h.ts, d, jobs: t.jobs, at: h.ts - this.startMs });
     }
   }
 
@@ -155,9 +173,13 @@ export class StageRecorder {
         const share = slowTotal > 0 ? Math.round((sum(c) / slowTotal) * 1000) / 1000 : 0;
         return [s, { p50: pct(c, 50), p90: pct(c, 90), max: c[c.length - 1] ?? Number.NaN, share }];
       }),
-    ) as Omit<StageSummary['slowest1pct'], 'hits' | 'totalP50' | 'insertJobsP50' | 'insertRowsP50'>;
+    ) as Omit<
+      StageSummary['slowest1pct'],
+      'hits' | 'totalP50' | 'insertJobsP50' | 'insertRowsP50' | 'atS' | 'inserts'
+    >;
     const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
     const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+    const at = sorted(slow.map((h) => Math.round(h.at / 100) / 10));
     return {
       hits: this.hits.length,
       all,
@@ -167,6 +189,8 @@ export class StageRecorder {
         totalP50: pct(sorted(slow.map((h) => h.total)), 50),
         insertJobsP50: pct(sorted(slow.map((h) => h.jobs.length)), 50),
         insertRowsP50: pct(sorted(slow.map(rows)), 50),
+        atS: { min: at[0] ?? Number.NaN, p50: pct(at, 50), max: at.at(-1) ?? Number.NaN },
+        inserts: new Set(slow.map((h) => h.jobs.join())).size,
       },
       eventLoopDelayMs: {
         p50: ms(this.loop?.percentile(50) ?? 0),
@@ -181,4 +205,34 @@ export class StageRecorder {
       },
     };
   }
+}
+
+/** Redis's own latency events (`LATENCY HISTORY`), by event, inside [fromMs, toMs]. */
+export interface RedisStalls {
+  events: Record<string, { count: number; maxMs: number; totalMs: number }>;
+  /** AOF rewrites since Redis started. */
+  aofRewrites: number;
+}
+
+/** Turns on Redis's latency monitor: every event (an fsync, a fork, a command) over `ms` is kept. */
+export async function watchRedisLatency(redis: Redis, ms = 20): Promise<void> {
+  await redis.config('SET', 'latency-monitor-threshold', String(ms));
+}
+
+/** The latency events Redis recorded between `fromMs` and `toMs` (its history holds 160 per event). */
+export async function redisStalls(redis: Redis, fromMs: number, toMs: number): Promise<RedisStalls> {
+  const latest = (await redis.call('LATENCY', 'LATEST')) as [string, number, number, number][];
+  const events: RedisStalls['events'] = {};
+  for (const [name] of latest) {
+    const h = (await redis.call('LATENCY', 'HISTORY', name)) as [number, number][];
+    const inside = h.filter(([s]) => s * 1000 >= fromMs - 1000 && s * 1000 <= toMs + 1000).map(([, v]) => v);
+    if (inside.length)
+      events[name] = {
+        count: inside.length,
+        maxMs: Math.max(...inside),
+        totalMs: inside.reduce((n, x) => n + x, 0),
+      };
+  }
+  const info = await redis.info('persistence');
+  return { events, aofRewrites: Number(/aof_rewrites:(\d+)/.exec(info)?.[1] ?? 0) };
 }

@@ -33,7 +33,7 @@ import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/tes
 import { redisProc, runGateways, waitFor } from './ingest-kit.js';
 import { benchArgs } from './args.js';
 import { cpuByName, pidCpu, threadCpu } from './thread-cpu.js';
-import { StageRecorder } from './ingest-stages.js';
+import { redisStalls, StageRecorder, watchRedisLatency } from './ingest-stages.js';
 
 const values = benchArgs(
   'ingest',
@@ -304,6 +304,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'xl-bench-ingest-'));
   const redis = await redisProc(join(dir, 'redis'));
   await redis.start();
+  const redisCli = new Redis(redis.url);
+  await watchRedisLatency(redisCli);
   setLogLevel('warn');
   const log = rootLogger();
   say(`hashing ${G} gateway passwords (scrypt)…`);
@@ -354,23 +356,33 @@ async function main(): Promise<void> {
   const sim = simOf(ingest.mqttUrl, gws);
 
   say(`phase 1: ${N} hits from ${G} gateways, ${mode}, as fast as acks allow`);
-  const { r1, hitsPerSec, tpEnd, phase1 } = await phaseOne(sim, redis.url, redis.pid?.(), inserts, () => ({
+  const p1Start = Date.now();
+  const {
+    r1,
+    hitsPerSec,
+    tpEnd,
+    phase1: p1,
+  } = await phaseOne(sim, redis.url, redis.pid?.(), inserts, () => ({
     stored: counts['bench-tp'] ?? 0,
     lastStoredMs,
   }));
+  // Redis's own stalls (fsync, fork) over phase 1 (bench/ingest-stages.ts).
+  const phase1 = { ...p1, redisStalls: await redisStalls(redisCli, p1Start, Date.now()) };
   say(`  ${Math.round(hitsPerSec)} hits/s (published ${r1.published} messages, resent ${r1.resent})`);
   say(`  ${JSON.stringify(phase1)}`);
 
   const latN = latRate * latSeconds;
   say(`phase 2: ${latRate} hits/s for ${latSeconds} s`);
   phase = 'bench-lat';
+  const p2Start = Date.now();
   stages.start();
   const p2 = runGateways({ ...sim, hits: latN, ratePerSec: latRate, tag: 'bench-lat' });
   const r2 = await p2.done;
   await p2.stop();
   await waitFor(() => (counts['bench-lat'] ?? 0) >= latN, 60_000);
   const achievedRate = latN / ((r2.lastHandedMs - r2.firstMs) / 1000);
-  const latencyStages = stages.summary();
+  const latencyStages = { ...stages.summary(), redis: await redisStalls(redisCli, p2Start, Date.now()) };
+  redisCli.disconnect();
 
   const stats = ingest.stats();
   await ingest.close();

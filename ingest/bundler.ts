@@ -195,10 +195,15 @@ export class Bundler {
   private async flush(batch: Waiting[], firstMs: number): Promise<void> {
     const jobId = ulid();
     const claimed: string[] = [];
+    // Stage marks for a trace: flush start, room, claims, blocks written (ingest/stage-trace.ts).
+    const marks: number[] = this.o.trace ? [Date.now()] : [];
+    const mark = () => this.o.trace && marks.push(Date.now());
     try {
       await this.waitForRoom();
+      mark();
       const keys = batch.map((w) => w.part.key);
       const verdicts = await claim(this.o.dedup, keys, jobId, Date.now());
+      mark();
       // Another node may take over the claims of a node whose lease ran out (dedup.ts).
       const lease = this.o.dedup.lease;
       if (lease && !lease.fresh(Date.now()) && !(await lease.renew()))
@@ -235,6 +240,7 @@ export class Bundler {
         data.hitCount = hitCount;
         data.hits = [];
       }
+      mark();
       if (data.keys.length > 0) {
         const readingsOnly = readings.rows > 0 && !batch.some((w) => w.part.urgent);
         await this.o.queue.add('bundle', data, {
@@ -247,7 +253,7 @@ export class Bundler {
         });
       }
       if (this.o.replicas) await waitReplicas(this.o.replicas);
-      this.o.trace?.queued?.(jobId, data.keys, Date.now());
+      this.o.trace?.queued?.(jobId, data.keys, Date.now(), marks);
       this.o.metrics.queued(hitCount + data.snapshots.length + readings.rows);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);

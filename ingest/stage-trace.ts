@@ -9,8 +9,11 @@ export interface StageTrace {
   received?(key: string, hits: readonly { id: string }[], atMs: number): void;
   /** A bundle was cut (its age, its size, or the hold ended): its messages' keys. */
   cut?(keys: readonly string[], atMs: number): void;
-  /** The bundle's job is in Redis (claims, block, job added). */
-  queued?(jobId: string, keys: readonly string[], atMs: number): void;
+  /**
+   * The bundle's job is in Redis (claims, block, job added); `marks`: when its flush started
+   * (after the flush before it), found room in the queue, claimed its keys, wrote its blocks.
+   */
+  queued?(jobId: string, keys: readonly string[], atMs: number, marks: readonly number[]): void;
   /** A worker's processor started on the job. */
   picked?(jobId: string, atMs: number): void;
   /** The job's blocks are read: it waits for its INSERT turn. */
