@@ -107,7 +107,10 @@ export class StageRecorder {
     cut: (keys, ms) => {
       if (this.on) for (const k of keys) setOnce(this.cutMs, k, ms);
     },
-    queued: (id, _keys, ms, marks) => this.on && setOnce(this.queuedMs, id, [...marks, ms]),
+    queued: (id, keys, ms, marks) => {
+      this.jobs.push(keys.length);
+      if (this.on) setOnce(this.queuedMs, id, [...marks, ms]);
+    },
     picked: (id, ms) => this.on && setOnce(this.pickedMs, id, ms),
     ready: (id, ms) => this.on && setOnce(this.readyMs, id, ms),
     turn: (ids, turn, insert, done) => {
@@ -117,6 +120,15 @@ export class StageRecorder {
   };
 
   private startMs = 0;
+  /** Messages in each job queued since the last `jobTally` (recorded whether on or not). */
+  private jobs: number[] = [];
+
+  /** Jobs queued since the last call and their messages (median, largest); starts a new tally. */
+  jobTally(): { jobs: number; messagesP50: number; messagesMax: number } {
+    const m = [...this.jobs].sort((a, b) => a - b);
+    this.jobs = [];
+    return { jobs: m.length, messagesP50: pct(m, 50), messagesMax: m.at(-1) ?? 0 };
+  }
 
   start(): void {
     this.on = true;

@@ -9,7 +9,9 @@
  * last hit stored), the first hand-over once every gateway is logged in (hitsPerSecWithLogins
  * counts from the publishers' start, as bench:sensors does). Phase 2 publishes at --latency-rate hits/s for --latency-seconds:
  * publishToQueryableMs = time from a hit's hand-over to the publisher until the INSERT
- * holding it returned (it is queryable then). The same kind of rows are inserted (half
+ * holding it returned (it is queryable then); latencyStages splits it by stage along the chain
+ * (bench/ingest-stages.ts: the slowest 1 % stage by stage, event-loop delay, GC, Redis's own
+ * stalls). The same kind of rows are inserted (half
  * before phase 1, half after phase 2: the shared box's load drifts) straight into the same table (with the views it feeds) in INSERTs of the same size, by
  * today's JSONEachRow path (rawStoreBaselineHitsPerSec) and the block path ingest uses
  * (rawStoreHitsPerSec), in turns; ratio = hitsPerSec / rawStoreHitsPerSec. lost and duplicated are counted in the store by hit id.
@@ -355,6 +357,7 @@ async function main(): Promise<void> {
   await mergesDrained(store);
   const sim = simOf(ingest.mqttUrl, gws);
 
+  stages.jobTally();
   say(`phase 1: ${N} hits from ${G} gateways, ${mode}, as fast as acks allow`);
   const p1Start = Date.now();
   const {
@@ -367,7 +370,11 @@ async function main(): Promise<void> {
     lastStoredMs,
   }));
   // Redis's own stalls (fsync, fork) over phase 1 (bench/ingest-stages.ts).
-  const phase1 = { ...p1, redisStalls: await redisStalls(redisCli, p1Start, Date.now()) };
+  const phase1 = {
+    ...p1,
+    redisStalls: await redisStalls(redisCli, p1Start, Date.now()),
+    queuedJobs: stages.jobTally(),
+  };
   say(`  ${Math.round(hitsPerSec)} hits/s (published ${r1.published} messages, resent ${r1.resent})`);
   say(`  ${JSON.stringify(phase1)}`);
 
