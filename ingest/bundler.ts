@@ -147,7 +147,10 @@ export class Bundler {
    */
   private onAge(): void {
     this.timer = undefined;
-    if (!this.mayHold(Date.now())) return this.cut();
+    if (!this.mayHold(Date.now())) {
+      this.cut();
+      return;
+    }
     const bundle = this.bundleNo;
     this.o.queue.getJobCountByTypes('waiting', 'prioritized').then(
       (n) => {
