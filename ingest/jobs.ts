@@ -100,9 +100,11 @@ async function writeAlone(
 ): Promise<void> {
   const id = job.id as string;
   const { block, derived } = await inTurn(async () => {
+    const turnMs = Date.now();
     const derived = await readingsAndDerived(o, job.data, id, readings);
     const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived, bytes));
     await writeHits(o.store, data, id, block);
+    o.trace?.turn?.([id], turnMs, turnMs, Date.now());
     return { block, derived };
   });
   o.derive?.done(id);
@@ -130,10 +132,12 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     QUEUE_NAME,
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
+      o.trace?.picked?.(id, Date.now());
       const [bytes, group] = await Promise.all([readBlock(o, job.data, id), groupOf(o, id)]);
       if (bytes === null) return;
       const readings = await loadReadings(o.connection, o.prefix, job.data, id);
       if (readings === null) return;
+      o.trace?.ready?.(id, Date.now());
       if (grouping || group !== null) {
         const fresh = firstStart(job);
         await groups.write({ job, id, bytes, readings, fresh, ...(group !== null ? { group } : {}) });
