@@ -9,7 +9,9 @@
  * last hit stored), the first hand-over once every gateway is logged in (hitsPerSecWithLogins
  * counts from the publishers' start, as bench:sensors does). Phase 2 publishes at --latency-rate hits/s for --latency-seconds:
  * publishToQueryableMs = time from a hit's hand-over to the publisher until the INSERT
- * holding it returned (it is queryable then). The same kind of rows are inserted (half
+ * holding it returned (it is queryable then); latencyStages splits it by stage along the chain
+ * (bench/ingest-stages.ts: the slowest 1 % stage by stage, event-loop delay, GC, Redis's own
+ * stalls). The same kind of rows are inserted (half
  * before phase 1, half after phase 2: the shared box's load drifts) straight into the same table (with the views it feeds) in INSERTs of the same size, by
  * today's JSONEachRow path (rawStoreBaselineHitsPerSec) and the block path ingest uses
  * (rawStoreHitsPerSec), in turns; ratio = hitsPerSec / rawStoreHitsPerSec. lost and duplicated are counted in the store by hit id.
@@ -28,11 +30,13 @@ import { openStore, type Store } from '../analytics/store.js';
 import { loadCityConfig } from '../contracts/config/index.js';
 import { makeHit } from '../contracts/testkit.js';
 import { rootLogger, setLogLevel } from '../contracts/log.js';
+import type { BundleJob } from '../ingest/jobs.js';
 import { startIngest } from '../ingest/service.js';
 import { cameraId, gatewayId, gatewayPassword, testCityRaw } from '../ingest/testkit.js';
 import { redisProc, runGateways, waitFor } from './ingest-kit.js';
 import { benchArgs } from './args.js';
 import { cpuByName, pidCpu, threadCpu } from './thread-cpu.js';
+import { redisStalls, StageRecorder, watchRedisLatency } from './ingest-stages.js';
 
 const values = benchArgs(
   'ingest',
@@ -239,7 +243,10 @@ async function phaseOne(
   redisPid: number | undefined,
   inserts: InsertTimes,
   progress: () => { stored: number; lastStoredMs: number },
+  watch: { redisCli: Redis; stages: StageRecorder },
 ) {
+  const startMs = Date.now();
+  watch.stages.jobTally();
   let last = 0;
   // Queue depth, sampled (is the worker waiting for jobs, or jobs for the worker?).
   let waiting = 0;
@@ -295,30 +302,84 @@ async function phaseOne(
     /** Process CPU by thread (bench/thread-cpu.ts) and the Redis child's CPU, ms. */
     threadCpuMs: threads,
     redisCpuMs,
+    // Redis's own stalls (fsync, fork) and the jobs queued over phase 1 (bench/ingest-stages.ts).
+    redisStalls: await redisStalls(watch.redisCli, startMs, Date.now()),
+    queuedJobs: watch.stages.jobTally(),
   };
   return { r1, hitsPerSec, tpEnd, phase1 };
+}
+
+/**
+ * Phase 2: hits at --latency-rate for --latency-seconds; `stored` reads how many are stored. Its
+ * stage breakdown from `stages` and Redis's stalls over it (bench/ingest-stages.ts).
+ */
+async function phaseTwo(sim: Sim, stages: StageRecorder, redisCli: Redis, stored: () => number) {
+  const latN = latRate * latSeconds;
+  say(`phase 2: ${latRate} hits/s for ${latSeconds} s`);
+  const p2Start = Date.now();
+  stages.start();
+  const p2 = runGateways({ ...sim, hits: latN, ratePerSec: latRate, tag: 'bench-lat' });
+  const r2 = await p2.done;
+  await p2.stop();
+  await waitFor(() => stored() >= latN, 60_000);
+  const achievedRate = latN / ((r2.lastHandedMs - r2.firstMs) / 1000);
+  const latencyStages = { ...stages.summary(), redis: await redisStalls(redisCli, p2Start, Date.now()) };
+  return { r2, achievedRate, latencyStages };
+}
+
+/** What the stored-jobs listener counts: hits per tag, the latency phase's latencies. */
+interface Tally {
+  counts: Record<string, number>;
+  phase: 'bench-tp' | 'bench-lat';
+  lastStoredMs: number;
+  latencies: number[];
+}
+
+function newTally(): Tally {
+  return { counts: {}, phase: 'bench-tp', lastStoredMs: 0, latencies: [] };
+}
+
+/**
+ * The `onStored` listener: phase 1 only counts (its hits are not decoded: a listener's cost, not
+ * the chain's; phase 2 starts once all are stored); phase 2 times each hit and its stages.
+ */
+function storedListener(t: Tally, stages: StageRecorder) {
+  return (job: BundleJob, jobId: string) => {
+    const now = Date.now();
+    if (t.phase === 'bench-tp')
+      t.counts[t.phase] = (t.counts[t.phase] ?? 0) + (job.hitCount ?? job.hits.length);
+    else {
+      for (const h of job.hits) {
+        t.counts[h.model] = (t.counts[h.model] ?? 0) + 1;
+        if (h.model === 'bench-lat') t.latencies.push(now - h.ts);
+      }
+      stages.stored(job, jobId, now, 'bench-lat');
+    }
+    t.lastStoredMs = now;
+  };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'xl-bench-ingest-'));
   const redis = await redisProc(join(dir, 'redis'));
   await redis.start();
+  const redisCli = new Redis(redis.url);
+  await watchRedisLatency(redisCli);
   setLogLevel('warn');
   const log = rootLogger();
   say(`hashing ${G} gateway passwords (scrypt)…`);
   const config = benchCity(redis.url);
   const store = await openStore({ url: `chdb://${join(dir, 'ch')}` });
   await migrate(store, { hitsDays: 3650, snapshotsDays: 7, quarantineDays: 14 });
-  const counts: Record<string, number> = {};
-  let phase: 'bench-tp' | 'bench-lat' = 'bench-tp';
-  let lastStoredMs = 0;
   // The worker's hits INSERTs, timed: how much of phase 1 the store itself took.
   const inserts: InsertTimes = { ms: 0, n: 0, lastEnd: 0, gaps: [] };
-  const timed = timedStore(store, inserts);
-  const latencies: number[] = [];
+  const tally = newTally();
+  // Stage timestamps of the latency phase's hits (bench/ingest-stages.ts).
+  const stages = new StageRecorder();
   const ingest = await startIngest({
+    trace: stages.trace,
     config,
-    store: timed,
+    store: timedStore(store, inserts),
     redisUrl: redis.url,
     log,
     registry: new Registry(),
@@ -327,18 +388,7 @@ async function main(): Promise<void> {
       mode === 'embedded'
         ? { mode: 'embedded', host: '127.0.0.1', port: 0 }
         : { mode: 'broker', url: values['broker-url'] as string },
-    // Phase 1 only counts (its hits are not decoded: a listener's cost, not the chain's; phase 2
-    // starts once all are stored).
-    onStored: (job) => {
-      const now = Date.now();
-      if (phase === 'bench-tp') counts[phase] = (counts[phase] ?? 0) + (job.hitCount ?? job.hits.length);
-      else
-        for (const h of job.hits) {
-          counts[h.model] = (counts[h.model] ?? 0) + 1;
-          if (h.model === 'bench-lat') latencies.push(now - h.ts);
-        }
-      lastStoredMs = now;
-    },
+    onStored: storedListener(tally, stages),
   });
   const gws = Array.from({ length: G }, (_, i) => gatewayId(i));
   const rawT: RawTimes = { rows: 0, baseMs: 0, blockMs: 0, blockCpuMs: 0 };
@@ -349,21 +399,23 @@ async function main(): Promise<void> {
   const sim = simOf(ingest.mqttUrl, gws);
 
   say(`phase 1: ${N} hits from ${G} gateways, ${mode}, as fast as acks allow`);
-  const { r1, hitsPerSec, tpEnd, phase1 } = await phaseOne(sim, redis.url, redis.pid?.(), inserts, () => ({
-    stored: counts['bench-tp'] ?? 0,
-    lastStoredMs,
-  }));
+  const progress = () => ({ stored: tally.counts['bench-tp'] ?? 0, lastStoredMs: tally.lastStoredMs });
+  const watch = { redisCli, stages };
+  const { r1, hitsPerSec, tpEnd, phase1 } = await phaseOne(
+    sim,
+    redis.url,
+    redis.pid?.(),
+    inserts,
+    progress,
+    watch,
+  );
   say(`  ${Math.round(hitsPerSec)} hits/s (published ${r1.published} messages, resent ${r1.resent})`);
   say(`  ${JSON.stringify(phase1)}`);
 
-  const latN = latRate * latSeconds;
-  say(`phase 2: ${latRate} hits/s for ${latSeconds} s`);
-  phase = 'bench-lat';
-  const p2 = runGateways({ ...sim, hits: latN, ratePerSec: latRate, tag: 'bench-lat' });
-  const r2 = await p2.done;
-  await p2.stop();
-  await waitFor(() => (counts['bench-lat'] ?? 0) >= latN, 60_000);
-  const achievedRate = latN / ((r2.lastHandedMs - r2.firstMs) / 1000);
+  tally.phase = 'bench-lat';
+  const stored = () => tally.counts['bench-lat'] ?? 0;
+  const { r2, achievedRate, latencyStages } = await phaseTwo(sim, stages, redisCli, stored);
+  redisCli.disconnect();
 
   const stats = ingest.stats();
   await ingest.close();
@@ -390,11 +442,13 @@ async function main(): Promise<void> {
     /** The same from the publishers' start, the 200 gateways' logins (scrypt) included. */
     hitsPerSecWithLogins: Math.round(N / ((tpEnd - r1.startMs) / 1000)),
     publishToQueryableMs: {
-      p50: pct(latencies, 50),
-      p99: pct(latencies, 99),
+      p50: pct(tally.latencies, 50),
+      p99: pct(tally.latencies, 99),
       rateHitsPerSec: Math.round(achievedRate),
-      samples: latencies.length,
+      samples: tally.latencies.length,
     },
+    /** Where the latency goes, stage by stage (bench/ingest-stages.ts). */
+    latencyStages,
     published,
     stored: unique,
     lost: published - unique,

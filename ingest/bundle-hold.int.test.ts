@@ -1,7 +1,8 @@
 /**
  * The bundler's hold (ingest/bundler.ts onAge) on real Redis: while jobs wait in the queue a
  * bundle keeps filling up to `holdMs` as long as messages keep coming, and is cut at once when
- * nothing joined it for `maxMs` (its senders wait for its acks: holding only holds them).
+ * nothing joined it for `maxMs` (its senders wait for its acks: holding only holds them), or
+ * once the queue has drained (the count seen at the last flush is asked again).
  */
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -79,5 +80,22 @@ describe('bundle hold while jobs wait', () => {
     expect(await bundler.add(part())).toBe('fresh');
     expect(Date.now() - t1).toBeLessThan(HOLD_MS / 2);
     expect(await queue.getJobCountByTypes('waiting')).toBe(4);
+  }, 20_000);
+
+  it('does not hold once the queue has drained since the last flush', async () => {
+    // The last flush saw jobs waiting (the test above left 4); the writers then took them all.
+    expect(await queue.getJobCountByTypes('waiting')).toBeGreaterThan(0);
+    await queue.drain();
+    expect(await queue.getJobCountByTypes('waiting')).toBe(0);
+    // Messages every 10 ms for 600 ms, as above: the first is acked after about maxMs.
+    const t0 = Date.now();
+    const first = bundler.add(part()).then(() => Date.now() - t0);
+    const rest: Promise<unknown>[] = [];
+    while (Date.now() - t0 < 600) {
+      rest.push(bundler.add(part()));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await first).toBeLessThan(300);
+    await Promise.all(rest);
   }, 20_000);
 });

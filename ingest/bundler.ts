@@ -16,6 +16,7 @@ import type { Logger } from '../contracts/log.js';
 import { type ClaimVerdict, claim, type DedupOptions, releaseIfOrphaned } from './dedup.js';
 import { blockKey, type BundleJob, type QuarantineRow, readingsKey, type SnapshotRow } from './jobs.js';
 import type { IngestMetrics } from './metrics.js';
+import type { StageTrace } from './stage-trace.js';
 
 /** What one MQTT message contributes to a bundle. */
 export interface Part {
@@ -73,6 +74,8 @@ export interface BundlerOptions {
   replicas?: { redis: Redis; n: number; ms: number };
   metrics: IngestMetrics;
   log: Logger;
+  /** Stage timestamps (bench:ingest's latency breakdown; ingest/stage-trace.ts). */
+  trace?: StageTrace;
 }
 
 export class Bundler {
@@ -86,8 +89,10 @@ export class Bundler {
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
-  /** Jobs waiting in the queue at the last flush. */
+  /** Jobs waiting in the queue at the last flush (or the last count during a hold). */
   private lastWaiting = 0;
+  /** Bundles cut so far: the open bundle's number (a count answered after a cut is not its). */
+  private bundleNo = 0;
 
   constructor(private readonly o: BundlerOptions) {}
 
@@ -134,21 +139,41 @@ export class Bundler {
    * `maxMs`, its senders are waiting for these very acks (each gateway has at most
    * `maxInflight` messages unacked), and holding on would only hold them — after a receiver
    * restart that paced the gateways' resends at one window per `holdMs` (bench:faults).
+   *
+   * And only while jobs wait now: the count seen at the last flush is asked again before each
+   * step of the hold. A count left over from a burst (the queue drained since, and no flush ran
+   * to see it) held the first bundle after it for the whole `holdMs`: in bench:ingest that one
+   * bundle was the slowest 1 % of the latency phase (docs/ingest.md, "Where the p99 goes").
    */
   private onAge(): void {
-    const now = Date.now();
-    const age = now - this.openSinceMs;
-    if (
-      !this.openUrgent &&
-      this.lastWaiting > 0 &&
-      age + this.o.maxMs <= this.o.holdMs &&
-      now - this.lastAddMs < this.o.maxMs &&
-      this.open.length > 0
-    ) {
-      this.timer = setTimeout(() => this.onAge(), this.o.maxMs);
+    this.timer = undefined;
+    if (!this.mayHold(Date.now())) {
+      this.cut();
       return;
     }
-    this.cut();
+    const bundle = this.bundleNo;
+    this.o.queue.getJobCountByTypes('waiting', 'prioritized').then(
+      (n) => {
+        this.lastWaiting = n;
+        if (bundle !== this.bundleNo) return; // cut meanwhile (full, or closing)
+        if (n > 0 && this.mayHold(Date.now())) this.timer = setTimeout(() => this.onAge(), this.o.maxMs);
+        else this.cut();
+      },
+      () => {
+        if (bundle === this.bundleNo) this.cut();
+      },
+    );
+  }
+
+  /** The open bundle may keep filling: not urgent, jobs waited at the last count, filling, within holdMs. */
+  private mayHold(now: number): boolean {
+    return (
+      !this.openUrgent &&
+      this.lastWaiting > 0 &&
+      now - this.openSinceMs + this.o.maxMs <= this.o.holdMs &&
+      now - this.lastAddMs < this.o.maxMs &&
+      this.open.length > 0
+    );
   }
 
   private cut(): void {
@@ -157,10 +182,15 @@ export class Bundler {
     if (this.open.length === 0) return;
     const batch = this.open;
     const firstMs = this.openSinceMs;
+    this.bundleNo++;
     this.open = [];
     this.openUrgent = false;
     this.openHits = 0;
     this.openBytes = 0;
+    this.o.trace?.cut?.(
+      batch.map((w) => w.part.key),
+      Date.now(),
+    );
     // Flushes run one at a time: while one talks to Redis the next bundle fills.
     this.chain = this.chain.then(() => this.flush(batch, firstMs));
   }
@@ -172,11 +202,16 @@ export class Bundler {
     // on a busy receiver each awaited reply waits for the event loop); written again below in
     // the rare case that some of the batch's messages are not fresh.
     let early: Promise<boolean> | undefined;
+    // Stage marks for a trace: flush start, room, claims, blocks written (ingest/stage-trace.ts).
+    const marks: number[] = this.o.trace ? [Date.now()] : [];
+    const mark = () => this.o.trace && marks.push(Date.now());
     try {
       await this.waitForRoom();
+      mark();
       const keys = batch.map((w) => w.part.key);
       early = this.readingsBlock(batch, jobId);
       const verdicts = await claim(this.o.dedup, keys, jobId, Date.now());
+      mark();
       // Another node may take over the claims of a node whose lease ran out (dedup.ts).
       const lease = this.o.dedup.lease;
       if (lease && !lease.fresh(Date.now()) && !(await lease.renew()))
@@ -216,6 +251,7 @@ export class Bundler {
         data.hitCount = hitCount;
         data.hits = [];
       }
+      mark();
       if (data.keys.length > 0) {
         const readingsOnly = readings.rows > 0 && !batch.some((w) => w.part.urgent);
         await this.o.queue.add('bundle', data, {
@@ -228,6 +264,7 @@ export class Bundler {
         });
       }
       if (this.o.replicas) await waitReplicas(this.o.replicas);
+      this.o.trace?.queued?.(jobId, data.keys, Date.now(), marks);
       this.o.metrics.queued(hitCount + data.snapshots.length + readings.rows);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);

@@ -198,11 +198,12 @@ export class Coalescer {
 
   private async turn(group: Member[]): Promise<void> {
     const lead = group[0]!;
+    const turnMs = Date.now();
     if (lead.group !== undefined) return this.rerun(lead, lead.group);
     // A job alone on its first start needs no record: its token is its id, and any other run of
     // it is a later start, which is never grouped with others (it records itself alone, or finds
     // the group this run would have recorded). So an empty queue costs no extra round trip.
-    if (group.length === 1 && lead.fresh) return this.store(group, lead.id);
+    if (group.length === 1 && lead.fresh) return this.store(group, lead.id, turnMs);
     const gid = group.length === 1 ? lead.id : `g${ulid()}`;
     const said = await recordGroup(
       this.o.connection,
@@ -225,12 +226,19 @@ export class Coalescer {
     // Out of this turn (a failure of its INSERT is not theirs): stored with their own groups next.
     group.splice(0, group.length, ...mine);
     this.ready.unshift(...elsewhere);
-    if (mine.length > 0) await this.store(mine, gid);
+    if (mine.length > 0) await this.store(mine, gid, turnMs);
   }
 
-  /** INSERTs the group in its turn; its acks run beside the next turn. */
-  private async store(members: Member[], gid: string): Promise<void> {
+  /** INSERTs the group in its turn (which started at `turnMs`); its acks run beside the next turn. */
+  private async store(members: Member[], gid: string, turnMs = Date.now()): Promise<void> {
+    const insertMs = Date.now();
     const written = await writeGroup(this.o, members, gid, this.early);
+    this.o.trace?.turn?.(
+      members.map((m) => m.id),
+      turnMs,
+      insertMs,
+      Date.now(),
+    );
     if (FAULT && members.length > 1 && (await this.o.connection.getdel(`${this.o.prefix}:fault:group-armed`)))
       process.kill(process.pid, 'SIGKILL');
     const acks = this.acks(members, gid, written);

@@ -14,6 +14,7 @@ import type { Logger } from '../contracts/log.js';
 import { bytesBesideJob } from './job-bytes.js';
 import { dropStoredCopies, hasLateMessage } from './late-copies.js';
 import { blockKey } from './queue-keys.js';
+import type { StageTrace } from './stage-trace.js';
 
 /** Limits of a group of jobs stored by one INSERT (ingest/coalesce.ts). */
 export interface CoalesceLimits {
@@ -112,6 +113,8 @@ export interface WorkerOptions {
     jobs: number;
   };
   onFailed?: (jobId: string, exhausted: boolean, err: Error) => void;
+  /** Stage timestamps (bench:ingest's latency breakdown; ingest/stage-trace.ts). */
+  trace?: StageTrace;
 }
 
 /**

@@ -100,9 +100,11 @@ async function writeAlone(
 ): Promise<void> {
   const id = job.id as string;
   const { block, derived } = await inTurn(async () => {
+    const turnMs = Date.now();
     const derived = await readingsAndDerived(o, job, id, readings);
     const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived, bytes));
     await writeHits(o.store, data, id, block);
+    o.trace?.turn?.([id], turnMs, turnMs, Date.now());
     return { block, derived };
   });
   o.derive?.done(id);
@@ -130,6 +132,7 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     QUEUE_NAME,
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
+      o.trace?.picked?.(id, Date.now());
       // Both blocks and the group record in one round trip: on a busy receiver each awaited
       // reply waits for the event loop, so a job reached its INSERT a turn later (docs/iot.md).
       const [bytes, group, readings] = await Promise.all([
@@ -138,6 +141,7 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
         loadReadings(o.connection, o.prefix, job.data, id),
       ]);
       if (bytes === null || readings === null) return;
+      o.trace?.ready?.(id, Date.now());
       if (grouping || group !== null) {
         const fresh = firstStart(job);
         await groups.write({ job, id, bytes, readings, fresh, ...(group !== null ? { group } : {}) });

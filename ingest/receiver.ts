@@ -21,6 +21,7 @@ import type { Intake } from './intake.js';
 import { type BundleJob, QUEUE_NAME } from './jobs.js';
 import type { IngestMetrics } from './metrics.js';
 import { messageRouter } from './router.js';
+import type { StageTrace } from './stage-trace.js';
 import { type Subscriber, startSubscriber } from './subscriber.js';
 
 /** The receiver's MQTT side: the embedded endpoint, or a subscription to an existing broker. */
@@ -51,6 +52,8 @@ export interface ReceiverOptions {
   log: Logger;
   /** Replicas that must hold a queued bundle before its messages are acked (city.yaml `redis.waitReplicas`). */
   replicas?: { n: number; ms: number };
+  /** Stage timestamps (bench:ingest's latency breakdown; ingest/stage-trace.ts). */
+  trace?: StageTrace;
 }
 
 export interface Receiver {
@@ -129,6 +132,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
     ...(o.replicas?.n ? { replicas: { redis: o.redis, ...o.replicas } } : {}),
     metrics,
     log,
+    ...(o.trace ? { trace: o.trace } : {}),
   });
   let publish: Receiver['publish'] = async () => undefined;
   const acks = new AckBatcher(
@@ -137,6 +141,7 @@ export async function startReceiver(o: ReceiverOptions): Promise<Receiver> {
   );
   const hold = async (gateway: string, intake: Intake): Promise<void> => {
     for (const r of intake.rejected) metrics.rejected(r);
+    o.trace?.received?.(intake.part.key, intake.part.hits, Date.now());
     let verdict = await bundler.add(intake.part);
     // A copy whose claim is held by another node that may have died (ingest/dedup.ts): ask
     // again once that node's lease could have run out, instead of leaving the copy to the

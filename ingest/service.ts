@@ -22,6 +22,7 @@ import { type BundleJob, type DeadLetter, listDeadLetters, openQueue, QUEUE_NAME
 import { watchQueues } from './queue-metrics.js';
 import { IngestMetrics, type IngestStats } from './metrics.js';
 import type { IngestMqtt, Receiver } from './receiver.js';
+import type { StageTrace } from './stage-trace.js';
 
 export type { DeadLetter } from './jobs.js';
 export type { IngestStats } from './metrics.js';
@@ -50,6 +51,8 @@ export interface IngestOptions {
    * recorded before its job completes and handed to this until it resolves once.
    */
   matchStored?: (rows: HitRow[], jobId: string) => Promise<void>;
+  /** Stage timestamps along the chain (bench:ingest's latency breakdown; ingest/stage-trace.ts). */
+  trace?: StageTrace;
 }
 
 export interface IngestService {
@@ -120,7 +123,7 @@ export async function startIngest(o: IngestOptions): Promise<IngestService> {
     names: [QUEUE_NAME, ...(o.metricsQueues ?? [])],
   });
   closers.push(() => queueMetrics.close());
-  const shared = { cfg, redis: producer, prefix, metrics, log };
+  const shared = { cfg, redis: producer, prefix, metrics, log, ...(o.trace ? { trace: o.trace } : {}) };
   const workers = workerSide?.startWorkerSide({
     ...shared,
     config: o.config,

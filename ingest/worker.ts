@@ -21,6 +21,7 @@ import type { IngestMetrics } from './metrics.js';
 import { sweepOrphanSnapshots } from './orphans.js';
 import { SensorCatalog } from '../analytics/sensors/catalog.js';
 import { SensorRules } from './sensor-rules.js';
+import type { StageTrace } from './stage-trace.js';
 
 export interface WorkerSideOptions {
   cfg: CityConfig['ingest'];
@@ -40,6 +41,8 @@ export interface WorkerSideOptions {
   matchStored?: (rows: HitRow[], jobId: string) => Promise<void>;
   /** The validated city (sensor catalogue for the rules run where readings are stored). */
   config: CityConfig;
+  /** Stage timestamps (bench:ingest's latency breakdown; ingest/stage-trace.ts). */
+  trace?: StageTrace;
 }
 
 export interface WorkerSide {
@@ -83,6 +86,7 @@ export function startWorkerSide(o: WorkerSideOptions): WorkerSide {
         }
       : {}),
     onFailed: (_id, exhausted) => (exhausted ? metrics.dead() : metrics.retry()),
+    ...(o.trace ? { trace: o.trace } : {}),
   });
   const feed: Promise<StoredFeed | undefined> = o.matchStored
     ? startStoredFeed({

@@ -25,7 +25,7 @@ export const IngestSection = T.Object(
       maximum: 60_000,
       default: 1_000,
       description:
-        'While jobs wait in the queue (the writers are behind), an open bundle keeps filling for up to this long instead of bundleMaxMs: fewer, larger INSERTs; it is cut once nothing joined it for bundleMaxMs (its gateways wait for its acks)',
+        'While jobs wait in the queue (the writers are behind), an open bundle keeps filling for up to this long instead of bundleMaxMs: fewer, larger INSERTs; it is cut once nothing joined it for bundleMaxMs (its gateways wait for its acks), or once the queue is found empty (it is asked again before each bundleMaxMs step)',
     }),
     bundleMaxBytes: T.Integer({
       minimum: 64 * 1024,
