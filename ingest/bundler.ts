@@ -198,6 +198,10 @@ export class Bundler {
   private async flush(batch: Waiting[], firstMs: number): Promise<void> {
     const jobId = ulid();
     const claimed: string[] = [];
+    // The readings block of the whole batch goes out with the claim (one round trip, not two:
+    // on a busy receiver each awaited reply waits for the event loop); written again below in
+    // the rare case that some of the batch's messages are not fresh.
+    let early: Promise<boolean> | undefined;
     // Stage marks for a trace: flush start, room, claims, blocks written (ingest/stage-trace.ts).
     const marks: number[] = this.o.trace ? [Date.now()] : [];
     const mark = () => this.o.trace && marks.push(Date.now());
@@ -205,6 +209,7 @@ export class Bundler {
       await this.waitForRoom();
       mark();
       const keys = batch.map((w) => w.part.key);
+      early = this.readingsBlock(batch, jobId);
       const verdicts = await claim(this.o.dedup, keys, jobId, Date.now());
       mark();
       // Another node may take over the claims of a node whose lease ran out (dedup.ts).
@@ -225,12 +230,15 @@ export class Bundler {
           readings.rows += w.part.readings.rows;
         }
       });
+      // The readings likewise, as their own block (ingest/reading-jobs.ts); the job is added
+      // only once it holds the fresh messages' readings and nothing else.
+      const whole = claimed.length === batch.length && (await early);
       if (readings.rows) {
-        // The readings likewise, as their own block (ingest/reading-jobs.ts).
-        await this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes(readings));
+        if (!whole)
+          await this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes(readings));
         data.readingBlockKey = true;
         data.readingCount = readings.rows;
-      }
+      } else if (await early) await this.o.dedup.redis.del(readingsKey(this.o.dedup.prefix, jobId));
       // Encoded once here and kept beside the job as bytes, before the job exists (a job is
       // never without its block); the worker inserts the bytes as is (docs/ingest.md#store-path).
       const hitCount = data.hits.length;
@@ -271,7 +279,32 @@ export class Bundler {
       );
       for (const w of batch) w.reject(err);
       void this.releaseOrphans(claimed, jobId);
+      // No claim taken (releaseOrphans has nothing to do): the block written beside the claim goes.
+      if (claimed.length === 0)
+        void early
+          ?.then((wrote) => (wrote ? this.o.dedup.redis.del(readingsKey(this.o.dedup.prefix, jobId)) : 0))
+          .catch(() => undefined);
     }
+  }
+
+  /**
+   * Writes the readings of every message of the batch as the job's block, not waited for here:
+   * true once written, false when there are none or the write failed (then it is written again
+   * after the claim, or the flush fails there).
+   */
+  private readingsBlock(batch: readonly Waiting[], jobId: string): Promise<boolean> {
+    let data = '';
+    let rows = 0;
+    for (const w of batch) {
+      if (!w.part.readings?.rows) continue;
+      data += w.part.readings.data;
+      rows += w.part.readings.rows;
+    }
+    if (rows === 0) return Promise.resolve(false);
+    return this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes({ data })).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**
@@ -298,7 +331,21 @@ export class Bundler {
     }
   }
 
+  /**
+   * Backpressure. While the last count was under half of `maxQueuedJobs`, the count is taken
+   * beside this flush and not waited for (the next flush sees it): one round trip less a flush,
+   * and the queue still cannot pass the limit by more than a job or two per receiver.
+   */
   private async waitForRoom(): Promise<void> {
+    if (this.lastWaiting < this.o.maxQueuedJobs / 2) {
+      this.o.queue.getJobCountByTypes('waiting', 'prioritized').then(
+        (n) => {
+          this.lastWaiting = n;
+        },
+        () => undefined,
+      );
+      return;
+    }
     for (let waited = 0; ; waited += 100) {
       // Prioritized jobs (readings bundles) wait in their own set: count both.
       const n = await this.o.queue.getJobCountByTypes('waiting', 'prioritized');

@@ -12,7 +12,7 @@ import { blockBytes } from '../analytics/row-block.js';
 import type { Store } from '../analytics/store.js';
 import { silentLogger } from '../contracts/log.js';
 import { recordGroup, storedOf } from './group-record.js';
-import { type BundleJob, openQueue, startWorker } from './jobs.js';
+import { type BundleJob, openQueue, startWorker, type WorkerOptions } from './jobs.js';
 import { blockKey, doneKey, groupKey, inGroupKey } from './queue-keys.js';
 import { dropPrefix, TEST_REDIS_URL, until } from './testkit.js';
 
@@ -76,7 +76,7 @@ async function queueJobs(prefix: string, n: number, add = true) {
   return { ids, blocks };
 }
 
-function worker(prefix: string, inserts: Insert[], maxRows: number) {
+function worker(prefix: string, inserts: Insert[], maxRows: number, more: Partial<WorkerOptions> = {}) {
   const w = startWorker({
     connection: redis,
     prefix,
@@ -85,6 +85,7 @@ function worker(prefix: string, inserts: Insert[], maxRows: number) {
     doneTtlMs: 60_000,
     log: silentLogger(),
     coalesce: { maxRows, maxBytes: 1 << 20, jobs: 8 },
+    ...more,
   });
   workers.push(w);
   return w;
@@ -109,6 +110,44 @@ describe('several jobs, one INSERT', () => {
     expect(await redis.keys(`${groupKey(prefix, '')}*`)).toEqual([]);
     expect(await redis.keys(`${inGroupKey(prefix, '')}*`)).toEqual([]);
     expect(await redis.exists(...ids.map((id) => blockKey(prefix, id)))).toBe(0);
+  });
+
+  it('held jobs run their rules once each, in arrival order, before their turn', async () => {
+    const prefix = `xltest-coal-${ulid().toLowerCase()}`;
+    prefixes.push(prefix);
+    const { ids } = await queueJobs(prefix, 6);
+    const inserts: Insert[] = [];
+    const derived: Array<{ id: string; firstRun: boolean | undefined; inserted: number }> = [];
+    const store = recordingStore(inserts);
+    const slow: Store = Object.assign(Object.create(store) as Store, {
+      // Each INSERT takes a while: the jobs behind it are held meanwhile.
+      insertBlock: async (...a: Parameters<Store['insertBlock']>) => {
+        await new Promise((r) => setTimeout(r, 150));
+        await store.insertBlock(...a);
+      },
+    });
+    worker(prefix, inserts, 100, {
+      store: slow,
+      derive: {
+        rows: async (_job, id, firstRun) => {
+          derived.push({ id, firstRun, inserted: hitsOf(inserts).length });
+          await new Promise((r) => setTimeout(r, 5));
+          return [];
+        },
+        done: () => undefined,
+      },
+    });
+    expect(await until(async () => (await storedOf(redis, prefix, ids)).every(Boolean), 20_000, 20)).toBe(
+      true,
+    );
+    expect(derived.map((d) => d.id)).toEqual(ids);
+    expect(derived.every((d) => d.firstRun === true)).toBe(true);
+    // Fewer INSERTs than jobs: some were grouped, and a grouped job's rules ran while the INSERT
+    // before its own was still running (not only once its turn came).
+    const groups = hitsOf(inserts).length;
+    expect(groups).toBeLessThan(ids.length);
+    const last = derived[derived.length - 1]!;
+    expect(last.inserted).toBeLessThan(groups - 1);
   });
 
   it('a group recorded before a crash is stored again whole, in its order, under its token, once', async () => {

@@ -80,11 +80,24 @@ function bytesOf(m: Member): number {
  * The group's rows: the rules' rows per member (in order: they see readings in order) beside the
  * readings INSERT, then each member's hits without its late copies, in one INSERT per table.
  */
-async function writeGroup(o: WorkerOptions, members: readonly Member[], token: string): Promise<Written> {
+async function writeGroup(
+  o: WorkerOptions,
+  members: readonly Member[],
+  token: string,
+  early: Map<string, Promise<HitRow[]>>,
+): Promise<Written> {
   const readings = joinBlocks(members.flatMap((m) => (m.readings ? [m.readings] : [])));
   const deriveAll = async () => {
     const out: HitRow[][] = [];
-    for (const m of members) out.push((await o.derive?.rows(m.job.data, m.id)) ?? []);
+    for (const m of members) {
+      const ran = early.get(m.id);
+      early.delete(m.id);
+      // Run early and failed: again here, looking up what that run may have kept.
+      const rows = ran
+        ? await ran.catch(() => o.derive?.rows(m.job.data, m.id, false))
+        : await o.derive?.rows(m.job.data, m.id, m.fresh);
+      out.push(rows ?? []);
+    }
     return out;
   };
   const [stored, derivedAll] = await Promise.allSettled([
@@ -109,6 +122,9 @@ async function writeGroup(o: WorkerOptions, members: readonly Member[], token: s
 
 export class Coalescer {
   private readonly ready: Member[] = [];
+  /** The rules of the jobs held on their first start, run in arrival order (deriveEarly). */
+  private readonly early = new Map<string, Promise<HitRow[]>>();
+  private order: Promise<unknown> = Promise.resolve();
   private busy = false;
   private queue: Queue<BundleJob> | undefined;
   /** Groups INSERTed whose acks are running: a re-run of a member waits for them. */
@@ -122,6 +138,7 @@ export class Coalescer {
 
   /** Resolves once the member is stored and marked (by its group, or by an earlier run). */
   write(m: Member): Promise<void> {
+    this.deriveEarly(m);
     return new Promise((resolve, reject) => {
       m.settle = { resolve, reject };
       this.ready.push(m);
@@ -131,6 +148,21 @@ export class Coalescer {
 
   async close(): Promise<void> {
     await this.queue?.close().catch(() => undefined);
+  }
+
+  /**
+   * A job on its first start runs its rules as soon as it is held, one job at a time in arrival
+   * order (the order its group runs them in; groups take held jobs in that order), beside the
+   * INSERT before its own: its turn then finds the rows ready instead of waiting for them beside
+   * its INSERT (bench:sensors, docs/iot.md). A failure is left to the turn (deriveAll).
+   */
+  private deriveEarly(m: Member): void {
+    const d = this.o.derive;
+    if (!d || !m.fresh || m.group !== undefined || this.limits.maxRows <= 0) return;
+    const run = this.order.then(() => d.rows(m.job.data, m.id, true));
+    this.order = run.catch(() => undefined);
+    run.catch(() => undefined);
+    this.early.set(m.id, run);
   }
 
   private async pump(): Promise<void> {
@@ -183,6 +215,7 @@ export class Coalescer {
     const elsewhere: Member[] = [];
     said.forEach((s, i) => {
       const m = group[i]!;
+      if (s.in !== 'this') this.early.delete(m.id); // an earlier run's: its rules run at its turn
       if (s.in === 'this') mine.push(m);
       else if (s.in === 'stored') m.settle?.resolve();
       else {
@@ -199,7 +232,7 @@ export class Coalescer {
   /** INSERTs the group in its turn (which started at `turnMs`); its acks run beside the next turn. */
   private async store(members: Member[], gid: string, turnMs = Date.now()): Promise<void> {
     const insertMs = Date.now();
-    const written = await writeGroup(this.o, members, gid);
+    const written = await writeGroup(this.o, members, gid, this.early);
     this.o.trace?.turn?.(
       members.map((m) => m.id),
       turnMs,

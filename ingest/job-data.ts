@@ -168,7 +168,11 @@ export async function writeHits(store: Store, job: BundleJob, jobId: string, hit
  * same rows when a job is retried (it keeps them by job id until `done`).
  */
 export interface Deriver {
-  rows(job: BundleJob, jobId: string): HitRow[] | Promise<HitRow[]>;
+  /**
+   * `firstRun`: the job was never started before (coalesce.ts firstStart), so no earlier run
+   * can have kept rows for it: they need not be looked up.
+   */
+  rows(job: BundleJob, jobId: string, firstRun?: boolean): HitRow[] | Promise<HitRow[]>;
   done(jobId: string): void;
 }
 

@@ -61,13 +61,13 @@ export async function writeJob(
  */
 async function readingsAndDerived(
   o: WorkerOptions,
-  job: BundleJob,
+  job: Job<BundleJob>,
   id: string,
   readings: RowBlock | undefined,
 ): Promise<HitRow[]> {
   const [stored, derived] = await Promise.allSettled([
     writeReadingBlock(o.store, readings, id),
-    Promise.resolve(o.derive?.rows(job, id) ?? []),
+    Promise.resolve(o.derive?.rows(job.data, id, firstStart(job)) ?? []),
   ]);
   if (stored.status === 'rejected') throw stored.reason;
   if (derived.status === 'rejected') throw derived.reason;
@@ -101,7 +101,7 @@ async function writeAlone(
   const id = job.id as string;
   const { block, derived } = await inTurn(async () => {
     const turnMs = Date.now();
-    const derived = await readingsAndDerived(o, job.data, id, readings);
+    const derived = await readingsAndDerived(o, job, id, readings);
     const { data, block } = await withoutLateCopies(o, job, jobHitBlock(job.data, derived, bytes));
     await writeHits(o.store, data, id, block);
     o.trace?.turn?.([id], turnMs, turnMs, Date.now());
@@ -133,10 +133,14 @@ export function startWorker(o: WorkerOptions): Worker<BundleJob> {
     async (job: Job<BundleJob>) => {
       const id = job.id as string;
       o.trace?.picked?.(id, Date.now());
-      const [bytes, group] = await Promise.all([readBlock(o, job.data, id), groupOf(o, id)]);
-      if (bytes === null) return;
-      const readings = await loadReadings(o.connection, o.prefix, job.data, id);
-      if (readings === null) return;
+      // Both blocks and the group record in one round trip: on a busy receiver each awaited
+      // reply waits for the event loop, so a job reached its INSERT a turn later (docs/iot.md).
+      const [bytes, group, readings] = await Promise.all([
+        readBlock(o, job.data, id),
+        groupOf(o, id),
+        loadReadings(o.connection, o.prefix, job.data, id),
+      ]);
+      if (bytes === null || readings === null) return;
       o.trace?.ready?.(id, Date.now());
       if (grouping || group !== null) {
         const fresh = firstStart(job);

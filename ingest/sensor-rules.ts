@@ -66,6 +66,8 @@ export class SensorRules implements Deriver {
   /** Versions of the states in this process's copy (absent: 0, never written). */
   private readonly versions = new Map<string, number>();
   private readonly kept = new Map<string, HitRow[]>();
+  /** Jobs whose rules are running now. */
+  private readonly running = new Map<string, Promise<HitRow[]>>();
   /** Ids of the sensors with state, as JSON strings (how a block line begins). */
   private ruled: Set<string> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -135,15 +137,32 @@ export class SensorRules implements Deriver {
   /**
    * The job's derived rows. The shared state moves on at once (jobs run concurrently, here and
    * in other workers, and must see each other's readings in order); a retry of the job in any
-   * worker gets the rows it got the first time, under the same dedup token.
+   * worker gets the rows it got the first time, under the same dedup token. `firstRun`: the job
+   * was never started before (nothing of an earlier run to look up).
    */
-  async rows(job: BundleJob, jobId: string): Promise<HitRow[]> {
+  async rows(job: BundleJob, jobId: string, firstRun = false): Promise<HitRow[]> {
     const local = this.kept.get(jobId);
     if (local) return local;
+    // A job's rules run once at a time here: a second caller (its INSERT turn, while the rules
+    // it started early are still running, ingest/coalesce.ts) waits for the same run.
+    const running = this.running.get(jobId);
+    if (running) return running;
+    const run = this.derive(job, jobId, firstRun);
+    this.running.set(jobId, run);
+    try {
+      return await run;
+    } finally {
+      this.running.delete(jobId);
+    }
+  }
+
+  private async derive(job: BundleJob, jobId: string, firstRun: boolean): Promise<HitRow[]> {
     if (!job.readings?.length && !job.readingBlock?.rows) return [];
     const engine = await this.ready();
     if (engine.tracked === 0) return [];
-    const kept = await this.shared.kept(jobId);
+    // A job's first run has nothing kept by an earlier one: one round trip less (a group's
+    // members run their rules one after another beside its INSERT, docs/iot.md).
+    const kept = firstRun ? undefined : await this.shared.kept(jobId);
     if (kept) return kept;
     const readings = this.readingsOf(job, engine);
     for (let i = 0; i < MAX_TRIES; i++) {

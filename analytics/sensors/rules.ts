@@ -88,8 +88,12 @@ export function stepRate(
   value: number,
 ): { state: RateState; firing?: Firing } {
   const from = tsMs - rule.withinMs;
-  const kept = s.points.filter(([t]) => t >= from);
-  const points = [...kept.slice(Math.max(0, kept.length - RATE_MAX_POINTS + 1)), [tsMs, value] as const];
+  // The points within the window, the newest RATE_MAX_POINTS − 1 of them, then this one: one
+  // new array a step (this runs for every reading of a sensor with a rate rule).
+  const points: Array<readonly [number, number]> = [];
+  for (const p of s.points) if (p[0] >= from) points.push(p);
+  if (points.length >= RATE_MAX_POINTS) points.splice(0, points.length - RATE_MAX_POINTS + 1);
+  points.push([tsMs, value]);
   let lo = points[0]!;
   let hi = points[0]!;
   for (const p of points) {
