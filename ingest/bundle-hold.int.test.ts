@@ -48,6 +48,18 @@ const part = (): Part => ({
   bytes: 100,
 });
 
+/** A message every 10 ms for 600 ms: ms until the first was acked, and all the adds. */
+async function trickle(): Promise<{ first: number; rest: Promise<unknown> }> {
+  const t0 = Date.now();
+  const first = bundler.add(part()).then(() => Date.now() - t0);
+  const rest: Promise<unknown>[] = [];
+  while (Date.now() - t0 < 600) {
+    rest.push(bundler.add(part()));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { first: await first, rest: Promise.all(rest) };
+}
+
 afterAll(async () => {
   await bundler.close();
   await queue.close();
@@ -64,15 +76,9 @@ describe('bundle hold while jobs wait', () => {
     expect(await queue.getJobCountByTypes('waiting')).toBe(2);
 
     // Messages every 10 ms for 600 ms: one bundle, held past maxMs while it fills.
-    const t0 = Date.now();
-    const first = bundler.add(part()).then(() => Date.now() - t0);
-    const rest: Promise<unknown>[] = [];
-    while (Date.now() - t0 < 600) {
-      rest.push(bundler.add(part()));
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(await first).toBeGreaterThanOrEqual(300);
-    await Promise.all(rest);
+    const { first, rest } = await trickle();
+    expect(first).toBeGreaterThanOrEqual(300);
+    await rest;
     expect(await queue.getJobCountByTypes('waiting')).toBe(3);
 
     // One message and then nothing: acked after about maxMs, not holdMs.
@@ -88,14 +94,8 @@ describe('bundle hold while jobs wait', () => {
     await queue.drain();
     expect(await queue.getJobCountByTypes('waiting')).toBe(0);
     // Messages every 10 ms for 600 ms, as above: the first is acked after about maxMs.
-    const t0 = Date.now();
-    const first = bundler.add(part()).then(() => Date.now() - t0);
-    const rest: Promise<unknown>[] = [];
-    while (Date.now() - t0 < 600) {
-      rest.push(bundler.add(part()));
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(await first).toBeLessThan(300);
-    await Promise.all(rest);
+    const { first, rest } = await trickle();
+    expect(first).toBeLessThan(300);
+    await rest;
   }, 20_000);
 });
