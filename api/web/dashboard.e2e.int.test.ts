@@ -683,8 +683,8 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against xueliang up', () 
       expect(cls, hash).toBeLessThan(0.1);
     }
     await page.close();
-    // Five views, each loaded and watched for 1.5 s: about 9 s alone, but more than 30 s once
-    // under the whole suite's load (a view's images behind busy neighbours). A navigation that
+    // Five views, each loaded and watched for 1.5 s: about 9 s alone, but more than 30 s in one
+    // run under the whole suite's load (which step was slow was not recorded). A navigation that
     // hangs still fails, on Playwright's own 30 s bound, naming its URL.
   }, 90_000);
 
