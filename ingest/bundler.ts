@@ -78,6 +78,17 @@ export interface BundlerOptions {
   trace?: StageTrace;
 }
 
+/** The readings lines of these messages, joined in order. */
+function joinReadings(batch: readonly Waiting[]): ReadingLines {
+  const out: ReadingLines = { data: '', rows: 0 };
+  for (const w of batch) {
+    if (!w.part.readings?.rows) continue;
+    out.data += w.part.readings.data;
+    out.rows += w.part.readings.rows;
+  }
+  return out;
+}
+
 export class Bundler {
   private open: Waiting[] = [];
   private openHits = 0;
@@ -217,7 +228,7 @@ export class Bundler {
       if (lease && !lease.fresh(Date.now()) && !(await lease.renew()))
         throw new Error('node lease not fresh: bundle not queued');
       const data: BundleJob = { v: 1, hits: [], snapshots: [], quarantine: [], keys: [], firstMs };
-      const readings: ReadingLines = { data: '', rows: 0 };
+      let readingRows = 0;
       batch.forEach((w, i) => {
         if (verdicts[i] !== 'fresh') return;
         claimed.push(w.part.key);
@@ -225,19 +236,18 @@ export class Bundler {
         for (const h of w.part.hits) data.hits.push(h);
         for (const s of w.part.snapshots) data.snapshots.push(s);
         for (const q of w.part.quarantine) data.quarantine.push(q);
-        if (w.part.readings?.rows) {
-          readings.data += w.part.readings.data;
-          readings.rows += w.part.readings.rows;
-        }
+        readingRows += w.part.readings?.rows ?? 0;
       });
       // The readings likewise, as their own block (ingest/reading-jobs.ts); the job is added
       // only once it holds the fresh messages' readings and nothing else.
       const whole = claimed.length === batch.length && (await early);
-      if (readings.rows) {
-        if (!whole)
-          await this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes(readings));
+      if (readingRows) {
+        if (!whole) {
+          const fresh = joinReadings(batch.filter((_, i) => verdicts[i] === 'fresh'));
+          await this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes(fresh));
+        }
         data.readingBlockKey = true;
-        data.readingCount = readings.rows;
+        data.readingCount = readingRows;
       } else if (await early) await this.o.dedup.redis.del(readingsKey(this.o.dedup.prefix, jobId));
       // Encoded once here and kept beside the job as bytes, before the job exists (a job is
       // never without its block); the worker inserts the bytes as is (docs/ingest.md#store-path).
@@ -253,7 +263,7 @@ export class Bundler {
       }
       mark();
       if (data.keys.length > 0) {
-        const readingsOnly = readings.rows > 0 && !batch.some((w) => w.part.urgent);
+        const readingsOnly = readingRows > 0 && !batch.some((w) => w.part.urgent);
         await this.o.queue.add('bundle', data, {
           jobId,
           ...(readingsOnly ? { priority: READINGS_PRIORITY } : {}),
@@ -265,7 +275,7 @@ export class Bundler {
       }
       if (this.o.replicas) await waitReplicas(this.o.replicas);
       this.o.trace?.queued?.(jobId, data.keys, Date.now(), marks);
-      this.o.metrics.queued(hitCount + data.snapshots.length + readings.rows);
+      this.o.metrics.queued(hitCount + data.snapshots.length + readingRows);
       const dups = verdicts.filter((v) => v === 'duplicate').length;
       if (dups) this.o.metrics.duplicate(dups);
       batch.forEach((w, i) => {
@@ -293,15 +303,9 @@ export class Bundler {
    * after the claim, or the flush fails there).
    */
   private readingsBlock(batch: readonly Waiting[], jobId: string): Promise<boolean> {
-    let data = '';
-    let rows = 0;
-    for (const w of batch) {
-      if (!w.part.readings?.rows) continue;
-      data += w.part.readings.data;
-      rows += w.part.readings.rows;
-    }
-    if (rows === 0) return Promise.resolve(false);
-    return this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes({ data })).then(
+    const lines = joinReadings(batch);
+    if (lines.rows === 0) return Promise.resolve(false);
+    return this.o.dedup.redis.set(readingsKey(this.o.dedup.prefix, jobId), blockBytes(lines)).then(
       () => true,
       () => false,
     );
