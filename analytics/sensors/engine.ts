@@ -28,7 +28,6 @@ import {
   THRESHOLD_IDLE,
   type ThresholdState,
 } from './rules.js';
-import { stateJson } from './state-json.js';
 
 export interface SensorState {
   silence: SilenceState;
@@ -49,13 +48,9 @@ function clone(s: SensorState): SensorState {
   return { silence: s.silence, metricMs: new Map(s.metricMs), rules: new Map(s.rules) };
 }
 
-/**
- * A sensor's state as JSON (Redis, ingest/sensor-state.ts): the text of
- * `JSON.stringify({ s: s.silence, m: [...s.metricMs], r: [...s.rules] })`, built without the
- * generic walk (analytics/sensors/state-json.ts).
- */
+/** A sensor's state as JSON (Redis, ingest/sensor-state.ts). */
 export function encodeState(s: SensorState): string {
-  return stateJson(s.silence, s.metricMs, s.rules);
+  return JSON.stringify({ s: s.silence, m: [...s.metricMs], r: [...s.rules] });
 }
 
 /** The inverse of encodeState; undefined for anything else (never throws). */
