@@ -126,7 +126,9 @@ describe.skipIf(!data || !!noBroker)('edge agent: broker outage and agent restar
       await a.idle();
       const spooled = a.publisherStats().spooled;
       expect(spooled).toBeGreaterThan(0); // produced while the broker was down: the spool holds them
-      expect(a.publisherStats().resent).toBeGreaterThan(0); // outage 1 made it resend
+      // No count of resends is asserted: a resend after outage 1 needs a message in flight at the
+      // instant the broker dies, which is chance (one fresh-clone CI run had none). What the
+      // outage must not cost is checked below: every hit stored exactly once.
       await a.stop();
       stopped = true;
       const total = produced();
