@@ -48,7 +48,7 @@ function tally(items: Item[], naming: LabNaming): { exact: number; within: numbe
 }
 
 /** Coordinate descent over GRID from `start` on exact + within. */
-function fit(items: Item[], start: LabNaming): LabNaming {
+function fitCutOffs(items: Item[], start: LabNaming): LabNaming {
   let best = { ...start };
   const value = (n: LabNaming): number => {
     const t = tally(items, n);
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const now = tally(items, LAB_NAMING);
   out(`current: n ${items.length} exact ${now.exact} within ${now.within} with second ${now.top2}`);
   if (!values.fit) return;
-  const fitted = fit(items, LAB_NAMING);
+  const fitted = fitCutOffs(items, LAB_NAMING);
   const t = tally(items, fitted);
   const moved = (Object.keys(GRID) as Array<keyof LabNaming>).map((k) => `${k} ${fitted[k]}`).join(', ');
   out(`fitted: ${moved}; exact ${t.exact} within ${t.within} with second ${t.top2}`);
