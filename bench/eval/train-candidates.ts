@@ -4,8 +4,9 @@
  * at instants at least `--gap` seconds from every colour TEST label (vehicle-colours.json) of
  * the same identity. A test label belongs to the identity overlapping it at IoU ≥ 0.1 (looser
  * than colour-track-match's 0.3, so a loosely boxed test vehicle still keeps its identity out);
- * a candidate is also dropped when it overlaps a test box of the same instant ± gap at all
- * under another identity. Writes the candidates (no colours) as JSON for label-crops.ts
+ * a candidate is also dropped when its identity's box at the time of any test label within
+ * ± gap overlaps that label's box at all — interpolated, or moved on linearly beyond the
+ * identity's labelled frames (a vehicle the identity labels lost still moves). Writes the candidates (no colours) as JSON for label-crops.ts
  * `--path` to draw. Runs no colour code.
  *
  *   npx tsx bench/eval/train-candidates.ts --out /tmp/train-cands.json
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../../contracts/testdata.js';
 import type { Box } from '../../edge-agent/geometry.js';
-import { boxAt, identityOf, identityPaths } from './colour-track-match.js';
+import { boxAt, type IdentityPath, identityOf, identityPaths } from './colour-track-match.js';
 import { iou } from './score.js';
 import type { TrackSequence } from './track-eval.js';
 
@@ -36,6 +37,18 @@ interface TestLabel {
   media: string;
   tSec?: number;
   box: Box;
+}
+
+/** The identity's box at `tSec` outside its labelled span, moved on linearly from its two end boxes. */
+export function extrapolate(path: IdentityPath, tSec: number): Box | undefined {
+  if (path.length === 0) return undefined;
+  const before = tSec < path[0]!.tSec;
+  const [a, b] = before
+    ? [path[1] ?? path[0]!, path[0]!]
+    : [path[path.length - 2] ?? path[path.length - 1]!, path[path.length - 1]!];
+  const dt = b.tSec - a.tSec;
+  const s = dt === 0 ? 0 : (tSec - b.tSec) / dt;
+  return b.box.map((v, i) => v + s * (v - a.box[i]!)) as unknown as Box;
 }
 
 function main(): void {
@@ -61,8 +74,10 @@ function main(): void {
       const near = tests.some((l, k) => {
         if (Math.abs(l.tSec! - tSec) >= gap) return false;
         if (testIds[k] === id) return true;
-        // A test label of no identity, or of another one: is it this vehicle after all?
-        const at = boxAt(path, l.tSec!, 0.8);
+        // A test label of no identity, or of another one: is it this vehicle after all? Beyond
+        // the identity's labelled frames (a vehicle the identity labels lost) its box moves on
+        // at the speed of its last (first) two boxes.
+        const at = boxAt(path, l.tSec!, 0) ?? extrapolate(path, l.tSec!);
         return at !== undefined && iou(at, l.box) > 0;
       });
       if (!near)
