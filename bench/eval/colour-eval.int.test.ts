@@ -2,9 +2,9 @@
  * The colour figures of the accuracy harness (docs/accuracy.md), run as `npm run eval` runs
  * them, against the issue's targets where they are met: a change to the naming or the
  * sampling that loses them fails here. Vehicles (target 85 % exact not met) are held to
- * their measured agreement, overall (79.4 % exact, 90.7 % within, on 107) and per source:
- * the highway clip (83.5 % exact, 96.2 % within, on 79) and the other footage (67.9 % exact,
- * 75.0 % within, on 28).
+ * their measured agreement, overall (80.4 % exact, 91.6 % within, on 107) and per source:
+ * the highway clip (83.5 % exact, 96.2 % within, on 79) and the other footage (71.4 % exact,
+ * 78.6 % within, on 28).
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -44,12 +44,12 @@ describe.skipIf(!data)('colour accuracy on the labels', () => {
     expect(highway.n + other.n).toBe(colour.vehicle.n);
     expect(colour.upper.exactPct).toBeGreaterThanOrEqual(85);
     expect(colour.lower.exactPct).toBeGreaterThanOrEqual(85);
-    expect(colour.vehicle.exactPct).toBeGreaterThanOrEqual(79);
-    expect(colour.vehicle.withinPct).toBeGreaterThanOrEqual(90);
+    expect(colour.vehicle.exactPct).toBeGreaterThanOrEqual(80);
+    expect(colour.vehicle.withinPct).toBeGreaterThanOrEqual(91);
     expect(highway.exactPct).toBeGreaterThanOrEqual(83);
     expect(highway.withinPct).toBeGreaterThanOrEqual(95);
-    expect(other.exactPct).toBeGreaterThanOrEqual(67);
-    expect(other.withinPct).toBeGreaterThanOrEqual(74);
+    expect(other.exactPct).toBeGreaterThanOrEqual(71);
+    expect(other.withinPct).toBeGreaterThanOrEqual(78);
     // The second candidate only ever adds agreement.
     for (const p of [colour.upper, colour.lower, colour.vehicle, highway, other])
       expect(p.withinTop2Pct).toBeGreaterThanOrEqual(p.withinPct);

@@ -5,6 +5,7 @@
  * boxes and colours by eye. Runs no detector and no colour code.
  *
  *   npx tsx bench/eval/label-crops.ts --file vehicle-colours.json --skip highway --out /tmp/crops
+ *   npx tsx bench/eval/label-crops.ts --path /tmp/xl-train-candidates.json --out /tmp/cands
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     file: { type: 'string', default: 'vehicle-colours.json' },
     only: { type: 'string', description: 'keep labels whose media contains this' },
     skip: { type: 'string', description: 'drop labels whose media contains this' },
+    path: { type: 'string', description: 'a label file anywhere (overrides --file)' },
     out: { type: 'string', default: '/tmp/xl-label-crops' },
   },
 });
@@ -64,9 +66,8 @@ async function tile(frame: RgbFrame, l: Label, n: number): Promise<Buffer> {
 async function main(): Promise<void> {
   const out = resolve(values.out!);
   mkdirSync(out, { recursive: true });
-  const all = JSON.parse(
-    readFileSync(join(projectRoot, 'bench/eval/labels', values.file!), 'utf8'),
-  ) as Label[];
+  const file = values.path ?? join(projectRoot, 'bench/eval/labels', values.file!);
+  const all = JSON.parse(readFileSync(file, 'utf8')) as Label[];
   const frames = new FrameCache();
   const tiles: Buffer[] = [];
   for (const [i, l] of all.entries()) {

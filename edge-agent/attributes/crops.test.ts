@@ -117,6 +117,20 @@ describe('vehicleColour', () => {
     expect(vehicleColour(charcoal, [0, 0, 200, 100]).colour).toBe('black');
   });
 
+  it('pink on a clearly red body is lit red paint; pink on a faint tint stays pink', () => {
+    // Glossy red paint seen from above: the lit part names pink, highlights white, the shaded part red.
+    const lit = paint(
+      paint(solidImage(200, 100, [235, 150, 160]), [0, 0, 200, 30], WHITE),
+      [0, 70, 200, 100],
+      RED,
+    );
+    expect(colourOfRegion(lit, subBox([0, 0, 200, 100], VEHICLE_BODY)).colour).toBe('pink');
+    expect(vehicleColour(lit, [0, 0, 200, 100])).toMatchObject({ colour: 'red', second: 'pink' });
+    // A pale pink band across the middle of a grey body: the body's mean tint is too weak to be a colour.
+    const faint = paint(solidImage(200, 100, [128, 128, 128]), [0, 45, 200, 65], [240, 185, 200]);
+    expect(vehicleColour(faint, [0, 0, 200, 100]).colour).toBe('pink');
+  });
+
   it('stays unknown in the dark', () => {
     expect(vehicleColour(solidImage(50, 50, [5, 5, 8]), [0, 0, 50, 50]).colour).toBe('unknown');
   });

@@ -151,14 +151,11 @@ const ACHROMATIC: ReadonlySet<Colour> = new Set(['black', 'white', 'grey']);
 /**
  * Body colour of a vehicle in `boxPx`. Windows, tyres and shadows add black and grey to
  * every vehicle, so a chromatic colour wins when it holds at least `chromaticMinShare` of
- * the region and at least half the share of the top achromatic colour (the red bus:
- * red 0.38 against black 0.33 over its whole box).
+ * the region and at least `chromaticMinRatio` of the share of the top achromatic colour (the
+ * red bus: red 0.38 against black 0.33 over its whole box). Pink on a body whose mean tint is
+ * itself a clear red is lit red paint (see {@link litRedPaint}).
  */
-export function vehicleColour(
-  img: RgbImage,
-  boxPx: Box,
-  options: ColourOptions & { chromaticMinShare?: number } = {},
-): ColourResult {
+export function vehicleColour(img: RgbImage, boxPx: Box, options: VehicleColourOptions = {}): ColourResult {
   const body = subBox(boxPx, VEHICLE_BODY);
   const r = colourOfRegion(img, body, options);
   if (r.confidence === 0 && r.colour === 'unknown') return r;
@@ -171,12 +168,14 @@ export function vehicleColour(
     else if (bestChromatic < 0 || share > r.histogram[bestChromatic]!) bestChromatic = k;
   });
   const share = bestChromatic >= 0 ? r.histogram[bestChromatic]! : 0;
-  if (share >= minShare && share >= bestAchromatic / 2) {
-    return { colour: PIXEL_COLOURS[bestChromatic]!, confidence: share, histogram: r.histogram };
-  }
-  if (!ACHROMATIC.has(r.colour)) return r;
   const naming = options.naming ?? LAB_NAMING;
-  const stats = bodyStats(img, body);
+  if (share >= minShare && share >= bestAchromatic * (options.chromaticMinRatio ?? 0.5)) {
+    const answer = { colour: PIXEL_COLOURS[bestChromatic]!, confidence: share, histogram: r.histogram };
+    return answer.colour === 'pink' ? litRedPaint(img, body, answer, naming) : answer;
+  }
+  if (r.colour === 'pink') return litRedPaint(img, body, r, naming);
+  if (!ACHROMATIC.has(r.colour)) return r;
+  const stats = vehicleBodyStats(img, body);
   if (r.colour !== 'white' && isRedTint(stats.meanA, stats.meanB, naming.darkRedChroma)) {
     // Maroon and dark red paint: each pixel too dull to name, the body's mean tint red.
     const { second: _, ...rest } = r;
@@ -186,8 +185,28 @@ export function vehicleColour(
   return r;
 }
 
+/** Options of {@link vehicleColour}. */
+export type VehicleColourOptions = ColourOptions & {
+  chromaticMinShare?: number;
+  /** A chromatic winner needs at least this fraction of the top achromatic share (default 0.5). */
+  chromaticMinRatio?: number;
+};
+
+/**
+ * Pink on a vehicle is mostly red paint in the light: glossy red paint lit from above names
+ * pink pixel by pixel (light and less saturated), its highlights white. When the body's mean
+ * a*, b* is a red tint with at least the chroma a single pixel needs to be named a colour
+ * (`minChroma`), the answer is red with pink the second candidate; a pink body whose mean tint
+ * is weaker or of another hue stays pink.
+ */
+function litRedPaint(img: RgbImage, body: Box, r: ColourResult, naming: Readonly<LabNaming>): ColourResult {
+  const stats = vehicleBodyStats(img, body);
+  if (!isRedTint(stats.meanA, stats.meanB, naming.minChroma)) return r;
+  return { ...r, colour: 'red', second: 'pink' };
+}
+
 /** The 90th-percentile L* and the mean a*, b* of a vehicle body (a grid of at most 32 × 32 pixels). */
-function bodyStats(img: RgbImage, body: Box): { l90: number; meanA: number; meanB: number } {
+export function vehicleBodyStats(img: RgbImage, body: Box): { l90: number; meanA: number; meanB: number } {
   const counts = new Uint32Array(101);
   let n = 0;
   let sumA = 0;
