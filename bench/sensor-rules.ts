@@ -1,8 +1,8 @@
 /**
  * The sensor rules' path in the ingest worker alone (docs/iot.md): per job, read the readings
  * block beside it from Redis (ingest/reading-jobs.ts loadReadings) and run the rules with their
- * state round trip (ingest/sensor-rules.ts SensorRules.rows), on bench:sensors' readings (10
- * rounds of 10,000 simulated sensors, in jobs of 8,900 readings). The store is not touched.
+ * state round trip (ingest/sensor-rules.ts SensorRules.rows), on bench:sensors' readings (--rounds
+ * rounds, default 10, of 10,000 simulated sensors, in jobs of 8,900 readings). The store is not touched.
  *
  *   npx tsx bench/sensor-rules.ts [--redis redis://127.0.0.1:6379] [--rounds 10]
  *
