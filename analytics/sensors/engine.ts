@@ -14,7 +14,6 @@
  */
 import type { HitRow } from '../hit-rows.js';
 import type { SensorCatalog, SensorInfo } from './catalog.js';
-import { jsonNumber } from './json-number.js';
 import type { ReadingRow } from './rows.js';
 import { sensorEventId, sensorEventRow } from './rows.js';
 import {
@@ -71,47 +70,9 @@ function clone(s: SensorState): SensorState {
   return { silence: s.silence, metricMs: s.metricMs.slice(), rules: s.rules.slice() };
 }
 
-/**
- * A sensor's state as JSON (Redis, ingest/sensor-state.ts): the JSON of
- * `{ s: silence, m: metricMs, r: rules }` (for the states the engine builds, the very text
- * JSON.stringify gives), built with the times printed by
- * jsonNumber (a job encodes thousands of states, each with several times in ms). A state of
- * another shape (decoded from elsewhere) is printed by JSON.stringify.
- */
+/** A sensor's state as JSON (Redis, ingest/sensor-state.ts). */
 export function encodeState(s: SensorState): string {
-  const { lastMs, fired } = s.silence;
-  if (typeof lastMs !== 'number' || typeof fired !== 'boolean' || Object.keys(s.silence).length !== 2)
-    return JSON.stringify({ s: s.silence, m: s.metricMs, r: s.rules });
-  let out = `{"s":{"lastMs":${jsonNumber(lastMs)},"fired":${fired}},"m":[`;
-  for (let i = 0; i < s.metricMs.length; i++) {
-    const [metric, ms] = s.metricMs[i]!;
-    out += `${i ? ',' : ''}[${JSON.stringify(metric)},${jsonNumber(ms)}]`;
-  }
-  out += '],"r":[';
-  for (let i = 0; i < s.rules.length; i++) {
-    const [id, st] = s.rules[i]!;
-    out += `${i ? ',' : ''}[${JSON.stringify(id)},${ruleStateJson(st)}]`;
-  }
-  return `${out}]}`;
-}
-
-function ruleStateJson(st: ThresholdState | RateState): string {
-  const keys = Object.keys(st);
-  if (keys.length === 1 && keys[0] === 'points' && Array.isArray((st as RateState).points)) {
-    let out = '{"points":[';
-    const points = (st as RateState).points;
-    for (let k = 0; k < points.length; k++) {
-      const p = points[k]!;
-      if (p.length !== 2 || typeof p[0] !== 'number' || typeof p[1] !== 'number') return JSON.stringify(st);
-      out += `${k ? ',' : ''}[${jsonNumber(p[0])},${jsonNumber(p[1])}]`;
-    }
-    return `${out}]}`;
-  }
-  const t = st as ThresholdState;
-  const plain = keys.length === 2 && keys[0] === 'sinceMs' && keys[1] === 'fired';
-  if (!plain || typeof t.fired !== 'boolean' || (t.sinceMs !== null && typeof t.sinceMs !== 'number'))
-    return JSON.stringify(st);
-  return `{"sinceMs":${t.sinceMs === null ? 'null' : jsonNumber(t.sinceMs)},"fired":${t.fired}}`;
+  return JSON.stringify({ s: s.silence, m: s.metricMs, r: s.rules });
 }
 
 /** The inverse of encodeState; undefined for anything else (never throws). */

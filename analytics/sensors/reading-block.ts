@@ -9,7 +9,6 @@ import { decodeBlock, type RowBlock } from '../row-block.js';
 import type { SensorMetric } from '../../contracts/config/sensors.js';
 import type { SensorReading } from '../../contracts/sensor.js';
 import type { SensorInfo } from './catalog.js';
-import { jsonNumber } from './json-number.js';
 import type { ReadingRow } from './rows.js';
 
 /** The `sensor_readings` columns a block carries, in order (analytics/migrations/020_sensor_readings.sql). */
@@ -137,7 +136,8 @@ export class ReadingLineEncoder {
       if (m && m.metric === r.metric && m.unit === r.unit) this.metrics.set(m, mu);
     }
     const q = QUALITY.get(r.quality ?? 'good') ?? JSON.stringify(r.quality);
-    return `[${c.head},${mu.metric},${jsonNumber(r.tsMs)},${jsonNumber(r.value)},${mu.unit},${q},${c.tail}\n`;
+    // A finite number prints the same in a template as in JSON (the contract refuses the rest).
+    return `[${c.head},${mu.metric},${num(r.tsMs)},${num(r.value)},${mu.unit},${q},${c.tail}\n`;
   }
 }
 
@@ -146,3 +146,7 @@ const QUALITY = new Map([
   ['uncertain', '"uncertain"'],
   ['bad', '"bad"'],
 ]);
+
+function num(x: number): string {
+  return Number.isFinite(x) ? `${x}` : JSON.stringify(x);
+}
