@@ -129,24 +129,13 @@ export class SensorStateStore {
     writes: readonly CasWrite[],
     o: { partial?: boolean; job?: { id: string; rows: readonly HitRow[]; ttlMs: number } } = {},
   ): Promise<Map<string, Stored>> {
-    // The three lists in one pass over the writes (thousands a job).
-    let ids = '';
-    let expect = '';
-    let states = '';
-    for (let i = 0; i < writes.length; i++) {
-      const w = writes[i]!;
-      const sep = i === 0 ? '' : '\n';
-      ids += sep + w.id;
-      expect += sep + w.expect;
-      states += sep + w.state;
-    }
     const args = [
       o.partial ? '1' : '0',
       o.job ? JSON.stringify(o.job.rows) : '',
       String(o.job?.ttlMs ?? 1),
-      ids,
-      expect,
-      states,
+      writes.map((w) => w.id).join('\n'),
+      writes.map((w) => w.expect).join('\n'),
+      writes.map((w) => w.state).join('\n'),
     ];
     const jobKey = this.jobKey(o.job?.id ?? '-');
     const bad = (await this.redis.eval(CAS, 2, this.states, jobKey, ...args)) as string[];
