@@ -306,6 +306,67 @@ function recordAlarmLatencies(alerts: Awaited<ReturnType<typeof createAlertEngin
   });
 }
 
+/** What the chain stored and its readings INSERTs, counted by main's listeners. */
+interface Tally {
+  stored: number;
+  jobs: number;
+  insertMs: number;
+  inserts: number;
+  /** When the first readings INSERT of the phase started, epoch ms (0: none yet). */
+  firstInsertStartMs: number;
+  lastStoredMs: number;
+}
+
+/**
+ * Phase 1: the warm-up rounds, stored before the clock, then ROUNDS rounds as fast as acks
+ * allow. CPU is read from the first hand-over, like the clock (bench:ingest does the same): the
+ * gateways' thread start-up, its rounds' generation and the logins' scrypt come before it; the
+ * figure from the thread's start, logins included, is kept beside it.
+ */
+async function phaseOne(
+  base: Parameters<typeof phaseWork>[0],
+  t0: number,
+  redisPid: number | undefined,
+  tally: Tally,
+) {
+  say(`phase 1: ${ROUNDS} rounds of ${S} sensors, as fast as acks allow (${WARMUP} warm-up rounds first)`);
+  const cpuWithLogins0 = cpuSec(redisPid);
+  let cpu0 = cpuWithLogins0;
+  let threads0 = threadCpu();
+  let storedBefore = 0;
+  const r1 = await runThread(phaseWork(base, 'throughput', t0), {
+    warm: (n) => waitFor(() => tally.stored >= n, 120_000),
+    started: () => {
+      cpu0 = cpuSec(redisPid);
+      threads0 = threadCpu();
+      storedBefore = tally.stored;
+      Object.assign(tally, { jobs: 0, inserts: 0, insertMs: 0, firstInsertStartMs: 0 });
+    },
+  });
+  await waitFor(() => tally.stored - storedBefore >= r1.readings, 120_000);
+  const cpu1 = cpuSec(redisPid);
+  const threadCpuMs = cpuByName(threads0, new Map([...r1.threads, ...threadCpu()]));
+  const wallMs = tally.lastStoredMs - r1.firstMs;
+  const readingsPerSec = r1.readings / (wallMs / 1000);
+  const phase1 = {
+    wallMs,
+    inserts: tally.inserts,
+    insertMs: Math.round(tally.insertMs),
+    firstInsertMs: tally.firstInsertStartMs ? tally.firstInsertStartMs - r1.firstMs : Number.NaN,
+    cpuWithLoginsSec: cpu1.proc - cpuWithLogins0.proc,
+  };
+  say(
+    `  ${Math.round(readingsPerSec)} readings/s (${r1.readings} readings, resent ${r1.resent} messages), ${tally.jobs} jobs, ${Math.round((tally.stored - storedBefore) / tally.jobs)} readings a job, ${tally.inserts} INSERTs took ${phase1.insertMs} of ${wallMs} ms, the first starting ${phase1.firstInsertMs} ms in`,
+  );
+  return {
+    r1,
+    readingsPerSec,
+    threadCpuMs,
+    phase1,
+    cpu: { chain: cpu1.proc - cpu0.proc, redis: cpu1.redis - cpu0.redis },
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'xl-bench-sensors-'));
   const redis = await redisProc(join(dir, 'redis'));
@@ -313,18 +374,20 @@ async function main(): Promise<void> {
   setLogLevel('warn');
   const log = rootLogger();
   const { config, store } = await benchCity(redis.url, dir);
-  let stored = 0;
-  let jobs = 0;
-  let insertMs = 0;
-  let inserts = 0;
+  const tally: Tally = {
+    stored: 0,
+    jobs: 0,
+    insertMs: 0,
+    inserts: 0,
+    firstInsertStartMs: 0,
+    lastStoredMs: 0,
+  };
   // The workers' store, timed: how much of phase 1 the readings INSERTs took.
-  let firstInsertStartMs = 0;
   const timed = timedStore(store, (ms, startMs) => {
-    insertMs += ms;
-    inserts++;
-    if (!firstInsertStartMs) firstInsertStartMs = startMs;
+    tally.insertMs += ms;
+    tally.inserts++;
+    if (!tally.firstInsertStartMs) tally.firstInsertStartMs = startMs;
   });
-  let lastStoredMs = 0;
   const alarmLatencies: number[] = [];
   const alarmStored: number[] = [];
   let alerts: Awaited<ReturnType<typeof createAlertEngine>> | undefined;
@@ -338,10 +401,10 @@ async function main(): Promise<void> {
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0 },
     onStored: (job) => {
       const n = job.readingCount ?? job.readings?.length ?? 0;
-      stored += n;
-      if (n) jobs++;
-      for (const h of job.hits) if (h.type === 'smoke') alarmStored.push(lastStoredMs - h.ts);
-      lastStoredMs = Date.now();
+      tally.stored += n;
+      if (n) tally.jobs++;
+      for (const h of job.hits) if (h.type === 'smoke') alarmStored.push(tally.lastStoredMs - h.ts);
+      tally.lastStoredMs = Date.now();
       if (job.hits.length) void alerts?.onRows(job.hits);
     },
   });
@@ -367,51 +430,16 @@ async function main(): Promise<void> {
     alarmSensors: config.sensors.filter((s) => s.kind === 'smoke').map((s) => s.id),
   };
 
-  say(`phase 1: ${ROUNDS} rounds of ${S} sensors, as fast as acks allow`);
-  const redisPid = redis.pid?.();
-  // CPU is read from the first hand-over, like the clock (bench:ingest does the same): the
-  // gateways' thread start-up, its rounds' generation and the logins' scrypt come before it.
-  // The figure from the thread's start, logins included, is kept beside it.
-  const cpuWithLogins0 = cpuSec(redisPid);
-  let cpu0 = cpuWithLogins0;
-  let threads0 = threadCpu();
-  const progress = setInterval(() => say(`  stored ${stored} readings`), 2_000);
-  let storedBefore = 0;
-  const r1 = await runThread(phaseWork(base, 'throughput', t0), {
-    warm: (n) => waitFor(() => stored >= n, 120_000),
-    started: () => {
-      cpu0 = cpuSec(redisPid);
-      threads0 = threadCpu();
-      storedBefore = stored;
-      jobs = 0;
-      inserts = 0;
-      insertMs = 0;
-      firstInsertStartMs = 0;
-    },
-  });
-  await waitFor(() => stored - storedBefore >= r1.readings, 120_000);
-  const cpu1 = cpuSec(redisPid);
-  const threadCpuMs = cpuByName(threads0, new Map([...r1.threads, ...threadCpu()]));
-  const lastPhase1Ms = lastStoredMs;
-  const wallMs = lastStoredMs - r1.firstMs;
-  const readingsPerSec = r1.readings / (wallMs / 1000);
-  const phase1 = {
-    wallMs,
-    inserts,
-    insertMs: Math.round(insertMs),
-    firstInsertMs: firstInsertStartMs ? firstInsertStartMs - r1.firstMs : Number.NaN,
-    cpuWithLoginsSec: cpu1.proc - cpuWithLogins0.proc,
-  };
-  say(
-    `  ${Math.round(readingsPerSec)} readings/s (${r1.readings} readings, resent ${r1.resent} messages), ${jobs} jobs, ${Math.round((stored - storedBefore) / jobs)} readings a job, ${inserts} INSERTs took ${Math.round(insertMs)} of ${wallMs} ms, the first starting ${phase1.firstInsertMs} ms in`,
-  );
+  const progress = setInterval(() => say(`  stored ${tally.stored} readings`), 2_000);
+  const { r1, readingsPerSec, threadCpuMs, phase1, cpu } = await phaseOne(base, t0, redis.pid?.(), tally);
+  const lastPhase1Ms = tally.lastStoredMs;
 
   const rate = Number(values['steady-rate']);
   const secs = Number(values['steady-seconds']);
   say(`phase 2: ${rate} readings/s for ${secs} s, a smoke alarm every ${values['alarm-every-ms']} ms`);
-  const before = stored;
+  const before = tally.stored;
   const r2 = await runThread(phaseWork(base, 'steady', t0 + (WARMUP + ROUNDS + 1) * MIN));
-  await waitFor(() => stored - before >= r2.readings && alarmLatencies.length >= r2.alarms, 60_000);
+  await waitFor(() => tally.stored - before >= r2.readings && alarmLatencies.length >= r2.alarms, 60_000);
   clearInterval(progress);
   await alerts.close();
   await ingest.close();
@@ -442,8 +470,7 @@ async function main(): Promise<void> {
     threadCpuMs,
     phase1,
     cpu: {
-      chain: cpu1.proc - cpu0.proc,
-      redis: cpu1.redis - cpu0.redis,
+      ...cpu,
       raw: rawT.blockCpuSec,
       rawRows: raw.length,
     },
