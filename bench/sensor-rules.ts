@@ -1,10 +1,10 @@
 /**
  * The sensor rules' path in the ingest worker alone (docs/iot.md): per job, read the readings
  * block beside it from Redis (ingest/reading-jobs.ts loadReadings) and run the rules with their
- * state round trip (ingest/sensor-rules.ts SensorRules.rows), on bench:sensors' readings (10
- * rounds of 10,000 simulated sensors, in jobs of 8,900 readings). The store is not touched.
+ * state round trip (ingest/sensor-rules.ts SensorRules.rows), on bench:sensors' readings (--rounds
+ * rounds, default 10, of 10,000 simulated sensors, in jobs of 8,900 readings). The store is not touched.
  *
- *   npx tsx bench/sensor-rules.ts [--redis redis://127.0.0.1:6379]
+ *   npx tsx bench/sensor-rules.ts [--redis redis://127.0.0.1:6379] [--rounds 10]
  *
  * Prints one JSON line: wall ms, and the CPU ms of this process (the Redis side is not in it:
  * its time shows in the wall ms). A/B: run it in two worktrees in turns.
@@ -25,10 +25,15 @@ import { loadReadings } from '../ingest/reading-jobs.js';
 import { SensorRules } from '../ingest/sensor-rules.js';
 import { testCityRaw } from '../ingest/testkit.js';
 
-const { values } = parseArgs({ options: { redis: { type: 'string', default: 'redis://127.0.0.1:6379' } } });
+const { values } = parseArgs({
+  options: {
+    redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    rounds: { type: 'string', default: '10' },
+  },
+});
 const G = 20;
 const S = 10_000;
-const ROUNDS = 10;
+const ROUNDS = Number(values.rounds);
 const PER_JOB = 8_900;
 const MIN = 60_000;
 
@@ -44,7 +49,7 @@ function benchReadings(): { config: ReturnType<typeof loadCityConfig>; rows: Rea
   );
   const cat = new SensorCatalog(config);
   const sim = new SensorSimulator(simSensorsFromCity(config), { seed: 99, faultRate: 0 });
-  const t0 = Date.now() - 30 * MIN;
+  const t0 = Date.now() - (ROUNDS + 20) * MIN;
   const rows: ReadingRow[] = [];
   for (let r = 0; r < ROUNDS; r++)
     for (const x of sim.round(t0 + r * MIN).readings)

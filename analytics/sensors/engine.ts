@@ -29,11 +29,33 @@ import {
   type ThresholdState,
 } from './rules.js';
 
+/**
+ * A sensor's state. The per-metric times and per-rule states are short lists of pairs (a sensor
+ * has a few metrics and rules), in their wire form (encodeState): a job's evaluation copies one
+ * list per sensor instead of building two Maps, and the encoding spreads nothing. A pair is
+ * never changed in place (a copy shares them): a step replaces it.
+ */
 export interface SensorState {
   silence: SilenceState;
   /** Newest reading time per metric: older readings (out of order) do not step the rules. */
-  metricMs: Map<string, number>;
-  rules: Map<string, ThresholdState | RateState>;
+  metricMs: Array<readonly [string, number]>;
+  rules: Array<readonly [string, ThresholdState | RateState]>;
+}
+
+/** The value of `key` in a list of pairs, or undefined. */
+export function pairValue<T>(pairs: ReadonlyArray<readonly [string, T]>, key: string): T | undefined {
+  for (const p of pairs) if (p[0] === key) return p[1];
+  return undefined;
+}
+
+/** Sets `key` to `value` in a list of pairs (a new pair replaces the old one). */
+function setPair<T>(pairs: Array<readonly [string, T]>, key: string, value: T): void {
+  for (let i = 0; i < pairs.length; i++)
+    if (pairs[i]![0] === key) {
+      if (pairs[i]![1] !== value) pairs[i] = [key, value];
+      return;
+    }
+  pairs.push([key, value]);
 }
 
 export interface EngineFiring extends Firing {
@@ -45,12 +67,12 @@ function hasTimedRules(s: SensorInfo): boolean {
 }
 
 function clone(s: SensorState): SensorState {
-  return { silence: s.silence, metricMs: new Map(s.metricMs), rules: new Map(s.rules) };
+  return { silence: s.silence, metricMs: s.metricMs.slice(), rules: s.rules.slice() };
 }
 
 /** A sensor's state as JSON (Redis, ingest/sensor-state.ts). */
 export function encodeState(s: SensorState): string {
-  return JSON.stringify({ s: s.silence, m: [...s.metricMs], r: [...s.rules] });
+  return JSON.stringify({ s: s.silence, m: s.metricMs, r: s.rules });
 }
 
 /** The inverse of encodeState; undefined for anything else (never throws). */
@@ -63,10 +85,22 @@ export function decodeState(text: string): SensorState | undefined {
     };
     if (!o.s || typeof o.s.lastMs !== 'number' || !Array.isArray(o.m) || !Array.isArray(o.r))
       return undefined;
-    return { silence: o.s, metricMs: new Map(o.m), rules: new Map(o.r) };
+    if (!o.m.every(isPair) || !o.r.every(isPair)) return undefined;
+    return { silence: o.s, metricMs: o.m, rules: o.r };
   } catch {
     return undefined;
   }
+}
+
+function isPair(x: unknown): boolean {
+  return Array.isArray(x) && x.length === 2 && typeof x[0] === 'string';
+}
+
+/** Readings in time order: the same array when they already are (a job's usually are). */
+function inTimeOrder(readings: readonly ReadingRow[]): readonly ReadingRow[] {
+  for (let i = 1; i < readings.length; i++)
+    if (readings[i]!.ts < readings[i - 1]!.ts) return [...readings].sort((a, b) => a.ts - b.ts);
+  return readings;
 }
 
 export class SensorRuleEngine {
@@ -81,7 +115,7 @@ export class SensorRuleEngine {
   }
 
   private fresh(): SensorState {
-    return { silence: { lastMs: this.startMs, fired: false }, metricMs: new Map(), rules: new Map() };
+    return { silence: { lastMs: this.startMs, fired: false }, metricMs: [], rules: [] };
   }
 
   /** A sensor's current state (undefined: no timed rules, not tracked). */
@@ -112,8 +146,7 @@ export class SensorRuleEngine {
   } {
     const next = new Map<string, SensorState>();
     const firings: EngineFiring[] = [];
-    const sorted = [...readings].sort((a, b) => a.ts - b.ts);
-    for (const r of sorted) {
+    for (const r of inTimeOrder(readings)) {
       const cur = next.get(r.sensor) ?? this.states.get(r.sensor);
       if (!cur) continue;
       const info = this.catalog.get(r.sensor);
@@ -121,19 +154,19 @@ export class SensorRuleEngine {
       const st = next.get(r.sensor) ?? clone(cur);
       next.set(r.sensor, st);
       st.silence = seen(st.silence, r.ts);
-      if (r.quality === 'bad' || r.ts < (st.metricMs.get(r.metric) ?? -Infinity)) continue;
-      st.metricMs.set(r.metric, r.ts);
+      if (r.quality === 'bad' || r.ts < (pairValue(st.metricMs, r.metric) ?? -Infinity)) continue;
+      setPair(st.metricMs, r.metric, r.ts);
       for (const rule of info.rules) {
         if (rule.metric !== r.metric) continue;
         if (rule.type === 'threshold') {
-          const prev = (st.rules.get(rule.id) as ThresholdState | undefined) ?? THRESHOLD_IDLE;
+          const prev = (pairValue(st.rules, rule.id) as ThresholdState | undefined) ?? THRESHOLD_IDLE;
           const out = stepThreshold(rule, prev, r.ts, r.value);
-          st.rules.set(rule.id, out.state);
+          setPair(st.rules, rule.id, out.state);
           if (out.firing) firings.push({ ...out.firing, sensor: info });
         } else if (rule.type === 'rate') {
-          const prev = (st.rules.get(rule.id) as RateState | undefined) ?? RATE_IDLE;
+          const prev = (pairValue(st.rules, rule.id) as RateState | undefined) ?? RATE_IDLE;
           const out = stepRate(rule, prev, r.ts, r.value);
-          st.rules.set(rule.id, out.state);
+          setPair(st.rules, rule.id, out.state);
           if (out.firing) firings.push({ ...out.firing, sensor: info });
         }
       }

@@ -7,7 +7,7 @@ import { rowToHit } from '../hit-rows.js';
 import { SensorAlerts } from './alerts.js';
 import { SensorCatalog } from './catalog.js';
 import { camerasNear } from './fusion.js';
-import { firingRows, SensorRuleEngine } from './engine.js';
+import { decodeState, encodeState, firingRows, SensorRuleEngine } from './engine.js';
 import { blockToReadings } from './reading-block.js';
 import { decodeReadings, encodeReadings, readingToRow } from './rows.js';
 import { alarm, reading, sensorEnvelope, sensorKindsRaw, sensorsRaw } from './testkit.js';
@@ -227,6 +227,28 @@ describe('rule engine and sensor alerts', () => {
     expect(e.evaluate(rows(WATER, [[120_000, 350]])).firings).toEqual([]);
     // Same firing → same event id (a retried job stores nothing twice).
     expect(firingRows(b.firings)[0]?.id).toBe(firingRows(b.firings)[0]?.id);
+  });
+
+  it('keeps the state wire form of before (pairs lists) and steps a batch in time order', () => {
+    const cat = new SensorCatalog(city);
+    const e = new SensorRuleEngine(cat, T0);
+    // Out of order within the batch: stepped as 0, 30 s, 60 s, so the threshold has held 60 s.
+    const x = e.evaluate(
+      rows(WATER, [
+        [60_000, 330],
+        [0, 310],
+        [30_000, 320],
+      ]),
+    );
+    expect(x.firings.map((f) => [f.rule.id, f.tsMs - T0])).toEqual([['water-high', 60_000]]);
+    x.commit();
+    const text = encodeState(e.get(WATER)!);
+    const o = JSON.parse(text) as { m: unknown; r: Array<[string, unknown]> };
+    expect(o.m).toEqual([['level', T0 + 60_000]]);
+    expect(o.r.map(([id]) => id).sort()).toEqual(['water-high', 'water-rising']);
+    expect(decodeState(text)).toEqual(e.get(WATER));
+    expect(encodeState(decodeState(text)!)).toBe(text);
+    expect(decodeState('{"s":{"lastMs":1,"fired":false},"m":[1],"r":[]}')).toBeUndefined();
   });
 
   it('ignores bad-quality and out-of-order readings for rules, but they count as signs of life', () => {
