@@ -40,6 +40,15 @@ export const HIT_BLOCK_COLUMNS = [
   'model',
 ] as const;
 
+/**
+ * The table ingest INSERTs hits blocks into (analytics/migrations/032_hits_intake.sql): a Null
+ * table of HIT_BLOCK_COLUMNS as plain strings whose view writes each block into `hits`. The
+ * store parses a LowCardinality column value by value; as String, converted a column at a time,
+ * the block costs less (docs/ingest.md#store-path). Jobs say whether they use it (`hitsVia`,
+ * ingest/job-data.ts): a retry must come through the same table to be deduplicated.
+ */
+export const HIT_BLOCK_TABLE = 'hits_intake';
+
 function values(r: HitRow): unknown[] {
   return [
     r.id,

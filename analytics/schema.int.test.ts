@@ -12,6 +12,7 @@ import { makeHit } from '../contracts/testkit.js';
 import { projectRoot } from '../contracts/testdata.js';
 import { AuditLog, verifyAudit } from './audit.js';
 import { renderCluster } from './cluster.js';
+import { HIT_BLOCK_COLUMNS, HIT_BLOCK_TABLE, hitsToBlock } from './hit-block.js';
 import { hitToRow } from './hit-rows.js';
 import { migrate, readMigrations } from './migrate.js';
 import { openStore, type Store } from './store.js';
@@ -63,6 +64,60 @@ describe('materialized views', () => {
       "SELECT vec, district FROM appearances WHERE camera = 'cam-dedup'",
     );
     expect(a).toEqual({ vec: Array(32).fill(7), district: 'xihu' });
+  });
+});
+
+describe('hits_intake (the door of ingest hits blocks)', () => {
+  const place = { grid: 'grid-in-01', orgPath: ['hz', 'xihu', 'grid-in-01'] };
+  const rowsOf = (camera: string) =>
+    [
+      makeHit({ camera, type: 'vehicle', label: 'car', attrs: { plate: '浙A0INT1', color: 'red' } }),
+      makeHit({
+        camera,
+        type: 'person',
+        label: 'person',
+        zone: 'z1',
+        attrs: { upperColor: 'red', lowerColor: 'blue', color2: 'white' },
+        appearance: Buffer.alloc(32, 9).toString('base64'),
+        snapshotCrop: [0.1, 0.2, 0.3, 0.4],
+      }),
+    ].map((h) => hitToRow(h, place));
+  const dedup = { deduplicate_blocks_in_dependent_materialized_views: 1 } as const;
+
+  it('has the block columns, with the types of hits without LowCardinality', async () => {
+    const cols = async (t: string) =>
+      store.query<{ name: string; type: string }>(
+        'SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = {t:String} ORDER BY position',
+        { t },
+      );
+    const intake = await cols(HIT_BLOCK_TABLE);
+    expect(intake.map((c) => c.name)).toEqual([...HIT_BLOCK_COLUMNS]);
+    const hitTypes = new Map((await cols('hits')).map((c) => [c.name, c.type]));
+    for (const c of intake)
+      expect(c.type, c.name).toBe(hitTypes.get(c.name)!.replace(/LowCardinality\((\w+)\)/g, '$1'));
+  });
+
+  it('stores a block in hits as the direct INSERT does, and a retry once in every view', async () => {
+    const direct = rowsOf('cam-in-direct');
+    const via = rowsOf('cam-in-via');
+    await store.insertBlock('hits', hitsToBlock(direct), { dedupToken: 'in-direct', settings: dedup });
+    for (let i = 0; i < 3; i++)
+      await store.insertBlock(HIT_BLOCK_TABLE, hitsToBlock(via), { dedupToken: 'in-via', settings: dedup });
+    const read = async (camera: string) =>
+      store.query<Record<string, unknown>>(
+        `SELECT * EXCEPT (id, camera, ts, ingested_at), district, toUnixTimestamp64Milli(ts) - {t0:Int64} AS dt
+         FROM hits WHERE camera = {camera:String} ORDER BY type`,
+        { camera, t0: direct[0]!.ts },
+      );
+    const [a, b] = [await read('cam-in-direct'), await read('cam-in-via')];
+    expect(b).toHaveLength(2);
+    expect(b.map((r) => ({ ...r, dt: 0 }))).toEqual(a.map((r) => ({ ...r, dt: 0 })));
+    expect(b[0]!.district).toBe('xihu');
+    const n = async (q: string) => count(q.replaceAll('CAM', "'cam-in-via'"));
+    expect(await n('SELECT sum(n) AS n FROM stats_hourly WHERE camera = CAM')).toBe(2);
+    expect(await n('SELECT count() AS n FROM plate_sightings WHERE camera = CAM')).toBe(1);
+    expect(await n('SELECT count() AS n FROM appearances WHERE camera = CAM')).toBe(1);
+    expect(await count("SELECT sum(n) AS n FROM plates WHERE plate = '浙A0INT1'")).toBe(2);
   });
 });
 

@@ -13,7 +13,8 @@
  * (bench/ingest-stages.ts: the slowest 1 % stage by stage, event-loop delay, GC, Redis's own
  * stalls). The same kind of rows are inserted (half
  * before phase 1, half after phase 2: the shared box's load drifts) straight into the same table (with the views it feeds) in INSERTs of the same size, by
- * today's JSONEachRow path (rawStoreBaselineHitsPerSec) and the block path ingest uses
+ * today's JSONEachRow path (rawStoreBaselineHitsPerSec) and the block path ingest uses (through
+ * hits_intake, HIT_BLOCK_TABLE)
  * (rawStoreHitsPerSec), in turns; ratio = hitsPerSec / rawStoreHitsPerSec. lost and duplicated are counted in the store by hit id.
  * The last line is one JSON object.
  */
@@ -23,7 +24,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { monotonicFactory } from 'ulid';
-import { hitsToBlock } from '../analytics/hit-block.js';
+import { HIT_BLOCK_TABLE, hitsToBlock } from '../analytics/hit-block.js';
 import { hitToRow } from '../analytics/hit-rows.js';
 import { migrate } from '../analytics/migrate.js';
 import { openStore, type Store } from '../analytics/store.js';
@@ -108,7 +109,7 @@ interface RawTimes {
 /**
  * The store's own rate: rows straight into hits (with its views), one bundle per INSERT, the
  * same rows through today's path (JSONEachRow objects, `Store.insert`) and the block path
- * (`hitsToBlock` + `Store.insertBlock`), batch by batch in turns (which goes first alternates),
+ * (`hitsToBlock` + `Store.insertBlock` into HIT_BLOCK_TABLE, as the worker does), batch by batch in turns (which goes first alternates),
  * so both see the same load. Encoding is timed with each. Called for rows [from, to) of the
  * --raw-rows: half before phase 1 and half after the chain (the box is shared and its load
  * drifts; the ratio should compare like with like, as bench:sensors does).
@@ -141,7 +142,7 @@ async function rawStoreRates(
     const block = async () => {
       const t0 = performance.now();
       const c = process.cpuUsage();
-      await store.insertBlock('hits', hitsToBlock(rows), { dedupToken: `raw-block-${k}`, settings });
+      await store.insertBlock(HIT_BLOCK_TABLE, hitsToBlock(rows), { dedupToken: `raw-block-${k}`, settings });
       t.blockMs += performance.now() - t0;
       const d = process.cpuUsage(c);
       t.blockCpuMs += (d.user + d.system) / 1000;

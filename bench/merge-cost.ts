@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { monotonicFactory } from 'ulid';
-import { hitsToBlock } from '../analytics/hit-block.js';
+import { HIT_BLOCK_TABLE, hitsToBlock } from '../analytics/hit-block.js';
 import { hitToRow } from '../analytics/hit-rows.js';
 import { migrate } from '../analytics/migrate.js';
 import { openStore } from '../analytics/store.js';
@@ -67,7 +67,7 @@ async function main() {
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   let k = 0;
-  for (const b of blocks) await store.insertBlock('hits', b, { dedupToken: `t-${k++}` });
+  for (const b of blocks) await store.insertBlock(HIT_BLOCK_TABLE, b, { dedupToken: `t-${k++}` });
   const insertWall = performance.now() - w0;
   const cIns = process.cpuUsage(c0);
   let idle = 0;

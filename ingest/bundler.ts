@@ -8,7 +8,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
-import { hitsToBlock } from '../analytics/hit-block.js';
+import { HIT_BLOCK_TABLE, hitsToBlock } from '../analytics/hit-block.js';
 import { blockBytes } from '../analytics/row-block.js';
 import type { HitRow } from '../analytics/hit-rows.js';
 import type { ReadingLines } from '../analytics/sensors/reading-block.js';
@@ -227,7 +227,15 @@ export class Bundler {
       const lease = this.o.dedup.lease;
       if (lease && !lease.fresh(Date.now()) && !(await lease.renew()))
         throw new Error('node lease not fresh: bundle not queued');
-      const data: BundleJob = { v: 1, hits: [], snapshots: [], quarantine: [], keys: [], firstMs };
+      const data: BundleJob = {
+        v: 1,
+        hits: [],
+        hitsVia: HIT_BLOCK_TABLE,
+        snapshots: [],
+        quarantine: [],
+        keys: [],
+        firstMs,
+      };
       let readingRows = 0;
       batch.forEach((w, i) => {
         if (verdicts[i] !== 'fresh') return;

@@ -8,6 +8,7 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HIT_BLOCK_TABLE } from '../analytics/hit-block.js';
 import { blockBytes } from '../analytics/row-block.js';
 import type { Store } from '../analytics/store.js';
 import { silentLogger } from '../contracts/log.js';
@@ -63,13 +64,13 @@ function recordingStore(inserts: Insert[]): Store {
 }
 
 /** Jobs of two hits each, their blocks beside them; returns their ids and blocks. */
-async function queueJobs(prefix: string, n: number, add = true) {
+async function queueJobs(prefix: string, n: number, add = true, intake = (_i: number) => false) {
   const queue = openQueue(redis, prefix);
   const ids = Array.from({ length: n }, () => ulid());
   const blocks = ids.map((id) => `["${id}-a"]\n["${id}-b"]\n`);
   for (const [i, id] of ids.entries()) {
     await redis.set(blockKey(prefix, id), blocks[i]!);
-    const data = blockJob(Date.now());
+    const data: BundleJob = { ...blockJob(Date.now()), ...(intake(i) ? { hitsVia: HIT_BLOCK_TABLE } : {}) };
     if (add) await queue.add('bundle', data, { jobId: id, removeOnComplete: true, attempts: 3 });
   }
   await queue.close();
@@ -94,6 +95,26 @@ function worker(prefix: string, inserts: Insert[], maxRows: number, more: Partia
 const hitsOf = (inserts: Insert[]) => inserts.filter((i) => i.table === 'hits');
 
 describe('several jobs, one INSERT', () => {
+  it('a group goes in through hits_intake only when every job in it does (hitsVia)', async () => {
+    const prefix = `xltest-coal-${ulid().toLowerCase()}`;
+    prefixes.push(prefix);
+    // Jobs 2 and 5 were queued before hits_intake (no hitsVia).
+    const { ids, blocks } = await queueJobs(prefix, 8, true, (i) => i !== 2 && i !== 5);
+    const inserts: Insert[] = [];
+    worker(prefix, inserts, 100);
+    expect(await until(async () => (await storedOf(redis, prefix, ids)).every(Boolean), 20_000, 20)).toBe(
+      true,
+    );
+    const hitInserts = inserts.filter((i) => i.table === 'hits' || i.table === HIT_BLOCK_TABLE);
+    const all = hitInserts.map((i) => i.data).join('');
+    for (const b of blocks) expect(all.split(b).length - 1).toBe(1);
+    for (const ins of hitInserts) {
+      const old = [ids[2]!, ids[5]!].some((id) => ins.data.includes(id));
+      expect(ins.table).toBe(old ? 'hits' : HIT_BLOCK_TABLE);
+    }
+    expect(hitInserts.some((i) => i.table === HIT_BLOCK_TABLE)).toBe(true);
+  });
+
   it('fresh jobs: each block stored once, all marked, no group left', async () => {
     const prefix = `xltest-coal-${ulid().toLowerCase()}`;
     prefixes.push(prefix);

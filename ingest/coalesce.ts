@@ -8,6 +8,7 @@
  */
 import { type Job, Queue } from 'bullmq';
 import { ulid } from 'ulid';
+import { HIT_BLOCK_TABLE } from '../analytics/hit-block.js';
 import type { HitRow } from '../analytics/hit-rows.js';
 import { blockBytes, type RowBlock } from '../analytics/row-block.js';
 import { groupMembers, markGroup, recordGroup, storedOf } from './group-record.js';
@@ -111,8 +112,12 @@ async function writeGroup(
   for (const [i, m] of members.entries())
     kept.push(await withoutLateCopies(o, m.job, jobHitBlock(m.job.data, derived[i], m.bytes)));
   const blocks = kept.map((k) => k.block);
+  // One table for the group, the same on every re-run of it (the group is recorded): a group
+  // holding a job queued before hits_intake keeps to `hits`.
+  const { hitsVia: _, ...first } = members[0]!.job.data;
   const rows: BundleJob = {
-    ...members[0]!.job.data,
+    ...first,
+    ...(members.every((m) => m.job.data.hitsVia === HIT_BLOCK_TABLE) ? { hitsVia: HIT_BLOCK_TABLE } : {}),
     snapshots: kept.flatMap((k) => k.data.snapshots),
     quarantine: members.flatMap((m) => m.job.data.quarantine),
   };

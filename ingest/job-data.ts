@@ -5,7 +5,7 @@
  */
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { blockToHits, HIT_BLOCK_COLUMNS, hitsToBlock } from '../analytics/hit-block.js';
+import { blockToHits, HIT_BLOCK_COLUMNS, HIT_BLOCK_TABLE, hitsToBlock } from '../analytics/hit-block.js';
 import type { HitRow } from '../analytics/hit-rows.js';
 import { concatBlocks, type RowBlock } from '../analytics/row-block.js';
 import type { ReadingColumns, ReadingRow } from '../analytics/sensors/rows.js';
@@ -64,6 +64,13 @@ export interface BundleJob {
    * and worker CPU in bench:ingest.
    */
   hitBlockKey?: true;
+  /**
+   * The table the job's hits are INSERTed into: HIT_BLOCK_TABLE (`hits_intake`, whose view
+   * writes `hits`) for jobs queued since it exists; absent, `hits` itself (jobs queued before).
+   * A retried INSERT is deduplicated only through the table the first one went to, so a job
+   * keeps its table across re-runs and upgrades.
+   */
+  hitsVia?: typeof HIT_BLOCK_TABLE;
   /** Hits in the block (`hitBlock` or `hitBlockKey`). */
   hitCount?: number;
   snapshots: SnapshotRow[];
@@ -154,7 +161,7 @@ export async function readBlock(
 export async function writeHits(store: Store, job: BundleJob, jobId: string, hits: RowBlock): Promise<void> {
   // The views fed by `hits` (plates, stats, appearances) must drop a retried block too, or a
   // retry double-counts (docs/architecture.md#no-loss-chain step 6; analytics/migrations/004_stats.sql).
-  await store.insertBlock('hits', hits, {
+  await store.insertBlock(job.hitsVia === HIT_BLOCK_TABLE ? HIT_BLOCK_TABLE : 'hits', hits, {
     dedupToken: jobId,
     settings: { deduplicate_blocks_in_dependent_materialized_views: 1 },
   });

@@ -1,6 +1,7 @@
 /** GET /api/v1/quarantine and /api/v1/deadletters over a real ingest tier (aedes, Redis, chDB). */
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HIT_BLOCK_TABLE } from '../../analytics/hit-block.js';
 import type { Store } from '../../analytics/store.js';
 import { makeEnvelope, makeHit } from '../../contracts/testkit.js';
 import { silentLogger } from '../../contracts/log.js';
@@ -37,7 +38,7 @@ beforeAll(async () => {
           return s.insert(table, rows, o);
         },
         async insertBlock(table, block, o) {
-          if (failInserts > 0 && table === 'hits' && block.rows > 0) {
+          if (failInserts > 0 && (table === 'hits' || table === HIT_BLOCK_TABLE) && block.rows > 0) {
             failInserts--;
             throw new Error('injected');
           }
