@@ -55,7 +55,8 @@ const o = workerData as SensorSimWork;
 const log = pino({ level: 'warn', base: { thread: 'sensor-gateways' } }, pino.destination(2));
 const ENVELOPE = 500;
 
-async function main(): Promise<void> {
+/** One spool publisher per simulated gateway, keyed by gateway id. */
+function startPublishers(): Map<string, SpoolPublisher> {
   const pubs = new Map<string, SpoolPublisher>();
   o.gateways.forEach((gw, i) => {
     pubs.set(
@@ -72,6 +73,11 @@ async function main(): Promise<void> {
       }),
     );
   });
+  return pubs;
+}
+
+async function main(): Promise<void> {
+  const pubs = startPublishers();
   const byGw = new Map<string, SimSensor[]>();
   for (const s of o.sensors) byGw.set(s.gateway, [...(byGw.get(s.gateway) ?? []), s]);
   const sims = new Map(
