@@ -403,8 +403,9 @@ async function main(): Promise<void> {
       const n = job.readingCount ?? job.readings?.length ?? 0;
       tally.stored += n;
       if (n) tally.jobs++;
-      for (const h of job.hits) if (h.type === 'smoke') alarmStored.push(tally.lastStoredMs - h.ts);
       tally.lastStoredMs = Date.now();
+      // This job's stored time, not the one before it.
+      for (const h of job.hits) if (h.type === 'smoke') alarmStored.push(tally.lastStoredMs - h.ts);
       if (job.hits.length) void alerts?.onRows(job.hits);
     },
   });
